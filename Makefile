@@ -1,0 +1,55 @@
+# clip-course: every task a user or CI runs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Torch is installed first and on its own, so users can pick the build they need.
+# On the project's build machines these releases lie on local disk.
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+PROFILE ?= auto
+PARAMS ?=
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: help setup test lint report download download-styleclip lab clean pretrain bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.stamp: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -U pip 2>&1 | grep -v "is ignored: it is neither" || true
+	$(PY) -c "import torch, torchvision" 2>/dev/null || $(PIP) install $(TORCH_SPEC) 2>&1 | grep -v "is ignored: it is neither"; $(PY) -c "import torch, torchvision"
+	$(PIP) install -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither"; $(PY) -c "import clip_course, clip"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+setup: $(VENV)/.stamp ## create .venv and install the package (redone when pyproject.toml changes)
+
+test: setup ## run the test suite (sets itself up on a fresh clone)
+	$(PY) -m pytest -q
+
+lint: setup ## ruff over the package, tests and benchmarks
+	$(VENV)/bin/ruff check clip_course tests benchmarks
+
+report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
+	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))
+
+download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)
+	$(PY) -m clip_course download
+
+download-styleclip: setup ## fetch the StyleGAN2 FFHQ checkpoint StyleCLIP uses (needs internet)
+	$(PY) -m clip_course download --styleclip
+
+pretrain: setup ## retrain the shipped MiniCLIP checkpoint from scratch
+	$(PY) -m clip_course pretrain
+
+bench: setup ## run the benchmarks in benchmarks/
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+lab: setup ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks
+
+clean: ## remove build outputs (keeps .venv and downloaded data)
+	rm -rf build results/*.json figures/*/ report/*.pdf report/*.html .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m clip_course ...`: see :mod:`clip_course.cli`."""
+
+from clip_course.cli import main
+
+raise SystemExit(main())
