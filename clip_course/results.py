@@ -1,0 +1,96 @@
+"""Result records: the parameters and environment beside the metrics.
+
+Every task writes one JSON record (see :func:`run_record`), so a number in the report can
+always be traced to the model, checkpoint hash, dataset, templates and versions behind it.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+
+_PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def device_name(device: torch.device | str | None = None) -> str:
+    """A human name for the device results were computed on."""
+    device = torch.device(device) if device is not None else None
+    if device is not None and device.type == "cuda" and torch.cuda.is_available():
+        return torch.cuda.get_device_name(device)
+    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def git_commit(root: str | Path = ".") -> str:
+    """The repository's HEAD commit (with '+dirty' when there are changes), or 'unknown'."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True, timeout=10,
+        ).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def environment(device: torch.device | str | None = None) -> dict[str, Any]:
+    """Versions, device, git commit and a timestamp."""
+    return {
+        "versions": package_versions(),
+        "device": device_name(device),
+        "git_commit": git_commit(),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def run_record(
+    task: str,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    lm: Any = None,
+    dataset: Any = None,
+    profile: str | None = None,
+    seconds: float | None = None,
+) -> dict[str, Any]:
+    """One JSON-ready record: task, profile, model, dataset, parameters, metrics, environment."""
+    record: dict[str, Any] = {"task": task, "profile": profile, "params": dict(params)}
+    if lm is not None:
+        record["model"] = {
+            "name": lm.name,
+            "checkpoint_sha256": lm.checkpoint_sha256,
+            "input_resolution": lm.input_resolution,
+            "dtype": str(lm.dtype).replace("torch.", ""),
+        }
+    if dataset is not None:
+        record["dataset"] = {
+            "name": dataset.name,
+            "split": dataset.split,
+            "size": len(dataset),
+            "classes": len(dataset.classes),
+            "fingerprint": dataset.fingerprint[:16],
+        }
+    record["metrics"] = metrics
+    if seconds is not None:
+        record["seconds"] = round(seconds, 3)
+    record["environment"] = environment(lm.device if lm is not None else None)
+    return record

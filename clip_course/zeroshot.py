@@ -1,0 +1,172 @@
+"""Zero-shot classification as the CLIP paper does it.
+
+The classifier for a class set is built from prompt templates: encode every template per
+class, L2-normalise each, average, renormalise; logits are ``100 * image_features @ W``.
+Metrics: top-1, top-5, mean per-class recall, per-class accuracy, confusion matrix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from clip_course.prompts import templates as resolve_templates
+from clip_course.prompts import validate_classnames, validate_templates
+
+LOGIT_SCALE = 100.0
+
+
+def build_classifier(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
+    """Zero-shot weights (D, C): per class, the renormalised mean of its normalised prompts.
+
+    All C x T prompts are encoded in large batches, not one forward pass per class.
+    """
+    from clip_course.encode import encode_texts
+
+    validate_classnames(classnames)
+    validate_templates(templates)
+    texts = [t.format(c) for c in classnames for t in templates]
+    feats = encode_texts(lm, texts, normalize=True).reshape(len(classnames), len(templates), -1)
+    weights = feats.mean(dim=1)
+    return (weights / weights.norm(dim=-1, keepdim=True)).T.contiguous()
+
+
+def logits(image_features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``100 * image_features @ weights`` (features assumed L2-normalised)."""
+    return LOGIT_SCALE * image_features.float() @ weights.float()
+
+
+def topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
+    """Boolean (N,): is the label among the ``k`` highest scores."""
+    k = min(k, scores.shape[1])
+    return (scores.topk(k, dim=1).indices == labels[:, None]).any(dim=1)
+
+
+def confusion_matrix(preds: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts (true class, predicted class)."""
+    cm = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(cm, (labels, preds), 1)
+    return cm
+
+
+def classification_metrics(scores: torch.Tensor, labels: Any, classes: list[str]) -> dict[str, Any]:
+    """Top-1/top-5 (percent), mean per-class recall, per-class accuracy and confusion."""
+    labels_t = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    if scores.shape[0] != labels_t.shape[0]:
+        raise ValueError(f"{scores.shape[0]} score rows but {labels_t.shape[0]} labels.")
+    preds = scores.argmax(dim=1).numpy()
+    lab = labels_t.numpy()
+    cm = confusion_matrix(preds, lab, len(classes))
+    support = cm.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.where(support > 0, np.diag(cm) / np.maximum(support, 1), np.nan)
+    return {
+        "top1": 100.0 * topk_correct(scores, labels_t, 1).float().mean().item(),
+        "top5": 100.0 * topk_correct(scores, labels_t, 5).float().mean().item(),
+        "mean_per_class_recall": 100.0 * float(np.nanmean(recall)),
+        "per_class_accuracy": {c: (None if np.isnan(r) else 100.0 * float(r)) for c, r in zip(classes, recall, strict=True)},
+        "confusion": cm.tolist(),
+        "n": int(len(lab)),
+    }
+
+
+def most_confused_pairs(confusion: Any, classes: list[str], n: int = 10) -> list[dict[str, Any]]:
+    """The ``n`` largest off-diagonal confusion counts as (true, predicted, count, rate %)."""
+    cm = np.asarray(confusion, dtype=np.int64)
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(off, axis=None)[::-1][:n]
+    rows = []
+    for flat in order:
+        i, j = np.unravel_index(flat, off.shape)
+        if off[i, j] == 0:
+            break
+        rows.append({
+            "true": classes[i], "predicted": classes[j], "count": int(off[i, j]),
+            "rate": 100.0 * float(off[i, j]) / max(int(cm[i].sum()), 1),
+        })
+    return rows
+
+
+def predict(
+    lm: Any,
+    dataset: Any,
+    templates: str | list[str] = "ensemble",
+    cache_dir: str = "data/cache",
+    progress: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Zero-shot scores (N, C) for a dataset, plus the weights and the templates used."""
+    from clip_course.encode import image_features
+
+    tmpl = resolve_templates(templates, dataset.name)
+    weights = build_classifier(lm, dataset.classes, tmpl)
+    feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, progress=progress)
+    return logits(feats, weights), weights, tmpl
+
+
+def evaluate(
+    lm: Any,
+    dataset: Any,
+    templates: str | list[str] = "ensemble",
+    cache_dir: str = "data/cache",
+    profile: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (see results.run_record)."""
+    from clip_course.results import run_record
+
+    start = time.perf_counter()
+    scores, _, tmpl = predict(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
+    metrics = classification_metrics(scores, dataset.labels, dataset.classes)
+    metrics["most_confused"] = most_confused_pairs(metrics["confusion"], dataset.classes)
+    params = {
+        "templates": templates if isinstance(templates, str) else "custom",
+        "template_list": tmpl,
+        "classes": list(dataset.classes),
+    }
+    return run_record("zeroshot", params, metrics, lm=lm, dataset=dataset, profile=profile,
+                      seconds=time.perf_counter() - start)
+
+
+def configure_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``zeroshot`` to the CLI."""
+    p = subparsers.add_parser(
+        "zeroshot",
+        help="zero-shot top-1/top-5 of a CLIP model on a dataset",
+        description="Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
+        "Writes a JSON record with every parameter beside the metrics.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--model", default="ViT-B/32", help="CLIP model name, 'miniclip', or a checkpoint path")
+    p.add_argument("--dataset", default="cifar10", help="cifar10, cifar100, shapes10, shapes100, shapes100_unseen or folder:PATH")
+    p.add_argument("--split", default="test", choices=["train", "test"])
+    p.add_argument("--templates", default="ensemble", help="template set: ensemble, single or bare")
+    p.add_argument("--limit", type=int, default=None, help="evaluate a seeded random subset of this many images")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --limit subset")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present)")
+    p.add_argument("--data-root", default="data", help="where CIFAR lives")
+    p.add_argument("--cache-dir", default="data/cache", help="image-feature cache")
+    p.add_argument("--out", default=None, help="write the JSON record here (default: print a summary only)")
+    p.set_defaults(func=_run_cli)
+
+
+def _run_cli(args: argparse.Namespace) -> int:
+    from clip_course.data import load_dataset
+    from clip_course.fileio import write_json
+    from clip_course.models import load
+
+    dataset = load_dataset(args.dataset, args.split, root=args.data_root, limit=args.limit, seed=args.seed)
+    resolve_templates(args.templates, dataset.name)  # fail on a bad set before loading the model
+    lm = load(args.model, device=args.device)
+    record = evaluate(lm, dataset, args.templates, cache_dir=args.cache_dir)
+    m = record["metrics"]
+    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {args.templates}): "
+          f"top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%  mean per-class recall {m['mean_per_class_recall']:.2f}%")
+    if args.out:
+        write_json(args.out, record)
+        print(f"wrote {args.out}")
+    return 0
