@@ -145,6 +145,8 @@ def configure_cli(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", default="cifar10", help="cifar10, cifar100, shapes10, shapes100, shapes100_unseen or folder:PATH")
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--templates", default="ensemble", help="template set: ensemble, single or bare")
+    p.add_argument("--template", action="append", dest="custom_templates", metavar="TEXT",
+                   help="a custom template with '{}' for the class name (repeatable; overrides --templates)")
     p.add_argument("--limit", type=int, default=None, help="evaluate a seeded random subset of this many images")
     p.add_argument("--seed", type=int, default=0, help="seed of the --limit subset")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present)")
@@ -160,11 +162,12 @@ def _run_cli(args: argparse.Namespace) -> int:
     from clip_course.models import load
 
     dataset = load_dataset(args.dataset, args.split, root=args.data_root, limit=args.limit, seed=args.seed)
-    resolve_templates(args.templates, dataset.name)  # fail on a bad set before loading the model
+    templates = args.custom_templates or args.templates
+    resolve_templates(templates, dataset.name)  # fail on a bad set before loading the model
     lm = load(args.model, device=args.device)
-    record = evaluate(lm, dataset, args.templates, cache_dir=args.cache_dir)
+    record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
     m = record["metrics"]
-    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {args.templates}): "
+    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {record['params']['templates']}): "
           f"top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%  mean per-class recall {m['mean_per_class_recall']:.2f}%")
     if args.out:
         write_json(args.out, record)

@@ -1,0 +1,55 @@
+"""Shared fixtures: tiny CLIP checkpoints and CIFAR-format files made by the tests themselves."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import clip.model
+
+
+def make_tiny_clip(seed: int = 0, resolution: int = 32, patch: int = 8) -> clip.model.CLIP:
+    """A randomly initialised openai CLIP (ViT) small enough for CPU tests."""
+    torch.manual_seed(seed)
+    return clip.model.CLIP(
+        embed_dim=32, image_resolution=resolution, vision_layers=2, vision_width=64,
+        vision_patch_size=patch, context_length=77, vocab_size=49408,
+        transformer_width=64, transformer_heads=2, transformer_layers=2,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random CLIP saved as a state dict (the format clip.load reads)."""
+    path = tmp_path_factory.mktemp("ckpt") / "tiny_clip.pt"
+    torch.save(make_tiny_clip().state_dict(), path)
+    return path
+
+
+def write_cifar(root: Path, name: str, n_train: int = 20, n_test: int = 10, seed: int = 0) -> dict:
+    """Write CIFAR-format python batches with known random content; returns what was written."""
+    rng = np.random.default_rng(seed)
+    n_classes = 10 if name == "cifar10" else 100
+    label_key = b"labels" if name == "cifar10" else b"fine_labels"
+    folder = root / ("cifar-10-batches-py" if name == "cifar10" else "cifar-100-python")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"train": [f"data_batch_{i}" for i in range(1, 6)] if name == "cifar10" else ["train"],
+             "test": ["test_batch"] if name == "cifar10" else ["test"]}
+    written = {}
+    for split, names in files.items():
+        n = n_train if split == "train" else n_test
+        data = rng.integers(0, 256, size=(n * len(names), 3072), dtype=np.uint8)
+        labels = rng.integers(0, n_classes, size=n * len(names))
+        for i, fname in enumerate(names):
+            sl = slice(i * n, (i + 1) * n)
+            with open(folder / fname, "wb") as f:
+                pickle.dump({b"data": data[sl], label_key: labels[sl].tolist()}, f)
+        written[split] = (data, labels)
+    return written
