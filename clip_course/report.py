@@ -1,0 +1,446 @@
+"""`make report`: run the numbered notebooks with papermill, then build the report PDF.
+
+``python -m clip_course report`` executes ``notebooks/[0-9][0-9]_*.ipynb`` in order with
+cwd = the repository root (so ``figures/<nb>/`` and ``results/<nb>.json`` are relative to the
+root), saves the executed copies under ``build/notebooks/`` and hands them to
+:mod:`clip_course.report_pdf`, which assembles one HTML document and prints it to PDF.
+
+Parameters injected into each notebook, later entries winning:
+``profile`` (resolved, e.g. ``"offline"``), the notebook's quick parameters when ``--quick``,
+the YAML's ``global:`` entries (only into notebooks that declare them), the YAML's entry for
+the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``)::
+
+    global: {device: cpu, seed: 0}
+    03_cifar_zero_shot: {limit: 2000}
+
+Quick parameters: a notebook lists them in its metadata,
+``metadata["clip_course"]["quick_parameters"] = {"limit": 200, ...}``; a notebook without that
+entry but with a ``quick`` parameter gets ``quick=True``.
+
+Incremental: a notebook is re-executed only when the key of its stamp
+(``build/stamps/<nb>.json``) changes: sha256 over the notebook without outputs, the injected
+parameters, the package's source files, the profile and the kernel. A stamp also records the
+sha256 of the results JSON the run wrote; a changed or deleted results file re-runs it.
+
+Results conventions (what the report reads; every key optional, an absent one reads
+"not run" / "not reported"). Percentages are percent (0-100), as
+``zeroshot.classification_metrics`` returns them. Any dict below may instead be a
+``results.run_record`` whose ``"metrics"`` hold the keys: lookups step into ``"metrics"``::
+
+    results/<stem>.json            {"profile": str, ...}  (every notebook)
+    01_intro.json                  {"model": {"name", "parameters", "checkpoint_sha256", ...},
+                                    "pretraining": {"steps", "final_loss", "final_accuracy"}}
+    02_single_image.json           {"images": [{"image", "prompts", "probabilities",
+                                                "top_prompt"}, ...]}
+    03_cifar_zero_shot.json        {"model": {...}, "datasets": {"<name>": {
+                                        "single": {"top1", "top5"}, "ensemble": {"top1", "top5"},
+                                        "n_classes", "n_images", "classes": [...],
+                                        "templates": {"single": [...], "ensemble": [...]}}}}
+    04_linear_probe.json           {"datasets": {"<name>": {"probe": {"top1", "top5", "C"},
+                                        "zero_shot": {"top1", "top5"}, "crossover_k"}}}
+    05_styleclip.json              {"generator": str, "edits": [{"prompt", "steps",
+                                        "similarity_before", "similarity_after"}]}
+    06_analysis.json               {"prompts": {"<name>": {"ensemble_gain"}},
+                                    "few_shot": {"<name>": {"k_match"}},
+                                    "shift": {"<name>": {"faster"}},
+                                    "retrieval": {"<name>": {"recall@1", "recall@5", "recall@10"}}}
+
+Models and datasets for the run manifest are gathered from every ``"model"`` dict holding a
+``"checkpoint_sha256"`` and every ``"dataset"`` dict holding a ``"fingerprint"`` anywhere in
+the results (the shape ``results.run_record`` writes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from clip_course.fileio import read_json, sha256_file, write_json
+
+#: Bumped when the stamp format or what goes into its key changes.
+STAMP_VERSION = 1
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
+PROFILES = ("auto", "offline", "paper")
+
+
+class ReportError(ValueError):
+    """The report cannot be built as asked; the message says why and what to do."""
+
+
+class ParamsError(ReportError):
+    """A parameters file or --notebooks selection is invalid."""
+
+
+class NotebookFailedError(ReportError):
+    """A notebook raised while running; the message names it, the cell and the error."""
+
+
+@dataclass
+class NotebookRun:
+    """One notebook of a build: where it is, what it got, what it took."""
+
+    source: Path
+    executed: Path
+    params: dict[str, Any]
+    seconds: float = 0.0
+    reused: bool = False
+    finished: str = ""
+
+    @property
+    def stem(self) -> str:
+        return self.source.stem
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    pdf: Path
+    html: Path
+    profile: str
+    runs: list[NotebookRun] = field(default_factory=list)
+    pages: int = 0
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def find_notebooks(notebooks_dir: str | Path, only: Sequence[str] | None = None) -> list[Path]:
+    """The numbered notebooks in order; ``only`` selects by number (``"03"``) or stem."""
+    notebooks_dir = Path(notebooks_dir)
+    found = sorted(notebooks_dir.glob(NOTEBOOK_GLOB))
+    if not found:
+        raise ReportError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks_dir}/.")
+    if not only:
+        return found
+    chosen = []
+    for sel in only:
+        sel = sel.strip()
+        hits = [p for p in found if p.stem == sel or p.stem[:2] == sel.zfill(2)]
+        if not hits:
+            names = ", ".join(p.stem for p in found)
+            raise ParamsError(f"--notebooks: no notebook {sel!r} in {notebooks_dir}/ (have: {names}).")
+        chosen.extend(h for h in hits if h not in chosen)
+    return sorted(chosen)
+
+
+def resolve_profile(profile: str) -> tuple[str, str]:
+    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present."""
+    if profile not in PROFILES:
+        raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
+    try:
+        from clip_course import profiles
+    except ImportError:
+        return profile, "clip_course.profiles is not installed; notebooks resolve it"
+    resolved = profiles.resolve(profile)
+    return resolved.name, getattr(resolved, "reason", "")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def load_params_file(path: str | Path | None) -> dict[str, dict[str, Any]]:
+    """The YAML parameters file as {"global" | notebook selector: {name: literal}}."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"--params {path}: no such file.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ParamsError(f"--params {path}: not valid YAML ({err}).") from err
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ParamsError(
+            f"--params {path}: expected a mapping of 'global' or notebook names to mappings of "
+            "parameters, e.g. 'global: {seed: 0}' and '03_cifar_zero_shot: {limit: 2000}'."
+        )
+    return {str(k): dict(v) for k, v in data.items()}
+
+
+def declared_parameters(notebook: Path) -> dict[str, Any]:
+    """The notebook's ``parameters`` cell: {name: default} as papermill reads it."""
+    import papermill
+
+    return {name: info.get("default") for name, info in papermill.inspect_notebook(str(notebook)).items()}
+
+
+def quick_parameters(nb: nbformat.NotebookNode, declared: dict[str, Any]) -> dict[str, Any]:
+    """A notebook's quick-run parameters (see the module docstring)."""
+    meta = nb.metadata.get("clip_course", {}).get("quick_parameters")
+    if meta is not None:
+        return dict(meta)
+    return {"quick": True} if "quick" in declared else {}
+
+
+def notebook_params(
+    notebook: Path,
+    profile: str,
+    params_file: dict[str, dict[str, Any]],
+    quick: bool,
+) -> dict[str, Any]:
+    """The parameters injected into ``notebook``; unknown names are an error, not a typo ignored."""
+    nb = nbformat.read(notebook, as_version=4)
+    declared = declared_parameters(notebook)
+    params: dict[str, Any] = {"profile": profile}
+    if quick:
+        params.update(quick_parameters(nb, declared))
+    params.update({k: v for k, v in params_file.get("global", {}).items() if k in declared})
+    for key, own in params_file.items():
+        if key != "global" and (key == notebook.stem or key.zfill(2) == notebook.stem[:2]):
+            unknown = sorted(set(own) - set(declared))
+            if unknown:
+                raise ParamsError(
+                    f"{notebook.stem} has no parameter {', '.join(map(repr, unknown))}; "
+                    f"its parameters are: {', '.join(declared) or 'none'}."
+                )
+            params.update(own)
+    return params
+
+
+def check_params_file(params_file: dict[str, dict[str, Any]], notebooks: list[Path]) -> None:
+    """Every key of the YAML names a selected notebook, every global name some notebook's."""
+    for key in params_file:
+        if key == "global":
+            continue
+        if not any(key == nb.stem or key.zfill(2) == nb.stem[:2] for nb in notebooks):
+            raise ParamsError(
+                f"--params: {key!r} names no notebook of this build "
+                f"({', '.join(nb.stem for nb in notebooks)}); use 'global' for every notebook."
+            )
+    unused = set(params_file.get("global", {}))
+    for nb in notebooks:
+        unused -= set(declared_parameters(nb))
+    if unused:
+        raise ParamsError(f"--params: global {', '.join(sorted(unused))} is a parameter of no notebook.")
+
+
+# --------------------------------------------------------------------------- stamps
+
+
+def package_fingerprint() -> str:
+    """sha256 over the package's code and assets (not its report templates)."""
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(pkg.rglob("*")):
+        rel = path.relative_to(pkg)
+        if not path.is_file() or "__pycache__" in rel.parts or rel.parts[0] == "templates":
+            continue
+        h.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def notebook_fingerprint(notebook: Path) -> str:
+    """sha256 of what a notebook runs: cells' types, sources and tags, and its metadata."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in nb.cells]
+    blob = json.dumps({"cells": cells, "meta": nb.metadata.get("clip_course", {})}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str, package: str) -> str:
+    """The key a notebook's stamp must match for its previous run to be reused."""
+    blob = json.dumps(
+        {"v": STAMP_VERSION, "nb": notebook_fingerprint(notebook), "params": params,
+         "profile": profile, "kernel": kernel, "package": package},
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def results_path(root: Path, stem: str) -> Path:
+    """Where a notebook writes its numbers."""
+    return root / "results" / f"{stem}.json"
+
+
+def _file_sha(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
+
+
+def stamp_is_current(stamp_file: Path, key: str, run: NotebookRun, root: Path) -> bool:
+    """True when the stamp matches ``key`` and the outputs it vouches for are unchanged."""
+    if not stamp_file.is_file() or not run.executed.is_file():
+        return False
+    try:
+        stamp = read_json(stamp_file)
+    except (OSError, ValueError):
+        return False
+    if stamp.get("key") != key or stamp.get("results_sha256") != _file_sha(results_path(root, run.stem)):
+        return False
+    run.seconds, run.finished = float(stamp.get("seconds", 0.0)), stamp.get("finished", "")
+    return True
+
+
+# --------------------------------------------------------------------------- execution
+
+
+@contextlib.contextmanager
+def _kernel_env() -> Iterator[None]:
+    # Kernels inherit this environment; our own tqdm read its settings at import already.
+    old = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = old
+
+
+def _failure_message(stem: str, err: Exception, executed: Path) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(err, PapermillExecutionError):
+        src = "\n".join("    " + line for line in err.source.strip().splitlines()[:12])
+        return (
+            f"notebook {stem} failed in cell {err.cell_index} (execution count {err.exec_count}):\n"
+            f"{src}\n{err.ename}: {err.evalue}\n"
+            f"the executed copy with the full traceback is {executed}"
+        )
+    return f"notebook {stem} failed: {type(err).__name__}: {err}"
+
+
+def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool = True) -> None:
+    """Run one notebook with papermill (cwd = ``root``); raise NotebookFailedError on error."""
+    import papermill
+
+    run.executed.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        with _kernel_env():
+            papermill.execute_notebook(
+                str(run.source), str(run.executed), parameters=run.params, kernel_name=kernel,
+                cwd=str(root), progress_bar=progress, request_save_on_cell_execute=False,
+            )
+    except Exception as err:
+        raise NotebookFailedError(_failure_message(run.stem, err, run.executed)) from err
+    run.seconds = time.perf_counter() - start
+    run.finished = time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run_notebooks(
+    notebooks: list[Path],
+    profile: str,
+    params_file: dict[str, dict[str, Any]],
+    quick: bool,
+    root: Path,
+    build_dir: Path,
+    kernel: str = "python3",
+    progress: bool = True,
+) -> list[NotebookRun]:
+    """Execute (or reuse) each notebook in order, printing what happens and how long it took."""
+    package = package_fingerprint()
+    runs = []
+    for i, nb in enumerate(notebooks, 1):
+        params = notebook_params(nb, profile, params_file, quick)
+        run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params)
+        stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
+        key = stamp_key(nb, params, profile, kernel, package)
+        head = f"[{i}/{len(notebooks)}] {nb.stem}"
+        if stamp_is_current(stamp_file, key, run, root):
+            run.reused = True
+            print(f"{head}: up to date (ran {run.seconds:.1f} s at {run.finished})", flush=True)
+        else:
+            print(f"{head}: running with {json.dumps(params, default=str)}", flush=True)
+            stamp_file.unlink(missing_ok=True)
+            execute_notebook(run, root, kernel, progress)
+            write_json(stamp_file, {
+                "key": key, "seconds": round(run.seconds, 3), "finished": run.finished,
+                "params": params, "results_sha256": _file_sha(results_path(root, nb.stem)),
+            })
+            print(f"{head}: done in {run.seconds:.1f} s", flush=True)
+        runs.append(run)
+    return runs
+
+
+# --------------------------------------------------------------------------- build
+
+
+def mark_stale(pdf: Path) -> Path | None:
+    """Move a previous report aside so its name never claims a build that failed."""
+    if not pdf.is_file():
+        return None
+    stale = pdf.with_name(f"{pdf.stem}.stale{pdf.suffix}")
+    os.replace(pdf, stale)
+    return stale
+
+
+def build_report(
+    profile: str = "auto",
+    params: str | Path | None = None,
+    notebooks: Sequence[str] | None = None,
+    quick: bool = False,
+    out: str | Path = DEFAULT_OUT,
+    build_dir: str | Path = "build",
+    root: str | Path = ".",
+    notebooks_dir: str | Path | None = None,
+    kernel: str = "python3",
+    progress: bool = True,
+) -> BuildResult:
+    """Run the notebooks and print the report PDF to ``out`` (relative paths are under ``root``).
+
+    On any failure the previous PDF, if any, is renamed ``<name>.stale.pdf`` and the error
+    re-raised: the report's own name only ever holds a PDF of a build that succeeded.
+    """
+    from clip_course import report_pdf
+
+    root = Path(root).resolve()
+    out, build_dir = root / out, root / build_dir
+    notebooks_dir = root / (notebooks_dir or "notebooks")
+    try:
+        name, reason = resolve_profile(profile)
+        print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
+        selected = find_notebooks(notebooks_dir, notebooks)
+        params_file = load_params_file(params)
+        check_params_file(params_file, selected)
+        start = time.perf_counter()
+        runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
+        print(f"notebooks: {time.perf_counter() - start:.1f} s", flush=True)
+        html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick)
+    except BaseException:
+        stale = mark_stale(out)
+        if stale is not None:
+            print(f"build failed: the previous report was moved to {stale}", file=sys.stderr)
+        raise
+    print(f"report: {out} ({pages} pages)", flush=True)
+    return BuildResult(out, html, name, runs, pages)
+
+
+def configure_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``report`` to the package's command line."""
+    p = subparsers.add_parser(
+        "report", help="run the notebooks and build the report PDF",
+        description="Run notebooks/[0-9][0-9]_*.ipynb with papermill (incrementally) and print "
+        "the course report to PDF with headless Chromium.",
+    )
+    p.add_argument("--profile", choices=PROFILES, default="auto", help="asset profile (default auto)")
+    p.add_argument("--params", help="YAML file: 'global:' and per-notebook parameters")
+    p.add_argument("--notebooks", help="comma-separated subset by number or name, e.g. 01,03")
+    p.add_argument("--quick", action="store_true", help="each notebook's quick (small) parameters")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help=f"the PDF (default {DEFAULT_OUT})")
+    p.add_argument("--build-dir", default="build", help="executed notebooks and stamps (default build)")
+    p.add_argument("--kernel", default="python3", help="Jupyter kernel (default python3)")
+    p.set_defaults(func=_run_cli)
+
+
+def _run_cli(args: argparse.Namespace) -> int:
+    only = [s for s in args.notebooks.split(",") if s.strip()] if args.notebooks else None
+    build_report(
+        profile=args.profile, params=args.params, notebooks=only, quick=args.quick,
+        out=args.out, build_dir=args.build_dir, kernel=args.kernel,
+    )
+    return 0
