@@ -1,0 +1,138 @@
+"""Single-image prompt ranking against the openai README pipeline, and its input errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from clip_course import single_image
+from clip_course.data import DatasetError
+from clip_course.models import load
+from clip_course.prompts import PromptError
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import clip
+
+PROMPTS = ["a diagram", "a dog", "a cat", "a photo of a rocket"]
+
+
+@pytest.fixture(scope="module")
+def lm(tiny_clip_path):
+    return load(str(tiny_clip_path), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def photo() -> np.ndarray:
+    return single_image.sample_photos(["chelsea"], folder=None)["chelsea"]
+
+
+def readme_probs(lm, image: np.ndarray, prompts: list[str]) -> np.ndarray:
+    """openai/CLIP README: clip's PIL preprocess, encode, normalise, softmax(100 * cos)."""
+    x = lm.preprocess(Image.fromarray(image)).unsqueeze(0)
+    with torch.no_grad():
+        f = lm.model.encode_image(x).float()
+        t = lm.model.encode_text(clip.tokenize(prompts)).float()
+    f = f / f.norm(dim=-1, keepdim=True)
+    t = t / t.norm(dim=-1, keepdim=True)
+    return (100.0 * f @ t.T).softmax(dim=-1)[0].numpy()
+
+
+def test_rank_prompts_matches_readme_pipeline(lm, photo):
+    ranked = single_image.rank_prompts(lm, photo, PROMPTS)
+    expected = dict(zip(PROMPTS, readme_probs(lm, photo, PROMPTS), strict=True))
+    assert sorted(p for p, _ in ranked) == sorted(PROMPTS)
+    for prompt, prob in ranked:
+        assert prob == pytest.approx(expected[prompt], abs=2e-3)
+    probs = [p for _, p in ranked]
+    assert probs == sorted(probs, reverse=True)
+    assert sum(probs) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_rank_prompts_accepts_path_pil_and_grey(lm, photo, tmp_path):
+    path = tmp_path / "cat.png"
+    Image.fromarray(photo).save(path)
+    from_array = dict(single_image.rank_prompts(lm, photo, PROMPTS))
+    from_path = dict(single_image.rank_prompts(lm, path, PROMPTS))
+    from_pil = dict(single_image.rank_prompts(lm, Image.fromarray(photo), PROMPTS))
+    for p in PROMPTS:
+        assert from_path[p] == pytest.approx(from_array[p], abs=1e-6)
+        assert from_pil[p] == pytest.approx(from_array[p], abs=1e-6)
+    grey = photo.mean(axis=2).astype(np.uint8)
+    as_rgb = np.repeat(grey[..., None], 3, axis=2)
+    g1 = dict(single_image.rank_prompts(lm, grey, PROMPTS))
+    g2 = dict(single_image.rank_prompts(lm, as_rgb, PROMPTS))
+    assert all(g1[p] == pytest.approx(g2[p], abs=1e-6) for p in PROMPTS)
+
+
+def test_refinement_series_equals_separate_rankings(lm, photo):
+    steps = single_image.cumulative(["a shape", "a circle", "a red circle"], base=["a car"])
+    assert steps == [["a car", "a shape"], ["a car", "a shape", "a circle"],
+                     ["a car", "a shape", "a circle", "a red circle"]]
+    series = single_image.refinement_series(lm, photo, steps)
+    assert len(series) == 3
+    for step, ranking in zip(steps, series, strict=True):
+        alone = dict(single_image.rank_prompts(lm, photo, step))
+        assert [p for p, _ in ranking] == sorted(step, key=lambda p: -alone[p])
+        assert all(q == pytest.approx(alone[p], abs=1e-6) for p, q in ranking)
+
+
+def test_bad_prompts_raise_clear_errors(lm, photo):
+    with pytest.raises(PromptError, match="empty"):
+        single_image.rank_prompts(lm, photo, [])
+    with pytest.raises(PromptError, match="single string"):
+        single_image.rank_prompts(lm, photo, "a cat")
+    with pytest.raises(PromptError, match="distinct"):
+        single_image.rank_prompts(lm, photo, ["a cat", "a cat"])
+    with pytest.raises(PromptError, match="non-empty"):
+        single_image.rank_prompts(lm, photo, ["a cat", "  "])
+    with pytest.raises(PromptError, match="step 2"):
+        single_image.refinement_series(lm, photo, [["a cat"], []])
+    with pytest.raises(PromptError):
+        single_image.refinement_series(lm, photo, [])
+
+
+def test_bad_images_raise_clear_errors(lm, tmp_path):
+    with pytest.raises(DatasetError, match="does not exist"):
+        single_image.rank_prompts(lm, tmp_path / "missing.jpg", ["a cat"])
+    fake = tmp_path / "notes.jpg"
+    fake.write_text("not an image")
+    with pytest.raises(DatasetError, match="not a readable image"):
+        single_image.rank_prompts(lm, fake, ["a cat"])
+    with pytest.raises(DatasetError, match="shape"):
+        single_image.rank_prompts(lm, np.zeros((4, 4, 2), dtype=np.uint8), ["a cat"])
+    with pytest.raises(DatasetError, match=r"\[0, 1\]"):
+        single_image.as_rgb(np.full((4, 4, 3), 2.0))
+
+
+def test_as_rgb_conversions():
+    rgba = np.zeros((3, 5, 4), dtype=np.uint8)
+    rgba[..., 0] = 200
+    out = single_image.as_rgb(rgba)
+    assert out.shape == (3, 5, 3) and out.dtype == np.uint8 and (out[..., 0] == 200).all()
+    floats = np.full((2, 2, 3), 0.5)
+    assert (single_image.as_rgb(floats) == 128).all()
+
+
+def test_sample_photos_builtin_and_folder(tmp_path):
+    Image.fromarray(np.full((10, 12, 3), 7, dtype=np.uint8)).save(tmp_path / "mine.png")
+    (tmp_path / "readme.txt").write_text("ignored: not an image suffix")
+    photos = single_image.sample_photos(folder=tmp_path)
+    assert set(single_image.BUILTIN_PHOTOS) <= set(photos)
+    assert (photos["mine"] == 7).all() and photos["mine"].shape == (10, 12, 3)
+    for img in photos.values():
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+    from sklearn.datasets import load_sample_image
+
+    assert np.array_equal(photos["china"], load_sample_image("china.jpg"))
+    picked = single_image.sample_photos(["flower", "mine"], folder=tmp_path)
+    assert list(picked) == ["flower", "mine"]
+    with pytest.raises(DatasetError, match="Unknown sample photo"):
+        single_image.sample_photos(["nope"], folder=tmp_path)
+    (tmp_path / "broken.jpg").write_bytes(b"\x00\x01")
+    with pytest.raises(DatasetError, match="broken.jpg"):
+        single_image.sample_photos(folder=tmp_path)
