@@ -288,7 +288,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "analysis": analysis_facts(results),
         "styleclip": styleclip_facts(results),
         "single_image_count": len(dig(results.get("02"), "images") or []) or None,
-        "not_run": [f"{n} ({role})" for n, role in NOTEBOOK_ROLES.items() if n not in ran],
+        "not_run": [role for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": class_and_templates(results),
         "manifest": manifest(results, runs, profile, root),
         "back_matter": dict((a, t) for t, a in BACK_MATTER),

@@ -11,6 +11,7 @@ second print writes into the table of contents.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -266,6 +267,7 @@ def notebook_part(executed: Path, prefix: str, notebooks_dir: Path) -> Part:
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
         embed_images=True, anchor_link_text="",
     )
+    exporter.log.setLevel(logging.ERROR)  # per-image alt-text warnings are noise here
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(notebooks_dir)}})
     return Part(executed.stem, body, headings, title)
 

@@ -1,0 +1,280 @@
+"""`make report` end to end on fixture notebooks, plus the runner's and the PDF's parts.
+
+The fixture notebooks (tests/fixtures/notebooks) are tiny stand-ins for the real ones: they
+take parameters, write ``results/<stem>.json`` in the shapes report.py documents and one PNG
+figure each. The PDF is checked as a reader sees it: text extracted with pypdf.
+An end-to-end test over the real notebooks reuses :func:`build_into` with ``notebooks_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import nbformat
+import pytest
+from pypdf import PdfReader
+
+from clip_course import report, report_facts, report_pdf
+from clip_course.fileio import read_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+HEADINGS = [
+    "Abstract", "Contents", "1 CLIP introduction", "1.1 The contrastive objective",
+    "2 Single-image tests", "3 CIFAR: zero-shot and linear probe", "3.1 Zero-shot classification",
+    "3.2 Linear probe", "4 Analysis", "5 StyleCLIP", "6 Conclusions", "References",
+    "Appendix A: Class names and templates", "Appendix B: Run manifest",
+]
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def build_into(root: Path, notebooks_dir: Path = FIXTURES, **kwargs) -> report.BuildResult:
+    """Copy ``notebooks_dir`` into ``root/notebooks`` (once) and build a quick offline report."""
+    if not (root / "notebooks").exists():
+        shutil.copytree(notebooks_dir, root / "notebooks")
+    kwargs = {"profile": "offline", "quick": True, "progress": False, **kwargs}
+    return report.build_report(root=root, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    # Pin the package's fingerprint: in a working tree others edit, it would change between
+    # builds and (rightly) re-run everything. test_stamp_key_* covers its part of the key.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "package_fingerprint", lambda: "pinned")
+        root = tmp_path_factory.mktemp("report")
+        result = build_into(root)
+        pages = [norm(p.extract_text()) for p in PdfReader(str(result.pdf)).pages]
+        yield root, result, pages
+
+
+def page_of(pages: list[str], heading: str, after: int = 0) -> int:
+    """0-based index of the first page from ``after`` whose text starts a section ``heading``."""
+    for i in range(after, len(pages)):
+        if heading in pages[i]:
+            return i
+    raise AssertionError(f"{heading!r} on no page")
+
+
+# --------------------------------------------------------------------------- the PDF
+
+
+def test_pdf_has_every_section_and_a_page_each(built):
+    root, result, pages = built
+    text = " ".join(pages)
+    for heading in HEADINGS:
+        assert heading in text, heading
+    # title, abstract, contents, five sections, conclusions, references, two appendices
+    assert len(pages) == result.pages >= 12
+    assert "offline profile" in pages[-1]  # the footer names the profile on every page
+    assert all("offline profile" in p for p in pages[1:])
+
+
+def test_contents_page_numbers_point_at_the_sections(built):
+    _, _, pages = built
+    toc = pages[page_of(pages, "Contents")]
+    for heading in HEADINGS[2:]:
+        m = re.search(re.escape(heading) + r" (\d+)", toc)
+        assert m, f"{heading} not in the contents"
+        assert heading in pages[int(m.group(1)) - 1], heading
+
+
+def test_figures_embedded_and_no_code_shown(built):
+    root, result, pages = built
+    reader = PdfReader(str(result.pdf))
+    images = sum(len(p.images) for p in reader.pages)
+    figures = list((root / "figures").rglob("*.png"))
+    assert len(figures) == 2 and images == len(figures)
+    text = " ".join(pages)
+    for code in ("write_json(", "import matplotlib", "n_points = 50", "def topk"):
+        assert code not in text
+    assert "a warning nobody should read" not in text  # stderr is not report content
+    assert "Open In Colab" not in text  # remote badge dropped: the build is offline
+    assert "wrote results/01_intro.json" in text  # stdout is
+
+
+def _numbers(text: str) -> list[str]:
+    # Names are not measurements: citation marks, dataset/model/metric names with digits.
+    text = re.sub(r"\[\d+\]|CIFAR-\d+|ViT-[BL]/\d+|top-\d+", " ", text)
+    return re.findall(r"(?<![\w.@/])[-+]?\d+(?:\.\d+)?", text)
+
+
+def _leaves(obj, out: set[str]) -> set[str]:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.update(re.findall(r"\d+", str(k)))
+            _leaves(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _leaves(v, out)
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        out.update({str(int(obj)) if float(obj).is_integer() else "", f"{obj:.1f}", f"{obj:+.1f}"})
+    return out
+
+
+def test_abstract_numbers_are_the_results(built):
+    root, _, pages = built
+    abstract = " ".join(pages[page_of(pages, "Abstract"):page_of(pages, "Contents", 2)])
+    zs = read_json(root / "results" / "03_cifar_zero_shot.json")["datasets"]
+    top1 = {name: {kind: d[kind]["metrics"]["top1"] for kind in ("single", "ensemble")} for name, d in zs.items()}
+    for name, t in top1.items():
+        assert f"{t['ensemble']:.1f}% top-1 on {name} ({zs[name]['n_classes']} classes)" in abstract
+        assert f"{t['single']:.1f}% with a single template" in abstract
+    drop = top1["shapes10"]["ensemble"] - top1["shapes100"]["ensemble"]
+    assert f"{abs(drop):.1f} points from shapes10 to shapes100" in abstract
+    # Nothing typed by hand: every number is a results value (or the drop computed from two).
+    allowed = _leaves(read_json(root / "results" / "01_intro.json"), _leaves(zs, set()))
+    allowed.add(f"{abs(drop):.1f}")
+    found = _numbers(abstract.split("Abstract", 1)[1])
+    assert found and set(found) <= allowed, set(found) - allowed
+    # Notebooks outside this build are named, not silently dropped.
+    assert "Not run in this build: single-image tests, linear probe, StyleCLIP, analysis." in abstract
+
+
+def test_manifest_traces_models_params_and_times(built):
+    root, result, pages = built
+    manifest = " ".join(pages[page_of(pages, "Appendix B: Run manifest", 4):])
+    assert ("ab12cd34" * 8) in manifest.replace(" ", "")  # checkpoint hash, maybe wrapped
+    assert "n_points=20" in manifest and "n_images=60" in manifest  # quick parameters
+    for run in result.runs:
+        assert run.stem in manifest and f"{run.seconds:.1f}" in manifest
+    assert "fpshapes1060" in manifest.replace(" ", "")  # dataset fingerprint
+    appendix = " ".join(pages[page_of(pages, "Appendix A: Class names", 4):])
+    assert "a drawing of a {}." in appendix and "class99" in appendix
+
+
+def test_second_build_reuses_every_notebook(built, monkeypatch):
+    monkeypatch.setattr(report, "package_fingerprint", lambda: "pinned")
+    root, first, _ = built
+    mtimes = [r.executed.stat().st_mtime_ns for r in first.runs]
+    again = build_into(root)
+    assert [r.reused for r in again.runs] == [True, True]
+    assert [r.executed.stat().st_mtime_ns for r in again.runs] == mtimes
+    assert [r.seconds for r in again.runs] == pytest.approx([r.seconds for r in first.runs], abs=1e-3)
+    assert again.pdf.is_file() and again.pages == first.pages
+
+
+def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "package_fingerprint", lambda: "pinned")
+    root, _, _ = built
+    params = report.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 31}}))
+    notebooks = report.find_notebooks(root / "notebooks")
+    runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build", progress=False)
+    assert [r.reused for r in runs] == [False, True]
+    assert read_json(root / "results" / "01_intro.json")["n_points"] == 31
+
+
+def test_failing_notebook_stops_the_build_and_retires_the_old_pdf(tmp_path):
+    out = tmp_path / "report" / "clip_course_report.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"%PDF-1.4 previous build")
+    params = _yaml(tmp_path, {"03": {"n_images": 0}})
+    with pytest.raises(report.NotebookFailedError) as err:
+        build_into(tmp_path, params=params, notebooks=["03"])
+    msg = str(err.value)
+    assert "notebook 03_cifar_zero_shot failed in cell" in msg
+    assert "raise ValueError" in msg and "ValueError: n_images must be positive, got 0" in msg
+    assert not out.exists()
+    assert out.with_name("clip_course_report.stale.pdf").read_bytes() == b"%PDF-1.4 previous build"
+    assert [p.name for p in out.parent.iterdir()] == ["clip_course_report.stale.pdf"]
+    assert not (tmp_path / "build" / "stamps" / "03_cifar_zero_shot.json").exists()
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def _yaml(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "params.yml"
+    path.write_text(json.dumps(data))  # JSON is YAML
+    return path
+
+
+def test_params_are_checked_against_the_notebooks(tmp_path):
+    nb01, nb03 = sorted(FIXTURES.glob("*.ipynb"))
+    file = {"global": {"seed": 5}, "03": {"n_images": 7}}
+    assert report.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7, "seed": 5}
+    assert report.notebook_params(nb01, "offline", file, quick=True) == {"profile": "offline", "n_points": 20}
+    with pytest.raises(report.ParamsError, match="has no parameter 'n_imgs'.*n_images"):
+        report.notebook_params(nb03, "offline", {"03": {"n_imgs": 1}}, quick=False)
+    with pytest.raises(report.ParamsError, match="names no notebook"):
+        report.check_params_file({"07_missing": {"x": 1}}, [nb01, nb03])
+    with pytest.raises(report.ParamsError, match="global lr is a parameter of no notebook"):
+        report.check_params_file({"global": {"lr": 1}}, [nb01, nb03])
+    with pytest.raises(report.ParamsError, match="no notebook '9'"):
+        report.find_notebooks(FIXTURES, ["9"])
+    bad = tmp_path / "bad.yml"
+    bad.write_text("- a list\n")
+    with pytest.raises(report.ParamsError, match="expected a mapping"):
+        report.load_params_file(bad)
+
+
+def test_stamp_key_ignores_outputs_but_not_sources(tmp_path):
+    src = FIXTURES / "01_intro.ipynb"
+    key = report.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg")
+    nb = nbformat.read(src, as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi")]
+    nbformat.write(nb, tmp_path / "with_outputs.ipynb")
+    assert report.stamp_key(tmp_path / "with_outputs.ipynb", {"profile": "offline"}, "offline", "python3", "pkg") == key
+    nb.cells[2].source += "\nx = 1"
+    nbformat.write(nb, tmp_path / "edited.ipynb")
+    others = {
+        report.stamp_key(tmp_path / "edited.ipynb", {"profile": "offline"}, "offline", "python3", "pkg"),
+        report.stamp_key(src, {"profile": "offline", "n_points": 3}, "offline", "python3", "pkg"),
+        report.stamp_key(src, {"profile": "offline"}, "paper", "python3", "pkg"),
+        report.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg2"),
+    }
+    assert key not in others and len(others) == 4
+
+
+def test_headings_are_renumbered_under_their_section():
+    src = (
+        "# Notebook title\n[![Open In Colab](https://colab.research.google.com/x.svg)](https://x)\n"
+        "## First\n```\n## not a heading\n```\n### Inner\n#### Deep\n## Second"
+    )
+    text, headings = report_pdf.renumber_markdown(src, "3.1", [], title := [])
+    assert title == ["Notebook title"]
+    assert [h.label for h in headings] == ["3.1.1 First", "3.1.2 Second"]
+    assert "## not a heading" in text and "colab" not in text
+    assert "#### Inner" in text and "#### Deep" in text  # below x.y.z: kept, unnumbered
+    _, top = report_pdf.renumber_markdown("## A\n### B\n## C", "2", [], [])
+    assert [h.label for h in top] == ["2.1 A", "2.1.1 B", "2.2 C"]
+    assert [h.anchor for h in top] == ["sec-2-1", "sec-2-1-1", "sec-2-2"]
+
+
+def test_facts_tolerate_missing_results(tmp_path):
+    ctx = report_facts.document_context({}, [], "offline", tmp_path, quick=False)
+    assert ctx["zero_shot"] == [] and ctx["granularity"] is None and ctx["model"] is None
+    abstract = report_pdf._jinja().get_template("abstract.html.j2").render(**ctx)
+    assert "Zero-shot classification was not run in this build." in abstract
+    assert "MiniCLIP" in abstract and "ShapesWorld" in abstract  # offline says what it is
+    record = {"metrics": {"top1": 50.0}}
+    assert report_facts.dig({"a": record}, "a", "top1") == 50.0
+    assert report_facts.dig({"a": record}, "a", "top5") is None
+
+
+def test_missing_chromium_gives_the_commands(monkeypatch, tmp_path):
+    fake = tmp_path / "chrome"
+    fake.write_text("#!/bin/sh\n")
+    monkeypatch.setenv(report_pdf.CHROMIUM_ENV, str(fake))
+    with pytest.raises(report_pdf.ChromiumNotFoundError, match="not an executable"):
+        report_pdf.find_chromium()
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    assert report_pdf.find_chromium() == fake
+    monkeypatch.setattr(report_pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(report_pdf.ChromiumNotFoundError, match="apt-get install -y chromium libjs-mathjax fonts-noto-cjk"):
+        report_pdf.ensure_chromium()
+
+
+def test_cli_registers_report():
+    from clip_course.cli import build_parser
+
+    args = build_parser().parse_args(["report", "--profile", "offline", "--quick", "--notebooks", "01,03"])
+    assert args.func is report._run_cli and args.quick and args.notebooks == "01,03"
