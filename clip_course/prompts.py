@@ -75,7 +75,7 @@ def register_templates(dataset: str, name: str, templates: list[str]) -> None:
 def template_sets(dataset: str | None = None) -> list[str]:
     """Names of the template sets available for ``dataset``."""
     own = _TEMPLATES.get(_family(dataset), {}) if dataset else {}
-    return sorted({*_GENERIC, *own})
+    return sorted({*_GENERIC, "ensemble", *own})
 
 
 def _family(dataset: str) -> str:
@@ -95,7 +95,8 @@ def templates(name: str | list[str], dataset: str | None = None) -> list[str]:
     """The template set called ``name`` for ``dataset``, or an explicit list, validated.
 
     ``"single"`` is "a photo of a {}.", ``"bare"`` the class name alone, and ``"ensemble"``
-    the dataset's own ensemble (the paper's 18 templates for CIFAR).
+    the dataset's own ensemble (the paper's 18 templates for CIFAR, and for any dataset
+    without an ensemble of its own).
     """
     if not isinstance(name, str):
         validate_templates(list(name))
@@ -105,6 +106,10 @@ def templates(name: str | list[str], dataset: str | None = None) -> list[str]:
     own = _TEMPLATES.get(_family(dataset), {}) if dataset else {}
     if name in own:
         return list(own[name])
+    if name == "ensemble":
+        # Photos without an ensemble of their own (folders, new datasets) get CIFAR's 18
+        # generic photo templates.
+        return list(CIFAR_TEMPLATES)
     raise PromptError(
         f"Unknown template set {name!r} for dataset {dataset!r}; choose one of "
         f"{template_sets(dataset)} or pass a list of templates containing '{{}}'."

@@ -28,6 +28,7 @@ def test_template_sets():
     assert templates("single", "cifar100") == ["a photo of a {}."]
     assert templates("bare") == ["{}"]
     assert set(template_sets("cifar10")) == {"bare", "ensemble", "single"}
+    assert templates("ensemble", "folder:photos") == CIFAR_TEMPLATES
     assert len(CIFAR10_CLASSES) == 10
 
 
