@@ -1,0 +1,527 @@
+"""Generators that StyleCLIP-style editing optimises through: latent -> image in [0, 1].
+
+Two kinds share one small interface (:class:`EditableGenerator`):
+
+- :class:`ShapesGenerator`, the offline one: the decoder of a small variational
+  autoencoder trained on ShapesWorld (:mod:`clip_course.synthetic`), shipped in
+  ``clip_course/assets/shapes_generator.pt`` (reproduce it with
+  ``python -m clip_course styleclip --train-generator``). Its latent is a 32-d vector;
+  a start image ("a red circle") is encoded to its posterior mean. Beside it ships an
+  *attribute readout*, a small CNN trained on renders and on the decoder's own
+  reconstructions that reads shape, colour, size, position and background off an image,
+  so edits can be measured for what changed beyond the request (entanglement).
+- :class:`StyleGAN2Generator`, StyleCLIP's own setting: rosinality's StyleGAN2
+  (:mod:`clip_course.stylegan2`) in W+ (18 x 512 at 1024 px), fixed noise.
+
+:func:`load_editable` picks one from ``"offline"`` or a checkpoint path.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+
+class StyleCLIPError(ValueError):
+    """A StyleCLIP input is wrong (text, steps, latent, generator); the message says the fix."""
+
+
+ASSETS = Path(__file__).parent / "assets"
+#: The shipped offline generator (VAE + attribute readout weights and their config).
+SHAPES_GENERATOR = ASSETS / "shapes_generator.pt"
+#: The attributes the readout predicts, in order; each one a ShapesWorld attribute list.
+ATTRIBUTES = ("shape", "colour", "size", "position", "background")
+
+
+def _attribute_names() -> dict[str, list[str]]:
+    from clip_course import synthetic as sw
+
+    return {
+        "shape": list(sw.SHAPES),
+        "colour": list(sw.COLOUR_NAMES),
+        "size": list(sw.SIZES),
+        "position": list(sw.POSITIONS),
+        "background": list(sw.BACKGROUNDS),
+    }
+
+
+# ------------------------------------------------------------------------------ interface
+
+
+class EditableGenerator(ABC):
+    """A differentiable map from latents of :attr:`latent_shape` to RGB images in [0, 1]."""
+
+    name: str
+    latent_shape: tuple[int, ...]
+    image_size: int
+    device: torch.device
+
+    @abstractmethod
+    def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
+        """Images (B, 3, H, W) in [0, 1] (unclamped, so gradients flow) from latents (B, *latent_shape)."""
+
+    @abstractmethod
+    def start_latent(self, start: object = None, seed: int = 0) -> torch.Tensor:
+        """A start latent (1, *latent_shape); what ``start`` may be depends on the generator."""
+
+    def describe(self) -> dict:
+        """Facts for results JSON."""
+        return {"generator": self.name, "latent_shape": list(self.latent_shape), "image_size": self.image_size}
+
+    def check_latent(self, latent: object, what: str = "latent") -> torch.Tensor:
+        """``latent`` as a float tensor (B, *latent_shape) on this device, else StyleCLIPError."""
+        if not isinstance(latent, torch.Tensor) or not latent.is_floating_point():
+            raise StyleCLIPError(
+                f"{what} must be a float tensor of shape (batch, {', '.join(map(str, self.latent_shape))}), "
+                f"got {type(latent).__name__}."
+            )
+        if latent.ndim == len(self.latent_shape):
+            latent = latent.unsqueeze(0)
+        if tuple(latent.shape[1:]) != tuple(self.latent_shape):
+            raise StyleCLIPError(
+                f"{what} has shape {tuple(latent.shape)}, but the generator {self.name!r} takes "
+                f"latents of shape (batch, {', '.join(map(str, self.latent_shape))}). Use "
+                f"generator.start_latent(...) or a latent saved for this generator."
+            )
+        return latent.to(self.device, torch.float32)
+
+    def images_uint8(self, latent: torch.Tensor) -> np.ndarray:
+        """uint8 (B, H, W, 3) images for figures and GIFs."""
+        with torch.no_grad():
+            x = self.synthesize(latent).clamp(0, 1)
+        return (x * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+
+def load_latent_file(path: str | os.PathLike) -> torch.Tensor:
+    """A latent saved with ``torch.save`` (a tensor, or a dict holding one under 'latent')."""
+    path = Path(path)
+    if not path.is_file():
+        raise StyleCLIPError(f"Latent file {path} does not exist. Give the path of a tensor saved with torch.save.")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise StyleCLIPError(f"Could not read the latent file {path} ({type(err).__name__}: {err}).") from err
+    if isinstance(obj, dict):
+        obj = obj.get("latent", obj.get("w", None))
+    if not isinstance(obj, torch.Tensor):
+        raise StyleCLIPError(f"{path} holds no latent tensor (expected a tensor or {{'latent': tensor}}).")
+    return obj.float()
+
+
+# ----------------------------------------------------------------------- offline: ShapesVAE
+
+
+@dataclass(frozen=True)
+class ShapesVAEConfig:
+    """Architecture of the offline generator (stored in its checkpoint)."""
+
+    image_size: int = 32
+    latent_dim: int = 32
+    width: int = 32
+
+
+def _down(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2))
+
+
+def _up(cin: int, cout: int) -> nn.Sequential:
+    # Nearest upsampling + conv instead of transposed convs: no checkerboard artefacts.
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="nearest"),
+        nn.Conv2d(cin, cout, 3, 1, 1),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(0.2),
+    )
+
+
+class ShapesVAE(nn.Module):
+    """A small convolutional VAE for 32x32 ShapesWorld images (three 2x stages).
+
+    Channels halve as resolution doubles (``4w`` at 4x4 down to ``w/2`` at full size), which
+    keeps a training step cheap enough for a 2-core CPU.
+    """
+
+    def __init__(self, config: ShapesVAEConfig = ShapesVAEConfig()):
+        super().__init__()
+        self.config = config
+        w, d = config.width, config.latent_dim
+        self.base = config.image_size // 8
+        self.encoder = nn.Sequential(_down(3, w // 2), _down(w // 2, w), _down(w, 2 * w), nn.Flatten())
+        self.to_stats = nn.Linear(2 * w * self.base**2, 2 * d)
+        self.from_latent = nn.Linear(d, 4 * w * self.base**2)
+        self.decoder = nn.Sequential(
+            _up(4 * w, 2 * w), _up(2 * w, w), _up(w, w // 2), nn.Conv2d(w // 2, 3, 3, 1, 1)
+        )
+
+    def encode(self, x01: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and log-variance for images in [0, 1]."""
+        mu, logvar = self.to_stats(self.encoder(x01 * 2 - 1)).chunk(2, dim=1)
+        return mu, logvar.clamp(-10, 10)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images in [0, 1] (sigmoid output) from latents (B, latent_dim)."""
+        h = self.from_latent(z).view(z.shape[0], 4 * self.config.width, self.base, self.base)
+        return torch.sigmoid(self.decoder(F.leaky_relu(h, 0.2)))
+
+
+class AttributeReadout(nn.Module):
+    """A small CNN with one classification head per ShapesWorld attribute."""
+
+    def __init__(self, sizes: dict[str, int], width: int = 32):
+        super().__init__()
+        w = width
+        self.trunk = nn.Sequential(
+            _down(3, w), _down(w, 2 * w), _down(2 * w, 2 * w), nn.AdaptiveAvgPool2d(2), nn.Flatten()
+        )
+        self.heads = nn.ModuleDict({k: nn.Linear(8 * w, n) for k, n in sizes.items()})
+
+    def forward(self, x01: torch.Tensor) -> dict[str, torch.Tensor]:
+        h = self.trunk(x01 * 2 - 1)
+        return {k: head(h) for k, head in self.heads.items()}
+
+
+# -------------------------------------------------------------------- training (reproducible)
+
+
+@dataclass(frozen=True)
+class ShapesTrainConfig:
+    """Everything that determines the shipped checkpoint's bytes (with the torch version)."""
+
+    n_images: int = 20000
+    steps: int = 3000
+    batch_size: int = 64
+    lr: float = 2e-3
+    kl_weight: float = 0.02  # relative to the per-pixel squared error summed over the image
+    readout_steps: int = 600
+    seed: int = 0
+    vae: ShapesVAEConfig = ShapesVAEConfig()
+
+
+def training_images(n: int, seed: int, image_size: int = 32) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``n`` ShapesWorld renders (all pairs, held-out ones included) and their attributes."""
+    from clip_course import synthetic as sw
+
+    rng = np.random.default_rng([seed, 5])
+    scenes = sw.sample_scenes(n, rng, exclude_held_out=False)
+    images = sw.render_scenes(scenes, rng, image_size)
+    labels = {k: np.asarray(getattr(scenes, k)) for k in ATTRIBUTES}
+    return images, labels
+
+
+def _to_float(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255
+
+
+def _lr_at(step: int, steps: int, lr: float) -> float:
+    # Short linear warm-up, then cosine decay to zero.
+    warm = max(1, steps // 20)
+    if step < warm:
+        return lr * (step + 1) / warm
+    return lr * 0.5 * (1 + np.cos(np.pi * (step - warm) / max(1, steps - warm)))
+
+
+def train_vae(
+    images: torch.Tensor, config: ShapesTrainConfig, progress: bool = True
+) -> tuple[ShapesVAE, list[dict]]:
+    """Train the VAE on float images (N, 3, H, W) in [0, 1]; returns it (eval mode) and a log."""
+    torch.manual_seed(config.seed)
+    vae = ShapesVAE(config.vae)
+    opt = torch.optim.Adam(vae.parameters(), lr=config.lr)
+    gen = torch.Generator().manual_seed(config.seed)
+    log = []
+    for step in tqdm(range(config.steps), desc="shapes VAE", disable=not progress):
+        for group in opt.param_groups:
+            group["lr"] = _lr_at(step, config.steps, config.lr)
+        x = images[torch.randint(len(images), (config.batch_size,), generator=gen)]
+        mu, logvar = vae.encode(x)
+        z = mu + torch.randn(mu.shape, generator=gen) * (0.5 * logvar).exp()
+        recon = ((vae.decode(z) - x) ** 2).sum((1, 2, 3)).mean()
+        kl = (0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1)).mean()
+        loss = recon + config.kl_weight * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 50 == 0 or step == config.steps - 1:
+            log.append({"step": step, "recon": recon.item(), "kl": kl.item()})
+    return vae.eval(), log
+
+
+def train_readout(
+    images: torch.Tensor,
+    labels: dict[str, np.ndarray],
+    vae: ShapesVAE,
+    config: ShapesTrainConfig,
+    progress: bool = True,
+) -> tuple[AttributeReadout, list[dict]]:
+    """Train the attribute readout on renders and on their VAE reconstructions (half each).
+
+    Seeing reconstructions keeps the readout calibrated on the generator's own, smoother
+    images: those are what it measures after an edit.
+    """
+    torch.manual_seed(config.seed + 1)
+    names = _attribute_names()
+    readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
+    opt = torch.optim.Adam(readout.parameters(), lr=config.lr)
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    y_all = {k: torch.from_numpy(v).long() for k, v in labels.items()}
+    log = []
+    for step in tqdm(range(config.readout_steps), desc="attribute readout", disable=not progress):
+        for group in opt.param_groups:
+            group["lr"] = _lr_at(step, config.readout_steps, config.lr)
+        idx = torch.randint(len(images), (config.batch_size,), generator=gen)
+        x = images[idx]
+        half = config.batch_size // 2
+        with torch.no_grad():
+            x = torch.cat([x[:half], vae.decode(vae.encode(x[half:])[0])])
+        logits = readout(x)
+        losses = {k: F.cross_entropy(logits[k], y_all[k][idx]) for k in ATTRIBUTES}
+        loss = sum(losses.values())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step % 50 == 0 or step == config.readout_steps - 1:
+            log.append({"step": step, **{k: v.item() for k, v in losses.items()}})
+    return readout.eval(), log
+
+
+def train_shapes_generator(
+    out: str | os.PathLike = SHAPES_GENERATOR,
+    config: ShapesTrainConfig = ShapesTrainConfig(),
+    progress: bool = True,
+) -> Path:
+    """Train the offline generator and its readout from scratch and save them atomically.
+
+    Deterministic for a given config and torch version: it trains on one CPU thread, so
+    the same command gives the same weights.
+    """
+    from clip_course.fileio import atomic_path
+
+    start = time.perf_counter()
+    images_u8, labels = training_images(config.n_images, config.seed, config.vae.image_size)
+    images = _to_float(images_u8)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # CPU kernels can sum in another order with more threads
+    try:
+        vae, vae_log = train_vae(images, config, progress)
+        readout, readout_log = train_readout(images, labels, vae, config, progress)
+    finally:
+        torch.set_num_threads(threads)
+    payload = {
+        "format": "clip-course/shapes-generator/1",
+        "config": asdict(config),
+        "vae": _half_state(vae),
+        "readout": _half_state(readout),
+        "log": {"vae": vae_log, "readout": readout_log},
+        "train_seconds": round(time.perf_counter() - start, 1),
+        "torch": torch.__version__,
+    }
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        torch.save(payload, tmp)
+    return out
+
+
+def _half_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    # fp16 storage halves the shipped file; weights are cast back to fp32 on load.
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in module.state_dict().items()}
+
+
+# ----------------------------------------------------------------------- offline: wrapper
+
+
+class ShapesGenerator(EditableGenerator):
+    """The offline generator: a ShapesWorld VAE decoder, plus its attribute readout."""
+
+    def __init__(self, vae: ShapesVAE, readout: AttributeReadout | None, device: torch.device, source: str):
+        self.vae = vae.eval().requires_grad_(False).to(device)
+        self.readout = readout.eval().requires_grad_(False).to(device) if readout is not None else None
+        self.device = device
+        self.name = "shapes-vae"
+        self.source = source
+        self.latent_shape = (vae.config.latent_dim,)
+        self.image_size = vae.config.image_size
+
+    def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
+        return self.vae.decode(latent)
+
+    def encode(self, images: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Posterior means (B, latent_dim) of uint8 (B, H, W, 3) images."""
+        x = _to_float(np.asarray(images)) if not isinstance(images, torch.Tensor) else images
+        with torch.no_grad():
+            return self.vae.encode(x.to(self.device))[0]
+
+    def start_latent(self, start: object = "a red circle", seed: int = 0) -> torch.Tensor:
+        """Encode a start image: a ShapesWorld phrase ("a small red circle on the left"), a
+        uint8 (H, W, 3) image, or a latent (tensor or file path)."""
+        if isinstance(start, torch.Tensor):
+            return self.check_latent(start, "start latent")
+        if isinstance(start, np.ndarray):
+            return self.encode(start[None] if start.ndim == 3 else start)
+        if isinstance(start, (str, os.PathLike)) and Path(start).suffix in (".pt", ".pth"):
+            return self.check_latent(load_latent_file(start), f"start latent from {start}")
+        return self.encode(render_phrase(str(start), seed, self.image_size)[None])
+
+    def read_attributes(self, images01: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Class probabilities (B, n_values) per attribute for images in [0, 1]."""
+        if self.readout is None:
+            raise StyleCLIPError("This offline generator was saved without its attribute readout.")
+        with torch.no_grad():
+            logits = self.readout(images01.clamp(0, 1).to(self.device))
+        return {k: v.softmax(-1).cpu() for k, v in logits.items()}
+
+    def describe(self) -> dict:
+        return {**super().describe(), "source": self.source}
+
+
+def parse_phrase(text: str) -> dict[str, str]:
+    """ShapesWorld attributes named in a phrase; unnamed ones get the renderer's defaults.
+
+    "a small red circle on the left" -> shape circle, colour red, size small, position left.
+    """
+    names = _attribute_names()
+    words = text.lower().replace(".", " ").replace(",", " ")
+    found: dict[str, str] = {}
+    # Longest names first, so "light grey" wins over "grey".
+    for attr in ("background", "shape", "colour", "size"):
+        for value in sorted(names[attr], key=len, reverse=True):
+            needle = f"{value} background" if attr == "background" else value
+            if f" {needle} " in f" {words} ":
+                found[attr] = value
+                words = words.replace(needle, " ")
+                break
+    for position, key in (("left", "left"), ("right", "right"), ("top", "top"), ("bottom", "bottom")):
+        if f" {key} " in f" {words} ":
+            found["position"] = position
+    if "shape" not in found or "colour" not in found:
+        raise StyleCLIPError(
+            f"The start phrase {text!r} must name a ShapesWorld shape and colour, e.g. "
+            f"'a red circle' (shapes: {names['shape']}; colours: {names['colour']})."
+        )
+    defaults = {"size": "big", "position": "centre", "background": "grey"}
+    out = {**defaults, **found}
+    if out["size"] == "big":
+        out["position"] = "centre"  # ShapesWorld centres big shapes
+    return out
+
+
+def render_phrase(text: str, seed: int = 0, image_size: int = 32) -> np.ndarray:
+    """Render the ShapesWorld scene a phrase describes (uint8 (H, W, 3))."""
+    from clip_course import synthetic as sw
+
+    return sw.render(**parse_phrase(text), rng=seed, image_size=image_size)
+
+
+def load_shapes_generator(
+    path: str | os.PathLike = SHAPES_GENERATOR, device: str | torch.device | None = None
+) -> ShapesGenerator:
+    """Load the offline generator (the shipped one by default)."""
+    from clip_course.models import default_device
+
+    path = Path(path)
+    device = torch.device(device) if device is not None else default_device()
+    if not path.is_file():
+        raise StyleCLIPError(
+            f"The offline generator {path} does not exist. Reinstall the package (it ships "
+            f"with it) or rebuild it with `python -m clip_course styleclip --train-generator`."
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        config = payload["config"]
+        vae = ShapesVAE(ShapesVAEConfig(**config["vae"]))
+        vae.load_state_dict({k: v.float() for k, v in payload["vae"].items()})
+        readout = None
+        if payload.get("readout"):
+            names = _attribute_names()
+            readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
+            readout.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["readout"].items()})
+    except Exception as err:
+        raise StyleCLIPError(
+            f"Could not load the offline generator {path}: corrupt or not a clip-course shapes "
+            f"generator ({type(err).__name__}: {err}). Rebuild it with "
+            f"`python -m clip_course styleclip --train-generator`."
+        ) from err
+    return ShapesGenerator(vae, readout, device, source=str(path))
+
+
+# ----------------------------------------------------------------------- StyleGAN2 wrapper
+
+
+class StyleGAN2Generator(EditableGenerator):
+    """rosinality's StyleGAN2 in W+ with its stored noise; images mapped from [-1, 1] to [0, 1]."""
+
+    def __init__(self, generator, latent_avg: torch.Tensor | None, source: str, truncation: float = 0.7):
+        self.g = generator
+        self.device = generator.device
+        self.name = f"stylegan2-{generator.size}"
+        self.source = source
+        self.latent_shape = (generator.n_latent, generator.style_dim)
+        self.image_size = generator.size
+        self.truncation = truncation
+        self._latent_avg = latent_avg
+
+    def synthesize(self, latent: torch.Tensor) -> torch.Tensor:
+        return (self.g.synthesis(latent) + 1) / 2
+
+    def mean_latent(self) -> torch.Tensor:
+        """The checkpoint's ``latent_avg``, else the mean of 4096 mapped z (as StyleCLIP)."""
+        if self._latent_avg is None:
+            self._latent_avg = self.g.mean_latent(4096)
+        return self._latent_avg
+
+    def start_latent(self, start: object = "random", seed: int = 0) -> torch.Tensor:
+        """W+ start: ``"mean"``, ``"random"`` (seeded z, truncated toward the mean with
+        :attr:`truncation`, StyleCLIP's edit mode), a tensor, or a W+ ``.pt`` file."""
+        if isinstance(start, torch.Tensor):
+            return self.check_latent(start, "start latent")
+        if start in (None, "random"):
+            gen = torch.Generator().manual_seed(seed)
+            z = torch.randn(1, self.g.style_dim, generator=gen).to(self.device)
+            with torch.no_grad():
+                w = self.g.get_latent(z)
+                mean = self.mean_latent()
+                w = mean + self.truncation * (w - mean)
+            return w.unsqueeze(1).repeat(1, self.g.n_latent, 1)
+        if start == "mean":
+            return self.mean_latent().unsqueeze(1).repeat(1, self.g.n_latent, 1).clone()
+        if isinstance(start, (str, os.PathLike)) and Path(start).suffix in (".pt", ".pth"):
+            return self.check_latent(load_latent_file(start), f"start latent from {start}")
+        raise StyleCLIPError(
+            f"Unknown StyleGAN2 start {start!r}: use 'random' (seeded, truncated), 'mean', or "
+            f"the path of a W+ latent .pt file of shape (1, {self.g.n_latent}, {self.g.style_dim})."
+        )
+
+    def describe(self) -> dict:
+        return {**super().describe(), "source": self.source, "truncation": self.truncation}
+
+
+def load_editable(
+    generator: str | os.PathLike = "offline", device: str | torch.device | None = None
+) -> EditableGenerator:
+    """``"offline"`` (the shipped ShapesWorld generator), ``"stylegan2"`` (the default FFHQ
+    checkpoint path) or the path of a rosinality StyleGAN2 / clip-course shapes checkpoint."""
+    from clip_course import stylegan2
+
+    if generator == "offline":
+        return load_shapes_generator(device=device)
+    path = stylegan2.DEFAULT_CHECKPOINT if generator == "stylegan2" else Path(generator)
+    if path.is_file() and _is_shapes_checkpoint(path):
+        return load_shapes_generator(path, device=device)
+    g, latent_avg = stylegan2.load_generator(path, device=device)
+    return StyleGAN2Generator(g, latent_avg, source=str(path))
+
+
+def _is_shapes_checkpoint(path: Path) -> bool:
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
+        return False
+    return isinstance(payload, dict) and str(payload.get("format", "")).startswith("clip-course/shapes")
