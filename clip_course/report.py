@@ -53,6 +53,7 @@ the results (the shape ``results.run_record`` writes).
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import hashlib
 import json
@@ -172,10 +173,28 @@ def load_params_file(path: str | Path | None) -> dict[str, dict[str, Any]]:
 
 
 def declared_parameters(notebook: Path) -> dict[str, Any]:
-    """The notebook's ``parameters`` cell: {name: default} as papermill reads it."""
-    import papermill
+    """The notebook's ``parameters`` cell as {name: default (None unless a literal)}.
 
-    return {name: info.get("default") for name, info in papermill.inspect_notebook(str(notebook)).items()}
+    Parsed with ``ast``, not papermill's line parser, which skips any line holding two "=".
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        return {}
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as err:
+        raise ReportError(f"{notebook.name}: its parameters cell is not valid Python ({err}).") from err
+    declared: dict[str, Any] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                try:
+                    declared[target.id] = ast.literal_eval(node.value) if node.value is not None else None
+                except ValueError:
+                    declared[target.id] = None
+    return declared
 
 
 def quick_parameters(nb: nbformat.NotebookNode, declared: dict[str, Any]) -> dict[str, Any]:
