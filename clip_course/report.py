@@ -96,6 +96,7 @@ class NotebookRun:
     source: Path
     executed: Path
     params: dict[str, Any]
+    defaults: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     reused: bool = False
     finished: str = ""
@@ -366,7 +367,7 @@ def run_notebooks(
     runs = []
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
-        run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params)
+        run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         key = stamp_key(nb, params, profile, kernel, package)
         head = f"[{i}/{len(notebooks)}] {nb.stem}"

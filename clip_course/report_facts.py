@@ -211,13 +211,20 @@ def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
 
 
 def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
-    """Every distinct dataset record (name, split, size, classes, fingerprint) in the results."""
+    """Every distinct dataset (name, split, size, classes, fingerprint) the results describe:
+    ``run_record``-style ``"dataset"`` dicts, and the entries of 03/04's ``"datasets"``."""
     seen: dict[tuple, dict[str, Any]] = {}
     for rec in _walk(results):
         ds = rec.get("dataset")
-        if isinstance(ds, dict) and ds.get("fingerprint"):
-            key = (ds.get("name"), ds.get("split"), ds.get("size"), ds["fingerprint"])
-            seen.setdefault(key, {k: ds.get(k) for k in ("name", "split", "size", "classes", "fingerprint")})
+        if isinstance(ds, dict) and ds.get("name"):
+            row = {k: ds.get(k) for k in ("name", "split", "size", "classes", "fingerprint")}
+            seen.setdefault((row["name"], row["split"], row["size"], row["fingerprint"]), row)
+    for n in ("03", "04"):
+        for name, entry in (dig(results.get(n), "datasets") or {}).items():
+            if not any(key[0] == name for key in seen):
+                row = {"name": name, "split": entry.get("split", "test"), "size": dig(entry, "n_images"),
+                       "classes": _n_classes(entry), "fingerprint": entry.get("fingerprint")}
+                seen[(name, row["split"], row["size"], row["fingerprint"])] = row
     return list(seen.values())
 
 
@@ -265,7 +272,7 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,
-            "params": ", ".join(f"{k}={v!r}" for k, v in run.params.items()),
+            "params": [(k, repr(v), k in run.params) for k, v in {**run.defaults, **run.params}.items()],
             "results": "written" if run.stem[:2] in results else "none",
         } for run in runs],
         "total_seconds": f"{sum(r.seconds for r in runs):.1f}",

@@ -143,6 +143,7 @@ def test_manifest_traces_models_params_and_times(built):
     manifest = " ".join(pages[page_of(pages, "Appendix B: Run manifest", 4):])
     assert ("ab12cd34" * 8) in manifest.replace(" ", "")  # checkpoint hash, maybe wrapped
     assert "n_points=20" in manifest and "n_images=60" in manifest  # quick parameters
+    assert "seed=0" in manifest  # defaults too
     for run in result.runs:
         assert run.stem in manifest and f"{run.seconds:.1f}" in manifest
     assert "fpshapes1060" in manifest.replace(" ", "")  # dataset fingerprint
