@@ -303,8 +303,6 @@ def train_shapes_generator(
     Deterministic for a given config and torch version: it trains on one CPU thread, so
     the same command gives the same weights.
     """
-    from clip_course.fileio import atomic_path
-
     start = time.perf_counter()
     images_u8, labels = training_images(config.n_images, config.seed, config.vae.image_size)
     images = _to_float(images_u8)
@@ -315,14 +313,28 @@ def train_shapes_generator(
         readout, readout_log = train_readout(images, labels, vae, config, progress)
     finally:
         torch.set_num_threads(threads)
+    extra = {"log": {"vae": vae_log, "readout": readout_log},
+             "train_seconds": round(time.perf_counter() - start, 1)}
+    return save_shapes_generator(out, vae, readout, config, extra)
+
+
+def save_shapes_generator(
+    out: str | os.PathLike,
+    vae: ShapesVAE,
+    readout: AttributeReadout | None,
+    config: ShapesTrainConfig = ShapesTrainConfig(),
+    extra: dict | None = None,
+) -> Path:
+    """Write a shapes-generator checkpoint (fp16 weights, config, metadata) atomically."""
+    from clip_course.fileio import atomic_path
+
     payload = {
         "format": "clip-course/shapes-generator/1",
-        "config": asdict(config),
+        "config": {**asdict(config), "vae": asdict(vae.config)},
         "vae": _half_state(vae),
-        "readout": _half_state(readout),
-        "log": {"vae": vae_log, "readout": readout_log},
-        "train_seconds": round(time.perf_counter() - start, 1),
-        "torch": torch.__version__,
+        "readout": _half_state(readout) if readout is not None else None,
+        "torch": str(torch.__version__),
+        **(extra or {}),
     }
     out = Path(out)
     with atomic_path(out) as tmp:
