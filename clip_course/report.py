@@ -97,6 +97,7 @@ class NotebookRun:
     executed: Path
     params: dict[str, Any]
     defaults: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
     seconds: float = 0.0
     reused: bool = False
     finished: str = ""
@@ -369,7 +370,7 @@ def run_notebooks(
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
-        key = stamp_key(nb, params, profile, kernel, package)
+        key = run.key = stamp_key(nb, params, profile, kernel, package)
         head = f"[{i}/{len(notebooks)}] {nb.stem}"
         if stamp_is_current(stamp_file, key, run, root):
             run.reused = True
@@ -388,6 +389,32 @@ def run_notebooks(
 
 
 # --------------------------------------------------------------------------- build
+
+
+def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out: Path) -> str:
+    """What the PDF depends on besides the package: each run, its results, templates, commit."""
+    from clip_course.results import git_commit
+
+    templates = Path(__file__).resolve().parent / "templates"
+    blob = json.dumps({
+        "runs": [(r.stem, r.key, _file_sha(results_path(root, r.stem))) for r in runs],
+        "templates": [(str(p.relative_to(templates)), sha256_file(p))
+                      for p in sorted(templates.rglob("*")) if p.is_file()],
+        "package": package_fingerprint(), "profile": profile, "quick": quick,
+        "out": str(out), "commit": git_commit(root),
+    }, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def pdf_is_current(build_dir: Path, key: str, out: Path) -> int:
+    """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0."""
+    try:
+        stamp = read_json(build_dir / "stamps" / "_report.json")
+    except (OSError, ValueError):
+        return 0
+    if stamp.get("key") != key or _file_sha(out) != stamp.get("pdf_sha256"):
+        return 0
+    return int(stamp.get("pages", 0))
 
 
 def mark_stale(pdf: Path) -> Path | None:
@@ -430,7 +457,15 @@ def build_report(
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
         print(f"notebooks: {time.perf_counter() - start:.1f} s", flush=True)
-        html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick)
+        key = pdf_key(runs, name, quick, root, out)
+        pages = pdf_is_current(build_dir, key, out)
+        html = build_dir / "report" / "report.html"
+        if pages:
+            print(f"pdf: up to date ({out})", flush=True)
+        else:
+            html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick)
+            write_json(build_dir / "stamps" / "_report.json",
+                       {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
     except BaseException:
         stale = mark_stale(out)
         if stale is not None:

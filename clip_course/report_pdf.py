@@ -283,7 +283,7 @@ class Section:
     parts: list[tuple[Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
 
 
-def assemble_sections(runs: list[Any], notebooks_dir: Path) -> list[Section]:
+def assemble_sections(runs: list[Any]) -> list[Section]:
     """The numbered sections: the seed's five, then any notebook the seed has no place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
@@ -303,7 +303,8 @@ def assemble_sections(runs: list[Any], notebooks_dir: Path) -> list[Section]:
                 parts.append((sub, None, prefix))
                 continue
             used.add(prefix)
-            part = notebook_part(run.executed, sub.number if sub else spec.number, notebooks_dir)
+            # Markdown images resolve against the source notebook's folder, as in Jupyter.
+            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent)
             parts.append((sub, part, run.stem))
         title = spec.title or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
         sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
@@ -399,7 +400,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
     chromium = ensure_chromium()
     start = time.perf_counter()
     results = report_facts.load_results(root, runs)
-    sections = assemble_sections(runs, root / "notebooks")
+    sections = assemble_sections(runs)
     context = report_facts.document_context(results, runs, profile, root, quick)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
                    version=__version__, engine=chromium_version(chromium))

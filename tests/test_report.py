@@ -159,7 +159,11 @@ def test_second_build_reuses_every_notebook(built, monkeypatch):
     assert [r.reused for r in again.runs] == [True, True]
     assert [r.executed.stat().st_mtime_ns for r in again.runs] == mtimes
     assert [r.seconds for r in again.runs] == pytest.approx([r.seconds for r in first.runs], abs=1e-3)
-    assert again.pdf.is_file() and again.pages == first.pages
+    pdf_bytes = first.pdf.read_bytes()
+    assert again.pages == first.pages and again.pdf.read_bytes() == pdf_bytes  # not reprinted
+    first.pdf.write_bytes(b"%PDF-1.4 edited by hand")  # a PDF the build did not print
+    third = build_into(root)
+    assert third.pages == first.pages and PdfReader(str(third.pdf)).pages
 
 
 def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatch):
