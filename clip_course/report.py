@@ -40,10 +40,12 @@ Results conventions (what the report reads; every key optional, an absent one re
                                         "zero_shot": {"top1", "top5"}, "crossover_k"}}}
     05_styleclip.json              {"generator": str, "edits": [{"prompt", "steps",
                                         "similarity_before", "similarity_after"}]}
-    06_analysis.json               {"prompts": {"<name>": {"ensemble_gain"}},
-                                    "few_shot": {"<name>": {"k_match"}},
-                                    "shift": {"<name>": {"faster"}},
-                                    "retrieval": {"<name>": {"recall@1", "recall@5", "recall@10"}}}
+    06_analysis.json               {"prompts": {"<name>": {"ensemble_gain_points"}},
+                                    "fewshot": {"<name>": {"k_to_match_zeroshot"}},
+                                    "robustness_summary": {"dataset",
+                                        "mean_drop_points": {"zeroshot", "probe"}},
+                                    "retrieval": {"dataset", "recall@1", "recall@5", "recall@10",
+                                        "by_dataset": {"<name>": {"recall@1", ...}}}}
 
 Models and datasets for the run manifest are gathered from every ``"model"`` dict holding a
 ``"checkpoint_sha256"`` and every ``"dataset"`` dict holding a ``"fingerprint"`` anywhere in

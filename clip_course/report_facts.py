@@ -153,19 +153,43 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
     return rows
 
 
-def analysis_facts(results: dict[str, dict]) -> dict[str, list[dict[str, Any]]]:
-    """From 06: ensemble gain, examples per class to match zero-shot, retrieval recall."""
+def analysis_facts(results: dict[str, dict]) -> dict[str, Any]:
+    """From 06: ensemble gain, examples per class to match zero-shot, shift, retrieval recall."""
     rec = results.get("06") or {}
-    gains = [{"dataset": n, "gain": f"{g:+.1f}"} for n, e in (dig(rec, "prompts") or {}).items()
-             if (g := _number(dig(e, "ensemble_gain"))) is not None]
-    kmatch = [{"dataset": n, "k": int(k)} for n, e in (dig(rec, "few_shot") or {}).items()
-              if (k := _number(dig(e, "k_match"))) is not None]
+    gains = [{"dataset": n, "gain": f"{g:+.1f}"} for n, e in _mapping(rec, "prompts")
+             if (g := _first_number(e, "ensemble_gain_points", "ensemble_gain")) is not None]
+    kmatch = [{"dataset": n, "k": int(k)} for n, e in _mapping(rec, "fewshot", "few_shot")
+              if (k := _first_number(e, "k_to_match_zeroshot", "k_match")) is not None]
     retrieval = []
-    for n, e in (dig(rec, "retrieval") or {}).items():
+    per_set = dig(rec, "retrieval", "by_dataset") or {}
+    if not per_set and _number(dig(rec, "retrieval", "recall@1")) is not None:
+        per_set = {str(dig(rec, "retrieval", "dataset") or "the test set"): rec["retrieval"]}
+    for n, e in per_set.items():
         r = [_number(dig(e, f"recall@{k}")) for k in (1, 5, 10)]
         if None not in r:
             retrieval.append({"dataset": n, "r1": pct(r[0]), "r5": pct(r[1]), "r10": pct(r[2])})
-    return {"gains": gains, "k_match": kmatch, "retrieval": retrieval}
+    shift = None
+    drops = dig(rec, "robustness_summary", "mean_drop_points") or {}
+    zs, probe = _number(drops.get("zeroshot")), _number(drops.get("probe"))
+    if zs is not None and probe is not None:
+        shift = {"dataset": dig(rec, "robustness_summary", "dataset") or "the coarse set",
+                 "zeroshot": num(zs), "probe": num(probe),
+                 "faster": "zero-shot" if zs > probe else "the linear probe"}
+    return {"gains": gains, "k_match": kmatch, "retrieval": retrieval, "shift": shift}
+
+
+def _mapping(rec: dict, *keys: str) -> list[tuple[str, Any]]:
+    for key in keys:
+        if isinstance(value := dig(rec, key), dict):
+            return list(value.items())
+    return []
+
+
+def _first_number(entry: Any, *keys: str) -> float | None:
+    for key in keys:
+        if (v := _number(dig(entry, key))) is not None:
+            return v
+    return None
 
 
 def styleclip_facts(results: dict[str, dict]) -> list[dict[str, Any]]:

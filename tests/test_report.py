@@ -264,6 +264,19 @@ def test_facts_tolerate_missing_results(tmp_path):
     assert report_facts.dig({"a": record}, "a", "top5") is None
 
 
+def test_analysis_facts_read_the_analysis_notebook_keys():
+    rec = {"prompts": {"shapes10": {"ensemble_gain_points": 2.25}},
+           "fewshot": {"shapes10": {"k_to_match_zeroshot": 4}, "shapes100": {"k_to_match_zeroshot": None}},
+           "robustness_summary": {"dataset": "shapes10", "mean_drop_points": {"zeroshot": 9.0, "probe": 12.5}},
+           "retrieval": {"dataset": "shapes10", "recall@1": 40.0, "recall@5": 70.04, "recall@10": 90.0}}
+    facts = report_facts.analysis_facts({"06": rec})
+    assert facts["gains"] == [{"dataset": "shapes10", "gain": f"{2.25:+.1f}"}]
+    assert facts["k_match"] == [{"dataset": "shapes10", "k": 4}]
+    assert facts["shift"] == {"dataset": "shapes10", "zeroshot": "9.0", "probe": "12.5", "faster": "the linear probe"}
+    assert facts["retrieval"] == [{"dataset": "shapes10", "r1": "40.0%", "r5": "70.0%", "r10": "90.0%"}]
+    assert report_facts.analysis_facts({}) == {"gains": [], "k_match": [], "retrieval": [], "shift": None}
+
+
 def test_missing_chromium_gives_the_commands(monkeypatch, tmp_path):
     fake = tmp_path / "chrome"
     fake.write_text("#!/bin/sh\n")
