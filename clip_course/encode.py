@@ -325,6 +325,10 @@ def _embed_dim(lm) -> int:
     return int(lm.model.text_projection.shape[1])
 
 
+# Batches of features kept on the device before copying them back (see encode_images).
+_PENDING_BATCHES = 16
+
+
 def encode_images(
     lm,
     images: np.ndarray | torch.Tensor | Sequence[np.ndarray],
@@ -344,6 +348,15 @@ def encode_images(
     out = torch.empty(len(images), _embed_dim(lm), dtype=torch.float32)
     # Pinned host memory lets the copy to the GPU overlap with compute.
     pin = lm.device.type == "cuda" and not (isinstance(images, torch.Tensor) and images.is_cuda)
+    pending: list[tuple[np.ndarray, torch.Tensor]] = []
+
+    def flush() -> None:
+        # Features wait on the device and come back in groups, so the host does not stop at
+        # every batch to wait for the GPU (which would leave it idle between batches).
+        for chunk, feats in pending:
+            out[torch.from_numpy(chunk)] = feats.cpu()
+        pending.clear()
+
     with torch.inference_mode(), tqdm(total=len(images), desc="encode images", disable=not progress) as bar:
         for idx in _size_groups(images).values():
             for start in range(0, len(idx), batch_size):
@@ -351,9 +364,11 @@ def encode_images(
                 batch = _gather(images, chunk)
                 batch = batch.pin_memory() if pin else batch
                 x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
-                feats = lm.model.encode_image(x.to(lm.dtype))
-                out[torch.from_numpy(chunk)] = feats.float().cpu()
+                pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
+                if len(pending) >= _PENDING_BATCHES:
+                    flush()
                 bar.update(len(chunk))
+        flush()
     return _finish(out, normalize)
 
 
