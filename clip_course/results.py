@@ -11,9 +11,10 @@ import subprocess
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:  # torch is imported lazily: the report runner uses this module without it
+    import torch
 
 _PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
 
@@ -31,6 +32,8 @@ def package_versions() -> dict[str, str]:
 
 def device_name(device: torch.device | str | None = None) -> str:
     """A human name for the device results were computed on."""
+    import torch
+
     device = torch.device(device) if device is not None else None
     if device is not None and device.type == "cuda" and torch.cuda.is_available():
         return torch.cuda.get_device_name(device)
