@@ -197,11 +197,11 @@ class ShapesTrainConfig:
     """Everything that determines the shipped checkpoint's bytes (with the torch version)."""
 
     n_images: int = 20000
-    steps: int = 3000
-    batch_size: int = 64
+    steps: int = 4000
+    batch_size: int = 128
     lr: float = 2e-3
     kl_weight: float = 0.02  # relative to the per-pixel squared error summed over the image
-    readout_steps: int = 600
+    readout_steps: int = 1000
     seed: int = 0
     vae: ShapesVAEConfig = ShapesVAEConfig()
 
@@ -230,21 +230,25 @@ def _lr_at(step: int, steps: int, lr: float) -> float:
 
 
 def train_vae(
-    images: torch.Tensor, config: ShapesTrainConfig, progress: bool = True
+    images: torch.Tensor, config: ShapesTrainConfig, progress: bool = True, device: str | torch.device = "cpu"
 ) -> tuple[ShapesVAE, list[dict]]:
-    """Train the VAE on float images (N, 3, H, W) in [0, 1]; returns it (eval mode) and a log."""
+    """Train the VAE on float images (N, 3, H, W) in [0, 1]; returns it (eval mode, on CPU) and a log.
+
+    Batches and noise are drawn from a CPU generator, so every device sees the same data.
+    """
     torch.manual_seed(config.seed)
-    vae = ShapesVAE(config.vae)
+    vae = ShapesVAE(config.vae).to(device)
+    images = images.to(device)
     opt = torch.optim.Adam(vae.parameters(), lr=config.lr)
     gen = torch.Generator().manual_seed(config.seed)
     log = []
     for step in tqdm(range(config.steps), desc="shapes VAE", disable=not progress):
         for group in opt.param_groups:
             group["lr"] = _lr_at(step, config.steps, config.lr)
-        x = images[torch.randint(len(images), (config.batch_size,), generator=gen)]
+        x = images[torch.randint(len(images), (config.batch_size,), generator=gen).to(device)]
         mu, logvar = vae.encode(x)
-        z = mu + torch.randn(mu.shape, generator=gen) * (0.5 * logvar).exp()
-        recon = ((vae.decode(z) - x) ** 2).sum((1, 2, 3)).mean()
+        eps = torch.randn(mu.shape, generator=gen).to(device)
+        recon = ((vae.decode(mu + eps * (0.5 * logvar).exp()) - x) ** 2).sum((1, 2, 3)).mean()
         kl = (0.5 * (mu**2 + logvar.exp() - 1 - logvar).sum(1)).mean()
         loss = recon + config.kl_weight * kl
         opt.zero_grad(set_to_none=True)
@@ -252,7 +256,7 @@ def train_vae(
         opt.step()
         if step % 50 == 0 or step == config.steps - 1:
             log.append({"step": step, "recon": recon.item(), "kl": kl.item()})
-    return vae.eval(), log
+    return vae.eval().cpu(), log
 
 
 def train_readout(
@@ -261,6 +265,7 @@ def train_readout(
     vae: ShapesVAE,
     config: ShapesTrainConfig,
     progress: bool = True,
+    device: str | torch.device = "cpu",
 ) -> tuple[AttributeReadout, list[dict]]:
     """Train the attribute readout on renders and on their VAE reconstructions (half each).
 
@@ -269,15 +274,17 @@ def train_readout(
     """
     torch.manual_seed(config.seed + 1)
     names = _attribute_names()
-    readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
+    readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES}).to(device)
+    vae = vae.to(device)
+    images = images.to(device)
     opt = torch.optim.Adam(readout.parameters(), lr=config.lr)
     gen = torch.Generator().manual_seed(config.seed + 1)
-    y_all = {k: torch.from_numpy(v).long() for k, v in labels.items()}
+    y_all = {k: torch.from_numpy(v).long().to(device) for k, v in labels.items()}
     log = []
     for step in tqdm(range(config.readout_steps), desc="attribute readout", disable=not progress):
         for group in opt.param_groups:
             group["lr"] = _lr_at(step, config.readout_steps, config.lr)
-        idx = torch.randint(len(images), (config.batch_size,), generator=gen)
+        idx = torch.randint(len(images), (config.batch_size,), generator=gen).to(device)
         x = images[idx]
         half = config.batch_size // 2
         with torch.no_grad():
@@ -290,31 +297,58 @@ def train_readout(
         opt.step()
         if step % 50 == 0 or step == config.readout_steps - 1:
             log.append({"step": step, **{k: v.item() for k, v in losses.items()}})
-    return readout.eval(), log
+    vae.cpu()
+    return readout.eval().cpu(), log
+
+
+@torch.no_grad()
+def evaluate_generator(vae: ShapesVAE, readout: AttributeReadout | None, n: int = 1000, seed: int = 99) -> dict:
+    """Held-out quality: reconstruction error (mean |pixel| 0..1) and readout accuracy per
+    attribute on fresh renders and on their reconstructions."""
+    images_u8, labels = training_images(n, seed, vae.config.image_size)
+    x = _to_float(images_u8)
+    recon = vae.decode(vae.encode(x)[0])
+    out: dict = {"recon_mae": round(float((recon - x).abs().mean()), 4)}
+    if readout is not None:
+        for name, batch in (("render", x), ("reconstruction", recon)):
+            logits = readout(batch)
+            out[f"readout_{name}"] = {
+                k: round(float((logits[k].argmax(-1).numpy() == labels[k]).mean()), 3) for k in ATTRIBUTES
+            }
+    return out
 
 
 def train_shapes_generator(
     out: str | os.PathLike = SHAPES_GENERATOR,
     config: ShapesTrainConfig = ShapesTrainConfig(),
     progress: bool = True,
+    device: str | torch.device = "cpu",
 ) -> Path:
     """Train the offline generator and its readout from scratch and save them atomically.
 
-    Deterministic for a given config and torch version: it trains on one CPU thread, so
-    the same command gives the same weights.
+    Deterministic for a given config, torch version and device: on CPU it trains on one
+    thread, on CUDA with deterministic cuDNN, so the same command gives the same weights
+    on the same kind of machine (CPU and GPU results differ in the last bits).
     """
     start = time.perf_counter()
+    device = torch.device(device)
     images_u8, labels = training_images(config.n_images, config.seed, config.vae.image_size)
     images = _to_float(images_u8)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # CPU kernels can sum in another order with more threads
+    cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    if device.type == "cpu":
+        torch.set_num_threads(1)  # a fixed summation order
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     try:
-        vae, vae_log = train_vae(images, config, progress)
-        readout, readout_log = train_readout(images, labels, vae, config, progress)
+        vae, vae_log = train_vae(images, config, progress, device)
+        readout, readout_log = train_readout(images, labels, vae, config, progress, device)
     finally:
         torch.set_num_threads(threads)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
     extra = {"log": {"vae": vae_log, "readout": readout_log},
-             "train_seconds": round(time.perf_counter() - start, 1)}
+             "train_seconds": round(time.perf_counter() - start, 1),
+             "train_device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+             "evaluation": evaluate_generator(vae, readout)}
     return save_shapes_generator(out, vae, readout, config, extra)
 
 

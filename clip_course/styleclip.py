@@ -527,7 +527,8 @@ def configure_cli(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="torch device (default: cuda if available)")
     p.add_argument("--out", default="results/styleclip", help="output folder")
     p.add_argument("--train-generator", action="store_true",
-                   help="retrain the shipped offline generator (clip_course/assets/shapes_generator.pt) and exit")
+                   help="retrain the shipped offline generator (clip_course/assets/shapes_generator.pt; "
+                   "same device kind, same bytes) and exit")
     p.set_defaults(func=_run_cli)
 
 
@@ -536,7 +537,7 @@ def _run_cli(args: argparse.Namespace) -> int:
     from clip_course.fileio import write_json
 
     if args.train_generator:
-        path = generators.train_shapes_generator()
+        path = generators.train_shapes_generator(device=args.device or models.default_device())
         print(f"wrote {path}")
         return 0
     gen = generators.load_editable(args.generator, device=args.device)

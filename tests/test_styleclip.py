@@ -1,0 +1,216 @@
+"""StyleCLIP latent optimisation: schedule, objective, batching, offline generator, CLI."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from clip_course import generators, models, styleclip, synthetic
+from clip_course.cli import main
+from clip_course.fileio import read_json
+from clip_course.generators import ShapesGenerator, ShapesVAE, ShapesVAEConfig, StyleCLIPError
+from clip_course.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # These models are tiny: a second thread only adds OpenMP overhead (10x on a busy CPU).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def lm(tiny_clip_path):
+    return models.load(str(tiny_clip_path), device="cpu")
+
+
+def tiny_vae(seed: int = 0) -> ShapesVAE:
+    torch.manual_seed(seed)
+    return ShapesVAE(ShapesVAEConfig(latent_dim=8, width=8)).eval()
+
+
+@pytest.fixture(scope="module")
+def tiny_gen() -> ShapesGenerator:
+    return ShapesGenerator(tiny_vae(), None, torch.device("cpu"), source="test")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ShapesGenerator:
+    return generators.load_shapes_generator(device="cpu")
+
+
+# ----------------------------------------------------------------------------- schedule
+
+
+def test_lr_schedule_is_styleclips():
+    # Hand-computed from StyleCLIP's get_lr(t, 0.1, rampdown=0.25, rampup=0.05).
+    assert lr_schedule(0.0, 0.1) == 0.0
+    assert lr_schedule(0.025, 0.1) == pytest.approx(0.05)  # half-way up the linear ramp
+    assert lr_schedule(0.05, 0.1) == pytest.approx(0.1)
+    assert lr_schedule(0.5, 0.1) == pytest.approx(0.1)
+    assert lr_schedule(0.875, 0.1) == pytest.approx(0.05)  # cos ramp at its midpoint
+    assert lr_schedule(1 - 0.25 / 3, 0.1) == pytest.approx(0.1 * (0.5 - 0.5 * math.cos(math.pi / 3)))
+    assert lr_schedule(1.0, 0.1) == pytest.approx(0.0, abs=1e-12)
+    c = EditConfig()
+    assert (c.steps, c.lr, c.l2_lambda, c.id_lambda, c.rampdown, c.rampup) == (300, 0.1, 0.008, 0.0, 0.25, 0.05)
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+def test_empty_text_is_refused(tiny_gen, lm, text):
+    with pytest.raises(StyleCLIPError, match="text must be a non-empty"):
+        edit(tiny_gen, lm, text, config=EditConfig(steps=2), progress=False)
+
+
+@pytest.mark.parametrize("steps", [0, -3, 2.5])
+def test_bad_steps_are_refused(tiny_gen, lm, steps):
+    with pytest.raises(StyleCLIPError, match="steps must be a positive integer"):
+        edit(tiny_gen, lm, "a blue circle", config=EditConfig(steps=steps), progress=False)
+
+
+def test_bad_latents_and_lambdas_are_refused(tiny_gen, lm):
+    with pytest.raises(StyleCLIPError, match=r"shape \(1, 18, 512\).*\(batch, 8\)"):
+        edit(tiny_gen, lm, "a blue circle", torch.zeros(1, 18, 512), EditConfig(steps=2), progress=False)
+    with pytest.raises(StyleCLIPError, match="l2_lambda must be a finite number"):
+        edit(tiny_gen, lm, "a blue circle", config=EditConfig(steps=2, l2_lambda=-1), progress=False)
+    with pytest.raises(StyleCLIPError, match="one finite value >= 0 per start latent"):
+        edit(tiny_gen, lm, "a blue circle", torch.zeros(2, 8), EditConfig(steps=2), l2_lambdas=[0.1], progress=False)
+    with pytest.raises(StyleCLIPError, match="no identity loss"):
+        edit(tiny_gen, lm, "a blue circle", config=EditConfig(steps=2, id_lambda=0.1), progress=False)
+    with pytest.raises(StyleCLIPError, match="must name a ShapesWorld shape and colour"):
+        tiny_gen.start_latent("a purple elephant")
+
+
+# ---------------------------------------------------------------------------- optimisation
+
+
+def test_edit_raises_similarity_and_records_the_trajectory(tiny_gen, lm):
+    cfg = EditConfig(steps=30, lr=0.3, l2_lambda=0.0, record_every=10)
+    w0 = tiny_gen.start_latent("a red circle")
+    res = edit(tiny_gen, lm, "a blue circle", w0, cfg, progress=False)
+    assert res.steps == list(range(31)) and len(res.similarity) == 31 == len(res.distance)
+    assert [s for s, _ in res.frames] == [0, 10, 20, 30]
+    assert res.similarity_after[0] > res.similarity_before[0] + 0.005
+    assert res.distance[0] == [0.0] and res.distance[-1][0] > 0
+    torch.testing.assert_close(res.latent0, w0)
+    np.testing.assert_array_equal(res.before, tiny_gen.images_uint8(w0))
+    np.testing.assert_array_equal(res.after, tiny_gen.images_uint8(res.latent))
+    # The recorded similarity is the cosine of CLIP features of the generated image.
+    sim = styleclip.ClipSimilarity(lm, "a blue circle")
+    with torch.no_grad():
+        final = sim(tiny_gen.synthesize(res.latent))
+    assert final.item() == pytest.approx(res.similarity_after[0], abs=1e-5)
+    # The first step has learning rate 0 (StyleCLIP's ramp-up starts at 0), so w is unchanged.
+    assert res.lr[0] == 0.0 and res.distance[1] == [0.0]
+
+
+def test_batched_sweep_equals_separate_runs_and_l2_pulls_back(tiny_gen, lm):
+    cfg = EditConfig(steps=12)
+    w0 = tiny_gen.start_latent("a red circle")
+    run, rows = lambda_sweep(tiny_gen, lm, "a blue circle", [0.0, 2.0], w0, cfg, progress=False)
+    for k, lam in enumerate([0.0, 2.0]):
+        alone = edit(tiny_gen, lm, "a blue circle", w0, cfg, l2_lambdas=[lam], progress=False)
+        torch.testing.assert_close(run.latent[k : k + 1], alone.latent, rtol=1e-4, atol=1e-5)
+        assert rows[k]["similarity_after"] == pytest.approx(alone.similarity_after[0], abs=1e-4)
+    assert rows[1]["latent_distance"] < rows[0]["latent_distance"]
+    assert rows[0]["similarity_after"] > rows[0]["similarity_before"]
+
+
+def test_identity_loss_is_used_and_keeps_the_image(tiny_gen, lm):
+    calls = []
+
+    def pixel_identity(edited: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+        calls.append(edited.shape)
+        return ((edited - start) ** 2).mean((1, 2, 3)) * 1000
+
+    w0 = tiny_gen.start_latent("a red circle")
+    free = edit(tiny_gen, lm, "a blue circle", w0, EditConfig(steps=15, l2_lambda=0), progress=False)
+    held = edit(tiny_gen, lm, "a blue circle", w0, EditConfig(steps=15, l2_lambda=0, id_lambda=1.0),
+                id_loss=pixel_identity, progress=False)
+    assert len(calls) == 16
+    assert held.summary()["pixel_change"][0] < free.summary()["pixel_change"][0]
+
+
+# ----------------------------------------------------------------------- offline generator
+
+
+def test_parse_phrase_reads_shapesworld_attributes():
+    got = generators.parse_phrase("a small red circle on the left on a light grey background")
+    assert got == {"shape": "circle", "colour": "red", "size": "small", "position": "left",
+                   "background": "light grey"}
+    assert generators.parse_phrase("A blue star.")["position"] == "centre"
+
+
+def test_shipped_generator_reconstructs_and_reads_attributes(shipped):
+    assert generators.SHAPES_GENERATOR.stat().st_size < 10 * 2**20
+    render = synthetic.render("circle", "red", rng=5)
+    w = shipped.start_latent(render)
+    recon = shipped.images_uint8(w)[0]
+    # Reconstruction error far below the render's distance to a different scene.
+    other = synthetic.render("star", "blue", rng=5)
+    err = np.abs(recon.astype(float) - render).mean()
+    assert err < 0.5 * np.abs(other.astype(float) - render).mean()
+    probs = shipped.read_attributes(torch.from_numpy(np.stack([render, recon, other])).permute(0, 3, 1, 2) / 255)
+    names = generators._attribute_names()
+    assert [names["shape"][i] for i in probs["shape"].argmax(-1)] == ["circle", "circle", "star"]
+    assert [names["colour"][i] for i in probs["colour"].argmax(-1)] == ["red", "red", "blue"]
+
+
+def test_attribute_changes_name_what_changed(shipped):
+    before = np.stack([synthetic.render("circle", "red", rng=1), synthetic.render("square", "green", rng=2)])
+    after = np.stack([synthetic.render("circle", "blue", rng=1), synthetic.render("square", "green", rng=3)])
+    res = EditResult("a blue circle", EditConfig(), [0.0, 0.0], torch.zeros(2, 32), torch.zeros(2, 32),
+                     frames=[(0, before), (1, after)])
+    ch = styleclip.attribute_changes(shipped, res)
+    assert ch["colour"]["changed"] == [True, False]
+    assert ch["colour"]["after"][0] == "blue"
+    assert ch["shape"]["changed"] == [False, False] and ch["size"]["changed_fraction"] == 0.0
+
+
+def test_offline_checkpoint_errors(tmp_path):
+    with pytest.raises(StyleCLIPError, match="--train-generator"):
+        generators.load_shapes_generator(tmp_path / "missing.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"\x00garbage" * 50)
+    with pytest.raises(StyleCLIPError, match="corrupt"):
+        generators.load_shapes_generator(bad)
+    with pytest.raises(StyleCLIPError, match="does not exist"):
+        generators.load_editable(str(tmp_path / "nothing.pt"))
+
+
+# ------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_writes_figures_gif_and_json(tmp_path, tiny_clip_path):
+    ckpt = generators.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
+    out = tmp_path / "out"
+    code = main(["styleclip", "--text", "a blue circle", "--steps", "4", "--generator", str(ckpt),
+                 "--model", str(tiny_clip_path), "--device", "cpu", "--out", str(out)])
+    assert code == 0
+    for name in ("before_after.png", "strip.png", "curves.png", "trajectory.gif"):
+        assert (out / name).stat().st_size > 1000, name
+    rec = read_json(out / "result.json")
+    assert rec["text"] == "a blue circle" and rec["config"]["steps"] == 4
+    assert len(rec["curves"]["similarity"]) == 5 and rec["start"] == "a red circle"
+    from PIL import Image
+
+    with Image.open(out / "trajectory.gif") as gif:
+        assert gif.n_frames >= 2
+
+
+def test_cli_reports_bad_input_as_one_line(tmp_path, tiny_clip_path, capsys):
+    ckpt = generators.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
+    common = ["--generator", str(ckpt), "--model", str(tiny_clip_path), "--device", "cpu", "--out", str(tmp_path)]
+    assert main(["styleclip", "--text", "", *common]) == 2
+    assert "text must be a non-empty" in capsys.readouterr().err
+    assert main(["styleclip", "--text", "a blue circle", "--steps", "0", *common]) == 2
+    assert "steps must be a positive integer" in capsys.readouterr().err
+    assert main(["styleclip", "--text", "x", "--generator", str(tmp_path / "none.pt")]) == 2
+    assert "does not exist" in capsys.readouterr().err
