@@ -241,8 +241,13 @@ def training_curves(
 
 
 def _columns(log: Any) -> dict[str, list]:
+    """Per-step columns of a log; scalars beside them (seconds, config, ...) are dropped."""
+    if isinstance(log, Mapping) and isinstance(log.get("log"), (Mapping, list)):
+        log = log["log"]  # a record wrapping the log with its config
     if isinstance(log, Mapping):
-        return {k: list(v) for k, v in log.items()}
+        cols = {k: list(v) for k, v in log.items() if isinstance(v, (list, tuple, np.ndarray))}
+        n = len(cols.get("step", []))
+        return {k: v for k, v in cols.items() if len(v) == n}
     rows = list(log)
     keys = sorted({k for r in rows for k in r})
     return {k: [r.get(k) for r in rows] for k in keys}
@@ -347,8 +352,9 @@ def _rank_axes(ax: Any, ranked: Sequence[tuple[str, float]], width: int = 42) ->
     ax.barh(range(len(probs)), probs, color=colours, height=0.7)
     ax.set_yticks(range(len(probs)), [_short(p, width) for p in prompts])
     for y, v in enumerate(probs):
-        ax.text(min(v + 1.5, 88), y, f"{v:.1f}%", va="center", fontsize=8.5,
-                color="white" if v > 88 else "#222222")
+        inside = v > 80  # a long bar carries its label inside, so it never leaves the axes
+        ax.text(v - 1.5 if inside else v + 1.5, y, f"{v:.1f}%", va="center", fontsize=8.5,
+                ha="right" if inside else "left", color="white" if inside else "#222222")
     ax.set_xlim(0, 100)
     ax.set_xlabel("probability (%)")
     ax.grid(True, axis="x")
@@ -372,7 +378,7 @@ def prompt_panels(
         for sub, (name, image, ranked) in zip(subs, items, strict=False):
             ax_img, ax = sub.subplots(1, 2, width_ratios=[1.2, 1.6])
             _show_image(ax_img, image)
-            ax_img.set_title(name)
+            ax_img.set_title(_wrap(name, 24), fontsize=10, loc="center")
             _rank_axes(ax, ranked, width=34)
         for sub in subs[len(items):]:
             sub.set_visible(False)
@@ -750,14 +756,16 @@ def crossover_k(ks: Sequence[float], means: Sequence[float], level: float) -> fl
 def kshot_curve(
     curves: Mapping[str, Mapping[Any, Mapping[str, float]]],
     zeroshot: Mapping[str, float],
+    full: Mapping[str, float] | None = None,
     title: str = "Few-shot linear probe against zero-shot",
     save: str | os.PathLike | None = None,
 ) -> Figure:
     """k-shot probe accuracy (mean ± std over seeds) per dataset, with its zero-shot line.
 
     ``curves[name][k] = {"mean": .., "std": ..}`` (k may be a string key from JSON);
-    ``zeroshot[name]`` is the zero-shot top-1. The crossover, where the probe catches up
-    with zero-shot, is marked.
+    ``zeroshot[name]`` is the zero-shot top-1 and ``full[name]`` the probe on all training
+    data (drawn as a dotted ceiling). The crossover, where the probe catches up with
+    zero-shot, is marked.
     """
     names = list(curves)
     with style():
@@ -776,6 +784,8 @@ def kshot_curve(
                     ax.axvline(k_star, color=PALETTE["grey"], ls=":", lw=1.2)
                     ax.annotate(f"probe matches zero-shot\nat ≈ {k_star:.1f} shots", (k_star, zs),
                                 xytext=(8, -30), textcoords="offset points", fontsize=8)
+            if full and full.get(name) is not None:
+                ax.axhline(full[name], color=colour, ls=":", lw=1.3, label=f"probe, all training data ({full[name]:.1f}%)")
             ax.set_xscale("log", base=2)
             ax.set_xticks(ks, [f"{k:g}" for k in ks])
             ax.set_xlabel("labelled examples per class (k)")
@@ -783,7 +793,7 @@ def kshot_curve(
             ax.set_ylim(0, 100)
             ax.grid(True)
             ax.set_title(name)
-            ax.legend(loc="lower right")
+            ax.legend(loc="best")
         fig.suptitle(title)
     return _finish(fig, save)
 

@@ -1,0 +1,484 @@
+"""Helpers shared by notebooks 01-04: setup, output paths, tables, generated sentences.
+
+A notebook calls :func:`setup` once: it moves to the repository root (when opened from
+``notebooks/``), sets the plot style and seeds, resolves the profile and loads its model.
+Figures go to ``figures/<notebook stem>/<name>.png`` and numbers to
+``results/<notebook stem>.json`` (both under ``output_root``, "." = the repository root).
+
+Results JSON (what the report reads; percentages are 0-100). Every file holds
+``"profile"`` (the resolved name, "offline" or "paper") and the model's checkpoint sha256::
+
+    results/01_intro.json
+        {"profile", "model": {<LoadedModel.describe()>, "checkpoint_sha256": <full>},
+         "similarity": {"diagonal_mean", "off_diagonal_mean", "batch_top1", "batch_size", "captions"},
+         "pretraining": {"steps", "final_loss", "final_accuracy", "final_temperature"}}   (offline)
+    results/02_single_image.json
+        {"profile", "model", "images": {"<name>": [{"prompt", "probability"}, ...]},
+         "refinement": [{"step", "added", "winner", "ranking": [{"prompt", "probability"}]}],
+         "experiments": {"<name>": {"title", "image", "steps": [[{"prompt", "probability"}]]}}}
+    results/03_cifar_zero_shot.json
+        {"profile", "model", "datasets": {"<name>": {"role": "coarse"|"fine", "n_classes",
+             "n_images", "classes", "templates": {"single": [...], "ensemble": [...]},
+             "single": {"top1", "top5", "mean_per_class_recall"}, "ensemble": {...},
+             "per_class_accuracy": {"<class>": pct}, "most_confused": [...]}},
+         "paper_reference": {"<name>": {"dataset", "paper", "CLIP_benchmark", "comparable"}},
+         "most_confused": [{"true", "predicted", "count", "rate"}] (fine set), "conclusion"}
+    results/04_linear_probe.json
+        {"profile", "model", "datasets": {"<name>": {"role", "probe": {"top1", "top5", "C",
+             "val_top1"}, "zeroshot": {"top1", "top5"}, "zero_shot": (same),
+             "kshot": {"<k>": {"mean", "std"}}, "crossover_k", "sweep": [{"C", "val_top1"}]}},
+         "paper_reference": {...}}
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from clip_course.fileio import write_json
+
+#: The package as Colab installs it (placeholder until the repository is public).
+COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
+COLAB_BASE = "https://colab.research.google.com/github/clip-course/clip-course/blob/main/notebooks/"
+
+#: openai's ViT-B/32 as the "Interacting with CLIP" notebook and model card report it.
+VIT_B32 = {
+    "parameters": 151_277_313, "image_encoder": "VisionTransformer", "input_resolution": 224,
+    "vision_width": 768, "vision_layers": 12, "patch_size": 32, "text_width": 512,
+    "text_layers": 12, "text_heads": 8, "context_length": 77, "vocab_size": 49408,
+    "embed_dim": 512,
+}
+
+#: Published figures to compare against, cited as theirs (see DESIGN.md "Reference figures").
+#: Radford et al. 2021: zero-shot Table 11 (18-template ensemble), linear probe Table 10.
+#: CLIP_benchmark (LAION): openai ViT-B-32 results table.
+REFERENCES = {
+    "cifar10": {
+        "zeroshot": {"paper": {"top1": 91.3}, "CLIP_benchmark": {"top1": 89.82, "top5": 99.63}},
+        "probe": {"paper": {"top1": 95.1}, "CLIP_benchmark": {"top1": 94.97}},
+    },
+    "cifar100": {
+        "zeroshot": {"paper": {"top1": 65.1}, "CLIP_benchmark": {"top1": 64.53, "top5": 88.80}},
+        "probe": {"paper": {"top1": 80.5}, "CLIP_benchmark": {"top1": 79.97}},
+    },
+}
+REFERENCE_MODEL = "ViT-B/32"
+REFERENCE_SOURCES = {
+    "paper": "Radford et al. 2021 (CLIP paper), ViT-B/32: zero-shot Table 11, linear probe Table 10",
+    "CLIP_benchmark": "LAION-AI/CLIP_benchmark, openai ViT-B-32",
+}
+
+
+class NotebookError(ValueError):
+    """A notebook parameter is invalid; the message names it and the fix."""
+
+
+def colab_url(stem: str) -> str:
+    """The Open-in-Colab address of ``notebooks/<stem>.ipynb``."""
+    return f"{COLAB_BASE}{stem}.ipynb"
+
+
+def chdir_repo_root() -> Path:
+    """Move to the repository root when run from ``notebooks/`` (JupyterLab's default cwd)."""
+    cwd = Path.cwd()
+    if cwd.name == "notebooks" and (cwd.parent / "pyproject.toml").is_file():
+        os.chdir(cwd.parent)
+    return Path.cwd()
+
+
+@dataclass
+class Outputs:
+    """Where one notebook's figures and results go."""
+
+    stem: str
+    root: Path = Path(".")
+
+    def figure(self, name: str) -> Path:
+        """``figures/<stem>/<name>.png`` under the output root."""
+        return Path(self.root) / "figures" / self.stem / f"{name}.png"
+
+    @property
+    def results(self) -> Path:
+        """``results/<stem>.json`` under the output root."""
+        return Path(self.root) / "results" / f"{self.stem}.json"
+
+    def write(self, record: Mapping[str, Any]) -> Path:
+        """Write the notebook's results JSON atomically; returns its path."""
+        write_json(self.results, dict(record))
+        return self.results
+
+
+@dataclass
+class Session:
+    """What a notebook's :func:`setup` resolved: profile, model, outputs, seed."""
+
+    notebook: str
+    profile: Any  # clip_course.profiles.Profile (.name .model .coarse .fine .reason)
+    lm: Any  # clip_course.models.LoadedModel
+    out: Outputs
+    seed: int
+
+    @property
+    def offline(self) -> bool:
+        return self.profile.name == "offline"
+
+    @property
+    def datasets(self) -> dict[str, str]:
+        """{"coarse": name, "fine": name} of the profile."""
+        return {"coarse": self.profile.coarse, "fine": self.profile.fine}
+
+    def model_record(self) -> dict[str, Any]:
+        """The model's identity for results: name, full checkpoint sha256, dtype, device."""
+        return {"name": self.lm.name, "checkpoint_sha256": self.lm.checkpoint_sha256,
+                "input_resolution": self.lm.input_resolution,
+                "dtype": str(self.lm.dtype).replace("torch.", ""), "device": str(self.lm.device)}
+
+    def record(self, **fields: Any) -> dict[str, Any]:
+        """A results dict: notebook, profile, model, then ``fields``, then the environment."""
+        from clip_course.results import environment
+
+        rec: dict[str, Any] = {"notebook": self.notebook, "profile": self.profile.name,
+                               "profile_reason": self.profile.reason, "model": self.model_record()}
+        rec.update(fields)
+        rec["environment"] = environment(self.lm.device)
+        return rec
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (what the notebooks draw from)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def setup(
+    notebook: str,
+    profile: str = "auto",
+    model: str | None = None,
+    device: str | None = None,
+    seed: int = 0,
+    output_root: str = ".",
+) -> Session:
+    """Resolve everything a notebook needs once; prints the profile, model and device."""
+    from clip_course import plots, profiles
+    from clip_course.models import load
+
+    chdir_repo_root()
+    plots.use_style()
+    seed_everything(seed)
+    prof = profiles.resolve(profile)
+    lm = load(model or prof.model, device=device)
+    session = Session(notebook, prof, lm, Outputs(notebook, Path(output_root)), seed)
+    print(f"profile: {prof.name} ({prof.reason})")
+    print(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
+    print(f"data:    coarse = {prof.coarse}, fine = {prof.fine}")
+    return session
+
+
+# ----------------------------------------------------------------------------- display
+
+
+def show(markdown: str) -> None:
+    """Display generated markdown (numbers computed in code) in the notebook."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(markdown))
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A markdown table; floats get one decimal."""
+    def cell(v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, float):
+            return f"{v:.1f}"
+        return str(v).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+_MODEL_ROWS = [
+    ("parameters", "parameters"), ("image encoder", "image_encoder"),
+    ("input resolution (px)", "input_resolution"), ("vision width", "vision_width"),
+    ("vision layers", "vision_layers"), ("patch size (px)", "patch_size"),
+    ("text width", "text_width"), ("text layers", "text_layers"), ("text heads", "text_heads"),
+    ("context length (tokens)", "context_length"), ("vocabulary", "vocab_size"),
+    ("joint embedding", "embed_dim"),
+]
+
+
+def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32) -> str:
+    """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
+    beside openai's ViT-B/32 unless that is the model itself."""
+    same = compare is None or info.get("name") == REFERENCE_MODEL
+    headers = ["", f"loaded: {info.get('name')}"] + ([] if same else [f"openai {REFERENCE_MODEL}"])
+
+    def fmt(key: str, v: Any) -> Any:
+        return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
+
+    rows = [[label, fmt(key, info.get(key))] + ([] if same else [fmt(key, compare.get(key))])
+            for label, key in _MODEL_ROWS]
+    rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
+                + ([] if same else ["100.0"]))
+    return markdown_table(headers, rows)
+
+
+# ----------------------------------------------------------------------------- 01 intro
+
+
+def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """A batch of N images and their captions, one per class so the diagonal is the only match.
+
+    Offline: a ShapesWorld pretraining-style batch (N distinct shapes, captions drawn as in
+    pretraining). Paper: N test images of the coarse set (distinct classes) with the
+    caption "a photo of a {class}.".
+    """
+    from clip_course.data import load_dataset
+
+    rng = np.random.default_rng(seed)
+    if session.offline:
+        from clip_course import synthetic
+
+        n = min(n, len(synthetic.SHAPES))
+        scenes = synthetic.sample_scenes(n, rng, shape=rng.permutation(len(synthetic.SHAPES))[:n])
+        images = synthetic.render_scenes(scenes, rng)
+        return images, synthetic.make_captions(scenes, rng).text
+    ds = load_dataset(session.profile.coarse, "test")
+    n = min(n, len(ds.classes))
+    classes = rng.permutation(len(ds.classes))[:n]
+    idx = [int(rng.choice(np.flatnonzero(ds.labels == c))) for c in classes]
+    return np.asarray(ds.images[idx]), [f"a photo of a {ds.classes[c]}." for c in classes]
+
+
+def similarity_stats(sim: Any) -> dict[str, float]:
+    """Diagonal and off-diagonal means of an (N, N) similarity and the in-batch top-1 (%)
+    in both directions (image -> text rows, text -> image columns)."""
+    s = np.asarray(sim, dtype=float)
+    n = s.shape[0]
+    eye = np.eye(n, dtype=bool)
+    return {
+        "diagonal_mean": float(s[eye].mean()),
+        "off_diagonal_mean": float(s[~eye].mean()) if n > 1 else float("nan"),
+        "batch_top1": 100.0 * float((s.argmax(axis=1) == np.arange(n)).mean()),
+        "batch_top1_text_to_image": 100.0 * float((s.argmax(axis=0) == np.arange(n)).mean()),
+        "batch_size": n,
+    }
+
+
+def pretraining_summary(log: Mapping[str, Any]) -> dict[str, Any]:
+    """Last-step loss, in-batch accuracy (%) and temperature of a pretraining log."""
+    cols = log.get("log", log) if isinstance(log, Mapping) else log
+    if not isinstance(cols, Mapping) or not cols.get("step"):
+        return {}
+    acc = float(cols["accuracy"][-1]) if cols.get("accuracy") else None
+    if acc is not None and max(cols["accuracy"]) <= 1.0:
+        acc *= 100.0
+    out = {"steps": len(cols["step"]), "final_loss": float(cols["loss"][-1]) if cols.get("loss") else None,
+           "final_accuracy": acc}
+    if cols.get("temperature"):
+        out["final_temperature"] = float(cols["temperature"][-1])
+    if isinstance(log, Mapping) and "seconds" in log:
+        out["seconds"] = float(log["seconds"])
+    return out
+
+
+# ----------------------------------------------------------------------------- 03 zero-shot
+
+
+def reference_dataset(role: str) -> str:
+    """The CIFAR set a role's references are for: coarse -> cifar10, fine -> cifar100."""
+    return {"coarse": "cifar10", "fine": "cifar100"}[role]
+
+
+def references(task: str, dataset: str, role: str) -> dict[str, Any]:
+    """The published figures to set beside ours for ``task`` ("zeroshot"/"probe").
+
+    ``comparable`` is True only when our dataset is the CIFAR set they were measured on.
+    """
+    ref = reference_dataset(role)
+    return {"dataset": ref, "model": REFERENCE_MODEL, **REFERENCES[ref][task],
+            "comparable": dataset == ref, "sources": REFERENCE_SOURCES}
+
+
+def topk_predictions(scores: Any, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k class indices and softmax probabilities (N, k) from zero-shot logits."""
+    s = torch.as_tensor(np.asarray(scores), dtype=torch.float32)
+    probs = s.softmax(dim=1)
+    top = probs.topk(min(k, s.shape[1]), dim=1)
+    return top.indices.numpy(), top.values.numpy()
+
+
+def pick_examples(correct: Any, n_right: int = 4, n_wrong: int = 4, seed: int = 0) -> np.ndarray:
+    """Indices of up to ``n_right`` correctly and ``n_wrong`` wrongly classified images (seeded).
+
+    When one kind runs short the other fills in, so the grid keeps its size when possible.
+    """
+    ok = np.asarray(correct, dtype=bool)
+    rng = np.random.default_rng(seed)
+    right, wrong = np.flatnonzero(ok), np.flatnonzero(~ok)
+    take_r = min(len(right), n_right + max(0, n_wrong - len(wrong)))
+    take_w = min(len(wrong), n_wrong + max(0, n_right - len(right)))
+    return np.concatenate([rng.choice(right, take_r, replace=False),
+                           rng.choice(wrong, take_w, replace=False)]).astype(int)
+
+
+def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str = "ensemble") -> str:
+    """The seed's conclusion (accuracy drops as classes get closer) stated with our numbers.
+
+    ``entries`` maps dataset name to its 03 results entry (``role``, ``n_classes``,
+    ``single``/``ensemble`` metrics). Says plainly when our numbers do not show the drop.
+    """
+    by_role = {e.get("role"): (name, e) for name, e in entries.items()}
+    if "coarse" not in by_role or "fine" not in by_role:
+        return "Both a coarse and a fine dataset are needed to compare accuracy across granularity."
+    (cn, c), (fn, f) = by_role["coarse"], by_role["fine"]
+    c1, f1 = c[template]["top1"], f[template]["top1"]
+    c5, f5 = c[template]["top5"], f[template]["top5"]
+    chance_c, chance_f = 100.0 / c["n_classes"], 100.0 / f["n_classes"]
+    verdict = (
+        f"top-1 drops by {c1 - f1:.1f} points, as the seed report found on CIFAR"
+        if f1 < c1 else
+        f"top-1 does not drop here ({f1 - c1:+.1f} points), unlike the seed report's CIFAR finding"
+    )
+    return (
+        f"With the {template} prompts, {cn} ({c['n_classes']} classes, chance {chance_c:.0f}%) scores "
+        f"{c1:.1f}% top-1 and {c5:.1f}% top-5; {fn} ({f['n_classes']} closer classes, chance "
+        f"{chance_f:.0f}%) scores {f1:.1f}% top-1 and {f5:.1f}% top-5: {verdict}. Relative to chance, "
+        f"{cn} is {c1 / chance_c:.1f}x and {fn} {f1 / chance_f:.1f}x."
+    )
+
+
+# ----------------------------------------------------------------------------- 04 probe
+
+
+def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, float]], float | None]:
+    """``probe.k_shot``'s per-k rows as {"<k>": {"mean", "std"}} (top-1 %), plus the full-data
+    mean (the row with k = None) or None."""
+    curve, full = {}, None
+    for row in per_k:
+        if row["k"] is None:
+            full = float(row["top1_mean"])
+        else:
+            curve[str(row["k"])] = {"mean": float(row["top1_mean"]), "std": float(row["top1_std"])}
+    return curve, full
+
+
+def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> str:
+    """Where the k-shot probe catches up with zero-shot on ``name``, in words."""
+    from clip_course.plots import crossover_k
+
+    ks = sorted(float(k) for k in curve)
+    means = [curve[k]["mean"] for k in sorted(curve, key=float)]
+    k_star = crossover_k(ks, means, zeroshot_top1)
+    if k_star is None:
+        return (f"On {name} the probe stays below zero-shot ({zeroshot_top1:.1f}%) up to {ks[-1]:g} "
+                f"examples per class (best {max(means):.1f}%): the class names are worth more than "
+                f"{ks[-1]:g} labelled images per class here.")
+    if k_star <= ks[0]:
+        return (f"On {name} even {ks[0]:g} labelled example(s) per class give {means[0]:.1f}%, at or above "
+                f"zero-shot ({zeroshot_top1:.1f}%): the prompts add little over a single image per class.")
+    return (f"On {name} the probe matches zero-shot ({zeroshot_top1:.1f}%) at about {k_star:.1f} labelled "
+            f"examples per class: zero-shot is worth roughly {k_star:.0f} shots per class.")
+
+
+# ----------------------------------------------------------------------------- tasks
+
+
+def features(session: Session, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
+    """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
+    from clip_course.encode import image_features
+
+    return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
+                          progress=False)
+
+
+def zero_shot_entry(
+    session: Session,
+    dataset: Any,
+    role: str,
+    template_sets: Sequence[str] = ("single", "ensemble"),
+    batch_size: int = 256,
+    cache_dir: str | None = "data/cache",
+) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Zero-shot results of one dataset under each template set, and the scores behind them.
+
+    The entry holds, per set, top-1/top-5/mean per-class recall (%), and for the last set
+    (the ensemble) the per-class accuracy, confusion and most-confused pairs.
+    """
+    from clip_course import prompts, zeroshot
+
+    if role not in ("coarse", "fine"):
+        raise NotebookError(f"role must be 'coarse' or 'fine', got {role!r}.")
+    feats = features(session, dataset, batch_size, cache_dir)
+    entry: dict[str, Any] = {"role": role, "n_classes": len(dataset.classes), "n_images": len(dataset),
+                             "classes": list(dataset.classes), "templates": {},
+                             "fingerprint": dataset.fingerprint[:16]}
+    scores: dict[str, torch.Tensor] = {}
+    for name in template_sets:
+        tmpl = prompts.templates(name, dataset.name)
+        s = zeroshot.logits(feats, zeroshot.build_classifier(session.lm, dataset.classes, tmpl))
+        m = zeroshot.classification_metrics(s, dataset.labels, dataset.classes)
+        entry["templates"][name] = tmpl
+        entry[name] = {k: m[k] for k in ("top1", "top5", "mean_per_class_recall")}
+        scores[name] = s
+    entry["per_class_accuracy"] = m["per_class_accuracy"]
+    entry["confusion"] = m["confusion"]
+    entry["most_confused"] = zeroshot.most_confused_pairs(m["confusion"], dataset.classes, n=15)
+    return entry, scores
+
+
+def probe_entry(
+    session: Session,
+    train: Any,
+    test: Any,
+    role: str,
+    ks: Sequence[int] = (1, 2, 4, 8, 16),
+    kshot_seeds: Sequence[int] = (0, 1, 2),
+    fitter: str = "torch",
+    search: str = "refine",
+    grid_steps: int = 97,
+    max_iter: int = 1000,
+    batch_size: int = 256,
+    cache_dir: str | None = "data/cache",
+) -> dict[str, Any]:
+    """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.
+
+    The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
+    example per class); k >= 2 choose C by cross-validation inside the k-shot set.
+    """
+    from clip_course import probe, prompts, zeroshot
+
+    Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
+    device = session.lm.device
+    full = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
+                           fitter=fitter, search=search, steps=grid_steps, max_iter=max_iter, device=device,
+                           progress=False)["metrics"]
+    W = zeroshot.build_classifier(session.lm, test.classes, prompts.templates("ensemble", test.name))
+    zs = zeroshot.classification_metrics(zeroshot.logits(Xte, W), test.labels, test.classes)
+    fewest = int(np.bincount(np.asarray(train.labels), minlength=len(train.classes)).min())
+    ks = [int(k) for k in ks if k <= fewest]  # every class needs k training examples
+    kshot = probe.k_shot(Xtr, train.labels, Xte, test.labels, ks=ks, seeds=list(kshot_seeds),
+                         classes=train.classes, fitter=fitter, device=device, fixed_C=full["C"],
+                         steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
+    curve, _ = kshot_summary(kshot)
+    zero = {"top1": zs["top1"], "top5": zs["top5"]}
+    from clip_course.plots import crossover_k
+
+    k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
+    return {
+        "role": role, "n_train": len(train), "n_test": len(test), "n_classes": len(train.classes),
+        "probe": {"top1": full["top1"], "top5": full["top5"], "C": full["C"], "val_top1": full["val_top1"]},
+        "zeroshot": zero, "zero_shot": zero,
+        "kshot": curve, "crossover_k": k_star,
+        "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
+        "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),
+    }

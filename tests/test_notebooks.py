@@ -1,0 +1,265 @@
+"""Notebooks 01-04 run headlessly (papermill, offline profile, quick parameters) and write what
+the report reads; every committed notebook is clean (no outputs, one literal parameters cell,
+an Open-in-Colab badge, the Colab-only install cell)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import re
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from PIL import Image
+
+from clip_course import notebook as nbh
+from clip_course.plots import crossover_k
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+OURS = ["01_intro", "02_single_image", "03_cifar_zero_shot", "04_linear_probe"]
+FIGURES = {
+    "01_intro": ["similarity", "zero_shot_pipeline", "pretraining"],
+    "02_single_image": ["gallery", "rankings", "refinement", "style_word", "generic_vs_specific"],
+    "03_cifar_zero_shot": ["accuracy", "per_class_shapes10", "per_class_shapes100", "confusion_shapes10",
+                           "most_confused_shapes100", "predictions_shapes10", "predictions_shapes100"],
+    "04_linear_probe": ["sweep", "probe_vs_zeroshot", "kshot"],
+}
+
+
+# ------------------------------------------------------------------------------ hygiene
+
+
+def parameter_cells(nb: nbformat.NotebookNode) -> list:
+    return [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebook_is_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} holds outputs: run tools/strip_notebooks.py"
+            assert cell.execution_count is None, f"{path.name} holds execution counts"
+    assert "papermill" not in nb.metadata
+    params = parameter_cells(nb)
+    assert len(params) == 1, f"{path.name} needs exactly one cell tagged 'parameters', has {len(params)}"
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert nbh.colab_url(path.stem) in first_md.source and "colab-badge" in first_md.source
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert '"google.colab" in sys.modules' in first_code.source and nbh.COLAB_PACKAGE in first_code.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_are_commented_literals(path):
+    source = parameter_cells(nbformat.read(path, as_version=4))[0].source
+    tree = ast.parse(source)
+    assigned = []
+    for stmt in tree.body:
+        assert isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name), \
+            f"{path.name}: parameters cell may only assign names: {ast.unparse(stmt)}"
+        ast.literal_eval(stmt.value)  # raises on anything computed
+        assigned.append(stmt.lineno)
+    comments = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                if tok.type == tokenize.COMMENT}
+    assert set(assigned) <= comments, f"{path.name}: every parameter needs a trailing comment"
+    if path.stem in OURS:
+        names = {stmt.targets[0].id for stmt in tree.body}
+        assert {"profile", "model", "device", "seed", "output_root"} <= names
+
+
+def test_strip_tool_clears_an_executed_notebook(tmp_path):
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="hi")]
+    code.execution_count = 3
+    nb.metadata["papermill"] = {"parameters": {}}
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, path)
+    tool = [sys.executable, str(ROOT / "tools" / "strip_notebooks.py")]
+    assert subprocess.run([*tool, "--check", str(path)], capture_output=True).returncode == 1
+    assert subprocess.run([*tool, str(path)], capture_output=True).returncode == 0
+    assert subprocess.run([*tool, "--check", str(path)], capture_output=True).returncode == 0
+    clean = nbformat.read(path, as_version=4)
+    assert all(c.get("outputs", []) == [] for c in clean.cells) and "papermill" not in clean.metadata
+    assert [c.source for c in clean.cells] == [c.source for c in nbformat.read(NOTEBOOKS[0], as_version=4).cells]
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def test_similarity_stats_by_hand():
+    sim = np.array([[0.5, 0.1], [0.4, 0.3]])
+    s = nbh.similarity_stats(sim)
+    assert s["diagonal_mean"] == pytest.approx(0.4) and s["off_diagonal_mean"] == pytest.approx(0.25)
+    assert s["batch_top1"] == 50.0  # row 2 prefers text 1
+    assert s["batch_top1_text_to_image"] == 100.0  # column maxima are on the diagonal
+
+
+def test_pick_examples_fills_short_side():
+    correct = np.array([True] * 10 + [False] * 2)
+    idx = nbh.pick_examples(correct, 4, 4, seed=1)
+    assert len(idx) == 8 and correct[idx].sum() == 6 and len(set(idx)) == 8
+    assert len(nbh.pick_examples(np.ones(3, bool), 4, 4)) == 3
+
+
+def test_topk_predictions_are_softmax_of_logits():
+    logits = np.array([[0.0, 2.0, 1.0]])
+    idx, prob = nbh.topk_predictions(logits, k=2)
+    e = np.exp([0.0, 2.0, 1.0]) / np.exp([0.0, 2.0, 1.0]).sum()
+    assert idx.tolist() == [[1, 2]] and prob[0] == pytest.approx(e[[1, 2]], rel=1e-6)
+
+
+def test_closeness_sentence_states_the_drop_or_its_absence():
+    entry = lambda role, n, t1: {"role": role, "n_classes": n, "ensemble": {"top1": t1, "top5": t1 + 5}}  # noqa: E731
+    drop = nbh.closeness_sentence({"a": entry("coarse", 10, 80.0), "b": entry("fine", 100, 50.0)})
+    assert "80.0% top-1" in drop and "50.0% top-1" in drop and "drops by 30.0 points" in drop
+    rise = nbh.closeness_sentence({"a": entry("coarse", 10, 40.0), "b": entry("fine", 100, 45.0)})
+    assert "does not drop" in rise and "+5.0 points" in rise
+
+
+def test_kshot_summary_and_crossover_sentence():
+    per_k = [{"k": 1, "top1_mean": 20.0, "top1_std": 1.0}, {"k": 4, "top1_mean": 60.0, "top1_std": 2.0},
+             {"k": None, "top1_mean": 90.0, "top1_std": 0.0}]
+    curve, full = nbh.kshot_summary(per_k)
+    assert curve == {"1": {"mean": 20.0, "std": 1.0}, "4": {"mean": 60.0, "std": 2.0}} and full == 90.0
+    assert "about 2.0 labelled" in nbh.crossover_sentence("d", curve, 40.0)  # halfway in log2(k)
+    assert "stays below" in nbh.crossover_sentence("d", curve, 70.0)
+    assert "even 1" in nbh.crossover_sentence("d", curve, 10.0)
+
+
+def test_model_table_lists_loaded_beside_reference():
+    info = {"name": "miniclip", "parameters": 1234567, "vision_layers": 4, "logit_scale": 50.0}
+    table = nbh.model_table(info)
+    assert "| parameters | 1,234,567 | 151,277,313 |" in table
+    assert "openai ViT-B/32" in table.splitlines()[0]
+    assert "openai" not in nbh.model_table({**info, "name": "ViT-B/32"}).splitlines()[0]
+
+
+def test_references_comparable_only_on_cifar():
+    assert nbh.references("zeroshot", "cifar100", "fine")["comparable"] is True
+    ref = nbh.references("zeroshot", "shapes100", "fine")
+    assert ref["comparable"] is False and ref["dataset"] == "cifar100" and ref["paper"]["top1"] == 65.1
+
+
+# ------------------------------------------------------------------------------ papermill runs
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Execute notebooks 01-04 once (offline, quick parameters) into a temporary output root."""
+    import papermill
+
+    out = tmp_path_factory.mktemp("nb_out")
+    images = out / "my_images"
+    images.mkdir()
+    Image.fromarray(np.full((40, 60, 3), (200, 40, 40), dtype=np.uint8)).save(images / "my_red_photo.png")
+    executed = {}
+    for stem in OURS:
+        src = ROOT / "notebooks" / f"{stem}.ipynb"
+        nb = nbformat.read(src, as_version=4)
+        declared = set(papermill.inspect_notebook(str(src)))
+        params = {"profile": "offline", "output_root": str(out), "cache_dir": str(out / "cache"),
+                  "images_dir": str(images), **nb.metadata.get("clip_course", {}).get("quick_parameters", {})}
+        params = {k: v for k, v in params.items() if k in declared}
+        dest = out / f"{stem}.executed.ipynb"
+        papermill.execute_notebook(str(src), str(dest), parameters=params, kernel_name="python3",
+                                   cwd=str(ROOT), progress_bar=False)
+        executed[stem] = dest
+    return out, executed
+
+
+def quick(stem: str) -> dict:
+    nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    return nb.metadata["clip_course"]["quick_parameters"]
+
+
+def results(runs, stem):
+    return json.loads((runs[0] / "results" / f"{stem}.json").read_text())
+
+
+@pytest.mark.parametrize("stem", OURS)
+def test_notebook_writes_valid_figures(runs, stem):
+    folder = runs[0] / "figures" / stem
+    for name in FIGURES[stem]:
+        path = folder / f"{name}.png"
+        assert path.is_file() and path.stat().st_size > 5000, f"{stem}: missing or empty {path.name}"
+        with Image.open(path) as im:
+            im.verify()
+        with Image.open(path) as im:
+            assert im.format == "PNG" and min(im.size) > 150
+    assert not list(folder.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("stem", OURS)
+def test_results_name_profile_and_checkpoint(runs, stem):
+    r = results(runs, stem)
+    assert r["profile"] == "offline"
+    assert re.fullmatch(r"[0-9a-f]{64}", r["model"]["checkpoint_sha256"])
+    executed = nbformat.read(runs[1][stem], as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["profile"] == "offline"
+
+
+def test_01_results(runs):
+    r = results(runs, "01_intro")
+    sim = r["similarity"]
+    assert -1 <= sim["off_diagonal_mean"] <= 1 and -1 <= sim["diagonal_mean"] <= 1
+    assert 0 <= sim["batch_top1"] <= 100 and sim["batch_size"] == len(sim["captions"]) == quick("01_intro")["batch"]
+    assert r["model"]["parameters"] > 0 and r["model"]["context_length"] > 0
+    assert r["pretraining"]["steps"] > 0 and 0 <= r["pretraining"]["final_accuracy"] <= 100
+    ex = r["zero_shot_example"]
+    assert ex["predicted"] in ex["classes"] and 0 < ex["probability"] <= 1
+
+
+def test_02_results(runs):
+    r = results(runs, "02_single_image")
+    assert "my_red_photo" in r["images"] and "small red circle on grey" in r["images"]
+    for ranking in r["images"].values():
+        probs = [row["probability"] for row in ranking]
+        assert sum(probs) == pytest.approx(1.0, abs=1e-4) and probs == sorted(probs, reverse=True)
+        assert {row["prompt"] for row in ranking} == set(r["gallery_prompts"])
+    steps = r["refinement"]
+    assert len(steps) == 4 and [len(s["ranking"]) for s in steps] == [2, 3, 4, 5]
+    assert all(s["winner"] == s["ranking"][0]["prompt"] for s in steps)
+    assert r["experiments"]["refinement"]["steps"][0] == steps[0]["ranking"]
+
+
+def test_03_results(runs):
+    r = results(runs, "03_cifar_zero_shot")
+    ds = r["datasets"]
+    n = quick("03_cifar_zero_shot")["limit"]
+    assert {e["role"] for e in ds.values()} == {"coarse", "fine"}
+    for name, e in ds.items():
+        assert e["n_images"] == n and len(e["per_class_accuracy"]) == e["n_classes"] == len(e["classes"])
+        for t in ("single", "ensemble"):
+            m = e[t]
+            assert 0 <= m["top1"] <= m["top5"] <= 100 and 0 <= m["mean_per_class_recall"] <= 100
+        assert np.asarray(e["confusion"]).sum() == n
+        # top-1 recomputed from the confusion matrix written beside it
+        assert e["ensemble"]["top1"] == pytest.approx(100 * np.trace(e["confusion"]) / n, abs=1e-3)
+        assert r["paper_reference"][name]["comparable"] is False
+    fine = next(e for e in ds.values() if e["role"] == "fine")
+    assert r["most_confused"] == fine["most_confused"]
+    for e in ds.values():
+        assert f"{e['ensemble']['top1']:.1f}% top-1" in r["conclusion"]
+
+
+def test_04_results(runs):
+    r = results(runs, "04_linear_probe")
+    assert {e["role"] for e in r["datasets"].values()} == {"coarse", "fine"}
+    for e in r["datasets"].values():
+        assert 0 <= e["probe"]["top1"] <= e["probe"]["top5"] <= 100
+        assert 1e-6 <= e["probe"]["C"] <= 1e6
+        assert any(p["C"] == pytest.approx(e["probe"]["C"]) for p in e["sweep"])
+        assert 0 <= e["zeroshot"]["top1"] <= e["zeroshot"]["top5"] <= 100 and e["zero_shot"] == e["zeroshot"]
+        assert set(e["kshot"]) == {str(k) for k in quick("04_linear_probe")["ks"]}
+        assert all(0 <= v["mean"] <= 100 and v["std"] >= 0 for v in e["kshot"].values())
+        ks = sorted(e["kshot"], key=float)
+        expected = crossover_k([float(k) for k in ks], [e["kshot"][k]["mean"] for k in ks], e["zeroshot"]["top1"])
+        assert e["crossover_k"] == (pytest.approx(expected) if expected is not None else None)
