@@ -428,32 +428,37 @@ class ShapesGenerator(EditableGenerator):
         return {**super().describe(), "source": self.source}
 
 
-def parse_phrase(text: str) -> dict[str, str]:
-    """ShapesWorld attributes named in a phrase; unnamed ones get the renderer's defaults.
-
-    "a small red circle on the left" -> shape circle, colour red, size small, position left.
-    """
+def find_attributes(text: str) -> dict[str, str]:
+    """The ShapesWorld attributes a text names (only those): "a small red circle on the left"
+    -> shape circle, colour red, size small, position left."""
     names = _attribute_names()
-    words = text.lower().replace(".", " ").replace(",", " ")
+    words = " " + " ".join(text.lower().replace(".", " ").replace(",", " ").split()) + " "
     found: dict[str, str] = {}
-    # Longest names first, so "light grey" wins over "grey".
     for attr in ("background", "shape", "colour", "size"):
+        # Longest names first, so "light grey" wins over "grey".
         for value in sorted(names[attr], key=len, reverse=True):
-            needle = f"{value} background" if attr == "background" else value
-            if f" {needle} " in f" {words} ":
+            needle = f" {value} background " if attr == "background" else f" {value} "
+            if needle in words:
                 found[attr] = value
                 words = words.replace(needle, " ")
                 break
-    for position, key in (("left", "left"), ("right", "right"), ("top", "top"), ("bottom", "bottom")):
-        if f" {key} " in f" {words} ":
+    for position in ("left", "right", "top", "bottom"):
+        if f" {position} " in words:
             found["position"] = position
+    return found
+
+
+def parse_phrase(text: str) -> dict[str, str]:
+    """A full ShapesWorld scene from a phrase; unnamed attributes get defaults (big, centred,
+    grey background). The phrase must name a shape and a colour."""
+    found = find_attributes(text)
     if "shape" not in found or "colour" not in found:
+        names = _attribute_names()
         raise StyleCLIPError(
             f"The start phrase {text!r} must name a ShapesWorld shape and colour, e.g. "
             f"'a red circle' (shapes: {names['shape']}; colours: {names['colour']})."
         )
-    defaults = {"size": "big", "position": "centre", "background": "grey"}
-    out = {**defaults, **found}
+    out = {"size": "big", "position": "centre", "background": "grey", **found}
     if out["size"] == "big":
         out["position"] = "centre"  # ShapesWorld centres big shapes
     return out

@@ -46,6 +46,7 @@ __all__ = [
     "edit",
     "lambda_sweep",
     "attribute_changes",
+    "entanglement_study",
     "configure_cli",
 ]
 
@@ -364,6 +365,128 @@ def border_change(result: EditResult, border: int = 3) -> list[float]:
     return [round(float(d[mask].mean()), 5) for d in diff]
 
 
+def edit_entry(result: EditResult, index: int = 0, start: object = None) -> dict:
+    """One edit as the report reads it: prompt, steps, similarity before/after, and more."""
+    s = result.summary()
+    return {"prompt": result.text, "start": None if start is None else str(start),
+            "steps": result.config.steps, "lr": result.config.lr,
+            "l2_lambda": result.l2_lambdas[index], "id_lambda": result.config.id_lambda,
+            "similarity_before": s["similarity_before"][index], "similarity_after": s["similarity_after"][index],
+            "latent_distance": s["latent_distance"][index], "pixel_change": s["pixel_change"][index],
+            "border_change": border_change(result)[index], "seconds": s["seconds"]}
+
+
+def clip_identity_loss(lm: Any) -> IdentityLoss:
+    """A stand-in identity loss: 1 - cosine of CLIP *image* embeddings of edit and start.
+
+    StyleCLIP's own ID loss is ArcFace face recognition (weights not shipped here); this
+    keeps what CLIP sees of the whole image close to the start, for any generator.
+    """
+    from clip_course.encode import preprocess_images_differentiable
+
+    def embed(x: torch.Tensor) -> torch.Tensor:
+        f = lm.model.encode_image(preprocess_images_differentiable(x, lm.input_resolution).to(lm.dtype)).float()
+        return f / f.norm(dim=-1, keepdim=True)
+
+    def loss(edited: torch.Tensor, start: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            ref = embed(start)
+        return 1 - (embed(edited) * ref).sum(-1)
+
+    return loss
+
+
+def start_batch(generator: EditableGenerator, start: object, n: int, seed: int = 0) -> tuple[torch.Tensor, list[str]]:
+    """``n`` related start latents and their labels, for measuring what an edit changes.
+
+    Offline: the start phrase's shape and colour in varied sizes, positions and
+    backgrounds (the first is the phrase itself). StyleGAN2: ``n`` seeds from ``seed``.
+    """
+    if n <= 0:
+        raise StyleCLIPError(f"n must be a positive number of start images, got {n}.")
+    if isinstance(generator, ShapesGenerator):
+        from clip_course.generators import parse_phrase
+
+        base = parse_phrase(str(start))
+        shape, colour = base["shape"], base["colour"]
+        variants = [str(start)] + [
+            f"a {size} {colour} {shape}{where} on a {bg} background"
+            for size, where, bg in [
+                ("small", "", "grey"), ("small", " on the left", "dark grey"), ("big", "", "light grey"),
+                ("small", " at the top", "striped"), ("big", "", "checkered"), ("small", " on the right", "grey"),
+                ("small", " at the bottom", "light grey"), ("big", "", "dark grey"), ("small", "", "striped"),
+            ]
+        ]
+        labels = [variants[k % len(variants)] for k in range(n)]
+        latents = torch.cat([generator.start_latent(t, seed=seed + k) for k, t in enumerate(labels)])
+        return latents, labels
+    labels = [f"seed {seed + k}" for k in range(n)]
+    spec = start if start not in (None, "random") else "random"
+    latents = torch.cat([generator.start_latent(spec, seed=seed + k) for k in range(n)])
+    return latents, labels
+
+
+def entanglement_study(
+    generator: EditableGenerator,
+    lm: Any,
+    text: str,
+    start: object,
+    n: int = 8,
+    config: EditConfig = EditConfig(),
+    progress: bool = True,
+) -> tuple[EditResult, dict]:
+    """Edit ``n`` related starts toward ``text`` (one batched run) and measure what changed.
+
+    Always: similarity before/after, pixel change overall and on the border (mostly
+    background). Offline also: the attribute readout before/after, whether the requested
+    attributes were reached, and how often each *unrequested* attribute changed anyway.
+    """
+    latents, labels = start_batch(generator, start, n, config.seed)
+    run = edit(generator, lm, text, latents, config, progress=progress)
+    s = run.summary()
+    summary: dict[str, Any] = {
+        "text": run.text, "n": n, "starts": labels,
+        "similarity_before_mean": float(np.mean(s["similarity_before"])),
+        "similarity_after_mean": float(np.mean(s["similarity_after"])),
+        "similarity_rose": float(np.mean(np.array(s["similarity_after"]) > np.array(s["similarity_before"]))),
+        "pixel_change_mean": float(np.mean(s["pixel_change"])),
+        "border_change_mean": float(np.mean(border_change(run))),
+    }
+    if isinstance(generator, ShapesGenerator) and generator.readout is not None:
+        summary.update(_attribute_summary(generator, run))
+    return run, summary
+
+
+def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
+    from clip_course.generators import ATTRIBUTES, find_attributes
+
+    changes = attribute_changes(generator, run)
+    target = find_attributes(run.text)
+    n = len(run.after)
+    # Requested: what the text names with a value the start does not have.
+    requested = {a: v for a, v in target.items() if any(b != v for b in changes[a]["before"])}
+    reached = {a: sum(x == v for x in changes[a]["after"]) / n for a, v in requested.items()}
+    leaked = {a: changes[a]["changed_fraction"] for a in ATTRIBUTES if a not in requested}
+    return {"readout": changes, "target": target, "requested": requested,
+            "requested_reached": reached, "unrequested_changed": leaked}
+
+
+def entanglement_sentence(summary: dict) -> str:
+    """The study in words, with its numbers (markdown)."""
+    n = summary["n"]
+    text = (f"Toward “{summary['text']}”, CLIP similarity rose in {summary['similarity_rose'] * n:.0f} of {n} "
+            f"edits (mean {summary['similarity_before_mean']:.3f} → {summary['similarity_after_mean']:.3f}). "
+            f"Mean pixel change {summary['pixel_change_mean']:.3f} (0–1 scale); on the image border, "
+            f"mostly background, {summary['border_change_mean']:.3f}.")
+    if "requested_reached" in summary:
+        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
+                        for a, f in summary["requested_reached"].items()) or "nothing new"
+        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
+        text += (f" The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
+                 f"request met — {got} — and unrequested attributes changed too: {leak}.")
+    return text
+
+
 # ------------------------------------------------------------------------------- figures
 
 
@@ -456,6 +579,27 @@ def plot_sweep(run: EditResult, rows: Sequence[dict], save: str | os.PathLike | 
     return plots._finish(fig, save)
 
 
+def plot_batch(run: EditResult, labels: Sequence[str] | None = None, save: str | os.PathLike | None = None):
+    """Every sample of a batched edit: start (top row) and result (bottom row)."""
+    from clip_course import plots
+
+    n = len(run.before)
+    with plots.style():
+        fig = plots._new((1.5 * n, 3.6))
+        axes = np.atleast_2d(fig.subplots(2, n))
+        if n == 1:
+            axes = axes.reshape(2, 1)
+        for k in range(n):
+            plots._show_image(axes[0, k], run.before[k])
+            plots._show_image(axes[1, k], run.after[k])
+            axes[0, k].set_title(plots._wrap(labels[k], 18) if labels else f"start {k}", fontsize=7,
+                                 loc="center", fontweight="normal")
+            axes[1, k].set_title(f"sim {run.similarity_before[k]:.2f}→{run.similarity_after[k]:.2f}",
+                                 fontsize=7, loc="center", fontweight="normal")
+        fig.suptitle(f"Starts (top) edited toward \"{run.text}\" (bottom)")
+    return plots._finish(fig, save)
+
+
 def save_gif(
     result: EditResult, path: str | os.PathLike, index: int = 0, size: int = 256, duration_ms: int = 80
 ) -> Path:
@@ -500,6 +644,32 @@ def resolve_setup(profile: str = "auto", generator: str | None = None) -> dict[s
                 "reason": f"{prof.reason}; but no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT}"}
     gen = generator or ("stylegan2" if prof.name == "paper" else "offline")
     return {"profile": prof.name, "model": prof.model, "generator": gen, "reason": prof.reason}
+
+
+#: What the notebook edits when its ``text`` / ``start`` parameters are None.
+DEFAULTS = {
+    "offline": {"text": "a blue circle", "start": "a red circle"},
+    "paper": {"text": "a woman with purple hair", "start": "random"},  # the seed report's example
+}
+
+
+def notebook_setup(
+    profile: str = "auto",
+    model: str | None = None,
+    device: str | None = None,
+    seed: int = 0,
+    output_root: str = ".",
+    generator: str | None = None,
+) -> tuple[Any, EditableGenerator, dict]:
+    """Notebook 05's setup: (session, generator, choice), the choice saying which and why."""
+    from clip_course import generators
+    from clip_course import notebook as nb
+
+    choice = resolve_setup(profile, generator)
+    session = nb.setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
+    gen = generators.load_editable(choice["generator"], device=session.lm.device)
+    print(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
+    return session, gen, {**choice, **DEFAULTS[choice["profile"]]}
 
 
 # ----------------------------------------------------------------------------------- CLI

@@ -214,3 +214,41 @@ def test_cli_reports_bad_input_as_one_line(tmp_path, tiny_clip_path, capsys):
     assert "steps must be a positive integer" in capsys.readouterr().err
     assert main(["styleclip", "--text", "x", "--generator", str(tmp_path / "none.pt")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- entanglement study
+
+
+def test_find_attributes_names_only_what_the_text_says():
+    assert generators.find_attributes("a blue circle") == {"shape": "circle", "colour": "blue"}
+    assert generators.find_attributes("a photo of a big star at the top on a checkered background") == {
+        "shape": "star", "size": "big", "position": "top", "background": "checkered"}
+
+
+def test_start_batch_varies_everything_but_shape_and_colour(shipped):
+    latents, labels = styleclip.start_batch(shipped, "a red circle", 5, seed=0)
+    assert latents.shape == (5, 32) and labels[0] == "a red circle" and len(set(labels)) == 5
+    for label in labels:
+        attrs = generators.parse_phrase(label)
+        assert (attrs["shape"], attrs["colour"]) == ("circle", "red")
+    probs = shipped.read_attributes(shipped.synthesize(latents))
+    names = generators._attribute_names()
+    assert {names["colour"][i] for i in probs["colour"].argmax(-1)} == {"red"}
+    with pytest.raises(StyleCLIPError, match="positive number"):
+        styleclip.start_batch(shipped, "a red circle", 0)
+
+
+def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm):
+    run, study = styleclip.entanglement_study(shipped, lm, "a blue circle", "a red circle", n=3,
+                                              config=EditConfig(steps=3), progress=False)
+    assert study["requested"] == {"colour": "blue"}  # the starts are already circles
+    assert set(study["unrequested_changed"]) == {"shape", "size", "position", "background"}
+    r = study["readout"]
+    for attr, frac in study["unrequested_changed"].items():
+        assert frac == pytest.approx(np.mean(r[attr]["changed"]))
+    assert study["requested_reached"]["colour"] == pytest.approx(np.mean([c == "blue" for c in r["colour"]["after"]]))
+    sentence = styleclip.entanglement_sentence(study)
+    assert "“a blue circle”" in sentence and "colour = blue in" in sentence and "of 3 edits" in sentence
+    entry = styleclip.edit_entry(run, start="a red circle")
+    assert entry["prompt"] == "a blue circle" and entry["steps"] == 3
+    assert entry["similarity_after"] == run.similarity_after[0]
