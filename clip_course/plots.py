@@ -161,10 +161,11 @@ def similarity_heatmap(
                     ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=7.5,
                             color="black" if sim[i, j] > mid else "white")
         for i in range(n):  # the positives
-            ax.add_patch(Rectangle((i - 0.5, i - 0.5), 1, 1, fill=False, lw=2.2, ec=PALETTE["orange"]))
+            ax.add_patch(Rectangle((i - 0.45, i - 0.45), 0.9, 0.9, fill=False, lw=2.2, ec=PALETTE["orange"]))
         ax.set_xticks(range(n))
         if captions is not None:
-            ax.set_xticklabels([_short(c, 30) for c in captions], rotation=45, ha="right")
+            ax.set_xticklabels([_short(c, 46) for c in captions], rotation=40, ha="right",
+                               rotation_mode="anchor", fontsize=8.5)
         else:
             ax.set_xticklabels([f"T{j + 1}" for j in range(n)])
         diag = np.diag(sim).mean()

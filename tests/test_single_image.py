@@ -136,3 +136,51 @@ def test_sample_photos_builtin_and_folder(tmp_path):
     (tmp_path / "broken.jpg").write_bytes(b"\x00\x01")
     with pytest.raises(DatasetError, match="broken.jpg"):
         single_image.sample_photos(folder=tmp_path)
+
+
+@pytest.mark.parametrize("profile", ["offline", "paper"])
+def test_experiments_resolve_to_images_and_distinct_prompts(profile):
+    exps = single_image.experiments(profile)
+    assert {e.name for e in exps} == {"refinement", "style_word", "generic_vs_specific"}
+    for e in exps:
+        img = single_image.experiment_image(e.image, folder=None)
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+        assert all(len(set(step)) == len(step) for step in e.steps)
+    refine = next(e for e in exps if e.name == "refinement")
+    # cumulative: each step is the previous one plus exactly one prompt
+    for a, b in zip(refine.steps, refine.steps[1:], strict=False):
+        assert b[: len(a)] == a and len(b) == len(a) + 1
+    with pytest.raises(DatasetError, match="profile"):
+        single_image.experiments("nope")
+
+
+def test_scene_renders_what_it_names():
+    from clip_course import synthetic
+
+    img = single_image.scene("big red circle on grey")
+    assert np.array_equal(img, synthetic.render("circle", "red", size="big", background="grey", rng=0))
+    red = (img[..., 0] > 150) & (img[..., 1] < 100)
+    assert red[12:20, 12:20].all() and not red[:3, :3].any()  # a centred red disc on grey
+    with pytest.raises(DatasetError, match="size"):
+        single_image.scene("red circle")
+
+
+def test_gallery_adds_folder_images(tmp_path):
+    Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(tmp_path / "zero.png")
+    g = single_image.gallery("offline", tmp_path)
+    assert "small red circle on grey" in g and "zero" in g and "chelsea" in g
+    assert set(single_image.gallery("paper", None)) == set(single_image.BUILTIN_PHOTOS)
+
+
+def test_series_json_and_sentences():
+    series = [[("a car", 0.7), ("a shape", 0.3)],
+              [("a circle", 0.6), ("a car", 0.3), ("a shape", 0.1)]]
+    rows = single_image.series_json(series)
+    assert rows[0]["added"] == ["a car", "a shape"] and rows[1]["added"] == "a circle"
+    assert [r["winner"] for r in rows] == ["a car", "a circle"]
+    text = single_image.refinement_sentence(series)
+    assert "“a car” (70%) → “a circle” (60%)" in text
+    assert "won 1 of 1 refinements" in text and "changed 1 time" in text
+    s = single_image.winner_sentence(series[1], "Q?")
+    assert s.startswith("Q? Here **“a circle”** wins with 60.0%, ahead of “a car” (30.0%)")
+    assert "last: “a shape” (10.0%)" in s
