@@ -1,0 +1,140 @@
+"""ShapesWorld: determinism, balance, held-out pairs, rendering and caption semantics."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from clip_course import prompts, synthetic
+from clip_course.data import load_dataset
+
+
+def _fresh(name: str, split: str, n: int, seed: int = 0):
+    synthetic._generate.cache_clear()  # regenerate, do not reuse the in-process cache
+    return synthetic.load_shapes_dataset(name, split, n=n, seed=seed)
+
+
+def test_datasets_are_deterministic_by_seed():
+    a, b = _fresh("shapes10", "test", 60), _fresh("shapes10", "test", 60)
+    assert np.array_equal(a.images, b.images) and np.array_equal(a.labels, b.labels)
+    c = _fresh("shapes10", "test", 60, seed=1)
+    assert not np.array_equal(a.images, c.images)
+    train = _fresh("shapes10", "train", 60)
+    assert not np.array_equal(a.images, train.images)
+
+
+def test_shapes_of_datasets_and_class_balance():
+    s10 = synthetic.load_shapes_dataset("shapes10", "test", n=200)
+    assert s10.images.shape == (200, 32, 32, 3) and s10.images.dtype == np.uint8
+    assert s10.classes == synthetic.SHAPES and len(s10.classes) == 10
+    assert np.bincount(s10.labels, minlength=10).tolist() == [20] * 10
+    s100 = synthetic.load_shapes_dataset("shapes100", "test", n=300)
+    assert len(s100.classes) == 100 and s100.classes[0] == "red circle"
+    assert np.bincount(s100.labels, minlength=100).tolist() == [3] * 100
+
+
+def test_default_sizes_through_data_loader():
+    ds = load_dataset("shapes10", "test")
+    assert len(ds) == synthetic.DEFAULT_SIZES["shapes10"][1]
+
+
+def test_unseen_split_holds_only_held_out_pairs_in_a_100_way_label_space():
+    ds = synthetic.load_shapes_dataset("shapes100_unseen", "test", n=50)
+    assert ds.classes == synthetic.SHAPES100_CLASSES
+    held = {f"{c} {s}" for s, c in synthetic.HELD_OUT_PAIRS}
+    assert {ds.classes[i] for i in ds.labels} == held
+    # one pair per shape and per colour: each attribute is seen in pretraining, the pair is not
+    assert len({s for s, _ in synthetic.HELD_OUT_PAIRS}) == 10
+    assert len({c for _, c in synthetic.HELD_OUT_PAIRS}) == 10
+
+
+def test_held_out_pairs_never_appear_in_pretraining_scenes_or_captions():
+    from clip_course.pretrain import PretrainConfig, batches
+
+    rng = np.random.default_rng(3)
+    scenes = synthetic.sample_scenes(5000, rng, exclude_held_out=True)
+    assert not synthetic.held_out_mask(scenes.shape, scenes.colour).any()
+    # Both shapes and colours still cover everything (only the pairs are missing).
+    assert set(scenes.shape) == set(range(10)) and set(scenes.colour) == set(range(10))
+    data = batches(PretrainConfig(batch_size=256, seed=5))
+    texts = [t for _ in range(4) for t in next(data)[1]]
+    for shape, colour in synthetic.HELD_OUT_PAIRS:
+        pattern = re.compile(rf"\b{colour}( coloured)? {shape}\b|\b{shape} (that is|in) {colour}\b")
+        assert not any(pattern.search(t) for t in texts), (shape, colour)
+
+
+def test_render_puts_the_named_colour_in_the_centre_and_background_at_the_corner():
+    img = synthetic.render("circle", "red", size="big", background="grey", rng=0)
+    assert img.shape == (32, 32, 3) and img.dtype == np.uint8
+    r, g, b = img[14:18, 14:18].reshape(-1, 3).mean(0)
+    assert r > 120 and r > 2 * g and r > 2 * b
+    corner = img[:3, :3].reshape(-1, 3).mean(0)
+    assert np.all(np.abs(corner - 128) < 20)
+
+
+def test_small_shapes_cover_less_area_and_positions_move_them():
+    def covered(img):  # pixels far from the grey background
+        return np.abs(img.astype(int) - 128).max(-1) > 60
+
+    big = covered(synthetic.render("square", "blue", size="big", rng=1))
+    small = covered(synthetic.render("square", "blue", size="small", rng=1))
+    assert big.sum() > 2 * small.sum() > 0
+    left = covered(synthetic.render("square", "blue", size="small", position="left", rng=1))
+    right = covered(synthetic.render("square", "blue", size="small", position="right", rng=1))
+    cols = np.arange(32)
+    assert (left.sum(0) * cols).sum() / left.sum() < 12 < 20 < (right.sum(0) * cols).sum() / right.sum()
+
+
+def test_render_rejects_unknown_names():
+    with pytest.raises(synthetic.ShapesWorldError, match="shape"):
+        synthetic.render("hexagonal prism", "red")
+    with pytest.raises(synthetic.ShapesWorldError, match="colour"):
+        synthetic.render("circle", "mauve")
+    with pytest.raises(synthetic.ShapesWorldError, match="dataset"):
+        synthetic.load_shapes_dataset("shapes7")
+
+
+def test_caption_matches_treats_every_true_caption_as_a_positive():
+    scenes = synthetic.Scenes(
+        shape=np.array([0, 0, 1]), colour=np.array([0, 4, 0]),
+        size=np.array([1, 1, 0]), position=np.array([0, 0, 1]), background=np.array([0, 0, 0]),
+    )
+    # captions: "a circle" (shape only), "a blue circle", "a red square on the left"
+    caps = synthetic.Captions(
+        text=["a circle", "a blue circle", "a red square on the left"],
+        names_colour=np.array([False, True, True]), names_size=np.array([False, False, False]),
+        names_position=np.array([False, False, True]), names_background=np.array([False, False, False]),
+    )
+    expected = np.array([
+        [True, False, False],   # red circle: "a circle" only
+        [True, True, False],    # blue circle: "a circle", "a blue circle"
+        [False, False, True],   # small red square on the left
+    ])
+    assert np.array_equal(synthetic.caption_matches(scenes, caps), expected)
+
+
+def test_captions_name_the_attributes_they_say_they_name():
+    rng = np.random.default_rng(0)
+    scenes = synthetic.sample_scenes(400, rng)
+    caps = synthetic.make_captions(scenes, rng)
+    for i, text in enumerate(caps.text):
+        d = scenes.describe(i)
+        assert d["shape"] in text
+        assert (d["colour"] in text) == bool(caps.names_colour[i])
+        assert (f"{d['background']} background" in text) == bool(caps.names_background[i])
+    assert len(set(caps.text)) > 200  # varied phrasings
+
+
+def test_every_ensemble_template_is_a_phrasing_the_captions_use():
+    templates = prompts.templates("ensemble", "shapes100")
+    assert templates == synthetic.SHAPES_TEMPLATES
+    assert prompts.templates("ensemble", "shapes100_unseen") == templates
+    rng = np.random.default_rng(1)
+    scenes = synthetic.sample_scenes(20000, rng)
+    texts = set(synthetic.make_captions(scenes, rng).text)
+    for t in templates:
+        prefix, suffix = (re.escape(p) for p in t.split("{}"))
+        pattern = re.compile(rf"^{prefix}(an? )?[a-z ]+{suffix}$")
+        assert any(pattern.match(x) for x in texts), t
