@@ -1,0 +1,83 @@
+"""Profiles: which model and datasets a run uses, and why.
+
+- ``paper``: CLIP ViT-B/32 on CIFAR-10 / CIFAR-100 (needs ``make download`` once);
+- ``offline``: the shipped MiniCLIP on ShapesWorld's ``shapes10`` / ``shapes100``, which
+  runs anywhere without a network.
+
+``auto`` picks ``paper`` only when its weights and both CIFARs are already on disk, and
+says in :attr:`Profile.reason` which file decided it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROFILE_NAMES = ("auto", "paper", "offline")
+PAPER_MODEL = "ViT-B/32"
+
+
+class ProfileError(ValueError):
+    """An unknown profile, or ``paper`` asked for without its assets on disk."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The model and the coarse / fine datasets of a run, with the reason for the choice."""
+
+    name: str
+    model: str
+    coarse: str
+    fine: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain dict, for result JSONs and notebook parameters."""
+        return asdict(self)
+
+
+def missing_paper_assets(data_root: str | Path = "data", model: str = PAPER_MODEL) -> list[str]:
+    """What the paper profile needs and is not on disk (empty when it can run)."""
+    from clip_course.data import _CIFAR, cifar_present
+    from clip_course.models import weights_path
+
+    missing = []
+    weights = weights_path(model)
+    if not weights.is_file():
+        missing.append(f"CLIP {model} weights ({weights})")
+    for name in ("cifar10", "cifar100"):
+        if not cifar_present(name, data_root):
+            missing.append(f"{name} ({Path(data_root) / _CIFAR[name]['folder']})")
+    return missing
+
+
+def paper(reason: str) -> Profile:
+    """The paper profile."""
+    return Profile("paper", PAPER_MODEL, "cifar10", "cifar100", reason)
+
+
+def offline(reason: str) -> Profile:
+    """The offline profile."""
+    return Profile("offline", "miniclip", "shapes10", "shapes100", reason)
+
+
+def resolve(profile: str = "auto", data_root: str | Path = "data") -> Profile:
+    """The profile to run: ``paper``, ``offline``, or ``auto`` (paper when its assets are here)."""
+    if profile not in PROFILE_NAMES:
+        raise ProfileError(f"Unknown profile {profile!r}; choose one of {list(PROFILE_NAMES)}.")
+    if profile == "offline":
+        return offline("The offline profile was asked for.")
+    missing = missing_paper_assets(data_root)
+    if profile == "paper":
+        if missing:
+            raise ProfileError(
+                "The paper profile needs files that are not on disk: " + "; ".join(missing)
+                + ". Run `make download` on a machine with internet, or use --profile offline."
+            )
+        return paper("The paper profile was asked for and its weights and CIFAR are on disk.")
+    if missing:
+        return offline(
+            "auto chose offline because the paper profile's assets are missing: "
+            + "; ".join(missing) + " (run `make download` to get them)."
+        )
+    return paper("auto chose paper: the ViT-B/32 weights and CIFAR-10/100 are on disk.")

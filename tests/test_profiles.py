@@ -1,0 +1,64 @@
+"""Profile selection with and without the paper assets on disk (fake assets in tmp dirs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import write_cifar
+
+from clip_course import models, profiles
+
+
+@pytest.fixture
+def clip_cache(tmp_path, monkeypatch) -> Path:
+    cache = tmp_path / "clip-cache"
+    monkeypatch.setattr(models, "CLIP_CACHE", cache)
+    return cache
+
+
+def _fake_weights(cache: Path) -> Path:
+    path = models.weights_path("ViT-B/32")
+    assert path.parent == cache
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"weights")
+    return path
+
+
+def test_auto_is_offline_when_nothing_is_on_disk(tmp_path, clip_cache):
+    p = profiles.resolve("auto", data_root=tmp_path / "data")
+    assert (p.name, p.model, p.coarse, p.fine) == ("offline", "miniclip", "shapes10", "shapes100")
+    assert "ViT-B/32" in p.reason and "cifar10" in p.reason and "make download" in p.reason
+    assert p.as_dict()["name"] == "offline"
+
+
+def test_auto_is_paper_when_weights_and_both_cifars_are_on_disk(tmp_path, clip_cache):
+    data = tmp_path / "data"
+    _fake_weights(clip_cache)
+    write_cifar(data, "cifar10")
+    write_cifar(data, "cifar100")
+    p = profiles.resolve("auto", data_root=data)
+    assert (p.name, p.model, p.coarse, p.fine) == ("paper", "ViT-B/32", "cifar10", "cifar100")
+    assert "on disk" in p.reason
+
+
+def test_auto_names_the_one_missing_asset(tmp_path, clip_cache):
+    data = tmp_path / "data"
+    _fake_weights(clip_cache)
+    write_cifar(data, "cifar10")
+    p = profiles.resolve("auto", data_root=data)
+    assert p.name == "offline"
+    assert "cifar100" in p.reason and "ViT-B/32" not in p.reason
+
+
+def test_paper_without_assets_is_a_clear_error(tmp_path, clip_cache):
+    with pytest.raises(profiles.ProfileError, match="make download") as info:
+        profiles.resolve("paper", data_root=tmp_path)
+    assert str(models.weights_path("ViT-B/32")) in str(info.value)
+
+
+def test_offline_is_always_available_and_unknown_names_fail(tmp_path, clip_cache):
+    _fake_weights(clip_cache)
+    assert profiles.resolve("offline", data_root=tmp_path).name == "offline"
+    with pytest.raises(profiles.ProfileError, match="auto"):
+        profiles.resolve("colab")
