@@ -252,3 +252,24 @@ def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm
     entry = styleclip.edit_entry(run, start="a red circle")
     assert entry["prompt"] == "a blue circle" and entry["steps"] == 3
     assert entry["similarity_after"] == run.similarity_after[0]
+
+
+# ------------------------------------------------------------------------------ profiles
+
+
+def test_resolve_setup_needs_the_stylegan2_checkpoint_for_paper(tmp_path, monkeypatch):
+    from clip_course import profiles
+
+    monkeypatch.chdir(tmp_path)  # no data/stylegan2-ffhq-config-f.pt here
+    off = styleclip.resolve_setup("offline")
+    assert (off["profile"], off["model"], off["generator"]) == ("offline", "miniclip", "offline")
+    monkeypatch.setattr(profiles, "resolve", lambda name="auto", data_root="data": (
+        profiles.paper("assets present") if name in ("auto", "paper") else profiles.offline("asked")))
+    with pytest.raises(StyleCLIPError, match="make download-styleclip"):
+        styleclip.resolve_setup("paper")
+    auto = styleclip.resolve_setup("auto")
+    assert auto["generator"] == "offline" and "no StyleGAN2 checkpoint" in auto["reason"]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "stylegan2-ffhq-config-f.pt").write_bytes(b"x")
+    paper = styleclip.resolve_setup("auto")
+    assert (paper["profile"], paper["model"], paper["generator"]) == ("paper", "ViT-B/32", "stylegan2")
