@@ -50,7 +50,8 @@ __all__ = [
     "configure_cli",
 ]
 
-#: An identity loss: (edited images, start images), both (B, 3, H, W) in [0, 1] -> (B,) or scalar.
+#: An identity loss: (edited images, start images), both (B, 3, H, W) in about [0, 1] (unclamped,
+#: so gradients flow) -> (B,) or a scalar.
 IdentityLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -248,7 +249,7 @@ def edit(
         sq_dist = ((w - w0) ** 2).sum(dims)
         loss = (1 - sim) + lam * sq_dist
         if config.id_lambda > 0:
-            loss = loss + config.id_lambda * id_loss(images.clamp(0, 1), start_images.clamp(0, 1))
+            loss = loss + config.id_lambda * id_loss(images, start_images)
         lr = lr_schedule(step / config.steps, config.lr, config.rampdown, config.rampup)
         _record(result, step, sim, sq_dist, loss, lr)
         if step % config.frame_every == 0 or step == config.steps:
