@@ -69,6 +69,12 @@ def test_parameters_are_commented_literals(path):
     comments = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
                 if tok.type == tokenize.COMMENT}
     assert set(assigned) <= comments, f"{path.name}: every parameter needs a trailing comment"
+    # papermill must see each one (it skips a line whose comment holds "="), with its help text
+    import papermill
+
+    inferred = papermill.inspect_notebook(str(path))
+    assert list(inferred) == [stmt.targets[0].id for stmt in tree.body]
+    assert all(p["help"] for p in inferred.values()), f"{path.name}: a parameter has no help text"
     if path.stem in OURS:
         names = {stmt.targets[0].id for stmt in tree.body}
         assert {"profile", "model", "device", "seed", "output_root"} <= names
