@@ -617,7 +617,6 @@ def _cv_choose_C(
     X: Any,
     y: np.ndarray,
     n_classes: int,
-    k: int,
     folds: int,
     seed: int,
     fitter: str,
@@ -632,7 +631,7 @@ def _cv_choose_C(
     Fold f holds out examples f, f+folds, ... of each class (shuffled), so every training
     fold keeps every class. Returns (C, mean CV top-1).
     """
-    rng = np.random.default_rng(seed + 7919)
+    rng = np.random.default_rng(seed + 7919)  # a stream apart from sample_k_shot's for this seed
     fold_of = np.empty(len(y), dtype=np.int64)
     for c in range(n_classes):
         idx = rng.permutation(np.flatnonzero(y == c))
@@ -750,7 +749,7 @@ def k_shot(
             idx = sample_k_shot(train_y, k, seed, names)
             Xk, yk = _take(train_X, idx), train_y[idx]
             if k >= 2:
-                C, cv_top1 = _cv_choose_C(Xk, yk, k_classes, k, min(k, cv_folds), seed, fitter, dev,
+                C, cv_top1 = _cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev,
                                           steps, max_iter, tol, dtype)
                 methods[k] = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
             else:
