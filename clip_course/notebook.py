@@ -172,6 +172,7 @@ def setup(
 
     chdir_repo_root()
     plots.use_style()
+    show_figures_inline()
     seed_everything(seed)
     prof = profiles.resolve(profile)
     lm = load(model or prof.model, device=device)
@@ -183,6 +184,24 @@ def setup(
 
 
 # ----------------------------------------------------------------------------- display
+
+
+def show_figures_inline() -> bool:
+    """Make a returned ``Figure`` display as PNG in IPython.
+
+    :mod:`clip_course.plots` builds figures without pyplot, so IPython's inline backend never
+    registers its formatter by itself; without this a figure shows as ``<Figure size ...>``.
+    Returns False outside IPython.
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return False
+    if get_ipython() is None:
+        return False
+    set_matplotlib_formats("png")
+    return True
 
 
 def show(markdown: str) -> None:

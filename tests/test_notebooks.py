@@ -204,6 +204,17 @@ def test_notebook_writes_valid_figures(runs, stem):
 
 
 @pytest.mark.parametrize("stem", OURS)
+def test_executed_notebook_shows_its_figures(runs, stem):
+    outputs = [o for c in nbformat.read(runs[1][stem], as_version=4).cells if c.cell_type == "code"
+               for o in c.outputs]
+    pngs = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) >= len(FIGURES[stem])
+    text_only = [o for o in outputs if o.get("data", {}).get("text/plain", "").startswith("<Figure size")
+                 and "image/png" not in o.get("data", {})]
+    assert not text_only, "a figure was displayed as text, not as an image"
+
+
+@pytest.mark.parametrize("stem", OURS)
 def test_results_name_profile_and_checkpoint(runs, stem):
     r = results(runs, stem)
     assert r["profile"] == "offline"
