@@ -13,6 +13,10 @@ Evaluation sets, CIFAR-shaped (uint8 (N, 32, 32, 3), class-balanced):
   pretraining (neither image nor caption); classes are still all 100 colour-shape names,
   so it is a 100-way test of compositional zero-shot (chance 1%).
 
+``shapes10`` and ``shapes100`` draw their images, like pretraining, from the 90 seen pairs
+only, so they measure the pretraining world and the held-out pairs are measured on their
+own; ``shapes100`` still classifies into all 100 names (the 10 unseen ones as distractors).
+
 Everything is deterministic by seed. Importing this module registers the ``shapes``
 template sets in :mod:`clip_course.prompts`.
 """
@@ -96,7 +100,7 @@ DATASET_NAMES = ("shapes10", "shapes100", "shapes100_unseen")
 #: Default (train, test) sizes per evaluation set.
 DEFAULT_SIZES = {
     "shapes10": (5000, 1000),
-    "shapes100": (10000, 2000),
+    "shapes100": (9000, 1800),  # 100 / 90 images per seen class
     "shapes100_unseen": (1000, 1000),
 }
 _SPLIT_SEEDS = {"train": 1, "test": 2}
@@ -394,15 +398,12 @@ def _balanced_labels(n: int, n_classes: int, rng: np.random.Generator) -> np.nda
 @lru_cache(maxsize=8)
 def _generate(name: str, split: str, n: int, seed: int, image_size: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng([seed, _DATASET_SEEDS[name], _SPLIT_SEEDS[split]])
+    held = np.array([COLOUR_NAMES.index(c) * 10 + SHAPES.index(s) for s, c in HELD_OUT_PAIRS])
     if name == "shapes10":
         labels = _balanced_labels(n, 10, rng)
-        # Colours include the held-out pairs: shape classes are judged on every colour.
-        scenes = sample_scenes(n, rng, shape=labels, exclude_held_out=False)
-    elif name == "shapes100":
-        labels = _balanced_labels(n, 100, rng)
-        scenes = sample_scenes(n, rng, shape=labels % 10, colour=labels // 10)
+        scenes = sample_scenes(n, rng, shape=labels, exclude_held_out=True)
     else:
-        pairs = np.array([COLOUR_NAMES.index(c) * 10 + SHAPES.index(s) for s, c in HELD_OUT_PAIRS])
+        pairs = held if name == "shapes100_unseen" else np.setdiff1d(np.arange(100), held)
         labels = pairs[_balanced_labels(n, len(pairs), rng)]
         scenes = sample_scenes(n, rng, shape=labels % 10, colour=labels // 10)
     images = render_scenes(scenes, rng, image_size)
