@@ -269,7 +269,10 @@ def edit(
 def _lambdas(l2_lambdas: Sequence[float] | None, config: EditConfig, batch: int) -> list[float]:
     if l2_lambdas is None:
         return [float(config.l2_lambda)] * batch
-    lambdas = [float(v) for v in l2_lambdas]
+    try:
+        lambdas = [float(v) for v in l2_lambdas]
+    except (TypeError, ValueError):
+        raise StyleCLIPError(f"l2_lambdas must be a list of numbers, got {l2_lambdas!r}.") from None
     if len(lambdas) != batch or any(not math.isfinite(v) or v < 0 for v in lambdas):
         raise StyleCLIPError(
             f"l2_lambdas must hold one finite value >= 0 per start latent ({batch}), got {lambdas}."
@@ -304,8 +307,8 @@ def lambda_sweep(
     Returns the run and one row per lambda: final similarity (edit strength), latent
     distance and mean pixel change from the start (faithfulness), plus the start similarity.
     """
-    if len(lambdas) == 0:
-        raise StyleCLIPError("lambdas must hold at least one l2_lambda value, e.g. [0, 0.002, 0.008, 0.03].")
+    if isinstance(lambdas, str) or len(lambdas) == 0:
+        raise StyleCLIPError(f"lambdas must be a list of l2_lambda values, e.g. [0, 0.002, 0.008, 0.03]; got {lambdas!r}.")
     if start is None:
         start = generator.start_latent(seed=config.seed)
     w0 = generator.check_latent(start, "start")
@@ -375,6 +378,22 @@ def edit_entry(result: EditResult, index: int = 0, start: object = None) -> dict
             "similarity_before": s["similarity_before"][index], "similarity_after": s["similarity_after"][index],
             "latent_distance": s["latent_distance"][index], "pixel_change": s["pixel_change"][index],
             "border_change": border_change(result)[index], "seconds": s["seconds"]}
+
+
+def sweep_sentence(rows: Sequence[dict], l2_lambda: float) -> str:
+    """What the l2_lambda sweep shows, with its numbers (markdown)."""
+    best = max(rows, key=lambda r: r["similarity_after"])
+    faithful = min(rows, key=lambda r: r["pixel_change"])
+    text = (f"From a start similarity of {rows[0]['similarity_before']:.3f}, the strongest edit came at "
+            f"λ = {best['l2_lambda']:g} (similarity {best['similarity_after']:.3f}, mean pixel change "
+            f"{best['pixel_change']:.3f}); the most faithful at λ = {faithful['l2_lambda']:g} (similarity "
+            f"{faithful['similarity_after']:.3f}, pixel change {faithful['pixel_change']:.3f}).")
+    used = [r for r in rows if r["l2_lambda"] == l2_lambda]
+    if used:
+        r = used[0]
+        text += (f" The run above used λ = {l2_lambda:g}: similarity {r['similarity_after']:.3f}, "
+                 f"pixel change {r['pixel_change']:.3f}.")
+    return text
 
 
 def clip_identity_loss(lm: Any) -> IdentityLoss:

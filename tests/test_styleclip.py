@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,6 +255,16 @@ def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm
     assert entry["similarity_after"] == run.similarity_after[0]
 
 
+def test_sweep_sentence_names_the_extremes_and_the_run():
+    rows = [{"l2_lambda": 0.0, "similarity_before": 0.2, "similarity_after": 0.7, "pixel_change": 0.3},
+            {"l2_lambda": 0.008, "similarity_before": 0.2, "similarity_after": 0.4, "pixel_change": 0.1},
+            {"l2_lambda": 0.1, "similarity_before": 0.2, "similarity_after": 0.25, "pixel_change": 0.01}]
+    text = styleclip.sweep_sentence(rows, 0.008)
+    assert "strongest edit came at λ = 0 (similarity 0.700" in text
+    assert "most faithful at λ = 0.1 (similarity 0.250, pixel change 0.010)" in text
+    assert "used λ = 0.008: similarity 0.400" in text
+
+
 # ------------------------------------------------------------------------------ profiles
 
 
@@ -273,3 +284,35 @@ def test_resolve_setup_needs_the_stylegan2_checkpoint_for_paper(tmp_path, monkey
     (tmp_path / "data" / "stylegan2-ffhq-config-f.pt").write_bytes(b"x")
     paper = styleclip.resolve_setup("auto")
     assert (paper["profile"], paper["model"], paper["generator"]) == ("paper", "ViT-B/32", "stylegan2")
+
+
+# ------------------------------------------------------------------------------ notebook
+
+
+def test_notebook_runs_offline_with_quick_parameters(tmp_path):
+    import nbformat
+    import papermill
+    from PIL import Image
+
+    root = Path(__file__).resolve().parents[1]
+    src = root / "notebooks" / "05_styleclip.ipynb"
+    quick = nbformat.read(src, as_version=4).metadata["clip_course"]["quick_parameters"]
+    params = {"profile": "offline", "output_root": str(tmp_path), "device": "cpu", **quick}
+    papermill.execute_notebook(str(src), str(tmp_path / "05.ipynb"), parameters=params, kernel_name="python3",
+                               cwd=str(root), progress_bar=False)
+    rec = read_json(tmp_path / "results" / "05_styleclip.json")
+    assert rec["profile"] == "offline" and rec["generator"] == "shapes-vae" and rec["model"]["name"] == "miniclip"
+    (entry,) = rec["edits"]
+    assert entry["prompt"] == "a blue circle" and entry["steps"] == quick["steps"]
+    assert entry["similarity_after"] > entry["similarity_before"]
+    assert [r["l2_lambda"] for r in rec["sweep"]] == quick["sweep_lambdas"]
+    study = rec["entanglement"]
+    assert study["n"] == quick["n_starts"] and set(study["readout"]) == {"shape", "colour", "size", "position",
+                                                                         "background"}
+    assert len(rec["curves"]["similarity"]) == quick["steps"] + 1
+    figures = tmp_path / "figures" / "05_styleclip"
+    for name in ("before_after", "strip", "curves", "sweep", "entanglement"):
+        with Image.open(figures / f"{name}.png") as im:
+            assert im.format == "PNG" and min(im.size) > 150, name
+    with Image.open(figures / "trajectory.gif") as gif:
+        assert gif.n_frames > 2
