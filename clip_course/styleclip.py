@@ -28,7 +28,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +314,7 @@ def lambda_sweep(
     w0 = generator.check_latent(start, "start")
     if len(w0) != 1:
         raise StyleCLIPError(f"lambda_sweep edits one start latent; got a batch of {len(w0)}.")
+    config = replace(config, record_every=config.steps)  # keep the start and the result only
     run = edit(generator, lm, text, w0.repeat(len(lambdas), *([1] * (w0.ndim - 1))),
                config, l2_lambdas=lambdas, progress=progress)
     s = run.summary()
@@ -462,6 +463,7 @@ def entanglement_study(
     attributes were reached, and how often each *unrequested* attribute changed anyway.
     """
     latents, labels = start_batch(generator, start, n, config.seed)
+    config = replace(config, record_every=config.steps)  # keep the start and the result only
     run = edit(generator, lm, text, latents, config, progress=progress)
     s = run.summary()
     summary: dict[str, Any] = {

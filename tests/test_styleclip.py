@@ -265,6 +265,24 @@ def test_sweep_sentence_names_the_extremes_and_the_run():
     assert "used λ = 0.008: similarity 0.400" in text
 
 
+def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
+    from test_stylegan2 import TINY, random_checkpoint, rosinality_spec
+
+    from clip_course import stylegan2
+
+    g = stylegan2.Generator(**TINY).eval().requires_grad_(False)
+    ckpt = random_checkpoint(rosinality_spec(**TINY))
+    g.load_state_dict(ckpt["g_ema"])
+    gen = generators.StyleGAN2Generator(g, ckpt["latent_avg"].view(1, -1), source="tiny")
+    run, study = styleclip.entanglement_study(gen, lm, "a woman with purple hair", "random", n=2,
+                                              config=EditConfig(steps=4), progress=False)
+    assert study["starts"] == ["seed 0", "seed 1"] and "readout" not in study
+    torch.testing.assert_close(run.latent0[1:], gen.start_latent("random", seed=1))
+    assert [s for s, _ in run.frames] == [0, 4]  # only the start and the result are kept
+    assert study["pixel_change_mean"] == pytest.approx(np.mean(run.summary()["pixel_change"]))
+    assert "of 2 edits" in styleclip.entanglement_sentence(study)
+
+
 # ------------------------------------------------------------------------------ profiles
 
 
