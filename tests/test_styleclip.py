@@ -175,6 +175,20 @@ def test_attribute_changes_name_what_changed(shipped):
     assert ch["shape"]["changed"] == [False, False] and ch["size"]["changed_fraction"] == 0.0
 
 
+def test_generator_training_is_reproducible_and_loads(tmp_path):
+    cfg = generators.ShapesTrainConfig(n_images=64, steps=3, readout_steps=2, batch_size=8,
+                                       vae=ShapesVAEConfig(latent_dim=4, width=8))
+    a = generators.train_shapes_generator(tmp_path / "a.pt", cfg, progress=False)
+    b = generators.train_shapes_generator(tmp_path / "b.pt", cfg, progress=False)
+    pa, pb = (torch.load(p, weights_only=True) for p in (a, b))
+    for part in ("vae", "readout"):
+        assert pa[part].keys() == pb[part].keys()
+        assert all(torch.equal(pa[part][k], pb[part][k]) for k in pa[part])
+    assert pa["config"]["steps"] == 3 and 0 <= pa["evaluation"]["recon_mae"] <= 1
+    g = generators.load_shapes_generator(a, device="cpu")
+    assert g.latent_shape == (4,) and g.readout is not None
+
+
 def test_offline_checkpoint_errors(tmp_path):
     with pytest.raises(StyleCLIPError, match="--train-generator"):
         generators.load_shapes_generator(tmp_path / "missing.pt")
