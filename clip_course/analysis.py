@@ -22,12 +22,15 @@ differences in percentage points.
 - ``fewshot[dataset]``: ``zeroshot_top1``, ``kshot`` ({str(k): {"mean", "std"}} over seeds,
   numeric k only), ``full_probe_top1`` (the probe on the whole train set),
   ``k_to_match_zeroshot`` (smallest tested k whose mean reaches zero-shot; null if none),
-  ``k_interpolated`` (log2-interpolated crossing; null if never reached), ``seeds``.
+  ``k_interpolated`` (log2-interpolated crossing; null if never reached), ``seeds``,
+  ``full_probe_C`` (the C the full-data sweep chose; the robustness probe uses it),
+  ``probe_options`` (the k-shot settings, e.g. the C grid size ``steps``),
+  ``probe_classes`` and ``classes_without_training_images`` (left out of the probe).
 - ``robustness[corruption]``: ``severities`` ([0, 1, .. 5]), ``zeroshot`` and ``probe``
   (top-1 per severity, index 0 = clean), ``mean_relative_drop`` ({"zeroshot", "probe"}:
   mean over severities >= 1 of (clean - corrupted) / clean, a fraction),
   ``mean_drop_points`` (same in points), ``faster`` ("zeroshot" or "probe": the larger
-  mean relative drop). ``robustness_summary``: the same averaged over corruptions, plus
+  mean relative drop; "equal" on a tie). ``robustness_summary``: the same averaged over corruptions, plus
   ``dataset``, ``n_images``, ``seed``.
 - ``retrieval``: ``recall@1/5/10`` and ``precision@1/5/10`` (percent; see
   :mod:`clip_course.retrieval` for the definitions), ``dataset``, ``n_queries``,
@@ -46,6 +49,7 @@ differences in percentage points.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -217,18 +221,31 @@ def fewshot_study(
     """k-shot probes (plus the full-data probe) against the zero-shot accuracy.
 
     ks larger than the smallest class's training count are dropped (the quick runs have few
-    training images); the full probe is always run. ``probe_options`` go to
+    training images); the full probe is always run. Classes without training images (ShapesWorld
+    keeps its held-out colour-shape pairs out of every split) are left out of the probe and of
+    its test set; zero-shot keeps them as distractors. ``probe_options`` go to
     :func:`clip_course.probe.k_shot` (``steps``, ``cv_folds``, ``max_iter``, ``fitter`` ...):
     the notebook uses a coarser C grid than notebook 04's paper protocol to stay fast.
     """
     from clip_course.probe import k_shot
 
-    counts = np.bincount(np.asarray(train_labels), minlength=len(classes))
-    usable = [int(k) for k in ks if k <= counts.min()]
+    train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
+    counts = np.bincount(train_labels, minlength=len(classes))
+    present = np.flatnonzero(counts > 0)
+    absent = [classes[i] for i in np.flatnonzero(counts == 0)]
+    if absent:  # a probe cannot learn a class it never sees: probe the classes that have images
+        remap = np.full(len(classes), -1)
+        remap[present] = np.arange(len(present))
+        keep = remap[test_labels] >= 0
+        test_features, test_labels = test_features[torch.as_tensor(keep)], remap[test_labels[keep]]
+        train_labels, classes = remap[train_labels], [classes[i] for i in present]
+    usable = [int(k) for k in ks if k <= counts[present].min()]
     record = k_shot(train_features, train_labels, test_features, test_labels, ks=[*usable, None],
                     seeds=list(seeds), classes=list(classes), device=device, progress=progress,
                     **probe_options)
     summary = fewshot_summary(record, zeroshot_top1)
+    summary["probe_classes"] = len(classes)
+    summary["classes_without_training_images"] = absent
     summary["probe_options"] = {k: (str(v) if not isinstance(v, int | float | str) else v)
                                 for k, v in probe_options.items()}
     return summary
@@ -269,8 +286,14 @@ def robustness_entry(severities: Sequence[int], zeroshot: Sequence[float], probe
         "probe": list(map(float, probe)),
         "mean_relative_drop": {"zeroshot": zs_rel, "probe": pr_rel},
         "mean_drop_points": {"zeroshot": zs_pts, "probe": pr_pts},
-        "faster": "probe" if pr_rel > zs_rel else "zeroshot",
+        "faster": _faster(zs_rel, pr_rel),
     }
+
+
+def _faster(zeroshot_rel: float, probe_rel: float) -> str:
+    if math.isclose(zeroshot_rel, probe_rel, abs_tol=1e-9):
+        return "equal"
+    return "probe" if probe_rel > zeroshot_rel else "zeroshot"
 
 
 def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -280,9 +303,24 @@ def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("mean_relative_drop", "mean_drop_points"):
         out[key] = {m: float(np.mean([e[key][m] for e in entries.values()])) for m in ("zeroshot", "probe")}
-    out["faster"] = "probe" if out["mean_relative_drop"]["probe"] > out["mean_relative_drop"]["zeroshot"] else "zeroshot"
-    out["faster_count"] = {m: sum(e["faster"] == m for e in entries.values()) for m in ("zeroshot", "probe")}
+    out["faster"] = _faster(out["mean_relative_drop"]["zeroshot"], out["mean_relative_drop"]["probe"])
+    out["faster_count"] = {m: sum(e["faster"] == m for e in entries.values()) for m in ("zeroshot", "probe", "equal")}
     return out
+
+
+def shift_sentence(summary: dict[str, Any], n_corruptions: int, n_images: int, dataset: str) -> str:
+    """The robustness finding in words, from :func:`robustness_summary`'s numbers."""
+    rel, pts = summary["mean_relative_drop"], summary["mean_drop_points"]
+    text = (f"Averaged over {n_corruptions} corruption(s) and their severities on {n_images} {dataset} test "
+            f"images, zero-shot loses {100 * rel['zeroshot']:.1f}% of its clean accuracy "
+            f"({pts['zeroshot']:.1f} points) and the linear probe {100 * rel['probe']:.1f}% "
+            f"({pts['probe']:.1f} points): ")
+    if summary["faster"] == "equal":
+        return text + "both degrade equally fast."
+    name = {"probe": "linear probe", "zeroshot": "zero-shot classifier"}[summary["faster"]]
+    return text + (f"the **{name}** degrades faster (on {summary['faster_count'][summary['faster']]} of "
+                   f"{n_corruptions} corruptions). The drop is relative to each classifier's own clean "
+                   f"accuracy, so one that starts higher is not penalised for having more to lose.")
 
 
 def robustness_study(

@@ -133,6 +133,17 @@ def test_fewshot_study_runs_kshot_and_drops_impossible_ks():
     assert s["probe_options"] == {"steps": 9}
 
 
+def test_fewshot_study_leaves_out_classes_without_training_images():
+    from clip_course.probe import gaussian_mixture
+
+    X, y = gaussian_mixture(300, 8, 4, seed=1)
+    train = y[:200] != 2  # class 2 has test images but no training images
+    s = A.fewshot_study(torch.tensor(X[:200][train]), y[:200][train], torch.tensor(X[200:]), y[200:],
+                        ["a", "b", "c", "d"], 50.0, ks=[1], seeds=[0], device="cpu", progress=False, steps=5)
+    assert s["probe_classes"] == 3 and s["classes_without_training_images"] == ["c"]
+    assert set(s["kshot"]) == {"1"} and 0 <= s["full_probe_top1"] <= 100
+
+
 # ------------------------------------------------------------------------------- robustness
 
 
@@ -144,7 +155,10 @@ def test_robustness_entry_by_hand():
     assert e["faster"] == "zeroshot"
     summary = A.robustness_summary({"a": e, "b": A.robustness_entry([0, 1], [50.0, 50.0], [50.0, 25.0])})
     assert summary["mean_relative_drop"]["probe"] == pytest.approx((0.15 + 0.5) / 2)
-    assert summary["faster_count"] == {"zeroshot": 1, "probe": 1}
+    assert summary["faster_count"] == {"zeroshot": 1, "probe": 1, "equal": 0}
+    assert A.robustness_entry([0, 1], [50.0, 40.0], [100.0, 80.0])["faster"] == "equal"
+    text = A.shift_sentence(summary, 2, 100, "shapes10")
+    assert "zero-shot loses 18.8%" in text and "probe 32.5%" in text and "**linear probe** degrades faster" in text
     with pytest.raises(A.AnalysisError, match="start at 0"):
         A.robustness_entry([1, 2], [1.0, 2.0], [1.0, 2.0])
 
@@ -255,7 +269,9 @@ def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
     out_nb = tmp_path / "06_executed.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(nb_path), str(out_nb), "--cwd", str(ROOT), "-k", "python3",
            "--no-progress-bar", "-y", json.dumps(params)]
-    env = {**os.environ, "TQDM_DISABLE": "1"}
+    # One thread: the tiny model's ops are microseconds, and OpenMP spinning on a shared CPU
+    # would make them milliseconds.
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
 
