@@ -27,10 +27,11 @@ from urllib.parse import urlparse
 from tqdm.auto import tqdm
 
 from clip_course.fileio import atomic_path
+from clip_course.stylegan2 import CHECKPOINT_URL
 
 CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
 #: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it.
-STYLEGAN2_URL = "https://drive.google.com/uc?export=download&id=1EM87UquaoQmk17Q8d5kYIAHqu0dkYqdT&confirm=t"
+STYLEGAN2_URL = CHECKPOINT_URL
 STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
 CONNECT_TIMEOUT = 5.0
 
