@@ -558,6 +558,28 @@ def _class_names(classes: Sequence[str] | None, k: int) -> list[str]:
     return list(classes)
 
 
+def restrict_to_trained_classes(
+    train_y: np.ndarray, test_X: Any, test_y: np.ndarray, classes: Sequence[str] | None
+) -> tuple[np.ndarray, Any, np.ndarray, list[str] | None, list[str]]:
+    """Drop classes that have no training examples, relabelling the rest to 0..K'-1.
+
+    A probe cannot learn a class it never sees (ShapesWorld holds some colour-shape pairs
+    out of every training split), so such classes and their test images are left out.
+    Returns the new train labels, test features and labels, class names, and the dropped names.
+    """
+    if classes is None:
+        return train_y, test_X, test_y, None, []
+    counts = np.bincount(train_y, minlength=len(classes))
+    present = np.flatnonzero(counts > 0)
+    if len(present) == len(classes):
+        return train_y, test_X, test_y, list(classes), []
+    remap = np.full(len(classes), -1)
+    remap[present] = np.arange(len(present))
+    keep = remap[test_y] >= 0
+    dropped = [classes[i] for i in np.flatnonzero(counts == 0)]
+    return remap[train_y], _take(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
+
+
 def run_probe(
     train_X: Any,
     train_y: Any,
@@ -579,13 +601,15 @@ def run_probe(
 
     Returns ``{"params": ..., "metrics": ...}``; metrics hold test top-1/top-5 (%), mean
     per-class recall, per-class accuracy and confusion, the chosen ``C`` and the validation
-    curve (``sweep``).
+    curve (``sweep``). Classes without training examples are left out, with their test images
+    (see :func:`restrict_to_trained_classes`); ``params`` names them.
     """
     train_X, train_y = _check_pair(train_X, train_y, "train")
     test_X, test_y = _check_pair(test_X, test_y, "test")
     _check_fitter(fitter)
     if test_X.shape[1] != train_X.shape[1]:
         raise ProbeError(f"test_X has {test_X.shape[1]} features but train_X has {train_X.shape[1]}.")
+    train_y, test_X, test_y, classes, dropped = restrict_to_trained_classes(train_y, test_X, test_y, classes)
     k = _n_classes(train_y, len(classes) if classes is not None else None, "train_y")
     names = _class_names(classes, max(k, int(test_y.max()) + 1))
     dev = _resolve_device(device) if fitter == "torch" else torch.device("cpu")
@@ -609,6 +633,7 @@ def run_probe(
         "val_fraction": val_fraction, "seed": seed, "max_iter": max_iter, "tol": tol,
         "dtype": _dtype_name(dtype, train_X, fitter),
         "device": str(dev), "feature_dim": int(train_X.shape[1]), "classes": names,
+        "classes_without_training_images": dropped,
     }
     return {"params": params, "metrics": metrics}
 
@@ -706,10 +731,12 @@ def k_shot(
 
     Returns ``{"params": ..., "metrics": {"per_k": [...], "fixed_C": ...}}``; each per-k entry
     has ``top1_mean/std``, ``top5_mean/std`` (std over seeds, ddof=1) and the per-seed runs.
+    Classes without training examples are left out as in :func:`run_probe`.
     """
     train_X, train_y = _check_pair(train_X, train_y, "train")
     test_X, test_y = _check_pair(test_X, test_y, "test")
     _check_fitter(fitter)
+    train_y, test_X, test_y, classes, dropped = restrict_to_trained_classes(train_y, test_X, test_y, classes)
     k_classes = _n_classes(train_y, len(classes) if classes is not None else None, "train_y")
     names = _class_names(classes, max(k_classes, int(test_y.max()) + 1))
     if not seeds:
@@ -766,7 +793,7 @@ def k_shot(
                       **_summarise(runs[k]), "runs": runs[k]})
     params = {"ks": list(ks), "seeds": list(seeds), "fitter": fitter, "val_fraction": val_fraction,
               "cv_folds": cv_folds, "grid_steps": steps, "c_range": list(C_RANGE), "max_iter": max_iter,
-              "tol": tol, "device": str(dev), "classes": names}
+              "tol": tol, "device": str(dev), "classes": names, "classes_without_training_images": dropped}
     return {"params": params, "metrics": {"per_k": per_k, "fixed_C": fixed_C, "fixed_C_source": fixed_source}}
 
 

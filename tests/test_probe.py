@@ -244,3 +244,19 @@ def test_cli_writes_a_record(tmp_path, monkeypatch) -> None:
         build_parser().parse_args(["probe", "--help"])
     assert exc.value.code == 0
     assert main(["probe", "--kshot", "--ks", "1,zero"]) == 2  # a bad flag is a one-line user error
+
+
+def test_classes_without_training_images_are_left_out():
+    from clip_course.probe import gaussian_mixture, k_shot, run_probe
+
+    X, y = gaussian_mixture(600, 8, 5, seed=3, separation=4.0)
+    names = ["a", "b", "c", "d", "e"]
+    train = np.flatnonzero((np.arange(600) < 400) & (y != 2))  # class "c" never in training
+    test = np.arange(400, 600)
+    out = run_probe(X[train], y[train], X[test], y[test], names, steps=7, progress=False)
+    assert out["params"]["classes_without_training_images"] == ["c"]
+    assert out["params"]["classes"] == ["a", "b", "d", "e"]
+    assert out["metrics"]["n_test"] == int((y[test] != 2).sum())
+    assert out["metrics"]["top1"] > 60  # separable classes: the relabelling kept labels aligned
+    ks = k_shot(X[train], y[train], X[test], y[test], ks=(4,), seeds=(0,), classes=names, steps=7, progress=False)
+    assert ks["params"]["classes_without_training_images"] == ["c"]
