@@ -70,7 +70,7 @@ def prompt_templates(
     title: str = "Prompt engineering: each template alone against the ensemble",
     save: Save = None,
 ) -> Figure:
-    """Per dataset, each template's top-1 as sorted bars, with bare / single / ensemble lines.
+    """Per dataset, each template's top-1 as sorted dots, with bare / single / ensemble lines.
 
     ``prompts[dataset]`` is an entry of the results' ``prompts`` section.
     """
@@ -85,15 +85,20 @@ def prompt_templates(
             p = prompts[name]
             items = sorted(p["per_template"].items(), key=lambda kv: kv[1])
             vals = [v for _, v in items]
-            ax.barh(range(len(items)), vals, color=PALETTE["grey"], height=0.72)
+            # A dot plot, not bars: templates often differ by less than a point, and dots need
+            # no zero baseline, so the axis can zoom onto the spread.
+            ax.hlines(range(len(items)), 0, vals, color=PALETTE["light"], lw=1.0)
+            ax.plot(vals, range(len(items)), "o", color=PALETTE["black"], ms=4.5, label="one template alone")
             ax.set_yticks(range(len(items)), [_short(t, 40) for t, _ in items], fontsize=7.5)
             lines = [("bare class name", p["bare"], PALETTE["vermillion"], ":"),
                      ('"a photo of a {}."', p["single"], PALETTE["orange"], "--"),
                      (f"ensemble of {len(items)}", p["ensemble"], RIGHT, "-")]
             for label, v, colour, ls in lines:
                 ax.axvline(v, color=colour, ls=ls, lw=1.8, label=f"{label}: {v:.1f}%")
-            hi = max([*vals, p["bare"], p["single"], p["ensemble"]])
-            ax.set_xlim(0, min(100, hi * 1.12 + 2))
+            every = [*vals, p["bare"], p["single"], p["ensemble"]]
+            lo, hi = min(every), max(every)
+            pad = max(1.0, 0.15 * (hi - lo))
+            ax.set_xlim(max(0.0, lo - pad), min(100.0, hi + pad))
             ax.set_xlabel("zero-shot top-1 (%)")
             ax.grid(True, axis="x")
             ax.set_title(f"{name} (ensemble {p['ensemble_gain_points']:+.1f} pts)")
