@@ -229,23 +229,16 @@ def fewshot_study(
     """
     from clip_course.probe import k_shot
 
-    train_labels, test_labels = np.asarray(train_labels), np.asarray(test_labels)
+    train_labels = np.asarray(train_labels)
     counts = np.bincount(train_labels, minlength=len(classes))
-    present = np.flatnonzero(counts > 0)
-    absent = [classes[i] for i in np.flatnonzero(counts == 0)]
-    if absent:  # a probe cannot learn a class it never sees: probe the classes that have images
-        remap = np.full(len(classes), -1)
-        remap[present] = np.arange(len(present))
-        keep = remap[test_labels] >= 0
-        test_features, test_labels = test_features[torch.as_tensor(keep)], remap[test_labels[keep]]
-        train_labels, classes = remap[train_labels], [classes[i] for i in present]
-    usable = [int(k) for k in ks if k <= counts[present].min()]
-    record = k_shot(train_features, train_labels, test_features, test_labels, ks=[*usable, None],
+    usable = [int(k) for k in ks if k <= counts[counts > 0].min()]
+    # k_shot leaves classes without training images out (and names them in its params)
+    record = k_shot(train_features, train_labels, test_features, np.asarray(test_labels), ks=[*usable, None],
                     seeds=list(seeds), classes=list(classes), device=device, progress=progress,
                     **probe_options)
     summary = fewshot_summary(record, zeroshot_top1)
-    summary["probe_classes"] = len(classes)
-    summary["classes_without_training_images"] = absent
+    summary["probe_classes"] = len(record["params"]["classes"])
+    summary["classes_without_training_images"] = record["params"]["classes_without_training_images"]
     summary["probe_options"] = {k: (str(v) if not isinstance(v, int | float | str) else v)
                                 for k, v in probe_options.items()}
     return summary
