@@ -471,7 +471,8 @@ def probe_entry(
 ) -> dict[str, Any]:
     """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.
 
-    The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
+    All three are scored on the same task: classes without training images are left out
+    (with their test images), as :func:`clip_course.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
     example per class); k >= 2 choose C by cross-validation inside the k-shot set.
     """
     from clip_course import probe, prompts, zeroshot
@@ -481,10 +482,15 @@ def probe_entry(
     full = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
                            fitter=fitter, search=search, steps=grid_steps, max_iter=max_iter, device=device,
                            progress=False)["metrics"]
-    W = zeroshot.build_classifier(session.lm, test.classes, prompts.templates("ensemble", test.name))
-    zs = zeroshot.classification_metrics(zeroshot.logits(Xte, W), test.labels, test.classes)
-    fewest = int(np.bincount(np.asarray(train.labels), minlength=len(train.classes)).min())
-    ks = [int(k) for k in ks if k <= fewest]  # every class needs k training examples
+    # Zero-shot on exactly the probe's task: the classes with training images (ShapesWorld
+    # holds some pairs out of training) and their test images.
+    _, Xte_kept, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
+        np.asarray(train.labels), Xte, np.asarray(test.labels), list(test.classes))
+    W = zeroshot.build_classifier(session.lm, kept, prompts.templates("ensemble", test.name))
+    zs = zeroshot.classification_metrics(zeroshot.logits(Xte_kept, W), yte_kept, kept)
+    counts = np.bincount(np.asarray(train.labels), minlength=len(train.classes))
+    fewest = int(counts[counts > 0].min())
+    ks = [int(k) for k in ks if k <= fewest]  # every trained class needs k examples
     kshot = probe.k_shot(Xtr, train.labels, Xte, test.labels, ks=ks, seeds=list(kshot_seeds),
                          classes=train.classes, fitter=fitter, device=device, fixed_C=full["C"],
                          steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
@@ -494,7 +500,8 @@ def probe_entry(
 
     k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
     return {
-        "role": role, "n_train": len(train), "n_test": len(test), "n_classes": len(train.classes),
+        "role": role, "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
+        "classes_without_training_images": dropped,
         "probe": {"top1": full["top1"], "top5": full["top5"], "C": full["C"], "val_top1": full["val_top1"]},
         "zeroshot": zero, "zero_shot": zero,
         "kshot": curve, "crossover_k": k_star,

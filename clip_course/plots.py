@@ -219,7 +219,13 @@ def training_curves(
             y = np.asarray(cols[key], dtype=float)
             if key == "accuracy" and np.nanmax(y) <= 1.0:
                 y = 100 * y
-            ax.plot(step, y, color=colour, lw=1.6)
+            window = max(1, len(y) // 40)
+            if window > 1 and key != "temperature":  # per-batch values are noisy: show a running mean
+                ax.plot(step, y, color=colour, lw=0.8, alpha=0.3)
+                ax.plot(step, _running_mean(y, window), color=colour, lw=1.8, label=f"running mean ({window} steps)")
+                ax.legend(loc="best")
+            else:
+                ax.plot(step, y, color=colour, lw=1.6)
             for k in extra:
                 if key in k:
                     pts = [(s, v) for s, v in zip(cols["step"], cols[k], strict=True) if v is not None]
@@ -239,6 +245,14 @@ def training_curves(
                             textcoords="offset points", ha="right", fontsize=8, color="#555555")
         fig.suptitle(title)
     return _finish(fig, save)
+
+
+def _running_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over ``window`` points (fewer at the start), same length as ``y``."""
+    c = np.cumsum(np.insert(np.asarray(y, dtype=float), 0, 0.0))
+    idx = np.arange(1, len(y) + 1)
+    lo = np.maximum(idx - window, 0)
+    return (c[idx] - c[lo]) / (idx - lo)
 
 
 def _columns(log: Any) -> dict[str, list]:

@@ -276,6 +276,7 @@ def test_04_results(runs):
         assert any(p["C"] == pytest.approx(e["probe"]["C"]) for p in e["sweep"])
         assert 0 <= e["zeroshot"]["top1"] <= e["zeroshot"]["top5"] <= 100 and e["zero_shot"] == e["zeroshot"]
         assert set(e["kshot"]) == {str(k) for k in quick("04_linear_probe")["ks"]}
+        assert e["n_classes"] + len(e["classes_without_training_images"]) == {"coarse": 10, "fine": 100}[e["role"]]
         assert all(0 <= v["mean"] <= 100 and v["std"] >= 0 for v in e["kshot"].values())
         ks = sorted(e["kshot"], key=float)
         expected = crossover_k([float(k) for k in ks], [e["kshot"][k]["mean"] for k in ks], e["zeroshot"]["top1"])

@@ -63,6 +63,16 @@ def test_training_curves_convert_scale_and_fraction():
         plots.training_curves({"loss": [1.0]})
 
 
+def test_training_curves_smooth_long_noisy_logs():
+    steps = np.arange(400)
+    noisy = np.where(steps % 2 == 0, 1.0, 3.0)  # alternating: running mean of an even window is 2
+    fig = plots.training_curves({"step": steps, "loss": noisy})
+    raw, smooth = fig.axes[0].lines[:2]
+    np.testing.assert_allclose(raw.get_ydata(), noisy)
+    np.testing.assert_allclose(smooth.get_ydata()[10:], 2.0)  # window 10
+    np.testing.assert_allclose(plots._running_mean(np.array([1.0, 2.0, 3.0, 4.0]), 2), [1.0, 1.5, 2.5, 3.5])
+
+
 def test_prompt_bars_sort_and_colour_the_winner():
     fig = plots.prompt_bars([("b", 0.2), ("a", 0.7), ("c", 0.1)], image=np.zeros((5, 5, 3), np.uint8))
     ax = fig.axes[1]
