@@ -32,6 +32,7 @@ Results JSON (what the report reads; percentages are 0-100). Every file holds
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Mapping, Sequence
@@ -354,7 +355,8 @@ def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str =
     """The seed's conclusion (accuracy drops as classes get closer) stated with our numbers.
 
     ``entries`` maps dataset name to its 03 results entry (``role``, ``n_classes``,
-    ``single``/``ensemble`` metrics). Says plainly when our numbers do not show the drop.
+    ``n_images``, ``single``/``ensemble`` metrics). A difference within two standard errors
+    (binomial, both test sets) is called noise; a rise is called a rise.
     """
     by_role = {e.get("role"): (name, e) for name, e in entries.items()}
     if "coarse" not in by_role or "fine" not in by_role:
@@ -363,14 +365,21 @@ def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str =
     c1, f1 = c[template]["top1"], f[template]["top1"]
     c5, f5 = c[template]["top5"], f[template]["top5"]
     chance_c, chance_f = 100.0 / c["n_classes"], 100.0 / f["n_classes"]
-    verdict = (
-        f"top-1 drops by {c1 - f1:.1f} points, as the seed report found on CIFAR"
-        if f1 < c1 else
-        f"top-1 does not drop here ({f1 - c1:+.1f} points), unlike the seed report's CIFAR finding"
-    )
+    se = 100.0 * math.sqrt(sum((p / 100) * (1 - p / 100) / max(e.get("n_images", 1), 1)
+                               for p, e in ((c1, c), (f1, f))))
+    diff = f1 - c1
+    if abs(diff) <= 2 * se:
+        verdict = (f"the difference ({diff:+.1f} points) is within sampling noise (two standard errors: "
+                   f"{2 * se:.1f} points), so the finer classes cost nothing measurable here, unlike CIFAR "
+                   f"in the seed report")
+    elif diff < 0:
+        verdict = f"top-1 drops by {-diff:.1f} points (two standard errors: {2 * se:.1f}), as the seed report found on CIFAR"
+    else:
+        verdict = (f"top-1 rises by {diff:.1f} points (two standard errors: {2 * se:.1f}), the opposite of the "
+                   f"seed report's CIFAR finding")
     return (
         f"With the {template} prompts, {cn} ({c['n_classes']} classes, chance {chance_c:.0f}%) scores "
-        f"{c1:.1f}% top-1 and {c5:.1f}% top-5; {fn} ({f['n_classes']} closer classes, chance "
+        f"{c1:.1f}% top-1 and {c5:.1f}% top-5; {fn} ({f['n_classes']} finer classes, chance "
         f"{chance_f:.0f}%) scores {f1:.1f}% top-1 and {f5:.1f}% top-5: {verdict}. Relative to chance, "
         f"{cn} is {c1 / chance_c:.1f}x and {fn} {f1 / chance_f:.1f}x."
     )

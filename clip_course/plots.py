@@ -736,8 +736,9 @@ def sweep_curve(
             if best is not None:
                 b = int(np.argmin(np.abs(np.log(cs) - math.log(best))))
                 ax.plot(cs[b], acc[b], "*", ms=14, color=colour, mec="black", mew=0.6)
-                ax.annotate(f"C = {best:.3g}", (cs[b], acc[b]), xytext=(6, -12), textcoords="offset points",
-                            fontsize=8, color=colour)
+                ax.annotate(f"C = {best:.3g}", (cs[b], acc[b]), xytext=(0, 11), textcoords="offset points",
+                            ha="center", fontsize=8.5, color=colour, fontweight="bold",
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
         ax.set_xscale("log")
         ax.set_xlabel("C (inverse L2 strength; larger = weaker regularisation)")
         ax.set_ylabel("validation top-1 (%)")

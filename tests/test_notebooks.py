@@ -123,11 +123,16 @@ def test_topk_predictions_are_softmax_of_logits():
 
 
 def test_closeness_sentence_states_the_drop_or_its_absence():
-    entry = lambda role, n, t1: {"role": role, "n_classes": n, "ensemble": {"top1": t1, "top5": t1 + 5}}  # noqa: E731
+    def entry(role, n, t1, images=1000):
+        return {"role": role, "n_classes": n, "n_images": images, "ensemble": {"top1": t1, "top5": t1 + 5}}
+
     drop = nbh.closeness_sentence({"a": entry("coarse", 10, 80.0), "b": entry("fine", 100, 50.0)})
     assert "80.0% top-1" in drop and "50.0% top-1" in drop and "drops by 30.0 points" in drop
-    rise = nbh.closeness_sentence({"a": entry("coarse", 10, 40.0), "b": entry("fine", 100, 45.0)})
-    assert "does not drop" in rise and "+5.0 points" in rise
+    # two standard errors of 50% vs 50% on 1000 images each: 2 * 100 * sqrt(2 * 0.25 / 1000) = 4.5
+    noise = nbh.closeness_sentence({"a": entry("coarse", 10, 50.0), "b": entry("fine", 100, 48.0)})
+    assert "within sampling noise" in noise and "4.5 points" in noise and "-2.0 points" in noise
+    rise = nbh.closeness_sentence({"a": entry("coarse", 10, 40.0), "b": entry("fine", 100, 50.0)})
+    assert "rises by 10.0 points" in rise
 
 
 def test_kshot_summary_and_crossover_sentence():
