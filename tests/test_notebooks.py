@@ -286,3 +286,49 @@ def test_04_results(runs):
         ks = sorted(e["kshot"], key=float)
         expected = crossover_k([float(k) for k in ks], [e["kshot"][k]["mean"] for k in ks], e["zeroshot"]["top1"])
         assert e["crossover_k"] == (pytest.approx(expected) if expected is not None else None)
+
+
+class _Profile:
+    def __init__(self, name, coarse):
+        self.name, self.coarse, self.fine, self.reason = name, coarse, coarse, "test"
+
+
+def test_similarity_batch_offline_is_one_scene_per_shape():
+    from clip_course import synthetic
+
+    session = nbh.Session("t", _Profile("offline", "shapes10"), None, nbh.Outputs("t"), 0)
+    images, captions = nbh.similarity_batch(session, n=12, seed=3)
+    assert images.shape == (10, 32, 32, 3) and len(captions) == 10  # capped at the 10 shapes
+    named = [next(s for s in synthetic.SHAPES if s in c) for c in captions]
+    assert len(set(named)) == 10  # each caption names a different shape: one positive per row
+
+
+def test_similarity_batch_paper_draws_distinct_classes(monkeypatch):
+    from clip_course import data
+
+    labels = np.repeat(np.arange(10), 3)
+    images = np.arange(30, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 4, 3), np.uint8)
+    fake = data.ImageDataset("cifar10", "test", images, labels, list(data.CIFAR10_CLASSES))
+    monkeypatch.setattr(data, "load_dataset", lambda name, split="test", **kw: fake)
+    session = nbh.Session("t", _Profile("paper", "cifar10"), None, nbh.Outputs("t"), 0)
+    batch, captions = nbh.similarity_batch(session, n=5, seed=0)
+    picked = [int(img[0, 0, 0]) for img in batch]  # pixel value = index in the dataset
+    assert len({labels[i] for i in picked}) == 5
+    assert captions == [f"a photo of a {data.CIFAR10_CLASSES[labels[i]]}." for i in picked]
+
+
+def test_outputs_paths_follow_the_conventions(tmp_path):
+    out = nbh.Outputs("03_cifar_zero_shot", tmp_path)
+    assert out.figure("accuracy") == tmp_path / "figures" / "03_cifar_zero_shot" / "accuracy.png"
+    assert out.write({"profile": "offline"}) == tmp_path / "results" / "03_cifar_zero_shot.json"
+    assert json.loads(out.results.read_text()) == {"profile": "offline"}
+
+
+def test_chdir_repo_root_only_from_a_notebooks_folder(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert nbh.chdir_repo_root() == tmp_path and Path.cwd() == tmp_path
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path / "other")
+    assert nbh.chdir_repo_root() == tmp_path / "other"
