@@ -20,14 +20,20 @@ Results JSON (what the report reads; percentages are 0-100). Every file holds
         {"profile", "model", "datasets": {"<name>": {"role": "coarse"|"fine", "n_classes",
              "n_images", "classes", "templates": {"single": [...], "ensemble": [...]},
              "single": {"top1", "top5", "mean_per_class_recall"}, "ensemble": {...},
-             "per_class_accuracy": {"<class>": pct}, "most_confused": [...]}},
+             "per_class_accuracy": {"<class>": pct}, "confusion", "most_confused": [...],
+             "dataset": {"name", "split", "size", "classes", "fingerprint"}}},
          "paper_reference": {"<name>": {"dataset", "paper", "CLIP_benchmark", "comparable"}},
          "most_confused": [{"true", "predicted", "count", "rate"}] (fine set), "conclusion"}
     results/04_linear_probe.json
         {"profile", "model", "datasets": {"<name>": {"role", "probe": {"top1", "top5", "C",
              "val_top1"}, "zeroshot": {"top1", "top5"}, "zero_shot": (same),
-             "kshot": {"<k>": {"mean", "std"}}, "crossover_k", "sweep": [{"C", "val_top1"}]}},
-         "paper_reference": {...}}
+             "kshot": {"<k>": {"mean", "std"}}, "crossover_k", "sweep": [{"C", "val_top1"}],
+             "n_classes", "classes_without_training_images", "train": {"dataset": {...}},
+             "test": {"dataset": {...}}}},
+         "paper_reference": {...}, "crossover": {"<name>": sentence}}
+
+    The probe, zero-shot and k-shot numbers of 04 are all on the classes that have training
+    images (ShapesWorld holds some colour-shape pairs out of training).
 """
 
 from __future__ import annotations
@@ -421,6 +427,12 @@ def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zero
 # ----------------------------------------------------------------------------- tasks
 
 
+def dataset_record(dataset: Any) -> dict[str, Any]:
+    """A dataset's identity for results (the report's run manifest collects these)."""
+    return {"name": dataset.name, "split": dataset.split, "size": len(dataset),
+            "classes": len(dataset.classes), "fingerprint": dataset.fingerprint[:16]}
+
+
 def features(session: Session, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
     from clip_course.encode import image_features
@@ -449,7 +461,7 @@ def zero_shot_entry(
     feats = features(session, dataset, batch_size, cache_dir)
     entry: dict[str, Any] = {"role": role, "n_classes": len(dataset.classes), "n_images": len(dataset),
                              "classes": list(dataset.classes), "templates": {},
-                             "fingerprint": dataset.fingerprint[:16]}
+                             "fingerprint": dataset.fingerprint[:16], "dataset": dataset_record(dataset)}
     scores: dict[str, torch.Tensor] = {}
     for name in template_sets:
         tmpl = prompts.templates(name, dataset.name)
@@ -516,4 +528,5 @@ def probe_entry(
         "kshot": curve, "crossover_k": k_star,
         "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
         "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),
+        "train": {"dataset": dataset_record(train)}, "test": {"dataset": dataset_record(test)},
     }
