@@ -739,6 +739,8 @@ def sweep_curve(
                 ax.annotate(f"C = {best:.3g}", (cs[b], acc[b]), xytext=(0, 11), textcoords="offset points",
                             ha="center", fontsize=8.5, color=colour, fontweight="bold",
                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + 0.1 * (hi - lo))  # headroom for the C labels above the stars
         ax.set_xscale("log")
         ax.set_xlabel("C (inverse L2 strength; larger = weaker regularisation)")
         ax.set_ylabel("validation top-1 (%)")
