@@ -182,7 +182,7 @@ def load_image(path: str | Path) -> np.ndarray:
         raise DatasetError(f"Image file {path} does not exist.")
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+            return np.array(im.convert("RGB"), dtype=np.uint8)  # a writable copy
     except (UnidentifiedImageError, OSError) as err:
         raise DatasetError(
             f"{path} is not a readable image ({err}); remove it or replace it with a JPEG/PNG."

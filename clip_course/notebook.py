@@ -38,7 +38,6 @@ Results JSON (what the report reads; percentages are 0-100). Every file holds
 
 from __future__ import annotations
 
-import math
 import os
 import random
 from collections.abc import Mapping, Sequence
@@ -50,6 +49,7 @@ import numpy as np
 import torch
 
 from clip_course.fileio import write_json
+from clip_course.zeroshot import granularity_verdict
 
 #: The package as Colab installs it (placeholder until the repository is public).
 COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
@@ -371,17 +371,16 @@ def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str =
     c1, f1 = c[template]["top1"], f[template]["top1"]
     c5, f5 = c[template]["top5"], f[template]["top5"]
     chance_c, chance_f = 100.0 / c["n_classes"], 100.0 / f["n_classes"]
-    se = 100.0 * math.sqrt(sum((p / 100) * (1 - p / 100) / max(e.get("n_images", 1), 1)
-                               for p, e in ((c1, c), (f1, f))))
-    diff = f1 - c1
-    if abs(diff) <= 2 * se:
+    g = granularity_verdict(c1, c.get("n_images", 1), f1, f.get("n_images", 1))
+    diff, two_se = g["diff"], g["two_se"]
+    if g["verdict"] == "noise":
         verdict = (f"the difference ({diff:+.1f} points) is within sampling noise (two standard errors: "
-                   f"{2 * se:.1f} points), so the finer classes cost nothing measurable here, unlike CIFAR "
+                   f"{two_se:.1f} points), so the finer classes cost nothing measurable here, unlike CIFAR "
                    f"in the seed report")
-    elif diff < 0:
-        verdict = f"top-1 drops by {-diff:.1f} points (two standard errors: {2 * se:.1f}), as the seed report found on CIFAR"
+    elif g["verdict"] == "drop":
+        verdict = f"top-1 drops by {-diff:.1f} points (two standard errors: {two_se:.1f}), as the seed report found on CIFAR"
     else:
-        verdict = (f"top-1 rises by {diff:.1f} points (two standard errors: {2 * se:.1f}), the opposite of the "
+        verdict = (f"top-1 rises by {diff:.1f} points (two standard errors: {two_se:.1f}), the opposite of the "
                    f"seed report's CIFAR finding")
     return (
         f"With the {template} prompts, {cn} ({c['n_classes']} classes, chance {chance_c:.0f}%) scores "

@@ -105,6 +105,7 @@ def zero_shot_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
         rows.append({
             "dataset": name,
             "n_classes": _n_classes(entry),
+            "n_images": _number(dig(entry, "n_images")),
             "single_top1": single, "ensemble_top1": ens,
             "ensemble_top5": _number(dig(entry, "ensemble", "top5")),
             "n_templates": _n_templates(entry),
@@ -130,13 +131,21 @@ def _n_templates(entry: dict) -> int | None:
 
 
 def granularity_fact(zero_shot: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The seed's finding: the drop in ensemble top-1 from the coarsest to the finest class set."""
+    """The seed's finding: the drop in ensemble top-1 from the coarsest to the finest class set,
+    judged against sampling noise (:func:`clip_course.zeroshot.granularity_verdict`)."""
     rows = [r for r in zero_shot if r["n_classes"] and r["ensemble_top1"] is not None]
     if len(rows) < 2 or rows[0]["n_classes"] == rows[-1]["n_classes"]:
         return None
+    from clip_course.zeroshot import granularity_verdict
+
     coarse, fine = rows[0], rows[-1]
-    drop = coarse["ensemble_top1"] - fine["ensemble_top1"]
-    return {"coarse": coarse, "fine": fine, "drop": num(abs(drop)), "dropped": drop > 0}
+    if coarse["n_images"] and fine["n_images"]:
+        g = granularity_verdict(coarse["ensemble_top1"], coarse["n_images"], fine["ensemble_top1"], fine["n_images"])
+    else:  # test-set sizes unknown: no noise judgement, only the sign
+        diff = fine["ensemble_top1"] - coarse["ensemble_top1"]
+        g = {"diff": diff, "two_se": None, "verdict": "drop" if diff < 0 else "rise"}
+    return {"coarse": coarse, "fine": fine, "drop": num(abs(g["diff"])),
+            "two_se": num(g["two_se"]) if g["two_se"] is not None else None, "verdict": g["verdict"]}
 
 
 def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:

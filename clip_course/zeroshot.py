@@ -8,6 +8,7 @@ Metrics: top-1, top-5, mean per-class recall, per-class accuracy, confusion matr
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from typing import Any
 
@@ -90,6 +91,19 @@ def most_confused_pairs(confusion: Any, classes: list[str], n: int = 10) -> list
             "rate": 100.0 * float(off[i, j]) / max(int(cm[i].sum()), 1),
         })
     return rows
+
+
+def granularity_verdict(coarse_top1: float, coarse_n: int, fine_top1: float, fine_n: int) -> dict[str, Any]:
+    """Compare top-1 (%) on a coarse and a fine class set, allowing for sampling noise.
+
+    A difference within two binomial standard errors (both test sets) is ``"noise"``;
+    otherwise ``"drop"`` (fine below coarse, the seed report's CIFAR finding) or ``"rise"``.
+    """
+    se = 100.0 * math.sqrt(sum((p / 100) * (1 - p / 100) / max(int(n), 1)
+                               for p, n in ((coarse_top1, coarse_n), (fine_top1, fine_n))))
+    diff = fine_top1 - coarse_top1
+    verdict = "noise" if abs(diff) <= 2 * se else ("drop" if diff < 0 else "rise")
+    return {"diff": diff, "two_se": 2 * se, "verdict": verdict}
 
 
 def predict(

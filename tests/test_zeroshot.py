@@ -150,3 +150,12 @@ def test_empty_class_list_rejected(lm):
 
     with pytest.raises(PromptError, match="empty"):
         zeroshot.build_classifier(lm, [], TEMPLATES)
+
+
+def test_granularity_verdict_by_hand():
+    # 1000 images each at 90% and 60%: SE = sqrt(.09/1000 + .24/1000) = 1.82 points
+    g = zeroshot.granularity_verdict(90.0, 1000, 60.0, 1000)
+    assert g["verdict"] == "drop" and g["diff"] == pytest.approx(-30.0)
+    assert g["two_se"] == pytest.approx(2 * 100 * (0.33 / 1000) ** 0.5)
+    assert zeroshot.granularity_verdict(95.8, 1000, 95.2, 1800)["verdict"] == "noise"
+    assert zeroshot.granularity_verdict(60.0, 5000, 70.0, 5000)["verdict"] == "rise"

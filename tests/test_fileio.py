@@ -1,0 +1,41 @@
+"""Atomic writes: all or nothing, with ordinary file permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from clip_course.fileio import atomic_path, read_json, sha256_bytes, sha256_file, write_json
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    target = tmp_path / "out.json"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("interrupted")
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_previous_file(tmp_path):
+    target = tmp_path / "out.json"
+    write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("{broken")
+        raise RuntimeError
+    assert read_json(target) == {"a": 1}
+
+
+def test_mode_follows_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "r.json", {"x": [1, 2]})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "r.json").stat().st_mode) == 0o644
+
+
+def test_hashes_agree(tmp_path):
+    (tmp_path / "f").write_bytes(b"abc" * 1000)
+    assert sha256_file(tmp_path / "f") == sha256_bytes(b"abc" * 500, b"abc" * 500)
