@@ -239,12 +239,23 @@ def prepare_notebook(nb: nbformat.NotebookNode, prefix: str) -> tuple[list[Headi
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if _keep_output(o)]
+            cell.outputs = [_gif_as_html(o) for o in cell.get("outputs", []) if _keep_output(o)]
             if not cell.outputs:
                 continue
         cells.append(cell)
     nb.cells = cells
     return headings, (first_h1[0] if first_h1 else "")
+
+
+def _gif_as_html(output: dict) -> dict:
+    """nbconvert's HTML has no slot for image/gif (it would print the text/plain repr): embed
+    the GIF as an <img>, which prints its first frame."""
+    data = output.get("data", {})
+    if "image/gif" in data and "text/html" not in data:
+        b64 = "".join(data["image/gif"]).replace("\n", "")
+        data["text/html"] = f'<img class="nb-gif" alt="animation" src="data:image/gif;base64,{b64}">'
+        data.pop("text/plain", None)
+    return output
 
 
 def _keep_output(output: dict) -> bool:

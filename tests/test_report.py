@@ -296,3 +296,13 @@ def test_cli_registers_report():
 
     args = build_parser().parse_args(["report", "--profile", "offline", "--quick", "--notebooks", "01,03"])
     assert args.func is report._run_cli and args.quick and args.notebooks == "01,03"
+
+
+def test_gif_outputs_are_embedded_as_images():
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output("display_data", data={"image/gif": "R0lGODlhAQABAAAAACw=\n", "text/plain": "<IPython.core.display.Image object>"})
+    nb.cells = [nbformat.v4.new_code_cell("show()", outputs=[out])]
+    report_pdf.prepare_notebook(nb, "5")
+    data = nb.cells[0].outputs[0]["data"]
+    assert "text/plain" not in data and data["text/html"].startswith('<img class="nb-gif"')
+    assert "base64,R0lGODlhAQABAAAAACw=" in data["text/html"]
