@@ -53,3 +53,13 @@ def write_cifar(root: Path, name: str, n_train: int = 20, n_test: int = 10, seed
                 pickle.dump({b"data": data[sl], label_key: labels[sl].tolist()}, f)
         written[split] = (data, labels)
     return written
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """For modules of tiny problems: on busy CI cores a second torch thread only adds
+    start-up and OpenMP overhead (10x seen here). Use with ``pytestmark``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

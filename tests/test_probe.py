@@ -24,14 +24,7 @@ from clip_course.probe import (
     sweep,
 )
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """These problems are tiny: one torch thread avoids thread start-up costs on busy CI cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -15,14 +15,7 @@ from clip_course.fileio import read_json
 from clip_course.generators import ShapesGenerator, ShapesVAE, ShapesVAEConfig, StyleCLIPError
 from clip_course.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # These models are tiny: a second thread only adds OpenMP overhead (10x on a busy CPU).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
