@@ -1,7 +1,10 @@
 """ShapesWorld: a procedural world of small captioned images, the offline profile's data.
 
 Each image shows one shape (10 kinds) in one of 10 named colours, big or small, at one of
-five positions, on a plain or textured background, with a little pixel noise. Captions
+five positions, on a plain or textured background, with a little pixel noise. Each colour
+name covers a range of shades (hue, saturation, pastel, lighting and tint vary per image),
+so neighbouring names (orange/yellow/brown, red/pink, blue/purple) overlap partly and the
+colour-shape classes are genuinely finer than the shapes, as CIFAR-100's are. Captions
 name the shape always and the other attributes sometimes, in varied phrasings and orders
 ("a small red triangle on a grey background", "a photo of a big blue circle", "a star").
 
@@ -243,20 +246,72 @@ def _geometry(scenes: Scenes, size: int, rng: np.random.Generator) -> tuple[np.n
     return cx, cy, radius, angle
 
 
+#: Per-image spread of each colour name (see :func:`_shades`). Wide enough that neighbouring
+#: names overlap partly (an ideal observer of the exact object colour names about 80% right).
+HUE_JITTER_DEG = 22.0
+SATURATION = (0.6, 1.1)
+PASTEL = 0.3  # at most this fraction mixed towards white
+LIGHT = (0.6, 1.15)
+TINT = 30.0  # per-channel offset (coloured light)
+MIN_CONTRAST = 40.0  # the object always stands out from its background by this much
+
+
+def _hue_rotate(rgb: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Rotate each RGB row about the grey axis by ``theta`` radians (a hue shift)."""
+    k = np.full(3, 1 / np.sqrt(3))
+    cos, sin = np.cos(theta)[:, None], np.sin(theta)[:, None]
+    return rgb * cos + np.cross(k, rgb) * sin + k * (rgb @ k)[:, None] * (1 - cos)
+
+
+def _shades(scenes: Scenes, rng: np.random.Generator, spread: float = 1.0) -> np.ndarray:
+    """Object colour per scene, float (N, 3): the named colour under per-image variation.
+
+    Hue, saturation, pastel, lighting and tint vary per image, so neighbouring names
+    (orange/yellow/brown, red/pink/orange, blue/purple) overlap partly, as CIFAR-100's
+    fine classes do; the shape itself is kept visible against its background. ``spread``
+    scales every variation (0: the name's own shade); the random draws are the same.
+    """
+    n = len(scenes)
+    hue = rng.uniform(-HUE_JITTER_DEG, HUE_JITTER_DEG, n)
+    sat = rng.uniform(*SATURATION, (n, 1))
+    white = rng.uniform(0, PASTEL, (n, 1))
+    light = rng.uniform(*LIGHT, (n, 1))
+    tint = rng.uniform(-TINT, TINT, (n, 3))
+    if spread != 1.0:
+        hue, white, tint = hue * spread, white * spread, tint * spread
+        sat, light = 1 + spread * (sat - 1), 1 + spread * (light - 1)
+    rgb = np.array([COLOURS[c] for c in COLOUR_NAMES], dtype=np.float64)[scenes.colour]
+    rgb = _hue_rotate(rgb, np.deg2rad(hue))
+    grey = rgb.mean(1, keepdims=True)
+    rgb = grey + (rgb - grey) * sat
+    rgb = rgb * (1 - white) + 255 * white
+    rgb = rgb * light + tint
+    rgb = np.clip(rgb, 0, 255)
+    level = np.array([_BG_LEVEL[BACKGROUNDS[b]] for b in scenes.background], dtype=np.float64)[:, None]
+    # Too close to the background grey: shift lighter (or darker) until the brightest
+    # (darkest) channel is MIN_CONTRAST away; backgrounds lie in 80..175, so this fits in 0..255.
+    faint = np.abs(rgb - level).max(1, keepdims=True) < MIN_CONTRAST
+    lighter = rgb.mean(1, keepdims=True) >= level
+    shift = np.where(lighter, np.maximum(level + MIN_CONTRAST - rgb.max(1, keepdims=True), 0),
+                     -np.maximum(rgb.min(1, keepdims=True) - (level - MIN_CONTRAST), 0))
+    return (rgb + np.where(faint, shift, 0.0)).astype(np.float32)
+
+
 def render_scenes(
     scenes: Scenes,
     rng: np.random.Generator,
     image_size: int = 32,
     noise: float = 5.0,
     supersample: int = 2,
+    colour_spread: float = 1.0,
 ) -> np.ndarray:
-    """Render scenes to uint8 (N, image_size, image_size, 3), anti-aliased by supersampling."""
+    """Render scenes to uint8 (N, image_size, image_size, 3), anti-aliased by supersampling.
+
+    ``colour_spread`` scales the per-image colour variation (1: the world's, 0: none).
+    """
     n = len(scenes)
     cx, cy, radius, angle = (a.astype(np.float32) for a in _geometry(scenes, image_size, rng))
-    # Each colour name covers a range of shades and lightings, so neighbouring names
-    # (orange/brown, red/pink, purple/blue) overlap a little, as fine classes do.
-    tint = rng.uniform(-22, 22, (n, 3))
-    light = rng.uniform(0.7, 1.15, (n, 1))
+    rgb = _shades(scenes, rng, colour_spread)
     bg = _backgrounds(scenes, image_size, rng)
     s = supersample
     grid = ((np.arange(image_size * s) + 0.5) / s).astype(np.float32)
@@ -274,8 +329,7 @@ def render_scenes(
         v = (-dx * sin + dy * cos) / r
         m = _shape_mask(kind, u, v).astype(np.float32)
         alpha[idx] = m.reshape(idx.size, image_size, s, image_size, s).mean(axis=(2, 4))
-    rgb = np.array([COLOURS[c] for c in COLOUR_NAMES], dtype=np.float32)[scenes.colour] * light + tint
-    img = bg[..., None] * (1 - alpha[..., None]) + rgb.astype(np.float32)[:, None, None, :] * alpha[..., None]
+    img = bg[..., None] * (1 - alpha[..., None]) + rgb[:, None, None, :] * alpha[..., None]
     img += noise * rng.standard_normal(img.shape, dtype=np.float32)
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
@@ -288,8 +342,13 @@ def render(
     background: str = "grey",
     rng: np.random.Generator | int | None = 0,
     image_size: int = 32,
+    colour_spread: float = 0.0,
 ) -> np.ndarray:
-    """One image (image_size, image_size, 3) uint8 of a named scene, e.g. a small red circle."""
+    """One image (image_size, image_size, 3) uint8 of a named scene, e.g. a small red circle.
+
+    The colour is the name's own shade unless ``colour_spread`` > 0 (1 varies it as the
+    datasets and pretraining do), so a named scene shows what its name says.
+    """
     scenes = Scenes(
         np.array([_index(shape, SHAPES, "shape")]),
         np.array([_index(colour, COLOUR_NAMES, "colour")]),
@@ -297,7 +356,7 @@ def render(
         np.array([_index(position, POSITIONS, "position")]),
         np.array([_index(background, BACKGROUNDS, "background")]),
     )
-    return render_scenes(scenes, np.random.default_rng(rng), image_size)[0]
+    return render_scenes(scenes, np.random.default_rng(rng), image_size, colour_spread=colour_spread)[0]
 
 
 # ---------------------------------------------------------------- captions

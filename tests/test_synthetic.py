@@ -141,3 +141,43 @@ def test_every_ensemble_template_is_a_phrasing_the_captions_use():
         prefix, suffix = (re.escape(p) for p in t.split("{}"))
         pattern = re.compile(rf"^{prefix}(an? )?[a-z ]+{suffix}$")
         assert any(pattern.match(x) for x in texts), t
+
+
+def _shades_of(n: int, seed: int = 0) -> tuple[synthetic.Scenes, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    scenes = synthetic.sample_scenes(n, rng, exclude_held_out=False)
+    return scenes, synthetic._shades(scenes, rng)
+
+
+def test_neighbouring_colours_overlap_but_distant_ones_do_not():
+    scenes, rgb = _shades_of(20000)
+    # Nearest mean shade (a simple observer of the exact object colour).
+    means = np.stack([rgb[scenes.colour == c].mean(0) for c in range(10)])
+    pred = np.argmin(((rgb[:, None] - means[None]) ** 2).sum(-1), 1)
+    acc = (pred == scenes.colour).mean()
+    assert 0.6 < acc < 0.92  # confusable, yet mostly nameable
+
+    def confused(a: str, b: str) -> float:
+        ia, ib = synthetic.COLOUR_NAMES.index(a), synthetic.COLOUR_NAMES.index(b)
+        return float(np.mean(pred[scenes.colour == ia] == ib))
+
+    for a, b in [("orange", "yellow"), ("orange", "brown"), ("red", "pink"), ("blue", "purple")]:
+        assert confused(a, b) + confused(b, a) > 0.04, (a, b)
+    for a, b in [("green", "pink"), ("yellow", "blue"), ("white", "black"), ("red", "green")]:
+        assert confused(a, b) + confused(b, a) < 0.005, (a, b)
+
+
+def test_every_object_stands_out_from_its_background():
+    scenes, rgb = _shades_of(20000, seed=1)
+    level = np.array([synthetic._BG_LEVEL[synthetic.BACKGROUNDS[b]] for b in scenes.background])
+    assert rgb.min() >= 0 and rgb.max() <= 255
+    assert np.abs(rgb - level[:, None]).max(1).min() >= synthetic.MIN_CONTRAST - 1e-3
+
+
+def test_named_render_shows_the_names_own_shade_and_spread_varies_it():
+    img = synthetic.render("square", "orange", size="big", background="grey", rng=3)
+    centre = img[12:20, 12:20].reshape(-1, 3).astype(float).mean(0)
+    assert np.abs(centre - synthetic.COLOURS["orange"]).max() < 8  # only pixel noise
+    varied = [synthetic.render("square", "orange", size="big", rng=s, colour_spread=1.0)[12:20, 12:20]
+              .reshape(-1, 3).astype(float).mean(0) for s in range(20)]
+    assert np.std(varied, axis=0).max() > 10
