@@ -20,6 +20,14 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
+def _leaves_3f(obj, out: set[str]) -> None:
+    if isinstance(obj, dict | list):
+        for v in obj.values() if isinstance(obj, dict) else obj:
+            _leaves_3f(v, out)
+    elif isinstance(obj, float):
+        out.add(f"{obj:.3f}")
+
+
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("real_report")
@@ -62,6 +70,7 @@ def test_abstract_numbers_come_from_the_results(real_build):
     allowed: set[str] = set()
     for rec in results.values():
         _leaves(rec, allowed)
+        _leaves_3f(rec, allowed)  # CLIP similarities are printed with three decimals
     gran = report_facts.granularity_fact(report_facts.zero_shot_facts({"03": results["03_cifar_zero_shot"]}))
     allowed |= {gran["drop"], gran["two_se"] or ""}
     found = _numbers(abstract.split("Abstract", 1)[1])
