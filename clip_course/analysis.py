@@ -57,7 +57,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from clip_course.zeroshot import LOGIT_SCALE, classification_metrics
+from clip_course.zeroshot import (
+    build_classifier,
+    classification_metrics,
+    ensemble_weights,
+    logits,
+    prompt_features,
+    topk_correct,
+)
 
 
 class AnalysisError(ValueError):
@@ -70,21 +77,7 @@ class AnalysisError(ValueError):
 def top1(image_features: torch.Tensor, weights: torch.Tensor, labels: Any) -> float:
     """Zero-shot top-1 (%) of ``100 * image_features @ weights`` against ``labels``."""
     labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    scores = LOGIT_SCALE * image_features.float() @ weights.float()
-    return 100.0 * (scores.argmax(dim=1) == labels).float().mean().item()
-
-
-def _renormalise(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    return x / x.norm(dim=dim, keepdim=True)
-
-
-def ensemble_weights(prompt_features: torch.Tensor) -> torch.Tensor:
-    """(C, T, D) normalised prompt features -> (D, C) classifier, the paper's ensemble.
-
-    Mean over templates of the normalised features, renormalised (as
-    :func:`clip_course.zeroshot.build_classifier`).
-    """
-    return _renormalise(prompt_features.mean(dim=1)).T.contiguous()
+    return 100.0 * topk_correct(logits(image_features, weights), labels, 1).float().mean().item()
 
 
 def stratified_limit(dataset: Any, n: int | None, seed: int = 0) -> Any:
@@ -106,14 +99,6 @@ def stratified_limit(dataset: Any, n: int | None, seed: int = 0) -> Any:
 
 
 # ------------------------------------------------------------------------------- prompts
-
-
-def prompt_features(lm: Any, classnames: Sequence[str], templates: Sequence[str]) -> torch.Tensor:
-    """Normalised text features (C, T, D) of every template for every class, one encode."""
-    from clip_course.encode import encode_texts
-
-    texts = [t.format(c) for c in classnames for t in templates]
-    return encode_texts(lm, texts, normalize=True).reshape(len(classnames), len(templates), -1)
 
 
 def prompt_accuracies(
@@ -168,7 +153,7 @@ def zeroshot_weights(lm: Any, dataset: Any) -> torch.Tensor:
     """The ensemble zero-shot classifier (D, C) of ``dataset``."""
     from clip_course.prompts import templates
 
-    return ensemble_weights(prompt_features(lm, dataset.classes, templates("ensemble", dataset.name)))
+    return build_classifier(lm, dataset.classes, templates("ensemble", dataset.name))
 
 
 # ------------------------------------------------------------------------------- few-shot
@@ -463,7 +448,7 @@ def coarse_vs_fine(
 
 def zeroshot_metrics(image_features: torch.Tensor, weights: torch.Tensor, dataset: Any) -> dict[str, Any]:
     """:func:`clip_course.zeroshot.classification_metrics` of the ensemble classifier."""
-    return classification_metrics(LOGIT_SCALE * image_features @ weights, dataset.labels, dataset.classes)
+    return classification_metrics(logits(image_features, weights), dataset.labels, dataset.classes)
 
 
 # ------------------------------------------------------------------------------- comparison

@@ -21,19 +21,28 @@ from clip_course.prompts import validate_classnames, validate_templates
 LOGIT_SCALE = 100.0
 
 
-def build_classifier(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
-    """Zero-shot weights (D, C): per class, the renormalised mean of its normalised prompts.
+def prompt_features(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
+    """Normalised text features (C, T, D) of every template for every class.
 
     All C x T prompts are encoded in large batches, not one forward pass per class.
     """
     from clip_course.encode import encode_texts
 
+    texts = [t.format(c) for c in classnames for t in templates]
+    return encode_texts(lm, texts, normalize=True).reshape(len(classnames), len(templates), -1)
+
+
+def ensemble_weights(features: torch.Tensor) -> torch.Tensor:
+    """(C, T, D) normalised prompt features -> (D, C): per class, the renormalised mean."""
+    weights = features.mean(dim=1)
+    return (weights / weights.norm(dim=-1, keepdim=True)).T.contiguous()
+
+
+def build_classifier(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
+    """Zero-shot weights (D, C): per class, the renormalised mean of its normalised prompts."""
     validate_classnames(classnames)
     validate_templates(templates)
-    texts = [t.format(c) for c in classnames for t in templates]
-    feats = encode_texts(lm, texts, normalize=True).reshape(len(classnames), len(templates), -1)
-    weights = feats.mean(dim=1)
-    return (weights / weights.norm(dim=-1, keepdim=True)).T.contiguous()
+    return ensemble_weights(prompt_features(lm, classnames, templates))
 
 
 def logits(image_features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
