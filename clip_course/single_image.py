@@ -21,9 +21,8 @@ import torch
 
 from clip_course.data import IMAGE_SUFFIXES, DatasetError, load_image
 from clip_course.prompts import PromptError
+from clip_course.zeroshot import LOGIT_SCALE  # the README example's scale, as zero-shot's
 
-#: The logit scale of the README's example and of zero-shot classification.
-LOGIT_SCALE = 100.0
 IMAGES_DIR = Path("data") / "images"
 
 Ranking = list[tuple[str, float]]
