@@ -65,8 +65,8 @@ class ImageDataset:
     @cached_property
     def fingerprint(self) -> str:
         """Content hash of images, labels and class names (a cache key)."""
-        imgs = self.images if isinstance(self.images, np.ndarray) else self.images
-        parts = [np.ascontiguousarray(a).tobytes() for a in (imgs if isinstance(imgs, list) else [imgs])]
+        arrays = self.images if isinstance(self.images, list) else [self.images]
+        parts = [np.ascontiguousarray(a).tobytes() for a in arrays]
         return sha256_bytes(
             self.name.encode(), self.split.encode(), "\n".join(self.classes).encode(),
             np.asarray(self.labels, dtype=np.int64).tobytes(), *parts,
