@@ -66,7 +66,8 @@ class ImageDataset:
     def fingerprint(self) -> str:
         """Content hash of images, labels and class names (a cache key)."""
         arrays = self.images if isinstance(self.images, list) else [self.images]
-        parts = [np.ascontiguousarray(a).tobytes() for a in arrays]
+        # shapes too: the same bytes can be images of different sizes
+        parts = [str(a.shape).encode() + np.ascontiguousarray(a).tobytes() for a in arrays]
         return sha256_bytes(
             self.name.encode(), self.split.encode(), "\n".join(self.classes).encode(),
             np.asarray(self.labels, dtype=np.int64).tobytes(), *parts,

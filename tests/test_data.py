@@ -96,3 +96,12 @@ def test_image_folder_needs_two_classes(tmp_path):
     _save(tmp_path / "cat" / "a.png", (8, 8), (1, 2, 3))
     with pytest.raises(DatasetError, match="two class"):
         read_image_folder(tmp_path)
+
+
+def test_fingerprint_tells_image_sizes_apart():
+    from clip_course.data import ImageDataset
+
+    pixels = np.arange(2 * 4 * 3, dtype=np.uint8)
+    a = ImageDataset("f", "test", [pixels.reshape(2, 4, 3)], np.zeros(1, np.int64), ["x"])
+    b = ImageDataset("f", "test", [pixels.reshape(4, 2, 3)], np.zeros(1, np.int64), ["x"])
+    assert a.fingerprint != b.fingerprint
