@@ -60,20 +60,28 @@ def test_fitters_agree_on_the_same_problem(problem: dict, C: float, dtype: type)
 
 def test_torch_minimises_sklearns_objective(problem: dict) -> None:
     """Same parametrisation of C: torch's optimum scores no worse on sklearn's own objective,
-    and its gradient (written out independently here) vanishes there."""
+    and its gradient (written out independently here, weights and intercept) vanishes there.
+
+    Coefficients are not compared element-wise: scikit-learn stops at its own tolerance, and
+    how far short of the optimum it stops depends on the CPU's BLAS kernels (4e-4 on AMD EPYC).
+    What must agree is the objective and the model the two solutions define.
+    """
     X, y, C = problem["Xtr"].astype(np.float64), problem["ytr"], 0.3
     th = fit_logreg(X, y, C, fitter="torch", device="cpu", tol=1e-8)
     ref = LogisticRegression(C=C, tol=1e-6, max_iter=3000).fit(X, y)
     f_th = objective(th.coef_, th.intercept_, X, y, C)
     f_ref = objective(ref.coef_, ref.intercept_, X, y, C)
-    assert f_th <= f_ref + 1e-6 * abs(f_ref)
+    assert f_th <= f_ref + 1e-9 * abs(f_ref)
+    assert f_ref - f_th <= 1e-6 * abs(f_ref)  # both reached the same minimum
     Z = X @ th.coef_.T + th.intercept_
     P = np.exp(Z - Z.max(1, keepdims=True))
     P /= P.sum(1, keepdims=True)
-    P[np.arange(len(y)), y] -= 1
-    grad_w = X.T @ P + th.coef_.T / C
+    R = P.copy()
+    R[np.arange(len(y)), y] -= 1
+    grad_w, grad_b = X.T @ R + th.coef_.T / C, R.sum(0)
     assert np.abs(grad_w).max() / len(y) < 1e-6
-    np.testing.assert_allclose(th.coef_, ref.coef_, atol=2e-4)
+    assert np.abs(grad_b).max() / len(y) < 1e-6
+    np.testing.assert_allclose(P, ref.predict_proba(X), atol=1e-3)
 
 
 def binary_objective(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, C: float) -> float:
