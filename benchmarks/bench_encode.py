@@ -27,12 +27,15 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from clip_course.core import device as device_core
+from clip_course.core import preprocess as preprocess_core
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import clip
     import clip.model
 
-from clip_course import encode, models
+from clip_course.core import encode, models
 
 # Full-size ViT-B/32: embed 512, 224 px, 12 layers of width 768, patch 32, text 12 x 512.
 VIT_B32 = dict(
@@ -107,11 +110,11 @@ def compiled_pipeline(lm, mode: str) -> Callable[[np.ndarray, int], torch.Tensor
     """Preprocessing + encoder compiled as one function (shapes fixed per batch size)."""
     height = width = 32
     r = lm.input_resolution
-    mats = encode.resize_crop_matrices(height, width, r, lm.device, encode._exact_dtype(lm.device))
-    crop = (*encode.crop_offsets(height, width, r), r)
+    mats = preprocess_core.resize_crop_matrices(height, width, r, lm.device, preprocess_core._exact_dtype(lm.device))
+    crop = (*preprocess_core.crop_offsets(height, width, r), r)
 
     def step(x: torch.Tensor) -> torch.Tensor:
-        f = lm.model.encode_image(encode.resample_uint8_batch(x, mats, crop).to(lm.dtype)).float()
+        f = lm.model.encode_image(preprocess_core.resample_uint8_batch(x, mats, crop).to(lm.dtype)).float()
         return f / f.norm(dim=-1, keepdim=True)
 
     compiled = torch.compile(step, mode=mode, dynamic=False)
@@ -212,7 +215,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    device = torch.device(args.device) if args.device else models.default_device()
+    device = torch.device(args.device) if args.device else device_core.default_device()
     n = args.n or (20000 if device.type == "cuda" else 48)
     lm = get_model(args, device)
     images = np.random.default_rng(0).integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8)

@@ -27,7 +27,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
-from clip_course.probe import gaussian_mixture, sample_k_shot, stratified_split, sweep  # noqa: E402
+from clip_course.tasks.kshot import sample_k_shot
+from clip_course.tasks.logreg import gaussian_mixture
+from clip_course.tasks.probe import stratified_split, sweep
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,52 +1,415 @@
 """Command line: ``python -m clip_course <command> ...`` (or ``clip-course``).
 
-Each task module that has a command exposes ``configure_cli(subparsers)``; this module only
-assembles them and turns the package's user errors into one clear line and exit code 2.
+Every command is defined here, with the flags they share defined once. Handlers only parse,
+call into the library and print; the work lives in :mod:`clip_course.tasks`,
+:mod:`clip_course.offline`, :mod:`clip_course.data` and :mod:`clip_course.report`. A
+:class:`~clip_course.errors.ClipCourseError` (the user's to fix) is printed as one line and
+exits 2. Heavy modules are imported inside the handlers, so ``--help`` and ``report`` stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import json
 import sys
+import time
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
-# Modules in the order their commands are listed in --help.
-_COMMAND_MODULES = ("zeroshot", "probe", "styleclip", "pretrain", "download", "report")
+from clip_course.errors import ClipCourseError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# ----------------------------------------------------------------------------- shared flags
+
+
+def _model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help_default: str = "") -> None:
+    p.add_argument("--model", default=default,
+                   help="CLIP model name (clip.available_models()), 'miniclip', or a checkpoint path" + help_default)
+
+
+def _dataset(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", default="cifar10",
+                   help="cifar10, cifar100, shapes10, shapes100, shapes100_unseen or folder:PATH")
+    p.add_argument("--data-root", default="data", help="where downloaded datasets live")
+
+
+def _device(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present, else cpu)")
+
+
+def _seed(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--seed", type=int, default=0, help=f"seed of {what}")
+
+
+def _limit(p: argparse.ArgumentParser, what: str = "images") -> None:
+    p.add_argument("--limit", type=int, default=None, help=f"use a seeded random subset of this many {what}")
+
+
+def _cache(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", default="data/cache", help="image-feature cache")
+
+
+def _out_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="write the JSON record here (default: print a summary only)")
+
+
+def _command(sub: argparse._SubParsersAction, name: str, handler: Handler, help: str, description: str,
+             defaults_in_help: bool = True) -> argparse.ArgumentParser:
+    fmt = argparse.ArgumentDefaultsHelpFormatter if defaults_in_help else argparse.HelpFormatter
+    p = sub.add_parser(name, help=help, description=description, formatter_class=fmt)
+    p.set_defaults(func=handler)
+    return p
+
+
+# ----------------------------------------------------------------------------- zeroshot
+
+
+def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
+    p = _command(sub, "zeroshot", run_zeroshot, "zero-shot top-1/top-5 of a CLIP model on a dataset",
+                 "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
+                 "Writes a JSON record with every parameter beside the metrics.")
+    _model(p)
+    _dataset(p)
+    p.add_argument("--split", default="test", choices=["train", "test"])
+    p.add_argument("--templates", default="ensemble", help="template set: ensemble, single or bare")
+    p.add_argument("--template", action="append", dest="custom_templates", metavar="TEXT",
+                   help="a custom template with '{}' for the class name (repeatable; overrides --templates)")
+    _limit(p)
+    _seed(p, "the --limit subset")
+    _device(p)
+    _cache(p)
+    _out_json(p)
+
+
+def run_zeroshot(args: argparse.Namespace) -> int:
+    """``zeroshot``: evaluate and print top-1/top-5; write the record with ``--out``."""
+    from clip_course.core.models import load
+    from clip_course.core.prompts import templates as resolve_templates
+    from clip_course.data.catalog import load_dataset
+    from clip_course.io import write_json
+    from clip_course.tasks.zeroshot import evaluate
+
+    dataset = load_dataset(args.dataset, args.split, root=args.data_root, limit=args.limit, seed=args.seed)
+    templates = args.custom_templates or args.templates
+    resolve_templates(templates, dataset.name)  # fail on a bad set before loading the model
+    lm = load(args.model, device=args.device)
+    record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
+    m = record["metrics"]
+    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {record['params']['templates']}): "
+          f"top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%  mean per-class recall {m['mean_per_class_recall']:.2f}%")
+    if args.out:
+        write_json(args.out, record)
+        print(f"wrote {args.out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- probe
+
+
+def _probe_parser(sub: argparse._SubParsersAction) -> None:
+    from clip_course.tasks.logreg import FITTERS
+    from clip_course.tasks.probe import GRID_STEPS, SEARCHES
+
+    p = _command(sub, "probe", run_probe, "linear-probe (and k-shot) accuracy of a CLIP model's image features",
+                 "Logistic regression on frozen image features, as in the CLIP paper: C swept over "
+                 "1e-6..1e6 on a validation split of train, refit on train+val, test top-1/top-5. "
+                 "--kshot adds k-shot probes over seeds beside zero-shot accuracy on the same test set. "
+                 "Writes a JSON record with every parameter beside the metrics.")
+    _model(p)
+    _dataset(p)
+    p.add_argument("--fitter", choices=FITTERS, default="torch",
+                   help="torch: L-BFGS on --device; sklearn: LogisticRegression(lbfgs), the reference")
+    p.add_argument("--search", choices=SEARCHES, default="refine",
+                   help="refine: the paper's coarse-then-halving search (15 fits); grid: every value")
+    p.add_argument("--steps", type=int, default=GRID_STEPS, help="log-spaced C values over 1e-6..1e6")
+    p.add_argument("--val-fraction", type=float, default=0.2, help="share of train held out to choose C")
+    _seed(p, "the validation split and --limit subsets")
+    p.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False,
+                   help="L2-normalise features (off: raw projected encode_image output, as in the openai README)")
+    p.add_argument("--max-iter", type=int, default=1000, help="L-BFGS iterations per fit")
+    p.add_argument("--kshot", action="store_true", help="also run k-shot probes and zero-shot on the same test set")
+    p.add_argument("--ks", default="1,2,4,8,16,full", help="k values for --kshot ('full' = all training data)")
+    p.add_argument("--seeds", default="0,1,2", help="k-shot seeds")
+    p.add_argument("--templates", default="ensemble", help="zero-shot template set for --kshot's comparison")
+    _limit(p, "train and test images")
+    _device(p)
+    _cache(p)
+    _out_json(p)
+
+
+def parse_ks(text: str) -> tuple[int | None, ...]:
+    """``"1,2,4,full"`` -> (1, 2, 4, None)."""
+    from clip_course.errors import ProbeError
+
+    out: list[int | None] = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if part in ("full", "all", "none"):
+            out.append(None)
+        elif part.isdigit() and int(part) > 0:
+            out.append(int(part))
+        else:
+            raise ProbeError(f"--ks entry {part!r} is not a positive integer or 'full'.")
+    return tuple(out)
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``"0,1,2"`` -> (0, 1, 2)."""
+    from clip_course.errors import ProbeError
+
+    try:
+        return tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise ProbeError(f"--seeds must be comma-separated integers, got {text!r}.") from None
+
+
+def probe_features(args: argparse.Namespace) -> tuple:
+    """(model, train dataset, test dataset, train features, test features) for ``probe``."""
+    from clip_course.core.feature_cache import image_features
+    from clip_course.core.models import load
+    from clip_course.data.catalog import load_dataset
+
+    train = load_dataset(args.dataset, "train", root=args.data_root, limit=args.limit, seed=args.seed)
+    test = load_dataset(args.dataset, "test", root=args.data_root, limit=args.limit, seed=args.seed)
+    lm = load(args.model, device=args.device)
+    feats = [image_features(lm, ds, normalize=args.normalize, cache_dir=args.cache_dir) for ds in (train, test)]
+    return lm, train, test, feats[0], feats[1]
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    """``probe``: the paper's probe protocol, optionally with k-shot probes and zero-shot."""
+    from clip_course.io import write_json
+    from clip_course.provenance import run_record
+    from clip_course.tasks import probe
+    from clip_course.tasks.kshot import k_shot
+    from clip_course.tasks.zeroshot import classification_metrics, predict
+
+    ks, seeds = parse_ks(args.ks), parse_seeds(args.seeds)  # fail on bad flags before loading anything
+    start = time.perf_counter()
+    lm, train, test, Xtr, Xte = probe_features(args)
+    device = args.device or lm.device
+    result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, args.val_fraction, args.seed,
+                             args.fitter, args.search, args.steps, device, args.max_iter)
+    params, m = result["params"], result["metrics"]
+    params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
+                   "train_fingerprint": train.fingerprint[:16]})
+    print(f"{args.model} on {test.name} ({len(train)} train / {len(test)} test, {args.fitter}): "
+          f"C={m['C']:.3g} (val {m['val_top1']:.2f}%)  top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%")
+    if args.kshot:
+        shots = k_shot(Xtr, train.labels, Xte, test.labels, ks, seeds, train.classes, args.fitter, device,
+                       args.val_fraction, steps=args.steps, max_iter=args.max_iter,
+                       full_probe=result if seeds[0] == args.seed else None)
+        scores, _, tmpl = predict(lm, test, args.templates, cache_dir=args.cache_dir, progress=False)
+        zs = classification_metrics(scores, test.labels, test.classes)
+        m["k_shot"] = shots["metrics"]
+        m["zero_shot"] = {"top1": zs["top1"], "top5": zs["top5"], "templates": args.templates,
+                          "n_templates": len(tmpl)}
+        params["k_shot"] = {k: v for k, v in shots["params"].items() if k != "classes"}
+        for row in shots["metrics"]["per_k"]:
+            print(f"  k={row['label']:>4}: top-1 {row['top1_mean']:.2f} ± {row['top1_std']:.2f}%  ({row['C_method']})")
+        print(f"  zero-shot: top-1 {m['zero_shot']['top1']:.2f}%")
+    record = run_record("probe", params, m, lm=lm, dataset=test, seconds=time.perf_counter() - start)
+    if args.out:
+        write_json(args.out, record)
+        print(f"wrote {args.out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- styleclip
+
+
+def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
+    p = _command(sub, "styleclip", run_styleclip,
+                 "edit a generated image toward a text by StyleCLIP latent optimisation",
+                 "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
+                 "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.")
+    p.add_argument("--text", help="target description, e.g. 'a blue circle' or 'a woman with purple hair'")
+    p.add_argument("--start", default=None,
+                   help="offline: a ShapesWorld phrase (default 'a red circle'); StyleGAN2: 'random' "
+                   "(seeded, truncation 0.7), 'mean' or a W+ .pt file; or a latent .pt file")
+    p.add_argument("--steps", type=int, default=300, help="optimisation steps (StyleCLIP: 300)")
+    p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (StyleCLIP: 0.1)")
+    p.add_argument("--l2-lambda", type=float, default=0.008, help="weight of ||w - w0||^2 (StyleCLIP: 0.008)")
+    _seed(p, "the start latent")
+    p.add_argument("--generator", default="offline",
+                   help="'offline' (ShapesWorld VAE), 'stylegan2' (data/stylegan2-ffhq-config-f.pt) or a checkpoint path")
+    _model(p, None, " (default: miniclip offline, ViT-B/32 for StyleGAN2)")
+    _device(p)
+    p.add_argument("--out", default="results/styleclip", help="output folder")
+    p.add_argument("--train-generator", action="store_true",
+                   help="retrain the shipped offline generator (clip_course/offline/assets/shapes_generator.pt; "
+                   "same device kind, same bytes) and exit")
+
+
+def run_styleclip(args: argparse.Namespace) -> int:
+    """``styleclip``: one edit, its figures, GIF and ``result.json``."""
+    from clip_course.core.device import default_device
+    from clip_course.figures import styleclip as figs
+    from clip_course.io import write_json
+    from clip_course.offline import shapes_generator, styleclip, styleclip_studies
+
+    if args.train_generator:
+        path = shapes_generator.train_shapes_generator(device=args.device or default_device())
+        print(f"wrote {path}")
+        return 0
+    text = styleclip.check_text(args.text)
+    gen, lm, start_spec = styleclip_studies.cli_setup(args.generator, args.model, args.start, args.device)
+    config = styleclip.EditConfig(steps=args.steps, lr=args.lr, l2_lambda=args.l2_lambda, seed=args.seed).validated()
+    result = styleclip.edit(gen, lm, text, gen.start_latent(start_spec, seed=args.seed), config)
+    out = Path(args.out)
+    figs.plot_before_after(result, save=out / "before_after.png")
+    figs.plot_strip(result, save=out / "strip.png")
+    figs.plot_curves(result, save=out / "curves.png")
+    figs.save_gif(result, out / "trajectory.gif")
+    record = styleclip_studies.cli_record(gen, lm, start_spec, result)
+    write_json(out / "result.json", record)
+    print(f"similarity to {text!r}: {result.similarity_before[0]:.4f} -> {result.similarity_after[0]:.4f} "
+          f"(latent distance {result.distance[-1][0]:.3f}); wrote {out}/")
+    return 0
+
+
+# ----------------------------------------------------------------------------- pretrain
+
+
+def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
+    from clip_course.offline.pretrain import shipped_config
+
+    defaults = shipped_config()
+    p = _command(sub, "pretrain", run_pretrain, "train MiniCLIP on ShapesWorld (defaults reproduce the shipped checkpoint)",
+                 "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
+                 "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
+                 "whether the sha256 matches.", defaults_in_help=False)
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the state dict (default: miniclip-trained.pt in the user cache)")
+    p.add_argument("--steps", type=int, default=defaults.steps, help=f"optimiser steps (default {defaults.steps})")
+    p.add_argument("--seed", type=int, default=defaults.seed, help=f"random seed (default {defaults.seed})")
+    _device(p)
+    p.add_argument("--evaluate", action="store_true", help="also report zero-shot accuracy on the ShapesWorld tests")
+    p.add_argument("--ship", action="store_true", help=argparse.SUPPRESS)  # maintainers: refresh the assets
+    p.set_defaults(_defaults=defaults)
+
+
+def run_pretrain(args: argparse.Namespace) -> int:
+    """``pretrain``: retrain MiniCLIP and compare with the shipped checkpoint."""
+    from dataclasses import asdict, replace
+
+    from clip_course.offline import miniclip, pretrain
+
+    config = replace(args._defaults, steps=args.steps, seed=args.seed)
+    if config.warmup_steps >= config.steps:
+        config = replace(config, warmup_steps=max(0, config.steps // 10))
+    out = args.out or miniclip.cache_dir() / "miniclip-trained.pt"
+    result = pretrain.train_miniclip(asdict(config), out, progress=True, device=args.device)
+    print(f"wrote {out} ({result['bytes'] / 1e6:.1f} MB, sha256 {result['sha256'][:16]}) "
+          f"in {result['log']['seconds']:.0f} s")
+    if miniclip.SHIPPED_META.is_file():
+        same = result["sha256"] == miniclip.shipped_metadata()["sha256"]
+        print("matches the shipped checkpoint" if same else "differs from the shipped checkpoint "
+              "(expected unless defaults, a CPU and the same torch version were used)")
+    metrics = pretrain.evaluate_checkpoint(out) if (args.evaluate or args.ship) else None
+    if metrics:
+        print("zero-shot top-1:", json.dumps({k: round(v, 1) for k, v in metrics.items()}))
+    if args.ship:
+        meta = pretrain.write_shipped(result, Path(out), metrics)
+        print(f"shipped: {meta['xz_bytes'] / 1e6:.2f} MB compressed")
+    return 0
+
+
+# ----------------------------------------------------------------------------- download
+
+
+def _download_parser(sub: argparse._SubParsersAction) -> None:
+    from clip_course.data.download import STYLEGAN2_URL
+
+    p = _command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)",
+                 "Fetch the paper profile's assets: CLIP weights (clip's sha256-checked downloader, into "
+                 "~/.cache/clip) and CIFAR-10/100 (into --data). With --styleclip, fetch the StyleGAN2 FFHQ "
+                 "checkpoint instead. Fails fast without a network and never leaves partial files.")
+    p.add_argument("--data", type=Path, default=Path("data"), help="dataset folder")
+    p.add_argument("--model", default="ViT-B/32", help="openai CLIP model name")
+    p.add_argument("--styleclip", action="store_true", help="fetch the StyleGAN2 FFHQ checkpoint for StyleCLIP")
+    p.add_argument("--url", default=STYLEGAN2_URL, help="override the StyleGAN2 checkpoint URL (with --styleclip)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the StyleGAN2 checkpoint (default: the styleclip module's path)")
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """``download``: the paper profile's assets, or the StyleGAN2 checkpoint."""
+    from clip_course.data.download import download_paper_assets, fetch_stylegan2
+
+    if args.styleclip:
+        print(f"StyleGAN2 checkpoint: {fetch_stylegan2(args.url, args.out)}")
+        return 0
+    fetched = download_paper_assets(args.data, args.model)
+    if not fetched:
+        print("The paper profile's assets are already on disk; nothing to do.")
+    for path in fetched:
+        print(f"ready: {path}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _report_parser(sub: argparse._SubParsersAction) -> None:
+    from clip_course.report.runner import DEFAULT_OUT, PROFILES
+
+    p = _command(sub, "report", run_report, "run the notebooks and build the report PDF",
+                 "Run notebooks/[0-9][0-9]_*.ipynb with papermill (incrementally) and print the course "
+                 "report to PDF with headless Chromium.")
+    p.add_argument("--profile", choices=PROFILES, default="auto", help="asset profile")
+    p.add_argument("--params", help="YAML file: 'global:' and per-notebook parameters")
+    p.add_argument("--notebooks", help="comma-separated subset by number or name, e.g. 01,03")
+    p.add_argument("--quick", action="store_true", help="each notebook's quick (small) parameters")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="the PDF")
+    p.add_argument("--build-dir", default="build", help="executed notebooks and stamps")
+    p.add_argument("--kernel", default="python3", help="Jupyter kernel")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``report``: run the notebooks (incrementally) and print the PDF."""
+    from clip_course.report.runner import build_report
+
+    only = [s for s in args.notebooks.split(",") if s.strip()] if args.notebooks else None
+    build_report(profile=args.profile, params=args.params, notebooks=only, quick=args.quick,
+                 out=args.out, build_dir=args.build_dir, kernel=args.kernel)
+    return 0
+
+
+# ----------------------------------------------------------------------------- assembly
+
+#: Commands in --help order, each with the function that adds its sub-parser.
+COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "zeroshot": _zeroshot_parser, "probe": _probe_parser, "styleclip": _styleclip_parser,
+    "pretrain": _pretrain_parser, "download": _download_parser, "report": _report_parser,
+}
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser, with a sub-command per task module (or just ``only``'s, which is faster:
-    each task module imports torch)."""
+    """The parser, with every command (or just ``only``'s, which imports less)."""
     parser = argparse.ArgumentParser(
         prog="python -m clip_course",
         description="Reproduce and extend CLIP's evaluation: zero-shot, linear probe, StyleCLIP, "
         "and the course report. Run a command with --help for its options.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in [only] if only in _COMMAND_MODULES else _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"clip_course.{name}")
-        except ModuleNotFoundError as err:
-            if err.name == f"clip_course.{name}":
-                continue  # not part of this installation
-            raise
-        configure = getattr(module, "configure_cli", None)
-        if configure is not None:
-            configure(sub)
+    for name, add in COMMANDS.items():
+        if only is None or name == only:
+            add(sub)
     return parser
 
 
 def _is_user_error(err: BaseException) -> bool:
-    # Our own error classes are ValueError/RuntimeError subclasses named "...Error" in clip_course.
-    return type(err).__module__.startswith("clip_course.") or isinstance(err, FileNotFoundError)
+    return isinstance(err, (ClipCourseError, FileNotFoundError))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = argv[0] if argv and argv[0] in _COMMAND_MODULES else None
+    command = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(only=command).parse_args(argv)
     try:
         return int(args.func(args) or 0)

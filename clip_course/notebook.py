@@ -48,8 +48,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from clip_course.fileio import write_json
-from clip_course.zeroshot import granularity_verdict
+from clip_course.errors import NotebookError
+from clip_course.figures import style as style_figures
+from clip_course.io import write_json
+from clip_course.tasks import kshot as kshot_tasks
+from clip_course.tasks.zeroshot import granularity_verdict
 
 #: The package as Colab installs it (placeholder until the repository is public).
 COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
@@ -81,10 +84,6 @@ REFERENCE_SOURCES = {
     "paper": "Radford et al. 2021 (CLIP paper), ViT-B/32: zero-shot Table 11, linear probe Table 10",
     "CLIP_benchmark": "LAION-AI/CLIP_benchmark, openai ViT-B-32",
 }
-
-
-class NotebookError(ValueError):
-    """A notebook parameter is invalid; the message names it and the fix."""
 
 
 def colab_url(stem: str) -> str:
@@ -149,7 +148,7 @@ class Session:
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
-        from clip_course.results import environment
+        from clip_course.provenance import environment
 
         rec: dict[str, Any] = {"notebook": self.notebook, "profile": self.profile.name,
                                "profile_reason": self.profile.reason, "model": self.model_record()}
@@ -174,11 +173,11 @@ def setup(
     output_root: str = ".",
 ) -> Session:
     """Resolve everything a notebook needs once; prints the profile, model and device."""
-    from clip_course import plots, profiles
-    from clip_course.models import load
+    from clip_course import profiles
+    from clip_course.core.models import load
 
     chdir_repo_root()
-    plots.use_style()
+    style_figures.use_style()
     show_figures_inline()
     seed_everything(seed)
     prof = profiles.resolve(profile)
@@ -268,11 +267,11 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     pretraining). Paper: N test images of the coarse set (distinct classes) with the
     caption "a photo of a {class}.".
     """
-    from clip_course.data import load_dataset
+    from clip_course.data.catalog import load_dataset
 
     rng = np.random.default_rng(seed)
     if session.offline:
-        from clip_course import synthetic
+        from clip_course.data import shapes as synthetic
 
         n = min(n, len(synthetic.SHAPES))
         scenes = synthetic.sample_scenes(n, rng, shape=rng.permutation(len(synthetic.SHAPES))[:n])
@@ -394,7 +393,7 @@ def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str =
 
 
 def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, float]], float | None]:
-    """``probe.k_shot``'s per-k rows as {"<k>": {"mean", "std"}} (top-1 %), plus the full-data
+    """``kshot_tasks.k_shot``'s per-k rows as {"<k>": {"mean", "std"}} (top-1 %), plus the full-data
     mean (the row with k = None) or None."""
     curve, full = {}, None
     for row in per_k:
@@ -407,7 +406,7 @@ def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[st
 
 def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> str:
     """Where the k-shot probe catches up with zero-shot on ``name``, in words."""
-    from clip_course.plots import crossover_k
+    from clip_course.tasks.kshot import crossover_k
 
     ks = sorted(float(k) for k in curve)
     means = [curve[k]["mean"] for k in sorted(curve, key=float)]
@@ -434,7 +433,7 @@ def dataset_record(dataset: Any) -> dict[str, Any]:
 
 def features(session: Session, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
-    from clip_course.encode import image_features
+    from clip_course.core.feature_cache import image_features
 
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
                           progress=False)
@@ -453,7 +452,8 @@ def zero_shot_entry(
     The entry holds, per set, top-1/top-5/mean per-class recall (%), and for the last set
     (the ensemble) the per-class accuracy, confusion and most-confused pairs.
     """
-    from clip_course import prompts, zeroshot
+    from clip_course.core import prompts
+    from clip_course.tasks import zeroshot
 
     if role not in ("coarse", "fine"):
         raise NotebookError(f"role must be 'coarse' or 'fine', got {role!r}.")
@@ -495,7 +495,8 @@ def probe_entry(
     (with their test images), as :func:`clip_course.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
     example per class); k >= 2 choose C by cross-validation inside the k-shot set.
     """
-    from clip_course import probe, prompts, zeroshot
+    from clip_course.core import prompts
+    from clip_course.tasks import probe, zeroshot
 
     Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
     device = session.lm.device
@@ -511,12 +512,12 @@ def probe_entry(
     counts = np.bincount(np.asarray(train.labels), minlength=len(train.classes))
     fewest = int(counts[counts > 0].min())
     ks = [int(k) for k in ks if k <= fewest]  # every trained class needs k examples
-    kshot = probe.k_shot(Xtr, train.labels, Xte, test.labels, ks=ks, seeds=list(kshot_seeds),
+    kshot = kshot_tasks.k_shot(Xtr, train.labels, Xte, test.labels, ks=ks, seeds=list(kshot_seeds),
                          classes=train.classes, fitter=fitter, device=device, fixed_C=full["C"],
                          steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
     curve, _ = kshot_summary(kshot)
     zero = {"top1": zs["top1"], "top5": zs["top5"]}
-    from clip_course.plots import crossover_k
+    from clip_course.tasks.kshot import crossover_k
 
     k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
     return {

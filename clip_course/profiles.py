@@ -13,12 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from clip_course.errors import ProfileError
+
 PROFILE_NAMES = ("auto", "paper", "offline")
 PAPER_MODEL = "ViT-B/32"
-
-
-class ProfileError(ValueError):
-    """An unknown profile, or ``paper`` asked for without its assets on disk."""
 
 
 @dataclass(frozen=True)
@@ -38,8 +36,8 @@ class Profile:
 
 def missing_paper_assets(data_root: str | Path = "data", model: str = PAPER_MODEL) -> list[str]:
     """What the paper profile needs and is not on disk (empty when it can run)."""
-    from clip_course.data import _CIFAR, cifar_present
-    from clip_course.models import weights_path
+    from clip_course.core.models import weights_path
+    from clip_course.data.cifar import _CIFAR, cifar_present
 
     missing = []
     weights = weights_path(model)

@@ -14,10 +14,11 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from clip_course import analysis as A
-from clip_course import analysis_plots as P
-from clip_course.data import ImageDataset
-from clip_course.models import load
+from clip_course import errors
+from clip_course.core.models import load
+from clip_course.data.dataset import ImageDataset
+from clip_course.figures import analysis as P
+from clip_course.tasks import studies as A
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +46,7 @@ def test_stratified_limit_keeps_every_class_equally():
     assert np.array_equal(sub.images, again.images)
     assert A.stratified_limit(ds, None) is ds and A.stratified_limit(ds, 100) is ds
     assert np.bincount(A.stratified_limit(ds, 3).labels).tolist() == [1] * 6  # never drops a class
-    with pytest.raises(A.AnalysisError, match="limit_train"):
+    with pytest.raises(errors.AnalysisError, match="limit_train"):
         A.stratified_limit(ds, 0)
 
 
@@ -79,9 +80,9 @@ def test_prompt_accuracies_on_constructed_features():
 
 
 def test_prompt_study_matches_zeroshot_evaluate_per_template(tiny, tmp_path, monkeypatch):
-    from clip_course import prompts
-    from clip_course.encode import image_features
-    from clip_course.zeroshot import build_classifier, classification_metrics, logits
+    from clip_course.core import prompts
+    from clip_course.core.feature_cache import image_features
+    from clip_course.tasks.zeroshot import build_classifier, classification_metrics, logits
 
     ds = tiny_dataset()
     tmpl = ["a photo of a {}.", "a drawing of a {}.", "a {} on a grey background."]
@@ -122,7 +123,7 @@ def test_fewshot_summary_of_a_kshot_record():
 
 
 def test_fewshot_study_runs_kshot_and_drops_impossible_ks():
-    from clip_course.probe import gaussian_mixture
+    from clip_course.tasks.logreg import gaussian_mixture
 
     X, y = gaussian_mixture(260, 8, 3, seed=0)
     counts = np.bincount(y[:200])
@@ -134,7 +135,7 @@ def test_fewshot_study_runs_kshot_and_drops_impossible_ks():
 
 
 def test_fewshot_study_leaves_out_classes_without_training_images():
-    from clip_course.probe import gaussian_mixture
+    from clip_course.tasks.logreg import gaussian_mixture
 
     X, y = gaussian_mixture(300, 8, 4, seed=1)
     train = y[:200] != 2  # class 2 has test images but no training images
@@ -159,14 +160,15 @@ def test_robustness_entry_by_hand():
     assert A.robustness_entry([0, 1], [50.0, 40.0], [100.0, 80.0])["faster"] == "equal"
     text = A.shift_sentence(summary, 2, 100, "shapes10")
     assert "zero-shot loses 18.8%" in text and "probe 32.5%" in text and "**linear probe** degrades faster" in text
-    with pytest.raises(A.AnalysisError, match="start at 0"):
+    with pytest.raises(errors.AnalysisError, match="start at 0"):
         A.robustness_entry([1, 2], [1.0, 2.0], [1.0, 2.0])
 
 
 def test_robustness_study_against_a_direct_pipeline(tiny, tmp_path):
-    from clip_course.corruptions import corrupt
-    from clip_course.encode import encode_images, image_features
-    from clip_course.probe import fit_logreg
+    from clip_course.core.encode import encode_images
+    from clip_course.core.feature_cache import image_features
+    from clip_course.data.corruptions import corrupt
+    from clip_course.tasks.logreg import fit_logreg
 
     ds = tiny_dataset(18)
     W = A.zeroshot_weights(tiny, ds)
@@ -193,13 +195,13 @@ def test_robustness_study_against_a_direct_pipeline(tiny, tmp_path):
 def test_coarse_groups():
     assert A.coarse_groups(["circle", "star"], ["red circle", "blue star", "red star"]) == {
         "circle": [0], "star": [1, 2]}
-    from clip_course.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
+    from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
 
     assert A.coarse_groups(CIFAR10_CLASSES, CIFAR100_CLASSES) is None
 
 
 def test_coarse_vs_fine_on_handmade_metrics():
-    from clip_course.zeroshot import classification_metrics
+    from clip_course.tasks.zeroshot import classification_metrics
 
     coarse_cls, fine_cls = ["circle", "star"], ["red circle", "blue circle", "red star", "blue star"]
     # coarse: 4 images, 3 right. fine: red circle 2/2, blue circle 0/2 (-> red circle), stars 1/2 each.

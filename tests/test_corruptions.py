@@ -8,15 +8,15 @@ from PIL import Image
 from skimage import data as skdata
 from skimage.filters import gaussian
 
-from clip_course.corruptions import (
+from clip_course.data.corruptions import (
     CORRUPTIONS,
     PARAMETERS,
-    CorruptionError,
     corrupt,
     corrupt_dataset,
     corrupted_name,
 )
-from clip_course.data import ImageDataset
+from clip_course.data.dataset import ImageDataset
+from clip_course.errors import CorruptionError
 
 
 def photo(size: int = 32, n: int = 4) -> np.ndarray:
@@ -93,7 +93,7 @@ def test_jpeg_is_a_pil_roundtrip_at_cifar_c_quality():
 
 def test_pixelate_at_half_scale_makes_two_by_two_blocks():
     # Not a CIFAR-C severity, but the mechanism: box down to 16 px and back gives 2x2 blocks.
-    from clip_course import corruptions
+    from clip_course.data import corruptions
 
     x = photo(n=1)
     y = corruptions._pixelate(x, 0.5)

@@ -9,8 +9,11 @@ import pytest
 from conftest import write_cifar
 from PIL import Image
 
-from clip_course.data import DatasetError, cifar_present, load_dataset, read_image_folder
-from clip_course.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
+from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
+from clip_course.data.catalog import load_dataset
+from clip_course.data.cifar import cifar_present
+from clip_course.data.folders import read_image_folder
+from clip_course.errors import DatasetError
 
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
@@ -99,7 +102,7 @@ def test_image_folder_needs_two_classes(tmp_path):
 
 
 def test_fingerprint_tells_image_sizes_apart():
-    from clip_course.data import ImageDataset
+    from clip_course.data.dataset import ImageDataset
 
     pixels = np.arange(2 * 4 * 3, dtype=np.uint8)
     a = ImageDataset("f", "test", [pixels.reshape(2, 4, 3)], np.zeros(1, np.int64), ["x"])

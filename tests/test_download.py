@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import write_cifar
 
-from clip_course import data, download, models
+from clip_course import errors
 from clip_course.cli import main
+from clip_course.core import models
+from clip_course.data import cifar as cifar_data
+from clip_course.data import download
 
 
 def _all_files(root: Path) -> list[Path]:
@@ -36,8 +39,8 @@ def clip_cache(tmp_path, monkeypatch) -> Path:
 def test_no_network_fails_before_writing_anything(tmp_path, offline, clip_cache, monkeypatch):
     called = []
     monkeypatch.setattr(models._clip_impl, "_download", lambda *a: called.append(a))
-    monkeypatch.setattr(data, "download_cifar", lambda *a: called.append(a))
-    with pytest.raises(download.DownloadError, match="needs internet"):
+    monkeypatch.setattr(cifar_data, "download_cifar", lambda *a: called.append(a))
+    with pytest.raises(errors.DownloadError, match="needs internet"):
         download.download_paper_assets(tmp_path / "data")
     assert called == []
     assert _all_files(tmp_path) == []
@@ -56,7 +59,7 @@ def test_interrupted_clip_download_leaves_nothing(tmp_path, clip_cache, monkeypa
         raise OSError("connection reset")
 
     monkeypatch.setattr(models._clip_impl, "_download", half_download)
-    with pytest.raises(download.DownloadError, match="nothing was kept"):
+    with pytest.raises(errors.DownloadError, match="nothing was kept"):
         download.fetch_clip_weights("ViT-B/32")
     assert _all_files(tmp_path) == []
 
@@ -79,9 +82,9 @@ def test_cifar_is_staged_then_moved_into_place(tmp_path, monkeypatch):
         (Path(root) / "cifar-10-python.tar.gz").write_bytes(b"archive")  # torchvision keeps it
         return Path(root) / "cifar-10-batches-py"
 
-    monkeypatch.setattr(data, "download_cifar", fake_torchvision)
+    monkeypatch.setattr(cifar_data, "download_cifar", fake_torchvision)
     folder = download.fetch_cifar("cifar10", tmp_path)
-    assert data.cifar_present("cifar10", tmp_path)
+    assert cifar_data.cifar_present("cifar10", tmp_path)
     assert {p.parent for p in _all_files(tmp_path)} == {folder}
 
 
@@ -90,8 +93,8 @@ def test_failed_cifar_download_leaves_nothing(tmp_path, monkeypatch):
         (Path(root) / "cifar-100-python.tar.gz").write_bytes(b"partial")
         raise OSError("timed out")
 
-    monkeypatch.setattr(data, "download_cifar", broken)
-    with pytest.raises(download.DownloadError):
+    monkeypatch.setattr(cifar_data, "download_cifar", broken)
+    with pytest.raises(errors.DownloadError):
         download.fetch_cifar("cifar100", tmp_path)
     assert _all_files(tmp_path) == []
 
@@ -108,7 +111,7 @@ class _BrokenResponse(io.BytesIO):
 def test_interrupted_url_download_leaves_no_partial_file(tmp_path, monkeypatch):
     monkeypatch.setattr(download.urllib.request, "urlopen", lambda *a, **k: _BrokenResponse(b"x" * 100))
     target = tmp_path / "stylegan2-ffhq-config-f.pt"
-    with pytest.raises(download.DownloadError, match="nothing was kept"):
+    with pytest.raises(errors.DownloadError, match="nothing was kept"):
         download.fetch_url("https://example.invalid/ckpt.pt", target)
     assert _all_files(tmp_path) == []
 
@@ -116,7 +119,7 @@ def test_interrupted_url_download_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_a_web_page_instead_of_a_checkpoint_is_refused(tmp_path, monkeypatch):
     page = b"<html>Google Drive can't scan this file for viruses</html>"
     monkeypatch.setattr(download.urllib.request, "urlopen", lambda *a, **k: _Response(page))
-    with pytest.raises(download.DownloadError, match="--url"):
+    with pytest.raises(errors.DownloadError, match="--url"):
         download.fetch_url("https://example.invalid/ckpt", tmp_path / "g.pt")
     assert _all_files(tmp_path) == []
 
@@ -137,7 +140,7 @@ def test_stylegan2_download_honours_url_and_out(tmp_path, monkeypatch):
 
 
 def test_stylegan2_default_target_is_the_styleclip_modules_path():
-    from clip_course import stylegan2
+    from clip_course.offline import stylegan2
 
     assert download.stylegan2_target() == Path(stylegan2.DEFAULT_CHECKPOINT)
 

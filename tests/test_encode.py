@@ -13,20 +13,15 @@ import torch
 from PIL import Image
 from torchvision.transforms import CenterCrop
 
-from clip_course import encode
-from clip_course.data import ImageDataset
-from clip_course.encode import (
-    ImageInputError,
-    TextInputError,
-    TextTooLongError,
-    encode_images,
-    encode_texts,
-    image_features,
-    preprocess_images,
-    preprocess_images_differentiable,
-)
-from clip_course.models import load
-from clip_course.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
+from clip_course.core import feature_cache as feature_cache_core
+from clip_course.core import preprocess as preprocess_core
+from clip_course.core.encode import encode_images, encode_texts
+from clip_course.core.feature_cache import image_features
+from clip_course.core.models import load
+from clip_course.core.preprocess import preprocess_images, preprocess_images_differentiable
+from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
+from clip_course.data.dataset import ImageDataset
+from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -34,8 +29,8 @@ with warnings.catch_warnings():
     import clip.model
 
 RESOLUTION = 64
-MEAN = torch.tensor(encode.CLIP_MEAN).view(3, 1, 1)
-STD = torch.tensor(encode.CLIP_STD).view(3, 1, 1)
+MEAN = torch.tensor(preprocess_core.CLIP_MEAN).view(3, 1, 1)
+STD = torch.tensor(preprocess_core.CLIP_STD).view(3, 1, 1)
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -131,7 +126,7 @@ def test_resize_matrix_is_pils_own_resize():
     for n_in, n_out in [(32, 224), (32, 64), (451, 64), (600, 224), (7, 5)]:
         row = rng.random((3, n_in)).astype(np.float32)
         pil = np.asarray(Image.fromarray(row).resize((n_out, 3), Image.BICUBIC))
-        ours = row.astype(np.float64) @ encode.pil_resize_matrix(n_in, n_out).T
+        ours = row.astype(np.float64) @ preprocess_core.pil_resize_matrix(n_in, n_out).T
         np.testing.assert_allclose(ours, pil, atol=2e-6)
 
 
@@ -140,14 +135,14 @@ def test_geometry_matches_torchvision_resize_and_center_crop():
     for h, w in [(32, 32), (17, 45), (45, 17), (300, 451), (101, 100), (64, 65), (99, 224)]:
         for r in (32, 64, 224):
             resized = clip.clip._transform(r).transforms[0](Image.new("RGB", (w, h)))
-            assert encode.resized_size(h, w, r) == (resized.height, resized.width)
+            assert preprocess_core.resized_size(h, w, r) == (resized.height, resized.width)
             # A ramp image: the crop's first pixel value gives the offset.
             ramp_y = Image.fromarray(np.arange(h * w, dtype=np.int32).reshape(h, w) // w)
             ramp_x = Image.fromarray(np.arange(h * w, dtype=np.int32).reshape(h, w) % w)
             if r <= min(h, w):
                 top = np.asarray(CenterCrop(r)(ramp_y))[0, 0]
                 left = np.asarray(CenterCrop(r)(ramp_x))[0, 0]
-                assert encode.crop_offsets(h, w, r) == (top, left)
+                assert preprocess_core.crop_offsets(h, w, r) == (top, left)
 
 
 @pytest.mark.parametrize("resolution", [64, 224])
@@ -170,7 +165,7 @@ def test_differentiable_preprocess_matches_pil_float_resize_and_has_gradients():
     rng = np.random.default_rng(0)
     for h, w in [(32, 32), (45, 17), (300, 451), (64, 80)]:
         img = rng.random((3, h, w)).astype(np.float32)
-        size = encode.resized_size(h, w, RESOLUTION)
+        size = preprocess_core.resized_size(h, w, RESOLUTION)
         crop = CenterCrop(RESOLUTION)
         ref = torch.stack([
             torch.from_numpy(np.array(crop(Image.fromarray(c).resize(size[::-1], Image.BICUBIC))))
@@ -291,16 +286,16 @@ def _dataset(seed: int, n: int = 12) -> ImageDataset:
 def counting(monkeypatch):
     """Counts calls to encode_images, starting from an empty in-process memo."""
     calls = []
-    real = encode.encode_images
+    real = feature_cache_core.encode_images
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(encode, "encode_images", spy)
-    encode.clear_memo()
+    monkeypatch.setattr(feature_cache_core, "encode_images", spy)
+    feature_cache_core.clear_memo()
     yield calls
-    encode.clear_memo()
+    feature_cache_core.clear_memo()
 
 
 def test_cache_hit_is_identical_and_skips_encoding(lm, tmp_path: Path, counting):
@@ -309,7 +304,7 @@ def test_cache_hit_is_identical_and_skips_encoding(lm, tmp_path: Path, counting)
     assert len(counting) == 1
     files = list(tmp_path.rglob("*.pt"))
     assert len(files) == 1
-    encode.clear_memo()  # force a read from disk
+    feature_cache_core.clear_memo()  # force a read from disk
     second = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
     assert torch.equal(first, second) and len(counting) == 1
     normed = image_features(lm, ds, normalize=True, cache_dir=tmp_path, progress=False)
@@ -325,7 +320,7 @@ def test_cache_misses_when_key_changes(lm, tmp_path: Path, counting, monkeypatch
     other = _dataset(1)  # same name and split, other content: another fingerprint
     image_features(lm, other, cache_dir=tmp_path, progress=False)
     assert len(counting) == 2
-    monkeypatch.setattr(encode, "PREPROCESS_VERSION", "changed")
+    monkeypatch.setattr(feature_cache_core, "PREPROCESS_VERSION", "changed")
     image_features(lm, other, cache_dir=tmp_path, progress=False)
     assert len(counting) == 3
     assert len(list(tmp_path.rglob("*.pt"))) == 3
@@ -345,12 +340,12 @@ def test_corrupt_cache_is_recomputed_with_warning(lm, tmp_path: Path, counting, 
         else:
             blob["key"]["fingerprint"] = "0" * 64
         torch.save(blob, path)
-    encode.clear_memo()
+    feature_cache_core.clear_memo()
     with pytest.warns(UserWarning, match="recomputing"):
         again = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
     assert len(counting) == 2
     torch.testing.assert_close(again, good)
-    encode.clear_memo()
+    feature_cache_core.clear_memo()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the rewritten file is valid again
         assert torch.equal(image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False), again)

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from clip_course.fileio import atomic_path, read_json, sha256_bytes, sha256_file, write_json
+from clip_course.io import atomic_path, read_json, sha256_bytes, sha256_file, write_json
 
 
 def test_failed_write_leaves_nothing(tmp_path):

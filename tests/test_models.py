@@ -8,8 +8,9 @@ import urllib.request
 import pytest
 import torch
 
-from clip_course import models
-from clip_course.models import ModelLoadError, load
+from clip_course.core import models
+from clip_course.core.models import load
+from clip_course.errors import ModelLoadError
 
 
 def test_state_dict_round_trip_matches_clip_load(tiny_clip_path):

@@ -19,7 +19,8 @@ import pytest
 from PIL import Image
 
 from clip_course import notebook as nbh
-from clip_course.plots import crossover_k
+from clip_course.data import dataset as dataset_data
+from clip_course.tasks.kshot import crossover_k
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -294,7 +295,7 @@ class _Profile:
 
 
 def test_similarity_batch_offline_is_one_scene_per_shape():
-    from clip_course import synthetic
+    from clip_course.data import shapes as synthetic
 
     session = nbh.Session("t", _Profile("offline", "shapes10"), None, nbh.Outputs("t"), 0)
     images, captions = nbh.similarity_batch(session, n=12, seed=3)
@@ -304,17 +305,17 @@ def test_similarity_batch_offline_is_one_scene_per_shape():
 
 
 def test_similarity_batch_paper_draws_distinct_classes(monkeypatch):
-    from clip_course import data
-
+    from clip_course.core.prompts import CIFAR10_CLASSES
+    from clip_course.data import catalog as data
     labels = np.repeat(np.arange(10), 3)
     images = np.arange(30, dtype=np.uint8)[:, None, None, None] * np.ones((1, 4, 4, 3), np.uint8)
-    fake = data.ImageDataset("cifar10", "test", images, labels, list(data.CIFAR10_CLASSES))
+    fake = dataset_data.ImageDataset("cifar10", "test", images, labels, list(CIFAR10_CLASSES))
     monkeypatch.setattr(data, "load_dataset", lambda name, split="test", **kw: fake)
     session = nbh.Session("t", _Profile("paper", "cifar10"), None, nbh.Outputs("t"), 0)
     batch, captions = nbh.similarity_batch(session, n=5, seed=0)
     picked = [int(img[0, 0, 0]) for img in batch]  # pixel value = index in the dataset
     assert len({labels[i] for i in picked}) == 5
-    assert captions == [f"a photo of a {data.CIFAR10_CLASSES[labels[i]]}." for i in picked]
+    assert captions == [f"a photo of a {CIFAR10_CLASSES[labels[i]]}." for i in picked]
 
 
 def test_outputs_paths_follow_the_conventions(tmp_path):

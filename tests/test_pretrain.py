@@ -12,9 +12,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from clip_course import models, pretrain, synthetic
-from clip_course.data import ImageDataset
-from clip_course.fileio import sha256_bytes, sha256_file
+from clip_course import errors
+from clip_course.core import models
+from clip_course.data import shapes as synthetic
+from clip_course.data.dataset import ImageDataset
+from clip_course.io import sha256_bytes, sha256_file
+from clip_course.offline import miniclip as miniclip_offline
+from clip_course.offline import pretrain
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -69,9 +73,9 @@ def test_learning_rate_warms_up_then_decays_to_zero():
 
 
 def test_bad_config_is_a_clear_error():
-    with pytest.raises(pretrain.PretrainError, match="multiple of 64"):
+    with pytest.raises(errors.PretrainError, match="multiple of 64"):
         pretrain.PretrainConfig(vision_width=100).validate()
-    with pytest.raises(pretrain.PretrainError, match="patch_size"):
+    with pytest.raises(errors.PretrainError, match="patch_size"):
         pretrain.PretrainConfig(patch_size=5).validate()
 
 
@@ -140,31 +144,31 @@ def user_cache(tmp_path, monkeypatch):
 
 
 def test_shipped_checkpoint_matches_its_metadata(user_cache):
-    meta = pretrain.shipped_metadata()
-    packed = pretrain.SHIPPED_CHECKPOINT.read_bytes()
+    meta = miniclip_offline.shipped_metadata()
+    packed = miniclip_offline.SHIPPED_CHECKPOINT.read_bytes()
     assert len(packed) <= 10 * 2**20 and sha256_bytes(packed) == meta["xz_sha256"]
     assert sha256_bytes(lzma.decompress(packed)) == meta["sha256"]
-    path = pretrain.miniclip_checkpoint()
+    path = miniclip_offline.miniclip_checkpoint()
     assert path.parent == user_cache and sha256_file(path) == meta["sha256"]
-    assert pretrain.miniclip_checkpoint() == path  # materialised once
+    assert miniclip_offline.miniclip_checkpoint() == path  # materialised once
 
 
 def test_corrupt_cached_copy_is_rewritten(user_cache):
-    path = pretrain.miniclip_checkpoint()
+    path = miniclip_offline.miniclip_checkpoint()
     good = path.read_bytes()
     path.write_bytes(b"corrupt")
-    assert pretrain.miniclip_checkpoint().read_bytes() == good
+    assert miniclip_offline.miniclip_checkpoint().read_bytes() == good
 
 
 def test_shipped_checkpoint_loads_through_models_load(user_cache):
-    meta = pretrain.shipped_metadata()
+    meta = miniclip_offline.shipped_metadata()
     lm = models.load("miniclip", device="cpu")
     d = lm.describe()
     cfg = meta["config"]
     assert (d["vision_layers"], d["patch_size"], d["text_layers"]) == (
         cfg["vision_layers"], cfg["patch_size"], cfg["text_layers"])
     assert lm.checkpoint_sha256 == meta["sha256"] and lm.input_resolution == 32
-    log = pretrain.training_log()
+    log = miniclip_offline.training_log()
     assert len(log["loss"]) == cfg["steps"] == len(log["temperature"])
     assert log["loss"][-1] < log["loss"][0]
     # The shipped model really is a zero-shot shape classifier (chance 10%).
@@ -176,7 +180,7 @@ def test_shipped_checkpoint_loads_through_models_load(user_cache):
 def test_shipped_model_finds_colour_shape_classes_harder_than_shapes(user_cache):
     # The seed's CIFAR finding, offline: finer classes (shape x colour, 100-way) score well
     # below the 10 shapes, because neighbouring colour names overlap in ShapesWorld.
-    meta = pretrain.shipped_metadata()["zero_shot_top1"]
+    meta = miniclip_offline.shipped_metadata()["zero_shot_top1"]
     lm = models.load("miniclip", device="cpu")
     s10 = synthetic.load_shapes_dataset("shapes10", "test", n=500)
     s100 = synthetic.load_shapes_dataset("shapes100", "test", n=900)

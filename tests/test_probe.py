@@ -11,18 +11,11 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from clip_course import probe
-from clip_course.probe import (
-    ProbeError,
-    c_grid,
-    fit_logreg,
-    gaussian_mixture,
-    k_shot,
-    run_probe,
-    sample_k_shot,
-    stratified_split,
-    sweep,
-)
+from clip_course.errors import ProbeError
+from clip_course.tasks import probe
+from clip_course.tasks.kshot import k_shot, sample_k_shot
+from clip_course.tasks.logreg import fit_logreg, gaussian_mixture
+from clip_course.tasks.probe import c_grid, run_probe, stratified_split, sweep
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -230,11 +223,12 @@ class _Toy:
 
 def test_cli_writes_a_record(tmp_path, monkeypatch) -> None:
     """The CLI end to end, with features from a stand-in for the model/encoder."""
+    from clip_course import cli
     from clip_course.cli import build_parser, main
 
     X, y = gaussian_mixture(500, 8, 3, seed=5, separation=2.0)
     train, test = _Toy("train", y[:350]), _Toy("test", y[350:])
-    monkeypatch.setattr(probe, "_load_features",
+    monkeypatch.setattr(cli, "probe_features",
                         lambda args: (None, train, test, torch.from_numpy(X[:350]), torch.from_numpy(X[350:])))
     out = tmp_path / "probe.json"
     assert main(["probe", "--dataset", "toy", "--fitter", "sklearn", "--device", "cpu", "--out", str(out)]) == 0
@@ -248,7 +242,9 @@ def test_cli_writes_a_record(tmp_path, monkeypatch) -> None:
 
 
 def test_classes_without_training_images_are_left_out():
-    from clip_course.probe import gaussian_mixture, k_shot, run_probe
+    from clip_course.tasks.kshot import k_shot
+    from clip_course.tasks.logreg import gaussian_mixture
+    from clip_course.tasks.probe import run_probe
 
     X, y = gaussian_mixture(600, 8, 5, seed=3, separation=4.0)
     names = ["a", "b", "c", "d", "e"]

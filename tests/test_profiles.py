@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import write_cifar
 
-from clip_course import models, profiles
+from clip_course import errors, profiles
+from clip_course.core import models
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_auto_names_the_one_missing_asset(tmp_path, clip_cache):
 
 
 def test_paper_without_assets_is_a_clear_error(tmp_path, clip_cache):
-    with pytest.raises(profiles.ProfileError, match="make download") as info:
+    with pytest.raises(errors.ProfileError, match="make download") as info:
         profiles.resolve("paper", data_root=tmp_path)
     assert str(models.weights_path("ViT-B/32")) in str(info.value)
 
@@ -60,5 +61,5 @@ def test_paper_without_assets_is_a_clear_error(tmp_path, clip_cache):
 def test_offline_is_always_available_and_unknown_names_fail(tmp_path, clip_cache):
     _fake_weights(clip_cache)
     assert profiles.resolve("offline", data_root=tmp_path).name == "offline"
-    with pytest.raises(profiles.ProfileError, match="auto"):
+    with pytest.raises(errors.ProfileError, match="auto"):
         profiles.resolve("colab")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from clip_course.prompts import (
+from clip_course.core.prompts import (
     CIFAR10_CLASSES,
     CIFAR100_CLASSES,
     CIFAR_TEMPLATES,
-    PromptError,
     template_sets,
     templates,
     validate_classnames,
 )
+from clip_course.errors import PromptError
 
 
 def test_cifar100_names_follow_torchvision_order():

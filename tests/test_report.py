@@ -19,8 +19,11 @@ import nbformat
 import pytest
 from pypdf import PdfReader
 
-from clip_course import report, report_facts, report_pdf
-from clip_course.fileio import read_json
+from clip_course import errors
+from clip_course.io import read_json
+from clip_course.report import facts as report_facts
+from clip_course.report import pdf as report_pdf
+from clip_course.report import runner as report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 HEADINGS = [
@@ -181,7 +184,7 @@ def test_failing_notebook_stops_the_build_and_retires_the_old_pdf(tmp_path):
     out.parent.mkdir()
     out.write_bytes(b"%PDF-1.4 previous build")
     params = _yaml(tmp_path, {"03": {"n_images": 0}})
-    with pytest.raises(report.NotebookFailedError) as err:
+    with pytest.raises(errors.NotebookFailedError) as err:
         build_into(tmp_path, params=params, notebooks=["03"])
     msg = str(err.value)
     assert "notebook 03_cifar_zero_shot failed in cell" in msg
@@ -206,17 +209,17 @@ def test_params_are_checked_against_the_notebooks(tmp_path):
     file = {"global": {"seed": 5}, "03": {"n_images": 7}}
     assert report.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7, "seed": 5}
     assert report.notebook_params(nb01, "offline", file, quick=True) == {"profile": "offline", "n_points": 20}
-    with pytest.raises(report.ParamsError, match="has no parameter 'n_imgs'.*n_images"):
+    with pytest.raises(errors.ParamsError, match="has no parameter 'n_imgs'.*n_images"):
         report.notebook_params(nb03, "offline", {"03": {"n_imgs": 1}}, quick=False)
-    with pytest.raises(report.ParamsError, match="names no notebook"):
+    with pytest.raises(errors.ParamsError, match="names no notebook"):
         report.check_params_file({"07_missing": {"x": 1}}, [nb01, nb03])
-    with pytest.raises(report.ParamsError, match="global lr is a parameter of no notebook"):
+    with pytest.raises(errors.ParamsError, match="global lr is a parameter of no notebook"):
         report.check_params_file({"global": {"lr": 1}}, [nb01, nb03])
-    with pytest.raises(report.ParamsError, match="no notebook '9'"):
+    with pytest.raises(errors.ParamsError, match="no notebook '9'"):
         report.find_notebooks(FIXTURES, ["9"])
     bad = tmp_path / "bad.yml"
     bad.write_text("- a list\n")
-    with pytest.raises(report.ParamsError, match="expected a mapping"):
+    with pytest.raises(errors.ParamsError, match="expected a mapping"):
         report.load_params_file(bad)
 
 
@@ -281,21 +284,21 @@ def test_missing_chromium_gives_the_commands(monkeypatch, tmp_path):
     fake = tmp_path / "chrome"
     fake.write_text("#!/bin/sh\n")
     monkeypatch.setenv(report_pdf.CHROMIUM_ENV, str(fake))
-    with pytest.raises(report_pdf.ChromiumNotFoundError, match="not an executable"):
+    with pytest.raises(errors.ChromiumNotFoundError, match="not an executable"):
         report_pdf.find_chromium()
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     assert report_pdf.find_chromium() == fake
     monkeypatch.setattr(report_pdf, "find_chromium", lambda: None)
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    with pytest.raises(report_pdf.ChromiumNotFoundError, match="apt-get install -y chromium libjs-mathjax fonts-noto-cjk"):
+    with pytest.raises(errors.ChromiumNotFoundError, match="apt-get install -y chromium libjs-mathjax fonts-noto-cjk"):
         report_pdf.ensure_chromium()
 
 
 def test_cli_registers_report():
-    from clip_course.cli import build_parser
+    from clip_course.cli import build_parser, run_report
 
     args = build_parser().parse_args(["report", "--profile", "offline", "--quick", "--notebooks", "01,03"])
-    assert args.func is report._run_cli and args.quick and args.notebooks == "01,03"
+    assert args.func is run_report and args.quick and args.notebooks == "01,03"
 
 
 def test_gif_outputs_are_embedded_as_images():

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 from test_report import HEADINGS, _leaves, _numbers, build_into, norm, page_of
 
-from clip_course import report_facts
-from clip_course.fileio import read_json
+from clip_course.io import read_json
+from clip_course.report import facts as report_facts
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from clip_course.retrieval import RetrievalError, recall_at_k, search
+from clip_course.errors import RetrievalError
+from clip_course.tasks.retrieval import recall_at_k, search
 
 
 def unit(x: np.ndarray) -> np.ndarray:

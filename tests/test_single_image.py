@@ -9,10 +9,9 @@ import pytest
 import torch
 from PIL import Image
 
-from clip_course import single_image
-from clip_course.data import DatasetError
-from clip_course.models import load
-from clip_course.prompts import PromptError
+from clip_course.core.models import load
+from clip_course.errors import DatasetError, PromptError
+from clip_course.tasks import single_image
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -155,7 +154,7 @@ def test_experiments_resolve_to_images_and_distinct_prompts(profile):
 
 
 def test_scene_renders_what_it_names():
-    from clip_course import synthetic
+    from clip_course.data import shapes as synthetic
 
     img = single_image.scene("big red circle on grey")
     assert np.array_equal(img, synthetic.render("circle", "red", size="big", background="grey", rng=0))

@@ -9,11 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from clip_course import generators, models, styleclip, synthetic
 from clip_course.cli import main
-from clip_course.fileio import read_json
-from clip_course.generators import ShapesGenerator, ShapesVAE, ShapesVAEConfig, StyleCLIPError
-from clip_course.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
+from clip_course.core import models
+from clip_course.data import shapes as synthetic
+from clip_course.errors import StyleCLIPError
+from clip_course.io import read_json
+from clip_course.offline import editable, generators, styleclip, styleclip_studies
+from clip_course.offline import shapes_generator as shapes_generator_offline
+from clip_course.offline.shapes_generator import ShapesGenerator, ShapesVAE, ShapesVAEConfig
+from clip_course.offline.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -35,7 +39,7 @@ def tiny_gen() -> ShapesGenerator:
 
 @pytest.fixture(scope="module")
 def shipped() -> ShapesGenerator:
-    return generators.load_shapes_generator(device="cpu")
+    return shapes_generator_offline.load_shapes_generator(device="cpu")
 
 
 # ----------------------------------------------------------------------------- schedule
@@ -136,14 +140,14 @@ def test_identity_loss_is_used_and_keeps_the_image(tiny_gen, lm):
 
 
 def test_parse_phrase_reads_shapesworld_attributes():
-    got = generators.parse_phrase("a small red circle on the left on a light grey background")
+    got = shapes_generator_offline.parse_phrase("a small red circle on the left on a light grey background")
     assert got == {"shape": "circle", "colour": "red", "size": "small", "position": "left",
                    "background": "light grey"}
-    assert generators.parse_phrase("A blue star.")["position"] == "centre"
+    assert shapes_generator_offline.parse_phrase("A blue star.")["position"] == "centre"
 
 
 def test_shipped_generator_reconstructs_and_reads_attributes(shipped):
-    assert generators.SHAPES_GENERATOR.stat().st_size < 10 * 2**20
+    assert editable.SHAPES_GENERATOR.stat().st_size < 10 * 2**20
     render = synthetic.render("circle", "red", rng=5)
     w = shipped.start_latent(render)
     recon = shipped.images_uint8(w)[0]
@@ -152,7 +156,7 @@ def test_shipped_generator_reconstructs_and_reads_attributes(shipped):
     err = np.abs(recon.astype(float) - render).mean()
     assert err < 0.5 * np.abs(other.astype(float) - render).mean()
     probs = shipped.read_attributes(torch.from_numpy(np.stack([render, recon, other])).permute(0, 3, 1, 2) / 255)
-    names = generators._attribute_names()
+    names = editable.attribute_names()
     assert [names["shape"][i] for i in probs["shape"].argmax(-1)] == ["circle", "circle", "star"]
     assert [names["colour"][i] for i in probs["colour"].argmax(-1)] == ["red", "red", "blue"]
 
@@ -162,33 +166,33 @@ def test_attribute_changes_name_what_changed(shipped):
     after = np.stack([synthetic.render("circle", "blue", rng=1), synthetic.render("square", "green", rng=3)])
     res = EditResult("a blue circle", EditConfig(), [0.0, 0.0], torch.zeros(2, 32), torch.zeros(2, 32),
                      frames=[(0, before), (1, after)])
-    ch = styleclip.attribute_changes(shipped, res)
+    ch = styleclip_studies.attribute_changes(shipped, res)
     assert ch["colour"]["changed"] == [True, False]
     assert ch["colour"]["after"][0] == "blue"
     assert ch["shape"]["changed"] == [False, False] and ch["size"]["changed_fraction"] == 0.0
 
 
 def test_generator_training_is_reproducible_and_loads(tmp_path):
-    cfg = generators.ShapesTrainConfig(n_images=64, steps=3, readout_steps=2, batch_size=8,
+    cfg = shapes_generator_offline.ShapesTrainConfig(n_images=64, steps=3, readout_steps=2, batch_size=8,
                                        vae=ShapesVAEConfig(latent_dim=4, width=8))
-    a = generators.train_shapes_generator(tmp_path / "a.pt", cfg, progress=False)
-    b = generators.train_shapes_generator(tmp_path / "b.pt", cfg, progress=False)
+    a = shapes_generator_offline.train_shapes_generator(tmp_path / "a.pt", cfg, progress=False)
+    b = shapes_generator_offline.train_shapes_generator(tmp_path / "b.pt", cfg, progress=False)
     pa, pb = (torch.load(p, weights_only=True) for p in (a, b))
     for part in ("vae", "readout"):
         assert pa[part].keys() == pb[part].keys()
         assert all(torch.equal(pa[part][k], pb[part][k]) for k in pa[part])
     assert pa["config"]["steps"] == 3 and 0 <= pa["evaluation"]["recon_mae"] <= 1
-    g = generators.load_shapes_generator(a, device="cpu")
+    g = shapes_generator_offline.load_shapes_generator(a, device="cpu")
     assert g.latent_shape == (4,) and g.readout is not None
 
 
 def test_offline_checkpoint_errors(tmp_path):
     with pytest.raises(StyleCLIPError, match="--train-generator"):
-        generators.load_shapes_generator(tmp_path / "missing.pt")
+        shapes_generator_offline.load_shapes_generator(tmp_path / "missing.pt")
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"\x00garbage" * 50)
     with pytest.raises(StyleCLIPError, match="corrupt"):
-        generators.load_shapes_generator(bad)
+        shapes_generator_offline.load_shapes_generator(bad)
     with pytest.raises(StyleCLIPError, match="does not exist"):
         generators.load_editable(str(tmp_path / "nothing.pt"))
 
@@ -197,7 +201,7 @@ def test_offline_checkpoint_errors(tmp_path):
 
 
 def test_cli_writes_figures_gif_and_json(tmp_path, tiny_clip_path):
-    ckpt = generators.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
+    ckpt = shapes_generator_offline.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
     out = tmp_path / "out"
     code = main(["styleclip", "--text", "a blue circle", "--steps", "4", "--generator", str(ckpt),
                  "--model", str(tiny_clip_path), "--device", "cpu", "--out", str(out)])
@@ -214,7 +218,7 @@ def test_cli_writes_figures_gif_and_json(tmp_path, tiny_clip_path):
 
 
 def test_cli_reports_bad_input_as_one_line(tmp_path, tiny_clip_path, capsys):
-    ckpt = generators.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
+    ckpt = shapes_generator_offline.save_shapes_generator(tmp_path / "g.pt", tiny_vae(), None)
     common = ["--generator", str(ckpt), "--model", str(tiny_clip_path), "--device", "cpu", "--out", str(tmp_path)]
     assert main(["styleclip", "--text", "", *common]) == 2
     assert "text must be a non-empty" in capsys.readouterr().err
@@ -228,26 +232,26 @@ def test_cli_reports_bad_input_as_one_line(tmp_path, tiny_clip_path, capsys):
 
 
 def test_find_attributes_names_only_what_the_text_says():
-    assert generators.find_attributes("a blue circle") == {"shape": "circle", "colour": "blue"}
-    assert generators.find_attributes("a photo of a big star at the top on a checkered background") == {
+    assert shapes_generator_offline.find_attributes("a blue circle") == {"shape": "circle", "colour": "blue"}
+    assert shapes_generator_offline.find_attributes("a photo of a big star at the top on a checkered background") == {
         "shape": "star", "size": "big", "position": "top", "background": "checkered"}
 
 
 def test_start_batch_varies_everything_but_shape_and_colour(shipped):
-    latents, labels = styleclip.start_batch(shipped, "a red circle", 5, seed=0)
+    latents, labels = styleclip_studies.start_batch(shipped, "a red circle", 5, seed=0)
     assert latents.shape == (5, 32) and labels[0] == "a red circle" and len(set(labels)) == 5
     for label in labels:
-        attrs = generators.parse_phrase(label)
+        attrs = shapes_generator_offline.parse_phrase(label)
         assert (attrs["shape"], attrs["colour"]) == ("circle", "red")
     probs = shipped.read_attributes(shipped.synthesize(latents))
-    names = generators._attribute_names()
+    names = editable.attribute_names()
     assert {names["colour"][i] for i in probs["colour"].argmax(-1)} == {"red"}
     with pytest.raises(StyleCLIPError, match="positive number"):
-        styleclip.start_batch(shipped, "a red circle", 0)
+        styleclip_studies.start_batch(shipped, "a red circle", 0)
 
 
 def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm):
-    run, study = styleclip.entanglement_study(shipped, lm, "a blue circle", "a red circle", n=3,
+    run, study = styleclip_studies.entanglement_study(shipped, lm, "a blue circle", "a red circle", n=3,
                                               config=EditConfig(steps=3), progress=False)
     assert study["requested"] == {"colour": "blue"}  # the starts are already circles
     assert set(study["unrequested_changed"]) == {"shape", "size", "position", "background"}
@@ -255,9 +259,9 @@ def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm
     for attr, frac in study["unrequested_changed"].items():
         assert frac == pytest.approx(np.mean(r[attr]["changed"]))
     assert study["requested_reached"]["colour"] == pytest.approx(np.mean([c == "blue" for c in r["colour"]["after"]]))
-    sentence = styleclip.entanglement_sentence(study)
+    sentence = styleclip_studies.entanglement_sentence(study)
     assert "“a blue circle”" in sentence and "colour = blue in" in sentence and "of 3 edits" in sentence
-    entry = styleclip.edit_entry(run, start="a red circle")
+    entry = styleclip_studies.edit_entry(run, start="a red circle")
     assert entry["prompt"] == "a blue circle" and entry["steps"] == 3
     assert entry["similarity_after"] == run.similarity_after[0]
 
@@ -266,7 +270,7 @@ def test_sweep_sentence_names_the_extremes_and_the_run():
     rows = [{"l2_lambda": 0.0, "similarity_before": 0.2, "similarity_after": 0.7, "pixel_change": 0.3},
             {"l2_lambda": 0.008, "similarity_before": 0.2, "similarity_after": 0.4, "pixel_change": 0.1},
             {"l2_lambda": 0.1, "similarity_before": 0.2, "similarity_after": 0.25, "pixel_change": 0.01}]
-    text = styleclip.sweep_sentence(rows, 0.008)
+    text = styleclip_studies.sweep_sentence(rows, 0.008)
     assert "strongest edit came at λ = 0 (similarity 0.700" in text
     assert "most faithful at λ = 0.1 (similarity 0.250, pixel change 0.010)" in text
     assert "used λ = 0.008: similarity 0.400" in text
@@ -275,19 +279,19 @@ def test_sweep_sentence_names_the_extremes_and_the_run():
 def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
     from test_stylegan2 import TINY, random_checkpoint, rosinality_spec
 
-    from clip_course import stylegan2
+    from clip_course.offline import stylegan2
 
     g = stylegan2.Generator(**TINY).eval().requires_grad_(False)
     ckpt = random_checkpoint(rosinality_spec(**TINY))
     g.load_state_dict(ckpt["g_ema"])
     gen = generators.StyleGAN2Generator(g, ckpt["latent_avg"].view(1, -1), source="tiny")
-    run, study = styleclip.entanglement_study(gen, lm, "a woman with purple hair", "random", n=2,
+    run, study = styleclip_studies.entanglement_study(gen, lm, "a woman with purple hair", "random", n=2,
                                               config=EditConfig(steps=4), progress=False)
     assert study["starts"] == ["seed 0", "seed 1"] and "readout" not in study
     torch.testing.assert_close(run.latent0[1:], gen.start_latent("random", seed=1))
     assert [s for s, _ in run.frames] == [0, 4]  # only the start and the result are kept
     assert study["pixel_change_mean"] == pytest.approx(np.mean(run.summary()["pixel_change"]))
-    assert "of 2 edits" in styleclip.entanglement_sentence(study)
+    assert "of 2 edits" in styleclip_studies.entanglement_sentence(study)
 
 
 # ------------------------------------------------------------------------------ profiles
@@ -297,17 +301,17 @@ def test_resolve_setup_needs_the_stylegan2_checkpoint_for_paper(tmp_path, monkey
     from clip_course import profiles
 
     monkeypatch.chdir(tmp_path)  # no data/stylegan2-ffhq-config-f.pt here
-    off = styleclip.resolve_setup("offline")
+    off = styleclip_studies.resolve_setup("offline")
     assert (off["profile"], off["model"], off["generator"]) == ("offline", "miniclip", "offline")
     monkeypatch.setattr(profiles, "resolve", lambda name="auto", data_root="data": (
         profiles.paper("assets present") if name in ("auto", "paper") else profiles.offline("asked")))
     with pytest.raises(StyleCLIPError, match="make download-styleclip"):
-        styleclip.resolve_setup("paper")
-    auto = styleclip.resolve_setup("auto")
+        styleclip_studies.resolve_setup("paper")
+    auto = styleclip_studies.resolve_setup("auto")
     assert auto["generator"] == "offline" and "no StyleGAN2 checkpoint" in auto["reason"]
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "stylegan2-ffhq-config-f.pt").write_bytes(b"x")
-    paper = styleclip.resolve_setup("auto")
+    paper = styleclip_studies.resolve_setup("auto")
     assert (paper["profile"], paper["model"], paper["generator"]) == ("paper", "ViT-B/32", "stylegan2")
 
 

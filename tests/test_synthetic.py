@@ -7,8 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from clip_course import prompts, synthetic
-from clip_course.data import load_dataset
+from clip_course import errors
+from clip_course.core import prompts
+from clip_course.data import shapes as synthetic
+from clip_course.data.catalog import load_dataset
 
 
 def _fresh(name: str, split: str, n: int, seed: int = 0):
@@ -54,7 +56,7 @@ def test_unseen_split_holds_only_held_out_pairs_in_a_100_way_label_space():
 
 
 def test_held_out_pairs_never_appear_in_pretraining_scenes_or_captions():
-    from clip_course.pretrain import PretrainConfig, batches
+    from clip_course.offline.pretrain import PretrainConfig, batches
 
     rng = np.random.default_rng(3)
     scenes = synthetic.sample_scenes(5000, rng, exclude_held_out=True)
@@ -91,11 +93,11 @@ def test_small_shapes_cover_less_area_and_positions_move_them():
 
 
 def test_render_rejects_unknown_names():
-    with pytest.raises(synthetic.ShapesWorldError, match="shape"):
+    with pytest.raises(errors.ShapesWorldError, match="shape"):
         synthetic.render("hexagonal prism", "red")
-    with pytest.raises(synthetic.ShapesWorldError, match="colour"):
+    with pytest.raises(errors.ShapesWorldError, match="colour"):
         synthetic.render("circle", "mauve")
-    with pytest.raises(synthetic.ShapesWorldError, match="dataset"):
+    with pytest.raises(errors.ShapesWorldError, match="dataset"):
         synthetic.load_shapes_dataset("shapes7")
 
 

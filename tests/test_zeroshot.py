@@ -11,10 +11,10 @@ from PIL import Image
 from sklearn.metrics import confusion_matrix as sk_confusion
 from sklearn.metrics import top_k_accuracy_score
 
-from clip_course import zeroshot
 from clip_course.cli import main as cli_main
-from clip_course.data import ImageDataset
-from clip_course.models import load
+from clip_course.core.models import load
+from clip_course.data.dataset import ImageDataset
+from clip_course.tasks import zeroshot
 
 CLASSES = ["cat", "dog", "red car", "blue circle", "airplane", "tree", "ship"]
 TEMPLATES = ["a photo of a {}.", "a blurry photo of the {}.", "a {} in the snow."]
@@ -146,7 +146,7 @@ def test_cli_unreadable_image_in_folder(tmp_path, tiny_clip_path, capsys):
 
 
 def test_empty_class_list_rejected(lm):
-    from clip_course.prompts import PromptError
+    from clip_course.errors import PromptError
 
     with pytest.raises(PromptError, match="empty"):
         zeroshot.build_classifier(lm, [], TEMPLATES)

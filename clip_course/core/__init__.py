@@ -1,0 +1,2 @@
+"""The core: loading a CLIP model, preprocessing, encoding and the feature cache, prompts.
+"""

@@ -1,0 +1,177 @@
+"""Batched image and text encoding, with preprocessing on the model's device and a feature cache.
+
+Preprocessing reproduces clip's own PIL transform (``Resize(R, BICUBIC)`` of the shorter
+side, ``CenterCrop(R)``, ``ToTensor``, ``Normalize``) on whole uint8 batches on the model's
+device. PIL's bicubic (a = -0.5, antialiased when shrinking, rounded to uint8 after each of its
+two passes) is not ``F.interpolate``'s, so the resize is done the way PIL does it: one matrix
+per axis whose coefficients are read off PIL itself (by resizing unit impulses in mode "F"),
+quantised to PIL's 22-bit fixed point, applied horizontally then vertically with PIL's
+rounding and clamping after each pass. In float64 (CPU, CUDA) this is exact integer
+arithmetic, so the uint8 result equals PIL's bit for bit; the centre crop is folded into the
+matrices so only the kept rows and columns are computed.
+
+:func:`image_features` adds an on-disk cache keyed on everything that changes the features
+(checkpoint hash, dataset content, resolution, :data:`PREPROCESS_VERSION`, dtype).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from clip_course.core.preprocess import preprocess_images
+from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
+
+# Per (size, resolution, device, dtype); bounded, since a folder of photos can hold many sizes.
+
+
+# --------------------------------------------------------------------------- images
+
+
+def _as_uint8_images(images) -> np.ndarray | torch.Tensor | list:
+    """Validate ``images``: a uint8 (N, H, W, 3) array/tensor, or a list of (H, W, 3) arrays."""
+    if isinstance(images, (np.ndarray, torch.Tensor)):
+        uint8 = torch.uint8 if isinstance(images, torch.Tensor) else np.uint8
+        if images.dtype != uint8 or images.ndim != 4 or images.shape[-1] != 3:
+            raise ImageInputError(
+                f"images must be uint8 (N, H, W, 3) RGB, got {images.dtype} {tuple(images.shape)}. "
+                f"Convert float images in [0, 1] with (x * 255).round().astype(np.uint8)."
+            )
+        return images
+    if isinstance(images, Sequence) and not isinstance(images, (str, bytes)):
+        for i, im in enumerate(images):
+            arr = np.asarray(im)
+            if arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[-1] != 3:
+                raise ImageInputError(
+                    f"images[{i}] must be a uint8 (H, W, 3) RGB array, got {arr.dtype} "
+                    f"{arr.shape}. Load images with clip_course.data.load_image."
+                )
+        return list(images)
+    raise ImageInputError(
+        f"images must be a uint8 numpy array (N, H, W, 3) or a list of (H, W, 3) arrays, "
+        f"got {type(images).__name__}."
+    )
+
+
+def _size_groups(images: np.ndarray | torch.Tensor | list) -> dict[tuple[int, int], np.ndarray]:
+    """Indices of the images sharing each (H, W): one resize-matrix pair per group."""
+    if not isinstance(images, list):
+        return {tuple(images.shape[1:3]): np.arange(len(images))}
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, im in enumerate(images):
+        groups.setdefault(tuple(np.shape(im)[:2]), []).append(i)
+    return {k: np.asarray(v) for k, v in groups.items()}
+
+
+def _gather(images, idx: np.ndarray) -> torch.Tensor:
+    """The images at ``idx`` as one uint8 (B, H, W, 3) CPU tensor."""
+    if isinstance(images, torch.Tensor):
+        return images[torch.from_numpy(idx)]
+    if isinstance(images, np.ndarray):
+        contiguous = idx[-1] - idx[0] + 1 == len(idx)
+        batch = images[idx[0] : idx[-1] + 1] if contiguous else images[idx]
+        return torch.from_numpy(np.ascontiguousarray(batch))
+    return torch.from_numpy(np.stack([np.asarray(images[i]) for i in idx]))
+
+
+def finish_features(features: torch.Tensor, normalize: bool) -> torch.Tensor:
+    features = features.float()
+    return features / features.norm(dim=-1, keepdim=True) if normalize else features
+
+
+def embed_dim(lm) -> int:
+    return int(lm.model.text_projection.shape[1])
+
+
+# Batches of features kept on the device before copying them back (see encode_images).
+_PENDING_BATCHES = 16
+
+
+def encode_images(
+    lm,
+    images: np.ndarray | torch.Tensor | Sequence[np.ndarray],
+    batch_size: int = 256,
+    normalize: bool = True,
+    progress: bool = True,
+) -> torch.Tensor:
+    """Image features, float32 (N, D) on CPU, L2-normalised unless ``normalize=False``.
+
+    ``lm`` is a :class:`clip_course.models.LoadedModel`. ``images`` is uint8 (N, H, W, 3) or
+    a list of (H, W, 3) uint8 arrays of any sizes (batched by size). Preprocessing and the
+    encoder run on ``lm.device`` in the model's dtype (fp16 on CUDA, fp32 on CPU).
+    """
+    images = _as_uint8_images(images)
+    if batch_size < 1:
+        raise ImageInputError(f"batch_size must be positive, got {batch_size}.")
+    out = torch.empty(len(images), embed_dim(lm), dtype=torch.float32)
+    # Pinned host memory lets the copy to the GPU overlap with compute.
+    pin = lm.device.type == "cuda" and not (isinstance(images, torch.Tensor) and images.is_cuda)
+    pending: list[tuple[np.ndarray, torch.Tensor]] = []
+
+    def flush() -> None:
+        # Features wait on the device and come back in groups, so the host does not stop at
+        # every batch to wait for the GPU (which would leave it idle between batches).
+        for chunk, feats in pending:
+            out[torch.from_numpy(chunk)] = feats.cpu()
+        pending.clear()
+
+    with torch.inference_mode(), tqdm(total=len(images), desc="encode images", disable=not progress) as bar:
+        for idx in _size_groups(images).values():
+            for start in range(0, len(idx), batch_size):
+                chunk = idx[start : start + batch_size]
+                batch = _gather(images, chunk)
+                batch = batch.pin_memory() if pin else batch
+                x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
+                pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
+                if len(pending) >= _PENDING_BATCHES:
+                    flush()
+                bar.update(len(chunk))
+        flush()
+    return finish_features(out, normalize)
+
+
+# --------------------------------------------------------------------------- texts
+
+
+def tokenize(lm, texts: Sequence[str]) -> torch.Tensor:
+    """clip.tokenize without truncation; a too-long text raises :class:`TextTooLongError`."""
+    import clip
+
+    texts = list(texts)
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        raise TextInputError(f"texts must be strings; got {type(bad[0]).__name__} {bad[0]!r}.")
+    try:
+        return clip.tokenize(texts, context_length=lm.context_length, truncate=False)
+    except RuntimeError:
+        for t in texts:  # find which one: clip's message holds the whole list
+            try:
+                clip.tokenize([t], context_length=lm.context_length, truncate=False)
+            except RuntimeError:
+                raise TextTooLongError(
+                    f"Text {t!r} is longer than the model's context length "
+                    f"({lm.context_length} tokens); shorten it."
+                ) from None
+        raise
+
+
+def encode_texts(
+    lm, texts: Sequence[str], normalize: bool = True, batch_size: int = 1024
+) -> torch.Tensor:
+    """Text features, float32 (N, D) on CPU, in batches of ``batch_size`` texts."""
+    if isinstance(texts, str):
+        raise TextInputError(f"texts must be a list of strings, got the single string {texts!r}.")
+    tokens = tokenize(lm, texts)
+    out = torch.empty(len(tokens), embed_dim(lm), dtype=torch.float32)
+    with torch.inference_mode():
+        for start in range(0, len(tokens), batch_size):
+            batch = tokens[start : start + batch_size].to(lm.device)
+            out[start : start + len(batch)] = lm.model.encode_text(batch).float().cpu()
+    return finish_features(out, normalize)
+
+
+# --------------------------------------------------------------------------- feature cache
+

@@ -1,0 +1,199 @@
+"""Loading CLIP models: openai's names, local checkpoints and the offline MiniCLIP.
+
+Everything goes through openai/CLIP's own ``clip.load(..., jit=False)``, so a model here is
+exactly the model the openai README evaluates. :func:`load` adds what caches and reports
+need: the checkpoint's path and sha256, the input resolution, device and dtype, and errors
+that say what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+from clip_course.core.device import default_device
+from clip_course.errors import ModelLoadError
+
+with warnings.catch_warnings():
+    # clip-anytorch imports pkg_resources, which warns on import (see DESIGN.md traps).
+    warnings.simplefilter("ignore")
+    import clip
+    import clip.clip as _clip_impl
+
+from clip_course.io import sha256_file
+
+#: Where clip keeps downloaded weights (clip's own default).
+CLIP_CACHE = Path(os.environ.get("CLIP_CACHE", Path.home() / ".cache" / "clip"))
+OFFLINE_MODEL = "miniclip"
+
+
+@dataclass
+class LoadedModel:
+    """A CLIP model plus the facts that caches, results and reports need."""
+
+    model: torch.nn.Module
+    name: str
+    checkpoint: Path
+    checkpoint_sha256: str
+    input_resolution: int
+    context_length: int
+    device: torch.device
+    dtype: torch.dtype
+    preprocess: Callable  # clip's own PIL transform: the reference our encoder matches
+
+    def describe(self) -> dict:
+        """Architecture facts as a flat dict (for tables and run manifests)."""
+        m = self.model
+        visual = m.visual
+        vision_layers = _count_layers(visual)
+        return {
+            "name": self.name,
+            "checkpoint_sha256": self.checkpoint_sha256[:16],
+            "parameters": sum(p.numel() for p in m.parameters()),
+            "image_encoder": type(visual).__name__,
+            "input_resolution": self.input_resolution,
+            "vision_width": _vision_width(visual),
+            "vision_layers": vision_layers,
+            "patch_size": getattr(getattr(visual, "conv1", None), "kernel_size", (None,))[0],
+            "text_width": m.ln_final.weight.shape[0],
+            "text_layers": m.transformer.layers,
+            "text_heads": m.transformer.resblocks[0].attn.num_heads,
+            "context_length": self.context_length,
+            "vocab_size": m.vocab_size,
+            "embed_dim": m.text_projection.shape[1],
+            "logit_scale": float(m.logit_scale.detach().exp()),
+            "device": str(self.device),
+            "dtype": str(self.dtype).replace("torch.", ""),
+        }
+
+
+def _count_layers(visual: torch.nn.Module) -> int | str:
+    if hasattr(visual, "transformer"):
+        return visual.transformer.layers
+    return "x".join(str(len(getattr(visual, f"layer{i}"))) for i in range(1, 5))
+
+
+def _vision_width(visual: torch.nn.Module) -> int:
+    if hasattr(visual, "transformer"):
+        return visual.transformer.width
+    return visual.layer1[0].conv1.in_channels
+
+
+def available_models() -> list[str]:
+    """openai's model names plus the offline ``"miniclip"``."""
+    return [*clip.available_models(), OFFLINE_MODEL]
+
+
+def weights_path(name: str, root: Path | None = None) -> Path:
+    """Where clip stores (or would store) the weights of an openai model name."""
+    url = _clip_impl._MODELS[name]
+    return Path(root or CLIP_CACHE) / os.path.basename(url)
+
+
+@lru_cache(maxsize=32)
+def _cached_sha256(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
+def checkpoint_sha256(path: str | os.PathLike) -> str:
+    """sha256 of a checkpoint file, memoised on (path, size, mtime)."""
+    st = os.stat(path)
+    return _cached_sha256(os.fspath(path), st.st_size, st.st_mtime_ns)
+
+
+def resolve_checkpoint(name_or_path: str, download: bool = True) -> Path:
+    """The local checkpoint file for a model name or path, downloading openai weights if allowed."""
+    if name_or_path == OFFLINE_MODEL:
+        from clip_course.offline.miniclip import miniclip_checkpoint
+
+        return miniclip_checkpoint()
+    if name_or_path in clip.available_models():
+        target = weights_path(name_or_path)
+        if target.is_file() or download:
+            return _download_openai(name_or_path, target)
+        raise ModelLoadError(_missing_weights_message(name_or_path, target))
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    if path.exists():
+        raise ModelLoadError(f"Model path {path} exists but is not a file. Give a checkpoint file.")
+    raise ModelLoadError(
+        f"Unknown model {name_or_path!r}: not a file, and not one of the known names "
+        f"{available_models()}. Give one of those names or the path of a CLIP checkpoint."
+    )
+
+
+def _missing_weights_message(name: str, target: Path, cause: object = None) -> str:
+    why = f" ({cause})" if cause else ""
+    return (
+        f"The weights of CLIP {name} are not on disk: looked for {target}, and they could not "
+        f"be downloaded{why}. Two ways out: run `make download` on a machine with internet "
+        f"(it puts the file at that path; copy it here if needed), or use the offline model "
+        f"with `--model {OFFLINE_MODEL}` / `--profile offline`."
+    )
+
+
+def _download_openai(name: str, target: Path) -> Path:
+    """clip's own sha256-checked download, with failures turned into a clear message."""
+    try:
+        return Path(_clip_impl._download(_clip_impl._MODELS[name], str(target.parent)))
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        # clip writes straight to the target: never leave a truncated file behind.
+        if target.is_file() and not _sha_matches(name, target):
+            target.unlink(missing_ok=True)
+        raise ModelLoadError(_missing_weights_message(name, target, err)) from err
+    except RuntimeError as err:  # clip's "SHA256 checksum does not match"
+        target.unlink(missing_ok=True)
+        raise ModelLoadError(
+            f"Downloaded weights of CLIP {name} failed clip's sha256 check and were removed "
+            f"({err}). Run `make download` again."
+        ) from err
+
+
+def _sha_matches(name: str, path: Path) -> bool:
+    expected = _clip_impl._MODELS[name].split("/")[-2]
+    return sha256_file(path) == expected
+
+
+def load(
+    name_or_path: str = "ViT-B/32",
+    device: str | torch.device | None = None,
+    download: bool = True,
+) -> LoadedModel:
+    """Load a CLIP model through ``clip.load(..., jit=False)``.
+
+    ``name_or_path`` is a name from :func:`available_models` (openai weights are downloaded
+    into ``~/.cache/clip`` by clip, sha256-checked) or the path of a checkpoint (a JIT
+    archive or a state dict). On CUDA the model is fp16, on CPU fp32, as clip makes it.
+    """
+    device = torch.device(device) if device is not None else default_device()
+    path = resolve_checkpoint(name_or_path, download=download)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, preprocess = clip.load(str(path), device=device, jit=False)
+    except Exception as err:  # torch raises many types for a bad file; all mean the same here
+        raise ModelLoadError(
+            f"Could not load the CLIP checkpoint {path}: it is corrupt, truncated or not a CLIP "
+            f"checkpoint ({type(err).__name__}: {err}). Delete it and fetch it again "
+            f"(`make download` for openai weights, `make pretrain` for MiniCLIP)."
+        ) from err
+    model.eval()
+    return LoadedModel(
+        model=model,
+        name=name_or_path,
+        checkpoint=path,
+        checkpoint_sha256=checkpoint_sha256(path),
+        input_resolution=int(model.visual.input_resolution),
+        context_length=int(model.context_length),
+        device=device,
+        dtype=next(model.parameters()).dtype,
+        preprocess=preprocess,
+    )

@@ -1,0 +1,163 @@
+"""``make download``: the paper profile's assets, fetched once, never half-written.
+
+- CLIP ViT-B/32 weights through clip's own downloader (sha256-checked) into clip's cache;
+- CIFAR-10 and CIFAR-100 through torchvision (md5-checked) into ``data/``;
+- with ``--styleclip``, the StyleGAN2 FFHQ checkpoint StyleCLIP optimises over.
+
+Every download goes into a temporary folder beside its target and is moved into place only
+when complete. A quick connectivity check runs first, so with no network the command fails
+in seconds with a clear message, having written nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tqdm.auto import tqdm
+
+from clip_course.errors import DownloadError
+from clip_course.io import atomic_path
+from clip_course.offline.stylegan2 import CHECKPOINT_URL
+
+CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
+#: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it.
+STYLEGAN2_URL = CHECKPOINT_URL
+STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
+CONNECT_TIMEOUT = 5.0
+
+
+def stylegan2_target() -> Path:
+    """Where the StyleGAN2 checkpoint goes: the styleclip helper's default path if it has one."""
+    try:
+        from clip_course.offline.stylegan2 import DEFAULT_CHECKPOINT
+    except ImportError:
+        return Path("data") / STYLEGAN2_FILENAME
+    return Path(DEFAULT_CHECKPOINT)
+
+
+def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> None:
+    """Open a TCP connection to each URL's host, or raise :class:`DownloadError` at once."""
+    for url in urls:
+        parsed = urlparse(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parsed.hostname, port), timeout=timeout):
+                pass
+        except OSError as err:
+            raise DownloadError(
+                f"Cannot reach {parsed.hostname} ({err}). `make download` needs internet; "
+                f"nothing was downloaded. Run it on a machine with a network and copy `data/` "
+                f"and ~/.cache/clip here, or use the offline profile (--profile offline)."
+            ) from err
+
+
+@contextlib.contextmanager
+def staging_dir(target_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside ``target_dir`` (same file system), always removed."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target_dir))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
+    """clip's own sha256-checked download of ``name``, moved into clip's cache when complete."""
+    from clip_course.core.models import _clip_impl, weights_path
+
+    target = weights_path(name)
+    if target.is_file():
+        return target
+    with staging_dir(target.parent) as tmp:
+        try:
+            path = Path(_clip_impl._download(_clip_impl._MODELS[name], str(tmp)))
+        except (urllib.error.URLError, OSError) as err:
+            raise DownloadError(f"Downloading CLIP {name} failed ({err}); nothing was kept. Try again.") from err
+        except RuntimeError as err:  # clip's "SHA256 checksum does not match"
+            raise DownloadError(f"CLIP {name} failed clip's sha256 check ({err}); nothing was kept. Try again.") from err
+        os.replace(path, target)
+    return target
+
+
+def fetch_cifar(name: str, root: str | Path = "data") -> Path:
+    """CIFAR through torchvision into a staging folder, then its batches moved under ``root``."""
+    from clip_course.data.cifar import _CIFAR, cifar_present, download_cifar
+
+    root = Path(root)
+    folder = root / _CIFAR[name]["folder"]
+    if cifar_present(name, root):
+        return folder
+    with staging_dir(root) as tmp:
+        try:
+            staged = download_cifar(name, tmp)
+        except (urllib.error.URLError, OSError, RuntimeError) as err:
+            raise DownloadError(f"Downloading {name} failed ({err}); nothing was kept. Try again.") from err
+        if folder.exists():  # an incomplete earlier copy: replace it whole
+            shutil.rmtree(folder)
+        os.replace(staged, folder)
+    if not cifar_present(name, root):
+        raise DownloadError(f"{name} was downloaded but {folder} lacks some batches; delete it and retry.")
+    return folder
+
+
+def fetch_url(url: str, target: Path, timeout: float = 30.0) -> Path:
+    """Stream ``url`` to ``target`` atomically with a progress bar."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, atomic_path(target) as tmp:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with open(tmp, "wb") as f, tqdm(total=total, unit="B", unit_scale=True, desc=target.name) as bar:
+                while block := response.read(1 << 20):
+                    f.write(block)
+                    bar.update(len(block))
+            check_torch_checkpoint(tmp, url)
+    except (urllib.error.URLError, OSError) as err:
+        raise DownloadError(f"Downloading {url} failed ({err}); nothing was kept. Try again.") from err
+    return target
+
+
+def check_torch_checkpoint(path: Path, source: str) -> None:
+    """Refuse a file that is not a torch checkpoint holding ``g_ema`` (an HTML page, say)."""
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise DownloadError(
+            f"{source} did not give a torch checkpoint ({type(err).__name__}); pass a direct "
+            f"download link with --url."
+        ) from err
+    if not isinstance(ckpt, dict) or "g_ema" not in ckpt:
+        raise DownloadError(f"{source} gave a checkpoint without 'g_ema'; it is not rosinality's StyleGAN2 format.")
+
+
+def fetch_stylegan2(url: str = STYLEGAN2_URL, target: Path | None = None) -> Path:
+    """The StyleGAN2 FFHQ checkpoint (about 380 MB with optimiser state) at ``target``."""
+    target = Path(target) if target is not None else stylegan2_target()
+    if target.is_file():
+        return target
+    check_connectivity([url])
+    return fetch_url(url, target)
+
+
+def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32") -> list[Path]:
+    """Everything the paper profile needs; skips what is already on disk."""
+    from clip_course.core.models import _clip_impl
+    from clip_course.profiles import missing_paper_assets
+
+    if not missing_paper_assets(data_root, model):
+        return []
+    check_connectivity([_clip_impl._MODELS[model], CIFAR_HOST])
+    return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]

@@ -1,0 +1,263 @@
+"""StyleCLIP studies for notebook 05 and the CLI: which generator and model a profile uses,
+batched start latents, what an edit changed (attribute readout), entanglement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from clip_course.errors import StyleCLIPError
+from clip_course.offline.editable import EditableGenerator
+from clip_course.offline.shapes_generator import ShapesGenerator
+from clip_course.offline.styleclip import EditConfig, EditResult, edit
+
+# -------------------------------------------------------------------- entanglement (offline)
+
+
+def attribute_changes(generator: ShapesGenerator, result: EditResult) -> dict:
+    """What the attribute readout sees before and after each edited sample.
+
+    Per attribute (shape, colour, size, position, background): the predicted value before
+    and after per sample, whether it changed, and the fraction of samples that changed. The
+    readout is a separate CNN trained on ShapesWorld renders and reconstructions, not the
+    CLIP model that guided the edit, so it is an independent witness.
+    """
+    from clip_course.offline.editable import ATTRIBUTES, attribute_names
+
+    if not isinstance(generator, ShapesGenerator):
+        raise StyleCLIPError("attribute_changes needs the offline ShapesWorld generator (it has the readout).")
+    names = attribute_names()
+
+    def read(images: np.ndarray) -> dict[str, torch.Tensor]:
+        x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
+        return generator.read_attributes(x)
+
+    before, after = read(result.before), read(result.after)
+    out: dict[str, Any] = {}
+    for attr in ATTRIBUTES:
+        b, a = before[attr].argmax(-1), after[attr].argmax(-1)
+        out[attr] = {
+            "before": [names[attr][i] for i in b.tolist()],
+            "after": [names[attr][i] for i in a.tolist()],
+            "confidence_after": [round(float(p), 3) for p in after[attr].max(-1).values],
+            "changed": (a != b).tolist(),
+            "changed_fraction": float((a != b).float().mean()),
+        }
+    return out
+
+
+def border_change(result: EditResult, border: int = 3) -> list[float]:
+    """Mean absolute change (0..1) of the outer ``border`` pixels: mostly background."""
+    mask = np.ones(result.before.shape[1:3], dtype=bool)
+    mask[border:-border, border:-border] = False
+    diff = np.abs(result.after.astype(np.float32) - result.before.astype(np.float32)) / 255
+    return [round(float(d[mask].mean()), 5) for d in diff]
+
+
+def edit_entry(result: EditResult, index: int = 0, start: object = None) -> dict:
+    """One edit as the report reads it: prompt, steps, similarity before/after, and more."""
+    s = result.summary()
+    return {"prompt": result.text, "start": None if start is None else str(start),
+            "steps": result.config.steps, "lr": result.config.lr,
+            "l2_lambda": result.l2_lambdas[index], "id_lambda": result.config.id_lambda,
+            "similarity_before": s["similarity_before"][index], "similarity_after": s["similarity_after"][index],
+            "latent_distance": s["latent_distance"][index], "pixel_change": s["pixel_change"][index],
+            "border_change": border_change(result)[index], "seconds": s["seconds"]}
+
+
+def sweep_sentence(rows: Sequence[dict], l2_lambda: float) -> str:
+    """What the l2_lambda sweep shows, with its numbers (markdown)."""
+    best = max(rows, key=lambda r: r["similarity_after"])
+    faithful = min(rows, key=lambda r: r["pixel_change"])
+    text = (f"From a start similarity of {rows[0]['similarity_before']:.3f}, the strongest edit came at "
+            f"λ = {best['l2_lambda']:g} (similarity {best['similarity_after']:.3f}, mean pixel change "
+            f"{best['pixel_change']:.3f}); the most faithful at λ = {faithful['l2_lambda']:g} (similarity "
+            f"{faithful['similarity_after']:.3f}, pixel change {faithful['pixel_change']:.3f}).")
+    used = [r for r in rows if r["l2_lambda"] == l2_lambda]
+    if used:
+        r = used[0]
+        text += (f" The run above used λ = {l2_lambda:g}: similarity {r['similarity_after']:.3f}, "
+                 f"pixel change {r['pixel_change']:.3f}.")
+    return text
+
+
+def start_batch(generator: EditableGenerator, start: object, n: int, seed: int = 0) -> tuple[torch.Tensor, list[str]]:
+    """``n`` related start latents and their labels, for measuring what an edit changes.
+
+    Offline: the start phrase's shape and colour in varied sizes, positions and
+    backgrounds (the first is the phrase itself). StyleGAN2: ``n`` seeds from ``seed``.
+    """
+    if n <= 0:
+        raise StyleCLIPError(f"n must be a positive number of start images, got {n}.")
+    if isinstance(generator, ShapesGenerator):
+        from clip_course.offline.shapes_generator import parse_phrase
+
+        base = parse_phrase(str(start))
+        shape, colour = base["shape"], base["colour"]
+        variants = [str(start)] + [
+            f"a {size} {colour} {shape}{where} on a {bg} background"
+            for size, where, bg in [
+                ("small", "", "grey"), ("small", " on the left", "dark grey"), ("big", "", "light grey"),
+                ("small", " at the top", "striped"), ("big", "", "checkered"), ("small", " on the right", "grey"),
+                ("small", " at the bottom", "light grey"), ("big", "", "dark grey"), ("small", "", "striped"),
+            ]
+        ]
+        labels = [variants[k % len(variants)] for k in range(n)]
+        latents = torch.cat([generator.start_latent(t, seed=seed + k) for k, t in enumerate(labels)])
+        return latents, labels
+    labels = [f"seed {seed + k}" for k in range(n)]
+    spec = start if start not in (None, "random") else "random"
+    latents = torch.cat([generator.start_latent(spec, seed=seed + k) for k in range(n)])
+    return latents, labels
+
+
+def entanglement_study(
+    generator: EditableGenerator,
+    lm: Any,
+    text: str,
+    start: object,
+    n: int = 8,
+    config: EditConfig | None = None,
+    progress: bool = True,
+) -> tuple[EditResult, dict]:
+    """Edit ``n`` related starts toward ``text`` (one batched run) and measure what changed.
+
+    Always: similarity before/after, pixel change overall and on the border (mostly
+    background). Offline also: the attribute readout before/after, whether the requested
+    attributes were reached, and how often each *unrequested* attribute changed anyway.
+    """
+    config = config or EditConfig()
+    latents, labels = start_batch(generator, start, n, config.seed)
+    config = replace(config, record_every=config.steps)  # keep the start and the result only
+    run = edit(generator, lm, text, latents, config, progress=progress)
+    s = run.summary()
+    summary: dict[str, Any] = {
+        "text": run.text, "n": n, "starts": labels,
+        "similarity_before_mean": float(np.mean(s["similarity_before"])),
+        "similarity_after_mean": float(np.mean(s["similarity_after"])),
+        "similarity_rose": float(np.mean(np.array(s["similarity_after"]) > np.array(s["similarity_before"]))),
+        "pixel_change_mean": float(np.mean(s["pixel_change"])),
+        "border_change_mean": float(np.mean(border_change(run))),
+    }
+    if isinstance(generator, ShapesGenerator) and generator.readout is not None:
+        summary.update(_attribute_summary(generator, run))
+    return run, summary
+
+
+def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
+    from clip_course.offline.editable import ATTRIBUTES
+    from clip_course.offline.shapes_generator import find_attributes
+
+    changes = attribute_changes(generator, run)
+    target = find_attributes(run.text)
+    n = len(run.after)
+    # Requested: what the text names with a value the start does not have.
+    requested = {a: v for a, v in target.items() if any(b != v for b in changes[a]["before"])}
+    reached = {a: sum(x == v for x in changes[a]["after"]) / n for a, v in requested.items()}
+    leaked = {a: changes[a]["changed_fraction"] for a in ATTRIBUTES if a not in requested}
+    return {"readout": changes, "target": target, "requested": requested,
+            "requested_reached": reached, "unrequested_changed": leaked}
+
+
+def entanglement_sentence(summary: dict) -> str:
+    """The study in words, with its numbers (markdown)."""
+    n = summary["n"]
+    text = (f"Toward “{summary['text']}”, CLIP similarity rose in {summary['similarity_rose'] * n:.0f} of {n} "
+            f"edits (mean {summary['similarity_before_mean']:.3f} → {summary['similarity_after_mean']:.3f}). "
+            f"Mean pixel change {summary['pixel_change_mean']:.3f} (0–1 scale); on the image border, "
+            f"mostly background, {summary['border_change_mean']:.3f}.")
+    if "requested_reached" in summary:
+        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
+                        for a, f in summary["requested_reached"].items()) or "nothing new"
+        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
+        text += (f" The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
+                 f"request met — {got} — and unrequested attributes changed too: {leak}.")
+    return text
+
+
+# ------------------------------------------------------------------------ profiles / setup
+
+
+def resolve_setup(profile: str = "auto", generator: str | None = None) -> dict[str, str]:
+    """Which generator and CLIP model a profile uses for StyleCLIP, and why.
+
+    ``paper``: StyleGAN2 FFHQ + ViT-B/32; ``offline``: the ShapesWorld generator + MiniCLIP;
+    ``auto``: paper when its CLIP weights and the StyleGAN2 checkpoint are both on disk.
+    """
+    from clip_course import profiles
+    from clip_course.offline import stylegan2
+
+    prof = profiles.resolve(profile)
+    if prof.name == "paper" and generator is None and not stylegan2.DEFAULT_CHECKPOINT.is_file():
+        if profile == "paper":
+            raise StyleCLIPError(
+                f"The paper profile's StyleGAN2 checkpoint {stylegan2.DEFAULT_CHECKPOINT} is not on "
+                f"disk. Fetch it with `make download-styleclip` (needs internet) or use the offline "
+                f"profile."
+            )
+        off = profiles.resolve("offline")
+        return {"profile": off.name, "model": off.model, "generator": "offline",
+                "reason": f"{prof.reason}; but no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT}"}
+    gen = generator or ("stylegan2" if prof.name == "paper" else "offline")
+    return {"profile": prof.name, "model": prof.model, "generator": gen, "reason": prof.reason}
+
+
+def _small_model_threads(gen: EditableGenerator) -> None:
+    # The offline models are tiny: on CPU a second OpenMP thread only adds synchronisation,
+    # which costs up to 10x on a busy machine. One thread, said out loud.
+    if isinstance(gen, ShapesGenerator) and gen.device.type == "cpu" and torch.get_num_threads() > 1:
+        torch.set_num_threads(1)
+        print("torch: 1 CPU thread (the offline models are too small to gain from more)")
+
+
+#: What the notebook edits when its ``text`` / ``start`` parameters are None.
+DEFAULTS = {
+    "offline": {"text": "a blue circle", "start": "a red circle"},
+    "paper": {"text": "a woman with purple hair", "start": "random"},  # the seed report's example
+}
+
+
+def notebook_setup(
+    profile: str = "auto",
+    model: str | None = None,
+    device: str | None = None,
+    seed: int = 0,
+    output_root: str = ".",
+    generator: str | None = None,
+) -> tuple[Any, EditableGenerator, dict]:
+    """Notebook 05's setup: (session, generator, choice), the choice saying which and why."""
+    from clip_course import notebook as nb
+    from clip_course.offline import generators
+
+    choice = resolve_setup(profile, generator)
+    session = nb.setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
+    gen = generators.load_editable(choice["generator"], device=session.lm.device)
+    _small_model_threads(gen)
+    print(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
+    return session, gen, {**choice, **DEFAULTS[choice["profile"]]}
+
+
+def cli_setup(generator: str, model: str | None, start: str | None,
+              device: str | None) -> tuple[EditableGenerator, Any, str]:
+    """The ``styleclip`` command's generator, CLIP model and start phrase (defaults follow the generator)."""
+    from clip_course.core import models
+    from clip_course.offline import generators
+
+    gen = generators.load_editable(generator, device=device)
+    offline = isinstance(gen, ShapesGenerator)
+    _small_model_threads(gen)
+    lm = models.load(model or ("miniclip" if offline else "ViT-B/32"), device=device)
+    return gen, lm, start or ("a red circle" if offline else "random")
+
+
+def cli_record(gen: EditableGenerator, lm: Any, start: str, result: EditResult) -> dict:
+    """The ``styleclip`` command's ``result.json``: start, model, summary and attribute changes."""
+    record = {"start": start, "model": lm.name, "checkpoint_sha256": lm.checkpoint_sha256, **result.summary()}
+    if isinstance(gen, ShapesGenerator) and gen.readout is not None:
+        record["attributes"] = attribute_changes(gen, result)
+    return record

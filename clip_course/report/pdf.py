@@ -1,0 +1,431 @@
+"""The report PDF: executed notebooks -> one HTML document -> headless Chromium -> PDF.
+
+Each executed notebook is converted by nbconvert with the package's own template
+(``templates/clip_report``: outputs only, no code, no prompts) after its headings are
+renumbered into the report's sections. The document around them (title page, abstract,
+contents, conclusions, references, appendices) is ``templates/report/document.html.j2``;
+the abstract and conclusions are filled from the run's results (:mod:`clip_course.report_facts`).
+Chromium prints it twice: the first print's PDF outline gives each section's page, which the
+second print writes into the table of contents.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import nbformat
+
+from clip_course import __version__
+from clip_course.errors import ChromiumNotFoundError, PdfPrintError
+from clip_course.io import atomic_path, atomic_write_bytes
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
+MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
+DEBIAN_PACKAGES = ("chromium", "libjs-mathjax", "fonts-noto-cjk")
+# DESIGN.md: the flags that make a headless print offline, quiet and repeatable.
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-pdf-header-footer", "--virtual-time-budget=10000", "--generate-pdf-document-outline",
+)
+#: Cells with one of these tags are left out of the report.
+HIDE_TAGS = {"remove-cell", "report-hide", "injected-parameters", "parameters"}
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """A numbered report section and the notebooks (by number prefix) that fill it."""
+
+    number: str
+    title: str
+    notebooks: tuple[str, ...]
+    subtitles: tuple[str, ...] = ()
+
+
+#: The seed report's structure; section 4 (analysis) is notebook 06.
+SECTIONS = (
+    SectionSpec("1", "CLIP introduction", ("01",)),
+    SectionSpec("2", "Single-image tests", ("02",)),
+    SectionSpec("3", "CIFAR: zero-shot and linear probe", ("03", "04"),
+                ("Zero-shot classification", "Linear probe")),
+    SectionSpec("4", "Analysis", ("06",)),
+    SectionSpec("5", "StyleCLIP", ("05",)),
+)
+
+#: The seed's references, in its order, plus the benchmark the notebooks compare against.
+REFERENCES = (
+    "Alec Radford, Jong Wook Kim, Chris Hallacy, Aditya Ramesh et al.: Learning Transferable "
+    "Visual Models From Natural Language Supervision. arXiv preprint: https://arxiv.org/abs/2103.00020",
+    "Or Patashnik, Zongze Wu, Eli Shechtman et al.: StyleCLIP: Text-Driven Manipulation of "
+    "StyleGAN Imagery. arXiv preprint: https://doi.org/10.48550/arXiv.2103.17249",
+    "Kevin Frans, L.B. Soros, Olaf Witkowski: CLIPDraw: Exploring Text-to-Drawing Synthesis "
+    "through Language-Image Encoders. arXiv preprint: https://doi.org/10.48550/arXiv.2106.14843",
+    "Peter Schaldenbrand, Zhixuan Liu, Jean Oh: StyleCLIPDraw: Coupling Content and Style in "
+    "Text-to-Drawing Synthesis. arXiv preprint: https://doi.org/10.48550/arXiv.2111.03133",
+    "https://openai.com/blog/clip/",
+    "https://www.bilibili.com/video/BV1SL4y1s7LQ/",
+    "https://zhuanlan.zhihu.com/p/412126626",
+    "https://zhuanlan.zhihu.com/p/526449242",
+    "https://zhuanlan.zhihu.com/p/63230738",
+    "https://github.com/openai/CLIP",
+    "https://github.com/ndb796/StyleCLIP-Tutorial",
+    "LAION-AI: CLIP_benchmark. https://github.com/LAION-AI/CLIP_benchmark (added in this edition)",
+)
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _playwright_chromes() -> list[Path]:
+    roots = [Path(os.environ["PLAYWRIGHT_BROWSERS_PATH"])] if os.environ.get("PLAYWRIGHT_BROWSERS_PATH") else []
+    roots.append(Path.home() / ".cache" / "ms-playwright")
+    found: list[Path] = []
+    for root in roots:
+        for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell"):
+            found.extend(sorted(root.glob(pattern), reverse=True))
+    return found
+
+
+def find_chromium() -> Path | None:
+    """Chromium from $CLIP_COURSE_CHROMIUM, PATH, or Playwright's browser folder; None if absent."""
+    env = os.environ.get(CHROMIUM_ENV)
+    if env:
+        if not (Path(env).is_file() and os.access(env, os.X_OK)):
+            raise ChromiumNotFoundError(f"${CHROMIUM_ENV}={env} is not an executable file.")
+        return Path(env)
+    for name in CHROMIUM_NAMES:
+        if path := shutil.which(name):
+            return Path(path)
+    return next(iter(_playwright_chromes()), None)
+
+
+def install_commands() -> str:
+    """What a user runs to get the report's system tools."""
+    pkgs = " ".join(DEBIAN_PACKAGES)
+    return (
+        f"  sudo apt-get update && sudo apt-get install -y {pkgs}    # Debian/Ubuntu\n"
+        f"  or: pip install playwright && python -m playwright install chromium\n"
+        f"  or: export {CHROMIUM_ENV}=/path/to/chrome"
+    )
+
+
+def ensure_chromium() -> Path:
+    """Find Chromium; on Debian as root install it (and MathJax, CJK fonts) with apt-get."""
+    found = find_chromium()
+    if found is not None:
+        return found
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if is_root and Path("/etc/debian_version").is_file() and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *DEBIAN_PACKAGES]):
+            print("no Chromium found; running: " + " ".join(cmd), flush=True)
+            subprocess.run(cmd, check=True, env=env)
+        if (found := find_chromium()) is not None:
+            return found
+    raise ChromiumNotFoundError("no Chromium to print the report with. Install one:\n" + install_commands())
+
+
+def mathjax_url() -> str | None:
+    """file:// URL of a local MathJax 2 (Debian libjs-mathjax), or None (math stays as TeX)."""
+    candidates = [os.environ[MATHJAX_ENV]] if os.environ.get(MATHJAX_ENV) else list(MATHJAX_PATHS)
+    for path in candidates:
+        if Path(path).is_file():
+            return Path(path).resolve().as_uri() + "?config=TeX-AMS_SVG"
+    return None
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+@dataclass
+class Heading:
+    """A numbered heading of the report, for the table of contents."""
+
+    number: str
+    title: str
+    anchor: str
+    page: int | None = None
+
+    @property
+    def depth(self) -> int:
+        return self.number.count(".") + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+
+@dataclass
+class Part:
+    """One notebook's contribution: its HTML and the numbered headings inside it."""
+
+    stem: str
+    html: str
+    headings: list[Heading] = field(default_factory=list)
+    title: str = ""
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# Remote images cannot load offline (the Colab badge); drop them, links included.
+_REMOTE_IMAGE = re.compile(r"\[?!\[[^\]]*\]\(https?://[^)]*\)(\]\([^)]*\))?")
+
+
+def anchor_for(number: str) -> str:
+    """HTML id of a numbered heading."""
+    return "sec-" + number.replace(".", "-")
+
+
+def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: list[str]) -> tuple[str, list[Heading]]:
+    """Rewrite a markdown cell's headings as numbered report headings under ``prefix``.
+
+    ``counters`` carries the numbering between the cells of one notebook; the notebook's
+    first H1 (its title) is removed and stored in ``first_h1``: the report supplies its own.
+    """
+    out, headings, fenced = [], [], False
+    base = prefix.count(".") + 1 if prefix else 0
+    for line in source.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        m = None if fenced else _HEADING.match(line)
+        if m is None:
+            out.append(_REMOTE_IMAGE.sub("", line))
+            continue
+        level, text = len(m.group(1)), m.group(2)
+        if level == 1 and not first_h1:
+            first_h1.append(text)
+            continue
+        rel = max(level - 1, 1)  # notebook ## -> first level below the prefix
+        if base + rel > 3:  # deeper than x.y.z: a plain, unnumbered heading
+            out.append("#" * min(base + rel, 6) + " " + text)
+            continue
+        del counters[rel:]
+        counters.extend([0] * (rel - len(counters)))
+        counters[rel - 1] += 1
+        number = ".".join([prefix] * bool(prefix) + [str(c) for c in counters[:rel]])
+        heading = Heading(number, text, anchor_for(number))
+        headings.append(heading)
+        out += [f'<div id="{heading.anchor}"></div>', "", "#" * heading.depth + f" {number} {text}"]
+    return "\n".join(out), headings
+
+
+def prepare_notebook(nb: nbformat.NotebookNode, prefix: str) -> tuple[list[Heading], str]:
+    """Drop hidden cells and stderr, renumber headings in place; (headings, notebook title)."""
+    cells, headings, counters, first_h1 = [], [], [], []
+    for cell in nb.cells:
+        if HIDE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
+            headings += found
+        elif cell.cell_type == "code":
+            cell.outputs = [_gif_as_html(o) for o in cell.get("outputs", []) if _keep_output(o)]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    nb.cells = cells
+    return headings, (first_h1[0] if first_h1 else "")
+
+
+def _gif_as_html(output: dict) -> dict:
+    """nbconvert's HTML has no slot for image/gif (it would print the text/plain repr): embed
+    the GIF as an <img>, which prints its first frame."""
+    data = output.get("data", {})
+    if "image/gif" in data and "text/html" not in data:
+        b64 = "".join(data["image/gif"]).replace("\n", "")
+        data["text/html"] = f'<img class="nb-gif" alt="animation" src="data:image/gif;base64,{b64}">'
+        data.pop("text/plain", None)
+    return output
+
+
+def _keep_output(output: dict) -> bool:
+    if output.get("output_type") == "stream":
+        return output.get("name") == "stdout" and bool("".join(output.get("text", "")).strip())
+    if output.get("output_type") in ("display_data", "execute_result"):
+        data = output.get("data", {})
+        return bool(set(data) - {"application/vnd.jupyter.widget-view+json"})
+    return output.get("output_type") != "error"
+
+
+def notebook_part(executed: Path, prefix: str, notebooks_dir: Path) -> Part:
+    """The HTML of one executed notebook, headings numbered under ``prefix``."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    headings, title = prepare_notebook(nb, prefix)
+    exporter = HTMLExporter(
+        template_name="clip_report", extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        embed_images=True, anchor_link_text="",
+    )
+    exporter.log.setLevel(logging.ERROR)  # per-image alt-text warnings are noise here
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(notebooks_dir)}})
+    return Part(executed.stem, body, headings, title)
+
+
+# --------------------------------------------------------------------------- document
+
+
+@dataclass
+class Section:
+    """A numbered section of the document as the template renders it."""
+
+    heading: Heading
+    parts: list[tuple[Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
+
+
+def assemble_sections(runs: list[Any]) -> list[Section]:
+    """The numbered sections: the seed's five, then any notebook the seed has no place for."""
+    by_prefix = {run.stem[:2]: run for run in runs}
+    sections, used = [], set()
+    specs = list(SECTIONS)
+    for run in runs:
+        if not any(run.stem[:2] in s.notebooks for s in SECTIONS):
+            specs.append(SectionSpec(str(len(specs) + 1), "", (run.stem[:2],)))
+    for spec in specs:
+        parts: list[tuple[Heading | None, Part | None, str]] = []
+        for i, prefix in enumerate(spec.notebooks):
+            sub = None
+            if spec.subtitles:
+                number = f"{spec.number}.{i + 1}"
+                sub = Heading(number, spec.subtitles[i], anchor_for(number))
+            run = by_prefix.get(prefix)
+            if run is None:
+                parts.append((sub, None, prefix))
+                continue
+            used.add(prefix)
+            # Markdown images resolve against the source notebook's folder, as in Jupyter.
+            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent)
+            parts.append((sub, part, run.stem))
+        title = spec.title or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
+        sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
+    return sections
+
+
+def toc_entries(sections: list[Section], extra: list[Heading]) -> list[Heading]:
+    """Contents: sections and their first-level subsections, then unnumbered back matter."""
+    entries = []
+    for section in sections:
+        entries.append(section.heading)
+        for sub, part, _ in section.parts:
+            if sub is not None:
+                entries.append(sub)
+            if part is not None:
+                entries += [h for h in part.headings if h.depth <= 2]
+    return entries + extra
+
+
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES / "report")),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_document(context: dict[str, Any]) -> str:
+    """The whole report as one HTML page."""
+    env = _jinja()
+    context = dict(context, css=(TEMPLATES / "report" / "report.css").read_text(encoding="utf-8"))
+    context["abstract_html"] = jinja2.utils.markupsafe.Markup(env.get_template("abstract.html.j2").render(**context))
+    context["conclusions_html"] = jinja2.utils.markupsafe.Markup(env.get_template("conclusions.html.j2").render(**context))
+    return env.get_template("document.html.j2").render(**context)
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def print_pdf(chromium: Path, html: Path, pdf: Path, timeout: float = 300) -> None:
+    """Print ``html`` to ``pdf`` with headless Chromium and a fresh profile."""
+    with tempfile.TemporaryDirectory(prefix="clip-course-chromium-") as profile:
+        cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+               f"--print-to-pdf={pdf}", html.resolve().as_uri()]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0 or not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+        tail = "\n".join((proc.stderr or "").strip().splitlines()[-8:])
+        raise PdfPrintError(f"Chromium did not print {html} (exit {proc.returncode}):\n{tail}")
+
+
+def outline_pages(pdf: Path) -> dict[str, int]:
+    """{heading text: 1-based page} from the PDF's outline (Chromium's document outline)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    pages: dict[str, int] = {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                pages.setdefault(_norm(item.title), reader.get_destination_page_number(item) + 1)
+
+    walk(reader.outline)
+    return pages
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("¶", " ").split())
+
+
+def pdf_page_count(pdf: Path) -> int:
+    """Pages of a PDF, reading it fully (a corrupt file raises)."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(pdf)).pages)
+
+
+def chromium_version(chromium: Path) -> str:
+    """``Chromium 1xx...`` for the manifest, or the path when it does not say."""
+    try:
+        out = subprocess.run([str(chromium), "--version"], capture_output=True, text=True, timeout=30)
+        return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else str(chromium)
+    except (OSError, subprocess.SubprocessError):
+        return str(chromium)
+
+
+def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: Path, quick: bool = False) -> tuple[Path, int]:
+    """Assemble the HTML of ``runs`` and print it to ``out`` atomically; (html path, pages)."""
+    from clip_course.report import facts as report_facts
+
+    chromium = ensure_chromium()
+    start = time.perf_counter()
+    results = report_facts.load_results(root, runs)
+    sections = assemble_sections(runs)
+    context = report_facts.document_context(results, runs, profile, root, quick)
+    context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
+                   version=__version__, engine=chromium_version(chromium))
+    if context["mathjax_url"] is None:
+        print("warning: no local MathJax (apt-get install libjs-mathjax): math is shown as TeX")
+    back = [Heading("", t, a) for t, a in report_facts.BACK_MATTER]
+    conclusions = Heading(str(len(sections) + 1), "Conclusions", "sec-conclusions")
+    toc = toc_entries(sections, [conclusions, *back])
+    html_path = build_dir / "report" / "report.html"
+    pdf_pages = 0
+    with atomic_path(out) as tmp:
+        for _ in range(3):  # until the contents' page numbers stop moving (twice in practice)
+            html = render_document(dict(context, toc=toc, conclusions_heading=conclusions))
+            atomic_write_bytes(html_path, html.encode("utf-8"))
+            print_pdf(chromium, html_path, tmp)
+            pages = outline_pages(tmp)
+            new = [pages.get(_norm(h.label)) for h in toc]
+            if new == [h.page for h in toc]:
+                break
+            for h, page in zip(toc, new, strict=True):
+                h.page = page
+        pdf_pages = pdf_page_count(tmp)
+    print(f"pdf: {pdf_pages} pages in {time.perf_counter() - start:.1f} s ({html_path})", flush=True)
+    return html_path, pdf_pages

@@ -1,0 +1,321 @@
+"""Linear probe and k-shot probes on frozen image features, as the CLIP paper does it.
+
+A probe is multinomial logistic regression on (N, D) features with integer labels. Both
+fitters minimise the same objective, scikit-learn's (so ``C`` means the same thing)::
+
+    sum_i CE(x_i, y_i) + ||W||^2 / (2 C)        (intercept not penalised)
+
+- ``fitter="sklearn"``: ``sklearn.linear_model.LogisticRegression`` (lbfgs), the reference.
+- ``fitter="torch"``: full-batch ``torch.optim.LBFGS`` with a strong-Wolfe line search and a
+  hand-written loss/gradient (no autograd graph), on any device. It solves the exactly
+  equivalent problem on centred features (the unpenalised intercept absorbs the mean), which
+  conditions L-BFGS better, and keeps the data on the device across a whole sweep.
+
+Regularisation is chosen as in the paper (Radford et al. 2021, appendix A.3): ``C`` on a
+log grid over 1e-6..1e6 with 8 steps per decade (97 values, 96 steps); evaluate a coarse
+grid (every 2 decades), then repeatedly halve the interval around the best value down to
+the grid's resolution (15 fits), scoring on a seeded stratified validation split carved from
+train; then refit on train+val with the chosen ``C``. Fits along a sweep are warm-started
+from the nearest ``C`` already fitted, for both fitters.
+
+Binary problems: scikit-learn fits one weight vector there, not two softmax rows. The
+torch fitter reproduces that exactly by fitting the 2-row softmax with ``C / 2`` (the optimum
+is symmetric, ``w1 = -w0 = w / 2``), and :class:`LinearProbe` always stores (K, D) rows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from clip_course.errors import ProbeError
+from clip_course.tasks.logreg import (
+    LinearProbe,
+    _dtype_name,
+    _float_dtype,
+    _make_fitter,
+    check_fitter,
+    check_pair,
+    count_classes,
+    resolve_device,
+    take_rows,
+)
+
+SEARCHES = ("refine", "grid")
+C_RANGE = (1e-6, 1e6)
+GRID_STEPS = 97  # 1e-6..1e6 at 8 steps per decade, as in the paper
+COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
+DEFAULT_KS: tuple[int | None, ...] = (1, 2, 4, 8, 16, None)
+
+
+# --------------------------------------------------------------------------- scoring & search
+
+
+class _Scorer:
+    """Top-1 accuracy (%) and mean cross-entropy of probes on fixed held-out features."""
+
+    def __init__(self, X: Any, y: np.ndarray, device: torch.device) -> None:
+        X = torch.as_tensor(X)
+        self.X = X.to(device=device, dtype=_float_dtype(X.dtype))  # float32 stays float32: cheaper
+        self.y = torch.as_tensor(y, device=device)
+
+    def __call__(self, probe: LinearProbe) -> tuple[float, float]:
+        W = torch.as_tensor(probe.coef_.T, device=self.X.device, dtype=self.X.dtype)
+        b = torch.as_tensor(probe.intercept_, device=self.X.device, dtype=self.X.dtype)
+        Z = torch.addmm(b, self.X, W).double()
+        acc = 100.0 * (Z.argmax(dim=1) == self.y).double().mean().item()
+        loss = torch.nn.functional.cross_entropy(Z, self.y).item()
+        return acc, loss
+
+
+def c_grid(steps: int = GRID_STEPS, c_range: tuple[float, float] = C_RANGE) -> np.ndarray:
+    """``steps`` log-spaced values of C over ``c_range`` (default: 8 per decade, 1e-6..1e6)."""
+    if steps < 2:
+        raise ProbeError(f"steps must be at least 2, got {steps}.")
+    return np.logspace(math.log10(c_range[0]), math.log10(c_range[1]), steps)
+
+
+def _search_order(n: int, search: str) -> Callable[[Callable[[int], tuple]], int]:
+    """A search over grid indices 0..n-1 that calls ``evaluate(i) -> score`` and returns the best i."""
+    if search not in SEARCHES:
+        raise ProbeError(f"Unknown search {search!r}; use one of {SEARCHES}.")
+
+    def run(evaluate: Callable[[int], tuple]) -> int:
+        scores: dict[int, tuple] = {}
+        if search == "grid":
+            for i in range(n):
+                scores[i] = evaluate(i)
+            return max(scores, key=lambda i: scores[i])
+        # Paper: coarse grid, then halve the interval around the peak to the grid's resolution.
+        for i in np.unique(np.round(np.linspace(0, n - 1, min(COARSE_POINTS, n))).astype(int)):
+            scores[int(i)] = evaluate(int(i))
+        best = max(scores, key=lambda i: scores[i])
+        h = (n - 1) / (COARSE_POINTS - 1)
+        while h > 1:
+            h /= 2
+            for j in (best - round(h), best + round(h)):
+                if 0 <= j < n and j not in scores:
+                    scores[j] = evaluate(j)
+            best = max(scores, key=lambda i: scores[i])
+        return best
+
+    return run
+
+
+def _nearest(fitted: dict[float, LinearProbe], C: float) -> LinearProbe | None:
+    if not fitted:
+        return None
+    return fitted[min(fitted, key=lambda c: abs(math.log(c) - math.log(C)))]
+
+
+def _sweep(
+    X_train: Any,
+    y_train: np.ndarray,
+    X_val: Any,
+    y_val: np.ndarray,
+    n_classes: int,
+    fitter: str,
+    device: torch.device,
+    search: str,
+    steps: int,
+    max_iter: int,
+    tol: float,
+    dtype: torch.dtype | None,
+    warm_start: bool,
+    progress: bool,
+) -> tuple[dict[str, Any], LinearProbe]:
+    """The sweep; returns the JSON-ready summary and the best probe (a warm start for the refit)."""
+    start = time.perf_counter()
+    grid = c_grid(steps)
+    fit = _make_fitter(X_train, y_train, n_classes, fitter, device, max_iter, tol, dtype)
+    score = _Scorer(X_val, y_val, device if fitter == "torch" else torch.device("cpu"))
+    fitted: dict[float, LinearProbe] = {}
+    curve: dict[float, dict[str, Any]] = {}
+    bar = tqdm(total=steps if search == "grid" else None, desc=f"C sweep ({fitter})", disable=not progress, leave=False)
+
+    def evaluate(i: int) -> tuple[float, float]:
+        C, t0 = float(grid[i]), time.perf_counter()
+        probe = fit.fit(C, _nearest(fitted, C) if warm_start else None)
+        acc, loss = score(probe)
+        fitted[C] = probe
+        curve[C] = {"C": C, "val_top1": acc, "val_loss": loss, "n_iter": probe.n_iter,
+                    "converged": probe.converged, "seconds": time.perf_counter() - t0}
+        bar.update()
+        bar.set_postfix(C=f"{C:.2g}", top1=f"{acc:.2f}")
+        return acc, -loss  # ties in accuracy go to the lower validation loss
+
+    best = _search_order(steps, search)(evaluate)
+    bar.close()
+    best_C = float(grid[best])
+    summary = {
+        "best_C": best_C,
+        "best_val_top1": curve[best_C]["val_top1"],
+        "curve": [curve[c] for c in sorted(curve)],
+        "fits": len(curve),
+        "search": search,
+        "grid_steps": steps,
+        "c_range": list(C_RANGE),
+        "fitter": fitter,
+        "seconds": time.perf_counter() - start,
+    }
+    return summary, fitted[best_C]
+
+
+def sweep(
+    X_train: Any,
+    y_train: Any,
+    X_val: Any,
+    y_val: Any,
+    fitter: str = "torch",
+    search: str = "refine",
+    steps: int = GRID_STEPS,
+    n_classes: int | None = None,
+    device: torch.device | str | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    dtype: torch.dtype | None = None,
+    warm_start: bool = True,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Choose C on a validation set: returns ``best_C``, ``best_val_top1`` and the ``curve``.
+
+    ``search="refine"`` is the paper's coarse-then-halving search over ``steps`` log-spaced
+    values (15 fits for 97); ``search="grid"`` fits every value. The curve lists, per fitted C,
+    validation top-1 (%), validation cross-entropy, iterations, convergence and seconds.
+    """
+    X_train, y_train = check_pair(X_train, y_train, "train")
+    X_val, y_val = check_pair(X_val, y_val, "val")
+    check_fitter(fitter)
+    k = count_classes(y_train, n_classes, "train_y")
+    if X_val.shape[1] != X_train.shape[1]:
+        raise ProbeError(f"val_X has {X_val.shape[1]} features but train_X has {X_train.shape[1]}.")
+    if y_val.max() >= k:
+        raise ProbeError(f"val_y has label {int(y_val.max())} but train has only {k} classes.")
+    dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
+    summary, _ = _sweep(X_train, y_train, X_val, y_val, k, fitter, dev, search, steps, max_iter, tol,
+                        dtype, warm_start, progress)
+    return summary
+
+
+# --------------------------------------------------------------------------- splits
+
+
+def stratified_split(y: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (train, val) indices holding out ``round(fraction * n_c)`` of each class.
+
+    A class always keeps at least one training example; classes with one example give none
+    to validation.
+    """
+    if not 0 < fraction < 1:
+        raise ProbeError(f"val_fraction must be between 0 and 1, got {fraction}.")
+    rng = np.random.default_rng(seed)
+    train, val = [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_val = min(int(round(fraction * len(idx))), len(idx) - 1)
+        val.append(idx[:n_val])
+        train.append(idx[n_val:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+
+
+# --------------------------------------------------------------------------- probe runs
+
+
+def _test_metrics(probe: LinearProbe, X: Any, y: np.ndarray, classes: list[str]) -> dict[str, Any]:
+    from clip_course.tasks.zeroshot import classification_metrics
+
+    return classification_metrics(torch.from_numpy(probe.predict_logits(X)), y, classes)
+
+
+def _class_names(classes: Sequence[str] | None, k: int) -> list[str]:
+    if classes is None:
+        return [str(i) for i in range(k)]
+    if len(classes) < k:
+        raise ProbeError(f"{len(classes)} class names given but labels go up to {k - 1}.")
+    return list(classes)
+
+
+def restrict_to_trained_classes(
+    train_y: np.ndarray, test_X: Any, test_y: np.ndarray, classes: Sequence[str] | None
+) -> tuple[np.ndarray, Any, np.ndarray, list[str] | None, list[str]]:
+    """Drop classes that have no training examples, relabelling the rest to 0..K'-1.
+
+    A probe cannot learn a class it never sees (ShapesWorld holds some colour-shape pairs
+    out of every training split), so such classes and their test images are left out.
+    Returns the new train labels, test features and labels, class names, and the dropped names.
+    """
+    if classes is None:
+        return train_y, test_X, test_y, None, []
+    counts = np.bincount(train_y, minlength=len(classes))
+    present = np.flatnonzero(counts > 0)
+    if len(present) == len(classes):
+        return train_y, test_X, test_y, list(classes), []
+    remap = np.full(len(classes), -1)
+    remap[present] = np.arange(len(present))
+    keep = remap[test_y] >= 0
+    dropped = [classes[i] for i in np.flatnonzero(counts == 0)]
+    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
+
+
+def run_probe(
+    train_X: Any,
+    train_y: Any,
+    test_X: Any,
+    test_y: Any,
+    classes: Sequence[str] | None = None,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    fitter: str = "torch",
+    search: str = "refine",
+    steps: int = GRID_STEPS,
+    device: torch.device | str | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    dtype: torch.dtype | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """The paper's probe: sweep C on a seeded validation split, refit on train+val, test.
+
+    Returns ``{"params": ..., "metrics": ...}``; metrics hold test top-1/top-5 (%), mean
+    per-class recall, per-class accuracy and confusion, the chosen ``C`` and the validation
+    curve (``sweep``). Classes without training examples are left out, with their test images
+    (see :func:`restrict_to_trained_classes`); ``params`` names them.
+    """
+    train_X, train_y = check_pair(train_X, train_y, "train")
+    test_X, test_y = check_pair(test_X, test_y, "test")
+    check_fitter(fitter)
+    if test_X.shape[1] != train_X.shape[1]:
+        raise ProbeError(f"test_X has {test_X.shape[1]} features but train_X has {train_X.shape[1]}.")
+    train_y, test_X, test_y, classes, dropped = restrict_to_trained_classes(train_y, test_X, test_y, classes)
+    k = count_classes(train_y, len(classes) if classes is not None else None, "train_y")
+    names = _class_names(classes, max(k, int(test_y.max()) + 1))
+    dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
+
+    tr, va = stratified_split(train_y, val_fraction, seed)
+    if len(va) == 0:
+        raise ProbeError("The validation split is empty; use more training data or a larger val_fraction.")
+    curve, best = _sweep(take_rows(train_X, tr), train_y[tr], take_rows(train_X, va), train_y[va], k, fitter,
+                         dev, search, steps, max_iter, tol, dtype, True, progress)
+    t0 = time.perf_counter()
+    final = _make_fitter(train_X, train_y, k, fitter, dev, max_iter, tol, dtype).fit(curve["best_C"], best)
+    refit_seconds = time.perf_counter() - t0
+    metrics = _test_metrics(final, test_X, test_y, names)
+    metrics.update({
+        "C": curve["best_C"], "val_top1": curve["best_val_top1"], "n_iter": final.n_iter,
+        "converged": final.converged, "sweep": curve, "refit_seconds": refit_seconds,
+        "n_train": int(len(tr)), "n_val": int(len(va)), "n_test": int(len(test_y)),
+    })
+    params = {
+        "fitter": fitter, "search": search, "grid_steps": steps, "c_range": list(C_RANGE),
+        "val_fraction": val_fraction, "seed": seed, "max_iter": max_iter, "tol": tol,
+        "dtype": _dtype_name(dtype, train_X, fitter),
+        "device": str(dev), "feature_dim": int(train_X.shape[1]), "classes": names,
+        "classes_without_training_images": dropped,
+    }
+    return {"params": params, "metrics": metrics}

@@ -1,0 +1,322 @@
+"""Single-image prompt ranking: the seed report's section 二 as reusable functions.
+
+:func:`rank_prompts` is the openai/CLIP README's example as one call: encode one image and a
+list of prompts, take ``softmax(100 * cosine)`` over the prompts, and return them sorted.
+:func:`refinement_series` ranks several prompt lists for the same image (progressive
+refinement: "map" -> "a white map" -> ...), encoding the image and each distinct prompt
+once. :func:`sample_photos` gives photos that ship with scikit-image and scikit-learn, plus
+any image dropped into ``data/images/``, so the experiments run with no download.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from clip_course.data.dataset import IMAGE_SUFFIXES
+from clip_course.data.folders import load_image
+from clip_course.errors import DatasetError, PromptError
+from clip_course.tasks.zeroshot import LOGIT_SCALE
+
+IMAGES_DIR = Path("data") / "images"
+
+Ranking = list[tuple[str, float]]
+
+
+def _skimage(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from skimage import data
+
+        return getattr(data, name)()
+
+    return load
+
+
+def _sklearn(filename: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from sklearn.datasets import load_sample_image
+
+        return load_sample_image(filename)
+
+    return load
+
+
+#: Photos installed with scikit-image / scikit-learn (no network): name -> loader.
+BUILTIN_PHOTOS: dict[str, Callable[[], np.ndarray]] = {
+    "astronaut": _skimage("astronaut"),
+    "chelsea": _skimage("chelsea"),
+    "coffee": _skimage("coffee"),
+    "rocket": _skimage("rocket"),
+    "china": _sklearn("china.jpg"),
+    "flower": _sklearn("flower.jpg"),
+}
+
+
+def as_rgb(image: Any, name: str = "image") -> np.ndarray:
+    """An image as RGB uint8 (H, W, 3) from a path, a PIL image or an array.
+
+    Grey images are repeated to three channels, an alpha channel is dropped, float arrays
+    in [0, 1] are scaled to 0-255. A missing or unreadable file raises ``DatasetError``.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        return np.array(load_image(image))  # a writable copy: torch warns on read-only arrays
+    if hasattr(image, "convert") and hasattr(image, "size"):  # a PIL image
+        return np.array(image.convert("RGB"), dtype=np.uint8)
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[..., None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or min(arr.shape[:2]) < 1:
+        raise DatasetError(
+            f"{name} has shape {arr.shape}; give an RGB image (H, W, 3), a grey one (H, W), "
+            f"an RGBA one (H, W, 4), a PIL image or a file path."
+        )
+    arr = arr[..., :3]
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all() or arr.min() < 0 or arr.max() > 1:
+            raise DatasetError(f"{name} is a float array outside [0, 1]; scale it to [0, 1] or uint8.")
+        return np.round(arr * 255).astype(np.uint8)
+    if arr.min() < 0 or arr.max() > 255:
+        raise DatasetError(f"{name} holds values outside 0..255; give uint8 pixels.")
+    return arr.astype(np.uint8)
+
+
+def _check_prompts(prompts: Sequence[str], what: str = "prompts") -> list[str]:
+    if isinstance(prompts, str):
+        raise PromptError(f"{what} must be a list of strings, got the single string {prompts!r}; wrap it in [...].")
+    prompts = list(prompts)
+    if not prompts:
+        raise PromptError(f"The {what} list is empty; give at least one prompt, e.g. ['a photo of a cat'].")
+    bad = [p for p in prompts if not isinstance(p, str) or not p.strip()]
+    if bad:
+        raise PromptError(f"Every prompt must be a non-empty string; got {bad!r} in {what}.")
+    return prompts
+
+
+def _image_feature(lm: Any, image: Any) -> torch.Tensor:
+    from clip_course.core.encode import encode_images
+
+    rgb = as_rgb(image)
+    return encode_images(lm, rgb[None], batch_size=1, normalize=True, progress=False)[0]
+
+
+def _text_features(lm: Any, prompts: list[str]) -> dict[str, torch.Tensor]:
+    from clip_course.core.encode import encode_texts
+
+    unique = list(dict.fromkeys(prompts))
+    feats = encode_texts(lm, unique, normalize=True)
+    return dict(zip(unique, feats, strict=True))
+
+
+def _rank(image_feature: torch.Tensor, prompts: list[str], text: dict[str, torch.Tensor]) -> Ranking:
+    W = torch.stack([text[p] for p in prompts])
+    probs = (LOGIT_SCALE * W @ image_feature).softmax(dim=0).tolist()
+    return sorted(zip(prompts, probs, strict=True), key=lambda t: -t[1])
+
+
+def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
+    """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
+
+    Probabilities are ``softmax(100 * cosine(image, prompt))`` over the given prompts, as in
+    the openai/CLIP README; they sum to 1 and depend on which other prompts are in the list.
+    ``image`` is a path, a PIL image or an RGB array; ``lm`` a ``models.LoadedModel``.
+    """
+    prompts = _check_prompts(prompts)
+    if len(set(prompts)) != len(prompts):
+        dupes = sorted({p for p in prompts if prompts.count(p) > 1})
+        raise PromptError(f"Prompts must be distinct (they compete in one softmax); repeated: {dupes}.")
+    return _rank(_image_feature(lm, image), prompts, _text_features(lm, prompts))
+
+
+def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
+    """:func:`rank_prompts` for each prompt list in turn, same image (one ranking per list).
+
+    Use it for progressive refinement, e.g. ``cumulative(["map", "a white map", ...])``:
+    each step adds a more specific prompt and the softmax shows whether it takes over.
+    """
+    if isinstance(prompt_lists, str) or not list(prompt_lists):
+        raise PromptError("prompt_lists must be a non-empty list of prompt lists, e.g. [['a map'], ['a map', 'a white map']].")
+    lists = [_check_prompts(p, f"prompts of step {i + 1}") for i, p in enumerate(prompt_lists)]
+    for i, p in enumerate(lists):
+        if len(set(p)) != len(p):
+            raise PromptError(f"Step {i + 1} repeats a prompt; prompts in one step must be distinct.")
+    feature = _image_feature(lm, image)
+    text = _text_features(lm, [p for step in lists for p in step])
+    return [_rank(feature, step, text) for step in lists]
+
+
+def cumulative(prompts: Sequence[str], base: Sequence[str] = ()) -> list[list[str]]:
+    """Prompt lists that grow one prompt at a time: ``base + prompts[:1]``, ``base + prompts[:2]``, ...
+
+    ``base`` (e.g. unrelated distractors) is in every step, so the first step is a real choice.
+    """
+    prompts = _check_prompts(prompts)
+    return [list(base) + prompts[: i + 1] for i in range(len(prompts))]
+
+
+def _folder_photos(folder: str | os.PathLike | None) -> dict[str, Callable[[], np.ndarray]]:
+    """Loaders for the image files in ``folder`` by file stem (none if it does not exist)."""
+    if folder is None or not Path(folder).is_dir():
+        return {}
+    return {p.stem: (lambda p=p: load_image(p)) for p in sorted(Path(folder).iterdir())
+            if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+
+
+def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = IMAGES_DIR) -> dict[str, np.ndarray]:
+    """Named RGB uint8 photos: the built-in ones (:data:`BUILTIN_PHOTOS`) plus every image in ``folder``.
+
+    Images in ``folder`` are named by their file stem; ``names`` picks a subset in that order.
+    An unreadable file in ``folder`` raises ``DatasetError`` naming it.
+    """
+    available = {**BUILTIN_PHOTOS, **_folder_photos(folder)}
+    chosen = list(available) if names is None else list(names)
+    unknown = [n for n in chosen if n not in available]
+    if unknown:
+        raise DatasetError(
+            f"Unknown sample photo(s) {unknown}; available: {sorted(available)} "
+            f"(add your own as image files in {folder})."
+        )
+    return {n: as_rgb(available[n](), name=n) for n in chosen}
+
+
+# ----------------------------------------------------------------------- the experiments of 02
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One single-image experiment: an image and one or more prompt lists to rank in turn."""
+
+    name: str
+    title: str
+    image: str  # a sample photo name, or "shapes:<size> <colour> <shape> on <background>"
+    steps: tuple[tuple[str, ...], ...]
+    question: str
+
+
+def scene(spec: str, seed: int = 0) -> np.ndarray:
+    """A ShapesWorld render from a phrase: "small red circle on grey" (on: a background name)."""
+    from clip_course.data import shapes as synthetic
+
+    words, _, background = spec.partition(" on ")
+    parts = words.split()
+    if len(parts) != 3 or not background:
+        raise DatasetError(
+            f"Scene {spec!r} must read '<size> <colour> <shape> on <background>', e.g. "
+            f"'small red circle on grey' (sizes {synthetic.SIZES}, backgrounds {synthetic.BACKGROUNDS})."
+        )
+    size, colour, shape = parts
+    return synthetic.render(shape, colour, size=size, background=background.strip(), rng=seed)
+
+
+def experiment_image(spec: str, folder: str | os.PathLike | None = IMAGES_DIR) -> np.ndarray:
+    """The image an :class:`Experiment` names: a ShapesWorld scene or a sample photo."""
+    if spec.startswith("shapes:"):
+        return scene(spec.split(":", 1)[1])
+    return sample_photos([spec], folder=folder)[spec]
+
+
+def _exp(name: str, title: str, image: str, steps: list[list[str]], question: str) -> Experiment:
+    return Experiment(name, title, image, tuple(tuple(s) for s in steps), question)
+
+
+#: Prompts every gallery image is ranked against, per profile.
+GALLERY_PROMPTS = {
+    "paper": ["a photo of an astronaut", "a photo of a cat", "a cup of coffee", "a rocket on a launch pad",
+              "a Chinese temple", "a flower", "a photo of a dog", "a map"],
+    "offline": ["a red circle", "a blue star", "a green triangle", "a yellow heart", "a white square",
+                "a photo of a cat", "a rocket"],
+}
+#: Gallery images per profile (the paper profile adds every photo in data/images/).
+GALLERY_IMAGES = {
+    "paper": list(BUILTIN_PHOTOS),
+    "offline": ["shapes:small red circle on grey", "shapes:big blue star on striped",
+                "shapes:big green triangle on checkered", "shapes:small yellow heart on dark grey",
+                "chelsea", "rocket"],
+}
+
+
+def experiments(profile: str) -> list[Experiment]:
+    """The seed's single-image experiments (section 二) for a profile ("paper" or "offline").
+
+    Offline, MiniCLIP knows only ShapesWorld's words, so the same questions are asked of
+    ShapesWorld renders.
+    """
+    if profile == "offline":
+        return [
+            _exp("refinement", "Progressive refinement", "shapes:small red circle on grey",
+                 cumulative(["a shape", "a circle", "a red circle", "a small red circle on a grey background"],
+                            base=["a blue square"]),
+                 "Does each more detailed (and true) prompt take over from the vaguer ones?"),
+            _exp("style_word", "A single dominant word", "shapes:big red circle on striped",
+                 [["a red circle", "a red circle on a grey background", "a red circle on a striped background",
+                   "striped"]],
+                 "Does one salient word ('striped', as 'anime' in the seed) beat full descriptions?"),
+            _exp("generic_vs_specific", "Generic against specific labels", "shapes:big blue star on grey",
+                 [["a shape", "a star", "a blue star", "a big blue star", "a big red star"]],
+                 "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
+        ]
+    if profile == "paper":
+        return [
+            _exp("refinement", "Progressive refinement", "coffee",
+                 cumulative(["a drink", "a cup of coffee", "a cup of coffee on a saucer",
+                             "a cup of espresso on a wooden table"], base=["a photo of a cat"]),
+                 "Does each more detailed (and true) prompt take over from the vaguer ones?"),
+            _exp("style_word", "A single dominant word", "astronaut",
+                 [["a photo of a woman", "a woman in a space suit", "a person with a flag", "anime"]],
+                 "Does a style word ('anime', as in the seed's image 2) dominate real descriptions?"),
+            _exp("generic_vs_specific", "Generic against specific labels", "chelsea",
+                 [["an animal", "a cat", "a tabby cat", "a tabby cat looking at the camera", "a black cat"]],
+                 "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
+        ]
+    raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
+
+
+def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR) -> dict[str, np.ndarray]:
+    """The images notebook 02 ranks prompts for: the profile's list plus every photo in ``folder``."""
+    if profile not in GALLERY_IMAGES:
+        raise DatasetError(f"Unknown profile {profile!r}; use 'paper' or 'offline'.")
+    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]}
+    out.update({name: as_rgb(loader(), name=name) for name, loader in _folder_photos(folder).items()})
+    return out
+
+
+def ranking_json(ranking: Ranking) -> list[dict[str, float | str]]:
+    """A ranking as JSON rows ``[{"prompt", "probability"}, ...]``."""
+    return [{"prompt": p, "probability": float(q)} for p, q in ranking]
+
+
+def series_json(series: Sequence[Ranking]) -> list[dict[str, Any]]:
+    """A refinement series as JSON: per step, the prompt it added, its winner and the ranking."""
+    out, seen = [], set()
+    for i, ranking in enumerate(series):
+        prompts = [p for p, _ in ranking]
+        added = [p for p in prompts if p not in seen]
+        seen.update(prompts)
+        out.append({"step": i + 1, "added": added[0] if len(added) == 1 else added,
+                    "winner": ranking[0][0], "probability": float(ranking[0][1]), "ranking": ranking_json(ranking)})
+    return out
+
+
+def refinement_sentence(series: Sequence[Ranking]) -> str:
+    """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
+    rows = series_json(series)
+    newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
+    winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
+    changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
+    return (f"Winners step by step: {winners}. The newly added prompt won {newest_won} of "
+            f"{len(rows) - 1} refinements and the winner changed {changes} time(s).")
+
+
+def winner_sentence(ranking: Ranking, question: str = "") -> str:
+    """The winner of one ranking and its margin over the runner-up, after the question asked."""
+    (top, p), rest = ranking[0], ranking[1:]
+    tail = f", ahead of “{rest[0][0]}” ({100 * rest[0][1]:.1f}%)" if rest else ""
+    last = f"; last: “{ranking[-1][0]}” ({100 * ranking[-1][1]:.1f}%)" if len(ranking) > 2 else ""
+    return f"{question} Here **“{top}”** wins with {100 * p:.1f}%{tail}{last}.".strip()
