@@ -5,35 +5,9 @@ A notebook calls :func:`setup` once: it moves to the repository root (when opene
 Figures go to ``figures/<notebook stem>/<name>.png`` and numbers to
 ``results/<notebook stem>.json`` (both under ``output_root``, "." = the repository root).
 
-Results JSON (what the report reads; percentages are 0-100). Every file holds
-``"profile"`` (the resolved name, "offline" or "paper") and the model's checkpoint sha256::
-
-    results/01_intro.json
-        {"profile", "model": {<LoadedModel.describe()>, "checkpoint_sha256": <full>},
-         "similarity": {"diagonal_mean", "off_diagonal_mean", "batch_top1", "batch_size", "captions"},
-         "pretraining": {"steps", "final_loss", "final_accuracy", "final_temperature"}}   (offline)
-    results/02_single_image.json
-        {"profile", "model", "images": {"<name>": [{"prompt", "probability"}, ...]},
-         "refinement": [{"step", "added", "winner", "ranking": [{"prompt", "probability"}]}],
-         "experiments": {"<name>": {"title", "image", "steps": [[{"prompt", "probability"}]]}}}
-    results/03_cifar_zero_shot.json
-        {"profile", "model", "datasets": {"<name>": {"role": "coarse"|"fine", "n_classes",
-             "n_images", "classes", "templates": {"single": [...], "ensemble": [...]},
-             "single": {"top1", "top5", "mean_per_class_recall"}, "ensemble": {...},
-             "per_class_accuracy": {"<class>": pct}, "confusion", "most_confused": [...],
-             "dataset": {"name", "split", "size", "classes", "fingerprint"}}},
-         "paper_reference": {"<name>": {"dataset", "paper", "CLIP_benchmark", "comparable"}},
-         "most_confused": [{"true", "predicted", "count", "rate"}] (fine set), "conclusion"}
-    results/04_linear_probe.json
-        {"profile", "model", "datasets": {"<name>": {"role", "probe": {"top1", "top5", "C",
-             "val_top1"}, "zeroshot": {"top1", "top5"}, "zero_shot": (same),
-             "kshot": {"<k>": {"mean", "std"}}, "crossover_k", "sweep": [{"C", "val_top1"}],
-             "n_classes", "classes_without_training_images", "train": {"dataset": {...}},
-             "test": {"dataset": {...}}}},
-         "paper_reference": {...}, "crossover": {"<name>": sentence}}
-
-    The probe, zero-shot and k-shot numbers of 04 are all on the classes that have training
-    images (ShapesWorld holds some colour-shape pairs out of training).
+Results files are defined once, in :mod:`clip_course.report.schema`: :meth:`Outputs.write`
+validates a record against its notebook's spec before writing it, and a notebook that needs
+another's measurement reads it with :meth:`Session.earlier` instead of measuring it again.
 """
 
 from __future__ import annotations
@@ -50,9 +24,7 @@ import torch
 
 from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
-from clip_course.io import write_json
 from clip_course.tasks import kshot as kshot_tasks
-from clip_course.tasks.zeroshot import granularity_verdict
 
 #: The package as Colab installs it (placeholder until the repository is public).
 COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
@@ -116,9 +88,10 @@ class Outputs:
         return Path(self.root) / "results" / f"{self.stem}.json"
 
     def write(self, record: Mapping[str, Any]) -> Path:
-        """Write the notebook's results JSON atomically; returns its path."""
-        write_json(self.results, dict(record))
-        return self.results
+        """Validate the record against the notebook's schema, then write it atomically."""
+        from clip_course.report.schema import write_results
+
+        return write_results(self.results, self.stem, record)
 
 
 @dataclass
@@ -145,6 +118,25 @@ class Session:
         return {"name": self.lm.name, "checkpoint_sha256": self.lm.checkpoint_sha256,
                 "input_resolution": self.lm.input_resolution,
                 "dtype": str(self.lm.dtype).replace("torch.", ""), "device": str(self.lm.device)}
+
+    def earlier(self, stem: str) -> dict[str, Any]:
+        """Notebook ``stem``'s results of this run (same profile and checkpoint), read through the schema.
+
+        A measurement is made once per build: a later notebook reads it instead of measuring again.
+        """
+        from clip_course.report.schema import read_results
+
+        path = Path(self.out.root) / "results" / f"{stem}.json"
+        if not path.is_file():
+            raise NotebookError(f"{path} is missing: run notebook {stem} first with the same profile and "
+                                f"output_root (make report runs the notebooks in order).")
+        rec = read_results(path, stem)
+        mine = (self.profile.name, self.lm.checkpoint_sha256)
+        theirs = (rec["profile"], rec["model"]["checkpoint_sha256"])
+        if mine != theirs:
+            raise NotebookError(f"{path} was made with profile {theirs[0]!r} and checkpoint {theirs[1][:12]}, "
+                                f"this notebook runs {mine[0]!r} with {mine[1][:12]}: rerun notebook {stem} first.")
+        return rec
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
@@ -356,39 +348,6 @@ def pick_examples(correct: Any, n_right: int = 4, n_wrong: int = 4, seed: int = 
                            rng.choice(wrong, take_w, replace=False)]).astype(int)
 
 
-def closeness_sentence(entries: Mapping[str, Mapping[str, Any]], template: str = "ensemble") -> str:
-    """The seed's conclusion (accuracy drops as classes get closer) stated with our numbers.
-
-    ``entries`` maps dataset name to its 03 results entry (``role``, ``n_classes``,
-    ``n_images``, ``single``/``ensemble`` metrics). A difference within two standard errors
-    (binomial, both test sets) is called noise; a rise is called a rise.
-    """
-    by_role = {e.get("role"): (name, e) for name, e in entries.items()}
-    if "coarse" not in by_role or "fine" not in by_role:
-        return "Both a coarse and a fine dataset are needed to compare accuracy across granularity."
-    (cn, c), (fn, f) = by_role["coarse"], by_role["fine"]
-    c1, f1 = c[template]["top1"], f[template]["top1"]
-    c5, f5 = c[template]["top5"], f[template]["top5"]
-    chance_c, chance_f = 100.0 / c["n_classes"], 100.0 / f["n_classes"]
-    g = granularity_verdict(c1, c.get("n_images", 1), f1, f.get("n_images", 1))
-    diff, two_se = g["diff"], g["two_se"]
-    if g["verdict"] == "noise":
-        verdict = (f"the difference ({diff:+.1f} points) is within sampling noise (two standard errors: "
-                   f"{two_se:.1f} points), so the finer classes cost nothing measurable here, unlike CIFAR "
-                   f"in the seed report")
-    elif g["verdict"] == "drop":
-        verdict = f"top-1 drops by {-diff:.1f} points (two standard errors: {two_se:.1f}), as the seed report found on CIFAR"
-    else:
-        verdict = (f"top-1 rises by {diff:.1f} points (two standard errors: {two_se:.1f}), the opposite of the "
-                   f"seed report's CIFAR finding")
-    return (
-        f"With the {template} prompts, {cn} ({c['n_classes']} classes, chance {chance_c:.0f}%) scores "
-        f"{c1:.1f}% top-1 and {c5:.1f}% top-5; {fn} ({f['n_classes']} finer classes, chance "
-        f"{chance_f:.0f}%) scores {f1:.1f}% top-1 and {f5:.1f}% top-5: {verdict}. Relative to chance, "
-        f"{cn} is {c1 / chance_c:.1f}x and {fn} {f1 / chance_f:.1f}x."
-    )
-
-
 # ----------------------------------------------------------------------------- 04 probe
 
 
@@ -402,24 +361,6 @@ def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[st
         else:
             curve[str(row["k"])] = {"mean": float(row["top1_mean"]), "std": float(row["top1_std"])}
     return curve, full
-
-
-def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> str:
-    """Where the k-shot probe catches up with zero-shot on ``name``, in words."""
-    from clip_course.tasks.kshot import crossover_k
-
-    ks = sorted(float(k) for k in curve)
-    means = [curve[k]["mean"] for k in sorted(curve, key=float)]
-    k_star = crossover_k(ks, means, zeroshot_top1)
-    if k_star is None:
-        return (f"On {name} the probe stays below zero-shot ({zeroshot_top1:.1f}%) up to {ks[-1]:g} "
-                f"examples per class (best {max(means):.1f}%): the class names are worth more than "
-                f"{ks[-1]:g} labelled images per class here.")
-    if k_star <= ks[0]:
-        return (f"On {name} even {ks[0]:g} labelled example(s) per class give {means[0]:.1f}%, at or above "
-                f"zero-shot ({zeroshot_top1:.1f}%): the prompts add little over a single image per class.")
-    return (f"On {name} the probe matches zero-shot ({zeroshot_top1:.1f}%) at about {k_star:.1f} labelled "
-            f"examples per class: zero-shot is worth roughly {k_star:.0f} shots per class.")
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -454,11 +395,13 @@ def zero_shot_entry(
     """
     from clip_course.core import prompts
     from clip_course.tasks import zeroshot
+    from clip_course.tasks.stats import paired_difference
 
     if role not in ("coarse", "fine"):
         raise NotebookError(f"role must be 'coarse' or 'fine', got {role!r}.")
     feats = features(session, dataset, batch_size, cache_dir)
-    entry: dict[str, Any] = {"role": role, "n_classes": len(dataset.classes), "n_images": len(dataset),
+    entry: dict[str, Any] = {"role": role, "n_way": len(dataset.classes), "n_classes": len(dataset.classes),
+                             "n_images": len(dataset),
                              "classes": list(dataset.classes), "templates": {},
                              "fingerprint": dataset.fingerprint[:16], "dataset": dataset_record(dataset)}
     scores: dict[str, torch.Tensor] = {}
@@ -469,6 +412,11 @@ def zero_shot_entry(
         entry["templates"][name] = tmpl
         entry[name] = {k: m[k] for k in ("top1", "top5", "mean_per_class_recall")}
         scores[name] = s
+    if "single" in scores and "ensemble" in scores:  # paired: the same images under both classifiers
+        labels = torch.as_tensor(np.asarray(dataset.labels))
+        right = {k: (scores[k].argmax(dim=1) == labels).numpy() for k in ("ensemble", "single")}
+        d, lo, hi = paired_difference(right["ensemble"], right["single"], seed=session.seed)
+        entry["ensemble_gain"] = {"diff": d, "lo": lo, "hi": hi}
     entry["per_class_accuracy"] = m["per_class_accuracy"]
     entry["confusion"] = m["confusion"]
     entry["most_confused"] = zeroshot.most_confused_pairs(m["confusion"], dataset.classes, n=15)
@@ -497,6 +445,7 @@ def probe_entry(
     """
     from clip_course.core import prompts
     from clip_course.tasks import probe, zeroshot
+    from clip_course.tasks.stats import independent_difference
 
     Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
     device = session.lm.device
@@ -517,14 +466,15 @@ def probe_entry(
                          steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
     curve, _ = kshot_summary(kshot)
     zero = {"top1": zs["top1"], "top5": zs["top5"]}
-    from clip_course.tasks.kshot import crossover_k
+    from clip_course.tasks.stats import crossover_k
 
     k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
     return {
-        "role": role, "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
+        "role": role, "n_way": len(kept), "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
         "classes_without_training_images": dropped,
         "probe": {"top1": full["top1"], "top5": full["top5"], "C": full["C"], "val_top1": full["val_top1"]},
-        "zeroshot": zero, "zero_shot": zero,
+        "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), independent_difference(
+            full["top1"], len(yte_kept), zs["top1"], len(yte_kept)), strict=True)),
         "kshot": curve, "crossover_k": k_star,
         "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
         "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),

@@ -20,7 +20,7 @@ from PIL import Image
 
 from clip_course import notebook as nbh
 from clip_course.data import dataset as dataset_data
-from clip_course.tasks.kshot import crossover_k
+from clip_course.tasks.stats import crossover_k
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -1,7 +1,7 @@
 """Class names and prompt templates, per dataset, as CLIP writes them.
 
 CIFAR class names and the 18 CIFAR templates follow openai/CLIP's prompt notebook (the
-templates are the seed report's Appendix 1). CIFAR-100 names are torchvision's order with
+templates are the original course report's Appendix 1). CIFAR-100 names are torchvision's order with
 "_" replaced by " ". Template sets are chosen by name; the offline ShapesWorld datasets
 register their own sets through :func:`register_templates`.
 """
@@ -31,7 +31,7 @@ CIFAR100_CLASSES = [
     ).split()
 ]
 
-#: The 18 CIFAR-10/100 templates of the CLIP paper's ensemble (seed report, Appendix 1).
+#: The 18 CIFAR-10/100 templates of the CLIP paper's ensemble (the original course report, Appendix 1).
 CIFAR_TEMPLATES = [
     "a photo of a {}.",
     "a blurry photo of a {}.",
@@ -57,9 +57,30 @@ SINGLE_TEMPLATE = ["a photo of a {}."]
 BARE_TEMPLATE = ["{}"]
 
 # dataset -> set name -> templates. "single" and "bare" apply to every dataset.
+#: ShapesWorld's evaluation ensemble (the offline profile's prompts).
+SHAPES_TEMPLATES = [
+    "a photo of a {}.",
+    "a picture of a {}.",
+    "an image of a {}.",
+    "a drawing of a {}.",
+    "a rendering of a {}.",
+    "a photo of the {}.",
+    "a {}.",
+    "the {}.",
+    "there is a {}.",
+    "this is a {}.",
+    "a small {}.",
+    "a big {}.",
+    "a photo of a small {}.",
+    "a photo of a big {}.",
+    "a {} on a grey background.",
+    "a photo of a {} on a grey background.",
+]
+
 _TEMPLATES: dict[str, dict[str, list[str]]] = {
     "cifar10": {"ensemble": CIFAR_TEMPLATES},
     "cifar100": {"ensemble": CIFAR_TEMPLATES},
+    "shapes": {"ensemble": SHAPES_TEMPLATES},
 }
 _GENERIC = {"single": SINGLE_TEMPLATE, "bare": BARE_TEMPLATE}
 
@@ -79,14 +100,8 @@ def template_sets(dataset: str | None = None) -> list[str]:
 def _family(dataset: str) -> str:
     # ShapesWorld splits ("shapes100_unseen") share their family's templates.
     if dataset.startswith("shapes"):
-        _ensure_shapes_registered()
         return "shapes"
     return dataset
-
-
-def _ensure_shapes_registered() -> None:
-    if "shapes" not in _TEMPLATES:
-        import clip_course.synthetic  # noqa: F401  (registers the ShapesWorld templates)
 
 
 def templates(name: str | list[str], dataset: str | None = None) -> list[str]:

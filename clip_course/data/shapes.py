@@ -79,26 +79,8 @@ CAPTION_FRAMES = [
 ]
 
 #: Zero-shot ensemble in the spirit of CLIP's 18 CIFAR templates, all in the caption grammar.
-SHAPES_TEMPLATES = [
-    "a photo of a {}.",
-    "a picture of a {}.",
-    "an image of a {}.",
-    "a drawing of a {}.",
-    "a rendering of a {}.",
-    "a photo of the {}.",
-    "a {}.",
-    "the {}.",
-    "there is a {}.",
-    "this is a {}.",
-    "a small {}.",
-    "a big {}.",
-    "a photo of a small {}.",
-    "a photo of a big {}.",
-    "a {} on a grey background.",
-    "a photo of a {} on a grey background.",
-]
+SHAPES_TEMPLATES = prompts.SHAPES_TEMPLATES
 
-prompts.register_templates("shapes", "ensemble", SHAPES_TEMPLATES)
 
 DATASET_NAMES = ("shapes10", "shapes100", "shapes100_unseen")
 #: Default (train, test) sizes per evaluation set.

@@ -119,8 +119,7 @@ def robustness_curves(
             ax.grid(True)
             ax.set_xlabel("severity (0 = clean)")
             ax.set_ylabel("top-1 (%)")
-            faster = {"probe": "probe", "zeroshot": "zero-shot"}.get(e["faster"], "neither")
-            ax.set_title(f"{kind.replace('_', ' ')}  (faster drop: {faster})", fontsize=10)
+            ax.set_title(kind.replace("_", " "), fontsize=10)
         ax = axes[len(kinds)]
         for key, colour, label in (("zeroshot", ZS_COLOUR, "zero-shot"), ("probe", PROBE_COLOUR, "linear probe")):
             ax.plot(robustness[kinds[0]]["severities"], 100 * np.nanmean(np.stack(rel[key]), axis=0), "o-",

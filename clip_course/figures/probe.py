@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from clip_course.figures.style import CYCLE, PALETTE, finish, new_figure, style
 from clip_course.figures.zeroshot import accuracy_comparison
-from clip_course.tasks.kshot import crossover_k
+from clip_course.tasks.stats import crossover_k
 
 
 # -------------------------------------------------------------------------- 04 linear probe

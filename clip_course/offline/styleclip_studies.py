@@ -4,7 +4,6 @@ batched start latents, what an edit changed (attribute readout), entanglement.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -68,22 +67,6 @@ def edit_entry(result: EditResult, index: int = 0, start: object = None) -> dict
             "similarity_before": s["similarity_before"][index], "similarity_after": s["similarity_after"][index],
             "latent_distance": s["latent_distance"][index], "pixel_change": s["pixel_change"][index],
             "border_change": border_change(result)[index], "seconds": s["seconds"]}
-
-
-def sweep_sentence(rows: Sequence[dict], l2_lambda: float) -> str:
-    """What the l2_lambda sweep shows, with its numbers (markdown)."""
-    best = max(rows, key=lambda r: r["similarity_after"])
-    faithful = min(rows, key=lambda r: r["pixel_change"])
-    text = (f"From a start similarity of {rows[0]['similarity_before']:.3f}, the strongest edit came at "
-            f"λ = {best['l2_lambda']:g} (similarity {best['similarity_after']:.3f}, mean pixel change "
-            f"{best['pixel_change']:.3f}); the most faithful at λ = {faithful['l2_lambda']:g} (similarity "
-            f"{faithful['similarity_after']:.3f}, pixel change {faithful['pixel_change']:.3f}).")
-    used = [r for r in rows if r["l2_lambda"] == l2_lambda]
-    if used:
-        r = used[0]
-        text += (f" The run above used λ = {l2_lambda:g}: similarity {r['similarity_after']:.3f}, "
-                 f"pixel change {r['pixel_change']:.3f}.")
-    return text
 
 
 def start_batch(generator: EditableGenerator, start: object, n: int, seed: int = 0) -> tuple[torch.Tensor, list[str]]:
@@ -164,22 +147,6 @@ def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
             "requested_reached": reached, "unrequested_changed": leaked}
 
 
-def entanglement_sentence(summary: dict) -> str:
-    """The study in words, with its numbers (markdown)."""
-    n = summary["n"]
-    text = (f"Toward “{summary['text']}”, CLIP similarity rose in {summary['similarity_rose'] * n:.0f} of {n} "
-            f"edits (mean {summary['similarity_before_mean']:.3f} → {summary['similarity_after_mean']:.3f}). "
-            f"Mean pixel change {summary['pixel_change_mean']:.3f} (0–1 scale); on the image border, "
-            f"mostly background, {summary['border_change_mean']:.3f}.")
-    if "requested_reached" in summary:
-        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
-                        for a, f in summary["requested_reached"].items()) or "nothing new"
-        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
-        text += (f" The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
-                 f"request met — {got} — and unrequested attributes changed too: {leak}.")
-    return text
-
-
 # ------------------------------------------------------------------------ profiles / setup
 
 
@@ -218,7 +185,7 @@ def _small_model_threads(gen: EditableGenerator) -> None:
 #: What the notebook edits when its ``text`` / ``start`` parameters are None.
 DEFAULTS = {
     "offline": {"text": "a blue circle", "start": "a red circle"},
-    "paper": {"text": "a woman with purple hair", "start": "random"},  # the seed report's example
+    "paper": {"text": "a woman with purple hair", "start": "random"},  # the original course report's example
 }
 
 

@@ -1,8 +1,8 @@
-"""Facts for the report's prose, read from the run's results JSON, never typed by hand.
+"""Facts for the report's abstract and conclusions, read from this build's results.
 
-The keys read here are listed in :mod:`clip_course.report`'s docstring. Every lookup
-tolerates a missing notebook or key: the template then says "not run" or leaves the sentence
-out. Numbers are formatted here, once, so the PDF shows exactly what the tests recompute.
+Every results file is read through :mod:`clip_course.report.schema` (a file that breaks it stops
+the build with the file and the key). Each number handed to the prose carries its *source*
+(``"<stem>:<path>"``), so the report can show, and a test can check, where it came from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from clip_course.io import read_json
+from clip_course.report import prose
+from clip_course.report.schema import read_results, results_path
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
 BACK_MATTER = (
@@ -32,191 +33,66 @@ NOTEBOOK_ROLES = {
 }
 
 
-def pct(x: float) -> str:
-    """A percentage as the report prints it: one decimal."""
-    return f"{float(x):.1f}%"
-
-
-def num(x: float) -> str:
-    """A plain number with one decimal."""
-    return f"{float(x):.1f}"
-
-
-def dig(obj: Any, *path: str) -> Any:
-    """``obj[path[0]][path[1]]...``, stepping into a record's ``"metrics"``; None if absent."""
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        if key in obj:
-            obj = obj[key]
-        elif isinstance(obj.get("metrics"), dict) and key in obj["metrics"]:
-            obj = obj["metrics"][key]
-        else:
-            return None
-    return obj
-
-
-def _number(x: Any) -> float | None:
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
-
-
-def read_results_file(path: Path) -> dict[str, Any] | None:
-    """A results JSON, or None when it is missing or unreadable (reported as not run)."""
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
-    """{notebook number ("03"): results dict} for the notebooks of this build that wrote one."""
-    from clip_course.report.runner import results_path
-
+    """{notebook number ("03"): results} for the notebooks of this build that wrote one, validated."""
     out = {}
     for run in runs:
-        data = read_results_file(results_path(root, run.stem))
-        if data is not None:
-            out[run.stem[:2]] = data
+        path = results_path(root, run.stem)
+        if path.is_file():
+            out[run.stem[:2]] = read_results(path, run.stem)
     return out
+
 
 
 # --------------------------------------------------------------------------- facts
 
 
 def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
-    """The model the run used: name and parameter count, from 01 (or any record)."""
-    for rec in _ordered(results, "01", "03", "04"):
-        model = rec.get("model")
-        if isinstance(model, dict) and model.get("name"):
-            params = _number(model.get("parameters"))
-            return {"name": str(model["name"]),
-                    "parameters": f"{params / 1e6:.1f} M" if params else None}
+    """The model the run used, from any notebook's record."""
+    for rec in results.values():
+        return {"name": rec["model"]["name"], "sha256": rec["model"]["checkpoint_sha256"]}
     return None
 
 
 def zero_shot_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
-    """Per dataset of 03: single-template and ensemble top-1/top-5, fewest classes first."""
-    rows = []
-    for name, entry in (dig(results.get("03"), "datasets") or {}).items():
-        single, ens = _number(dig(entry, "single", "top1")), _number(dig(entry, "ensemble", "top1"))
-        if single is None and ens is None:
-            continue
-        rows.append({
-            "dataset": name,
-            "n_classes": _n_classes(entry),
-            "n_images": _number(dig(entry, "n_images")),
-            "single_top1": single, "ensemble_top1": ens,
-            "ensemble_top5": _number(dig(entry, "ensemble", "top5")),
-            "n_templates": _n_templates(entry),
-            "fmt": {k: pct(v) for k, v in (("single_top1", single), ("ensemble_top1", ens),
-                    ("ensemble_top5", _number(dig(entry, "ensemble", "top5")))) if v is not None},
-        })
-    return sorted(rows, key=lambda r: (r["n_classes"] or 0, r["dataset"]))
-
-
-def _n_classes(entry: dict) -> int | None:
-    for path in (("n_classes",), ("single", "dataset", "classes"), ("ensemble", "dataset", "classes")):
-        if (v := _number(dig(entry, *path))) is not None:
-            return int(v)
-    classes = dig(entry, "classes")
-    return len(classes) if isinstance(classes, list) else None
-
-
-def _n_templates(entry: dict) -> int | None:
-    for path in (("templates", "ensemble"), ("ensemble", "params", "template_list")):
-        if isinstance(v := dig(entry, *path), list):
-            return len(v)
-    return None
-
-
-def granularity_fact(zero_shot: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The seed's finding: the drop in ensemble top-1 from the coarsest to the finest class set,
-    judged against sampling noise (:func:`clip_course.zeroshot.granularity_verdict`)."""
-    rows = [r for r in zero_shot if r["n_classes"] and r["ensemble_top1"] is not None]
-    if len(rows) < 2 or rows[0]["n_classes"] == rows[-1]["n_classes"]:
-        return None
-    from clip_course.tasks.zeroshot import granularity_verdict
-
-    coarse, fine = rows[0], rows[-1]
-    if coarse["n_images"] and fine["n_images"]:
-        g = granularity_verdict(coarse["ensemble_top1"], coarse["n_images"], fine["ensemble_top1"], fine["n_images"])
-    else:  # test-set sizes unknown: no noise judgement, only the sign
-        diff = fine["ensemble_top1"] - coarse["ensemble_top1"]
-        g = {"diff": diff, "two_se": None, "verdict": "drop" if diff < 0 else "rise"}
-    return {"coarse": coarse, "fine": fine, "drop": num(abs(g["diff"])),
-            "two_se": num(g["two_se"]) if g["two_se"] is not None else None, "verdict": g["verdict"]}
+    """Per dataset of 03, fewest classes first: the entry and the source of its numbers."""
+    rec = results.get("03")
+    if rec is None:
+        return []
+    rows = [{"dataset": name, "entry": e, "src": f"03_cifar_zero_shot:datasets.{name}"}
+            for name, e in rec["datasets"].items()]
+    return sorted(rows, key=lambda r: (r["entry"]["n_way"], r["dataset"]))
 
 
 def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
-    """Per dataset of 04: probe top-1 beside zero-shot top-1, and the k-shot crossover."""
-    rows = []
-    for name, entry in (dig(results.get("04"), "datasets") or {}).items():
-        probe = _number(dig(entry, "probe", "top1"))
-        if probe is None:
-            continue
-        zs = _number(dig(entry, "zero_shot", "top1"))
-        k = _number(dig(entry, "crossover_k"))
-        rows.append({"dataset": name, "probe": pct(probe), "zero_shot": pct(zs) if zs is not None else None,
-                     "crossover_k": int(k) if k is not None else None})
-    return rows
+    """Per dataset of 04: the entry and the source of its numbers."""
+    rec = results.get("04")
+    if rec is None:
+        return []
+    return [{"dataset": name, "entry": e, "src": f"04_linear_probe:datasets.{name}",
+             "k_match": prose.shots_to_match(e["kshot"], e["zeroshot"]["top1"]) if e["kshot"] else None}
+            for name, e in rec["datasets"].items()]
 
 
-def analysis_facts(results: dict[str, dict]) -> dict[str, Any]:
-    """From 06: ensemble gain, examples per class to match zero-shot, shift, retrieval recall."""
-    rec = results.get("06") or {}
-    gains = [{"dataset": n, "gain": f"{g:+.1f}"} for n, e in _mapping(rec, "prompts")
-             if (g := _first_number(e, "ensemble_gain_points", "ensemble_gain")) is not None]
-    kmatch = [{"dataset": n, "k": int(k)} for n, e in _mapping(rec, "fewshot", "few_shot")
-              if (k := _first_number(e, "k_to_match_zeroshot", "k_match")) is not None]
-    retrieval = []
-    per_set = dig(rec, "retrieval", "by_dataset") or {}
-    if not per_set and _number(dig(rec, "retrieval", "recall@1")) is not None:
-        per_set = {str(dig(rec, "retrieval", "dataset") or "the test set"): rec["retrieval"]}
-    for n, e in per_set.items():
-        r = [_number(dig(e, f"recall@{k}")) for k in (1, 5, 10)]
-        if None not in r:
-            retrieval.append({"dataset": n, "r1": pct(r[0]), "r5": pct(r[1]), "r10": pct(r[2])})
-    shift = None
-    drops = dig(rec, "robustness_summary", "mean_drop_points") or {}
-    zs, probe = _number(drops.get("zeroshot")), _number(drops.get("probe"))
-    if zs is not None and probe is not None:
-        shift = {"dataset": dig(rec, "robustness_summary", "dataset") or "the coarse set",
-                 "zeroshot": num(zs), "probe": num(probe),
-                 "faster": "zero-shot" if zs > probe else "the linear probe"}
-    return {"gains": gains, "k_match": kmatch, "retrieval": retrieval, "shift": shift}
-
-
-def _mapping(rec: dict, *keys: str) -> list[tuple[str, Any]]:
-    for key in keys:
-        if isinstance(value := dig(rec, key), dict):
-            return list(value.items())
-    return []
-
-
-def _first_number(entry: Any, *keys: str) -> float | None:
-    for key in keys:
-        if (v := _number(dig(entry, key))) is not None:
-            return v
-    return None
-
-
-def styleclip_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
-    """From 05: each edit's CLIP similarity to its prompt before and after optimisation."""
-    rows = []
-    for edit in dig(results.get("05"), "edits") or []:
-        before, after = _number(dig(edit, "similarity_before")), _number(dig(edit, "similarity_after"))
-        if isinstance(edit, dict) and edit.get("prompt") and before is not None and after is not None:
-            steps = _number(edit.get("steps"))
-            rows.append({"prompt": str(edit["prompt"]), "before": f"{before:.3f}",
-                         "after": f"{after:.3f}", "steps": int(steps) if steps else None})
-    return rows
-
-
-def _ordered(results: dict[str, dict], *numbers: str) -> Iterator[dict]:
-    for n in (*numbers, *sorted(results)):
-        if isinstance(results.get(n), dict):
-            yield results[n]
+def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool) -> dict[str, Any]:
+    """Everything the document template needs besides the notebook HTML."""
+    ran = {run.stem[:2] for run in runs}
+    facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
+             "granularity": results["03"]["granularity"] if "03" in results else None,
+             "analysis": results.get("06"), "styleclip": results.get("05"), "single_image": results.get("02")}
+    return {
+        "profile": profile,
+        "offline": profile == "offline",
+        "quick": quick,
+        "created": time.strftime("%Y-%m-%d %H:%M"),
+        "model": model_facts(results),
+        "abstract_results": prose.abstract_results(facts),
+        "conclusions": prose.conclusions(facts, profile == "offline"),
+        "not_run": [role for n, role in NOTEBOOK_ROLES.items() if n not in ran],
+        "appendix": class_and_templates(results),
+        "manifest": manifest(results, runs, profile, root),
+        "back_matter": dict((a, t) for t, a in BACK_MATTER),
+    }
 
 
 # --------------------------------------------------------------------------- manifest
@@ -252,23 +128,14 @@ def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
         if isinstance(ds, dict) and ds.get("name"):
             row = {k: ds.get(k) for k in ("name", "split", "size", "classes", "fingerprint")}
             seen.setdefault((row["name"], row["split"], row["size"], row["fingerprint"]), row)
-    for n in ("03", "04"):
-        for name, entry in (dig(results.get(n), "datasets") or {}).items():
-            if not any(key[0] == name for key in seen):
-                row = {"name": name, "split": entry.get("split", "test"), "size": dig(entry, "n_images"),
-                       "classes": _n_classes(entry), "fingerprint": entry.get("fingerprint")}
-                seen[(name, row["split"], row["size"], row["fingerprint"])] = row
     return list(seen.values())
 
 
 def class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
     """Per dataset: the class names and template sets the run recorded (Appendix A)."""
     found: dict[str, dict[str, Any]] = {}
-    for name, entry in (dig(results.get("03"), "datasets") or {}).items():
-        classes = dig(entry, "classes")
-        sets = dig(entry, "templates")
-        found[name] = {"dataset": name, "classes": classes if isinstance(classes, list) else [],
-                       "templates": sets if isinstance(sets, dict) else {}}
+    for name, entry in (results["03"]["datasets"] if "03" in results else {}).items():
+        found[name] = {"dataset": name, "classes": entry["classes"], "templates": entry["templates"]}
     for rec in _walk(results):  # run_record-shaped entries fill what 03 did not list
         ds, params = rec.get("dataset"), rec.get("params")
         if isinstance(ds, dict) and isinstance(params, dict) and ds.get("name"):
@@ -309,27 +176,4 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
             "results": "written" if run.stem[:2] in results else "none",
         } for run in runs],
         "total_seconds": f"{sum(r.seconds for r in runs):.1f}",
-    }
-
-
-def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool) -> dict[str, Any]:
-    """Everything the document template needs besides the notebook HTML."""
-    zero_shot = zero_shot_facts(results)
-    ran = {run.stem[:2] for run in runs}
-    return {
-        "profile": profile,
-        "offline": profile == "offline",
-        "quick": quick,
-        "created": time.strftime("%Y-%m-%d %H:%M"),
-        "model": model_facts(results),
-        "zero_shot": zero_shot,
-        "granularity": granularity_fact(zero_shot),
-        "probe": probe_facts(results),
-        "analysis": analysis_facts(results),
-        "styleclip": styleclip_facts(results),
-        "single_image_count": len(dig(results.get("02"), "images") or []) or None,
-        "not_run": [role for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": class_and_templates(results),
-        "manifest": manifest(results, runs, profile, root),
-        "back_matter": dict((a, t) for t, a in BACK_MATTER),
     }

@@ -55,7 +55,7 @@ class SectionSpec:
     subtitles: tuple[str, ...] = ()
 
 
-#: The seed report's structure; section 4 (analysis) is notebook 06.
+#: The original course report's structure; section 4 (analysis) is notebook 06.
 SECTIONS = (
     SectionSpec("1", "CLIP introduction", ("01",)),
     SectionSpec("2", "Single-image tests", ("02",)),
@@ -65,7 +65,7 @@ SECTIONS = (
     SectionSpec("5", "StyleCLIP", ("05",)),
 )
 
-#: The seed's references, in its order, plus the benchmark the notebooks compare against.
+#: The original course report's references, in its order, plus the benchmark the notebooks compare against.
 REFERENCES = (
     "Alec Radford, Jong Wook Kim, Chris Hallacy, Aditya Ramesh et al.: Learning Transferable "
     "Visual Models From Natural Language Supervision. arXiv preprint: https://arxiv.org/abs/2103.00020",
@@ -288,7 +288,7 @@ class Section:
 
 
 def assemble_sections(runs: list[Any]) -> list[Section]:
-    """The numbered sections: the seed's five, then any notebook the seed has no place for."""
+    """The numbered sections: the original course report's five, then any notebook the seed has no place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
     specs = list(SECTIONS)

@@ -4,7 +4,6 @@ cross-validation inside each k-shot set, and where the curve meets zero-shot.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -191,19 +190,8 @@ def k_shot(
             run = {"seed": seed, "top1": m["top1"], "top5": m["top5"], "C": m["C"], "n_train": len(train_y)}
             methods[k] = "sweep on a validation split (paper)"
         else:
-            idx = sample_k_shot(train_y, k, seed, names)
-            Xk, yk = take_rows(train_X, idx), train_y[idx]
-            if k >= 2:
-                C, cv_top1 = _cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev,
-                                          steps, max_iter, tol, dtype)
-                methods[k] = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
-            else:
-                C, cv_top1 = float(fixed_C), None
-                methods[k] = f"fixed C from {fixed_source}"
-            probe = _make_fitter(Xk, yk, k_classes, fitter, dev, max_iter, tol, dtype).fit(C)
-            m = _test_metrics(probe, test_X, test_y, names)
-            run = {"seed": seed, "top1": m["top1"], "top5": m["top5"], "C": C, "cv_top1": cv_top1,
-                   "n_train": int(len(idx)), "converged": probe.converged}
+            run, methods[k] = _k_shot_run(train_X, train_y, test_X, test_y, names, k, seed, k_classes,
+                                          fixed_C, fixed_source, cv_folds, common)
         run["seconds"] = time.perf_counter() - t0
         runs[k].append(run)
     for k in ks:
@@ -215,22 +203,21 @@ def k_shot(
     return {"params": params, "metrics": {"per_k": per_k, "fixed_C": fixed_C, "fixed_C_source": fixed_source}}
 
 
-def crossover_k(ks: Sequence[float], means: Sequence[float], level: float) -> float | None:
-    """The shots per class at which a rising k-shot curve first reaches ``level``.
-
-    Linear interpolation in log2(k) between the last point below and the first at or above;
-    ``None`` if the curve never reaches it, the smallest k if it starts above.
-    """
-    ks_a = np.asarray(ks, dtype=float)
-    m = np.asarray(means, dtype=float)
-    order = np.argsort(ks_a)
-    ks_a, m = ks_a[order], m[order]
-    above = np.nonzero(m >= level)[0]
-    if len(above) == 0:
-        return None
-    j = int(above[0])
-    if j == 0:
-        return float(ks_a[0])
-    x0, x1 = math.log2(ks_a[j - 1]), math.log2(ks_a[j])
-    t = (level - m[j - 1]) / (m[j] - m[j - 1])
-    return float(2 ** (x0 + t * (x1 - x0)))
+def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarray, names: list[str], k: int,
+                seed: int, k_classes: int, fixed_C: float | None, fixed_source: str, cv_folds: int,
+                common: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """One k-shot probe: draw k per class, choose C (cross-validation, or the fixed C at k = 1), fit, test."""
+    fitter, dev, steps = common["fitter"], common["device"], common["steps"]
+    max_iter, tol, dtype = common["max_iter"], common["tol"], common["dtype"]
+    idx = sample_k_shot(train_y, k, seed, names)
+    Xk, yk = take_rows(train_X, idx), train_y[idx]
+    if k >= 2:
+        C, cv_top1 = _cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev, steps, max_iter, tol, dtype)
+        method = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
+    else:
+        C, cv_top1 = float(fixed_C), None
+        method = f"fixed C from {fixed_source}"
+    probe = _make_fitter(Xk, yk, k_classes, fitter, dev, max_iter, tol, dtype).fit(C)
+    m = _test_metrics(probe, test_X, test_y, names)
+    return ({"seed": seed, "top1": m["top1"], "top5": m["top5"], "C": C, "cv_top1": cv_top1,
+             "n_train": int(len(idx)), "converged": probe.converged}, method)

@@ -1,4 +1,4 @@
-"""Single-image prompt ranking: the seed report's section 二 as reusable functions.
+"""Single-image prompt ranking: the original course report's section 二 as reusable functions.
 
 :func:`rank_prompts` is the openai/CLIP README's example as one call: encode one image and a
 list of prompts, take ``softmax(100 * cosine)`` over the prompts, and return them sorted.
@@ -243,7 +243,7 @@ GALLERY_IMAGES = {
 
 
 def experiments(profile: str) -> list[Experiment]:
-    """The seed's single-image experiments (section 二) for a profile ("paper" or "offline").
+    """The original course report's single-image experiments (section 二) for a profile ("paper" or "offline").
 
     Offline, MiniCLIP knows only ShapesWorld's words, so the same questions are asked of
     ShapesWorld renders.
@@ -257,7 +257,7 @@ def experiments(profile: str) -> list[Experiment]:
             _exp("style_word", "A single dominant word", "shapes:big red circle on striped",
                  [["a red circle", "a red circle on a grey background", "a red circle on a striped background",
                    "striped"]],
-                 "Does one salient word ('striped', as 'anime' in the seed) beat full descriptions?"),
+                 "Does one salient word ('striped', as 'anime' in the original course report) beat full descriptions?"),
             _exp("generic_vs_specific", "Generic against specific labels", "shapes:big blue star on grey",
                  [["a shape", "a star", "a blue star", "a big blue star", "a big red star"]],
                  "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
@@ -270,7 +270,7 @@ def experiments(profile: str) -> list[Experiment]:
                  "Does each more detailed (and true) prompt take over from the vaguer ones?"),
             _exp("style_word", "A single dominant word", "astronaut",
                  [["a photo of a woman", "a woman in a space suit", "a person with a flag", "anime"]],
-                 "Does a style word ('anime', as in the seed's image 2) dominate real descriptions?"),
+                 "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?"),
             _exp("generic_vs_specific", "Generic against specific labels", "chelsea",
                  [["an animal", "a cat", "a tabby cat", "a tabby cat looking at the camera", "a black cat"]],
                  "Is the specific true label preferred to the generic one, and a specific false one rejected?"),

@@ -1,63 +1,23 @@
-"""The measurements of the analysis notebook (``notebooks/06_analysis.ipynb``).
+"""The studies of the analysis notebook (06): prompt templates, distribution shift, retrieval,
+coarse against fine classes, and the table beside the published figures.
 
-The seed report's section 4 discusses CLIP's behaviour from the paper's figures; these
-functions measure the same questions for whichever profile runs, on cached features:
-prompt engineering, zero-shot against few-shot probes, distribution shift under seeded
-corruptions, text-to-image retrieval, fine-grained against coarse classes, and one table
-of our numbers beside the paper's and CLIP_benchmark's.
-
-Results file ``results/06_analysis.json`` (written by the notebook through
-:meth:`clip_course.notebook.Outputs.write`); the report
-reads these keys for its analysis section and abstract. Accuracies are top-1 in percent,
-differences in percentage points.
-
-- ``profile``: the profile's name ("offline", "paper"); ``model``: {"name",
-  "checkpoint_sha256", "input_resolution", "dtype", "device"}.
-- ``datasets``: ``{"coarse", "fine", "test_sizes": {name: n}, "train_sizes": {name: n}}``.
-- ``prompts[dataset]``: ``per_template`` ({template: top-1}, each template of the
-  dataset's ensemble alone), ``bare`` (the class name alone), ``single``
-  ("a photo of a {}."), ``ensemble`` (all templates, the paper's way),
-  ``ensemble_gain_points`` (ensemble - single), ``gain_over_mean_template_points``,
-  ``best_template`` / ``worst_template`` ([template, top-1]), ``templates``.
-- ``fewshot[dataset]``: ``zeroshot_top1``, ``kshot`` ({str(k): {"mean", "std"}} over seeds,
-  numeric k only), ``full_probe_top1`` (the probe on the whole train set),
-  ``k_to_match_zeroshot`` (smallest tested k whose mean reaches zero-shot; null if none),
-  ``k_interpolated`` (log2-interpolated crossing; null if never reached), ``seeds``,
-  ``full_probe_C`` (the C the full-data sweep chose; the robustness probe uses it),
-  ``probe_options`` (the k-shot settings, e.g. the C grid size ``steps``),
-  ``probe_classes`` and ``classes_without_training_images`` (left out of the probe).
-- ``robustness[corruption]``: ``severities`` ([0, 1, .. 5]), ``zeroshot`` and ``probe``
-  (top-1 per severity, index 0 = clean), ``mean_relative_drop`` ({"zeroshot", "probe"}:
-  mean over severities >= 1 of (clean - corrupted) / clean, a fraction),
-  ``mean_drop_points`` (same in points), ``faster`` ("zeroshot" or "probe": the larger
-  mean relative drop; "equal" on a tie). ``robustness_summary``: the same averaged over corruptions, plus
-  ``dataset``, ``n_images``, ``seed``.
-- ``retrieval``: ``recall@1/5/10`` and ``precision@1/5/10`` (percent; see
-  :mod:`clip_course.retrieval` for the definitions), ``dataset``, ``n_queries``,
-  ``n_images``, ``queries`` (how the class queries were made), ``by_dataset`` (both sets),
-  ``free_text`` ([{"query", "top_indices", "top_labels"}]).
-- ``coarse_vs_fine``: ``coarse_top1``, ``fine_top1``, ``drop_points``, ``chance`` (both
-  sets), ``worst_classes`` ([{"class", "top1", "confused_with", "confusion_rate"}] of the
-  fine set, worst first), ``per_coarse_class`` (when every fine class name contains exactly
-  one coarse class name, as ShapesWorld's "red circle" does: coarse vs fine top-1 per
-  coarse class, largest drop first; else null).
-- ``comparison_table``: rows {"quantity", "dataset", "ours", "paper", "clip_benchmark",
-  "reference_dataset", "reference_model", "profile", "model"} (references: ViT-B/32 on
-  CIFAR, :data:`clip_course.notebook.REFERENCES`).
-- ``params``, ``environment``, ``seconds``, ``profile_reason``, ``notebook``.
+Each is one measurement on cached features. Measurements another notebook already makes are
+not repeated here: notebook 06 reads zero-shot accuracy from 03's results and the probe, its C
+and the k-shot curve from 04's (see :meth:`clip_course.notebook.Session.earlier`). The keys
+of the results file are defined in :mod:`clip_course.report.schema`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
 from clip_course.errors import AnalysisError
+from clip_course.tasks.stats import mean_interval
 from clip_course.tasks.zeroshot import (
     build_classifier,
     classification_metrics,
@@ -155,76 +115,6 @@ def zeroshot_weights(lm: Any, dataset: Any) -> torch.Tensor:
 # ------------------------------------------------------------------------------- few-shot
 
 
-def crossover(ks: Sequence[int], means: Sequence[float], level: float) -> tuple[int | None, float | None]:
-    """(smallest k whose mean reaches ``level``, log2-interpolated crossing) or Nones.
-
-    The interpolated value is :func:`clip_course.plots.crossover_k`'s, so the figure and
-    the numbers agree.
-    """
-    from clip_course.tasks.kshot import crossover_k
-
-    reached = [k for k, m in sorted(zip(ks, means, strict=True)) if m >= level]
-    return (int(reached[0]) if reached else None), crossover_k(ks, means, level)
-
-
-def fewshot_summary(kshot_record: dict[str, Any], zeroshot_top1: float) -> dict[str, Any]:
-    """Reduce :func:`clip_course.probe.k_shot`'s record to the results-file entry."""
-    per_k = kshot_record["metrics"]["per_k"]
-    numeric = [e for e in per_k if e["k"] is not None]
-    full = [e for e in per_k if e["k"] is None]
-    ks = [int(e["k"]) for e in numeric]
-    means = [float(e["top1_mean"]) for e in numeric]
-    k_match, k_interp = crossover(ks, means, zeroshot_top1) if ks else (None, None)
-    return {
-        "zeroshot_top1": float(zeroshot_top1),
-        "kshot": {str(e["k"]): {"mean": e["top1_mean"], "std": e["top1_std"]} for e in numeric},
-        "full_probe_top1": full[0]["top1_mean"] if full else None,
-        "full_probe_C": full[0]["runs"][0]["C"] if full else None,
-        "k_to_match_zeroshot": k_match,
-        "k_interpolated": k_interp,
-        "seeds": kshot_record["params"]["seeds"],
-    }
-
-
-def fewshot_study(
-    train_features: torch.Tensor,
-    train_labels: Any,
-    test_features: torch.Tensor,
-    test_labels: Any,
-    classes: Sequence[str],
-    zeroshot_top1: float,
-    ks: Sequence[int] = (1, 2, 4, 8, 16),
-    seeds: Sequence[int] = (0, 1, 2),
-    device: Any = None,
-    progress: bool = True,
-    **probe_options: Any,
-) -> dict[str, Any]:
-    """k-shot probes (plus the full-data probe) against the zero-shot accuracy.
-
-    ks larger than the smallest class's training count are dropped (the quick runs have few
-    training images); the full probe is always run. Classes without training images (ShapesWorld
-    keeps its held-out colour-shape pairs out of every split) are left out of the probe and of
-    its test set; zero-shot keeps them as distractors. ``probe_options`` go to
-    :func:`clip_course.probe.k_shot` (``steps``, ``cv_folds``, ``max_iter``, ``fitter`` ...):
-    the notebook uses a coarser C grid than notebook 04's paper protocol to stay fast.
-    """
-    from clip_course.tasks.kshot import k_shot
-
-    train_labels = np.asarray(train_labels)
-    counts = np.bincount(train_labels, minlength=len(classes))
-    usable = [int(k) for k in ks if k <= counts[counts > 0].min()]
-    # k_shot leaves classes without training images out (and names them in its params)
-    record = k_shot(train_features, train_labels, test_features, np.asarray(test_labels), ks=[*usable, None],
-                    seeds=list(seeds), classes=list(classes), device=device, progress=progress,
-                    **probe_options)
-    summary = fewshot_summary(record, zeroshot_top1)
-    summary["probe_classes"] = len(record["params"]["classes"])
-    summary["classes_without_training_images"] = record["params"]["classes_without_training_images"]
-    summary["probe_options"] = {k: (str(v) if not isinstance(v, int | float | str) else v)
-                                for k, v in probe_options.items()}
-    return summary
-
-
 # ------------------------------------------------------------------------------- robustness
 
 
@@ -249,7 +139,7 @@ def degradation(clean: float, corrupted: Sequence[float]) -> tuple[float, float]
 
 
 def robustness_entry(severities: Sequence[int], zeroshot: Sequence[float], probe: Sequence[float]) -> dict[str, Any]:
-    """One corruption's curves plus which one degrades faster (by mean relative drop)."""
+    """One corruption's accuracy curves (severity 0 = clean) and each classifier's mean drop in points."""
     if list(severities)[:1] != [0]:
         raise AnalysisError(f"severities must start at 0 (clean), got {list(severities)}.")
     zs_rel, zs_pts = degradation(zeroshot[0], zeroshot[1:])
@@ -260,41 +150,29 @@ def robustness_entry(severities: Sequence[int], zeroshot: Sequence[float], probe
         "probe": list(map(float, probe)),
         "mean_relative_drop": {"zeroshot": zs_rel, "probe": pr_rel},
         "mean_drop_points": {"zeroshot": zs_pts, "probe": pr_pts},
-        "faster": _faster(zs_rel, pr_rel),
     }
 
 
-def _faster(zeroshot_rel: float, probe_rel: float) -> str:
-    if math.isclose(zeroshot_rel, probe_rel, abs_tol=1e-9):
-        return "equal"
-    return "probe" if probe_rel > zeroshot_rel else "zeroshot"
+def degradation_gap(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """Zero-shot minus probe drop (points), per corruption x severity cell, with a 95% interval."""
+    cells = []
+    for e in entries.values():
+        zs, pr = e["zeroshot"], e["probe"]
+        cells += [(zs[0] - z) - (pr[0] - p) for z, p in zip(zs[1:], pr[1:], strict=True)]
+    m, lo, hi = mean_interval(cells)
+    return {"diff": m, "lo": lo, "hi": hi, "cells": len(cells)}
 
 
 def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Mean relative drop and points over corruptions, and which degrades faster overall."""
+    """Mean drops over corruptions, and zero-shot minus probe drop with its 95% interval over the
+    corruption-severity sets (:func:`degradation_gap`)."""
     if not entries:
         return {}
     out: dict[str, Any] = {}
     for key in ("mean_relative_drop", "mean_drop_points"):
         out[key] = {m: float(np.mean([e[key][m] for e in entries.values()])) for m in ("zeroshot", "probe")}
-    out["faster"] = _faster(out["mean_relative_drop"]["zeroshot"], out["mean_relative_drop"]["probe"])
-    out["faster_count"] = {m: sum(e["faster"] == m for e in entries.values()) for m in ("zeroshot", "probe", "equal")}
+    out["degradation"] = degradation_gap(entries)
     return out
-
-
-def shift_sentence(summary: dict[str, Any], n_corruptions: int, n_images: int, dataset: str) -> str:
-    """The robustness finding in words, from :func:`robustness_summary`'s numbers."""
-    rel, pts = summary["mean_relative_drop"], summary["mean_drop_points"]
-    text = (f"Averaged over {n_corruptions} corruption(s) and their severities on {n_images} {dataset} test "
-            f"images, zero-shot loses {100 * rel['zeroshot']:.1f}% of its clean accuracy "
-            f"({pts['zeroshot']:.1f} points) and the linear probe {100 * rel['probe']:.1f}% "
-            f"({pts['probe']:.1f} points): ")
-    if summary["faster"] == "equal":
-        return text + "both degrade equally fast."
-    name = {"probe": "linear probe", "zeroshot": "zero-shot classifier"}[summary["faster"]]
-    return text + (f"the **{name}** degrades faster (on {summary['faster_count'][summary['faster']]} of "
-                   f"{n_corruptions} corruptions). The drop is relative to each classifier's own clean "
-                   f"accuracy, so one that starts higher is not penalised for having more to lose.")
 
 
 def robustness_study(
@@ -450,46 +328,42 @@ def zeroshot_metrics(image_features: torch.Tensor, weights: torch.Tensor, datase
 # ------------------------------------------------------------------------------- comparison
 
 
-def comparison_table(
-    profile: str,
-    model: str,
-    coarse: str,
-    fine: str,
-    zeroshot_top1: dict[str, float],
-    probe_top1: dict[str, float | None],
-    zeroshot_top5: dict[str, float] | None = None,
-) -> list[dict[str, Any]]:
+def comparison_table(profile: str, model: str, coarse: str, fine: str,
+                     zeroshot: Mapping[str, Any], probe: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Rows: our zero-shot and probe numbers per dataset beside the paper's and CLIP_benchmark's.
 
-    The references (:data:`clip_course.notebook.REFERENCES`) are ViT-B/32 on CIFAR-10 (set
-    beside our coarse set) and CIFAR-100 (beside the fine set) whatever the profile; every
-    row names both datasets, so a ShapesWorld number is never read as a CIFAR one.
+    Ours are read from notebook 03's (``zeroshot``) and 04's (``probe``) results, never measured
+    again; each row names its ``source`` (:func:`clip_course.report.schema.lookup`) and its
+    ``n_way`` task. The references (:data:`clip_course.notebook.REFERENCES`) are ViT-B/32 on
+    CIFAR-10 (beside our coarse set) and CIFAR-100 (beside the fine set) whatever the profile;
+    every row names both datasets, so a ShapesWorld number is never read as a CIFAR one.
     """
     from clip_course.notebook import REFERENCE_MODEL, REFERENCES
+    from clip_course.report.schema import lookup
 
     ref_ds = {coarse: "cifar10", fine: "cifar100"}
+    results = {"03_cifar_zero_shot": zeroshot, "04_linear_probe": probe}
     rows = []
-
-    def add(quantity: str, ds: str, ours: float | None, task: str, metric: str) -> None:
-        refs = REFERENCES[ref_ds[ds]][task]
-        rows.append({
-            "quantity": quantity, "dataset": ds, "ours": ours,
-            "paper": refs.get("paper", {}).get(metric),
-            "clip_benchmark": refs.get("CLIP_benchmark", {}).get(metric),
-            "reference_dataset": ref_ds[ds], "reference_model": REFERENCE_MODEL,
-            "profile": profile, "model": model,
-        })
-
     for ds in (coarse, fine):
-        add("zero-shot top-1", ds, zeroshot_top1.get(ds), "zeroshot", "top1")
-        if zeroshot_top5 is not None:
-            add("zero-shot top-5", ds, zeroshot_top5.get(ds), "zeroshot", "top5")
-        add("linear probe top-1", ds, probe_top1.get(ds), "probe", "top1")
+        for quantity, source, task, metric in (
+            ("zero-shot top-1", f"03_cifar_zero_shot:datasets.{ds}.ensemble.top1", "zeroshot", "top1"),
+            ("zero-shot top-5", f"03_cifar_zero_shot:datasets.{ds}.ensemble.top5", "zeroshot", "top5"),
+            ("linear probe top-1", f"04_linear_probe:datasets.{ds}.probe.top1", "probe", "top1"),
+        ):
+            refs = REFERENCES[ref_ds[ds]][task]
+            entry = lookup(results, source.rsplit(".", 2)[0])
+            rows.append({
+                "quantity": quantity, "dataset": ds, "n_way": entry["n_way"], "ours": lookup(results, source),
+                "source": source, "paper": refs.get("paper", {}).get(metric),
+                "clip_benchmark": refs.get("CLIP_benchmark", {}).get(metric),
+                "reference_dataset": ref_ds[ds], "reference_model": REFERENCE_MODEL,
+                "profile": profile, "model": model,
+            })
     return rows
 
 
 COMPARISON_COLUMNS = {
-    "quantity": "quantity", "dataset": "our dataset", "ours": "ours",
+    "quantity": "quantity", "dataset": "our dataset", "n_way": "classes (N-way)", "ours": "ours",
     "reference_dataset": "reference dataset", "paper": "paper", "clip_benchmark": "CLIP_benchmark",
 }
 

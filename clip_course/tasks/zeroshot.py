@@ -105,7 +105,7 @@ def granularity_verdict(coarse_top1: float, coarse_n: int, fine_top1: float, fin
     """Compare top-1 (%) on a coarse and a fine class set, allowing for sampling noise.
 
     A difference within two binomial standard errors (both test sets) is ``"noise"``;
-    otherwise ``"drop"`` (fine below coarse, the seed report's CIFAR finding) or ``"rise"``.
+    otherwise ``"drop"`` (fine below coarse, the original course report's CIFAR finding) or ``"rise"``.
     """
     se = 100.0 * math.sqrt(sum((p / 100) * (1 - p / 100) / max(int(n), 1)
                                for p, n in ((coarse_top1, coarse_n), (fine_top1, fine_n))))

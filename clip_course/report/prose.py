@@ -1,0 +1,314 @@
+"""Every sentence the notebooks and the report generate from numbers, in one place.
+
+Each verdict (a drop, a rise, no detectable difference, which classifier degrades faster, how
+many shots match zero-shot) is one function here, used by every notebook and by the report's
+abstract and conclusions, so the same numbers always read the same way. A verdict word appears
+only when the 95% interval (:mod:`clip_course.tasks.stats`) excludes zero; otherwise the
+sentence says "no detectable difference" and gives the difference with its interval. The
+Jinja templates only insert what these functions return.
+
+Numbers are formatted by :func:`pct`, :func:`points` and :func:`interval`: one decimal, and never
+"+0.0" or "-0.0".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from clip_course.tasks.stats import crossover_k, independent_difference, sign
+
+ORIGINAL = "the original course report"
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _zero(x: float) -> float:
+    return 0.0 if abs(x) < 0.05 else x
+
+
+def pct(x: float) -> str:
+    """An accuracy: ``94.3%``."""
+    return f"{_zero(float(x)):.1f}%"
+
+
+def points(d: float, signed: bool = True) -> str:
+    """A difference in points: ``+3.1`` / ``−2.0`` / ``0.0``."""
+    d = _zero(float(d))
+    if not signed or d == 0:
+        return f"{abs(d) if not signed else d:.1f}"
+    return f"{d:+.1f}".replace("-", "−")
+
+
+def interval(lo: float, hi: float) -> str:
+    """``95% CI 1.2 to 5.0`` (signed bounds)."""
+    if math.isnan(lo) or math.isnan(hi):
+        return "no interval: a single measurement"
+    return f"95% CI {points(lo)} to {points(hi)}"
+
+
+def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "points") -> str:
+    """``a`` against ``b``: "a is 3.1 points above b (95% CI ...)", or no detectable difference."""
+    s = sign(lo, hi)
+    if s == 0:
+        return f"no detectable difference between {a} and {b} ({points(d)} {unit}, {interval(lo, hi)})"
+    where = "above" if s > 0 else "below"
+    return f"{a} is {points(abs(d), signed=False)} {unit} {where} {b} ({interval(lo, hi)})"
+
+
+# ----------------------------------------------------------------------------- 03 zero-shot
+
+
+def granularity(coarse: Mapping[str, Any], fine: Mapping[str, Any], template: str = "ensemble") -> dict[str, Any]:
+    """The coarse-to-fine comparison of two 03 entries: fine minus coarse top-1, its interval, verdict."""
+    d, lo, hi = independent_difference(fine[template]["top1"], fine["n_images"],
+                                       coarse[template]["top1"], coarse["n_images"])
+    return {"diff": d, "lo": lo, "hi": hi, "verdict": {1: "rise", -1: "drop", 0: "none"}[sign(lo, hi)]}
+
+
+def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[str, Any]],
+                         template: str = "ensemble") -> str:
+    """The original course report's conclusion (accuracy drops as classes get closer), with our numbers."""
+    cn, fn = names
+    c, f = entries[cn], entries[fn]
+    g = granularity(c, f, template)
+    if g["verdict"] == "drop":
+        verdict = (f"top-1 drops by {points(-g['diff'], signed=False)} points ({interval(g['lo'], g['hi'])}), "
+                   f"as {ORIGINAL} found on CIFAR")
+    elif g["verdict"] == "rise":
+        verdict = (f"top-1 rises by {points(g['diff'], signed=False)} points ({interval(g['lo'], g['hi'])}), "
+                   f"the opposite of {ORIGINAL}'s CIFAR finding")
+    else:
+        verdict = (f"there is no detectable difference ({points(g['diff'])} points, {interval(g['lo'], g['hi'])}), "
+                   f"unlike CIFAR in {ORIGINAL}")
+    return (f"With the {template} prompts, {cn} ({c['n_way']}-way, chance {100 / c['n_way']:.0f}%, "
+            f"{c['n_images']} images) scores {pct(c[template]['top1'])} top-1; {fn} ({f['n_way']}-way over finer "
+            f"classes, chance {100 / f['n_way']:.0f}%, {f['n_images']} images) scores {pct(f[template]['top1'])}: "
+            f"{verdict}.")
+
+
+def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> str:
+    """Template ensemble against the single template, per dataset (paired, same images)."""
+    parts = []
+    for name, e in entries.items():
+        g = e["ensemble_gain"]
+        parts.append(f"on {name} ({len(e['templates']['ensemble'])} templates) "
+                     + difference("the ensemble", "the single template", g["diff"], g["lo"], g["hi"]))
+    return "Ensemble against single template, top-1: " + "; ".join(parts) + "."
+
+
+# ----------------------------------------------------------------------------- 04 probe
+
+
+def shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> float | None:
+    """Labelled examples per class at which the k-shot mean reaches zero-shot (log-k interpolation)."""
+    ks = sorted(curve, key=float)
+    return crossover_k([float(k) for k in ks], [curve[k]["mean"] for k in ks], zeroshot_top1)
+
+
+def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> str:
+    """Where the k-shot probe catches up with zero-shot on ``name``, in words."""
+    ks = sorted(float(k) for k in curve)
+    means = [curve[k]["mean"] for k in sorted(curve, key=float)]
+    k_star = shots_to_match(curve, zeroshot_top1)
+    if k_star is None:
+        return (f"On {name} the k-shot probe stays below zero-shot ({pct(zeroshot_top1)}) up to {ks[-1]:g} "
+                f"examples per class (best {pct(max(means))}).")
+    if k_star <= ks[0]:
+        return (f"On {name} {ks[0]:g} labelled example per class already gives {pct(means[0])}, at or above "
+                f"zero-shot ({pct(zeroshot_top1)}).")
+    return (f"On {name} the k-shot probe matches zero-shot ({pct(zeroshot_top1)}) at about {k_star:.1f} "
+            f"labelled examples per class (interpolated in log k between the measured k).")
+
+
+def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> str:
+    """Full-data probe against zero-shot on the same ``n_way``-way task (unpaired interval: conservative)."""
+    d, lo, hi = independent_difference(e["probe"]["top1"], e["n_test"], e["zeroshot"]["top1"], e["n_test"])
+    return (f"On {name} ({e['n_way']}-way, {e['n_test']} test images): "
+            + difference("the linear probe", "zero-shot", d, lo, hi) + ".")
+
+
+def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> str:
+    """Why some classes are missing from the probe's task."""
+    more = "…" if len(left_out) > 5 else ""
+    return (f"**{name}:** {len(left_out)} classes have no training images ({', '.join(left_out[:5])}{more}: "
+            f"pairs held out of training), so no probe can learn them. They and their test images are left "
+            f"out of the probe, zero-shot and k-shot numbers here, which are all on the same {n_way}-way task.")
+
+
+# ----------------------------------------------------------------------------- 06 analysis
+
+
+def prompt_sentence(name: str, p: Mapping[str, Any]) -> str:
+    """One dataset's prompt study: bare name, single template, ensemble, template range."""
+    return (f"On **{name}**, the bare class name scores {pct(p['bare'])}, the single template {pct(p['single'])} "
+            f"and the ensemble of {len(p['templates'])} templates {pct(p['ensemble'])}. Single templates range "
+            f"from {pct(p['worst_template'][1])} (\"{p['worst_template'][0]}\") to {pct(p['best_template'][1])} "
+            f"(\"{p['best_template'][0]}\") on {p['n_images']} images, where one image is "
+            f"{100 / p['n_images']:.2f} points.")
+
+
+def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str) -> str:
+    """The robustness finding: which classifier loses more accuracy under the corruptions, if either."""
+    pts = summary["mean_drop_points"]
+    deg = summary["degradation"]
+    text = (f"Averaged over {deg['cells']} corruption-severity sets of {n_images} {dataset} test images, "
+            f"zero-shot loses {points(pts['zeroshot'], signed=False)} points and the linear probe "
+            f"{points(pts['probe'], signed=False)}: ")
+    s = sign(deg["lo"], deg["hi"])
+    if s == 0:
+        return text + (f"no detectable difference in degradation ({points(deg['diff'])} points, "
+                       f"{interval(deg['lo'], deg['hi'])}, over the sets).")
+    who = "zero-shot" if s > 0 else "the linear probe"
+    return text + (f"{who} degrades faster by {points(abs(deg['diff']), signed=False)} points "
+                   f"({interval(deg['lo'], deg['hi'])}, over the sets).")
+
+
+def retrieval_sentence(name: str, r: Mapping[str, Any]) -> str:
+    """Class-prompt retrieval on one dataset."""
+    return (f"On {name}, the class prompt finds an image of its class first for {pct(r['recall@1'])} of the "
+            f"{r['n_queries']} classes and within the top 10 for {pct(r['recall@10'])}; on average "
+            f"{pct(r['precision@10'])} of the top 10 images are of the queried class.")
+
+
+def hardest_classes_sentence(cvf: Mapping[str, Any]) -> str:
+    """The fine classes that suffer most, and the coarse group that loses most."""
+    worst = ", ".join(f"{w['class']} ({w['top1']:.0f}%" + (f", mostly taken for {w['confused_with']})"
+                      if w["confused_with"] else ")") for w in cvf["worst_classes"][:5])
+    text = f"The hardest fine classes: {worst}."
+    if cvf["per_coarse_class"]:
+        top = cvf["per_coarse_class"][0]
+        text += (f" Grouped by coarse class, \"{top['class']}\" suffers most: {top['coarse_top1']:.0f}% as a "
+                 f"coarse class, {top['fine_top1']:.0f}% on average over its fine classes.")
+    return text
+
+
+# ----------------------------------------------------------------------------- 05 StyleCLIP
+
+
+def sweep_sentence(rows: Sequence[Mapping[str, Any]], l2_lambda: float) -> str:
+    """What the l2_lambda sweep shows: higher similarity is not a better edit."""
+    best = max(rows, key=lambda r: r["similarity_after"])
+    faithful = min(rows, key=lambda r: r["pixel_change"])
+    text = (f"From a start similarity of {rows[0]['similarity_before']:.3f}, the highest similarity came at "
+            f"λ = {best['l2_lambda']:g} ({best['similarity_after']:.3f}, mean pixel change "
+            f"{best['pixel_change']:.3f}); the smallest change at λ = {faithful['l2_lambda']:g} (similarity "
+            f"{faithful['similarity_after']:.3f}, pixel change {faithful['pixel_change']:.3f}). A higher "
+            f"similarity is not a better edit: look at the frames.")
+    used = [r for r in rows if r["l2_lambda"] == l2_lambda]
+    if used:
+        r = used[0]
+        text += (f" The run above used λ = {l2_lambda:g}: similarity {r['similarity_after']:.3f}, "
+                 f"pixel change {r['pixel_change']:.3f}.")
+    return text
+
+
+def entanglement_sentence(summary: Mapping[str, Any]) -> str:
+    """The entanglement study in words: similarity, pixel change, what the readout saw change."""
+    n = summary["n"]
+    text = (f"Toward “{summary['text']}”, CLIP similarity rose in {summary['similarity_rose'] * n:.0f} of {n} "
+            f"edits (mean {summary['similarity_before_mean']:.3f} → {summary['similarity_after_mean']:.3f}). "
+            f"Mean pixel change {summary['pixel_change_mean']:.3f} (0–1 scale); on the image border, "
+            f"mostly background, {summary['border_change_mean']:.3f}.")
+    if "requested_reached" in summary:
+        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
+                        for a, f in summary["requested_reached"].items()) or "nothing new"
+        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
+        text += (f" The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
+                 f"request met: {got}; unrequested attributes changed too: {leak}.")
+    return text
+
+
+# ----------------------------------------------------------------------------- the report
+
+#: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
+FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
+           "f3": lambda x: f"{float(x):.3f}", "k": lambda x: f"{float(x):.1f}", "int": lambda x: f"{int(x)}"}
+
+
+def q(value: Any, source: str, fmt: str = "pct") -> Markup:
+    """A number as the report prints it, tagged with the results path it came from."""
+    return Markup('<span class="q" data-src="{}" data-fmt="{}">{}</span>').format(source, fmt, FORMATS[fmt](value))
+
+
+def _ci(src: str, d: Mapping[str, float]) -> Markup:
+    """``95% CI lo to hi`` with both bounds tagged (``src`` names the object holding lo/hi)."""
+    return Markup("95% CI {} to {}").format(q(d["lo"], f"{src}.lo", "signed"), q(d["hi"], f"{src}.hi", "signed"))
+
+
+def _diff_words(src: str, d: Mapping[str, float], a: str, b: str) -> Markup:
+    """"a is X points above b (95% CI ...)" or "no detectable difference ..." with tagged numbers."""
+    s = sign(d["lo"], d["hi"])
+    if s == 0:
+        return Markup("no detectable difference between {} and {} ({} points, {})").format(
+            a, b, q(d["diff"], f"{src}.diff", "signed"), _ci(src, d))
+    return Markup("{} is {} points {} {} ({})").format(a, q(abs(d["diff"]), f"{src}.diff", "pts"),
+                                                       "above" if s > 0 else "below", b, _ci(src, d))
+
+
+def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
+    """The abstract's result sentences, one per measurement this build made."""
+    out: list[Markup] = []
+    for r in facts["zero_shot"]:
+        e, src = r["entry"], r["src"]
+        out.append(Markup("Zero-shot on {} ({}-way, {} test images): {} top-1 with the template ensemble, {} "
+                          "with a single template; {}.").format(
+            r["dataset"], q(e["n_way"], f"{src}.n_way", "int"), q(e["n_images"], f"{src}.n_images", "int"),
+            q(e["ensemble"]["top1"], f"{src}.ensemble.top1"),
+            q(e["single"]["top1"], f"{src}.single.top1"),
+            _diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], "the ensemble", "the single template")))
+    if facts["granularity"] is not None and len(facts["zero_shot"]) >= 2:
+        g = facts["granularity"]
+        coarse, fine = facts["zero_shot"][0]["dataset"], facts["zero_shot"][-1]["dataset"]
+        out.append(Markup("Finer classes, {} against {}: {}.").format(
+            fine, coarse, _diff_words("03_cifar_zero_shot:granularity", g, fine, coarse)))
+    for r in facts["probe"]:
+        e, src = r["entry"], r["src"]
+        text = Markup("A linear probe on {} ({}-way, the classes with training images) reaches {} top-1 against "
+                      "{} zero-shot: {}.").format(
+            r["dataset"], q(e["n_way"], f"{src}.n_way", "int"), q(e["probe"]["top1"], f"{src}.probe.top1"),
+            q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
+            _diff_words(f"{src}.probe_minus_zeroshot", e["probe_minus_zeroshot"], "the probe", "zero-shot"))
+        if r["k_match"] is not None:
+            text += Markup(" It matches zero-shot at about {} labelled examples per class.").format(
+                q(r["k_match"], f"{src}.crossover_k", "k"))
+        out.append(text)
+    a = facts["analysis"]
+    if a is not None:
+        s = a["robustness_summary"]
+        src = "06_analysis:robustness_summary"
+        out.append(Markup("Under seeded corruptions of {} ({} images), zero-shot loses {} points and the probe {}; "
+                          "zero-shot minus probe loss: {} points ({}).").format(
+            s["dataset"], q(s["n_images"], f"{src}.n_images", "int"), q(s["mean_drop_points"]["zeroshot"], f"{src}.mean_drop_points.zeroshot", "pts"),
+            q(s["mean_drop_points"]["probe"], f"{src}.mean_drop_points.probe", "pts"),
+            q(s["degradation"]["diff"], f"{src}.degradation.diff", "signed"), _ci(f"{src}.degradation", s["degradation"])))
+        for name, r in a["retrieval"]["by_dataset"].items():
+            rs = f"06_analysis:retrieval.by_dataset.{name}"
+            out.append(Markup("Text-to-image retrieval on {}: recall@1/5/10 {} / {} / {}.").format(
+                name, q(r["recall@1"], f"{rs}.recall@1"), q(r["recall@5"], f"{rs}.recall@5"),
+                q(r["recall@10"], f"{rs}.recall@10")))
+    st = facts["styleclip"]
+    if st is not None:
+        for i, ed in enumerate(st["edits"]):
+            es = f"05_styleclip:edits.{i}"
+            out.append(Markup("StyleCLIP towards “{}” raised CLIP similarity from {} to {} in {} steps; what else "
+                              "changed is measured in its section.").format(
+                ed["prompt"], q(ed["similarity_before"], f"{es}.similarity_before", "f3"),
+                q(ed["similarity_after"], f"{es}.similarity_after", "f3"), q(ed["steps"], f"{es}.steps", "int")))
+    return out
+
+
+def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Markup]:
+    """The conclusions: the abstract's findings as verdicts, then what they are and are not."""
+    items = abstract_results(facts)
+    if offline:
+        items.append(Markup("All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods "
+                            "behave, not how well CLIP performs; the paper profile measures that."))
+    items.append(Markup("The original course report's closing remarks, that CLIP's training data carries bias "
+                        "and that models of this scale concentrate computing resources, are arguments rather "
+                        "than measurements; this build measures neither."))
+    return items
