@@ -11,7 +11,6 @@ from PIL import Image
 from clip_course.figures import intro, single_image, style
 from clip_course.figures import probe as plots
 from clip_course.figures import zeroshot as zeroshot_figures
-from clip_course.tasks import stats
 from clip_course.tasks.zeroshot import most_confused_pairs
 
 RNG = np.random.default_rng(0)
@@ -154,12 +153,6 @@ def test_prediction_grid_colours_true_class():
     wb = bars(wrong_bars)
     assert [to_hex(b.get_facecolor()) for b in wb] == [style.WRONG.lower(), style.RIGHT.lower(), style.PALETTE["grey"].lower()]
 
-
-def test_crossover_k_interpolates_in_log2():
-    assert stats.crossover_k([1, 2, 4, 8], [10, 20, 40, 80], 30) == pytest.approx(2 ** 1.5)
-    assert stats.crossover_k([8, 1, 4, 2], [80, 10, 40, 20], 40) == pytest.approx(4.0)
-    assert stats.crossover_k([1, 2], [10, 20], 50) is None
-    assert stats.crossover_k([1, 2], [60, 70], 50) == 1.0
 
 
 def test_kshot_curve_with_json_keys_and_sweep(tmp_path):

@@ -85,10 +85,15 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
     else:
         verdict = (f"there is no detectable difference ({points(g['diff'])} points, {interval(g['lo'], g['hi'])}), "
                    f"unlike CIFAR in {ORIGINAL}")
-    return (f"With the {template} prompts, {cn} ({c['n_way']}-way, chance {100 / c['n_way']:.0f}%, "
-            f"{c['n_images']} images) scores {pct(c[template]['top1'])} top-1; {fn} ({f['n_way']}-way over finer "
-            f"classes, chance {100 / f['n_way']:.0f}%, {f['n_images']} images) scores {pct(f[template]['top1'])}: "
-            f"{verdict}.")
+    return (f"With the {template} prompts, {cn} ({_task(c)}) scores {pct(c[template]['top1'])} top-1; {fn} "
+            f"({_task(f)}, finer classes) scores {pct(f[template]['top1'])} top-1: {verdict}.")
+
+
+def _task(e: Mapping[str, Any]) -> str:
+    """E.g. "100-way, test images of 90 classes, chance 1%, 1800 images" for a 03 entry."""
+    tested = sum(v is not None for v in e["per_class_accuracy"].values())
+    of = f", test images of {tested} classes" if tested < e["n_way"] else ""
+    return f"{e['n_way']}-way{of}, chance {100 / e['n_way']:.0f}%, {e['n_images']} images"
 
 
 def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> str:

@@ -70,7 +70,7 @@ ZEROSHOT_ENTRY = {
     "templates": {"single": ListOf(str), "ensemble": ListOf(str)},
     "single": {**TOP, "mean_per_class_recall": Percent()},
     "ensemble": {**TOP, "mean_per_class_recall": Percent()},
-    "ensemble_gain": DIFF, "per_class_accuracy": MapOf(Percent()), "most_confused": list, "dataset": DATASET,
+    "ensemble_gain": DIFF, "per_class_accuracy": MapOf(Optional(Percent())), "most_confused": list, "dataset": DATASET,
 }
 PROBE_ENTRY = {
     "role": str, "n_way": int, "n_train": int, "n_test": int, "n_classes": int,
