@@ -18,6 +18,7 @@ from clip_course import errors
 from clip_course.core.models import load
 from clip_course.data.dataset import ImageDataset
 from clip_course.figures import analysis as P
+from clip_course.report import prose
 from clip_course.tasks import studies as A
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,51 +101,6 @@ def test_prompt_study_matches_zeroshot_evaluate_per_template(tiny, tmp_path, mon
     assert out["ensemble"] == pytest.approx(acc(tmpl))
 
 
-# ------------------------------------------------------------------------------- few-shot
-
-
-def test_crossover_by_hand():
-    assert A.crossover([1, 2, 4, 8], [10.0, 20.0, 40.0, 80.0], 30.0) == (4, pytest.approx(2 ** 1.5))
-    assert A.crossover([1, 2, 4], [50.0, 60.0, 70.0], 40.0) == (1, 1.0)
-    assert A.crossover([1, 2, 4], [5.0, 6.0, 7.0], 40.0) == (None, None)
-
-
-def test_fewshot_summary_of_a_kshot_record():
-    record = {"params": {"seeds": [0, 1]}, "metrics": {"per_k": [
-        {"k": 1, "top1_mean": 20.0, "top1_std": 2.0, "runs": []},
-        {"k": 4, "top1_mean": 60.0, "top1_std": 1.0, "runs": []},
-        {"k": None, "top1_mean": 90.0, "top1_std": 0.0, "runs": [{"C": 3.0}]},
-    ]}}
-    s = A.fewshot_summary(record, zeroshot_top1=40.0)
-    assert s["kshot"] == {"1": {"mean": 20.0, "std": 2.0}, "4": {"mean": 60.0, "std": 1.0}}
-    assert s["full_probe_top1"] == 90.0 and s["full_probe_C"] == 3.0
-    assert s["k_to_match_zeroshot"] == 4
-    assert s["k_interpolated"] == pytest.approx(2.0)  # halfway from 1 to 4 in log2
-
-
-def test_fewshot_study_runs_kshot_and_drops_impossible_ks():
-    from clip_course.tasks.logreg import gaussian_mixture
-
-    X, y = gaussian_mixture(260, 8, 3, seed=0)
-    counts = np.bincount(y[:200])
-    s = A.fewshot_study(torch.tensor(X[:200]), y[:200], torch.tensor(X[200:]), y[200:], ["a", "b", "c"], 50.0,
-                        ks=[1, 2, 500], seeds=[0], device="cpu", progress=False, steps=9)
-    assert counts.min() < 500 and set(s["kshot"]) == {"1", "2"}
-    assert 0 <= s["full_probe_top1"] <= 100 and s["full_probe_C"] > 0
-    assert s["probe_options"] == {"steps": 9}
-
-
-def test_fewshot_study_leaves_out_classes_without_training_images():
-    from clip_course.tasks.logreg import gaussian_mixture
-
-    X, y = gaussian_mixture(300, 8, 4, seed=1)
-    train = y[:200] != 2  # class 2 has test images but no training images
-    s = A.fewshot_study(torch.tensor(X[:200][train]), y[:200][train], torch.tensor(X[200:]), y[200:],
-                        ["a", "b", "c", "d"], 50.0, ks=[1], seeds=[0], device="cpu", progress=False, steps=5)
-    assert s["probe_classes"] == 3 and s["classes_without_training_images"] == ["c"]
-    assert set(s["kshot"]) == {"1"} and 0 <= s["full_probe_top1"] <= 100
-
-
 # ------------------------------------------------------------------------------- robustness
 
 
@@ -153,13 +109,15 @@ def test_robustness_entry_by_hand():
     assert e["mean_relative_drop"]["zeroshot"] == pytest.approx((0.25 + 0.5) / 2)
     assert e["mean_relative_drop"]["probe"] == pytest.approx((0.1 + 0.2) / 2)
     assert e["mean_drop_points"] == {"zeroshot": pytest.approx(30.0), "probe": pytest.approx(13.5)}
-    assert e["faster"] == "zeroshot"
     summary = A.robustness_summary({"a": e, "b": A.robustness_entry([0, 1], [50.0, 50.0], [50.0, 25.0])})
     assert summary["mean_relative_drop"]["probe"] == pytest.approx((0.15 + 0.5) / 2)
-    assert summary["faster_count"] == {"zeroshot": 1, "probe": 1, "equal": 0}
-    assert A.robustness_entry([0, 1], [50.0, 40.0], [100.0, 80.0])["faster"] == "equal"
-    text = A.shift_sentence(summary, 2, 100, "shapes10")
-    assert "zero-shot loses 18.8%" in text and "probe 32.5%" in text and "**linear probe** degrades faster" in text
+    # zero-shot minus probe drop per set: a: 20 - 9, 40 - 18; b: 0 - 25 -> mean 8/3, t-interval over 3 sets
+    gap = summary["degradation"]
+    assert gap["cells"] == 3 and gap["diff"] == pytest.approx(8 / 3)
+    half = 4.303 * np.std([11.0, 22.0, -25.0], ddof=1) / np.sqrt(3)
+    assert (gap["lo"], gap["hi"]) == pytest.approx((8 / 3 - half, 8 / 3 + half))
+    text = prose.shift_sentence(summary, 100, "shapes10")
+    assert "no detectable difference in degradation" in text and "faster" not in text
     with pytest.raises(errors.AnalysisError, match="start at 0"):
         A.robustness_entry([1, 2], [1.0, 2.0], [1.0, 2.0])
 
@@ -221,16 +179,21 @@ def test_coarse_vs_fine_on_handmade_metrics():
     assert out["chance"] == {"coarse": 50.0, "fine": 25.0}
 
 
-def test_comparison_table_cites_the_references():
-    rows = A.comparison_table("offline", "miniclip", "shapes10", "shapes100", {"shapes10": 70.0, "shapes100": 40.0},
-                              {"shapes10": 90.0, "shapes100": None}, {"shapes10": 95.0, "shapes100": 70.0})
+def test_comparison_table_reads_03_and_04_and_cites_the_references():
+    def zs(t1, t5, n):
+        return {"n_way": n, "ensemble": {"top1": t1, "top5": t5}}
+
+    z03 = {"datasets": {"shapes10": zs(70.0, 95.0, 10), "shapes100": zs(40.0, 70.0, 100)}}
+    p04 = {"datasets": {"shapes10": {"n_way": 10, "probe": {"top1": 90.0}}, "shapes100": {"n_way": 90, "probe": {"top1": 45.0}}}}
+    rows = A.comparison_table("offline", "miniclip", "shapes10", "shapes100", zeroshot=z03, probe=p04)
     by = {(r["quantity"], r["dataset"]): r for r in rows}
-    assert by["zero-shot top-1", "shapes10"]["paper"] == 91.3
+    assert by["zero-shot top-1", "shapes10"]["paper"] == 91.3 and by["zero-shot top-1", "shapes10"]["ours"] == 70.0
     assert by["zero-shot top-1", "shapes100"]["clip_benchmark"] == 64.53
     assert by["linear probe top-1", "shapes10"]["paper"] == 95.1
+    assert by["linear probe top-1", "shapes100"]["n_way"] == 90 and by["zero-shot top-1", "shapes100"]["n_way"] == 100
     assert by["zero-shot top-5", "shapes10"]["paper"] is None
     assert by["zero-shot top-5", "shapes10"]["clip_benchmark"] == 99.63
-    assert by["linear probe top-1", "shapes100"]["ours"] is None
+    assert by["linear probe top-1", "shapes100"]["source"] == "04_linear_probe:datasets.shapes100.probe.top1"
     assert {r["reference_dataset"] for r in rows} == {"cifar10", "cifar100"}
     assert all(r["profile"] == "offline" and r["reference_model"] == "ViT-B/32" for r in rows)
     md = A.comparison_markdown(rows)
@@ -257,18 +220,14 @@ def test_coarse_fine_figure_without_groups_lists_worst_classes(tmp_path):
 # ------------------------------------------------------------------------------- notebook
 
 
-def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
-    """papermill runs 06 with its quick parameters on a tiny random CLIP; outputs land in tmp."""
-    nb_path = ROOT / "notebooks" / "06_analysis.ipynb"
+def _papermill(stem: str, model: Path, out: Path) -> Path:
     import nbformat
 
+    nb_path = ROOT / "notebooks" / f"{stem}.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
-    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
-    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
-    quick = nb.metadata["clip_course"]["quick_parameters"]
-    params = {**quick, "profile": "offline", "model": str(tiny_clip_path), "coarse": "shapes10", "fine": "shapes100",
-              "device": "cpu", "output_root": str(tmp_path), "cache_dir": str(tmp_path / "cache")}
-    out_nb = tmp_path / "06_executed.ipynb"
+    params = {**nb.metadata["clip_course"]["quick_parameters"], "profile": "offline", "model": str(model),
+              "device": "cpu", "output_root": str(out), "cache_dir": str(out / "cache")}
+    out_nb = out / f"{stem}.executed.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(nb_path), str(out_nb), "--cwd", str(ROOT), "-k", "python3",
            "--no-progress-bar", "-y", json.dumps(params)]
     # One thread: the tiny model's ops are microseconds, and OpenMP spinning on a shared CPU
@@ -276,18 +235,36 @@ def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
     env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
+    return out_nb
+
+
+def test_notebook_refuses_to_run_before_03_and_04(tiny_clip_path, tmp_path):
+    with pytest.raises(AssertionError, match="run notebook 03_cifar_zero_shot first"):
+        _papermill("06_analysis", tiny_clip_path, tmp_path)
+
+
+def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
+    """papermill runs 03, 04 and then 06 with their quick parameters on a tiny random CLIP."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "06_analysis.ipynb", as_version=4)
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
+    quick = nb.metadata["clip_course"]["quick_parameters"]
+    for stem in ("03_cifar_zero_shot", "04_linear_probe"):
+        _papermill(stem, tiny_clip_path, tmp_path)
+    out_nb = _papermill("06_analysis", tiny_clip_path, tmp_path)
 
     rec = json.loads((tmp_path / "results" / "06_analysis.json").read_text())
+    z03 = json.loads((tmp_path / "results" / "03_cifar_zero_shot.json").read_text())
     assert rec["profile"] == "offline" and rec["model"]["name"] == str(tiny_clip_path)
     assert set(rec["prompts"]) == {"shapes10", "shapes100"}
-    for p in rec["prompts"].values():
+    for name, p in rec["prompts"].items():
         assert len(p["per_template"]) == len(p["templates"]) > 1
         assert p["ensemble_gain_points"] == pytest.approx(p["ensemble"] - p["single"])
         assert all(0 <= v <= 100 for v in [*p["per_template"].values(), p["bare"], p["single"], p["ensemble"]])
-    for name, f in rec["fewshot"].items():
-        assert f["zeroshot_top1"] == pytest.approx(rec["prompts"][name]["ensemble"])
-        assert set(f["kshot"]) <= {str(k) for k in quick["ks"]}
-        assert f["k_to_match_zeroshot"] is None or str(f["k_to_match_zeroshot"]) in f["kshot"]
+        # the same images as 03, so the same ensemble accuracy: one measurement, one number
+        assert p["ensemble"] == pytest.approx(z03["datasets"][name]["ensemble"]["top1"], abs=1e-6)
     assert set(rec["robustness"]) == set(quick["corruptions"])
     for e in rec["robustness"].values():
         assert e["severities"] == [0, *quick["severities"]]
@@ -303,11 +280,12 @@ def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
     assert cvf["drop_points"] == pytest.approx(cvf["coarse_top1"] - cvf["fine_top1"])
     assert cvf["per_coarse_class"] and len(cvf["worst_classes"]) == 10
     assert {row["dataset"] for row in rec["comparison_table"]} == {"shapes10", "shapes100"}
-    assert rec["datasets"]["test_sizes"] == {"shapes10": quick["limit"], "shapes100": quick["limit"]}
+    limit = json.loads((tmp_path / "results" / "03_cifar_zero_shot.json").read_text())["params"]["limit"]
+    assert rec["datasets"]["test_sizes"] == {"shapes10": limit, "shapes100": limit}
     assert not math.isnan(rec["seconds"])
 
     figures = sorted(p.name for p in (tmp_path / "figures" / "06_analysis").iterdir())
-    assert figures == sorted(f"{n}.png" for n in ("prompts", "fewshot", "corruption_examples", "robustness",
+    assert figures == sorted(f"{n}.png" for n in ("prompts", "corruption_examples", "robustness",
                                                   "retrieval", "coarse_vs_fine", "comparison"))
     for name in figures:
         assert (tmp_path / "figures" / "06_analysis" / name).read_bytes()[:4] == b"\x89PNG"

@@ -7,25 +7,19 @@ numbers, not typed ones.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_report import HEADINGS, _leaves, _numbers, build_into, norm, page_of
+from test_report import HEADINGS, build_into, check_tagged_numbers, norm, page_of
 
 from clip_course.io import read_json
-from clip_course.report import facts as report_facts
+from clip_course.report.schema import lookup
+from clip_course.report.schema import read_results as read_schema
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-
-
-def _leaves_3f(obj, out: set[str]) -> None:
-    if isinstance(obj, dict | list):
-        for v in obj.values() if isinstance(obj, dict) else obj:
-            _leaves_3f(v, out)
-    elif isinstance(obj, float):
-        out.add(f"{obj:.3f}")
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +55,30 @@ def test_pdf_sections_figures_and_no_code(real_build):
 
 
 def test_abstract_numbers_come_from_the_results(real_build):
+    """One source per number: every number of the abstract's results and the conclusions is tagged
+    with the results path it came from and prints exactly that value (the schema's paths are
+    walked, nothing is listed by hand), and no untagged number slips in."""
     root, _, pages = real_build
     abstract = " ".join(pages[page_of(pages, "Abstract"):page_of(pages, "Contents", 2)])
-    results = {stem: read_json(root / "results" / f"{stem}.json") for stem in STEMS}
-    zs = results["03_cifar_zero_shot"]["datasets"]
-    for name, entry in zs.items():
-        assert f"{entry['ensemble']['top1']:.1f}% top-1 on {name}" in abstract
-    allowed: set[str] = set()
-    for rec in results.values():
-        _leaves(rec, allowed)
-        _leaves_3f(rec, allowed)  # CLIP similarities are printed with three decimals
-    gran = report_facts.granularity_fact(report_facts.zero_shot_facts({"03": results["03_cifar_zero_shot"]}))
-    allowed |= {gran["drop"], gran["two_se"] or ""}
-    found = _numbers(abstract.split("Abstract", 1)[1])
-    assert found and set(found) <= allowed, set(found) - allowed
+    results = {stem: read_schema(root / "results" / f"{stem}.json", stem) for stem in STEMS}
+    for name, entry in results["03_cifar_zero_shot"]["datasets"].items():
+        assert f"Zero-shot on {name}" in abstract and f"{entry['ensemble']['top1']:.1f}% top-1 with the template ensemble" in abstract
+    html = (root / "build" / "report" / "report.html").read_text()
+    sources = {src.split(":")[0] for src in re.findall(r'data-src="([^"]+)"', html)}
+    assert sources >= {"03_cifar_zero_shot", "04_linear_probe", "06_analysis", "05_styleclip"}
+    assert check_tagged_numbers(html, results) >= 30
+
+
+def test_comparison_table_reads_the_sections_results(real_build):
+    """The analysis chapter's table of our numbers beside the published ones holds 03's zero-shot and
+    04's probe values, not numbers of its own."""
+    root, _, _ = real_build
+    results = {stem: read_schema(root / "results" / f"{stem}.json", stem) for stem in STEMS}
+    table = results["06_analysis"]["comparison_table"]
+    assert {r["quantity"] for r in table} == {"zero-shot top-1", "zero-shot top-5", "linear probe top-1"}
+    for row in table:
+        assert row["ours"] == lookup(results, row["source"])
+        assert row["n_way"] == lookup(results, row["source"].rsplit(".", 2)[0])["n_way"]
+    # The same quantity is never measured twice: 06's prompt study scores the ensemble on 03's images.
+    for name, p in results["06_analysis"]["prompts"].items():
+        assert p["ensemble"] == pytest.approx(results["03_cifar_zero_shot"]["datasets"][name]["ensemble"]["top1"], abs=1e-6)

@@ -22,7 +22,7 @@ from clip_course.core.device import default_device
 from clip_course.errors import ModelLoadError
 
 with warnings.catch_warnings():
-    # clip-anytorch imports pkg_resources, which warns on import (see DESIGN.md traps).
+    # clip-anytorch imports pkg_resources, which warns on import (setuptools < 82 keeps it importable).
     warnings.simplefilter("ignore")
     import clip
     import clip.clip as _clip_impl

@@ -35,7 +35,7 @@ MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
 DEBIAN_PACKAGES = ("chromium", "libjs-mathjax", "fonts-noto-cjk")
-# DESIGN.md: the flags that make a headless print offline, quiet and repeatable.
+# The flags that make a headless print offline, quiet and repeatable.
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

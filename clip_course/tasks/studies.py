@@ -334,26 +334,24 @@ def comparison_table(profile: str, model: str, coarse: str, fine: str,
 
     Ours are read from notebook 03's (``zeroshot``) and 04's (``probe``) results, never measured
     again; each row names its ``source`` (:func:`clip_course.report.schema.lookup`) and its
-    ``n_way`` task. The references (:data:`clip_course.notebook.REFERENCES`) are ViT-B/32 on
+    ``n_way`` task. The references (:data:`clip_course.published.REFERENCES`) are ViT-B/32 on
     CIFAR-10 (beside our coarse set) and CIFAR-100 (beside the fine set) whatever the profile;
     every row names both datasets, so a ShapesWorld number is never read as a CIFAR one.
     """
-    from clip_course.notebook import REFERENCE_MODEL, REFERENCES
-    from clip_course.report.schema import lookup
+    from clip_course.published import REFERENCE_MODEL, REFERENCES
 
     ref_ds = {coarse: "cifar10", fine: "cifar100"}
-    results = {"03_cifar_zero_shot": zeroshot, "04_linear_probe": probe}
     rows = []
     for ds in (coarse, fine):
-        for quantity, source, task, metric in (
-            ("zero-shot top-1", f"03_cifar_zero_shot:datasets.{ds}.ensemble.top1", "zeroshot", "top1"),
-            ("zero-shot top-5", f"03_cifar_zero_shot:datasets.{ds}.ensemble.top5", "zeroshot", "top5"),
-            ("linear probe top-1", f"04_linear_probe:datasets.{ds}.probe.top1", "probe", "top1"),
+        zs, pr = zeroshot["datasets"][ds], probe["datasets"][ds]
+        for quantity, entry, value, source, task, metric in (
+            ("zero-shot top-1", zs, zs["ensemble"]["top1"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top1", "zeroshot", "top1"),
+            ("zero-shot top-5", zs, zs["ensemble"]["top5"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top5", "zeroshot", "top5"),
+            ("linear probe top-1", pr, pr["probe"]["top1"], f"04_linear_probe:datasets.{ds}.probe.top1", "probe", "top1"),
         ):
             refs = REFERENCES[ref_ds[ds]][task]
-            entry = lookup(results, source.rsplit(".", 2)[0])
             rows.append({
-                "quantity": quantity, "dataset": ds, "n_way": entry["n_way"], "ours": lookup(results, source),
+                "quantity": quantity, "dataset": ds, "n_way": entry["n_way"], "ours": value,
                 "source": source, "paper": refs.get("paper", {}).get(metric),
                 "clip_benchmark": refs.get("CLIP_benchmark", {}).get(metric),
                 "reference_dataset": ref_ds[ds], "reference_model": REFERENCE_MODEL,
