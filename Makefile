@@ -31,7 +31,7 @@ test: setup ## run the test suite (sets itself up on a fresh clone)
 	$(PY) -m pytest -q
 
 lint: setup ## ruff over the package, tests and benchmarks
-	$(VENV)/bin/ruff check clip_course tests benchmarks
+	$(VENV)/bin/ruff check clip_course tests benchmarks tools
 
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
 	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))

@@ -48,15 +48,17 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course import repository as _repository
 from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.io import write_json
 from clip_course.tasks import kshot as kshot_tasks
 from clip_course.tasks.zeroshot import granularity_verdict
 
-#: The package as Colab installs it (placeholder until the repository is public).
-COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
-COLAB_BASE = "https://colab.research.google.com/github/clip-course/clip-course/blob/main/notebooks/"
+#: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
+#: ``[project.urls] Repository`` in pyproject.toml (see :mod:`clip_course.repository`).
+COLAB_PACKAGE = _repository.colab_package(_repository.repository_url())
+COLAB_BASE = _repository.colab_base(_repository.repository_url())
 
 #: openai's ViT-B/32 as the "Interacting with CLIP" notebook and model card report it.
 VIT_B32 = {
