@@ -48,8 +48,10 @@ pretrain: setup ## retrain the shipped MiniCLIP checkpoint from scratch
 bench: setup ## run the benchmarks in benchmarks/
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
-lab: setup ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks
+# Jupyter refuses to start as root without --allow-root (containers, cloud VMs): pass it then.
+USER_ID ?= $(shell id -u)
+lab: setup ## open JupyterLab at the repository root (notebooks/, figures/, results/, report/)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(USER_ID)),--allow-root)
 
 clean: ## remove build outputs (keeps .venv and downloaded data)
 	rm -rf build results/*.json figures/*/ report/*.pdf report/*.html .pytest_cache
