@@ -263,7 +263,7 @@ def fetch(name: str, target: Path, download: Callable[[str, str], str] | None = 
                 failures.append(f"{source}: {err}")
                 continue
             except Exception as err:  # network, missing file, unreadable file: try the next copy
-                failures.append(f"{source}: {type(err).__name__}: {err}")
+                failures.append(f"{source}: {type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}")
                 continue
             digest = tensors_sha256(state)
             expected = CONVERTED_SHA256.get(name)
