@@ -147,3 +147,31 @@ def test_constants_come_from_the_setting(monkeypatch, tmp_path):
     assert repository.repository_url() == "https://github.com/o/r"
     assert repository.colab_base("https://github.com/o/r.git") == \
         "https://colab.research.google.com/github/o/r/blob/main/notebooks/"
+
+
+@pytest.mark.parametrize("upgraded, restart", [(None, False), ("numpy", True)])
+def test_install_cell_says_when_a_restart_is_needed(tmp_path, monkeypatch, capsys, upgraded, restart):
+    """A package already imported in the kernel that pip changed needs a restart; the cell says so."""
+    import importlib.metadata
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    source = colab_cells.install_cell(repository.FALLBACK_URL).replace("/tmp/keep_colab_torch.txt",
+                                                                        str(tmp_path / "keep.txt"))
+    real_version, installed = importlib.metadata.version, []
+
+    def version(dist):
+        return "999.0" if installed and dist == upgraded else real_version(dist)
+
+    class FakeShell:
+        def run_line_magic(self, name, line):
+            installed.append(line)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    import numpy  # noqa: F401  (imported before the install, as on Colab)
+
+    exec(compile(TransformerManager().transform_cell(source), "cell", "exec"), {"get_ipython": FakeShell})
+    out = capsys.readouterr().out
+    assert installed and ("Restart the session now" in out) is restart
+    assert ("numpy changed after import" in out) is restart and ("no restart needed" in out) is not restart

@@ -51,15 +51,21 @@ if {marker}:
     import importlib.metadata as md
     from pathlib import Path
 
+    def version(dist):
+        try:
+            return md.version(dist)
+        except md.PackageNotFoundError:
+            return None
+
     # Keep Colab's own torch and torchvision (built for its GPU): pip may not change them.
     Path("/tmp/keep_colab_torch.txt").write_text(
-        "".join(f"{{p}}=={{md.version(p)}}\\n" for p in ("torch", "torchvision")))
+        "".join(f"{{p}}=={{version(p)}}\\n" for p in ("torch", "torchvision") if version(p)))
     imported = {{"setuptools": "pkg_resources", "numpy": "numpy", "pillow": "PIL"}}
-    before = {{p: md.version(p) for p in imported}}
+    before = {{p: version(p) for p in imported}}
     # setuptools<82: clip imports pkg_resources, which setuptools 82 removed.
     %pip install -q -c /tmp/keep_colab_torch.txt "setuptools<82" {package}
     changed = [p for p, m in imported.items()
-               if md.version(p) != before[p] and (m in sys.modules or p in sys.modules)]
+               if version(p) != before[p] and (m in sys.modules or p in sys.modules)]
     if changed:
         print(f"Installed. Restart the session now (Runtime > Restart session) and run the "
               f"notebook again from the top: {{', '.join(changed)}} changed after import.")
