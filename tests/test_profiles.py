@@ -102,19 +102,3 @@ def test_the_weights_checked_are_the_models_asked_for(tmp_path, clip_cache, monk
     assert profiles.missing_paper_assets(data, str(tmp_path / "typo.pt")) == [
         f"model checkpoint {tmp_path / 'typo.pt'} (not a file)"]
 
-
-def test_report_checks_the_weights_of_its_parameters_model(tmp_path, clip_cache, monkeypatch):
-    """`make report PROFILE=paper PARAMS=...` with `global: {model: ViT-B/16}` checks ViT-B/16's weights."""
-    from clip_course.report import runner
-
-    monkeypatch.chdir(tmp_path)
-    _fake_weights(clip_cache, "ViT-B/32", monkeypatch=monkeypatch)
-    write_cifar(tmp_path / "data", "cifar10")
-    write_cifar(tmp_path / "data", "cifar100")
-    assert runner.resolve_profile("paper")[0] == "paper"
-    with pytest.raises(errors.ProfileError, match="ViT-B/16"):
-        runner.resolve_profile("paper", "ViT-B/16")
-    params = tmp_path / "params.yml"
-    params.write_text("global: {model: ViT-B/16}\n")
-    with pytest.raises(errors.ProfileError, match="CLIP ViT-B/16 weights"):
-        runner.build_report("paper", params=params, root=tmp_path)

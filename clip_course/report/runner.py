@@ -130,18 +130,15 @@ def find_notebooks(notebooks_dir: str | Path, only: Sequence[str] | None = None)
     return sorted(chosen)
 
 
-def resolve_profile(profile: str, model: str | None = None) -> tuple[str, str]:
-    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present.
-
-    ``model`` is the parameters file's global model, whose weights the paper profile needs.
-    """
+def resolve_profile(profile: str) -> tuple[str, str]:
+    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present."""
     if profile not in PROFILES:
         raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
     try:
         from clip_course import profiles
     except ImportError:
         return profile, "clip_course.profiles is not installed; notebooks resolve it"
-    resolved = profiles.resolve(profile, model=model)
+    resolved = profiles.resolve(profile)
     return resolved.name, getattr(resolved, "reason", "")
 
 
@@ -442,11 +439,10 @@ def build_report(
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
     try:
-        params_file = load_params_file(params)
-        model = params_file.get("global", {}).get("model")
-        name, reason = resolve_profile(profile, model if isinstance(model, str) else None)
+        name, reason = resolve_profile(profile)
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
+        params_file = load_params_file(params)
         check_params_file(params_file, selected)
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
