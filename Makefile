@@ -31,7 +31,7 @@ test: setup ## run the test suite (sets itself up on a fresh clone)
 	$(PY) -m pytest -q
 
 lint: setup ## ruff over the package, tests and benchmarks
-	$(VENV)/bin/ruff check clip_course tests benchmarks
+	$(VENV)/bin/ruff check clip_course tests benchmarks tools
 
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
 	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))
@@ -48,8 +48,10 @@ pretrain: setup ## retrain the shipped MiniCLIP checkpoint from scratch
 bench: setup ## run the benchmarks in benchmarks/
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
-lab: setup ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks
+# Jupyter refuses to start as root without --allow-root (containers, cloud VMs): pass it then.
+USER_ID ?= $(shell id -u)
+lab: setup ## open JupyterLab at the repository root (notebooks/, figures/, results/, report/)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(USER_ID)),--allow-root)
 
 clean: ## remove build outputs (keeps .venv and downloaded data)
 	rm -rf build results/*.json figures/*/ report/*.pdf report/*.html .pytest_cache

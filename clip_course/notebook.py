@@ -22,14 +22,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course import repository as _repository
 from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.tasks import kshot as kshot_tasks
 
-#: The package as Colab installs it (placeholder until the repository is public).
-COLAB_PACKAGE = "git+https://github.com/clip-course/clip-course"
-COLAB_BASE = "https://colab.research.google.com/github/clip-course/clip-course/blob/main/notebooks/"
+#: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
+#: ``[project.urls] Repository`` in pyproject.toml (see :mod:`clip_course.repository`).
+COLAB_PACKAGE = _repository.colab_package(_repository.repository_url())
+COLAB_BASE = _repository.colab_base(_repository.repository_url())
 
 def colab_url(stem: str) -> str:
     """The Open-in-Colab address of ``notebooks/<stem>.ipynb``."""

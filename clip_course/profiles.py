@@ -34,15 +34,19 @@ class Profile:
         return asdict(self)
 
 
-def missing_paper_assets(data_root: str | Path = "data", model: str = PAPER_MODEL) -> list[str]:
-    """What the paper profile needs and is not on disk (empty when it can run)."""
-    from clip_course.core.models import weights_path
+def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAPER_MODEL) -> list[str]:
+    """What the paper profile needs for ``model`` and is not on disk (empty when it can run).
+
+    openai's weights count only when their sha256 is openai's (or when they were fetched from
+    the Hugging Face hub and converted); a checkpoint path counts when it is a file.
+    """
+    from clip_course.core.models import weights_problem
     from clip_course.data.cifar import _CIFAR, cifar_present
 
     missing = []
-    weights = weights_path(model)
-    if not weights.is_file():
-        missing.append(f"CLIP {model} weights ({weights})")
+    problem = weights_problem(model or PAPER_MODEL)
+    if problem:
+        missing.append(problem)
     for name in ("cifar10", "cifar100"):
         if not cifar_present(name, data_root):
             missing.append(f"{name} ({Path(data_root) / _CIFAR[name]['folder']})")
@@ -59,23 +63,28 @@ def offline(reason: str) -> Profile:
     return Profile("offline", "miniclip", "shapes10", "shapes100", reason)
 
 
-def resolve(profile: str = "auto", data_root: str | Path = "data") -> Profile:
-    """The profile to run: ``paper``, ``offline``, or ``auto`` (paper when its assets are here)."""
+def resolve(profile: str = "auto", data_root: str | Path = "data", model: str | None = None) -> Profile:
+    """The profile to run: ``paper``, ``offline``, or ``auto`` (paper when its assets are here).
+
+    ``model`` is the model the run will load (None: the paper profile's ViT-B/32): its weights
+    are the ones checked.
+    """
     if profile not in PROFILE_NAMES:
         raise ProfileError(f"Unknown profile {profile!r}; choose one of {list(PROFILE_NAMES)}.")
     if profile == "offline":
         return offline("The offline profile was asked for.")
-    missing = missing_paper_assets(data_root)
+    model = model or PAPER_MODEL
+    missing = missing_paper_assets(data_root, model)
     if profile == "paper":
         if missing:
             raise ProfileError(
                 "The paper profile needs files that are not on disk: " + "; ".join(missing)
                 + ". Run `make download` on a machine with internet, or use --profile offline."
             )
-        return paper("The paper profile was asked for and its weights and CIFAR are on disk.")
+        return paper(f"The paper profile was asked for and the {model} weights and CIFAR are on disk.")
     if missing:
         return offline(
             "auto chose offline because the paper profile's assets are missing: "
             + "; ".join(missing) + " (run `make download` to get them)."
         )
-    return paper("auto chose paper: the ViT-B/32 weights and CIFAR-10/100 are on disk.")
+    return paper(f"auto chose paper: the {model} weights and CIFAR-10/100 are on disk.")

@@ -15,6 +15,18 @@ with warnings.catch_warnings():
     import clip.model
 
 
+@pytest.fixture(autouse=True)
+def no_hub_network(monkeypatch):
+    """No test reaches the Hugging Face hub: its download fails as it would offline."""
+    from clip_course.core import hub
+
+    def offline(repo_id: str, filename: str) -> str:
+        raise OSError(f"network disabled in tests ({repo_id}/{filename})")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hub, "_hf_hub_download", offline)
+
+
 def make_tiny_clip(seed: int = 0, resolution: int = 32, patch: int = 8) -> clip.model.CLIP:
     """A randomly initialised openai CLIP (ViT) small enough for CPU tests."""
     torch.manual_seed(seed)

@@ -149,3 +149,36 @@ class _Response(io.BytesIO):
     def __init__(self, payload: bytes) -> None:
         super().__init__(payload)
         self.headers = {"Content-Length": str(len(payload))}
+
+
+def test_openai_404_falls_back_to_the_hub_copy(tmp_path, clip_cache, monkeypatch):
+    import urllib.error
+
+    from clip_course.core import hub
+
+    def gone(url, root):
+        raise urllib.error.HTTPError(url, 404, "Not Found", {}, None)
+
+    def fake_hub(name, target):
+        target.parent.mkdir(parents=True)
+        target.write_bytes(b"converted")
+        hub.record_path(target).write_text("{}")
+        return target
+
+    monkeypatch.setattr(models._clip_impl, "_download", gone)
+    monkeypatch.setattr(hub, "fetch", fake_hub)
+    path = download.fetch_clip_weights("ViT-B/32")
+    assert path == hub.converted_path("ViT-B/32", clip_cache) and path.read_bytes() == b"converted"
+    assert not models.weights_path("ViT-B/32").exists()
+    monkeypatch.setattr(hub, "fetch", lambda *a: pytest.fail("fetched again"))
+    assert download.fetch_clip_weights("ViT-B/32") == path
+
+
+def test_download_refuses_a_users_file_at_the_weights_path(clip_cache, monkeypatch):
+    mine = models.weights_path("ViT-B/32")
+    clip_cache.mkdir(parents=True)
+    mine.write_bytes(b"mine")
+    monkeypatch.setattr(models._clip_impl, "_download", lambda *a: pytest.fail("downloaded over it"))
+    with pytest.raises(errors.DownloadError, match="present but not openai's file"):
+        download.fetch_clip_weights("ViT-B/32")
+    assert mine.read_bytes() == b"mine"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import torch
@@ -96,3 +97,40 @@ def test_no_download_flag_does_not_touch_network(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "CLIP_CACHE", tmp_path)
     with pytest.raises(ModelLoadError, match="not on disk"):
         models.resolve_checkpoint("RN50", download=False)
+
+
+def test_a_users_file_at_the_weights_path_is_never_deleted(tmp_path, monkeypatch):
+    """Data loss fix: a file at openai's path that is not openai's is left and named, never replaced."""
+    monkeypatch.setattr(models, "CLIP_CACHE", tmp_path)
+    mine = models.weights_path("ViT-B/32")
+    mine.write_bytes(b"my own fine-tuned weights")
+    digest = models.checkpoint_sha256(mine)
+
+    def would_overwrite(url, root):  # clip's downloader re-downloads over a mismatching file
+        (Path(root) / Path(url).name).write_bytes(b"openai")
+        return str(Path(root) / Path(url).name)
+
+    for network in (would_overwrite, lambda url, root: (_ for _ in ()).throw(urllib.error.URLError("offline"))):
+        monkeypatch.setattr(models._clip_impl, "_download", network)
+        for download in (True, False):
+            with pytest.raises(ModelLoadError) as err:
+                models.resolve_checkpoint("ViT-B/32", download=download)
+            msg = str(err.value)
+            assert f"{mine} is present but not openai's file of CLIP ViT-B/32 (sha256 {digest}" in msg
+            assert f"--model {mine}" in msg and "left as it is" in msg
+            assert mine.read_bytes() == b"my own fine-tuned weights"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [mine.name]
+    assert models.resolve_checkpoint(str(mine)) == mine  # used as a path, it loads as the user's
+
+
+def test_openai_download_is_moved_into_place_only_when_complete(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "CLIP_CACHE", tmp_path)
+
+    def half(url, root):
+        (Path(root) / Path(url).name).write_bytes(b"half")
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(models._clip_impl, "_download", half)
+    with pytest.raises(ModelLoadError, match="connection reset"):
+        models.resolve_checkpoint("ViT-B/32")
+    assert list(tmp_path.rglob("*")) == []

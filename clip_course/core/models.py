@@ -9,6 +9,7 @@ that say what is wrong and how to fix it.
 from __future__ import annotations
 
 import os
+import tempfile
 import urllib.error
 import warnings
 from collections.abc import Callable
@@ -18,8 +19,9 @@ from pathlib import Path
 
 import torch
 
+from clip_course.core import hub
 from clip_course.core.device import default_device
-from clip_course.errors import ModelLoadError
+from clip_course.errors import DownloadError, ModelLoadError
 
 with warnings.catch_warnings():
     # clip-anytorch imports pkg_resources, which warns on import (setuptools < 82 keeps it importable).
@@ -116,6 +118,9 @@ def resolve_checkpoint(name_or_path: str, download: bool = True) -> Path:
         return miniclip_checkpoint()
     if name_or_path in clip.available_models():
         target = weights_path(name_or_path)
+        converted = hub.converted_path(name_or_path, CLIP_CACHE)
+        if not target.is_file() and hub.is_converted(converted):
+            return converted  # openai's weights from the Hugging Face hub, converted earlier
         if target.is_file() or download:
             return _download_openai(name_or_path, target)
         raise ModelLoadError(_missing_weights_message(name_or_path, target))
@@ -141,25 +146,64 @@ def _missing_weights_message(name: str, target: Path, cause: object = None) -> s
 
 
 def _download_openai(name: str, target: Path) -> Path:
-    """clip's own sha256-checked download, with failures turned into a clear message."""
+    """openai's file (clip's sha256-checked download), else the Hugging Face hub's copy, converted.
+
+    A file already at ``target`` is never replaced or deleted: openai's is returned, any other
+    is refused (it is the user's). Downloads go to a temporary folder and are moved into place
+    only when complete, so a failure leaves nothing behind.
+    """
+    if target.is_file():
+        if _sha_matches(name, target):
+            return target
+        raise ModelLoadError(not_openai_message(name, target))
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return Path(_clip_impl._download(_clip_impl._MODELS[name], str(target.parent)))
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        # clip writes straight to the target: never leave a truncated file behind.
-        if target.is_file() and not _sha_matches(name, target):
-            target.unlink(missing_ok=True)
-        raise ModelLoadError(_missing_weights_message(name, target, err)) from err
-    except RuntimeError as err:  # clip's "SHA256 checksum does not match"
-        target.unlink(missing_ok=True)
-        raise ModelLoadError(
-            f"Downloaded weights of CLIP {name} failed clip's sha256 check and were removed "
-            f"({err}). Run `make download` again."
-        ) from err
+        with tempfile.TemporaryDirectory(prefix=".download-", dir=target.parent) as tmp:
+            os.replace(_clip_impl._download(_clip_impl._MODELS[name], tmp), target)
+            return target
+    except (urllib.error.URLError, OSError, ValueError, RuntimeError) as err:  # incl. clip's sha256 check
+        openai_error = err
+    try:
+        return hub.fetch(name, hub.converted_path(name, CLIP_CACHE))
+    except DownloadError as err:
+        raise ModelLoadError(_missing_weights_message(
+            name, target, f"openai's address: {openai_error}; Hugging Face hub: {err}")) from err
+
+
+def openai_sha256(name: str) -> str:
+    """The sha256 of openai's released file for ``name`` (clip's URLs carry it)."""
+    return _clip_impl._MODELS[name].split("/")[-2]
 
 
 def _sha_matches(name: str, path: Path) -> bool:
-    expected = _clip_impl._MODELS[name].split("/")[-2]
-    return sha256_file(path) == expected
+    return checkpoint_sha256(path) == openai_sha256(name)
+
+
+def not_openai_message(name: str, path: Path) -> str:
+    """Why a file at openai's weights path is not used for the name, and how to use it anyway."""
+    return (
+        f"{path} is present but not openai's file of CLIP {name} (sha256 {checkpoint_sha256(path)}, "
+        f"openai's is {openai_sha256(name)}); it was left as it is. To use it as your own checkpoint, "
+        f"give its path as the model (--model {path} / model=\"{path}\"); for openai's weights, "
+        f"move it away and run `make download`."
+    )
+
+
+def weights_problem(name: str) -> str | None:
+    """Why model ``name`` cannot be loaded from disk as it is (None when it can)."""
+    if name == OFFLINE_MODEL:
+        return None
+    if name not in clip.available_models():
+        path = Path(name).expanduser()
+        return None if path.is_file() else f"model checkpoint {path} (not a file)"
+    target = weights_path(name)
+    if target.is_file():
+        return None if _sha_matches(name, target) else (
+            f"CLIP {name} weights: {target} is present but not openai's file (sha256 "
+            f"{checkpoint_sha256(target)}; to use it anyway give its path as the model)")
+    if hub.is_converted(hub.converted_path(name, CLIP_CACHE)):
+        return None
+    return f"CLIP {name} weights ({target})"
 
 
 def load(

@@ -73,21 +73,37 @@ def staging_dir(target_dir: Path) -> Iterator[Path]:
 
 
 def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
-    """clip's own sha256-checked download of ``name``, moved into clip's cache when complete."""
-    from clip_course.core.models import _clip_impl, weights_path
+    """openai's weights of ``name``: clip's sha256-checked download, else the Hugging Face hub's copy.
 
-    target = weights_path(name)
+    openai's file is moved into clip's cache when complete. A file already there that is not
+    openai's is left alone and refused (it is the user's); when openai's address fails (404s
+    since October 2025) the hub copy is converted to openai's layout (:mod:`clip_course.core.hub`).
+    """
+    from clip_course.core import hub, models
+
+    target = models.weights_path(name)
     if target.is_file():
+        if not models._sha_matches(name, target):
+            raise DownloadError(models.not_openai_message(name, target))
         return target
+    converted = hub.converted_path(name, models.CLIP_CACHE)
+    if hub.is_converted(converted):
+        return converted
     with staging_dir(target.parent) as tmp:
         try:
-            path = Path(_clip_impl._download(_clip_impl._MODELS[name], str(tmp)))
-        except (urllib.error.URLError, OSError) as err:
-            raise DownloadError(f"Downloading CLIP {name} failed ({err}); nothing was kept. Try again.") from err
-        except RuntimeError as err:  # clip's "SHA256 checksum does not match"
-            raise DownloadError(f"CLIP {name} failed clip's sha256 check ({err}); nothing was kept. Try again.") from err
-        os.replace(path, target)
-    return target
+            path = Path(models._clip_impl._download(models._clip_impl._MODELS[name], str(tmp)))
+        except (urllib.error.URLError, OSError, RuntimeError) as err:  # incl. clip's sha256 check
+            openai_error = err
+        else:
+            os.replace(path, target)
+            return target
+    try:
+        return hub.fetch(name, converted)
+    except DownloadError as err:
+        raise DownloadError(
+            f"Downloading CLIP {name} failed (openai's address: {openai_error}; Hugging Face hub: "
+            f"{err}); nothing was kept. Try again."
+        ) from err
 
 
 def fetch_cifar(name: str, root: str | Path = "data") -> Path:
@@ -154,10 +170,10 @@ def fetch_stylegan2(url: str = STYLEGAN2_URL, target: Path | None = None) -> Pat
 
 def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32") -> list[Path]:
     """Everything the paper profile needs; skips what is already on disk."""
-    from clip_course.core.models import _clip_impl
     from clip_course.profiles import missing_paper_assets
 
     if not missing_paper_assets(data_root, model):
         return []
-    check_connectivity([_clip_impl._MODELS[model], CIFAR_HOST])
+    # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
+    check_connectivity([CIFAR_HOST])
     return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]
