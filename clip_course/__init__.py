@@ -1,12 +1,41 @@
 """clip-course: OpenAI's CLIP, evaluated the way the paper does it, as reproducible software.
 
-The public API is small and flat, like openai/CLIP's own:
+The few calls a notebook or a user needs are re-exported here (imported on first use, so
+``import clip_course`` stays light):
 
-- :func:`clip_course.models.load` loads a CLIP model (any openai name, a checkpoint, or the
-  offline ``"miniclip"``);
-- :func:`clip_course.data.load_dataset` gives a dataset as uint8 arrays plus class names;
-- :func:`clip_course.encode.image_features` / :func:`~clip_course.encode.encode_texts` encode;
-- :mod:`clip_course.zeroshot`, :mod:`clip_course.probe`, :mod:`clip_course.styleclip` run tasks.
+- :func:`load` loads a CLIP model (any openai name, a checkpoint, or the offline ``"miniclip"``);
+- :func:`load_dataset` gives a dataset as uint8 arrays plus class names;
+- :func:`image_features` / :func:`encode_texts` encode (features cached on disk);
+- :func:`zero_shot` evaluates a zero-shot classifier; :func:`linear_probe` runs the paper's probe.
+
+The layout follows the data: ``core`` and ``data`` -> ``tasks`` -> results (``report.schema``)
+and ``figures`` -> notebooks -> ``report``; ``offline`` holds MiniCLIP, its pretraining and StyleCLIP.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "clip_course.core.models",
+    "load_dataset": "clip_course.data.catalog",
+    "image_features": "clip_course.core.feature_cache",
+    "encode_texts": "clip_course.core.encode",
+    "zero_shot": ("clip_course.tasks.zeroshot", "evaluate"),
+    "linear_probe": ("clip_course.tasks.probe", "run_probe"),
+    "ClipCourseError": "clip_course.errors",
+}
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'clip_course' has no attribute {name!r}")
+    target = _EXPORTS[name]
+    module, attr = target if isinstance(target, tuple) else (target, name)
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value

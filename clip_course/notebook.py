@@ -12,6 +12,7 @@ another's measurement reads it with :meth:`Session.earlier` instead of measuring
 
 from __future__ import annotations
 
+import html
 import os
 import random
 from collections.abc import Mapping, Sequence
@@ -182,6 +183,26 @@ def show(markdown: str) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(markdown))
+
+
+def caption_html(kind: str, label: str, caption: str) -> str:
+    """A caption the report numbers ("Figure 3."); the text cites it as ``[Figure](#fig-<label>)``."""
+    if kind not in ("figure", "table") or not label.replace("_", "").replace("-", "").isalnum():
+        raise NotebookError(f"caption kind must be 'figure' or 'table' and label a plain name, got {kind!r}, {label!r}.")
+    return f'<p class="caption" data-kind="{kind}" data-label="{label}">{html.escape(caption)}</p>'
+
+
+def figure(fig: Any, label: str, caption: str) -> None:
+    """Show a figure with its caption (what it shows and the takeaway)."""
+    from IPython.display import display
+
+    display(fig)
+    show(caption_html("figure", label, caption))
+
+
+def table(markdown: str, label: str, caption: str) -> None:
+    """Show a markdown table under its caption."""
+    show(caption_html("table", label, caption) + "\n\n" + markdown)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -83,3 +83,14 @@ def test_modules_and_functions_stay_small():
                 if n > MAX_FUNCTION_LINES:
                     too_long.append(f"{path.name}:{node.name}: {n} lines")
     assert not too_long, too_long
+
+
+def test_the_package_face_re_exports_the_users_calls():
+    import clip_course
+    from clip_course.core import models
+    from clip_course.data import catalog
+    from clip_course.tasks import probe, zeroshot
+
+    assert clip_course.load is models.load and clip_course.load_dataset is catalog.load_dataset
+    assert clip_course.zero_shot is zeroshot.evaluate and clip_course.linear_probe is probe.run_probe
+    assert set(clip_course.__all__) >= {"load", "load_dataset", "image_features", "encode_texts"}

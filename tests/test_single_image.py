@@ -11,6 +11,7 @@ from PIL import Image
 
 from clip_course.core.models import load
 from clip_course.errors import DatasetError, PromptError
+from clip_course.report import prose
 from clip_course.tasks import single_image
 
 with warnings.catch_warnings():
@@ -177,9 +178,9 @@ def test_series_json_and_sentences():
     rows = single_image.series_json(series)
     assert rows[0]["added"] == ["a car", "a shape"] and rows[1]["added"] == "a circle"
     assert [r["winner"] for r in rows] == ["a car", "a circle"]
-    text = single_image.refinement_sentence(series)
+    text = prose.refinement_sentence(series)
     assert "“a car” (70%) → “a circle” (60%)" in text
     assert "won 1 of 1 refinements" in text and "changed 1 time" in text
-    s = single_image.winner_sentence(series[1], "Q?")
+    s = prose.winner_sentence(series[1], "Q?")
     assert s.startswith("Q? Here **“a circle”** wins with 60.0%, ahead of “a car” (30.0%)")
     assert "last: “a shape” (10.0%)" in s

@@ -91,41 +91,38 @@ def per_class_accuracy(
     title: str = "Per-class accuracy",
     mean: float | None = None,
     save: str | os.PathLike | None = None,
+    show: int = 15,
 ) -> Figure:
-    """Per-class top-1 (%) sorted from worst to best; the mean as a dashed line.
+    """Per-class top-1 (%) sorted from worst to best as horizontal bars; the mean as a dashed line.
 
-    Up to 20 classes read as horizontal bars; more classes become a sorted column chart.
+    With more than ``2 * show`` classes only the ``show`` worst and ``show`` best are drawn (labels
+    stay readable at print size); the mean is still over every class, and the title says so.
     """
     items = sorted(((c, v) for c, v in accuracy.items() if v is not None), key=lambda t: t[1])
     if not items:
         raise ValueError("per_class_accuracy got no class with a value.")
+    vals_all = np.array([v for _, v in items], dtype=float)
+    mean = float(vals_all.mean()) if mean is None else mean
+    n_all = len(items)
+    if n_all > 2 * show:
+        title = f"{title}: worst and best {show} of {n_all}"
+        items = items[:show] + [("…", None)] + items[-show:]
     names = [c for c, _ in items]
-    vals = np.array([v for _, v in items], dtype=float)
-    mean = float(vals.mean()) if mean is None else mean
-    colours = [WRONG if v < mean else RIGHT for v in vals]
+    vals = np.array([np.nan if v is None else v for _, v in items], dtype=float)
+    colours = [WRONG if v < mean else RIGHT for v in np.nan_to_num(vals, nan=mean)]
     with style():
-        if len(items) <= 20:
-            fig = new_figure((6.2, 0.3 * len(items) + 1.4))
-            ax = fig.add_subplot()
-            ax.barh(names, vals, color=colours, height=0.72)
-            ax.axvline(mean, color=PALETTE["black"], ls="--", lw=1.2)
-            ax.text(mean, len(items) - 0.3, f" mean {mean:.1f}%", fontsize=8.5, va="bottom")
-            ax.set_xlim(0, 100)
-            ax.set_xlabel("top-1 accuracy (%)")
-            ax.grid(True, axis="x")
-            for y, v in enumerate(vals):
-                ax.text(v + 1, y, f"{v:.0f}", va="center", fontsize=8)
-        else:
-            fig = new_figure((max(8.0, 0.13 * len(items) + 1.5), 4.6))
-            ax = fig.add_subplot()
-            ax.bar(range(len(items)), vals, color=colours, width=0.8)
-            ax.axhline(mean, color=PALETTE["black"], ls="--", lw=1.2)
-            ax.text(0, mean + 1.5, f"mean {mean:.1f}%", fontsize=8.5)
-            ax.set_xticks(range(len(items)), names, rotation=90, fontsize=max(5.0, 9 - len(items) / 25))
-            ax.set_xlim(-0.7, len(items) - 0.3)
-            ax.set_ylim(0, 102)
-            ax.set_ylabel("top-1 accuracy (%)")
-            ax.grid(True, axis="y")
+        fig = new_figure((6.2, 0.24 * len(items) + 1.4))
+        ax = fig.add_subplot()
+        ax.barh(names, np.nan_to_num(vals), color=colours, height=0.72)
+        ax.axvline(mean, color=PALETTE["black"], ls="--", lw=1.2)
+        ax.text(mean, len(items) - 0.3, f" mean {mean:.1f}% (all {n_all})", fontsize=8.5, va="bottom")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("top-1 accuracy (%)")
+        ax.grid(True, axis="x")
+        ax.tick_params(axis="y", labelsize=8)
+        for y, v in enumerate(vals):
+            if not np.isnan(v):
+                ax.text(v + 1, y, f"{v:.0f}", va="center", fontsize=7.5)
         ax.set_title(title)
     return finish(fig, save)
 

@@ -26,7 +26,7 @@ import jinja2
 import nbformat
 
 from clip_course import __version__
-from clip_course.errors import ChromiumNotFoundError, PdfPrintError
+from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -336,13 +336,41 @@ def _jinja() -> jinja2.Environment:
     )
 
 
+_CAPTION = re.compile(r'<p class="caption" data-kind="(figure|table)" data-label="([\w-]+)">(.*?)</p>', re.S)
+_XREF = re.compile(r'<a href="#((?:fig|tab)-[\w-]+)">(?:Figure|Table)</a>')
+
+
+def number_floats(html: str) -> str:
+    """Number every captioned figure and table in document order and resolve the text's
+    ``[Figure](#fig-label)`` citations to "Figure N" links; a duplicate label or a citation of a
+    label that does not exist stops the build."""
+    numbers: dict[str, str] = {}
+    counts = {"figure": 0, "table": 0}
+
+    def caption(m: re.Match) -> str:
+        kind, label, text = m.groups()
+        key = f"{'fig' if kind == 'figure' else 'tab'}-{label}"
+        if key in numbers:
+            raise ReportError(f"Two {kind}s are labelled {label!r}: give each caption its own label.")
+        counts[kind] += 1
+        numbers[key] = f"{kind.capitalize()} {counts[kind]}"
+        return f'<p class="caption {kind}-caption" id="{key}"><strong>{numbers[key]}.</strong> {text}</p>'
+
+    def xref(m: re.Match) -> str:
+        if m.group(1) not in numbers:
+            raise ReportError(f"The text cites #{m.group(1)}, but no figure or table has that label.")
+        return f'<a class="xref" href="#{m.group(1)}">{numbers[m.group(1)]}</a>'
+
+    return _XREF.sub(xref, _CAPTION.sub(caption, html))
+
+
 def render_document(context: dict[str, Any]) -> str:
     """The whole report as one HTML page."""
     env = _jinja()
     context = dict(context, css=(TEMPLATES / "report" / "report.css").read_text(encoding="utf-8"))
     context["abstract_html"] = jinja2.utils.markupsafe.Markup(env.get_template("abstract.html.j2").render(**context))
     context["conclusions_html"] = jinja2.utils.markupsafe.Markup(env.get_template("conclusions.html.j2").render(**context))
-    return env.get_template("document.html.j2").render(**context)
+    return number_floats(env.get_template("document.html.j2").render(**context))
 
 
 # --------------------------------------------------------------------------- printing

@@ -22,6 +22,8 @@ from markupsafe import Markup
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
 ORIGINAL = "the original course report"
+#: A prompt ranking: (prompt, probability) pairs, most probable first.
+Ranking = Sequence[tuple[str, float]]
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -58,6 +60,47 @@ def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "poin
         return f"no detectable difference between {a} and {b} ({points(d)} {unit}, {interval(lo, hi)})"
     where = "above" if s > 0 else "below"
     return f"{a} is {points(abs(d), signed=False)} {unit} {where} {b} ({interval(lo, hi)})"
+
+
+# ----------------------------------------------------------------------------- 02 single images
+
+
+def refinement_sentence(series: Sequence[Ranking]) -> str:
+    """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
+    rows = _series_rows(series)
+    newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
+    winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
+    changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
+    return (f"Winners step by step: {winners}. The newly added prompt won {newest_won} of "
+            f"{len(rows) - 1} refinements; the winner changed {changes} {'time' if changes == 1 else 'times'}.")
+
+
+def winner_sentence(ranking: Ranking, question: str = "") -> str:
+    """The winner of one ranking and its margin over the runner-up, after the question asked."""
+    (top, p), rest = ranking[0], ranking[1:]
+    tail = f", ahead of “{rest[0][0]}” ({100 * rest[0][1]:.1f}%)" if rest else ""
+    last = f"; last: “{ranking[-1][0]}” ({100 * ranking[-1][1]:.1f}%)" if len(ranking) > 2 else ""
+    return f"{question} Here **“{top}”** wins with {100 * p:.1f}%{tail}{last}.".strip()
+
+
+def _series_rows(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
+    from clip_course.tasks.single_image import series_json
+
+    return series_json(series)
+
+
+def photos_sentence(rankings: Mapping[str, Sequence[tuple[str, float]]], offline: bool) -> str:
+    """What the gallery's rankings say as a whole: how many images share one top prompt."""
+    tops = [r[0][0] for r in rankings.values()]
+    common = max(set(tops), key=tops.count)
+    n, total = tops.count(common), len(tops)
+    if n < 2:
+        return f"The {total} images get {len(set(tops))} different top prompts."
+    text = f"{n} of the {total} images get the same top prompt, “{common}”."
+    if offline:
+        text += (" MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has learned to "
+                 "read, so its ranking of photos says nothing about the photos.")
+    return text
 
 
 # ----------------------------------------------------------------------------- 03 zero-shot

@@ -22,7 +22,6 @@ import torch
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
-from clip_course.tasks.zeroshot import LOGIT_SCALE
 
 IMAGES_DIR = Path("data") / "images"
 
@@ -115,24 +114,31 @@ def _text_features(lm: Any, prompts: list[str]) -> dict[str, torch.Tensor]:
     return dict(zip(unique, feats, strict=True))
 
 
-def _rank(image_feature: torch.Tensor, prompts: list[str], text: dict[str, torch.Tensor]) -> Ranking:
+def logit_scale(lm: Any) -> float:
+    """The model's own learned logit scale (1/temperature): 100 for openai's CLIP (its clamp), less
+    for a model trained briefly. Softmax at the model's scale is what the model itself computes."""
+    return float(lm.model.logit_scale.detach().exp().float())
+
+
+def _rank(image_feature: torch.Tensor, prompts: list[str], text: dict[str, torch.Tensor], scale: float) -> Ranking:
     W = torch.stack([text[p] for p in prompts])
-    probs = (LOGIT_SCALE * W @ image_feature).softmax(dim=0).tolist()
+    probs = (scale * W.float() @ image_feature.float()).softmax(dim=0).tolist()
     return sorted(zip(prompts, probs, strict=True), key=lambda t: -t[1])
 
 
 def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
     """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
 
-    Probabilities are ``softmax(100 * cosine(image, prompt))`` over the given prompts, as in
-    the openai/CLIP README; they sum to 1 and depend on which other prompts are in the list.
+    Probabilities are ``softmax(s * cosine(image, prompt))`` over the given prompts with the
+    model's learned scale ``s`` (:func:`logit_scale`; 100 for openai's CLIP, as in the openai/CLIP
+    README); they sum to 1 and depend on which other prompts are in the list.
     ``image`` is a path, a PIL image or an RGB array; ``lm`` a ``models.LoadedModel``.
     """
     prompts = _check_prompts(prompts)
     if len(set(prompts)) != len(prompts):
         dupes = sorted({p for p in prompts if prompts.count(p) > 1})
         raise PromptError(f"Prompts must be distinct (they compete in one softmax); repeated: {dupes}.")
-    return _rank(_image_feature(lm, image), prompts, _text_features(lm, prompts))
+    return _rank(_image_feature(lm, image), prompts, _text_features(lm, prompts), logit_scale(lm))
 
 
 def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
@@ -149,7 +155,7 @@ def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]
             raise PromptError(f"Step {i + 1} repeats a prompt; prompts in one step must be distinct.")
     feature = _image_feature(lm, image)
     text = _text_features(lm, [p for step in lists for p in step])
-    return [_rank(feature, step, text) for step in lists]
+    return [_rank(feature, step, text, logit_scale(lm)) for step in lists]
 
 
 def cumulative(prompts: Sequence[str], base: Sequence[str] = ()) -> list[list[str]]:
@@ -302,21 +308,3 @@ def series_json(series: Sequence[Ranking]) -> list[dict[str, Any]]:
         out.append({"step": i + 1, "added": added[0] if len(added) == 1 else added,
                     "winner": ranking[0][0], "probability": float(ranking[0][1]), "ranking": ranking_json(ranking)})
     return out
-
-
-def refinement_sentence(series: Sequence[Ranking]) -> str:
-    """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
-    rows = series_json(series)
-    newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
-    winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
-    changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
-    return (f"Winners step by step: {winners}. The newly added prompt won {newest_won} of "
-            f"{len(rows) - 1} refinements and the winner changed {changes} time(s).")
-
-
-def winner_sentence(ranking: Ranking, question: str = "") -> str:
-    """The winner of one ranking and its margin over the runner-up, after the question asked."""
-    (top, p), rest = ranking[0], ranking[1:]
-    tail = f", ahead of “{rest[0][0]}” ({100 * rest[0][1]:.1f}%)" if rest else ""
-    last = f"; last: “{ranking[-1][0]}” ({100 * ranking[-1][1]:.1f}%)" if len(ranking) > 2 else ""
-    return f"{question} Here **“{top}”** wins with {100 * p:.1f}%{tail}{last}.".strip()
