@@ -108,3 +108,36 @@ def test_fingerprint_tells_image_sizes_apart():
     a = ImageDataset("f", "test", [pixels.reshape(2, 4, 3)], np.zeros(1, np.int64), ["x"])
     b = ImageDataset("f", "test", [pixels.reshape(4, 2, 3)], np.zeros(1, np.int64), ["x"])
     assert a.fingerprint != b.fingerprint
+
+
+class _Payload:
+    def __init__(self, marker) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_crafted_cifar_batch_payload_not_run(tmp_path):
+    write_cifar(tmp_path, "cifar10")
+    marker = tmp_path / "MARKER_cifar"
+    batch = tmp_path / "cifar-10-batches-py" / "test_batch"
+    with open(batch, "wb") as f:
+        pickle.dump({b"data": np.zeros((1, 3072), np.uint8), b"labels": [0], b"x": _Payload(marker)}, f)
+    with pytest.raises(DatasetError, match=r"test_batch.*posix\.system|test_batch.*os\.system"):
+        load_dataset("cifar10", "test", root=tmp_path)
+    assert not marker.exists()
+
+
+def test_cifar_batch_in_python2_layout_still_reads(tmp_path):
+    """CIFAR's own files are protocol-2 pickles of byte-keyed dicts with a numpy array."""
+    written = write_cifar(tmp_path, "cifar10", n_test=6)
+    batch = tmp_path / "cifar-10-batches-py" / "test_batch"
+    data, labels = written["test"]
+    with open(batch, "wb") as f:
+        pickle.dump({b"batch_label": b"testing batch 1 of 1", b"labels": labels.tolist(), b"data": data,
+                     b"filenames": [b"x.png"] * len(labels)}, f, protocol=2)
+    ds = load_dataset("cifar10", "test", root=tmp_path)
+    assert ds.labels.tolist() == labels.tolist()
