@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from clip_course.core.encode import embed_dim, encode_images, finish_features
 from clip_course.core import preprocess
+from clip_course.core.encode import embed_dim, encode_images, finish_features
 from clip_course.io import atomic_path, sha256_bytes
 
 _MEMO_SIZE = 8
