@@ -443,6 +443,9 @@ def check_out_file(flag: str, value: str | os.PathLike) -> None:
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'result.json'}.")
     _check_writable_dir(flag, path.parent, "Choose an output path in a writable folder.")
+    from clip_course.io import check_replaceable
+
+    check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
 
 
 def check_out_folder(flag: str, value: str | os.PathLike) -> None:

@@ -99,3 +99,9 @@ def test_bad_templates(capsys, template):
 
 def test_good_templates_still_accepted():
     validate_templates(["a photo of a {}.", "a {{literal}} {}"])
+
+
+def test_out_onto_a_fifo_refused_before_work(capsys, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    _one_line_error(capsys, [*ZS, "--out", str(fifo)], "is a FIFO")
