@@ -1,9 +1,12 @@
 """Loading CLIP models: openai's names, local checkpoints and the offline MiniCLIP.
 
-Everything goes through openai/CLIP's own ``clip.load(..., jit=False)``, so a model here is
-exactly the model the openai README evaluates. :func:`load` adds what caches and reports
-need: the checkpoint's path and sha256, the input resolution, device and dtype, and errors
-that say what is wrong and how to fix it.
+Models are built by openai/CLIP's own code (``clip.model.build_model``, or ``clip.load(...,
+jit=False)`` for trusted archives), so a model here is exactly the model the openai README
+evaluates. A checkpoint never runs code unless trusted: a file of unknown origin is read as
+tensors only (:mod:`clip_course.core.checkpoint`); a TorchScript archive is executed only when
+its sha256 is openai's published one or the user passes ``--trust-checkpoint``.
+:func:`load` adds what caches and reports need: the checkpoint's path and sha256, how it was
+read, the input resolution, device and dtype, and errors that say what is wrong and the fix.
 """
 
 from __future__ import annotations
