@@ -471,6 +471,8 @@ def check_args(args: argparse.Namespace) -> None:
     if getattr(args, "cache_dir", None):
         _check_writable_dir("--cache-dir", Path(args.cache_dir),
                             "Give a writable folder for the feature cache.")
+    if getattr(args, "build_dir", None):
+        _check_writable_dir("--build-dir", Path(args.build_dir), "Give a writable folder for the build.")
     if getattr(args, "custom_templates", None):
         from clip_course.core.prompts import validate_templates
 

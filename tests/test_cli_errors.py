@@ -59,7 +59,8 @@ def test_out_under_a_file(capsys, tmp_path):
     _one_line_error(capsys, [*ZS, "--out", str(f / "r.json")], "is a file, not a folder")
 
 
-def test_out_in_unwritable_dir(capsys, tmp_path, monkeypatch):
+def _read_only(tmp_path, monkeypatch):
+    """A folder no write succeeds in, for root too (whose writes ignore permissions)."""
     import tempfile
 
     ro = tmp_path / "ro"
@@ -74,7 +75,22 @@ def test_out_in_unwritable_dir(capsys, tmp_path, monkeypatch):
             return real(*a, dir=dir, **k)
 
         monkeypatch.setattr(tempfile, "mkstemp", fake)
+    return ro
+
+
+def test_out_in_unwritable_dir(capsys, tmp_path, monkeypatch):
+    ro = _read_only(tmp_path, monkeypatch)
     _one_line_error(capsys, [*ZS, "--out", str(ro / "r.json")], "cannot write in", "Permission denied")
+
+
+def test_read_only_cache_dir(capsys, tmp_path, monkeypatch):
+    ro = _read_only(tmp_path, monkeypatch)
+    _one_line_error(capsys, [*ZS, "--cache-dir", str(ro)], "--cache-dir", "cannot write in")
+
+
+def test_read_only_build_dir(capsys, tmp_path, monkeypatch):
+    ro = _read_only(tmp_path, monkeypatch)
+    _one_line_error(capsys, ["report", "--build-dir", str(ro / "build")], "--build-dir", "cannot write in")
 
 
 def test_cache_dir_is_a_file(capsys, tmp_path):
