@@ -173,9 +173,36 @@ def validate_params(params: Mapping[str, Any]) -> None:
         check_param(name, value)
 
 
-def ipython_params() -> dict[str, Any]:
-    """The :data:`SPEC` parameters defined in the running IPython kernel (the parameters cell's
-    values, papermill's injected ones included); empty outside IPython."""
+def declared_names(notebook: str) -> set[str]:
+    """Names the ``parameters`` cell of ``notebooks/<notebook>.ipynb`` assigns (empty if not found).
+
+    Only these are read from the kernel: a notebook may bind a parameter name of another
+    notebook to something else (01 imports the module ``prompts``, a parameter of 02).
+    """
+    import ast
+    import json
+    from pathlib import Path
+
+    for folder in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
+        path = folder / f"{notebook}.ipynb"
+        if path.is_file():
+            break
+    else:
+        return set()
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cell = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        tree = ast.parse(source)
+    except (OSError, ValueError, KeyError, StopIteration, SyntaxError):
+        return set()
+    return {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
+
+
+def ipython_params(notebook: str) -> dict[str, Any]:
+    """The values, in the running IPython kernel, of the parameters ``notebook`` declares
+    (the parameters cell's, papermill's injected ones included); empty outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -183,4 +210,5 @@ def ipython_params() -> dict[str, Any]:
     shell = get_ipython()
     if shell is None:
         return {}
-    return {k: shell.user_ns[k] for k in SPEC if k in shell.user_ns}
+    names = declared_names(notebook) & set(SPEC)
+    return {k: shell.user_ns[k] for k in sorted(names) if k in shell.user_ns}

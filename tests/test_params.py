@@ -60,13 +60,18 @@ def test_setup_refuses_bad_params_before_loading_a_model(monkeypatch):
         notebook.setup("03_cifar_zero_shot", "offline", seed=-1, params={})
 
 
-def test_ipython_params_read_from_the_kernel(monkeypatch):
+def test_ipython_params_read_only_the_notebooks_own_parameters(monkeypatch):
+    import types
+
     import IPython
 
     class Shell:
-        user_ns = {"limit": 12.5, "unrelated": 3}
+        # 01_intro binds `prompts` (a parameter of 02) to a module: not a parameter of 01
+        user_ns = {"limit": 12.5, "batch": 6, "prompts": types, "unrelated": 3}
 
     monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
-    assert params.ipython_params() == {"limit": 12.5}
+    assert params.declared_names("03_cifar_zero_shot") >= {"limit", "datasets", "seed"}
+    assert params.ipython_params("01_intro") == {"batch": 6}
     with pytest.raises(NotebookError, match=r"limit=12.5"):
-        params.validate_params(params.ipython_params())
+        params.validate_params(params.ipython_params("03_cifar_zero_shot"))
+    assert params.ipython_params("no_such_notebook") == {}
