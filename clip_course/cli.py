@@ -460,7 +460,7 @@ def check_args(args: argparse.Namespace) -> None:
     """Refuse unusable flag values before any work starts (one line naming the flag and the fix)."""
     if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
         raise UsageError(f"--seed {args.seed} is negative; give an integer >= 0.")
-    for flag in ("limit", "max_iter", "steps"):
+    for flag in ("limit", "max_iter"):  # --steps: each command checks its own (meaning differs)
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
             raise UsageError(f"--{flag.replace('_', '-')} {value} must be a positive integer.")
