@@ -10,14 +10,17 @@ exits 2. Heavy modules are imported inside the handlers, so ``--help`` and ``rep
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from clip_course.errors import ClipCourseError
+from clip_course.errors import ClipCourseError, UsageError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,6 +30,9 @@ Handler = Callable[[argparse.Namespace], int]
 def _model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help_default: str = "") -> None:
     p.add_argument("--model", default=default,
                    help="CLIP model name (clip.available_models()), 'miniclip', or a checkpoint path" + help_default)
+    p.add_argument("--trust-checkpoint", action="store_true",
+                   help="execute a TorchScript --model archive whose sha256 is not openai's (it can run "
+                   "code); without it such a file is read as tensors only")
 
 
 def _dataset(p: argparse.ArgumentParser) -> None:
@@ -81,6 +87,7 @@ def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
     _device(p)
     _cache(p)
     _out_json(p)
+    p.set_defaults(_out_kind="file")
 
 
 def run_zeroshot(args: argparse.Namespace) -> int:
@@ -94,7 +101,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, args.split, root=args.data_root, limit=args.limit, seed=args.seed)
     templates = args.custom_templates or args.templates
     resolve_templates(templates, dataset.name)  # fail on a bad set before loading the model
-    lm = load(args.model, device=args.device)
+    lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
     m = record["metrics"]
     print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {record['params']['templates']}): "
@@ -137,6 +144,7 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     _device(p)
     _cache(p)
     _out_json(p)
+    p.set_defaults(_out_kind="file")
 
 
 def parse_ks(text: str) -> tuple[int | None, ...]:
@@ -173,7 +181,7 @@ def probe_features(args: argparse.Namespace) -> tuple:
 
     train = load_dataset(args.dataset, "train", root=args.data_root, limit=args.limit, seed=args.seed)
     test = load_dataset(args.dataset, "test", root=args.data_root, limit=args.limit, seed=args.seed)
-    lm = load(args.model, device=args.device)
+    lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     feats = [image_features(lm, ds, normalize=args.normalize, cache_dir=args.cache_dir) for ds in (train, test)]
     return lm, train, test, feats[0], feats[1]
 
@@ -238,6 +246,7 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     _model(p, None, " (default: miniclip offline, ViT-B/32 for StyleGAN2)")
     _device(p)
     p.add_argument("--out", default="results/styleclip", help="output folder")
+    p.set_defaults(_out_kind="folder")
     p.add_argument("--train-generator", action="store_true",
                    help="retrain the shipped offline generator (clip_course/offline/assets/shapes_generator.pt; "
                    "same device kind, same bytes) and exit")
@@ -255,7 +264,8 @@ def run_styleclip(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return 0
     text = styleclip.check_text(args.text)
-    gen, lm, start_spec = styleclip_studies.cli_setup(args.generator, args.model, args.start, args.device)
+    gen, lm, start_spec = styleclip_studies.cli_setup(args.generator, args.model, args.start, args.device,
+                                                      trust=args.trust_checkpoint)
     config = styleclip.EditConfig(steps=args.steps, lr=args.lr, l2_lambda=args.l2_lambda, seed=args.seed).validated()
     result = styleclip.edit(gen, lm, text, gen.start_latent(start_spec, seed=args.seed), config)
     out = Path(args.out)
@@ -288,7 +298,7 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     _device(p)
     p.add_argument("--evaluate", action="store_true", help="also report zero-shot accuracy on the ShapesWorld tests")
     p.add_argument("--ship", action="store_true", help=argparse.SUPPRESS)  # maintainers: refresh the assets
-    p.set_defaults(_defaults=defaults)
+    p.set_defaults(_defaults=defaults, _out_kind="file")
 
 
 def run_pretrain(args: argparse.Namespace) -> int:
@@ -333,6 +343,7 @@ def _download_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default=STYLEGAN2_URL, help="override the StyleGAN2 checkpoint URL (with --styleclip)")
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the StyleGAN2 checkpoint (default: the styleclip module's path)")
+    p.set_defaults(_out_kind="file")
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -366,6 +377,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=str(DEFAULT_OUT), help="the PDF")
     p.add_argument("--build-dir", default="build", help="executed notebooks and stamps")
     p.add_argument("--kernel", default="python3", help="Jupyter kernel")
+    p.set_defaults(_out_kind="file")
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -401,8 +413,82 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# ----------------------------------------------------------------------------- validation
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_writable_dir(flag: str, path: Path, fix: str) -> None:
+    """The folder ``path`` (or the ancestor it would be created under) can take new files."""
+    base = _nearest_existing(path)
+    if not base.is_dir():
+        raise UsageError(f"{flag} {path}: {base} is a file, not a folder. {fix}")
+    try:  # a real write: os.access is always True for root, and misses read-only mounts
+        fd, probe = tempfile.mkstemp(prefix=".clip_course_probe.", dir=base)
+    except OSError as err:
+        raise UsageError(f"{flag} {path}: cannot write in {base} ({err.strerror}). {fix}") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_out_file(flag: str, value: str | os.PathLike) -> None:
+    """``value`` can be written as a file: not a folder, not under a file, in a writable folder."""
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'result.json'}.")
+    _check_writable_dir(flag, path.parent, "Choose an output path in a writable folder.")
+    from clip_course.io import check_replaceable
+
+    check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
+
+
+def check_out_folder(flag: str, value: str | os.PathLike) -> None:
+    """``value`` can be used as an output folder: not an existing file, creatable, writable."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path} is an existing file; give a folder (it is created if missing).")
+    _check_writable_dir(flag, path, "Choose a folder you can write to.")
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse unusable flag values before any work starts (one line naming the flag and the fix)."""
+    if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
+        raise UsageError(f"--seed {args.seed} is negative; give an integer >= 0.")
+    for flag in ("limit", "max_iter"):  # --steps: each command checks its own (meaning differs)
+        value = getattr(args, flag, None)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{flag.replace('_', '-')} {value} must be a positive integer.")
+    if getattr(args, "device", None) is not None:
+        from clip_course.core.models import resolve_device
+
+        resolve_device(args.device)
+    if getattr(args, "cache_dir", None):
+        _check_writable_dir("--cache-dir", Path(args.cache_dir),
+                            "Give a writable folder for the feature cache.")
+    if getattr(args, "build_dir", None):
+        _check_writable_dir("--build-dir", Path(args.build_dir), "Give a writable folder for the build.")
+    if getattr(args, "custom_templates", None):
+        from clip_course.core.prompts import validate_templates
+
+        validate_templates(args.custom_templates)
+    out = getattr(args, "out", None)
+    if out is not None:
+        (check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
+
+
+#: OSErrors that mean "this path cannot be written", the user's to fix.
+_USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EISDIR, errno.ENOTDIR}
+
+
 def _is_user_error(err: BaseException) -> bool:
-    return isinstance(err, (ClipCourseError, FileNotFoundError))
+    return isinstance(err, (ClipCourseError, FileNotFoundError)) or (
+        isinstance(err, OSError) and err.errno in _USER_ERRNOS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -412,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(only=command).parse_args(argv)
     try:
+        check_args(args)
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -419,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if not _is_user_error(err):
             raise
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, always
         return 2
 
 

@@ -22,6 +22,14 @@ class NotebookError(ClipCourseError, ValueError):
     """A notebook parameter is invalid; the message names it and the fix."""
 
 
+class OutputPathError(ClipCourseError, ValueError):
+    """An output path cannot take a file (a folder, device, FIFO, socket); nothing was written."""
+
+
+class UsageError(ClipCourseError, ValueError):
+    """A command-line flag has an unusable value; the message names the flag and the fix."""
+
+
 class ModelLoadError(ClipCourseError, RuntimeError):
     """A model could not be loaded; the message says why and what to do."""
 

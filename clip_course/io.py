@@ -10,16 +10,25 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from clip_course.errors import OutputPathError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success."""
-    path = Path(path)
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    A symlink is followed (its target is replaced, the link stays). Anything but a regular
+    file or nothing at ``path`` (a folder, device node, FIFO, socket) is refused before any
+    work: a rename would silently replace it with a regular file.
+    """
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    check_replaceable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -31,6 +40,25 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def check_replaceable(path: str | os.PathLike) -> None:
+    """Raise :class:`OutputPathError` unless ``path`` is a regular file or does not exist."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise OutputPathError(f"Cannot write {path}: a part of its folder path is a file.") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device node"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise OutputPathError(
+        f"Refusing to write {path}: it is {kind}, and writing would replace it with a regular "
+        f"file. Give the path of a regular file (or a new one)."
+    )
 
 
 def _umask() -> int:

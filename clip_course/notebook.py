@@ -139,11 +139,18 @@ def setup(
     device: str | None = None,
     seed: int = 0,
     output_root: str = ".",
+    params: dict | None = None,
 ) -> Session:
-    """Resolve everything a notebook needs once; prints the profile, model and device."""
+    """Resolve everything a notebook needs once; prints the profile, model and device.
+
+    ``params`` (default: the kernel's values of the notebook's parameters) are validated first by
+    :func:`clip_course.params.validate_params`, so a bad one is named before any work.
+    """
+    from clip_course import params as nb_params
     from clip_course import profiles
     from clip_course.core.models import load
 
+    nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)})
     chdir_repo_root()
     style_figures.use_style()
     show_figures_inline()

@@ -92,6 +92,8 @@ def run_record(
             "classes": len(dataset.classes),
             "fingerprint": dataset.fingerprint[:16],
         }
+        if getattr(dataset, "meta", None):  # e.g. how a folder dataset was split
+            record["dataset"]["meta"] = dataset.meta
     record["metrics"] = metrics
     if seconds is not None:
         record["seconds"] = round(seconds, 3)

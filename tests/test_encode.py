@@ -320,13 +320,32 @@ def test_cache_misses_when_key_changes(lm, tmp_path: Path, counting, monkeypatch
     other = _dataset(1)  # same name and split, other content: another fingerprint
     image_features(lm, other, cache_dir=tmp_path, progress=False)
     assert len(counting) == 2
-    monkeypatch.setattr(feature_cache_core, "PREPROCESS_VERSION", "changed")
+    monkeypatch.setattr(feature_cache_core.preprocess, "PREPROCESS_VERSION", "changed")
     image_features(lm, other, cache_dir=tmp_path, progress=False)
     assert len(counting) == 3
     assert len(list(tmp_path.rglob("*.pt"))) == 3
 
 
-@pytest.mark.parametrize("damage", ["truncate", "nan", "wrong_key"])
+def test_cache_key_follows_normalisation_constants(lm, tmp_path: Path, counting, monkeypatch):
+    """Changing CLIP_MEAN (no version bump) changes the key and the features are recomputed."""
+    from clip_course.core import preprocess
+
+    ds = _dataset(0)
+    before = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
+    key_before = feature_cache_core.cache_key(lm, ds)
+    monkeypatch.setattr(preprocess, "CLIP_MEAN", (0.5, 0.5, 0.5))
+    assert feature_cache_core.cache_key(lm, ds) != key_before
+    after = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
+    assert len(counting) == 2 and not torch.allclose(before, after)
+    monkeypatch.setattr(preprocess, "_FINGERPRINT_SIZES", ((10, 3),))
+    preprocess._coefficients_digest.cache_clear()
+    try:
+        assert feature_cache_core.cache_key(lm, ds)["preprocess"] != key_before["preprocess"]
+    finally:
+        preprocess._coefficients_digest.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "nan", "wrong_key", "swap_halves", "flip_signs"])
 def test_corrupt_cache_is_recomputed_with_warning(lm, tmp_path: Path, counting, damage):
     ds = _dataset(0)
     good = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
@@ -335,14 +354,22 @@ def test_corrupt_cache_is_recomputed_with_warning(lm, tmp_path: Path, counting, 
         path.write_bytes(path.read_bytes()[:100])
     else:
         blob = torch.load(path, weights_only=True)
+        f = blob["features"]
         if damage == "nan":
-            blob["features"][0, 0] = float("nan")
+            f[0, 0] = float("nan")
+        elif damage == "swap_halves":  # plausible values, wrong images: only the checksum tells
+            half = len(f) // 2
+            blob["features"] = torch.cat([f[half:], f[:half]])
+        elif damage == "flip_signs":
+            blob["features"] = -f
         else:
             blob["key"]["fingerprint"] = "0" * 64
         torch.save(blob, path)
     feature_cache_core.clear_memo()
-    with pytest.warns(UserWarning, match="recomputing"):
+    with pytest.warns(UserWarning, match="deleted it, recomputing") as record:
         again = image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False)
+    if damage in ("swap_halves", "flip_signs"):
+        assert "checksum" in str(record[0].message)
     assert len(counting) == 2
     torch.testing.assert_close(again, good)
     feature_cache_core.clear_memo()

@@ -11,7 +11,7 @@ arithmetic, so the uint8 result equals PIL's bit for bit; the centre crop is fol
 matrices so only the kept rows and columns are computed.
 
 :func:`image_features` adds an on-disk cache keyed on everything that changes the features
-(checkpoint hash, dataset content, resolution, :data:`PREPROCESS_VERSION`, dtype).
+(checkpoint hash, dataset content, resolution, preprocessing fingerprint, dtype).
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
+from clip_course.core import preprocess
 from clip_course.core.encode import embed_dim, encode_images, finish_features
-from clip_course.core.preprocess import PREPROCESS_VERSION
-from clip_course.io import atomic_path
+from clip_course.io import atomic_path, sha256_bytes
 
 _MEMO_SIZE = 8
 
@@ -31,7 +31,8 @@ def cache_key(lm, dataset) -> dict:
         "fingerprint": dataset.fingerprint,
         "n": len(dataset),
         "resolution": int(lm.input_resolution),
-        "preprocess_version": PREPROCESS_VERSION,
+        "preprocess_version": preprocess.PREPROCESS_VERSION,
+        "preprocess": preprocess.preprocess_fingerprint(),
         "dtype": str(lm.dtype).replace("torch.", ""),
     }
 
@@ -43,8 +44,14 @@ def cache_path(cache_dir: str | Path, key: dict) -> Path:
     return Path(cache_dir) / "features" / f"{stem}_{digest}.pt"
 
 
+def _checksum(feats: torch.Tensor) -> str:
+    """sha256 of the tensor's bytes (with its shape and dtype, which the bytes do not show)."""
+    t = feats.detach().cpu().contiguous()
+    return sha256_bytes(f"{tuple(t.shape)}{t.dtype}".encode(), t.view(torch.uint8).numpy().tobytes())
+
+
 def _read_cache(path: Path, key: dict, dim: int) -> torch.Tensor | None:
-    """Cached raw features, or None (with a warning) when the file is unusable."""
+    """Cached raw features, or None (with a warning, the file deleted) when the file is unusable."""
     try:
         blob = torch.load(path, map_location="cpu", weights_only=True)
         feats = blob["features"]
@@ -52,6 +59,9 @@ def _read_cache(path: Path, key: dict, dim: int) -> torch.Tensor | None:
             "its key differs" if blob.get("key") != key
             else f"its features have shape {tuple(feats.shape)}" if tuple(feats.shape) != (key["n"], dim)
             else f"its features are {feats.dtype}" if feats.dtype != torch.float32
+            else "it has no checksum" if "sha256" not in blob
+            else "its features do not match their checksum (altered or damaged)"
+            if blob["sha256"] != _checksum(feats)
             else "its features hold NaN or inf" if not torch.isfinite(feats).all()
             else None
         )
@@ -59,13 +69,15 @@ def _read_cache(path: Path, key: dict, dim: int) -> torch.Tensor | None:
         problem = f"it could not be read ({type(err).__name__}: {err})"
     if problem is None:
         return feats
-    warnings.warn(f"Feature cache {path} is unusable ({problem}); recomputing.", stacklevel=3)
+    warnings.warn(f"Feature cache {path} is unusable ({problem}); deleted it, recomputing.", stacklevel=3)
+    path.unlink(missing_ok=True)
     return None
 
 
 def _write_cache(path: Path, key: dict, feats: torch.Tensor) -> None:
+    feats = feats.contiguous()
     with atomic_path(path) as tmp:
-        torch.save({"key": key, "features": feats.contiguous()}, tmp)
+        torch.save({"key": key, "features": feats, "sha256": _checksum(feats)}, tmp)
 
 
 def image_features(

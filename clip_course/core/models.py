@@ -1,9 +1,12 @@
 """Loading CLIP models: openai's names, local checkpoints and the offline MiniCLIP.
 
-Everything goes through openai/CLIP's own ``clip.load(..., jit=False)``, so a model here is
-exactly the model the openai README evaluates. :func:`load` adds what caches and reports
-need: the checkpoint's path and sha256, the input resolution, device and dtype, and errors
-that say what is wrong and how to fix it.
+Models are built by openai/CLIP's own code (``clip.model.build_model``, or ``clip.load(...,
+jit=False)`` for trusted archives), so a model here is exactly the model the openai README
+evaluates. A checkpoint never runs code unless trusted: a file of unknown origin is read as
+tensors only (:mod:`clip_course.core.checkpoint`); a TorchScript archive is executed only when
+its sha256 is openai's published one or the user passes ``--trust-checkpoint``.
+:func:`load` adds what caches and reports need: the checkpoint's path and sha256, how it was
+read, the input resolution, device and dtype, and errors that say what is wrong and the fix.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from pathlib import Path
 import torch
 
 from clip_course.core import hub
+from clip_course.core.checkpoint import (
+    UnsafeCheckpointError,
+    is_torchscript_archive,
+    read_state_dict,
+)
 from clip_course.core.device import default_device
 from clip_course.errors import DownloadError, ModelLoadError
 
@@ -34,6 +42,9 @@ from clip_course.io import sha256_file
 #: Where clip keeps downloaded weights (clip's own default).
 CLIP_CACHE = Path(os.environ.get("CLIP_CACHE", Path.home() / ".cache" / "clip"))
 OFFLINE_MODEL = "miniclip"
+TENSORS_ONLY = "tensors-only"
+TRUSTED_OPENAI = "openai-sha256"
+TRUSTED_BY_USER = "trusted-by-user"
 
 
 @dataclass
@@ -49,6 +60,9 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
     preprocess: Callable  # clip's own PIL transform: the reference our encoder matches
+    #: How the file was read: ``"tensors-only"`` (nothing in it ran), ``"openai-sha256"``
+    #: (a TorchScript archive executed because its hash is openai's) or ``"trusted-by-user"``.
+    checkpoint_trust: str = TENSORS_ONLY
 
     def describe(self) -> dict:
         """Architecture facts as a flat dict (for tables and run manifests)."""
@@ -73,6 +87,7 @@ class LoadedModel:
             "logit_scale": float(m.logit_scale.detach().exp()),
             "device": str(self.device),
             "dtype": str(self.dtype).replace("torch.", ""),
+            "checkpoint_trust": self.checkpoint_trust,
         }
 
 
@@ -206,38 +221,106 @@ def weights_problem(name: str) -> str | None:
     return f"CLIP {name} weights ({target})"
 
 
+def openai_sha256s() -> dict[str, str]:
+    """openai's published sha256 of each model's weights (clip's download URLs hold them)."""
+    return {url.split("/")[-2]: name for name, url in _clip_impl._MODELS.items()}
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """A usable torch device, or a ModelLoadError naming the device problem."""
+    if device is None:
+        return default_device()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ModelLoadError(
+            f"Unknown device {device!r} ({err}). Use cpu, cuda, cuda:N or mps."
+        ) from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError(f"Device {device!r} is unavailable: this machine has no usable CUDA. Use --device cpu.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ModelLoadError(
+            f"Device {device!r} is unavailable: only {torch.cuda.device_count()} CUDA device(s). Use cuda:0."
+        )
+    if dev.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise ModelLoadError(f"Device {device!r} is unavailable on this machine. Use --device cpu.")
+    return dev
+
+
+def _build_from_tensors(path: Path, device: torch.device) -> tuple[torch.nn.Module, Callable]:
+    """clip's own build_model over tensors read without running anything from the file."""
+    state_dict = read_state_dict(path)
+    _check_finite(path, state_dict)
+    model = clip.model.build_model(dict(state_dict)).to(device)
+    if device.type == "cpu":
+        model.float()  # as clip.load does on CPU
+    return model, _clip_impl._transform(model.visual.input_resolution)
+
+
+def _check_finite(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ModelLoadError(
+            f"The CLIP checkpoint {path} holds NaN or infinite weights ({', '.join(bad[:3])}"
+            f"{', ...' if len(bad) > 3 else ''}): it is damaged. Fetch or retrain it."
+        )
+
+
 def load(
     name_or_path: str = "ViT-B/32",
     device: str | torch.device | None = None,
     download: bool = True,
+    trust: bool = False,
 ) -> LoadedModel:
-    """Load a CLIP model through ``clip.load(..., jit=False)``.
+    """Load a CLIP model, running no code from a checkpoint of unknown origin.
 
     ``name_or_path`` is a name from :func:`available_models` (openai weights are downloaded
     into ``~/.cache/clip`` by clip, sha256-checked) or the path of a checkpoint (a JIT
-    archive or a state dict). On CUDA the model is fp16, on CPU fp32, as clip makes it.
+    archive or a state dict). A TorchScript archive is executed (through ``clip.load(...,
+    jit=False)``) only when its sha256 is openai's published one or ``trust`` is set
+    (``--trust-checkpoint``); any other file is read as tensors only and built with clip's
+    ``build_model``. ``LoadedModel.checkpoint_trust`` records which happened. On CUDA the
+    model is fp16, on CPU fp32, as clip makes it.
     """
-    device = torch.device(device) if device is not None else default_device()
+    device = resolve_device(device)
     path = resolve_checkpoint(name_or_path, download=download)
+    sha = checkpoint_sha256(path)
+    trust_mode = TRUSTED_OPENAI if sha in openai_sha256s() else TRUSTED_BY_USER if trust else TENSORS_ONLY
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model, preprocess = clip.load(str(path), device=device, jit=False)
+            if trust_mode != TENSORS_ONLY and is_torchscript_archive(path):
+                model, preprocess = clip.load(str(path), device=device, jit=False)
+                _check_finite(path, model.state_dict())
+            else:
+                trust_mode = TENSORS_ONLY  # a state dict never needs code to run
+                model, preprocess = _build_from_tensors(path, device)
+    except ModelLoadError:
+        raise
+    except UnsafeCheckpointError as err:
+        raise ModelLoadError(
+            f"Refused to load {path}: it asks to run code while loading ({err}). Nothing from it "
+            f"ran. If you trust where the file came from, pass --trust-checkpoint."
+        ) from err
+    except torch.cuda.OutOfMemoryError as err:
+        raise ModelLoadError(f"Device {device} ran out of memory loading {path}. Use --device cpu.") from err
     except Exception as err:  # torch raises many types for a bad file; all mean the same here
         raise ModelLoadError(
             f"Could not load the CLIP checkpoint {path}: it is corrupt, truncated or not a CLIP "
             f"checkpoint ({type(err).__name__}: {err}). Delete it and fetch it again "
-            f"(`make download` for openai weights, `make pretrain` for MiniCLIP)."
+            f"(`make download` for openai weights, `make pretrain` for MiniCLIP), or pass "
+            f"--trust-checkpoint if it is a TorchScript archive you trust."
         ) from err
     model.eval()
     return LoadedModel(
         model=model,
         name=name_or_path,
         checkpoint=path,
-        checkpoint_sha256=checkpoint_sha256(path),
+        checkpoint_sha256=sha,
         input_resolution=int(model.visual.input_resolution),
         context_length=int(model.context_length),
         device=device,
         dtype=next(model.parameters()).dtype,
         preprocess=preprocess,
+        checkpoint_trust=trust_mode,
     )

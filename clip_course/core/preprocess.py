@@ -109,6 +109,32 @@ def pil_fixed_point_matrix(in_size: int, out_size: int) -> np.ndarray:
     return np.where(m < 0, np.ceil(m - 0.5), np.floor(m + 0.5)) / scale
 _DEVICE_MATRICES_SIZE = 32
 
+#: (input size, output size) pairs whose resize coefficients stand for the resampling formula
+#: in :func:`preprocess_fingerprint`: a downscale and an upscale.
+_FINGERPRINT_SIZES = ((500, 224), (37, 224), (64, 32))
+
+
+@lru_cache(maxsize=1)
+def _coefficients_digest() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for n_in, n_out in _FINGERPRINT_SIZES:
+        h.update(np.ascontiguousarray(pil_fixed_point_matrix(n_in, n_out)).tobytes())
+    return h.hexdigest()
+
+
+def preprocess_fingerprint() -> str:
+    """Hash of what defines preprocessing output: the version, normalisation constants and the
+    resize coefficients. Part of every feature-cache key, so a change to any of them (not only a
+    hand-bumped :data:`PREPROCESS_VERSION`) invalidates cached features."""
+    import hashlib
+    import json
+
+    spec = {"version": PREPROCESS_VERSION, "mean": list(CLIP_MEAN), "std": list(CLIP_STD),
+            "precision_bits": _PIL_PRECISION_BITS, "coefficients": _coefficients_digest()}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
 
 def resize_crop_matrices(
     height: int,

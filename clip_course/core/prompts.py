@@ -134,11 +134,22 @@ def validate_templates(templates: list[str]) -> None:
     if not templates:
         raise PromptError("The template list is empty; give at least one template with '{}'.")
     for t in templates:
-        if not isinstance(t, str) or t.count("{}") != 1:
+        if not isinstance(t, str) or _fields(t) != [""]:
             raise PromptError(
-                f"Template {t!r} must contain exactly one '{{}}' where the class name goes, "
-                f"e.g. 'a photo of a {{}}.'"
+                f"Template {t!r} must contain exactly one '{{}}' where the class name goes and no "
+                f"other braces (write a literal brace as '{{{{' or '}}}}'), e.g. 'a photo of a {{}}.'"
             )
+
+
+def _fields(template: str) -> list[str] | None:
+    """The replacement fields of a str.format template (None when it does not parse)."""
+    import string
+
+    try:
+        return [f"{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}"
+                for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError:  # a lone '{' or '}'
+        return None
 
 
 def validate_classnames(classnames: list[str]) -> None:

@@ -12,6 +12,33 @@ from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.errors import DatasetError
 
+#: The only globals a CIFAR python batch names (numpy arrays, old and new numpy module paths).
+_CIFAR_GLOBALS = {
+    (mod, name)
+    for core in ("numpy.core", "numpy._core")
+    for mod, name in ((f"{core}.multiarray", "_reconstruct"), (f"{core}.multiarray", "scalar"),
+                      (f"{core}.numeric", "_frombuffer"))
+} | {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}  # bytes under protocol 2
+
+
+class _RefusedGlobal(pickle.UnpicklingError):
+    """A batch names a global outside :data:`_CIFAR_GLOBALS`."""
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Admits dicts, lists, bytes, ints, strings and numpy arrays: all a CIFAR batch holds."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _CIFAR_GLOBALS:
+            return super().find_class(module, name)
+        raise _RefusedGlobal(f"it names the global {module}.{name}, which a CIFAR batch never does")
+
+
+def _load_batch(path: Path) -> dict:
+    with open(path, "rb") as f:
+        return _CifarUnpickler(f, encoding="bytes").load()
+
+
 _CIFAR = {
     "cifar10": {
         "folder": "cifar-10-batches-py",
@@ -51,10 +78,14 @@ def read_cifar(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageData
                 f"use the offline profile (shapes10 / shapes100)."
             )
         try:
-            with open(path, "rb") as f:
-                batch = pickle.load(f, encoding="bytes")
+            batch = _load_batch(path)
             data = np.asarray(batch[b"data"], dtype=np.uint8)
             lab = np.asarray(batch[spec["labels"]], dtype=np.int64)
+        except _RefusedGlobal as err:
+            raise DatasetError(
+                f"Refused to read {path}: {err}. Nothing from it ran; delete {folder} and run "
+                f"`make download` again."
+            ) from err
         except Exception as err:
             raise DatasetError(
                 f"{path} is not a readable CIFAR batch ({type(err).__name__}: {err}); delete "

@@ -210,7 +210,7 @@ def notebook_setup(
 
 
 def cli_setup(generator: str, model: str | None, start: str | None,
-              device: str | None) -> tuple[EditableGenerator, Any, str]:
+              device: str | None, trust: bool = False) -> tuple[EditableGenerator, Any, str]:
     """The ``styleclip`` command's generator, CLIP model and start phrase (defaults follow the generator)."""
     from clip_course.core import models
     from clip_course.offline import generators
@@ -218,7 +218,7 @@ def cli_setup(generator: str, model: str | None, start: str | None,
     gen = generators.load_editable(generator, device=device)
     offline = isinstance(gen, ShapesGenerator)
     _small_model_threads(gen)
-    lm = models.load(model or ("miniclip" if offline else "ViT-B/32"), device=device)
+    lm = models.load(model or ("miniclip" if offline else "ViT-B/32"), device=device, trust=trust)
     return gen, lm, start or ("a red circle" if offline else "random")
 
 

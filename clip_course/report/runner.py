@@ -19,8 +19,15 @@ entry but with a ``quick`` parameter gets ``quick=True``.
 
 Incremental: a notebook is re-executed only when the key of its stamp
 (``build/stamps/<nb>.json``) changes: sha256 over the notebook without outputs, the injected
-parameters, the package's source files, the profile and the kernel. A stamp also records the
-sha256 of the results JSON the run wrote; a changed or deleted results file re-runs it.
+parameters, the package's source files, the profile, the kernel and every input a notebook
+reads (:func:`input_fingerprint`: the images folder's contents, the files under ``data/``,
+the checkpoint's sha256). A stamp also records the sha256 of the results JSON the run wrote;
+a changed or deleted results file re-runs it.
+
+Interruption: SIGINT and SIGTERM unwind the build like an error (the previous PDF becomes
+``.stale``), every process the build started (kernels, Chromium and its helpers) is ended,
+temporary files are removed, and only notebooks that finished have a stamp. Papermill writes
+each executed notebook to a temporary file renamed on success.
 
 Results conventions (what the report reads; every key optional, an absent one reads
 "not run" / "not reported"). Percentages are percent (0-100), as
@@ -59,9 +66,11 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -262,14 +271,70 @@ def notebook_fingerprint(notebook: Path) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str, package: str) -> str:
+def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str, package: str,
+              inputs: str = "") -> str:
     """The key a notebook's stamp must match for its previous run to be reused."""
     blob = json.dumps(
         {"v": STAMP_VERSION, "nb": notebook_fingerprint(notebook), "params": params,
-         "profile": profile, "kernel": kernel, "package": package},
+         "profile": profile, "kernel": kernel, "package": package, "inputs": inputs},
         sort_keys=True, default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+#: Folders under ``data/`` that are outputs, not inputs (features are keyed on their inputs).
+_DATA_OUTPUTS = {"cache"}
+
+
+def tree_digest(folder: Path, contents: bool) -> str:
+    """sha256 over the files under ``folder``: names and contents, or (cheaply, for large
+    datasets and checkpoints) names, sizes and mtimes. ``"absent"`` when there is no folder."""
+    if not folder.is_dir():
+        return "absent"
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if not path.is_file() or rel.parts[0] in _DATA_OUTPUTS:
+            continue
+        st = path.stat()
+        h.update(str(rel).encode() + b"\0")
+        h.update(sha256_file(path).encode() if contents else f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
+    """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
+    try:
+        from clip_course import profiles
+        from clip_course.core import models
+
+        name = model or profiles.resolve(profile).model
+        if name not in models.available_models() and not Path(name).is_absolute():
+            name = str(root / name)  # notebooks run with cwd = root
+        return models.checkpoint_sha256(models.resolve_checkpoint(name, download=False))
+    except Exception:  # a missing checkpoint: the notebook itself will say so
+        return None
+
+
+def input_fingerprint(root: Path, profile: str, params: dict[str, Any], declared: dict[str, Any],
+                      memo: dict[tuple, str] | None = None) -> str:
+    """What a notebook reads besides its source and parameters: the images folder (contents),
+    the files under ``data/`` (sizes, mtimes) and the checkpoint's sha256."""
+    memo = {} if memo is None else memo
+
+    def once(key: tuple, fn: Callable[[], Any]) -> Any:
+        if key not in memo:
+            memo[key] = fn()
+        return memo[key]
+
+    images = root / str(params.get("images_dir", declared.get("images_dir") or "data/images"))
+    model = params.get("model", declared.get("model"))
+    parts = {
+        "images": once(("images", images), lambda: tree_digest(images, contents=True)),
+        "data": once(("data",), lambda: tree_digest(root / "data", contents=False)),
+        "checkpoint": once(("ckpt", model, profile), lambda: checkpoint_digest(model, profile, root)),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def results_path(root: Path, stem: str) -> Path:
@@ -328,17 +393,25 @@ def _failure_message(stem: str, err: Exception, executed: Path) -> str:
 def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool = True) -> None:
     """Run one notebook with papermill (cwd = ``root``); raise NotebookFailedError on error."""
     import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     run.executed.parent.mkdir(parents=True, exist_ok=True)
+    # papermill writes in place: a full disk or a kill would leave a truncated notebook
+    tmp = run.executed.with_name(f".{run.executed.stem}.{os.getpid()}.tmp.ipynb")
     start = time.perf_counter()
     try:
         with _kernel_env():
             papermill.execute_notebook(
-                str(run.source), str(run.executed), parameters=run.params, kernel_name=kernel,
+                str(run.source), str(tmp), parameters=run.params, kernel_name=kernel,
                 cwd=str(root), progress_bar=progress, request_save_on_cell_execute=False,
             )
+        os.replace(tmp, run.executed)
     except Exception as err:
+        if isinstance(err, PapermillExecutionError) and tmp.is_file():
+            os.replace(tmp, run.executed)  # complete, with the traceback; no stamp vouches for it
         raise NotebookFailedError(_failure_message(run.stem, err, run.executed)) from err
+    finally:
+        tmp.unlink(missing_ok=True)
     run.seconds = time.perf_counter() - start
     run.finished = time.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -356,11 +429,13 @@ def run_notebooks(
     """Execute (or reuse) each notebook in order, printing what happens and how long it took."""
     package = package_fingerprint()
     runs = []
+    memo: dict[tuple, str] = {}
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
-        key = run.key = stamp_key(nb, params, profile, kernel, package)
+        inputs = input_fingerprint(root, profile, params, run.defaults, memo)
+        key = run.key = stamp_key(nb, params, profile, kernel, package, inputs)
         head = f"[{i}/{len(notebooks)}] {nb.stem}"
         if stamp_is_current(stamp_file, key, run, root):
             run.reused = True
@@ -407,13 +482,101 @@ def pdf_is_current(build_dir: Path, key: str, out: Path) -> int:
     return int(stamp.get("pages", 0))
 
 
+def stale_path(pdf: Path) -> Path:
+    """Where a failed build moves the previous report."""
+    return pdf.with_name(f"{pdf.stem}.stale{pdf.suffix}")
+
+
 def mark_stale(pdf: Path) -> Path | None:
     """Move a previous report aside so its name never claims a build that failed."""
     if not pdf.is_file():
         return None
-    stale = pdf.with_name(f"{pdf.stem}.stale{pdf.suffix}")
+    stale = stale_path(pdf)
     os.replace(pdf, stale)
     return stale
+
+
+# --------------------------------------------------------------------------- interruption
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived during a build; raised so that every cleanup runs."""
+
+
+def _descendants() -> list[Any]:
+    try:
+        import psutil
+    except ImportError:  # without psutil only the direct children's own cleanup applies
+        return []
+    try:
+        return psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def end_processes(procs: list[Any], grace: float = 3.0) -> None:
+    """SIGTERM ``procs`` (psutil processes), then SIGKILL whichever outlive ``grace`` seconds."""
+    if not procs:
+        return
+    import psutil
+
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(alive, timeout=grace)
+
+
+def _set_subreaper(on: bool) -> None:
+    # Linux: orphans of our children (Chromium's helpers when Chromium itself is killed)
+    # re-parent to us instead of init, so the final sweep still finds and ends them.
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(36, int(on), 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def remove_debris(out: Path, build_dir: Path) -> list[Path]:
+    """Temporary files an earlier killed build left (ours only: atomic_path's and papermill's)."""
+    patterns = [(out.parent, f".{out.name}.*.tmp"), (build_dir / "notebooks", ".*.tmp.ipynb"),
+                (build_dir / "report", ".*.tmp"), (build_dir / "stamps", ".*.tmp")]
+    removed = []
+    for folder, pattern in patterns:
+        for path in folder.glob(pattern) if folder.is_dir() else []:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def no_leftovers(out: Path, build_dir: Path) -> Iterator[None]:
+    """SIGINT/SIGTERM raise :class:`BuildInterrupted`; on any exit every process started
+    inside is ended and temporary files are removed."""
+    before = {p.pid for p in _descendants()}
+
+    def started_here() -> list[Any]:
+        return [p for p in _descendants() if p.pid not in before]
+
+    def on_signal(signum: int, frame: Any) -> None:
+        end_processes(started_here())  # now, while the process tree is intact
+        raise BuildInterrupted(f"build interrupted by {signal.Signals(signum).name}")
+
+    main = threading.current_thread() is threading.main_thread()
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)} if main else {}
+    _set_subreaper(True)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        end_processes(started_here())
+        _set_subreaper(False)
+        remove_debris(out, build_dir)
 
 
 def build_report(
@@ -431,13 +594,25 @@ def build_report(
     """Run the notebooks and print the report PDF to ``out`` (relative paths are under ``root``).
 
     On any failure the previous PDF, if any, is renamed ``<name>.stale.pdf`` and the error
-    re-raised: the report's own name only ever holds a PDF of a build that succeeded.
+    re-raised: the report's own name only ever holds a PDF of a build that succeeded. After a
+    good build no ``.stale.pdf`` remains. SIGINT/SIGTERM leave no process, no partial file.
     """
-    from clip_course.report import pdf as report_pdf
-
     root = Path(root).resolve()
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
+    with no_leftovers(out, build_dir):
+        result = _build(profile, params, notebooks, quick, out, build_dir, root, notebooks_dir, kernel, progress)
+    # a good report is on disk: a stale one from an earlier failure would only mislead
+    stale_path(out).unlink(missing_ok=True)
+    return result
+
+
+def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | None, quick: bool,
+           out: Path, build_dir: Path, root: Path, notebooks_dir: Path, kernel: str,
+           progress: bool) -> BuildResult:
+    from clip_course.report import pdf as report_pdf
+
+    remove_debris(out, build_dir)
     try:
         name, reason = resolve_profile(profile)
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
@@ -457,9 +632,13 @@ def build_report(
             write_json(build_dir / "stamps" / "_report.json",
                        {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
     except BaseException:
-        stale = mark_stale(out)
-        if stale is not None:
-            print(f"build failed: the previous report was moved to {stale}", file=sys.stderr)
+        try:
+            stale = mark_stale(out)
+        except OSError as err:  # e.g. a read-only report/: never hide the build's own error
+            print(f"build failed; the previous report could not be marked stale ({err})", file=sys.stderr)
+        else:
+            if stale is not None:
+                print(f"build failed: the previous report was moved to {stale}", file=sys.stderr)
         raise
     print(f"report: {out} ({pages} pages)", flush=True)
     return BuildResult(out, html, name, runs, pages)

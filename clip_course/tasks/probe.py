@@ -192,6 +192,8 @@ def sweep(
     X_train, y_train = check_pair(X_train, y_train, "train")
     X_val, y_val = check_pair(X_val, y_val, "val")
     check_fitter(fitter)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
+        raise ProbeError(f"max_iter must be a positive integer (L-BFGS iterations per fit), got {max_iter!r}.")
     k = count_classes(y_train, n_classes, "train_y")
     if X_val.shape[1] != X_train.shape[1]:
         raise ProbeError(f"val_X has {X_val.shape[1]} features but train_X has {X_train.shape[1]}.")

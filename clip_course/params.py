@@ -1,0 +1,214 @@
+"""Validation of notebook parameters (the papermill ``parameters`` cell), before any work.
+
+Papermill passes ``-p limit abc`` as the string ``"abc"`` and ``-p limit 12.5`` as a float;
+without a check these fail deep inside the library with a ``TypeError`` or ``KeyError``.
+:func:`validate_params` checks every parameter it knows (others pass through) and raises a
+:class:`~clip_course.errors.NotebookError` naming the parameter, its value and what is
+allowed. :func:`clip_course.notebook.setup` calls it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from clip_course.errors import NotebookError
+
+#: A check returns None when the value is fine, else a description of what is allowed.
+Check = Callable[[Any], str | None]
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: Any) -> bool:
+    return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
+
+
+def positive_int(optional: bool = False, minimum: int = 1) -> Check:
+    """An integer >= ``minimum`` (or None when ``optional``)."""
+    def check(v: Any) -> str | None:
+        if optional and v is None:
+            return None
+        if _is_int(v) and v >= minimum:
+            return None
+        return f"an integer >= {minimum}" + (" or None" if optional else "")
+    return check
+
+
+def non_negative_int(v: Any) -> str | None:
+    return None if _is_int(v) and v >= 0 else "an integer >= 0"
+
+
+def number(minimum: float = 0.0, strict: bool = False) -> Check:
+    """A finite number > ``minimum`` (``strict``) or >= it."""
+    def check(v: Any) -> str | None:
+        ok = _is_number(v) and (v > minimum if strict else v >= minimum)
+        return None if ok else f"a finite number {'>' if strict else '>='} {minimum:g}"
+    return check
+
+
+def list_of(item: Check, what: str, length: int | None = None, optional: bool = False) -> Check:
+    """A non-empty list (or tuple) whose items pass ``item`` (exactly ``length`` of them if given)."""
+    def check(v: Any) -> str | None:
+        if optional and v is None:
+            return None
+        n = f"{length} " if length else "a non-empty list of "
+        allowed = f"{'a list of ' + n if length else n}{what}" + (" or None" if optional else "")
+        if not isinstance(v, (list, tuple)) or not v or (length is not None and len(v) != length):
+            return allowed
+        return allowed if any(item(x) is not None for x in v) else None
+    return check
+
+
+def one_of(choices: Callable[[], tuple | list]) -> Check:
+    """A value among ``choices()`` (called late: some imports are heavy)."""
+    def check(v: Any) -> str | None:
+        options = list(choices())
+        return None if isinstance(v, str) and v in options else f"one of {options}"
+    return check
+
+
+def text(optional: bool = True) -> Check:
+    def check(v: Any) -> str | None:
+        if (optional and v is None) or (isinstance(v, str) and v.strip()):
+            return None
+        return "a non-empty string" + (" or None" if optional else "")
+    return check
+
+
+def dataset_name(optional: bool = False) -> Check:
+    def check(v: Any) -> str | None:
+        from clip_course.data.catalog import dataset_names
+
+        if (optional and v is None) or (isinstance(v, str) and (v in dataset_names() or v.startswith("folder:"))):
+            return None
+        return f"one of {dataset_names()} or 'folder:PATH'" + (" or None" if optional else "")
+    return check
+
+
+def _corruptions() -> tuple[str, ...]:
+    from clip_course.data.corruptions import CORRUPTIONS
+
+    return CORRUPTIONS
+
+
+def _severities() -> tuple[int, ...]:
+    from clip_course.data.corruptions import SEVERITIES
+
+    return SEVERITIES
+
+
+def _fitters() -> tuple[str, ...]:
+    from clip_course.tasks.logreg import FITTERS
+
+    return FITTERS
+
+
+def _searches() -> tuple[str, ...]:
+    from clip_course.tasks.probe import SEARCHES
+
+    return SEARCHES
+
+
+def _severity(v: Any) -> str | None:
+    return None if _is_int(v) and v in _severities() else f"one of {list(_severities())}"
+
+
+#: The parameters the notebooks share, by name.
+SPEC: dict[str, Check] = {
+    "seed": non_negative_int,
+    "limit": positive_int(optional=True),
+    "limit_train": positive_int(optional=True),
+    "robustness_limit": positive_int(optional=True),
+    "batch": positive_int(),
+    "batch_size": positive_int(),
+    "top_k": positive_int(),
+    "n_starts": positive_int(),
+    "steps": positive_int(),
+    "max_iter": positive_int(),
+    "probe_max_iter": positive_int(),
+    "grid_steps": positive_int(minimum=2),
+    "kshot_steps": positive_int(minimum=2),
+    "ks": list_of(positive_int(), "positive integers"),
+    "kshot_seeds": list_of(non_negative_int, "integers >= 0"),
+    "datasets": list_of(dataset_name(), "dataset names ([coarse, fine])", length=2, optional=True),
+    "coarse": dataset_name(optional=True),
+    "fine": dataset_name(optional=True),
+    "corruptions": list_of(one_of(_corruptions), "corruption names from clip_course.data.corruptions."
+                           "CORRUPTIONS"),
+    "severities": list_of(_severity, "severities 1..5"),
+    "fitter": one_of(_fitters),
+    "search": one_of(_searches),
+    "lr": number(strict=True),
+    "l2_lambda": number(),
+    "id_lambda": number(),
+    "sweep_lambdas": list_of(number(), "numbers >= 0"),
+    "queries": list_of(text(optional=False), "non-empty strings", optional=True),
+    "prompts": list_of(text(optional=False), "non-empty strings", optional=True),
+    "text": text(),
+    "model": text(),
+    "device": text(),
+}
+
+
+def check_param(name: str, value: Any, check: Check | None = None) -> None:
+    """Raise :class:`NotebookError` unless ``value`` is allowed for parameter ``name``."""
+    check = check or SPEC.get(name)
+    if check is None:
+        return
+    allowed = check(value)
+    if allowed is not None:
+        raise NotebookError(
+            f"Notebook parameter {name}={value!r} ({type(value).__name__}) is invalid: it must be "
+            f"{allowed}. Fix it in the parameters cell or the papermill -p / --params value."
+        )
+
+
+def validate_params(params: Mapping[str, Any]) -> None:
+    """Check every parameter of ``params`` that :data:`SPEC` knows; the first bad one raises."""
+    for name, value in params.items():
+        check_param(name, value)
+
+
+def declared_names(notebook: str) -> set[str]:
+    """Names the ``parameters`` cell of ``notebooks/<notebook>.ipynb`` assigns (empty if not found).
+
+    Only these are read from the kernel: a notebook may bind a parameter name of another
+    notebook to something else (01 imports the module ``prompts``, a parameter of 02).
+    """
+    import ast
+    import json
+    from pathlib import Path
+
+    for folder in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
+        path = folder / f"{notebook}.ipynb"
+        if path.is_file():
+            break
+    else:
+        return set()
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cell = next(c for c in cells if "parameters" in c.get("metadata", {}).get("tags", []))
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        tree = ast.parse(source)
+    except (OSError, ValueError, KeyError, StopIteration, SyntaxError):
+        return set()
+    return {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
+
+
+def ipython_params(notebook: str) -> dict[str, Any]:
+    """The values, in the running IPython kernel, of the parameters ``notebook`` declares
+    (the parameters cell's, papermill's injected ones included); empty outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    shell = get_ipython()
+    if shell is None:
+        return {}
+    names = declared_names(notebook) & set(SPEC)
+    return {k: shell.user_ns[k] for k in sorted(names) if k in shell.user_ns}
