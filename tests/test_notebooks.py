@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from clip_course import notebook as nbh
+from clip_course.report import schema
 from clip_course.data import dataset as dataset_data
 from clip_course.tasks.stats import crossover_k
 
@@ -299,8 +300,12 @@ def test_similarity_batch_paper_draws_distinct_classes(monkeypatch):
 def test_outputs_paths_follow_the_conventions(tmp_path):
     out = nbh.Outputs("03_cifar_zero_shot", tmp_path)
     assert out.figure("accuracy") == tmp_path / "figures" / "03_cifar_zero_shot" / "accuracy.png"
-    assert out.write({"profile": "offline"}) == tmp_path / "results" / "03_cifar_zero_shot.json"
-    assert json.loads(out.results.read_text()) == {"profile": "offline"}
+    record = schema.example_record("03_cifar_zero_shot", profile="offline")
+    assert out.write(record) == tmp_path / "results" / "03_cifar_zero_shot.json"
+    assert json.loads(out.results.read_text()) == record
+    with pytest.raises(schema.ResultsSchemaError, match="missing key 'datasets'"):
+        out.write({k: v for k, v in record.items() if k != "datasets"})  # refused, the file stays
+    assert json.loads(out.results.read_text()) == record
 
 
 def test_chdir_repo_root_only_from_a_notebooks_folder(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from clip_course import errors
 from clip_course.io import read_json
 from clip_course.report import facts as report_facts
+from clip_course.report import notebook_params, stamps
 from clip_course.report import pdf as report_pdf
 from clip_course.report import runner as report
 
@@ -51,7 +52,7 @@ def built(tmp_path_factory):
     # Pin the package's fingerprint: in a working tree others edit, it would change between
     # builds and (rightly) re-run everything. test_stamp_key_* covers its part of the key.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "package_fingerprint", lambda: "pinned")
+        mp.setattr(stamps, "package_fingerprint", lambda: "pinned")
         root = tmp_path_factory.mktemp("report")
         result = build_into(root)
         pages = [norm(p.extract_text()) for p in PdfReader(str(result.pdf)).pages]
@@ -169,7 +170,7 @@ def test_manifest_traces_models_params_and_times(built):
 
 
 def test_second_build_reuses_every_notebook(built, monkeypatch):
-    monkeypatch.setattr(report, "package_fingerprint", lambda: "pinned")
+    monkeypatch.setattr(stamps, "package_fingerprint", lambda: "pinned")
     root, first, _ = built
     mtimes = [r.executed.stat().st_mtime_ns for r in first.runs]
     again = build_into(root)
@@ -184,10 +185,10 @@ def test_second_build_reuses_every_notebook(built, monkeypatch):
 
 
 def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "package_fingerprint", lambda: "pinned")
+    monkeypatch.setattr(stamps, "package_fingerprint", lambda: "pinned")
     root, _, _ = built
-    params = report.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 31}}))
-    notebooks = report.find_notebooks(root / "notebooks")
+    params = notebook_params.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 31}}))
+    notebooks = notebook_params.find_notebooks(root / "notebooks")
     runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build", progress=False)
     assert [r.reused for r in runs] == [False, True]
     assert read_json(root / "results" / "01_intro.json")["n_points"] == 31
@@ -221,36 +222,36 @@ def _yaml(tmp_path: Path, data: dict) -> Path:
 def test_params_are_checked_against_the_notebooks(tmp_path):
     nb01, nb03 = sorted(FIXTURES.glob("*.ipynb"))
     file = {"global": {"seed": 5}, "03": {"n_images": 7}}
-    assert report.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7, "seed": 5}
-    assert report.notebook_params(nb01, "offline", file, quick=True) == {"profile": "offline", "n_points": 20}
+    assert notebook_params.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7, "seed": 5}
+    assert notebook_params.notebook_params(nb01, "offline", file, quick=True) == {"profile": "offline", "n_points": 20}
     with pytest.raises(errors.ParamsError, match="has no parameter 'n_imgs'.*n_images"):
-        report.notebook_params(nb03, "offline", {"03": {"n_imgs": 1}}, quick=False)
+        notebook_params.notebook_params(nb03, "offline", {"03": {"n_imgs": 1}}, quick=False)
     with pytest.raises(errors.ParamsError, match="names no notebook"):
-        report.check_params_file({"07_missing": {"x": 1}}, [nb01, nb03])
+        notebook_params.check_params_file({"07_missing": {"x": 1}}, [nb01, nb03])
     with pytest.raises(errors.ParamsError, match="global lr is a parameter of no notebook"):
-        report.check_params_file({"global": {"lr": 1}}, [nb01, nb03])
+        notebook_params.check_params_file({"global": {"lr": 1}}, [nb01, nb03])
     with pytest.raises(errors.ParamsError, match="no notebook '9'"):
-        report.find_notebooks(FIXTURES, ["9"])
+        notebook_params.find_notebooks(FIXTURES, ["9"])
     bad = tmp_path / "bad.yml"
     bad.write_text("- a list\n")
     with pytest.raises(errors.ParamsError, match="expected a mapping"):
-        report.load_params_file(bad)
+        notebook_params.load_params_file(bad)
 
 
 def test_stamp_key_ignores_outputs_but_not_sources(tmp_path):
     src = FIXTURES / "01_intro.ipynb"
-    key = report.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg")
+    key = stamps.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg")
     nb = nbformat.read(src, as_version=4)
     nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi")]
     nbformat.write(nb, tmp_path / "with_outputs.ipynb")
-    assert report.stamp_key(tmp_path / "with_outputs.ipynb", {"profile": "offline"}, "offline", "python3", "pkg") == key
+    assert stamps.stamp_key(tmp_path / "with_outputs.ipynb", {"profile": "offline"}, "offline", "python3", "pkg") == key
     nb.cells[2].source += "\nx = 1"
     nbformat.write(nb, tmp_path / "edited.ipynb")
     others = {
-        report.stamp_key(tmp_path / "edited.ipynb", {"profile": "offline"}, "offline", "python3", "pkg"),
-        report.stamp_key(src, {"profile": "offline", "n_points": 3}, "offline", "python3", "pkg"),
-        report.stamp_key(src, {"profile": "offline"}, "paper", "python3", "pkg"),
-        report.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg2"),
+        stamps.stamp_key(tmp_path / "edited.ipynb", {"profile": "offline"}, "offline", "python3", "pkg"),
+        stamps.stamp_key(src, {"profile": "offline", "n_points": 3}, "offline", "python3", "pkg"),
+        stamps.stamp_key(src, {"profile": "offline"}, "paper", "python3", "pkg"),
+        stamps.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg2"),
     }
     assert key not in others and len(others) == 4
 

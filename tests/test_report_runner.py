@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from clip_course.report import runner
+from clip_course.report import cleanup, runner, stamps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -34,26 +34,26 @@ def test_input_fingerprint_follows_images_data_and_checkpoint(tmp_path, tiny_cli
     images.mkdir(parents=True)
     (images / "a.png").write_bytes(b"one")
     model = {"model": str(tiny_clip_path)}
-    base = runner.input_fingerprint(tmp_path, "offline", model, {})
-    assert runner.input_fingerprint(tmp_path, "offline", model, {}) == base
+    base = stamps.input_fingerprint(tmp_path, "offline", model, {})
+    assert stamps.input_fingerprint(tmp_path, "offline", model, {}) == base
     (images / "b.png").write_bytes(b"two")  # a photo added
-    added = runner.input_fingerprint(tmp_path, "offline", model, {})
+    added = stamps.input_fingerprint(tmp_path, "offline", model, {})
     (images / "b.png").write_bytes(b"TWO")  # same size, other content
-    edited = runner.input_fingerprint(tmp_path, "offline", model, {})
+    edited = stamps.input_fingerprint(tmp_path, "offline", model, {})
     (tmp_path / "data" / "cifar-10-batches-py").mkdir()
     (tmp_path / "data" / "cifar-10-batches-py" / "test_batch").write_bytes(b"x")
-    data = runner.input_fingerprint(tmp_path, "offline", model, {})
+    data = stamps.input_fingerprint(tmp_path, "offline", model, {})
     other = tmp_path / "other.pt"
     other.write_bytes(tiny_clip_path.read_bytes() + b"\0")
-    ckpt = runner.input_fingerprint(tmp_path, "offline", {"model": str(other)}, {})
+    ckpt = stamps.input_fingerprint(tmp_path, "offline", {"model": str(other)}, {})
     assert len({base, added, edited, data, ckpt}) == 5
     (tmp_path / "data" / "cache").mkdir()
     (tmp_path / "data" / "cache" / "f.pt").write_bytes(b"features")  # an output, not an input
-    assert runner.input_fingerprint(tmp_path, "offline", {"model": str(other)}, {}) == ckpt
+    assert stamps.input_fingerprint(tmp_path, "offline", {"model": str(other)}, {}) == ckpt
 
 
 def test_added_photo_reruns_the_notebooks(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "package_fingerprint", lambda: "pinned")
+    monkeypatch.setattr(stamps, "package_fingerprint", lambda: "pinned")
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     src = FIXTURES / "01_intro.ipynb"
@@ -71,7 +71,7 @@ def test_added_photo_reruns_the_notebooks(tmp_path, monkeypatch):
 def test_good_build_removes_the_stale_pdf(tmp_path, monkeypatch):
     out = tmp_path / "report" / "clip_course_report.pdf"
     out.parent.mkdir()
-    stale = runner.stale_path(out)
+    stale = cleanup.stale_path(out)
     stale.write_bytes(b"%PDF-1.4 from a failed build")
 
     def fake_build(*args):
@@ -111,7 +111,7 @@ def test_sigterm_in_context_ends_every_process_and_removes_debris(tmp_path):
     script = f"import os,subprocess,time; p=subprocess.Popen(['sleep','300'],start_new_session=True); " \
              f"open({str(pids_file)!r},'w').write(f'{{os.getpid()}} {{p.pid}}'); time.sleep(300)"
     handler_before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(runner.BuildInterrupted, match="SIGTERM"), runner.no_leftovers(out, tmp_path / "build"):
+    with pytest.raises(cleanup.BuildInterrupted, match="SIGTERM"), cleanup.no_leftovers(out, tmp_path / "build"):
         debris.write_bytes(b"half a pdf")
         subprocess.Popen([sys.executable, "-c", script])
         for _ in range(100):
@@ -167,7 +167,7 @@ def test_sigterm_during_a_notebook_leaves_no_process_no_partial_file_no_stamp(tm
     assert "BuildInterrupted" in err or "interrupted" in err
     time.sleep(0.5)
     assert not any(_alive(p) for p in pids), pids
-    assert not out.exists() and runner.stale_path(out).read_bytes() == b"%PDF-1.4 previous"
+    assert not out.exists() and cleanup.stale_path(out).read_bytes() == b"%PDF-1.4 previous"
     build = tmp_path / "build"
     assert not list(build.rglob("*.tmp*")) and not list(build.rglob(".*"))
     assert not (build / "stamps" / "01_sleepy.json").exists()

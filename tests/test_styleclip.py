@@ -13,6 +13,7 @@ from clip_course.cli import main
 from clip_course.core import models
 from clip_course.data import shapes as synthetic
 from clip_course.errors import StyleCLIPError
+from clip_course.report import prose
 from clip_course.io import read_json
 from clip_course.offline import editable, generators, styleclip, styleclip_studies
 from clip_course.offline import shapes_generator as shapes_generator_offline
@@ -259,7 +260,7 @@ def test_entanglement_study_counts_requested_and_unrequested_changes(shipped, lm
     for attr, frac in study["unrequested_changed"].items():
         assert frac == pytest.approx(np.mean(r[attr]["changed"]))
     assert study["requested_reached"]["colour"] == pytest.approx(np.mean([c == "blue" for c in r["colour"]["after"]]))
-    sentence = styleclip_studies.entanglement_sentence(study)
+    sentence = prose.entanglement_sentence(study)
     assert "“a blue circle”" in sentence and "colour = blue in" in sentence and "of 3 edits" in sentence
     entry = styleclip_studies.edit_entry(run, start="a red circle")
     assert entry["prompt"] == "a blue circle" and entry["steps"] == 3
@@ -270,9 +271,10 @@ def test_sweep_sentence_names_the_extremes_and_the_run():
     rows = [{"l2_lambda": 0.0, "similarity_before": 0.2, "similarity_after": 0.7, "pixel_change": 0.3},
             {"l2_lambda": 0.008, "similarity_before": 0.2, "similarity_after": 0.4, "pixel_change": 0.1},
             {"l2_lambda": 0.1, "similarity_before": 0.2, "similarity_after": 0.25, "pixel_change": 0.01}]
-    text = styleclip_studies.sweep_sentence(rows, 0.008)
-    assert "strongest edit came at λ = 0 (similarity 0.700" in text
-    assert "most faithful at λ = 0.1 (similarity 0.250, pixel change 0.010)" in text
+    text = prose.sweep_sentence(rows, 0.008)
+    assert "highest similarity came at λ = 0 (0.700" in text
+    assert "smallest change at λ = 0.1 (similarity 0.250, pixel change 0.010)" in text
+    assert "A higher similarity is not a better edit" in text
     assert "used λ = 0.008: similarity 0.400" in text
 
 
@@ -291,7 +293,7 @@ def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
     torch.testing.assert_close(run.latent0[1:], gen.start_latent("random", seed=1))
     assert [s for s, _ in run.frames] == [0, 4]  # only the start and the result are kept
     assert study["pixel_change_mean"] == pytest.approx(np.mean(run.summary()["pixel_change"]))
-    assert "of 2 edits" in styleclip_studies.entanglement_sentence(study)
+    assert "of 2 edits" in prose.entanglement_sentence(study)
 
 
 # ------------------------------------------------------------------------------ profiles

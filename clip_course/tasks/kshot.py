@@ -150,17 +150,9 @@ def k_shot(
     has ``top1_mean/std``, ``top5_mean/std`` (std over seeds, ddof=1) and the per-seed runs.
     Classes without training examples are left out as in :func:`run_probe`.
     """
-    train_X, train_y = check_pair(train_X, train_y, "train")
-    test_X, test_y = check_pair(test_X, test_y, "test")
     check_fitter(fitter)
-    train_y, test_X, test_y, classes, dropped = restrict_to_trained_classes(train_y, test_X, test_y, classes)
-    k_classes = count_classes(train_y, len(classes) if classes is not None else None, "train_y")
-    names = _class_names(classes, max(k_classes, int(test_y.max()) + 1))
-    if not seeds:
-        raise ProbeError("seeds is empty; give at least one seed.")
-    for k in ks:  # fail before any fitting
-        if k is not None:
-            sample_k_shot(train_y, k, 0, names)
+    train_X, train_y, test_X, test_y, names, k_classes, dropped = _checked_inputs(
+        train_X, train_y, test_X, test_y, classes, ks, seeds)
     dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
     common = {"fitter": fitter, "device": dev, "steps": steps, "max_iter": max_iter, "tol": tol,
               "dtype": dtype, "progress": False}
@@ -177,7 +169,6 @@ def k_shot(
     fixed_source = "given"
     if fixed_C is None and any(k == 1 for k in ks):
         fixed_C, fixed_source = full(seeds[0])["metrics"]["C"], f"the full-data sweep (seed {seeds[0]})"
-    per_k = []
     jobs = [(k, s) for k in ks for s in seeds]
     bar = tqdm(jobs, desc=f"k-shot ({fitter})", disable=not progress)
     runs: dict[int | None, list[dict[str, Any]]] = {k: [] for k in ks}
@@ -194,9 +185,8 @@ def k_shot(
                                           fixed_C, fixed_source, cv_folds, common)
         run["seconds"] = time.perf_counter() - t0
         runs[k].append(run)
-    for k in ks:
-        per_k.append({"k": k, "label": "full" if k is None else str(k), "C_method": methods[k],
-                      **_summarise(runs[k]), "runs": runs[k]})
+    per_k = [{"k": k, "label": "full" if k is None else str(k), "C_method": methods[k], **_summarise(runs[k]),
+              "runs": runs[k]} for k in ks]
     params = {"ks": list(ks), "seeds": list(seeds), "fitter": fitter, "val_fraction": val_fraction,
               "cv_folds": cv_folds, "grid_steps": steps, "c_range": list(C_RANGE), "max_iter": max_iter,
               "tol": tol, "device": str(dev), "classes": names, "classes_without_training_images": dropped}
@@ -221,3 +211,20 @@ def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarr
     m = _test_metrics(probe, test_X, test_y, names)
     return ({"seed": seed, "top1": m["top1"], "top5": m["top5"], "C": C, "cv_top1": cv_top1,
              "n_train": int(len(idx)), "converged": probe.converged}, method)
+
+
+def _checked_inputs(train_X: Any, train_y: Any, test_X: Any, test_y: Any, classes: Sequence[str] | None,
+                    ks: Sequence[int | None], seeds: Sequence[int]) -> tuple:
+    """Validated arrays without the classes that have no training examples, class names, the
+    number of trained classes and the names left out; fails before any fitting."""
+    train_X, train_y = check_pair(train_X, train_y, "train")
+    test_X, test_y = check_pair(test_X, test_y, "test")
+    train_y, test_X, test_y, classes, dropped = restrict_to_trained_classes(train_y, test_X, test_y, classes)
+    k_classes = count_classes(train_y, len(classes) if classes is not None else None, "train_y")
+    names = _class_names(classes, max(k_classes, int(test_y.max()) + 1))
+    if not seeds:
+        raise ProbeError("seeds is empty; give at least one seed.")
+    for k in ks:
+        if k is not None:
+            sample_k_shot(train_y, k, 0, names)
+    return train_X, train_y, test_X, test_y, names, k_classes, dropped

@@ -1,0 +1,158 @@
+"""Incremental builds: the stamp of a notebook run covers every input it reads (source, parameters,
+profile, kernel, package, images and data folders, the checkpoint), so a build is never stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import nbformat
+
+from clip_course.io import read_json, sha256_file
+from clip_course.report.schema import results_path
+
+if TYPE_CHECKING:  # the runner imports this module
+    from clip_course.report.runner import NotebookRun
+
+#: Bumped when the stamp format or what goes into its key changes.
+STAMP_VERSION = 1
+
+
+# --------------------------------------------------------------------------- stamps
+
+
+def package_fingerprint() -> str:
+    """sha256 over the package's code and assets (not its report templates)."""
+    pkg = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(pkg.rglob("*")):
+        rel = path.relative_to(pkg)
+        if not path.is_file() or "__pycache__" in rel.parts or rel.parts[0] == "templates":
+            continue
+        h.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def notebook_fingerprint(notebook: Path) -> str:
+    """sha256 of what a notebook runs: cells' types, sources and tags, and its metadata."""
+    nb = nbformat.read(notebook, as_version=4)
+    cells = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in nb.cells]
+    blob = json.dumps({"cells": cells, "meta": nb.metadata.get("clip_course", {})}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str, package: str,
+              inputs: str = "") -> str:
+    """The key a notebook's stamp must match for its previous run to be reused."""
+    blob = json.dumps(
+        {"v": STAMP_VERSION, "nb": notebook_fingerprint(notebook), "params": params,
+         "profile": profile, "kernel": kernel, "package": package, "inputs": inputs},
+        sort_keys=True, default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+#: Folders under ``data/`` that are outputs, not inputs (features are keyed on their inputs).
+_DATA_OUTPUTS = {"cache"}
+
+
+def tree_digest(folder: Path, contents: bool) -> str:
+    """sha256 over the files under ``folder``: names and contents, or (cheaply, for large
+    datasets and checkpoints) names, sizes and mtimes. ``"absent"`` when there is no folder."""
+    if not folder.is_dir():
+        return "absent"
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if not path.is_file() or rel.parts[0] in _DATA_OUTPUTS:
+            continue
+        st = path.stat()
+        h.update(str(rel).encode() + b"\0")
+        h.update(sha256_file(path).encode() if contents else f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
+    """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
+    try:
+        from clip_course import profiles
+        from clip_course.core import models
+
+        name = model or profiles.resolve(profile).model
+        if name not in models.available_models() and not Path(name).is_absolute():
+            name = str(root / name)  # notebooks run with cwd = root
+        return models.checkpoint_sha256(models.resolve_checkpoint(name, download=False))
+    except Exception:  # a missing checkpoint: the notebook itself will say so
+        return None
+
+
+def input_fingerprint(root: Path, profile: str, params: dict[str, Any], declared: dict[str, Any],
+                      memo: dict[tuple, str] | None = None) -> str:
+    """What a notebook reads besides its source and parameters: the images folder (contents),
+    the files under ``data/`` (sizes, mtimes) and the checkpoint's sha256."""
+    memo = {} if memo is None else memo
+
+    def once(key: tuple, fn: Callable[[], Any]) -> Any:
+        if key not in memo:
+            memo[key] = fn()
+        return memo[key]
+
+    images = root / str(params.get("images_dir", declared.get("images_dir") or "data/images"))
+    model = params.get("model", declared.get("model"))
+    parts = {
+        "images": once(("images", images), lambda: tree_digest(images, contents=True)),
+        "data": once(("data",), lambda: tree_digest(root / "data", contents=False)),
+        "checkpoint": once(("ckpt", model, profile), lambda: checkpoint_digest(model, profile, root)),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def file_sha(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
+
+
+def stamp_is_current(stamp_file: Path, key: str, run: NotebookRun, root: Path) -> bool:
+    """True when the stamp matches ``key`` and the outputs it vouches for are unchanged."""
+    if not stamp_file.is_file() or not run.executed.is_file():
+        return False
+    try:
+        stamp = read_json(stamp_file)
+    except (OSError, ValueError):
+        return False
+    if stamp.get("key") != key or stamp.get("results_sha256") != file_sha(results_path(root, run.stem)):
+        return False
+    run.seconds, run.finished = float(stamp.get("seconds", 0.0)), stamp.get("finished", "")
+    return True
+
+
+# --------------------------------------------------------------------------- build
+
+
+def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out: Path) -> str:
+    """What the PDF depends on besides the package: each run, its results, templates, commit."""
+    from clip_course.provenance import git_commit
+
+    templates = Path(__file__).resolve().parent / "templates"
+    blob = json.dumps({
+        "runs": [(r.stem, r.key, file_sha(results_path(root, r.stem))) for r in runs],
+        "templates": [(str(p.relative_to(templates)), sha256_file(p))
+                      for p in sorted(templates.rglob("*")) if p.is_file()],
+        "package": package_fingerprint(), "profile": profile, "quick": quick,
+        "out": str(out), "commit": git_commit(root),
+    }, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def pdf_is_current(build_dir: Path, key: str, out: Path) -> int:
+    """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0."""
+    try:
+        stamp = read_json(build_dir / "stamps" / "_report.json")
+    except (OSError, ValueError):
+        return 0
+    if stamp.get("key") != key or file_sha(out) != stamp.get("pdf_sha256"):
+        return 0
+    return int(stamp.get("pages", 0))
