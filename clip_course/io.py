@@ -108,3 +108,10 @@ def sha256_bytes(*parts: bytes) -> str:
     for p in parts:
         h.update(p)
     return h.hexdigest()
+
+
+def status(line: str) -> None:
+    """A status line for whoever runs the notebook; silent in a report build, whose title page and
+    manifest say once what every chapter would repeat (the runner sets ``CLIP_COURSE_REPORT``)."""
+    if os.environ.get("CLIP_COURSE_REPORT") != "1":
+        print(line)

@@ -26,6 +26,7 @@ import torch
 from clip_course import repository as _repository
 from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
+from clip_course.io import status
 from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.tasks import kshot as kshot_tasks
 
@@ -158,9 +159,9 @@ def setup(
     prof = profiles.resolve(profile)
     lm = load(model or prof.model, device=device)
     session = Session(notebook, prof, lm, Outputs(notebook, Path(output_root)), seed)
-    print(f"profile: {prof.name} ({prof.reason})")
-    print(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
-    print(f"data:    coarse = {prof.coarse}, fine = {prof.fine}")
+    status(f"profile: {prof.name} ({prof.reason})")
+    status(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
+    status(f"data:    coarse = {prof.coarse}, fine = {prof.fine}")
     return session
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from clip_course.errors import StyleCLIPError
+from clip_course.io import status
 from clip_course.offline.editable import EditableGenerator
 from clip_course.offline.shapes_generator import ShapesGenerator
 from clip_course.offline.styleclip import EditConfig, EditResult, edit
@@ -179,7 +180,7 @@ def _small_model_threads(gen: EditableGenerator) -> None:
     # which costs up to 10x on a busy machine. One thread, said out loud.
     if isinstance(gen, ShapesGenerator) and gen.device.type == "cpu" and torch.get_num_threads() > 1:
         torch.set_num_threads(1)
-        print("torch: 1 CPU thread (the offline models are too small to gain from more)")
+        status("torch: 1 CPU thread (the offline models are too small to gain from more)")
 
 
 #: What the notebook edits when its ``text`` / ``start`` parameters are None.
@@ -205,7 +206,7 @@ def notebook_setup(
     session = nb.setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
     gen = generators.load_editable(choice["generator"], device=session.lm.device)
     _small_model_threads(gen)
-    print(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
+    status(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
     return session, gen, {**choice, **DEFAULTS[choice["profile"]]}
 
 

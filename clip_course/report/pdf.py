@@ -287,7 +287,17 @@ class Section:
     parts: list[tuple[Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
 
 
-def assemble_sections(runs: list[Any]) -> list[Section]:
+def section_title(spec: SectionSpec, profile: str) -> str:
+    """A chapter's title names what was measured: offline, chapter 3 is not CIFAR."""
+    if spec.number == "3" and profile == "offline":
+        from clip_course.profiles import offline
+
+        p = offline("")
+        return f"Zero-shot and linear probe on {p.coarse} and {p.fine} (CIFAR stand-ins)"
+    return spec.title
+
+
+def assemble_sections(runs: list[Any], profile: str = "paper") -> list[Section]:
     """The numbered sections: the original course report's five, then any notebook the seed has no place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
@@ -310,7 +320,7 @@ def assemble_sections(runs: list[Any]) -> list[Section]:
             # Markdown images resolve against the source notebook's folder, as in Jupyter.
             part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent)
             parts.append((sub, part, run.stem))
-        title = spec.title or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
+        title = section_title(spec, profile) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
         sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
     return sections
 
@@ -432,7 +442,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
     chromium = ensure_chromium()
     start = time.perf_counter()
     results = report_facts.load_results(root, runs)
-    sections = assemble_sections(runs)
+    sections = assemble_sections(runs, profile)
     context = report_facts.document_context(results, runs, profile, root, quick)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
                    version=__version__, engine=chromium_version(chromium))

@@ -360,3 +360,20 @@ def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Markup]:
                         "and that models of this scale concentrate computing resources, are arguments rather "
                         "than measurements; this build measures neither."))
     return items
+
+
+def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool) -> str:
+    """Whether the probe-over-zero-shot gap has the paper's sign, and why not where it has not."""
+    from clip_course.published import REFERENCES
+
+    gap = {ref: REFERENCES[ref]["probe"]["paper"]["top1"] - REFERENCES[ref]["zeroshot"]["paper"]["top1"]
+           for ref in ("cifar10", "cifar100")}
+    paper = (f"In the paper (ViT-B/32, Tables 10 and 11) the probe is {gap['cifar10']:.1f} points above zero-shot "
+             f"on CIFAR-10 and {gap['cifar100']:.1f} on CIFAR-100.")
+    below = [n for n, e in entries.items() if sign(e["probe_minus_zeroshot"]["lo"], e["probe_minus_zeroshot"]["hi"]) <= 0]
+    if not below:
+        return paper + " Here too the probe is above zero-shot on every dataset."
+    why = (" The labels of a probe help where images carry what the class names do not say; where the "
+           "evaluation prompts read like the pretraining captions, zero-shot is already in-distribution "
+           "matching and the labels add little.") if offline else ""
+    return paper + f" Here it is not above zero-shot on {', '.join(below)}: this disagrees with the paper." + why

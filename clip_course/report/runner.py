@@ -94,6 +94,8 @@ from clip_course.report.stamps import (
 
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
 PROFILES = ("auto", "offline", "paper")
+#: Set in the kernels of a report build (see :func:`clip_course.notebook.status`).
+REPORT_ENV = "CLIP_COURSE_REPORT"
 
 
 @dataclass
@@ -140,15 +142,19 @@ def resolve_profile(profile: str) -> tuple[str, str]:
 @contextlib.contextmanager
 def _kernel_env() -> Iterator[None]:
     # Kernels inherit this environment; our own tqdm read its settings at import already.
-    old = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
+    # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
+    # are printed once on the title page, not in every chapter.
+    settings = {"TQDM_DISABLE": "1", REPORT_ENV: "1"}
+    old = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _failure_message(stem: str, err: Exception, executed: Path) -> str:

@@ -102,7 +102,8 @@ def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor) -> dict[st
         single = feats[:, tmpl.index(SINGLE_TEMPLATE[0])]
     else:
         single = encode_texts(lm, [SINGLE_TEMPLATE[0].format(c) for c in dataset.classes])
-    return prompt_accuracies(image_features, dataset.labels, tmpl, feats, bare, single)
+    return {**prompt_accuracies(image_features, dataset.labels, tmpl, feats, bare, single),
+            "n_images": len(dataset), "n_way": len(dataset.classes)}
 
 
 def zeroshot_weights(lm: Any, dataset: Any) -> torch.Tensor:
