@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from clip_course import notebook as nbh
-from clip_course.report import schema
 from clip_course.data import dataset as dataset_data
+from clip_course.report import schema
 from clip_course.tasks.stats import crossover_k
 
 ROOT = Path(__file__).resolve().parents[1]

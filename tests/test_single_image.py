@@ -32,14 +32,12 @@ def photo() -> np.ndarray:
 
 
 def readme_probs(lm, image: np.ndarray, prompts: list[str]) -> np.ndarray:
-    """openai/CLIP README: clip's PIL preprocess, encode, normalise, softmax(100 * cos)."""
+    """openai/CLIP README's usage example: clip's PIL preprocess, then the model's own forward
+    (``logits_per_image``, scaled by its learned logit scale), softmax over the prompts."""
     x = lm.preprocess(Image.fromarray(image)).unsqueeze(0)
     with torch.no_grad():
-        f = lm.model.encode_image(x).float()
-        t = lm.model.encode_text(clip.tokenize(prompts)).float()
-    f = f / f.norm(dim=-1, keepdim=True)
-    t = t / t.norm(dim=-1, keepdim=True)
-    return (100.0 * f @ t.T).softmax(dim=-1)[0].numpy()
+        logits_per_image, _ = lm.model(x, clip.tokenize(prompts))
+    return logits_per_image.float().softmax(dim=-1)[0].numpy()
 
 
 def test_rank_prompts_matches_readme_pipeline(lm, photo):

@@ -13,12 +13,12 @@ from clip_course.cli import main
 from clip_course.core import models
 from clip_course.data import shapes as synthetic
 from clip_course.errors import StyleCLIPError
-from clip_course.report import prose
 from clip_course.io import read_json
 from clip_course.offline import editable, generators, styleclip, styleclip_studies
 from clip_course.offline import shapes_generator as shapes_generator_offline
 from clip_course.offline.shapes_generator import ShapesGenerator, ShapesVAE, ShapesVAEConfig
 from clip_course.offline.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
+from clip_course.report import prose
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -11,6 +11,7 @@ second print writes into the table of contents.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -65,25 +66,29 @@ SECTIONS = (
     SectionSpec("5", "StyleCLIP", ("05",)),
 )
 
-#: The original course report's references, in its order, plus the benchmark the notebooks compare against.
-REFERENCES = (
-    "Alec Radford, Jong Wook Kim, Chris Hallacy, Aditya Ramesh et al.: Learning Transferable "
-    "Visual Models From Natural Language Supervision. arXiv preprint: https://arxiv.org/abs/2103.00020",
-    "Or Patashnik, Zongze Wu, Eli Shechtman et al.: StyleCLIP: Text-Driven Manipulation of "
-    "StyleGAN Imagery. arXiv preprint: https://doi.org/10.48550/arXiv.2103.17249",
-    "Kevin Frans, L.B. Soros, Olaf Witkowski: CLIPDraw: Exploring Text-to-Drawing Synthesis "
-    "through Language-Image Encoders. arXiv preprint: https://doi.org/10.48550/arXiv.2106.14843",
-    "Peter Schaldenbrand, Zhixuan Liu, Jean Oh: StyleCLIPDraw: Coupling Content and Style in "
-    "Text-to-Drawing Synthesis. arXiv preprint: https://doi.org/10.48550/arXiv.2111.03133",
-    "https://openai.com/blog/clip/",
-    "https://www.bilibili.com/video/BV1SL4y1s7LQ/",
-    "https://zhuanlan.zhihu.com/p/412126626",
-    "https://zhuanlan.zhihu.com/p/526449242",
-    "https://zhuanlan.zhihu.com/p/63230738",
-    "https://github.com/openai/CLIP",
-    "https://github.com/ndb796/StyleCLIP-Tutorial",
-    "LAION-AI: CLIP_benchmark. https://github.com/LAION-AI/CLIP_benchmark (added in this edition)",
-)
+#: The references: the original course report's, in its order, plus those this edition adds. The
+#: text cites one as ``[ref](#ref-<key>)``; the report numbers it ``[n]`` (see :func:`number_floats`).
+REFERENCES = {
+    "radford2021": "Alec Radford, Jong Wook Kim, Chris Hallacy, Aditya Ramesh et al.: Learning Transferable "
+    "Visual Models From Natural Language Supervision. ICML 2021. arXiv: https://arxiv.org/abs/2103.00020",
+    "patashnik2021": "Or Patashnik, Zongze Wu, Eli Shechtman et al.: StyleCLIP: Text-Driven Manipulation of "
+    "StyleGAN Imagery. ICCV 2021. arXiv: https://doi.org/10.48550/arXiv.2103.17249",
+    "frans2021": "Kevin Frans, L.B. Soros, Olaf Witkowski: CLIPDraw: Exploring Text-to-Drawing Synthesis "
+    "through Language-Image Encoders. arXiv: https://doi.org/10.48550/arXiv.2106.14843",
+    "schaldenbrand2021": "Peter Schaldenbrand, Zhixuan Liu, Jean Oh: StyleCLIPDraw: Coupling Content and Style "
+    "in Text-to-Drawing Synthesis. arXiv: https://doi.org/10.48550/arXiv.2111.03133",
+    "openai-blog": "OpenAI: CLIP: Connecting text and images (blog post). https://openai.com/blog/clip/",
+    "bilibili": "A video lecture on the CLIP paper (in Chinese). https://www.bilibili.com/video/BV1SL4y1s7LQ/",
+    "zhihu-a": "A commentary on CLIP (in Chinese). https://zhuanlan.zhihu.com/p/412126626",
+    "zhihu-b": "A commentary on CLIP and its applications (in Chinese). https://zhuanlan.zhihu.com/p/526449242",
+    "zhihu-c": "An introduction to StyleGAN (in Chinese). https://zhuanlan.zhihu.com/p/63230738",
+    "openai-clip": "openai/CLIP: the code and weights. https://github.com/openai/CLIP",
+    "styleclip-tutorial": "ndb796: StyleCLIP tutorial notebooks. https://github.com/ndb796/StyleCLIP-Tutorial",
+    "clip-benchmark": "LAION-AI: CLIP_benchmark, benchmark/benchmark.csv. https://github.com/LAION-AI/CLIP_benchmark "
+    "(added in this edition)",
+    "hendrycks2019": "Dan Hendrycks, Thomas Dietterich: Benchmarking Neural Network Robustness to Common "
+    "Corruptions and Perturbations. ICLR 2019 (CIFAR-10-C; added in this edition)",
+}
 
 
 # --------------------------------------------------------------------------- tools
@@ -260,7 +265,7 @@ def _keep_output(output: dict) -> bool:
     return output.get("output_type") != "error"
 
 
-def notebook_part(executed: Path, prefix: str, notebooks_dir: Path) -> Part:
+def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Heading | None = None) -> Part:
     """The HTML of one executed notebook, headings numbered under ``prefix``."""
     from nbconvert import HTMLExporter
 
@@ -273,7 +278,28 @@ def notebook_part(executed: Path, prefix: str, notebooks_dir: Path) -> Part:
     )
     exporter.log.setLevel(logging.ERROR)  # per-image alt-text warnings are noise here
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(notebooks_dir)}})
+    if heading is not None:  # a sub-section's heading opens the part, so it keeps with its first cell
+        body = (f'<div class="nb-cell nb-markdown"><h2 id="{heading.anchor}"><span class="secnum">{heading.number}'
+                f'</span> {html.escape(heading.title)}</h2></div>') + body
+    body = keep_headings_with_content(body)
     return Part(executed.stem, body, headings, title)
+
+
+def keep_headings_with_content(body: str) -> str:
+    """Wrap each markdown cell that holds a heading together with the cell after it in a block
+    that does not split, so no heading is left alone at a page foot. (CSS ``break-after: avoid``
+    on the heading cannot reach across nbconvert's cell blocks in Chromium.)"""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html.parser")
+    for cell in soup.select("div.nb-markdown"):
+        nxt = cell.find_next_sibling("div")
+        if cell.find(["h2", "h3", "h4"]) and nxt is not None and "nb-cell" in (nxt.get("class") or []):
+            keep = soup.new_tag("div", attrs={"class": "keep-together"})
+            cell.insert_before(keep)
+            keep.append(cell.extract())
+            keep.append(nxt.extract())
+    return str(soup)
 
 
 # --------------------------------------------------------------------------- document
@@ -318,7 +344,7 @@ def assemble_sections(runs: list[Any], profile: str = "paper") -> list[Section]:
                 continue
             used.add(prefix)
             # Markdown images resolve against the source notebook's folder, as in Jupyter.
-            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent)
+            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub)
             parts.append((sub, part, run.stem))
         title = section_title(spec, profile) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
         sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
@@ -348,12 +374,13 @@ def _jinja() -> jinja2.Environment:
 
 _CAPTION = re.compile(r'<p class="caption" data-kind="(figure|table)" data-label="([\w-]+)">(.*?)</p>', re.S)
 _XREF = re.compile(r'<a href="#((?:fig|tab)-[\w-]+)">(?:Figure|Table)</a>')
+_CITE = re.compile(r'<a href="#ref-([\w-]+)">ref</a>')
 
 
 def number_floats(html: str) -> str:
     """Number every captioned figure and table in document order and resolve the text's
-    ``[Figure](#fig-label)`` citations to "Figure N" links; a duplicate label or a citation of a
-    label that does not exist stops the build."""
+    ``[Figure](#fig-label)`` citations to "Figure N" links and ``[ref](#ref-key)`` to "[n]"; a
+    duplicate label or a citation of a label or reference that does not exist stops the build."""
     numbers: dict[str, str] = {}
     counts = {"figure": 0, "table": 0}
 
@@ -371,7 +398,12 @@ def number_floats(html: str) -> str:
             raise ReportError(f"The text cites #{m.group(1)}, but no figure or table has that label.")
         return f'<a class="xref" href="#{m.group(1)}">{numbers[m.group(1)]}</a>'
 
-    return _XREF.sub(xref, _CAPTION.sub(caption, html))
+    def cite(m: re.Match) -> str:
+        if m.group(1) not in REFERENCES:
+            raise ReportError(f"The text cites ref-{m.group(1)}, which is not in the references.")
+        return f'<a class="cite" href="#ref-{m.group(1)}">[{list(REFERENCES).index(m.group(1)) + 1}]</a>'
+
+    return _CITE.sub(cite, _XREF.sub(xref, _CAPTION.sub(caption, html)))
 
 
 def render_document(context: dict[str, Any]) -> str:

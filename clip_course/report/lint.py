@@ -1,0 +1,152 @@
+"""Report lint: what a careful reader would mark in red, checked on the built PDF and its HTML.
+
+:func:`lint` returns one line per problem (empty: nothing to mark). It reads the PDF's text
+(``pdftotext``, from poppler-utils) and renders pages at low resolution (``pdftoppm``) to see
+how full each page is; the HTML says which figures and tables are captioned and cited.
+
+Checked: the word "seed" where the original course report is meant, "wrote results" and other
+notebook debris, an absolute path of the build machine, "(s)" plurals, a signed zero ("+0.0");
+a figure or table without a numbered caption, one never cited in the text, a reference never
+cited; a heading in the last 15% of a page; a page under half full that is not followed by a
+chapter break.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import numpy as np
+
+from clip_course.errors import ReportError
+
+TEXT_RULES = {
+    # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
+    "the word 'seed' for the original course report": r"\bseed\b(?!\s*[=:]?\s*\d)(?!ed)",
+    "notebook debris 'wrote results'": r"wrote results",
+    "an absolute path of the build machine": r"(?<![\w.])/(?:tmp|root|work|home|usr|var)/",
+    "a '(s)' plural": r"\w\(s\)",
+    "a signed zero": r"[+\-−]0\.0(?!\d)",
+}
+FOOT = 0.85  # a heading below this fraction of the page height sits at its foot
+HALF = 0.5
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ReportError(f"report lint needs `{name}` (Debian: apt-get install poppler-utils).")
+    return path
+
+
+def pdf_text(pdf: Path) -> list[str]:
+    """The text of each page."""
+    out = subprocess.run([_tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+
+
+def text_problems(pages: list[str]) -> list[str]:
+    """The text rules, page by page."""
+    found = []
+    for number, text in enumerate(pages, 1):
+        flat = " ".join(text.split())
+        for what, pattern in TEXT_RULES.items():
+            for m in re.finditer(pattern, flat, flags=re.I if "seed" in what else 0):
+                context = flat[max(0, m.start() - 30):m.end() + 30]
+                found.append(f"page {number}: {what}: …{context}…")
+    return found
+
+
+def float_problems(html: str) -> list[str]:
+    """Figures and tables of the chapters: numbered, captioned and cited; references cited."""
+    found = []
+    parts = re.findall(r'<div class="notebook"[^>]*>(.*?)<p class="source-note">', html, re.S)
+    body = "".join(parts)
+    tokens = re.finditer(r'<img(?![^>]*class="nb-gif")|<table|<p class="caption (figure|table)-caption" id="([\w-]+)"', body)
+    pending_img = pending_tab_caption = 0
+    for t in tokens:
+        if t.group(0) == "<img":
+            if pending_img:
+                found.append("a figure without a numbered caption")
+            pending_img = 1
+        elif t.group(0) == "<table":
+            if not pending_tab_caption:
+                found.append("a table without a numbered caption")
+            pending_tab_caption = 0
+        elif t.group(1) == "figure":
+            pending_img = 0
+        else:
+            pending_tab_caption = 1
+    if pending_img:
+        found.append("a figure without a numbered caption")
+    for kind, key in re.findall(r'<p class="caption (figure|table)-caption" id="([\w-]+)"', html):
+        if f'class="xref" href="#{key}"' not in html:
+            found.append(f"{kind} #{key} is never cited in the text")
+    for key in re.findall(r'<li id="ref-([\w-]+)"', html):
+        if f'class="cite" href="#ref-{key}"' not in html:
+            found.append(f"reference ref-{key} is never cited")
+    return found
+
+
+def _lines(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """(page, top, page height, text) of every text line."""
+    xml = subprocess.run([_tool("pdftotext"), "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    root = ElementTree.fromstring(xml)
+    out = []
+    for number, page in enumerate(root.iter("page"), 1):
+        height = float(page.get("height"))
+        for line in page.iter("line"):
+            words = " ".join(w.text or "" for w in line.iter("word"))
+            out.append((number, float(line.get("yMin")), height, words))
+    return out
+
+
+def heading_problems(pdf: Path, headings: list[str]) -> list[str]:
+    """Headings (their numbered labels, e.g. "3.1.2 Title") in the last 15% of a page."""
+    found = []
+    labels = {h.split(" ", 1)[0]: h for h in headings if re.match(r"\d+(\.\d+)* ", h)}
+    for page, top, height, text in _lines(pdf):
+        first = text.split(" ", 1)[0]
+        if first in labels and text.startswith(labels[first][:20]) and top > FOOT * height:
+            found.append(f"page {page}: heading '{labels[first]}' in the last 15% of the page")
+    return found
+
+
+def page_fill(pdf: Path) -> list[float]:
+    """How far down each page the ink reaches, as a fraction of the text area (footer excluded)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([_tool("pdftoppm"), "-r", "20", "-gray", str(pdf), f"{tmp}/p"], check=True)
+        fills = []
+        for png in sorted(Path(tmp).glob("p-*.pgm")):
+            from PIL import Image
+
+            a = np.asarray(Image.open(png), dtype=np.uint8)
+            top, bottom = int(0.06 * len(a)), int(0.92 * len(a))  # the page box without its footer
+            rows = np.flatnonzero((a[top:bottom] < 200).any(axis=1))
+            fills.append(0.0 if len(rows) == 0 else (rows[-1] + 1) / (bottom - top))
+    return fills
+
+
+def fill_problems(pdf: Path, chapter_pages: set[int]) -> list[str]:
+    """Pages under half full that are not followed by a chapter break (title page and last page exempt)."""
+    fills = page_fill(pdf)
+    return [f"page {p}: only {100 * f:.0f}% full, and page {p + 1} starts no chapter"
+            for p, f in enumerate(fills, 1) if 1 < p < len(fills) and f < HALF and p + 1 not in chapter_pages]
+
+
+def lint(pdf: Path, html: Path) -> list[str]:
+    """Every problem of the built report, one line each."""
+    from clip_course.report.pdf import outline_pages
+
+    text = html.read_text(encoding="utf-8")
+    outline = outline_pages(pdf)
+    chapters = {page for label, page in outline.items() if not re.match(r"\d+\.\d", label)}
+    return (text_problems(pdf_text(pdf)) + float_problems(text) + heading_problems(pdf, list(outline))
+            + fill_problems(pdf, chapters))
