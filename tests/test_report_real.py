@@ -82,3 +82,25 @@ def test_comparison_table_reads_the_sections_results(real_build):
     # The same quantity is never measured twice: 06's prompt study scores the ensemble on 03's images.
     for name, p in results["06_analysis"]["prompts"].items():
         assert p["ensemble"] == pytest.approx(results["03_cifar_zero_shot"]["datasets"][name]["ensemble"]["top1"], abs=1e-6)
+
+
+def test_the_report_passes_its_lint(real_build):
+    """What a grader would mark: debris, paths, uncaptioned or uncited floats, uncited references,
+    headings at a page foot, half-empty pages (report/lint.py, each rule tested on planted defects)."""
+    root, result, _ = real_build
+    from clip_course.report.lint import lint
+
+    assert lint(result.pdf, root / "build" / "report" / "report.html") == []
+
+
+def test_every_comparison_sentence_carries_an_interval(real_build):
+    """A verdict ("above", "below", "drops", "rises", "faster", "no detectable difference") is
+    stated with its 95% interval in the same sentence, everywhere in the report."""
+    _, _, pages = real_build
+    text = " ".join(pages)
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    verdicts = re.compile(r"\b(is [\d.]+ points (above|below)|drops by|rises by|degrades faster|"
+                          r"no detectable difference)\b")
+    claims = [s for s in sentences if verdicts.search(s)]
+    assert len(claims) >= 6
+    assert all("95% CI" in s for s in claims), [s for s in claims if "95% CI" not in s]
