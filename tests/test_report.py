@@ -29,7 +29,7 @@ from clip_course.report import runner as report
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 HEADINGS = [
     "Abstract", "Contents", "1 CLIP introduction", "1.1 The contrastive objective",
-    "2 Single-image tests", "3 CIFAR: zero-shot and linear probe", "3.1 Zero-shot classification",
+    "2 Single-image tests", "3 Zero-shot and linear probe on shapes10 and shapes100 (CIFAR stand-ins)", "3.1 Zero-shot classification",
     "3.2 Linear probe", "4 Analysis", "5 StyleCLIP", "6 Conclusions", "References",
     "Appendix A: Class names and templates", "Appendix B: Run manifest",
 ]
