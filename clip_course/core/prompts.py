@@ -80,13 +80,13 @@ def _family(dataset: str) -> str:
     # ShapesWorld splits ("shapes100_unseen") share their family's templates.
     if dataset.startswith("shapes"):
         _ensure_shapes_registered()
-        return "shapes"
+        return dataset if dataset in _TEMPLATES else "shapes"
     return dataset
 
 
 def _ensure_shapes_registered() -> None:
     if "shapes" not in _TEMPLATES:
-        import clip_course.synthetic  # noqa: F401  (registers the ShapesWorld templates)
+        import clip_course.data.shapes  # noqa: F401  (registers the ShapesWorld templates)
 
 
 def templates(name: str | list[str], dataset: str | None = None) -> list[str]:

@@ -213,7 +213,7 @@ def batches(config: PretrainConfig) -> Iterator[tuple[np.ndarray, list[str], np.
     """Endless seeded pretraining batches: images, captions, and the (N, N) match matrix."""
     rng = np.random.default_rng([config.seed, 7])
     while True:
-        scenes = synthetic.sample_scenes(config.batch_size, rng, exclude_held_out=True)
+        scenes = synthetic.pretraining_scenes(config.batch_size, rng)
         images = synthetic.render_scenes(scenes, rng, config.image_size)
         caps = synthetic.make_captions(scenes, rng)
         yield images, caps.text, synthetic.caption_matches(scenes, caps)
@@ -406,7 +406,7 @@ def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "c
         model, _ = clip.load(str(path), device=device, jit=False)
     templates = synthetic.SHAPES_TEMPLATES
     return {name: zero_shot_accuracy(model.eval(), synthetic.load_shapes_dataset(name, "test"), templates)
-            for name in synthetic.DATASET_NAMES}
+            for name in synthetic.BASE_NAMES}
 
 
 def write_shipped(result: dict[str, Any], checkpoint: Path, metrics: dict[str, float],
