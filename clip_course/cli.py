@@ -337,17 +337,10 @@ def _datasets_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_datasets(args: argparse.Namespace) -> int:
     """``datasets``: one line per dataset name (or JSON with ``--json``)."""
-    from clip_course.data.catalog import describe_datasets
+    from clip_course.data.catalog import describe_datasets, format_datasets
 
     rows = describe_datasets()
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return 0
-    for r in rows:
-        shown = ", ".join(r["classes"][:4]) + (", ..." if r["n_classes"] > 4 else "")
-        print(f"{r['name']:<18} {r['n_classes']:>3} classes ({shown}); train {r['splits']['train']}, "
-              f"test {r['splits']['test']}: {r['about']}")
-    print("folder:PATH        one sub-folder of images per class")
+    print(json.dumps(rows, indent=1) if args.json else "\n".join(format_datasets(rows)))
     return 0
 
 

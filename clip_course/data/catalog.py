@@ -84,3 +84,13 @@ def describe_datasets() -> list[dict]:
         rows.append({"name": name, "about": about, "n_classes": len(classes), "classes": list(classes),
                      "splits": {"train": sizes[0], "test": sizes[1]}})
     return rows
+
+
+def format_datasets(rows: list[dict]) -> list[str]:
+    """One line per :func:`describe_datasets` row, then the ``folder:PATH`` form."""
+    lines = []
+    for r in rows:
+        shown = ", ".join(r["classes"][:4]) + (", ..." if r["n_classes"] > 4 else "")
+        lines.append(f"{r['name']:<18} {r['n_classes']:>3} classes ({shown}); train {r['splits']['train']}, "
+                     f"test {r['splits']['test']}: {r['about']}")
+    return [*lines, "folder:PATH        one sub-folder of images per class"]

@@ -56,10 +56,10 @@ FILLER = ["free", "download", "hd", "png", "jpg", "stock", "image", "icon", "ill
           "art", "wallpaper", "cute", "simple", "graphic", "logo", "symbol", "new", "best", "my",
           "img", "1", "2", "3", "set", "pic", "of", "the", "a", "with", "and", "for", "kids"]
 #: Probability each stated attribute word is wrong (another value of that attribute).
-LABEL_NOISE = {"shape": 0.05, "colour": 0.10}
+LABEL_NOISE = {"shape": 0.05, "colour": 0.15}
 #: Probability a caption states each attribute (the shape: by class word or synonym).
-STATE_P = {"shape": 0.85, "colour": 0.6, "size": 0.3, "position": 0.15, "background": 0.15, "style": 0.4}
-CLASS_WORD_P = 0.5  # a stated shape/colour uses its class word (else a synonym)
+STATE_P = {"shape": 0.85, "colour": 0.6, "size": 0.3, "position": 0.15, "background": 0.15, "style": 0.6}
+CLASS_WORD_P = 0.4  # a stated shape/colour uses its class word (else a synonym)
 
 
 @dataclass
