@@ -173,10 +173,11 @@ def test_shipped_checkpoint_loads_through_models_load(user_cache):
     log = miniclip_offline.training_log()
     assert len(log["loss"]) == cfg["steps"] == len(log["temperature"])
     assert log["loss"][-1] < log["loss"][0]
-    # The shipped model really is a zero-shot shape classifier (chance 10%).
+    # The shipped model really is a zero-shot shape classifier (chance 10%), though its
+    # captions use a synonym or no shape word half the time and the prompts are no captions.
     ds = synthetic.load_shapes_dataset("shapes10", "test", n=300)
     acc = pretrain.zero_shot_accuracy(lm.model, ds, synthetic.SHAPES_TEMPLATES)
-    assert acc >= 85.0 and abs(acc - meta["zero_shot_top1"]["shapes10"]) < 6
+    assert acc >= 65.0 and abs(acc - meta["zero_shot_top1"]["shapes10"]) < 6
 
 
 def test_shipped_model_finds_colour_shape_classes_harder_than_shapes(user_cache):
@@ -189,7 +190,7 @@ def test_shipped_model_finds_colour_shape_classes_harder_than_shapes(user_cache)
     coarse = pretrain.zero_shot_accuracy(lm.model, s10, synthetic.SHAPES_TEMPLATES)
     fine = pretrain.zero_shot_accuracy(lm.model, s100, synthetic.SHAPES_TEMPLATES)
     assert coarse - fine > 8  # about 3x the two-standard-error noise at these sizes
-    assert fine > 40  # yet far above chance (1%)
+    assert fine > 40  # yet far above chance (1%), despite alt-text synonyms and wrong colour words
     assert abs(fine - meta["shapes100"]) < 6 and meta["shapes10"] - meta["shapes100"] > 10
 
 
