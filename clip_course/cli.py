@@ -37,7 +37,8 @@ def _model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help_de
 
 def _dataset(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="cifar10",
-                   help="cifar10, cifar100, shapes10, shapes100, shapes100_unseen or folder:PATH")
+                   help="a name from `python -m clip_course datasets` (cifar10, shapes100, shapes10_sketch, "
+                        "shapes_count ...) or folder:PATH")
     p.add_argument("--data-root", default="data", help="where downloaded datasets live")
 
 
@@ -61,6 +62,11 @@ def _out_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the JSON record here (default: print a summary only)")
 
 
+#: How the zeroshot/probe JSON records give their headline number.
+_TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-100) under metrics.top1 "
+             "(also metrics.top5 and metrics.mean_per_class_recall, in percent).")
+
+
 def _command(sub: argparse._SubParsersAction, name: str, handler: Handler, help: str, description: str,
              defaults_in_help: bool = True) -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter if defaults_in_help else argparse.HelpFormatter
@@ -75,7 +81,7 @@ def _command(sub: argparse._SubParsersAction, name: str, handler: Handler, help:
 def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
     p = _command(sub, "zeroshot", run_zeroshot, "zero-shot top-1/top-5 of a CLIP model on a dataset",
                  "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
-                 "Writes a JSON record with every parameter beside the metrics.")
+                 "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY)
     _model(p)
     _dataset(p)
     p.add_argument("--split", default="test", choices=["train", "test"])
@@ -123,7 +129,8 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
                  "Logistic regression on frozen image features, as in the CLIP paper: C swept over "
                  "1e-6..1e6 on a validation split of train, refit on train+val, test top-1/top-5. "
                  "--kshot adds k-shot probes over seeds beside zero-shot accuracy on the same test set. "
-                 "Writes a JSON record with every parameter beside the metrics.")
+                 "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY +
+                 " With --kshot, metrics.k_shot and metrics.zero_shot.top1 (percent) as well.")
     _model(p)
     _dataset(p)
     p.add_argument("--fitter", choices=FITTERS, default="torch",
@@ -327,6 +334,26 @@ def run_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- datasets
+
+
+def _datasets_parser(sub: argparse._SubParsersAction) -> None:
+    p = _command(sub, "datasets", run_datasets, "list every dataset name with its classes, splits and sizes",
+                 "List the datasets --dataset accepts (offline ShapesWorld sets and the paper's CIFAR), "
+                 "with their number of classes, the first class names and the default train/test sizes. "
+                 "folder:PATH (one sub-folder of images per class) is accepted too.")
+    p.add_argument("--json", action="store_true", help="print the full list (every class name) as JSON")
+
+
+def run_datasets(args: argparse.Namespace) -> int:
+    """``datasets``: one line per dataset name (or JSON with ``--json``)."""
+    from clip_course.data.catalog import describe_datasets, format_datasets
+
+    rows = describe_datasets()
+    print(json.dumps(rows, indent=1) if args.json else "\n".join(format_datasets(rows)))
+    return 0
+
+
 # ----------------------------------------------------------------------------- download
 
 
@@ -395,7 +422,8 @@ def run_report(args: argparse.Namespace) -> int:
 #: Commands in --help order, each with the function that adds its sub-parser.
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "zeroshot": _zeroshot_parser, "probe": _probe_parser, "styleclip": _styleclip_parser,
-    "pretrain": _pretrain_parser, "download": _download_parser, "report": _report_parser,
+    "pretrain": _pretrain_parser, "datasets": _datasets_parser, "download": _download_parser,
+    "report": _report_parser,
 }
 
 

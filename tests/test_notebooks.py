@@ -279,8 +279,15 @@ def test_similarity_batch_offline_is_one_scene_per_shape():
     session = nbh.Session("t", _Profile("offline", "shapes10"), None, nbh.Outputs("t"), 0)
     images, captions = nbh.similarity_batch(session, n=12, seed=3)
     assert images.shape == (10, 32, 32, 3) and len(captions) == 10  # capped at the 10 shapes
-    named = [next(s for s in synthetic.SHAPES if s in c) for c in captions]
-    assert len(set(named)) == 10  # each caption names a different shape: one positive per row
+    from clip_course.data.shapes_captions import SHAPE_SYNONYMS
+
+    def shape_named(caption: str) -> str | None:  # class word or synonym (v2 alt-text)
+        return next((s for s in synthetic.SHAPES if any(w in caption for w in [s, *SHAPE_SYNONYMS[s]])), None)
+
+    named = [n for n in map(shape_named, captions) if n is not None]
+    # Alt-text may leave the shape out, but the captions that name one name different shapes
+    # (one scene per shape, so at most one positive per row).
+    assert len(named) >= 8 and len(set(named)) == len(named)
 
 
 def test_similarity_batch_paper_draws_distinct_classes(monkeypatch):

@@ -80,9 +80,9 @@ def test_bad_config_is_a_clear_error():
 
 
 def _easy_split() -> ImageDataset:
-    """Four shapes100 classes that differ in both shape and colour (chance 25%)."""
+    """Four shapes100 classes that differ in both shape and colour (chance 25%), 50 images each."""
     names = ["red circle", "blue square", "yellow triangle", "green cross"]
-    ds = synthetic.load_shapes_dataset("shapes100", "test", n=2000)
+    ds = synthetic.load_shapes_dataset("shapes100", "test", n=4500)
     ids = [ds.classes.index(c) for c in names]
     keep = np.isin(ds.labels, ids)
     labels = np.searchsorted(np.array(sorted(ids)), ds.labels[keep])
@@ -98,7 +98,9 @@ def test_tiny_pretraining_learns(tiny_run):
     assert log["temperature"][0] == pytest.approx(0.2, rel=0.05)
     model, _ = clip.load(str(path), device="cpu", jit=False)
     acc = pretrain.zero_shot_accuracy(model, _easy_split(), synthetic.SHAPES_TEMPLATES)
-    assert acc > 45.0  # chance is 25%
+    # Chance is 25%; 150 tiny steps on v2's noisy alt-text reach about 42% (200 images,
+    # standard error about 3.5 points), so 33 is well clear of chance and of noise.
+    assert acc > 33.0
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
@@ -146,7 +148,7 @@ def user_cache(tmp_path, monkeypatch):
 def test_shipped_checkpoint_matches_its_metadata(user_cache):
     meta = miniclip_offline.shipped_metadata()
     packed = miniclip_offline.SHIPPED_CHECKPOINT.read_bytes()
-    assert len(packed) <= 10 * 2**20 and sha256_bytes(packed) == meta["xz_sha256"]
+    assert len(packed) <= 5 * 2**20 and sha256_bytes(packed) == meta["xz_sha256"]
     assert sha256_bytes(lzma.decompress(packed)) == meta["sha256"]
     path = miniclip_offline.miniclip_checkpoint()
     assert path.parent == user_cache and sha256_file(path) == meta["sha256"]
@@ -171,10 +173,11 @@ def test_shipped_checkpoint_loads_through_models_load(user_cache):
     log = miniclip_offline.training_log()
     assert len(log["loss"]) == cfg["steps"] == len(log["temperature"])
     assert log["loss"][-1] < log["loss"][0]
-    # The shipped model really is a zero-shot shape classifier (chance 10%).
+    # The shipped model really is a zero-shot shape classifier (chance 10%), though its
+    # captions use a synonym or no shape word half the time and the prompts are no captions.
     ds = synthetic.load_shapes_dataset("shapes10", "test", n=300)
     acc = pretrain.zero_shot_accuracy(lm.model, ds, synthetic.SHAPES_TEMPLATES)
-    assert acc >= 85.0 and abs(acc - meta["zero_shot_top1"]["shapes10"]) < 6
+    assert acc >= 65.0 and abs(acc - meta["zero_shot_top1"]["shapes10"]) < 6
 
 
 def test_shipped_model_finds_colour_shape_classes_harder_than_shapes(user_cache):
@@ -187,5 +190,16 @@ def test_shipped_model_finds_colour_shape_classes_harder_than_shapes(user_cache)
     coarse = pretrain.zero_shot_accuracy(lm.model, s10, synthetic.SHAPES_TEMPLATES)
     fine = pretrain.zero_shot_accuracy(lm.model, s100, synthetic.SHAPES_TEMPLATES)
     assert coarse - fine > 8  # about 3x the two-standard-error noise at these sizes
-    assert fine > 40  # yet far above chance (1%)
+    assert fine > 40  # yet far above chance (1%), despite alt-text synonyms and wrong colour words
     assert abs(fine - meta["shapes100"]) < 6 and meta["shapes10"] - meta["shapes100"] > 10
+
+
+def test_shipped_model_cannot_count_but_keeps_shapes_across_styles(user_cache):
+    # Captions never state how many shapes an image shows: zero-shot counting stays near
+    # chance (25%), while shapes drawn as sketches (a style captions name) stay recognisable.
+    lm = models.load("miniclip", device="cpu")
+    count = synthetic.load_shapes_dataset("shapes_count", "test", n=400)
+    acc = pretrain.zero_shot_accuracy(lm.model, count, synthetic.COUNT_TEMPLATES)
+    assert acc < 40
+    sketch = synthetic.load_shapes_dataset("shapes10_sketch", "test", n=400)
+    assert pretrain.zero_shot_accuracy(lm.model, sketch, synthetic.SHAPES_TEMPLATES) > 50

@@ -63,10 +63,14 @@ def test_held_out_pairs_never_appear_in_pretraining_scenes_or_captions():
     assert not synthetic.held_out_mask(scenes.shape, scenes.colour).any()
     # Both shapes and colours still cover everything (only the pairs are missing).
     assert set(scenes.shape) == set(range(10)) and set(scenes.colour) == set(range(10))
+    caps = synthetic.make_captions(synthetic.pretraining_scenes(5000, rng), rng)
+    stated = (caps.shape >= 0) & (caps.colour >= 0)  # label noise included
+    assert stated.sum() > 1000
+    assert not synthetic.held_out_mask(caps.shape[stated], caps.colour[stated]).any()
     data = batches(PretrainConfig(batch_size=256, seed=5))
     texts = [t for _ in range(4) for t in next(data)[1]]
     for shape, colour in synthetic.HELD_OUT_PAIRS:
-        pattern = re.compile(rf"\b{colour}( coloured)? {shape}\b|\b{shape} (that is|in) {colour}\b")
+        pattern = re.compile(rf"\b{colour} {shape}\b")
         assert not any(pattern.search(t) for t in texts), (shape, colour)
 
 
@@ -101,48 +105,123 @@ def test_render_rejects_unknown_names():
         synthetic.load_shapes_dataset("shapes7")
 
 
-def test_caption_matches_treats_every_true_caption_as_a_positive():
+def test_caption_matches_follow_what_captions_state_and_keep_the_scraped_pair():
     scenes = synthetic.Scenes(
         shape=np.array([0, 0, 1]), colour=np.array([0, 4, 0]),
         size=np.array([1, 1, 0]), position=np.array([0, 0, 1]), background=np.array([0, 0, 0]),
     )
-    # captions: "a circle" (shape only), "a blue circle", "a red square on the left"
+    none = np.array([-1, -1, -1])
+    # captions: "circle" (shape only), "azure disc", "red square" (a wrong word: the image is red ... square,
+    # but caption 2 says the colour is blue, label noise)
     caps = synthetic.Captions(
-        text=["a circle", "a blue circle", "a red square on the left"],
-        names_colour=np.array([False, True, True]), names_size=np.array([False, False, False]),
-        names_position=np.array([False, False, True]), names_background=np.array([False, False, False]),
+        text=["circle", "azure disc", "blue square"], shape=np.array([0, 0, 1]), colour=np.array([-1, 4, 4]),
+        size=none, position=none, background=none, style=none,
     )
     expected = np.array([
-        [True, False, False],   # red circle: "a circle" only
-        [True, True, False],    # blue circle: "a circle", "a blue circle"
-        [False, False, True],   # small red square on the left
+        [True, False, False],   # red circle: "circle" only
+        [True, True, False],    # blue circle: "circle", "azure disc"
+        [False, False, True],   # red square: its own (wrong) caption stays a positive
     ])
     assert np.array_equal(synthetic.caption_matches(scenes, caps), expected)
 
 
-def test_captions_name_the_attributes_they_say_they_name():
+def test_captions_are_alt_text_with_synonyms_missing_words_and_stated_label_noise():
+    from clip_course.data import shapes_captions as sc
+
     rng = np.random.default_rng(0)
-    scenes = synthetic.sample_scenes(400, rng)
+    scenes = synthetic.pretraining_scenes(4000, rng)
     caps = synthetic.make_captions(scenes, rng)
-    for i, text in enumerate(caps.text):
-        d = scenes.describe(i)
-        assert d["shape"] in text
-        assert (d["colour"] in text) == bool(caps.names_colour[i])
-        assert (f"{d['background']} background" in text) == bool(caps.names_background[i])
-    assert len(set(caps.text)) > 200  # varied phrasings
+    has = (caps.shape >= 0)
+    assert 0.8 < has.mean() < 0.9
+    wrong_shape = (caps.shape[has] != scenes.shape[has]).mean()
+    named = caps.colour >= 0
+    wrong_colour = (caps.colour[named] != scenes.colour[named]).mean()
+    assert abs(wrong_shape - sc.LABEL_NOISE["shape"]) < 0.02 and abs(wrong_colour - sc.LABEL_NOISE["colour"]) < 0.03
+    synonyms = [w for ws in sc.SHAPE_SYNONYMS.values() for w in ws]
+    assert 0.2 < np.mean([any(re.search(rf"\b{w}\b", t) for w in synonyms) for t in caps.text]) < 0.6
+    for i, text in enumerate(caps.text[:500]):
+        if caps.shape[i] >= 0:
+            s = synthetic.SHAPES[caps.shape[i]]
+            assert s in text or any(w in text for w in sc.SHAPE_SYNONYMS[s]), text
+    assert any(w in caps.text[i] for i in range(4000) for w in sc.STYLE_WORDS["sketch"])
+    assert len(set(caps.text)) > 2000  # varied
+    assert not any(re.search(r"\b(one|two|three|four)\b", t) for t in caps.text)  # never a count
 
 
-def test_every_ensemble_template_is_a_phrasing_the_captions_use():
+def test_ensemble_templates_are_not_caption_sentences():
     templates = prompts.templates("ensemble", "shapes100")
-    assert templates == synthetic.SHAPES_TEMPLATES
+    assert templates == synthetic.SHAPES_TEMPLATES and len(templates) >= 8
     assert prompts.templates("ensemble", "shapes100_unseen") == templates
+    assert prompts.templates("ensemble", "shapes10_sketch") == templates
+    assert prompts.templates("ensemble", "shapes_count") == synthetic.COUNT_TEMPLATES
     rng = np.random.default_rng(1)
-    scenes = synthetic.sample_scenes(20000, rng)
-    texts = set(synthetic.make_captions(scenes, rng).text)
+    texts = synthetic.make_captions(synthetic.pretraining_scenes(20000, rng), rng).text
     for t in templates:
-        prefix, suffix = (re.escape(p) for p in t.split("{}"))
-        pattern = re.compile(rf"^{prefix}(an? )?[a-z ]+{suffix}$")
-        assert any(pattern.match(x) for x in texts), t
+        prefix, suffix = (p.strip() for p in t.split("{}"))
+        for cls in ("red circle", "circle", "blue star"):
+            assert t.format(cls) not in texts
+        if len(prefix.split()) >= 3:  # "a photo of", "a picture of" ...: never a caption's frame
+            assert not any(prefix in x for x in texts), t
+
+
+def test_caption_tokens_fit_the_training_context():
+    import clip
+
+    from clip_course.offline.pretrain import TRAIN_CONTEXT
+
+    rng = np.random.default_rng(2)
+    texts = synthetic.make_captions(synthetic.pretraining_scenes(3000, rng), rng).text
+    clip.tokenize(texts, context_length=TRAIN_CONTEXT)  # raises if any is too long
+
+
+def test_styles_render_distinct_domains_of_the_same_scene():
+    imgs = {st: synthetic.render("heart", "red", style=st, rng=4) for st in synthetic.STYLES}
+    flat = imgs["flat"].astype(float)
+    for st, img in imgs.items():
+        assert img.shape == (32, 32, 3) and img.dtype == np.uint8
+        if st != "flat":
+            assert np.abs(img.astype(float) - flat).mean() > 8, st
+    assert imgs["sketch"][:3, :3].mean() > 190  # white paper
+    ink = np.abs(imgs["outline"].astype(int) - 128).max(-1) > 60
+    fill = np.abs(imgs["flat"].astype(int) - 128).max(-1) > 60
+    assert 0 < ink.sum() < 0.6 * fill.sum()  # contour only
+    with pytest.raises(errors.ShapesWorldError, match="style"):
+        synthetic.render("heart", "red", style="oil painting")
+
+
+def test_counts_render_that_many_separate_copies():
+    from scipy import ndimage
+
+    for k in synthetic.COUNTS:
+        img = synthetic.render("square", "blue", count=k, rng=k)
+        blobs = ndimage.label(np.abs(img.astype(int) - 128).max(-1) > 60)[1]
+        assert blobs == k
+
+
+def test_shifted_and_counting_sets_by_name():
+    names = load_dataset.__globals__["dataset_names"]()
+    for st in ("outline", "sketch", "photo", "cartoon"):
+        assert f"shapes10_{st}" in names and f"shapes100_{st}" in names
+    base = synthetic.load_shapes_dataset("shapes10", "test", n=50)
+    shifted = synthetic.load_shapes_dataset("shapes10_sketch", "test", n=50)
+    assert np.array_equal(base.labels, shifted.labels) and shifted.classes == base.classes
+    assert shifted.meta["style"] == "sketch" and base.meta["style"] == "flat"
+    assert not np.array_equal(base.images, shifted.images)
+    count = load_dataset("shapes_count", "test", limit=40)
+    assert count.classes == ["one", "two", "three", "four"] and set(count.labels) <= {0, 1, 2, 3}
+    with pytest.raises(errors.DatasetError, match="shapes10_sketch"):
+        load_dataset("shapes10_oil")
+
+
+def test_datasets_command_lists_every_name_with_classes_and_sizes(capsys):
+    from clip_course.cli import main
+    from clip_course.data.catalog import dataset_names
+
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    for name in dataset_names():
+        assert re.search(rf"^{name} +\d+ classes", out, re.M), name
+    assert "shapes_count         4 classes (one, two, three, four); train 4000, test 1000" in out
 
 
 def _shades_of(n: int, seed: int = 0) -> tuple[synthetic.Scenes, np.ndarray]:

@@ -63,24 +63,27 @@ SHAPES_TEMPLATES = [
     "a picture of a {}.",
     "an image of a {}.",
     "a drawing of a {}.",
+    "a sketch of a {}.",
+    "an outline of a {}.",
+    "a cartoon {}.",
+    "an icon of a {}.",
+    "a clipart of a {}.",
     "a rendering of a {}.",
-    "a photo of the {}.",
-    "a {}.",
-    "the {}.",
-    "there is a {}.",
-    "this is a {}.",
-    "a small {}.",
-    "a big {}.",
-    "a photo of a small {}.",
-    "a photo of a big {}.",
-    "a {} on a grey background.",
-    "a photo of a {} on a grey background.",
+    "a photo of the small {}.",
+    "a photo of the big {}.",
+    "a {} shape.",
+    "a simple {} symbol.",
+    "a flat {} illustration.",
+    "a close-up photo of a {}.",
 ]
+#: ShapesWorld's counting prompts (CLEVR-style); its captions never state a number of shapes.
+COUNT_TEMPLATES = ["a photo of {} shapes.", "a picture of {} objects.", "{} shapes.", "an image with {} shapes."]
 
 _TEMPLATES: dict[str, dict[str, list[str]]] = {
     "cifar10": {"ensemble": CIFAR_TEMPLATES},
     "cifar100": {"ensemble": CIFAR_TEMPLATES},
     "shapes": {"ensemble": SHAPES_TEMPLATES},
+    "shapes_count": {"ensemble": COUNT_TEMPLATES},
 }
 _GENERIC = {"single": SINGLE_TEMPLATE, "bare": BARE_TEMPLATE}
 
@@ -100,7 +103,7 @@ def template_sets(dataset: str | None = None) -> list[str]:
 def _family(dataset: str) -> str:
     # ShapesWorld splits ("shapes100_unseen") share their family's templates.
     if dataset.startswith("shapes"):
-        return "shapes"
+        return dataset if dataset in _TEMPLATES else "shapes"
     return dataset
 
 

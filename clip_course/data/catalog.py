@@ -3,8 +3,9 @@
 - ``cifar10`` / ``cifar100``: read from CIFAR's python-pickle batches under ``data/`` by our
   own reader (so tests can use CIFAR-format files they write); :func:`download_cifar`
   fetches them through torchvision.
-- ``shapes10`` / ``shapes100`` / ``shapes100_unseen``: the offline ShapesWorld
-  (:mod:`clip_course.synthetic`).
+- ``shapes10`` / ``shapes100`` / ``shapes100_unseen``, the style-shifted test sets
+  ``shapes10_<style>`` / ``shapes100_<style>`` (outline, sketch, photo, cartoon) and
+  ``shapes_count``: the offline ShapesWorld (:mod:`clip_course.data.shapes`).
 - ``folder:PATH``: one sub-folder per class, images of any size.
 """
 
@@ -30,7 +31,7 @@ def load_dataset(
         raise DatasetError(f"Unknown split {split!r}; use 'train' or 'test'.")
     if name in _CIFAR:
         ds = read_cifar(name, split, root)
-    elif name.startswith("shapes"):
+    elif name.startswith("shapes") and name in _shapes_names():
         from clip_course.data.shapes import load_shapes_dataset
 
         ds = load_shapes_dataset(name, split)
@@ -44,6 +45,52 @@ def load_dataset(
     return ds.limit(limit, seed)
 
 
+def _shapes_names() -> tuple[str, ...]:
+    from clip_course.data.shapes import DATASET_NAMES
+
+    return DATASET_NAMES
+
+
 def dataset_names() -> list[str]:
     """Names :func:`load_dataset` accepts (besides ``folder:PATH``)."""
-    return [*_CIFAR, "shapes10", "shapes100", "shapes100_unseen"]
+    return [*_CIFAR, *_shapes_names()]
+
+
+#: What each dataset family is, for :func:`describe_datasets`.
+_ABOUT = {
+    "cifar10": "CIFAR-10 (paper profile; `download` fetches it)",
+    "cifar100": "CIFAR-100 (paper profile; `download` fetches it)",
+    "shapes10": "ShapesWorld shape classes, flat style (CIFAR-10-like)",
+    "shapes100": "ShapesWorld colour x shape classes, flat style (CIFAR-100-like)",
+    "shapes100_unseen": "the 10 held-out colour-shape pairs only, 100-way (compositional zero-shot)",
+    "shapes_count": "how many copies of a shape (one..four); captions never state it",
+}
+_CIFAR_SIZES = {"cifar10": (50000, 10000), "cifar100": (50000, 10000)}
+
+
+def describe_datasets() -> list[dict]:
+    """One row per dataset name: name, description, classes (count and first names), split sizes."""
+    from clip_course.data import shapes
+
+    rows = []
+    for name in dataset_names():
+        if name in _CIFAR:
+            classes, sizes = _CIFAR[name]["classes"], _CIFAR_SIZES[name]
+            about = _ABOUT[name]
+        else:
+            base, style = shapes.parse_name(name)
+            classes, sizes = shapes.class_names(name), shapes.DEFAULT_SIZES[base]
+            about = _ABOUT.get(name) or f"{base} drawn in the {shapes.STYLES[style]} style (shifted test set)"
+        rows.append({"name": name, "about": about, "n_classes": len(classes), "classes": list(classes),
+                     "splits": {"train": sizes[0], "test": sizes[1]}})
+    return rows
+
+
+def format_datasets(rows: list[dict]) -> list[str]:
+    """One line per :func:`describe_datasets` row, then the ``folder:PATH`` form."""
+    lines = []
+    for r in rows:
+        shown = ", ".join(r["classes"][:4]) + (", ..." if r["n_classes"] > 4 else "")
+        lines.append(f"{r['name']:<18} {r['n_classes']:>3} classes ({shown}); train {r['splits']['train']}, "
+                     f"test {r['splits']['test']}: {r['about']}")
+    return [*lines, "folder:PATH        one sub-folder of images per class"]

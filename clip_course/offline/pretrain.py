@@ -4,9 +4,13 @@ The objective is CLIP's: image and caption embeddings, L2-normalised, an N x N s
 matrix scaled by a learnable temperature (initialised at 0.07, logit scale clamped at 100),
 and a symmetric cross-entropy over its rows and columns; AdamW with linear warm-up and
 cosine decay. One change, for a world with a small vocabulary: in a batch of 256 many
-captions are true of several images ("a circle" describes every circle), so the target of
-each row/column is spread uniformly over *all* matching pairs instead of the diagonal alone
-(``multi_positive``; with all-distinct captions this is exactly CLIP's loss).
+captions are true of several images ("disc clipart" describes every circle), so the target
+of each row/column is spread uniformly over *all* pairs whose caption's stated attributes
+agree with the image, plus the scraped pair itself even when its caption is wrong
+(``multi_positive``; with all-distinct captions this is exactly CLIP's loss). The batches
+are ShapesWorld v2's pretraining mixture: every rendering style, a quarter of the images
+with repeated shapes, web alt-text captions with label noise
+(:func:`clip_course.data.shapes.pretraining_scenes`, :mod:`clip_course.data.shapes_captions`).
 
 Two exact shortcuts keep training quick on a CPU: captions are encoded with a 24-token
 context (the text transformer is causal, so the end-of-text feature does not depend on the
@@ -213,7 +217,7 @@ def batches(config: PretrainConfig) -> Iterator[tuple[np.ndarray, list[str], np.
     """Endless seeded pretraining batches: images, captions, and the (N, N) match matrix."""
     rng = np.random.default_rng([config.seed, 7])
     while True:
-        scenes = synthetic.sample_scenes(config.batch_size, rng, exclude_held_out=True)
+        scenes = synthetic.pretraining_scenes(config.batch_size, rng)
         images = synthetic.render_scenes(scenes, rng, config.image_size)
         caps = synthetic.make_captions(scenes, rng)
         yield images, caps.text, synthetic.caption_matches(scenes, caps)
@@ -409,7 +413,7 @@ def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "c
         model.float()
     templates = synthetic.SHAPES_TEMPLATES
     return {name: zero_shot_accuracy(model.eval(), synthetic.load_shapes_dataset(name, "test"), templates)
-            for name in synthetic.DATASET_NAMES}
+            for name in synthetic.BASE_NAMES}
 
 
 def write_shipped(result: dict[str, Any], checkpoint: Path, metrics: dict[str, float],
