@@ -241,7 +241,7 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself."""
     same = compare is None or info.get("name") == REFERENCE_MODEL
-    headers = ["", f"loaded: {info.get('name')}"] + ([] if same else [f"openai {REFERENCE_MODEL}"])
+    headers = ["", f"loaded: {info.get('name')}"] + ([] if same else [f"OpenAI's {REFERENCE_MODEL}"])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v

@@ -128,8 +128,8 @@ def test_model_table_lists_loaded_beside_reference():
     info = {"name": "miniclip", "parameters": 1234567, "vision_layers": 4, "logit_scale": 50.0}
     table = nbh.model_table(info)
     assert "| parameters | 1,234,567 | 151,277,313 |" in table
-    assert "openai ViT-B/32" in table.splitlines()[0]
-    assert "openai" not in nbh.model_table({**info, "name": "ViT-B/32"}).splitlines()[0]
+    assert "OpenAI's ViT-B/32" in table.splitlines()[0]
+    assert "OpenAI" not in nbh.model_table({**info, "name": "ViT-B/32"}).splitlines()[0]
 
 
 def test_references_comparable_only_on_cifar():

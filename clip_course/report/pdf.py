@@ -11,11 +11,13 @@ second print writes into the table of contents.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -423,10 +425,25 @@ def print_pdf(chromium: Path, html: Path, pdf: Path, timeout: float = 300) -> No
     with tempfile.TemporaryDirectory(prefix="clip-course-chromium-") as profile:
         cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = _run_in_own_group(cmd, timeout)
     if proc.returncode != 0 or not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
         tail = "\n".join((proc.stderr or "").strip().splitlines()[-8:])
         raise PdfPrintError(f"Chromium did not print {html} (exit {proc.returncode}):\n{tail}")
+
+
+def _run_in_own_group(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run Chromium in a process group of its own and end the whole group on any exit (a signal,
+    a timeout, an error): its zygote and renderer helpers must not outlive the build."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    except subprocess.TimeoutExpired as exc:
+        raise PdfPrintError(f"Chromium did not finish printing within {timeout:.0f} s.") from exc
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def outline_pages(pdf: Path) -> dict[str, int]:
