@@ -52,3 +52,9 @@ def test_tagged_numbers_carry_source_and_format():
     html = str(prose.q(94.25, "03_cifar_zero_shot:datasets.s.ensemble.top1"))
     assert re.fullmatch(r'<span class="q" data-src="03_cifar_zero_shot:datasets.s.ensemble.top1" '
                         r'data-fmt="pct">94.2%</span>', html)
+
+
+def test_style_word_sentence_says_whether_the_finding_reproduced():
+    assert "reproduces here" in prose.style_word_sentence([("anime", 0.8), ("a dog", 0.2)], "anime")
+    text = prose.style_word_sentence([("a dog", 0.7), ("anime", 0.3)], "anime")
+    assert "does not reproduce" in text and "“anime” gets 30.0%" in text and "“a dog” wins" in text

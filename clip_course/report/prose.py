@@ -419,3 +419,12 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> str:
             f"probe on the same features scores {pct(c['probe'])}: "
             + difference("the probe", "zero-shot", d["diff"], d["lo"], d["hi"])
             + ". The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.")
+
+
+def style_word_sentence(ranking: Ranking, word: str) -> str:
+    """Whether the original course report's finding (one salient word, 'anime', takes the probability) reproduced."""
+    probs = dict(ranking)
+    if ranking[0][0] == word:
+        return f"The single word “{word}” wins ({100 * probs[word]:.1f}%): the finding of {ORIGINAL} reproduces here."
+    return (f"The finding of {ORIGINAL} does not reproduce here: the salient word “{word}” gets "
+            f"{100 * probs[word]:.1f}% and “{ranking[0][0]}” wins.")
