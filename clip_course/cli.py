@@ -12,87 +12,49 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import os
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from clip_course.errors import ClipCourseError, UsageError
+from clip_course.cli_flags import (
+    add_cache,
+    add_command,
+    add_dataset,
+    add_device,
+    add_limit,
+    add_model,
+    add_out_json,
+    add_seed,
+    check_args,
+)
+from clip_course.errors import ClipCourseError
 
 Handler = Callable[[argparse.Namespace], int]
 
-# ----------------------------------------------------------------------------- shared flags
-
-
-def _model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help_default: str = "") -> None:
-    p.add_argument("--model", default=default,
-                   help="CLIP model name (clip.available_models()), 'miniclip', or a checkpoint path" + help_default)
-    p.add_argument("--trust-checkpoint", action="store_true",
-                   help="execute a TorchScript --model archive whose sha256 is not openai's (it can run "
-                   "code); without it such a file is read as tensors only")
-
-
-def _dataset(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", default="cifar10",
-                   help="a name from `python -m clip_course datasets` (cifar10, shapes100, shapes10_sketch, "
-                        "shapes_count ...) or folder:PATH")
-    p.add_argument("--data-root", default="data", help="where downloaded datasets live")
-
-
-def _device(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present, else cpu)")
-
-
-def _seed(p: argparse.ArgumentParser, what: str) -> None:
-    p.add_argument("--seed", type=int, default=0, help=f"seed of {what}")
-
-
-def _limit(p: argparse.ArgumentParser, what: str = "images") -> None:
-    p.add_argument("--limit", type=int, default=None, help=f"use a seeded random subset of this many {what}")
-
-
-def _cache(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache-dir", default="data/cache", help="image-feature cache")
-
-
-def _out_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default=None, help="write the JSON record here (default: print a summary only)")
-
-
-#: How the zeroshot/probe JSON records give their headline number.
 _TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-100) under metrics.top1 "
              "(also metrics.top5 and metrics.mean_per_class_recall, in percent).")
-
-
-def _command(sub: argparse._SubParsersAction, name: str, handler: Handler, help: str, description: str,
-             defaults_in_help: bool = True) -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter if defaults_in_help else argparse.HelpFormatter
-    p = sub.add_parser(name, help=help, description=description, formatter_class=fmt)
-    p.set_defaults(func=handler)
-    return p
 
 
 # ----------------------------------------------------------------------------- zeroshot
 
 
 def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
-    p = _command(sub, "zeroshot", run_zeroshot, "zero-shot top-1/top-5 of a CLIP model on a dataset",
+    p = add_command(sub, "zeroshot", run_zeroshot, "zero-shot top-1/top-5 of a CLIP model on a dataset",
                  "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
                  "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY)
-    _model(p)
-    _dataset(p)
+    add_model(p)
+    add_dataset(p)
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--templates", default="ensemble", help="template set: ensemble, single or bare")
     p.add_argument("--template", action="append", dest="custom_templates", metavar="TEXT",
                    help="a custom template with '{}' for the class name (repeatable; overrides --templates)")
-    _limit(p)
-    _seed(p, "the --limit subset")
-    _device(p)
-    _cache(p)
-    _out_json(p)
+    add_limit(p)
+    add_seed(p, "the --limit subset")
+    add_device(p)
+    add_cache(p)
+    add_out_json(p)
     p.set_defaults(_out_kind="file")
 
 
@@ -125,21 +87,21 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.tasks.logreg import FITTERS
     from clip_course.tasks.probe import GRID_STEPS, SEARCHES
 
-    p = _command(sub, "probe", run_probe, "linear-probe (and k-shot) accuracy of a CLIP model's image features",
+    p = add_command(sub, "probe", run_probe, "linear-probe (and k-shot) accuracy of a CLIP model's image features",
                  "Logistic regression on frozen image features, as in the CLIP paper: C swept over "
                  "1e-6..1e6 on a validation split of train, refit on train+val, test top-1/top-5. "
                  "--kshot adds k-shot probes over seeds beside zero-shot accuracy on the same test set. "
                  "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY +
                  " With --kshot, metrics.k_shot and metrics.zero_shot.top1 (percent) as well.")
-    _model(p)
-    _dataset(p)
+    add_model(p)
+    add_dataset(p)
     p.add_argument("--fitter", choices=FITTERS, default="torch",
                    help="torch: L-BFGS on --device; sklearn: LogisticRegression(lbfgs), the reference")
     p.add_argument("--search", choices=SEARCHES, default="refine",
                    help="refine: the paper's coarse-then-halving search (15 fits); grid: every value")
     p.add_argument("--steps", type=int, default=GRID_STEPS, help="log-spaced C values over 1e-6..1e6")
     p.add_argument("--val-fraction", type=float, default=0.2, help="share of train held out to choose C")
-    _seed(p, "the validation split and --limit subsets")
+    add_seed(p, "the validation split and --limit subsets")
     p.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False,
                    help="L2-normalise features (off: raw projected encode_image output, as in the openai README)")
     p.add_argument("--max-iter", type=int, default=1000, help="L-BFGS iterations per fit")
@@ -147,10 +109,10 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ks", default="1,2,4,8,16,full", help="k values for --kshot ('full' = all training data)")
     p.add_argument("--seeds", default="0,1,2", help="k-shot seeds")
     p.add_argument("--templates", default="ensemble", help="zero-shot template set for --kshot's comparison")
-    _limit(p, "train and test images")
-    _device(p)
-    _cache(p)
-    _out_json(p)
+    add_limit(p, "train and test images")
+    add_device(p)
+    add_cache(p)
+    add_out_json(p)
     p.set_defaults(_out_kind="file")
 
 
@@ -236,7 +198,7 @@ def run_probe(args: argparse.Namespace) -> int:
 
 
 def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
-    p = _command(sub, "styleclip", run_styleclip,
+    p = add_command(sub, "styleclip", run_styleclip,
                  "edit a generated image toward a text by StyleCLIP latent optimisation",
                  "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
                  "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.")
@@ -247,11 +209,11 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=300, help="optimisation steps (StyleCLIP: 300)")
     p.add_argument("--lr", type=float, default=0.1, help="initial learning rate (StyleCLIP: 0.1)")
     p.add_argument("--l2-lambda", type=float, default=0.008, help="weight of ||w - w0||^2 (StyleCLIP: 0.008)")
-    _seed(p, "the start latent")
+    add_seed(p, "the start latent")
     p.add_argument("--generator", default="offline",
                    help="'offline' (ShapesWorld VAE), 'stylegan2' (data/stylegan2-ffhq-config-f.pt) or a checkpoint path")
-    _model(p, None, " (default: miniclip offline, ViT-B/32 for StyleGAN2)")
-    _device(p)
+    add_model(p, None, " (default: miniclip offline, ViT-B/32 for StyleGAN2)")
+    add_device(p)
     p.add_argument("--out", default="results/styleclip", help="output folder")
     p.set_defaults(_out_kind="folder")
     p.add_argument("--train-generator", action="store_true",
@@ -294,7 +256,7 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.offline.pretrain import shipped_config
 
     defaults = shipped_config()
-    p = _command(sub, "pretrain", run_pretrain, "train MiniCLIP on ShapesWorld (defaults reproduce the shipped checkpoint)",
+    p = add_command(sub, "pretrain", run_pretrain, "train MiniCLIP on ShapesWorld (defaults reproduce the shipped checkpoint)",
                  "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
                  "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
                  "whether the sha256 matches.", defaults_in_help=False)
@@ -302,7 +264,7 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
                    help="where to write the state dict (default: miniclip-trained.pt in the user cache)")
     p.add_argument("--steps", type=int, default=defaults.steps, help=f"optimiser steps (default {defaults.steps})")
     p.add_argument("--seed", type=int, default=defaults.seed, help=f"random seed (default {defaults.seed})")
-    _device(p)
+    add_device(p)
     p.add_argument("--evaluate", action="store_true", help="also report zero-shot accuracy on the ShapesWorld tests")
     p.add_argument("--ship", action="store_true", help=argparse.SUPPRESS)  # maintainers: refresh the assets
     p.set_defaults(_defaults=defaults, _out_kind="file")
@@ -338,7 +300,7 @@ def run_pretrain(args: argparse.Namespace) -> int:
 
 
 def _datasets_parser(sub: argparse._SubParsersAction) -> None:
-    p = _command(sub, "datasets", run_datasets, "list every dataset name with its classes, splits and sizes",
+    p = add_command(sub, "datasets", run_datasets, "list every dataset name with its classes, splits and sizes",
                  "List the datasets --dataset accepts (offline ShapesWorld sets and the paper's CIFAR), "
                  "with their number of classes, the first class names and the default train/test sizes. "
                  "folder:PATH (one sub-folder of images per class) is accepted too.")
@@ -360,7 +322,7 @@ def run_datasets(args: argparse.Namespace) -> int:
 def _download_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.data.download import STYLEGAN2_URL
 
-    p = _command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)",
+    p = add_command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)",
                  "Fetch the paper profile's assets: CLIP weights (clip's sha256-checked downloader, into "
                  "~/.cache/clip) and CIFAR-10/100 (into --data). With --styleclip, fetch the StyleGAN2 FFHQ "
                  "checkpoint instead. Fails fast without a network and never leaves partial files.")
@@ -394,7 +356,7 @@ def run_download(args: argparse.Namespace) -> int:
 def _report_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.report.runner import DEFAULT_OUT, PROFILES
 
-    p = _command(sub, "report", run_report, "run the notebooks and build the report PDF",
+    p = add_command(sub, "report", run_report, "run the notebooks and build the report PDF",
                  "Run notebooks/[0-9][0-9]_*.ipynb with papermill (incrementally) and print the course "
                  "report to PDF with headless Chromium.")
     p.add_argument("--profile", choices=PROFILES, default="auto", help="asset profile")
@@ -441,76 +403,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-# ----------------------------------------------------------------------------- validation
-
-
-def _nearest_existing(path: Path) -> Path:
-    """``path`` or its closest ancestor that exists."""
-    path = path.absolute()
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def _check_writable_dir(flag: str, path: Path, fix: str) -> None:
-    """The folder ``path`` (or the ancestor it would be created under) can take new files."""
-    base = _nearest_existing(path)
-    if not base.is_dir():
-        raise UsageError(f"{flag} {path}: {base} is a file, not a folder. {fix}")
-    try:  # a real write: os.access is always True for root, and misses read-only mounts
-        fd, probe = tempfile.mkstemp(prefix=".clip_course_probe.", dir=base)
-    except OSError as err:
-        raise UsageError(f"{flag} {path}: cannot write in {base} ({err.strerror}). {fix}") from None
-    os.close(fd)
-    os.unlink(probe)
-
-
-def check_out_file(flag: str, value: str | os.PathLike) -> None:
-    """``value`` can be written as a file: not a folder, not under a file, in a writable folder."""
-    path = Path(value)
-    if path.is_dir():
-        raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'result.json'}.")
-    _check_writable_dir(flag, path.parent, "Choose an output path in a writable folder.")
-    from clip_course.io import check_replaceable
-
-    check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
-
-
-def check_out_folder(flag: str, value: str | os.PathLike) -> None:
-    """``value`` can be used as an output folder: not an existing file, creatable, writable."""
-    path = Path(value)
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag} {path} is an existing file; give a folder (it is created if missing).")
-    _check_writable_dir(flag, path, "Choose a folder you can write to.")
-
-
-def check_args(args: argparse.Namespace) -> None:
-    """Refuse unusable flag values before any work starts (one line naming the flag and the fix)."""
-    if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
-        raise UsageError(f"--seed {args.seed} is negative; give an integer >= 0.")
-    for flag in ("limit", "max_iter"):  # --steps: each command checks its own (meaning differs)
-        value = getattr(args, flag, None)
-        if value is not None and value <= 0:
-            raise UsageError(f"--{flag.replace('_', '-')} {value} must be a positive integer.")
-    if getattr(args, "device", None) is not None:
-        from clip_course.core.models import resolve_device
-
-        resolve_device(args.device)
-    if getattr(args, "cache_dir", None):
-        _check_writable_dir("--cache-dir", Path(args.cache_dir),
-                            "Give a writable folder for the feature cache.")
-    if getattr(args, "build_dir", None):
-        _check_writable_dir("--build-dir", Path(args.build_dir), "Give a writable folder for the build.")
-    if getattr(args, "custom_templates", None):
-        from clip_course.core.prompts import validate_templates
-
-        validate_templates(args.custom_templates)
-    out = getattr(args, "out", None)
-    if out is not None:
-        (check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
-
-
-#: OSErrors that mean "this path cannot be written", the user's to fix.
 _USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EISDIR, errno.ENOTDIR}
 
 

@@ -194,6 +194,17 @@ def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatc
     assert read_json(root / "results" / "01_intro.json")["n_points"] == 31
 
 
+def test_a_parameter_passed_equal_to_its_default_reuses_the_run(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(stamps, "package_fingerprint", lambda: "pinned")
+    root, _, _ = built
+    notebooks = notebook_params.find_notebooks(root / "notebooks")
+    first = report.run_notebooks(notebooks, "offline", {}, False, root, root / "build", progress=False)
+    assert first[0].defaults["n_points"] == 50
+    same = notebook_params.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 50}}))
+    again = report.run_notebooks(notebooks, "offline", same, False, root, root / "build", progress=False)
+    assert [r.reused for r in again] == [True, True]
+
+
 def test_failing_notebook_stops_the_build_and_retires_the_old_pdf(tmp_path):
     out = tmp_path / "report" / "clip_course_report.pdf"
     out.parent.mkdir()

@@ -207,7 +207,8 @@ def notebook_setup(
     gen = generators.load_editable(choice["generator"], device=session.lm.device)
     _small_model_threads(gen)
     status(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
-    return session, gen, {**choice, **DEFAULTS[choice["profile"]]}
+    # the default phrases follow the generator actually used, not the profile (paper + offline generator)
+    return session, gen, {**choice, **DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]}
 
 
 def cli_setup(generator: str, model: str | None, start: str | None,

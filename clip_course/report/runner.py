@@ -215,7 +215,8 @@ def run_notebooks(
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         inputs = input_fingerprint(root, profile, params, run.defaults, memo)
-        key = run.key = stamp_key(nb, params, profile, kernel, package, inputs)
+        # Keyed on the effective parameters: a value passed equal to its default changes nothing.
+        key = run.key = stamp_key(nb, {**run.defaults, **params}, profile, kernel, package, inputs)
         head = f"[{i}/{len(notebooks)}] {nb.stem}"
         if stamp_is_current(stamp_file, key, run, root):
             run.reused = True
