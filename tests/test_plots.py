@@ -183,3 +183,16 @@ def test_pipeline_and_panels_render(tmp_path):
     assert len(fig.subfigs) == 2
     with pytest.raises(ValueError):
         single_image.prompt_panels([])
+
+
+def test_pretraining_diagram_marks_the_true_pairs(tmp_path):
+    from matplotlib.colors import to_hex
+
+    from clip_course.figures.intro import pretraining_diagram
+
+    fig = pretraining_diagram(n=5, save=tmp_path / "p.png")
+    ax = fig.axes[0]
+    diagonal = [p for p in ax.patches if to_hex(p.get_facecolor()) == style.RIGHT.lower()]
+    cells = [t.get_text() for t in ax.texts if "·" in t.get_text()]
+    assert len(cells) == 25 and len(diagonal) == 5
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -229,3 +229,47 @@ def pipeline_diagram(
             inset.tick_params(axis="x", labelsize=7)
         ax.set_title("Zero-shot classification: the class names become the classifier")
     return finish(fig, save)
+
+
+def pretraining_diagram(n: int = 4, save: str | os.PathLike | None = None) -> Figure:
+    """Contrastive pretraining, after the paper's Figure 1: N images and N captions through their
+    encoders, and the N x N matrix of similarities whose diagonal (the true pairs) is trained up."""
+    with style():
+        fig = new_figure((9.5, 4.4))
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 9.5)
+        ax.set_ylim(0, 4.4)
+        ax.axis("off")
+
+        def box(x: float, y: float, w: float, h: float, text: str, colour: str, size: float = 9) -> None:
+            ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
+                                        fc=colour, ec="#333333", lw=0.9))
+            ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size)
+
+        def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
+            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=13, lw=1.2,
+                                         color="#333333"))
+
+        box(0.1, 3.1, 1.9, 0.9, "N captions\n“a red circle …”", "#FFF4D6")
+        arrow(2.05, 3.55, 2.55, 3.55)
+        box(2.6, 3.1, 1.5, 0.9, "text\nencoder", "#D9ECF7")
+        box(0.1, 0.5, 1.9, 0.9, "N images", "#E8F5EE")
+        arrow(2.05, 0.95, 2.55, 0.95)
+        box(2.6, 0.5, 1.5, 0.9, "image\nencoder", "#E8F5EE")
+        cell, x0, y0 = 0.62, 5.4, 0.35
+        for j in range(n):  # text embeddings T1..TN along the top
+            box(x0 + j * cell, y0 + n * cell + 0.15, cell * 0.9, 0.45, f"T{j + 1}", "#D9ECF7", 8)
+        for i in range(n):  # image embeddings I1..IN down the side, the matrix beside them
+            box(x0 - 0.75, y0 + (n - 1 - i) * cell, 0.6, cell * 0.9, f"I{i + 1}", "#E8F5EE", 8)
+            for j in range(n):
+                colour = RIGHT if i == j else "#F2F4F7"
+                ax.add_patch(FancyBboxPatch((x0 + j * cell, y0 + (n - 1 - i) * cell), cell * 0.9, cell * 0.9,
+                                            boxstyle="square,pad=0", fc=colour, ec="#999999", lw=0.6))
+                ax.text(x0 + j * cell + cell * 0.45, y0 + (n - 1 - i) * cell + cell * 0.45, f"I{i + 1}·T{j + 1}",
+                        ha="center", va="center", fontsize=6.5, color="white" if i == j else "#333333")
+        arrow(4.15, 3.55, x0 - 0.1, y0 + n * cell + 0.38)
+        arrow(4.15, 0.95, x0 - 0.8, y0 + cell * 1.5)
+        ax.text(x0 + n * cell / 2, 0.05, "diagonal: the N true pairs (pulled up); the rest: N² − N negatives",
+                ha="center", fontsize=8.5)
+        ax.set_title("Contrastive pretraining: which caption goes with which image?")
+    return finish(fig, save)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
@@ -207,9 +208,11 @@ class Experiment:
 
 
 def scene(spec: str, seed: int = 0) -> np.ndarray:
-    """A ShapesWorld render from a phrase: "small red circle on grey" (on: a background name)."""
+    """A ShapesWorld render from a phrase: "small red circle on grey" (on: a background name),
+    optionally "... as sketch" (a rendering style)."""
     from clip_course.data import shapes as synthetic
 
+    spec, _, style = spec.partition(" as ")
     words, _, background = spec.partition(" on ")
     parts = words.split()
     if len(parts) != 3 or not background:
@@ -218,11 +221,18 @@ def scene(spec: str, seed: int = 0) -> np.ndarray:
             f"'small red circle on grey' (sizes {synthetic.SIZES}, backgrounds {synthetic.BACKGROUNDS})."
         )
     size, colour, shape = parts
-    return synthetic.render(shape, colour, size=size, background=background.strip(), rng=seed)
+    return synthetic.render(shape, colour, size=size, background=background.strip(), rng=seed,
+                            style=style.strip() or "flat")
 
 
 def experiment_image(spec: str, folder: str | os.PathLike | None = IMAGES_DIR) -> np.ndarray:
-    """The image an :class:`Experiment` names: a ShapesWorld scene or a sample photo."""
+    """The image an :class:`Experiment` names: a ShapesWorld scene, a sample photo, or "A + B", a
+    composite of two such images side by side (the original course report's image 6)."""
+    if " + " in spec:
+        left, right = (as_rgb(experiment_image(part.strip(), folder)) for part in spec.split(" + ", 1))
+        h = min(left.shape[0], right.shape[0])
+        crop = [np.asarray(Image.fromarray(im).resize((round(im.shape[1] * h / im.shape[0]), h))) for im in (left, right)]
+        return np.concatenate(crop, axis=1)
     if spec.startswith("shapes:"):
         return scene(spec.split(":", 1)[1])
     return sample_photos([spec], folder=folder)[spec]
@@ -267,6 +277,14 @@ def experiments(profile: str) -> list[Experiment]:
             _exp("generic_vs_specific", "Generic against specific labels", "shapes:big blue star on grey",
                  [["a shape", "a star", "a blue star", "a big blue star", "a big red star"]],
                  "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
+            _exp("drawn", "Drawn rather than rendered", "shapes:big red circle on grey as sketch",
+                 [["a red circle", "a sketch of a red circle", "a blue square", "a green triangle"]],
+                 "Is a pencil sketch of the scene still read as its content (the original course report's "
+                 "images 2 and 3, a drawing and a photo)?"),
+            _exp("composite", "A composite picture", "shapes:big red circle on grey + shapes:big blue star on grey",
+                 [["a red circle", "a blue star", "a red circle and a blue star", "a green triangle"]],
+                 "Does the description of the whole composite win, or one of its parts (the original course "
+                 "report's image 6)?"),
         ]
     if profile == "paper":
         return [
@@ -280,6 +298,10 @@ def experiments(profile: str) -> list[Experiment]:
             _exp("generic_vs_specific", "Generic against specific labels", "chelsea",
                  [["an animal", "a cat", "a tabby cat", "a tabby cat looking at the camera", "a black cat"]],
                  "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
+            _exp("composite", "A composite picture", "astronaut + coffee",
+                 [["an astronaut", "a cup of coffee", "an astronaut and a cup of coffee", "a cat"]],
+                 "Does the description of the whole composite win, or one of its parts (the original course "
+                 "report's image 6)?"),
         ]
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
