@@ -1,4 +1,4 @@
-"""Helpers shared by notebooks 01-04: setup, output paths, tables, generated sentences.
+"""A notebook's session: set-up, output paths, captioned figures and tables, result entries.
 
 A notebook calls :func:`setup` once: it moves to the repository root (when opened from
 ``notebooks/``), sets the plot style and seeds, resolves the profile and loads its model.
@@ -171,7 +171,7 @@ def setup(
 def show_figures_inline() -> bool:
     """Make a returned ``Figure`` display as PNG in IPython.
 
-    :mod:`clip_course.plots` builds figures without pyplot, so IPython's inline backend never
+    :mod:`clip_course.figures.probe` builds figures without pyplot, so IPython's inline backend never
     registers its formatter by itself; without this a figure shows as ``<Figure size ...>``.
     Returns False outside IPython.
     """
@@ -444,7 +444,7 @@ def probe_entry(
     """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.
 
     All three are scored on the same task: classes without training images are left out
-    (with their test images), as :func:`clip_course.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
+    (with their test images), as :func:`clip_course.tasks.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
     example per class); k >= 2 choose C by cross-validation inside the k-shot set.
     """
     from clip_course.core import prompts

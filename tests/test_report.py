@@ -249,6 +249,20 @@ def test_params_are_checked_against_the_notebooks(tmp_path):
         notebook_params.load_params_file(bad)
 
 
+def test_package_fingerprint_covers_every_subpackage_but_not_templates(tmp_path):
+    assert stamps.PACKAGE_DIR.name == "clip_course" and (stamps.PACKAGE_DIR / "tasks").is_dir()
+    pkg = tmp_path / "clip_course"
+    for rel in ("tasks/probe.py", "core/models.py", "report/templates/report/report.css"):
+        (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / rel).write_text("x = 1\n")
+    base = stamps.package_fingerprint(pkg)
+    (pkg / "tasks/probe.py").write_text("x = 2\n")
+    assert stamps.package_fingerprint(pkg) != base  # any module's change re-runs the notebooks
+    changed = stamps.package_fingerprint(pkg)
+    (pkg / "report/templates/report/report.css").write_text("body {}\n")
+    assert stamps.package_fingerprint(pkg) == changed  # styles change the PDF only
+
+
 def test_stamp_key_ignores_outputs_but_not_sources(tmp_path):
     src = FIXTURES / "01_intro.ipynb"
     key = stamps.stamp_key(src, {"profile": "offline"}, "offline", "python3", "pkg")

@@ -182,3 +182,13 @@ def test_series_json_and_sentences():
     s = prose.winner_sentence(series[1], "Q?")
     assert s.startswith("Q? Here **“a circle”** wins with 60.0%, ahead of “a car” (30.0%)")
     assert "last: “a shape” (10.0%)" in s
+
+
+def test_composites_and_styles_are_images_the_experiments_can_use():
+    one = single_image.experiment_image("shapes:big red circle on grey")
+    both = single_image.experiment_image("shapes:big red circle on grey + shapes:big blue star on grey")
+    assert both.shape == (32, 64, 3) and np.array_equal(both[:, :32], one)  # left half is the first scene
+    sketch = single_image.experiment_image("shapes:big red circle on grey as sketch")
+    assert sketch.shape == one.shape and not np.array_equal(sketch, one)
+    names = {e.name for e in single_image.experiments("offline")}
+    assert {"drawn", "composite"} <= names and "composite" in {e.name for e in single_image.experiments("paper")}

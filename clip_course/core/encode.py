@@ -1,4 +1,4 @@
-"""Batched image and text encoding, with preprocessing on the model's device and a feature cache.
+"""Batched image and text encoding, with preprocessing on the model's device.
 
 Preprocessing reproduces clip's own PIL transform (``Resize(R, BICUBIC)`` of the shorter
 side, ``CenterCrop(R)``, ``ToTensor``, ``Normalize``) on whole uint8 batches on the model's
@@ -99,7 +99,7 @@ def encode_images(
 ) -> torch.Tensor:
     """Image features, float32 (N, D) on CPU, L2-normalised unless ``normalize=False``.
 
-    ``lm`` is a :class:`clip_course.models.LoadedModel`. ``images`` is uint8 (N, H, W, 3) or
+    ``lm`` is a :class:`clip_course.core.models.LoadedModel`. ``images`` is uint8 (N, H, W, 3) or
     a list of (H, W, 3) uint8 arrays of any sizes (batched by size). Preprocessing and the
     encoder run on ``lm.device`` in the model's dtype (fp16 on CUDA, fp32 on CPU).
     """

@@ -1,4 +1,4 @@
-"""Datasets as uint8 arrays plus labels and class names.
+"""Every dataset by name: ``load_dataset(name, split)`` and the ``datasets`` listing.
 
 - ``cifar10`` / ``cifar100``: read from CIFAR's python-pickle batches under ``data/`` by our
   own reader (so tests can use CIFAR-format files they write); :func:`download_cifar`

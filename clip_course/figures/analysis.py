@@ -1,9 +1,9 @@
-"""Figures of the analysis notebook (06), in the house style of :mod:`clip_course.plots`.
+"""Figures of the analysis notebook (06), in the house style of :mod:`clip_course.figures.probe`.
 
 One function per kind of figure; each takes plain data (mostly the entries of
-``results/06_analysis.json``, see :mod:`clip_course.analysis`), returns a
+``results/06_analysis.json``, see :mod:`clip_course.tasks.studies`), returns a
 :class:`matplotlib.figure.Figure` and, given ``save=path``, writes a PNG atomically through
-:func:`clip_course.plots.save_figure`. The few-shot curve is :func:`clip_course.plots.kshot_curve`
+:func:`clip_course.figures.style.save_figure`. The few-shot curve is :func:`clip_course.figures.probe.kshot_curve`
 itself, re-exported here so the notebook draws every figure from one module.
 """
 
@@ -177,7 +177,7 @@ def retrieval_grid(
 ) -> Figure:
     """One row per query: the query text, then its top-k images captioned with their class.
 
-    ``results`` are :func:`clip_course.analysis.free_text_search` entries; ``images`` the
+    ``results`` are :func:`clip_course.tasks.studies.free_text_search` entries; ``images`` the
     searched set (indexed by ``top_indices``).
     """
     if not results:

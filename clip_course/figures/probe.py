@@ -1,4 +1,4 @@
-"""Every figure of notebooks 01-04, one function per kind of figure, in one house style.
+"""Figures of notebook 04: the regularisation sweep, k-shot curves, the probe against zero-shot.
 
 Each function takes plain data (arrays, dicts, lists), returns a :class:`matplotlib.figure.Figure`
 and, given ``save=path``, writes a PNG there atomically (:func:`save_figure`). Figures are

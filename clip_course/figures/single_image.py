@@ -100,7 +100,7 @@ def refinement_chart(
 ) -> Figure:
     """Progressive refinement: each prompt's probability across the steps of a prompt series.
 
-    ``steps`` holds one ranking per prompt list (as :func:`clip_course.single_image.refinement_series`
+    ``steps`` holds one ranking per prompt list (as :func:`clip_course.tasks.single_image.refinement_series`
     returns). Each prompt is a line from the step it first appears; the winner of each step
     is ringed, so a change of winner as detail is added is visible at a glance.
     """

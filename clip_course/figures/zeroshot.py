@@ -172,7 +172,7 @@ def most_confused(
 ) -> Figure:
     """The largest off-diagonal confusions as bars "true → predicted" (% of the true class).
 
-    ``pairs`` are rows as :func:`clip_course.zeroshot.most_confused_pairs` returns them.
+    ``pairs`` are rows as :func:`clip_course.tasks.zeroshot.most_confused_pairs` returns them.
     """
     rows = list(pairs)[:n]
     with style():

@@ -1,17 +1,17 @@
-"""Generators that StyleCLIP-style editing optimises through: latent -> image in [0, 1].
+"""The generators StyleCLIP edits through (ShapesWorld VAE, StyleGAN2) and :func:`load_editable`.
 
 Two kinds share one small interface (:class:`EditableGenerator`):
 
 - :class:`ShapesGenerator`, the offline one: the decoder of a small variational
-  autoencoder trained on ShapesWorld (:mod:`clip_course.synthetic`), shipped in
-  ``clip_course/assets/shapes_generator.pt`` (reproduce it with
+  autoencoder trained on ShapesWorld (:mod:`clip_course.data.shapes`), shipped in
+  ``clip_course/offline/assets/shapes_generator.pt`` (reproduce it with
   ``python -m clip_course styleclip --train-generator``). Its latent is a 32-d vector;
   a start image ("a red circle") is encoded to its posterior mean. Beside it ships an
   *attribute readout*, a small CNN trained on renders and on the decoder's own
   reconstructions that reads shape, colour, size, position and background off an image,
   so edits can be measured for what changed beyond the request (entanglement).
 - :class:`StyleGAN2Generator`, StyleCLIP's own setting: rosinality's StyleGAN2
-  (:mod:`clip_course.stylegan2`) in W+ (18 x 512 at 1024 px), fixed noise.
+  (:mod:`clip_course.offline.stylegan2`) in W+ (18 x 512 at 1024 px), fixed noise.
 
 :func:`load_editable` picks one from ``"offline"`` or a checkpoint path.
 """

@@ -388,7 +388,7 @@ def zero_shot_accuracy(model: clip.model.CLIP, dataset: Any, templates: list[str
                        batch_size: int = 500) -> float:
     """Top-1 (percent) of the CLIP zero-shot classifier (template ensemble, 100 * cosine).
 
-    A small self-contained version of :mod:`clip_course.zeroshot` for logging during
+    A small self-contained version of :mod:`clip_course.tasks.zeroshot` for logging during
     pretraining; the notebooks use the zero-shot engine itself.
     """
     device = next(model.parameters()).device

@@ -10,15 +10,15 @@ with Adam and StyleCLIP's learning-rate schedule (:func:`lr_schedule`: linear ra
 first 5 %, cosine ramp-down over the last 25 %; lr 0.1, 300 steps, l2_lambda 0.008). The
 first term is StyleCLIP's CLIP loss (``1 - logits_per_image / 100`` for ViT-B/32, whose logit
 scale is 100); here it is the cosine itself, so any CLIP (MiniCLIP included) works. The
-image goes to CLIP through :func:`clip_course.encode.preprocess_images_differentiable`, the
-same resize-crop-normalise that :mod:`clip_course.encode` applies to photos (StyleCLIP itself
+image goes to CLIP through :func:`clip_course.core.preprocess.preprocess_images_differentiable`, the
+same resize-crop-normalise that :mod:`clip_course.core.encode` applies to photos (StyleCLIP itself
 feeds [-1, 1] pixels, upsampled x7 and average-pooled, without CLIP's normalisation).
 
 A batch of latents is optimised at once, each with its own ``l2_lambda``: the loss is a sum
 of per-sample terms and Adam is element-wise, so a batch is exactly independent runs. That
 makes :func:`lambda_sweep` one run.
 
-Generators: :mod:`clip_course.generators` (the offline ShapesWorld VAE, or StyleGAN2).
+Generators: :mod:`clip_course.offline.generators` (the offline ShapesWorld VAE, or StyleGAN2).
 """
 
 from __future__ import annotations

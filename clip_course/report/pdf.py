@@ -4,7 +4,7 @@ Each executed notebook is converted by nbconvert with the package's own template
 (``templates/clip_report``: outputs only, no code, no prompts) after its headings are
 renumbered into the report's sections. The document around them (title page, abstract,
 contents, conclusions, references, appendices) is ``templates/report/document.html.j2``;
-the abstract and conclusions are filled from the run's results (:mod:`clip_course.report_facts`).
+the abstract and conclusions are filled from the run's results (:mod:`clip_course.report.facts`).
 Chromium prints it twice: the first print's PDF outline gives each section's page, which the
 second print writes into the table of contents.
 """

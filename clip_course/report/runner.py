@@ -3,7 +3,7 @@
 ``python -m clip_course report`` executes ``notebooks/[0-9][0-9]_*.ipynb`` in order with
 cwd = the repository root (so ``figures/<nb>/`` and ``results/<nb>.json`` are relative to the
 root), saves the executed copies under ``build/notebooks/`` and hands them to
-:mod:`clip_course.report_pdf`, which assembles one HTML document and prints it to PDF.
+:mod:`clip_course.report.pdf`, which assembles one HTML document and prints it to PDF.
 
 Parameters injected into each notebook, later entries winning:
 ``profile`` (resolved, e.g. ``"offline"``), the notebook's quick parameters when ``--quick``,

@@ -25,13 +25,17 @@ STAMP_VERSION = 1
 # --------------------------------------------------------------------------- stamps
 
 
-def package_fingerprint() -> str:
-    """sha256 over the package's code and assets (not its report templates)."""
-    pkg = Path(__file__).resolve().parent
+#: The whole package (this module lives in its ``report/`` subpackage).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def package_fingerprint(pkg: Path = PACKAGE_DIR) -> str:
+    """sha256 over the package's code and assets, every subpackage (not the report's templates,
+    which change the PDF, not a notebook's results)."""
     h = hashlib.sha256()
     for path in sorted(pkg.rglob("*")):
         rel = path.relative_to(pkg)
-        if not path.is_file() or "__pycache__" in rel.parts or rel.parts[0] == "templates":
+        if not path.is_file() or "__pycache__" in rel.parts or rel.parts[:2] == ("report", "templates"):
             continue
         h.update(str(rel).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()

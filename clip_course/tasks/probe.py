@@ -1,4 +1,4 @@
-"""Linear probe and k-shot probes on frozen image features, as the CLIP paper does it.
+"""The linear probe on frozen image features, as the CLIP paper does it: C searched on a validation split, refit.
 
 A probe is multinomial logistic regression on (N, D) features with integer labels. Both
 fitters minimise the same objective, scikit-learn's (so ``C`` means the same thing)::

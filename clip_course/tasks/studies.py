@@ -121,7 +121,7 @@ def zeroshot_weights(lm: Any, dataset: Any) -> torch.Tensor:
 
 def fit_probe(train_features: torch.Tensor, train_labels: Any, C: float, n_classes: int,
               device: Any = None, **options: Any):
-    """The full-data linear probe at a chosen ``C`` (a :class:`clip_course.probe.LinearProbe`)."""
+    """The full-data linear probe at a chosen ``C`` (a :class:`clip_course.tasks.logreg.LinearProbe`)."""
     from clip_course.tasks.logreg import fit_logreg
 
     return fit_logreg(train_features, train_labels, C=C, n_classes=n_classes, device=device, **options)
@@ -283,7 +283,7 @@ def coarse_vs_fine(
 ) -> dict[str, Any]:
     """The drop from the coarse to the fine class set and the classes that suffer most.
 
-    Inputs are :func:`clip_course.zeroshot.classification_metrics` of each set.
+    Inputs are :func:`clip_course.tasks.zeroshot.classification_metrics` of each set.
     """
     cm = np.asarray(fine_metrics["confusion"], dtype=np.int64)
     per_class = fine_metrics["per_class_accuracy"]
@@ -322,7 +322,7 @@ def coarse_vs_fine(
 
 
 def zeroshot_metrics(image_features: torch.Tensor, weights: torch.Tensor, dataset: Any) -> dict[str, Any]:
-    """:func:`clip_course.zeroshot.classification_metrics` of the ensemble classifier."""
+    """:func:`clip_course.tasks.zeroshot.classification_metrics` of the ensemble classifier."""
     return classification_metrics(logits(image_features, weights), dataset.labels, dataset.classes)
 
 
