@@ -219,7 +219,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
         if v is None:
             return "–"
         if isinstance(v, float):
-            return f"{v:.1f}"
+            return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
         return str(v).replace("|", "\\|")
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]

@@ -323,3 +323,8 @@ def test_chdir_repo_root_only_from_a_notebooks_folder(tmp_path, monkeypatch):
     (tmp_path / "other").mkdir()
     monkeypatch.chdir(tmp_path / "other")
     assert nbh.chdir_repo_root() == tmp_path / "other"
+
+
+def test_markdown_table_never_prints_a_signed_zero():
+    table = nbh.markdown_table(["a", "b"], [[-0.04, 2.25], [None, "x|y"]])
+    assert "-0.0" not in table and "| 0.0 | 2.2 |" in table and "| – | x\\|y |" in table

@@ -58,8 +58,9 @@ def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "poin
     s = sign(lo, hi)
     if s == 0:
         return f"no detectable difference between {a} and {b} ({points(d)} {unit}, {interval(lo, hi)})"
-    where = "above" if s > 0 else "below"
-    return f"{a} is {points(abs(d), signed=False)} {unit} {where} {b} ({interval(lo, hi)})"
+    if s > 0:
+        return f"{a} is {points(d, signed=False)} {unit} above {b} ({interval(lo, hi)})"
+    return f"{a} is {points(-d, signed=False)} {unit} below {b} (95% CI {points(-hi, False)} to {points(-lo, False)})"
 
 
 # ----------------------------------------------------------------------------- 02 single images
@@ -120,8 +121,8 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
     c, f = entries[cn], entries[fn]
     g = granularity(c, f, template)
     if g["verdict"] == "drop":
-        verdict = (f"top-1 drops by {points(-g['diff'], signed=False)} points ({interval(g['lo'], g['hi'])}), "
-                   f"as {ORIGINAL} found on CIFAR")
+        verdict = (f"top-1 drops by {points(-g['diff'], signed=False)} points (95% CI {points(-g['hi'], False)} to "
+                   f"{points(-g['lo'], False)}), as {ORIGINAL} found on CIFAR")
     elif g["verdict"] == "rise":
         verdict = (f"top-1 rises by {points(g['diff'], signed=False)} points ({interval(g['lo'], g['hi'])}), "
                    f"the opposite of {ORIGINAL}'s CIFAR finding")
@@ -211,9 +212,11 @@ def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str) -> s
     if s == 0:
         return text + (f"no detectable difference in degradation ({points(deg['diff'])} points, "
                        f"{interval(deg['lo'], deg['hi'])}, over the sets).")
-    who = "zero-shot" if s > 0 else "the linear probe"
-    return text + (f"{who} degrades faster by {points(abs(deg['diff']), signed=False)} points "
-                   f"({interval(deg['lo'], deg['hi'])}, over the sets).")
+    if s > 0:
+        return text + (f"zero-shot degrades faster by {points(deg['diff'], signed=False)} points "
+                       f"({interval(deg['lo'], deg['hi'])}, over the sets).")
+    return text + (f"the linear probe degrades faster by {points(-deg['diff'], signed=False)} points "
+                   f"(95% CI {points(-deg['hi'], False)} to {points(-deg['lo'], False)}, over the sets).")
 
 
 def retrieval_sentence(name: str, r: Mapping[str, Any]) -> str:
@@ -275,7 +278,8 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> str:
 
 #: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
 FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
-           "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%", "k": lambda x: f"{float(x):.1f}", "int": lambda x: f"{int(x)}"}
+           "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
+           "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}", "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}"}
 
 
 def q(value: Any, source: str, fmt: str = "pct") -> Markup:
@@ -294,8 +298,10 @@ def _diff_words(src: str, d: Mapping[str, float], a: str, b: str) -> Markup:
     if s == 0:
         return Markup("no detectable difference between {} and {} ({} points, {})").format(
             a, b, q(d["diff"], f"{src}.diff", "signed"), _ci(src, d))
-    return Markup("{} is {} points {} {} ({})").format(a, q(abs(d["diff"]), f"{src}.diff", "pts"),
-                                                       "above" if s > 0 else "below", b, _ci(src, d))
+    if s > 0:
+        return Markup("{} is {} points above {} ({})").format(a, q(d["diff"], f"{src}.diff", "pts"), b, _ci(src, d))
+    below = Markup("95% CI {} to {}").format(q(d["hi"], f"{src}.hi", "negpts"), q(d["lo"], f"{src}.lo", "negpts"))
+    return Markup("{} is {} points below {} ({})").format(a, q(d["diff"], f"{src}.diff", "negpts"), b, below)
 
 
 def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
@@ -334,6 +340,7 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
             s["dataset"], q(s["n_images"], f"{src}.n_images", "int"), q(s["mean_drop_points"]["zeroshot"], f"{src}.mean_drop_points.zeroshot", "pts"),
             q(s["mean_drop_points"]["probe"], f"{src}.mean_drop_points.probe", "pts"),
             q(s["degradation"]["diff"], f"{src}.degradation.diff", "signed"), _ci(f"{src}.degradation", s["degradation"])))
+        out += _offline_world_sentences(a)
         for name, r in a["retrieval"]["by_dataset"].items():
             rs = f"06_analysis:retrieval.by_dataset.{name}"
             out.append(Markup("Text-to-image retrieval on {}: recall@1/5/10 {} / {} / {}.").format(
@@ -347,6 +354,23 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
                 ed["prompt"], q(ed["similarity_before"], f"{es}.similarity_before", "f3"),
                 q(ed["similarity_after"], f"{es}.similarity_after", "f3"), q(ed["steps"], f"{es}.steps", "int")))
         out += _readout_sentences(st)
+    return out
+
+
+def _offline_world_sentences(a: Mapping[str, Any]) -> list[Markup]:
+    """The offline world's effective robustness and counting results, when notebook 06 measured them."""
+    out = []
+    if a.get("style_shift"):
+        st, src = a["style_shift"], "06_analysis:style_shift"
+        out.append(Markup("On the same scenes drawn in {} other styles, zero-shot keeps a larger share of its clean "
+                          "accuracy than the probe fitted on flat images on {} of them (each with its 95% interval in "
+                          "the analysis chapter), as the paper found for natural shifts.").format(
+            q(len(st["sets"]), f"{src}.sets", "len"), q(st["zeroshot_more_robust"], f"{src}.zeroshot_more_robust", "int")))
+    if a.get("counting"):
+        c, src = a["counting"], "06_analysis:counting"
+        out.append(Markup("Counting shapes, which no caption states: zero-shot {} (chance {}), a linear probe {}; {}.").format(
+            q(c["zeroshot"], f"{src}.zeroshot"), q(c["chance"], f"{src}.chance"), q(c["probe"], f"{src}.probe"),
+            _diff_words(f"{src}.probe_minus_zeroshot", c["probe_minus_zeroshot"], "the probe", "zero-shot")))
     return out
 
 
