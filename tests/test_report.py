@@ -27,6 +27,9 @@ from clip_course.report import pdf as report_pdf
 from clip_course.report import runner as report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+#: The real function: the module fixture below pins it for the build tests.
+REAL_PACKAGE_FINGERPRINT = stamps.package_fingerprint
+
 HEADINGS = [
     "Abstract", "Contents", "1 CLIP introduction", "1.1 The contrastive objective",
     "2 Single-image tests", "3 Zero-shot and linear probe on shapes10 and shapes100 (CIFAR stand-ins)", "3.1 Zero-shot classification",
@@ -255,12 +258,13 @@ def test_package_fingerprint_covers_every_subpackage_but_not_templates(tmp_path)
     for rel in ("tasks/probe.py", "core/models.py", "report/templates/report/report.css"):
         (pkg / rel).parent.mkdir(parents=True, exist_ok=True)
         (pkg / rel).write_text("x = 1\n")
-    base = stamps.package_fingerprint(pkg)
+    fingerprint = REAL_PACKAGE_FINGERPRINT
+    base = fingerprint(pkg)
     (pkg / "tasks/probe.py").write_text("x = 2\n")
-    assert stamps.package_fingerprint(pkg) != base  # any module's change re-runs the notebooks
-    changed = stamps.package_fingerprint(pkg)
+    assert fingerprint(pkg) != base  # any module's change re-runs the notebooks
+    changed = fingerprint(pkg)
     (pkg / "report/templates/report/report.css").write_text("body {}\n")
-    assert stamps.package_fingerprint(pkg) == changed  # styles change the PDF only
+    assert fingerprint(pkg) == changed  # styles change the PDF only
 
 
 def test_stamp_key_ignores_outputs_but_not_sources(tmp_path):

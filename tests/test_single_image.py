@@ -139,7 +139,8 @@ def test_sample_photos_builtin_and_folder(tmp_path):
 @pytest.mark.parametrize("profile", ["offline", "paper"])
 def test_experiments_resolve_to_images_and_distinct_prompts(profile):
     exps = single_image.experiments(profile)
-    assert {e.name for e in exps} == {"refinement", "style_word", "generic_vs_specific"}
+    extra = {"offline": {"drawn", "composite"}, "paper": {"composite"}}[profile]
+    assert {e.name for e in exps} == {"refinement", "style_word", "generic_vs_specific", *extra}
     for e in exps:
         img = single_image.experiment_image(e.image, folder=None)
         assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3

@@ -365,7 +365,7 @@ def _offline_world_sentences(a: Mapping[str, Any]) -> list[Markup]:
         out.append(Markup("On the same scenes drawn in {} other styles, zero-shot keeps a larger share of its clean "
                           "accuracy than the probe fitted on flat images on {} of them (each with its 95% interval in "
                           "the analysis chapter), as the paper found for natural shifts.").format(
-            q(len(st["sets"]), f"{src}.sets", "len"), q(st["zeroshot_more_robust"], f"{src}.zeroshot_more_robust", "int")))
+            q(st["sets"], f"{src}.sets", "len"), q(st["zeroshot_more_robust"], f"{src}.zeroshot_more_robust", "int")))
     if a.get("counting"):
         c, src = a["counting"], "06_analysis:counting"
         out.append(Markup("Counting shapes, which no caption states: zero-shot {} (chance {}), a linear probe {}; {}.").format(
