@@ -165,6 +165,18 @@ def _columns(log: Any) -> dict[str, list]:
     return {k: [r.get(k) for r in rows] for k in keys}
 
 
+
+def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, colour: str, size: float = 9) -> None:
+    """A rounded box with centred text, in data coordinates (the diagrams' building block)."""
+    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
+                                fc=colour, ec="#333333", lw=0.9, alpha=0.95))
+    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, wrap=True)
+
+
+def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float) -> None:
+    ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14, lw=1.3, color="#333333"))
+
+
 def pipeline_diagram(
     classnames: Sequence[str],
     templates: Sequence[str],
@@ -186,37 +198,28 @@ def pipeline_diagram(
         ax.set_ylim(0, 4.6)
         ax.axis("off")
 
-        def box(x: float, y: float, w: float, h: float, text: str, colour: str, size: float = 9) -> None:
-            ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
-                                        fc=colour, ec="#333333", lw=0.9, alpha=0.95))
-            ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, wrap=True)
-
-        def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14,
-                                         lw=1.3, color="#333333"))
-
         prompts = [t.format(c) for c in names[:2] for t in tmpl[:2]]
         more = len(classnames) * len(templates) - len(prompts)
         ptext = "\n".join(shorten(p, 30) for p in prompts) + (f"\n… {more} more" if more > 0 else "")
-        box(0.1, 2.45, 2.7, 1.95, f"prompts: {len(templates)} templates\n× {len(classnames)} classes\n\n{ptext}",
+        _box(ax, 0.1, 2.45, 2.7, 1.95, f"prompts: {len(templates)} templates\n× {len(classnames)} classes\n\n{ptext}",
             "#FFF4D6", 8.5)
-        arrow(2.85, 3.42, 3.45, 3.42)
-        box(3.5, 2.95, 1.7, 0.95, "text\nencoder", "#D9ECF7")
-        arrow(5.25, 3.42, 5.85, 3.42)
-        box(5.9, 2.75, 2.2, 1.35, f"classifier W\n({len(classnames)} columns)\nmean of normalised\nprompt embeddings",
+        _arrow(ax, 2.85, 3.42, 3.45, 3.42)
+        _box(ax, 3.5, 2.95, 1.7, 0.95, "text\nencoder", "#D9ECF7")
+        _arrow(ax, 5.25, 3.42, 5.85, 3.42)
+        _box(ax, 5.9, 2.75, 2.2, 1.35, f"classifier W\n({len(classnames)} columns)\nmean of normalised\nprompt embeddings",
             "#D9ECF7", 8.5)
         if image is not None:
             inset = ax.inset_axes([0.75, 0.25, 1.4, 1.4], transform=ax.transData)
             show_image(inset, image)
         else:
-            box(0.7, 0.35, 1.5, 1.2, "image", "#E8F5EE")
-        arrow(2.3, 0.95, 3.45, 0.95)
-        box(3.5, 0.48, 1.7, 0.95, "image\nencoder", "#E8F5EE")
-        arrow(5.25, 0.95, 5.85, 0.95)
-        box(5.9, 0.55, 2.2, 0.8, "image feature f\n(L2-normalised)", "#E8F5EE", 8.5)
-        arrow(7.0, 2.7, 8.55, 1.9)
-        arrow(8.15, 0.95, 8.55, 1.45)
-        box(8.6, 1.2, 2.3, 0.95, "softmax(100 · f · W)\n→ class probabilities", "#F6E3EE", 9)
+            _box(ax, 0.7, 0.35, 1.5, 1.2, "image", "#E8F5EE")
+        _arrow(ax, 2.3, 0.95, 3.45, 0.95)
+        _box(ax, 3.5, 0.48, 1.7, 0.95, "image\nencoder", "#E8F5EE")
+        _arrow(ax, 5.25, 0.95, 5.85, 0.95)
+        _box(ax, 5.9, 0.55, 2.2, 0.8, "image feature f\n(L2-normalised)", "#E8F5EE", 8.5)
+        _arrow(ax, 7.0, 2.7, 8.55, 1.9)
+        _arrow(ax, 8.15, 0.95, 8.55, 1.45)
+        _box(ax, 8.6, 1.2, 2.3, 0.95, "softmax(100 · f · W)\n→ class probabilities", "#F6E3EE", 9)
         if probabilities is not None:
             p = np.asarray(probabilities, dtype=float)
             order = np.argsort(p)[-4:]  # the four most probable classes, best on top
@@ -241,34 +244,25 @@ def pretraining_diagram(n: int = 4, save: str | os.PathLike | None = None) -> Fi
         ax.set_ylim(0, 4.4)
         ax.axis("off")
 
-        def box(x: float, y: float, w: float, h: float, text: str, colour: str, size: float = 9) -> None:
-            ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
-                                        fc=colour, ec="#333333", lw=0.9))
-            ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size)
-
-        def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=13, lw=1.2,
-                                         color="#333333"))
-
-        box(0.1, 3.1, 1.9, 0.9, "N captions\n“a red circle …”", "#FFF4D6")
-        arrow(2.05, 3.55, 2.55, 3.55)
-        box(2.6, 3.1, 1.5, 0.9, "text\nencoder", "#D9ECF7")
-        box(0.1, 0.5, 1.9, 0.9, "N images", "#E8F5EE")
-        arrow(2.05, 0.95, 2.55, 0.95)
-        box(2.6, 0.5, 1.5, 0.9, "image\nencoder", "#E8F5EE")
+        _box(ax, 0.1, 3.1, 1.9, 0.9, "N captions\n“a red circle …”", "#FFF4D6")
+        _arrow(ax, 2.05, 3.55, 2.55, 3.55)
+        _box(ax, 2.6, 3.1, 1.5, 0.9, "text\nencoder", "#D9ECF7")
+        _box(ax, 0.1, 0.5, 1.9, 0.9, "N images", "#E8F5EE")
+        _arrow(ax, 2.05, 0.95, 2.55, 0.95)
+        _box(ax, 2.6, 0.5, 1.5, 0.9, "image\nencoder", "#E8F5EE")
         cell, x0, y0 = 0.62, 5.4, 0.35
         for j in range(n):  # text embeddings T1..TN along the top
-            box(x0 + j * cell, y0 + n * cell + 0.15, cell * 0.9, 0.45, f"T{j + 1}", "#D9ECF7", 8)
+            _box(ax, x0 + j * cell, y0 + n * cell + 0.15, cell * 0.9, 0.45, f"T{j + 1}", "#D9ECF7", 8)
         for i in range(n):  # image embeddings I1..IN down the side, the matrix beside them
-            box(x0 - 0.75, y0 + (n - 1 - i) * cell, 0.6, cell * 0.9, f"I{i + 1}", "#E8F5EE", 8)
+            _box(ax, x0 - 0.75, y0 + (n - 1 - i) * cell, 0.6, cell * 0.9, f"I{i + 1}", "#E8F5EE", 8)
             for j in range(n):
                 colour = RIGHT if i == j else "#F2F4F7"
                 ax.add_patch(FancyBboxPatch((x0 + j * cell, y0 + (n - 1 - i) * cell), cell * 0.9, cell * 0.9,
                                             boxstyle="square,pad=0", fc=colour, ec="#999999", lw=0.6))
                 ax.text(x0 + j * cell + cell * 0.45, y0 + (n - 1 - i) * cell + cell * 0.45, f"I{i + 1}·T{j + 1}",
                         ha="center", va="center", fontsize=6.5, color="white" if i == j else "#333333")
-        arrow(4.15, 3.55, x0 - 0.1, y0 + n * cell + 0.38)
-        arrow(4.15, 0.95, x0 - 0.8, y0 + cell * 1.5)
+        _arrow(ax, 4.15, 3.55, x0 - 0.1, y0 + n * cell + 0.38)
+        _arrow(ax, 4.15, 0.95, x0 - 0.8, y0 + cell * 1.5)
         ax.text(x0 + n * cell / 2, 0.05, "diagonal: the N true pairs (pulled up); the rest: N² − N negatives",
                 ha="center", fontsize=8.5)
         ax.set_title("Contrastive pretraining: which caption goes with which image?")

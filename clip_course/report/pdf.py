@@ -326,7 +326,7 @@ def section_title(spec: SectionSpec, profile: str) -> str:
 
 
 def assemble_sections(runs: list[Any], profile: str = "paper") -> list[Section]:
-    """The numbered sections: the original course report's five, then any notebook the seed has no place for."""
+    """The numbered sections: the original course report's five, then any notebook the original course report has no place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
     specs = list(SECTIONS)

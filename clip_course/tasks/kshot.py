@@ -135,7 +135,7 @@ def k_shot(
 
     Choosing C without peeking at the test set, per k:
 
-    - ``None`` (full data): the paper's protocol, :func:`run_probe` with that seed's split.
+    - ``None`` (full data): the paper's protocol, :func:`run_probe` with that seed value's split.
     - ``k >= 2``: the paper's refine search scored by ``min(k, cv_folds)``-fold cross-validation
       inside the k-shot set (each fold holds out examples of every class), then a refit on
       all k-shot examples. Only the k-shot labels are used.
