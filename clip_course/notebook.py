@@ -449,19 +449,22 @@ def probe_entry(
     """
     from clip_course.core import prompts
     from clip_course.tasks import probe, zeroshot
-    from clip_course.tasks.stats import independent_difference
+    from clip_course.tasks.stats import paired_difference
 
     Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
     device = session.lm.device
-    full = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
-                           fitter=fitter, search=search, steps=grid_steps, max_iter=max_iter, device=device,
-                           progress=False)["metrics"]
+    result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
+                             fitter=fitter, search=search, steps=grid_steps, max_iter=max_iter, device=device,
+                             progress=False)
+    full = result["metrics"]
     # Zero-shot on exactly the probe's task: the classes with training images (ShapesWorld
     # holds some pairs out of training) and their test images.
     _, Xte_kept, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
         np.asarray(train.labels), Xte, np.asarray(test.labels), list(test.classes))
     W = zeroshot.build_classifier(session.lm, kept, prompts.templates("ensemble", test.name))
-    zs = zeroshot.classification_metrics(zeroshot.logits(Xte_kept, W), yte_kept, kept)
+    zs_logits = zeroshot.logits(Xte_kept, W)
+    zs = zeroshot.classification_metrics(zs_logits, yte_kept, kept)
+    zs_pred = zs_logits.argmax(dim=1).numpy()
     counts = np.bincount(np.asarray(train.labels), minlength=len(train.classes))
     fewest = int(counts[counts > 0].min())
     ks = [int(k) for k in ks if k <= fewest]  # every trained class needs k examples
@@ -477,8 +480,11 @@ def probe_entry(
         "role": role, "n_way": len(kept), "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
         "classes_without_training_images": dropped,
         "probe": {"top1": full["top1"], "top5": full["top5"], "C": full["C"], "val_top1": full["val_top1"]},
-        "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), independent_difference(
-            full["top1"], len(yte_kept), zs["top1"], len(yte_kept)), strict=True)),
+        # paired: the probe and zero-shot on the same test images
+        "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), paired_difference(
+            np.asarray(result["predictions"]) == np.asarray(yte_kept), zs_pred == np.asarray(yte_kept),
+            seed=session.seed),
+            strict=True)),
         "kshot": curve, "crossover_k": k_star,
         "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
         "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),

@@ -169,6 +169,9 @@ def test_run_probe_matches_an_independent_refit(problem: dict) -> None:
     ref_top1 = 100 * np.mean(ref.predict(problem["Xte"]) == problem["yte"])
     assert abs(m["top1"] - ref_top1) <= 0.2
     assert m["top1"] <= m["top5"] and m["C"] == m["sweep"]["best_C"]
+    # the test predictions behind top-1, for paired comparisons on the same images
+    assert len(res["predictions"]) == 3000
+    assert 100 * np.mean(np.asarray(res["predictions"]) == problem["yte"]) == pytest.approx(m["top1"], abs=1e-6)
     json.dumps(res)  # JSON-ready as it is
 
 

@@ -175,10 +175,10 @@ def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zero
 
 
 def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> str:
-    """Full-data probe against zero-shot on the same ``n_way``-way task (unpaired interval: conservative)."""
-    d, lo, hi = independent_difference(e["probe"]["top1"], e["n_test"], e["zeroshot"]["top1"], e["n_test"])
+    """Full-data probe against zero-shot on the same ``n_way``-way task and images (paired interval)."""
+    g = e["probe_minus_zeroshot"]
     return (f"On {name} ({e['n_way']}-way, {e['n_test']} test images): "
-            + difference("the linear probe", "zero-shot", d, lo, hi) + ".")
+            + difference("the linear probe", "zero-shot", g["diff"], g["lo"], g["hi"]) + ".")
 
 
 def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> str:
