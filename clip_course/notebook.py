@@ -390,9 +390,13 @@ def zero_shot_entry(
     role: str,
     template_sets: Sequence[str] = ("single", "ensemble"),
     batch_size: int = 256,
+    ensemble: Sequence[str] | None = None,
     cache_dir: str | None = "data/cache",
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Zero-shot results of one dataset under each template set, and the scores behind them.
+
+    ``ensemble``: templates to use as the ensemble instead of the dataset's own (notebook 03's
+    ``templates`` parameter).
 
     The entry holds, per set, top-1/top-5/mean per-class recall (%), and for the last set
     (the ensemble) the per-class accuracy, confusion and most-confused pairs.
@@ -410,7 +414,7 @@ def zero_shot_entry(
                              "fingerprint": dataset.fingerprint[:16], "dataset": dataset_record(dataset)}
     scores: dict[str, torch.Tensor] = {}
     for name in template_sets:
-        tmpl = prompts.templates(name, dataset.name)
+        tmpl = prompts.templates(ensemble if name == "ensemble" and ensemble else name, dataset.name)
         s = zeroshot.logits(feats, zeroshot.build_classifier(session.lm, dataset.classes, tmpl))
         m = zeroshot.classification_metrics(s, dataset.labels, dataset.classes)
         entry["templates"][name] = tmpl

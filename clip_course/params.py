@@ -148,6 +148,7 @@ SPEC: dict[str, Check] = {
     "sweep_lambdas": list_of(number(), "numbers >= 0"),
     "queries": list_of(text(optional=False), "non-empty strings", optional=True),
     "prompts": list_of(text(optional=False), "non-empty strings", optional=True),
+    "templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
     "text": text(),
     "model": text(),
     "device": text(),

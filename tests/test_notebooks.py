@@ -328,3 +328,17 @@ def test_chdir_repo_root_only_from_a_notebooks_folder(tmp_path, monkeypatch):
 def test_markdown_table_never_prints_a_signed_zero():
     table = nbh.markdown_table(["a", "b"], [[-0.04, 2.25], [None, "x|y"]])
     assert "-0.0" not in table and "| 0.0 | 2.2 |" in table and "| – | x\\|y |" in table
+
+
+def test_zero_shot_entry_takes_a_custom_ensemble(tiny_clip_path, tmp_path):
+    from clip_course.core.models import load
+    from clip_course.data.catalog import load_dataset
+
+    session = nbh.Session("03_cifar_zero_shot", _Profile("offline", "shapes10"), load(str(tiny_clip_path), device="cpu"),
+                          nbh.Outputs("03_cifar_zero_shot", tmp_path), 0)
+    ds = load_dataset("shapes10", "test", limit=40, seed=0)
+    own, _ = nbh.zero_shot_entry(session, ds, "coarse", cache_dir=None)
+    mine, _ = nbh.zero_shot_entry(session, ds, "coarse", cache_dir=None, ensemble=["a {} thing.", "the {}."])
+    assert mine["templates"]["ensemble"] == ["a {} thing.", "the {}."]
+    assert own["templates"]["ensemble"] != mine["templates"]["ensemble"]
+    assert mine["templates"]["single"] == own["templates"]["single"]

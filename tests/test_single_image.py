@@ -193,3 +193,14 @@ def test_composites_and_styles_are_images_the_experiments_can_use():
     assert sketch.shape == one.shape and not np.array_equal(sketch, one)
     names = {e.name for e in single_image.experiments("offline")}
     assert {"drawn", "composite"} <= names and "composite" in {e.name for e in single_image.experiments("paper")}
+
+
+def test_gallery_says_when_images_dir_is_wrong_and_can_show_only_yours(tmp_path):
+    with pytest.raises(DatasetError, match="images_dir='.*nope' is not a folder"):
+        single_image.gallery("offline", tmp_path / "nope")
+    with pytest.raises(DatasetError, match="holds no image files"):
+        single_image.gallery("offline", tmp_path, builtin=False)
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(tmp_path / "mine.png")
+    assert list(single_image.gallery("offline", tmp_path, builtin=False)) == ["mine"]
+    both = single_image.gallery("offline", tmp_path)
+    assert "mine" in both and len(both) > 1

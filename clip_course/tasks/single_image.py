@@ -306,12 +306,21 @@ def experiments(profile: str) -> list[Experiment]:
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
 
-def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR) -> dict[str, np.ndarray]:
-    """The images notebook 02 ranks prompts for: the profile's list plus every photo in ``folder``."""
+def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
+    """The images notebook 02 ranks prompts for: the profile's list (unless ``builtin`` is False)
+    plus every photo in ``folder``. A folder other than the default that does not exist is an
+    error, not silence: a mistyped path would otherwise just show no photos of yours."""
     if profile not in GALLERY_IMAGES:
         raise DatasetError(f"Unknown profile {profile!r}; use 'paper' or 'offline'.")
-    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]}
-    out.update({name: as_rgb(loader(), name=name) for name, loader in _folder_photos(folder).items()})
+    if folder is not None and Path(folder) != IMAGES_DIR and not Path(folder).is_dir():
+        raise DatasetError(f"images_dir={str(folder)!r} is not a folder: give the folder that holds your images, "
+                           f"or images_dir=None for the built-in ones only.")
+    mine = {name: as_rgb(loader(), name=name) for name, loader in _folder_photos(folder).items()}
+    if not builtin and not mine:
+        raise DatasetError(f"own_images_only=True, but {str(folder)!r} holds no image files "
+                           f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
+    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]} if builtin else {}
+    out.update(mine)
     return out
 
 
