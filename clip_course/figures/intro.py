@@ -166,6 +166,16 @@ def _columns(log: Any) -> dict[str, list]:
 
 
 
+def _canvas(width: float, height: float) -> tuple[Figure, Any]:
+    """A diagram's figure and its axes in inches-like data units, without axis decorations."""
+    fig = new_figure((width, height))
+    ax = fig.add_subplot()
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    return fig, ax
+
+
 def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, colour: str, size: float = 9) -> None:
     """A rounded box with centred text, in data coordinates (the diagrams' building block)."""
     ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
@@ -192,11 +202,7 @@ def pipeline_diagram(
     names = list(classnames)[:4]
     tmpl = list(templates)[:3]
     with style():
-        fig = new_figure((11, 4.6))
-        ax = fig.add_subplot()
-        ax.set_xlim(0, 11)
-        ax.set_ylim(0, 4.6)
-        ax.axis("off")
+        fig, ax = _canvas(11, 4.6)
 
         prompts = [t.format(c) for c in names[:2] for t in tmpl[:2]]
         more = len(classnames) * len(templates) - len(prompts)
@@ -238,11 +244,7 @@ def pretraining_diagram(n: int = 4, save: str | os.PathLike | None = None) -> Fi
     """Contrastive pretraining, after the paper's Figure 1: N images and N captions through their
     encoders, and the N x N matrix of similarities whose diagonal (the true pairs) is trained up."""
     with style():
-        fig = new_figure((9.5, 4.4))
-        ax = fig.add_subplot()
-        ax.set_xlim(0, 9.5)
-        ax.set_ylim(0, 4.4)
-        ax.axis("off")
+        fig, ax = _canvas(9.5, 4.4)
 
         _box(ax, 0.1, 3.1, 1.9, 0.9, "N captions\n“a red circle …”", "#FFF4D6")
         _arrow(ax, 2.05, 3.55, 2.55, 3.55)

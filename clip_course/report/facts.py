@@ -69,8 +69,7 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
     rec = results.get("04")
     if rec is None:
         return []
-    return [{"dataset": name, "entry": e, "src": f"04_linear_probe:datasets.{name}",
-             "k_match": prose.shots_to_match(e["kshot"], e["zeroshot"]["top1"]) if e["kshot"] else None}
+    return [{"dataset": name, "entry": e, "src": f"04_linear_probe:datasets.{name}", "k_match": e["crossover_k"]}
             for name, e in rec["datasets"].items()]
 
 

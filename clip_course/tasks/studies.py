@@ -20,7 +20,6 @@ from clip_course.errors import AnalysisError
 from clip_course.tasks.stats import mean_interval
 from clip_course.tasks.zeroshot import (
     build_classifier,
-    classification_metrics,
     ensemble_weights,
     logits,
     prompt_features,
@@ -283,7 +282,8 @@ def coarse_vs_fine(
 ) -> dict[str, Any]:
     """The drop from the coarse to the fine class set and the classes that suffer most.
 
-    Inputs are :func:`clip_course.tasks.zeroshot.classification_metrics` of each set.
+    Inputs are :func:`clip_course.tasks.zeroshot.classification_metrics`-shaped dicts of each set
+    (:func:`ensemble_metrics` makes them from notebook 03's entries).
     """
     cm = np.asarray(fine_metrics["confusion"], dtype=np.int64)
     per_class = fine_metrics["per_class_accuracy"]
@@ -321,9 +321,11 @@ def coarse_vs_fine(
     }
 
 
-def zeroshot_metrics(image_features: torch.Tensor, weights: torch.Tensor, dataset: Any) -> dict[str, Any]:
-    """:func:`clip_course.tasks.zeroshot.classification_metrics` of the ensemble classifier."""
-    return classification_metrics(logits(image_features, weights), dataset.labels, dataset.classes)
+def ensemble_metrics(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The ensemble's top-1, per-class accuracy and confusion of one notebook-03 entry, in the shape
+    :func:`coarse_vs_fine` takes: the analysis reads 03's measurement instead of repeating it."""
+    return {"top1": entry["ensemble"]["top1"], "per_class_accuracy": entry["per_class_accuracy"],
+            "confusion": entry["confusion"]}
 
 
 # ------------------------------------------------------------------------------- comparison
