@@ -151,7 +151,8 @@ def setup(
     from clip_course import profiles
     from clip_course.core.models import load
 
-    nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)})
+    nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)},
+                              notebook)
     chdir_repo_root()
     style_figures.use_style()
     show_figures_inline()

@@ -151,7 +151,18 @@ SPEC: dict[str, Check] = {
     "templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
     "text": text(),
     "model": text(),
+    "models": list_of(text(optional=False), "model names (clip.available_models()) or checkpoint paths",
+                      optional=True),
+    "timed_images": positive_int(),
     "device": text(),
+}
+
+
+#: Where one notebook's parameter of a shared name takes other values.
+NOTEBOOK_SPEC: dict[str, dict[str, Check]] = {
+    "07_zero_shot_across_datasets": {
+        "datasets": list_of(dataset_name(), "dataset names (any number)", optional=True),
+    },
 }
 
 
@@ -168,10 +179,12 @@ def check_param(name: str, value: Any, check: Check | None = None) -> None:
         )
 
 
-def validate_params(params: Mapping[str, Any]) -> None:
-    """Check every parameter of ``params`` that :data:`SPEC` knows; the first bad one raises."""
+def validate_params(params: Mapping[str, Any], notebook: str | None = None) -> None:
+    """Check every parameter of ``params`` that :data:`SPEC` knows (or ``notebook``'s own
+    :data:`NOTEBOOK_SPEC`); the first bad one raises."""
+    own = NOTEBOOK_SPEC.get(notebook or "", {})
     for name, value in params.items():
-        check_param(name, value)
+        check_param(name, value, own.get(name))
 
 
 def declared_names(notebook: str) -> set[str]:

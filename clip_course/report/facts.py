@@ -30,6 +30,7 @@ NOTEBOOK_ROLES = {
     "04": "linear probe",
     "05": "StyleCLIP",
     "06": "analysis",
+    "07": "zero-shot across datasets",
 }
 
 
@@ -78,7 +79,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
-             "analysis": results.get("06"), "styleclip": results.get("05"), "single_image": results.get("02")}
+             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02")}
     return {
         "profile": profile,
         "offline": profile == "offline",

@@ -58,14 +58,16 @@ class SectionSpec:
     subtitles: tuple[str, ...] = ()
 
 
-#: The original course report's structure; section 4 (analysis) is notebook 06.
+#: The original course report's structure; section 4 (analysis) is notebook 06, then notebook 07
+#: measures the paper's Figure 5, which the original course report's analysis could only quote.
 SECTIONS = (
     SectionSpec("1", "CLIP introduction", ("01",)),
     SectionSpec("2", "Single-image tests", ("02",)),
     SectionSpec("3", "CIFAR: zero-shot and linear probe", ("03", "04"),
                 ("Zero-shot classification", "Linear probe")),
     SectionSpec("4", "Analysis", ("06",)),
-    SectionSpec("5", "StyleCLIP", ("05",)),
+    SectionSpec("5", "Where zero-shot works and where it fails", ("07",)),
+    SectionSpec("6", "StyleCLIP", ("05",)),
 )
 
 #: The references: the original course report's, in its order, plus those this edition adds. The

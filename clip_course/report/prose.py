@@ -346,6 +346,7 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
             out.append(Markup("Text-to-image retrieval on {}: recall@1/5/10 {} / {} / {}.").format(
                 name, q(r["recall@1"], f"{rs}.recall@1"), q(r["recall@5"], f"{rs}.recall@5"),
                 q(r["recall@10"], f"{rs}.recall@10")))
+    out += _across_sentences(facts.get("across"))
     st = facts["styleclip"]
     if st is not None:
         for i, ed in enumerate(st["edits"]):
@@ -355,6 +356,22 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
                 q(ed["similarity_after"], f"{es}.similarity_after", "f3"), q(ed["steps"], f"{es}.steps", "int")))
         out += _readout_sentences(st)
     return out
+
+
+def _across_sentences(c: Mapping[str, Any] | None) -> list[Markup]:
+    """Notebook 07: on how many datasets zero-shot beats a full-data probe, and Figure 5's contrast."""
+    if not c or not c["datasets"]:
+        return []
+    src, v = "07_zero_shot_across_datasets", c["verdict_counts"]
+    text = Markup("Across {} datasets, zero-shot is ahead of a linear probe trained on all labels on {}, behind on {} "
+                  "and not detectably different on {}").format(
+        q(c["datasets"], f"{src}:datasets", "len"), q(v["ahead"], f"{src}:verdict_counts.ahead", "int"),
+        q(v["behind"], f"{src}:verdict_counts.behind", "int"), q(v["tied"], f"{src}:verdict_counts.tied", "int"))
+    pc = c["paper_contrast"]
+    if pc is not None:
+        text += Markup("; the object sets' mean gap against the {} sets': {}").format(
+            pc["against"], _diff_words(f"{src}:paper_contrast", pc, "the object sets' gap", f"the {pc['against']} sets'"))
+    return [text + Markup(".")]
 
 
 def _offline_world_sentences(a: Mapping[str, Any]) -> list[Markup]:

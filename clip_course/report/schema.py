@@ -91,6 +91,17 @@ ROBUSTNESS_SUMMARY = {"dataset": str, "n_images": int, "mean_drop_points": {"zer
 RETRIEVAL_ENTRY = {"recall@1": Percent(), "recall@5": Percent(), "recall@10": Percent(),
                    "n_queries": int, "n_images": int}
 
+ACCURACY_CI = {**TOP, "lo": NUMBER, "hi": NUMBER}  # with its 95% Wilson interval
+ACROSS_ENTRY = {
+    "family": str, "source": str, "n_way": int, "n_train": int, "n_test": int,
+    "zeroshot": ACCURACY_CI, "probe": {**ACCURACY_CI, "C": NUMBER}, "zeroshot_minus_probe": DIFF,
+    "benchmark": Optional({"acc1": Percent(), "source": str}),
+    "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
+}
+SWEEP_ENTRY = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str, "parameters": int,
+               "images_per_s": NUMBER, "device": str, "threads": int, "zeroshot_top1": MapOf(Percent()),
+               "mean_zeroshot_top1": Percent()}
+
 #: One spec per notebook stem.
 SCHEMAS: dict[str, dict[str, Any]] = {
     "01_intro": {**HEADER, "similarity": {"diagonal_mean": NUMBER, "off_diagonal_mean": NUMBER,
@@ -104,6 +115,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                 "similarity_after": NUMBER, "steps": int})},
     "06_analysis": {**HEADER, "prompts": MapOf(PROMPT_ENTRY), "robustness_summary": ROBUSTNESS_SUMMARY,
                     "retrieval": {"by_dataset": MapOf(RETRIEVAL_ENTRY)}},
+    "07_zero_shot_across_datasets": {**HEADER, "datasets": MapOf(ACROSS_ENTRY), "missing": MapOf(str),
+                                     "family_gaps": MapOf({**DIFF, "n_datasets": int}),
+                                     "verdict_counts": {"ahead": int, "behind": int, "tied": int},
+                                     "paper_contrast": Optional({**DIFF, "against": str}),
+                                     "sweep": MapOf(SWEEP_ENTRY),
+                                     "params": {"limit": Optional(int), "limit_train": Optional(int), "seed": int}},
 }
 
 
@@ -205,7 +222,7 @@ def example(spec: Any) -> Any:
         return {}
     if isinstance(spec, Percent):
         return 50.0
-    return {str: "", int: 1, float: 0.0, dict: {}, list: []}.get(spec, 0.0) if not isinstance(spec, tuple) else 0.0
+    return {str: "", int: 1, float: 0.0, bool: False, dict: {}, list: []}.get(spec, 0.0) if not isinstance(spec, tuple) else 0.0
 
 
 def example_record(stem: str, **fields: Any) -> dict[str, Any]:

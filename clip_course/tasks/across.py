@@ -1,0 +1,324 @@
+"""Notebook 07's study: where zero-shot works and where it fails, dataset by dataset.
+
+The CLIP paper's Figure 5 sets zero-shot CLIP against a fully supervised linear probe on each
+dataset and finds zero-shot ahead on everyday-object sets and behind on specialised, abstract or
+synthetic ones. Here, per dataset: zero-shot with the dataset's template ensemble and a full-data
+linear probe (the paper's protocol, :mod:`clip_course.tasks.probe`) on the same test images, with
+Wilson intervals for each accuracy and a paired bootstrap interval for their difference.
+
+The probe is trained on the same CLIP's features, not on a ResNet-50's as in Figure 5: it is the
+stronger baseline, so the differences here are lower bounds of Figure 5's. Each dataset belongs to
+a *family* (objects, fine-grained, style-shifted, specialised, counting) that the report's
+sentences group by.
+
+A model sweep (:func:`sweep_entry`) adds, per model, zero-shot accuracy, parameters and measured
+images/s; entries are keyed by model so that sweeps of several runs add up (:func:`merge_sweep`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+#: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
+#: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
+OFFLINE_FAMILIES = {
+    "shapes10": "objects", "shapes100": "fine-grained",
+    "shapes10_outline": "style-shifted", "shapes10_sketch": "style-shifted",
+    "shapes10_photo": "style-shifted", "shapes10_cartoon": "style-shifted",
+    "shapes_count": "counting",
+}
+#: The paper profile's sets (torchvision's, :mod:`clip_course.data.catalog`), by the family the
+#: paper's Figure 5 discussion puts them in.
+PAPER_FAMILIES = {
+    "cifar10": "objects", "cifar100": "objects", "stl10": "objects",
+    "food101": "fine-grained", "oxford_pets": "fine-grained", "flowers102": "fine-grained",
+    "fgvc_aircraft": "fine-grained",
+    "eurosat": "specialised", "dtd": "specialised", "gtsrb": "specialised", "country211": "specialised",
+    "mnist": "abstract or synthetic", "svhn": "abstract or synthetic",
+}
+FAMILY_ORDER = ("objects", "fine-grained", "style-shifted", "specialised", "abstract or synthetic", "counting",
+                "other")
+
+
+def family(dataset: str) -> str:
+    """The family a dataset belongs to ("other" for a folder or an unlisted set)."""
+    return {**OFFLINE_FAMILIES, **PAPER_FAMILIES}.get(dataset, "other")
+
+
+def default_datasets(offline: bool) -> list[str]:
+    """The datasets notebook 07 measures by default in a profile."""
+    return list(OFFLINE_FAMILIES if offline else PAPER_FAMILIES)
+
+
+def by_family(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Dataset names grouped by family, families in :data:`FAMILY_ORDER`."""
+    groups: dict[str, list[str]] = {}
+    for name in entries:
+        groups.setdefault(family(name), []).append(name)
+    return {f: groups[f] for f in FAMILY_ORDER if f in groups}
+
+
+def with_intervals(name: str, entry: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """A probe entry (:func:`clip_course.notebook.probe_entry`) as notebook 07 stores it.
+
+    Adds Wilson intervals to both accuracies and turns ``probe_minus_zeroshot`` into Figure 5's
+    sign: ``zeroshot_minus_probe`` (positive where zero-shot wins). ``source`` names the notebook
+    that measured it (07 itself, or 04 for the datasets it already measured in this build).
+    """
+    from clip_course.tasks.stats import wilson
+
+    n = int(entry["n_test"])
+    zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
+    return {
+        "family": family(name), "source": source, "n_way": entry["n_way"], "n_train": entry["n_train"],
+        "left_out": list(entry["classes_without_training_images"]),
+        "n_test": n,
+        "zeroshot": {"top1": zs["top1"], "top5": zs["top5"], **dict(zip(("lo", "hi"), wilson(zs["top1"], n),
+                                                                         strict=True))},
+        "probe": {"top1": pr["top1"], "top5": pr["top5"], "C": pr["C"],
+                  **dict(zip(("lo", "hi"), wilson(pr["top1"], n), strict=True))},
+        "zeroshot_minus_probe": {"diff": -d["diff"], "lo": -d["hi"], "hi": -d["lo"]},
+    }
+
+
+def verdict_counts(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+    """Over all datasets: how many have zero-shot ahead of the probe, behind, or no detectable difference."""
+    per = family_summary(entries).values()
+    return {k: sum(f[k] for f in per) for k in ("ahead", "behind", "tied")}
+
+
+def family_summary(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per family: its datasets, how many have zero-shot ahead / behind / no detectable difference."""
+    from clip_course.tasks.stats import sign
+
+    out = {}
+    for fam, names in by_family(entries).items():
+        signs = [sign(entries[n]["zeroshot_minus_probe"]["lo"], entries[n]["zeroshot_minus_probe"]["hi"])
+                 for n in names]
+        out[fam] = {"datasets": names, "ahead": signs.count(1), "behind": signs.count(-1), "tied": signs.count(0)}
+    return out
+
+
+def measure(session: Any, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
+            max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
+    """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
+    from clip_course import notebook as nb
+    from clip_course.data.catalog import load_dataset
+
+    train = load_dataset(name, "train", limit=limit_train, seed=session.seed)
+    test = load_dataset(name, "test", limit=limit, seed=session.seed)
+    entry = nb.probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
+                           batch_size=batch_size, cache_dir=cache_dir)
+    return {**with_intervals(name, entry, session.notebook), "train": entry["train"], "test": entry["test"]}
+
+
+def reuse_or_measure(session: Any, name: str, earlier: Mapping[str, Any] | None, **sizes: Any) -> dict[str, Any]:
+    """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
+    if earlier and name in earlier.get("datasets", {}):
+        e = earlier["datasets"][name]
+        return {**with_intervals(name, e, earlier["notebook"]), "train": e["train"], "test": e["test"]}
+    return measure(session, name, **sizes)
+
+
+def earlier_probe(session: Any) -> dict[str, Any] | None:
+    """Notebook 04's results of this build (same profile and checkpoint), or None when it has none."""
+    from clip_course.errors import NotebookError
+    from clip_course.io import status
+
+    try:
+        return session.earlier("04_linear_probe")
+    except NotebookError as err:
+        status(f"measuring every dataset here: {err}")
+        return None
+
+
+def split_present(names: Sequence[str], root: str = "data") -> tuple[list[str], dict[str, str]]:
+    """The datasets that can be loaded, and for the others the one line saying how to get them."""
+    from clip_course.data.catalog import load_dataset
+    from clip_course.errors import ClipCourseError
+
+    present, missing = [], {}
+    for name in names:
+        try:
+            load_dataset(name, "test", root=root, limit=1)
+            present.append(name)
+        except ClipCourseError as err:
+            missing[name] = str(err)
+    return present, missing
+
+
+def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
+    """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's released weights."""
+    from clip_course.core.models import openai_sha256s
+
+    name = openai_sha256s().get(lm.checkpoint_sha256)
+    if name is None:
+        return None
+    from clip_course.published import benchmark_zeroshot
+
+    return benchmark_zeroshot(name, dataset)
+
+
+# ----------------------------------------------------------------------------- model sweep
+
+
+def images_per_second(lm: Any, images: np.ndarray, batch_size: int = 256, repeats: int = 2) -> float:
+    """Measured encoding rate of ``lm`` on ``images`` (uint8 N x H x W x 3), preprocessing included.
+
+    One warm-up pass first (kernel selection, caches), then the best of ``repeats`` timed passes:
+    the best is the least disturbed by other work on the machine.
+    """
+    import torch
+
+    from clip_course.core.encode import encode_images
+
+    encode_images(lm, images[: min(len(images), batch_size)], batch_size=batch_size, progress=False)
+    best = float("inf")
+    for _ in range(repeats):
+        if lm.device.type == "cuda":
+            torch.cuda.synchronize(lm.device)
+        start = time.perf_counter()
+        encode_images(lm, images, batch_size=batch_size, progress=False)
+        if lm.device.type == "cuda":
+            torch.cuda.synchronize(lm.device)
+        best = min(best, time.perf_counter() - start)
+    return len(images) / best
+
+
+def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_timed: int,
+                profile: str) -> dict[str, Any]:
+    """One model's row of the sweep: identity, size, speed and zero-shot top-1 per dataset."""
+    import torch
+
+    from clip_course.core.models import openai_sha256s
+
+    return {
+        "model": lm.name, "checkpoint_sha256": lm.checkpoint_sha256,
+        "openai_weights": lm.checkpoint_sha256 in openai_sha256s(), "profile": profile,
+        "parameters": int(sum(p.numel() for p in lm.model.parameters())),
+        "images_per_s": float(rate), "n_timed": int(n_timed), "device": str(lm.device),
+        "threads": int(torch.get_num_threads()),
+        "zeroshot_top1": {k: float(v) for k, v in zeroshot_top1.items()},
+        "mean_zeroshot_top1": float(np.mean(list(zeroshot_top1.values()))) if zeroshot_top1 else float("nan"),
+    }
+
+
+def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: int, cache_dir: str | None) -> float:
+    """Zero-shot top-1 (%) of ``lm`` on ``dataset`` with its template ensemble, on the probe's task.
+
+    The classes in ``left_out`` (no training images) and their test images are dropped, as the
+    entries of :func:`with_intervals` score it, so every model of a sweep is scored on one task.
+    """
+    import torch
+
+    from clip_course.core import prompts
+    from clip_course.core.feature_cache import image_features
+    from clip_course.tasks import zeroshot
+
+    feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size, progress=False)
+    kept = [c for c in dataset.classes if c not in set(left_out)]
+    index = {c: i for i, c in enumerate(kept)}
+    labels = np.asarray(dataset.labels)
+    mask = np.array([dataset.classes[y] in index for y in labels], dtype=bool)
+    y = np.array([index[dataset.classes[v]] for v in labels[mask]], dtype=np.int64)
+    weights = zeroshot.build_classifier(lm, kept, prompts.templates("ensemble", dataset.name))
+    scores = zeroshot.logits(feats[torch.from_numpy(mask)], weights)
+    return float(zeroshot.classification_metrics(scores, y, kept)["top1"])
+
+
+def sweep_models(session: Any, models: Sequence[str], tests: Mapping[str, Any],
+                 entries: Mapping[str, Mapping[str, Any]], timed_images: int, batch_size: int,
+                 cache_dir: str | None) -> dict[str, dict[str, Any]]:
+    """One :func:`sweep_entry` per model; the session's own model reads its top-1 from ``entries``.
+
+    Speed is timed on the first ``timed_images`` test images of the first dataset, on the
+    session's device.
+    """
+    from clip_course.core.models import load
+    from clip_course.io import status
+
+    first = next(iter(tests.values()))
+    timed = np.asarray(first.images[:timed_images])
+    out = {}
+    for name in models:
+        lm = session.lm if name == session.lm.name else load(name, device=session.lm.device)
+        status(f"sweep: {name}: timing {len(timed)} images, zero-shot on {len(tests)} datasets")
+        top1 = {n: entries[n]["zeroshot"]["top1"] for n in tests} if lm is session.lm else {
+            n: zeroshot_top1(lm, ds, entries[n]["left_out"], batch_size, cache_dir) for n, ds in tests.items()}
+        rate = images_per_second(lm, timed, batch_size=batch_size)
+        out[name] = sweep_entry(lm, top1, rate, len(timed), session.profile.name)
+    return out
+
+
+def previous_sweep(session: Any) -> dict[str, Any] | None:
+    """The sweep of this notebook's last results file, if one is there and readable (else None)."""
+    from clip_course.errors import ClipCourseError
+    from clip_course.report.schema import read_results
+
+    path = session.out.results
+    try:
+        return read_results(path, session.notebook)["sweep"] if path.is_file() else None
+    except ClipCourseError:
+        return None  # an unreadable or older file holds nothing to add up
+
+
+def merge_sweep(previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping[str, Any]],
+                datasets: Sequence[str], profile: str) -> dict[str, dict[str, Any]]:
+    """This run's sweep entries over an earlier run's, keyed by model.
+
+    An earlier entry is kept only when it measured the same datasets in the same profile (its
+    numbers are then comparable with this run's); this run's entries replace earlier ones of the
+    same model.
+    """
+    kept = {m: dict(e) for m, e in (previous or {}).items()
+            if e.get("profile") == profile and sorted(e.get("zeroshot_top1", {})) == sorted(datasets)}
+    return {**kept, **{m: dict(e) for m, e in current.items()}}
+
+
+# ----------------------------------------------------------------------------- families against each other
+
+
+def _se(d: Mapping[str, float]) -> float:
+    """Standard error read back from a 95% interval (normal approximation)."""
+    return (float(d["hi"]) - float(d["lo"])) / (2 * 1.959964)
+
+
+def family_gaps(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per family: the mean zero-shot-minus-probe gap over its datasets with a 95% interval.
+
+    The datasets are independent test sets, so the mean's standard error combines theirs (each
+    read back from its bootstrap interval); a family of one dataset keeps that dataset's interval.
+    """
+    out = {}
+    for fam, names in by_family(entries).items():
+        ds = [entries[n]["zeroshot_minus_probe"] for n in names]
+        if len(ds) == 1:  # the dataset's own bootstrap interval, not a normal approximation of it
+            out[fam] = {**{k: float(ds[0][k]) for k in ("diff", "lo", "hi")}, "n_datasets": 1}
+            continue
+        mean = float(np.mean([d["diff"] for d in ds]))
+        se = float(np.sqrt(sum(_se(d) ** 2 for d in ds)) / len(ds))
+        out[fam] = {"diff": mean, "lo": mean - 1.959964 * se, "hi": mean + 1.959964 * se, "n_datasets": len(ds)}
+    return out
+
+
+def gap_difference(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+    """Family ``a``'s mean gap minus family ``b``'s, with a 95% interval (independent test sets)."""
+    d = float(a["diff"]) - float(b["diff"])
+    h = 1.959964 * float(np.hypot(_se(a), _se(b)))
+    return {"diff": d, "lo": d - h, "hi": d + h}
+
+
+def paper_contrast(gaps: Mapping[str, Mapping[str, float]]) -> dict[str, Any] | None:
+    """The comparison Figure 5 is about: the object sets' gap against the hardest other family's.
+
+    None when the run has no object family or nothing to set against it.
+    """
+    others = {f: g for f, g in gaps.items() if f not in ("objects", "fine-grained")}
+    if "objects" not in gaps or not others:
+        return None
+    hardest = min(others, key=lambda f: others[f]["diff"])
+    return {"against": hardest, **gap_difference(gaps["objects"], others[hardest])}
