@@ -1,7 +1,7 @@
 """`make report` over the real notebooks: a quick offline build, checked through the PDF.
 
 The fixture-based tests in test_report.py cover the runner's mechanics; this one proves the
-six real notebooks run headlessly together and that the report's abstract carries their
+seven real notebooks run headlessly together and that the report's abstract carries their
 numbers, not typed ones.
 """
 
@@ -30,10 +30,10 @@ def real_build(tmp_path_factory):
     return root, result, pages
 
 
-def test_all_six_notebooks_ran_offline(real_build):
+def test_every_notebook_ran_offline(real_build):
     root, result, _ = real_build
     assert STEMS == ["01_intro", "02_single_image", "03_cifar_zero_shot", "04_linear_probe",
-                     "05_styleclip", "06_analysis"]
+                     "05_styleclip", "06_analysis", "07_zero_shot_across_datasets"]
     assert result.profile == "offline"
     for stem in STEMS:
         rec = read_json(root / "results" / f"{stem}.json")
@@ -82,6 +82,25 @@ def test_comparison_table_reads_the_sections_results(real_build):
     # The same quantity is never measured twice: 06's prompt study scores the ensemble on 03's images.
     for name, p in results["06_analysis"]["prompts"].items():
         assert p["ensemble"] == pytest.approx(results["03_cifar_zero_shot"]["datasets"][name]["ensemble"]["top1"], abs=1e-6)
+
+
+def test_07_reads_what_04_measured_and_measures_the_rest(real_build):
+    """One source per number: the sets notebook 04 measured are 04's numbers in chapter 5 (zero-shot
+    minus probe is 04's probe minus zero-shot, negated), the others are measured by 07 itself."""
+    root, _, pages = real_build
+    r04 = read_schema(root / "results" / "04_linear_probe.json", "04_linear_probe")
+    r07 = read_schema(root / "results" / "07_zero_shot_across_datasets.json", "07_zero_shot_across_datasets")
+    assert set(r04["datasets"]) < set(r07["datasets"])
+    for name, e in r07["datasets"].items():
+        if name in r04["datasets"]:
+            p = r04["datasets"][name]
+            assert e["source"] == "04_linear_probe"
+            assert (e["zeroshot"]["top1"], e["probe"]["top1"]) == (p["zeroshot"]["top1"], p["probe"]["top1"])
+            assert e["zeroshot_minus_probe"]["diff"] == -p["probe_minus_zeroshot"]["diff"]
+        else:
+            assert e["source"] == "07_zero_shot_across_datasets"
+    assert {e["family"] for e in r07["datasets"].values()} == {"objects", "fine-grained", "style-shifted", "counting"}
+    assert "Where zero-shot works and where it fails" in " ".join(pages)
 
 
 def test_the_report_passes_its_lint(real_build):
