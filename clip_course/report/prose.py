@@ -369,8 +369,8 @@ def _across_sentences(c: Mapping[str, Any] | None) -> list[Markup]:
         q(v["behind"], f"{src}:verdict_counts.behind", "int"), q(v["tied"], f"{src}:verdict_counts.tied", "int"))
     pc = c["paper_contrast"]
     if pc is not None:
-        text += Markup("; the object sets' mean gap against the {} sets': {}").format(
-            pc["against"], _diff_words(f"{src}:paper_contrast", pc, "the object sets' gap", f"the {pc['against']} sets'"))
+        text += Markup("; {}").format(_diff_words(f"{src}:paper_contrast", pc, "the object sets' zero-shot-minus-probe gap",
+                                                  f"the {pc['against']} sets'"))
     return [text + Markup(".")]
 
 
