@@ -243,6 +243,99 @@ def test_readers_agree_with_torchvisions_own_classes(tmp_path, monkeypatch):
         (str(p), k) for p, k in eurosat.samples)
 
 
+def _write_more_layouts(root: Path, rng) -> None:
+    """Tiny Oxford-IIIT Pet, Food-101, GTSRB, FGVC-Aircraft, StanfordCars and Rendered SST2 trees."""
+    pets = root / "oxford-iiit-pet"
+    for split, ids in (("trainval", ["Abyssinian_1", "american_bulldog_7"]), ("test", ["Abyssinian_3", "beagle_2"])):
+        rows = [f"{i} {1 if i.startswith('Aby') else 2 if i.startswith('american') else 5} 1 1" for i in ids]
+        (pets / "annotations").mkdir(parents=True, exist_ok=True)
+        (pets / "annotations" / f"{split}.txt").write_text("\n".join(rows) + "\n")
+        for i in ids:
+            _save(pets / "images" / f"{i}.jpg", _rgb(rng, 1, 17, 23)[0])
+    food = root / "food-101"
+    meta = {"train": {"apple_pie": ["apple_pie/11", "apple_pie/12"], "baby_back_ribs": ["baby_back_ribs/13"]},
+            "test": {"apple_pie": ["apple_pie/21"], "baby_back_ribs": ["baby_back_ribs/22", "baby_back_ribs/23"]}}
+    for split, m in meta.items():
+        (food / "meta").mkdir(parents=True, exist_ok=True)
+        (food / "meta" / f"{split}.json").write_text(json.dumps(m))
+        for rel in (r for rels in m.values() for r in rels):
+            _save(food / "images" / f"{rel}.jpg", _rgb(rng, 1, 19, 21)[0])
+    gt = root / "gtsrb"
+    for k in (0, 1, 42):
+        for i in range(2):
+            path = gt / "GTSRB" / "Training" / f"{k:05d}" / f"{k:05d}_{i:05d}.ppm"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(_rgb(rng, 1, 15 + i, 16)[0]).save(path, format="PPM")
+    (gt / "GTSRB" / "Final_Test" / "Images").mkdir(parents=True)
+    rows = ["Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId"]
+    for i, k in enumerate((3, 42, 0)):
+        Image.fromarray(_rgb(rng, 1, 18, 15 + i)[0]).save(gt / "GTSRB" / "Final_Test" / "Images" / f"{i:05d}.ppm", format="PPM")
+        rows.append(f"{i:05d}.ppm;15;18;1;1;14;17;{k}")
+    (gt / "GT-final_test.csv").write_text("\n".join(rows) + "\n")
+    air = root / "fgvc-aircraft-2013b" / "data"
+    (air / "images").mkdir(parents=True)
+    (air / "variants.txt").write_text("707-320\nA300B4\nDHC-8-100\n")
+    for split, rows in (("trainval", ["1025794 707-320", "1340192 DHC-8-100"]), ("test", ["0056978 A300B4"])):
+        (air / f"images_variant_{split}.txt").write_text("\n".join(rows) + "\n")
+        for r in rows:
+            _save(air / "images" / f"{r.split()[0]}.jpg", _rgb(rng, 1, 30, 40)[0])
+    cars = root / "stanford_cars"
+    (cars / "devkit").mkdir(parents=True)
+    savemat(cars / "devkit" / "cars_meta.mat", {"class_names": np.array(["AM General Hummer SUV 2000", "Acura RL Sedan 2012",
+                                                                         "Audi TT RS Coupe 2012"], dtype=object)})
+    for split, annos, rows in (("train", cars / "devkit" / "cars_train_annos.mat", [("00001.jpg", 3), ("00002.jpg", 1)]),
+                               ("test", cars / "cars_test_annos_withlabels.mat", [("00001.jpg", 2), ("00002.jpg", 3)])):
+        records = np.array(rows, dtype=[("fname", object), ("class", object)])
+        savemat(annos, {"annotations": records.reshape(1, -1)})
+        for fname, _ in rows:
+            _save(cars / f"cars_{split}" / fname, _rgb(rng, 1, 22, 33)[0])
+    for split in ("train", "valid", "test"):
+        for k, cls in enumerate(("negative", "positive")):
+            _save(root / "rendered-sst2" / split / cls / f"{split}_{k}.png", _rgb(rng, 1, 20, 20)[0])
+
+
+def test_more_file_layouts_agree_with_torchvisions_own_classes(tmp_path):
+    from torchvision import datasets as tvd
+
+    _write_more_layouts(tmp_path, np.random.default_rng(9))
+    pairs = [("pets", "train", [tvd.OxfordIIITPet(tmp_path, split="trainval")]),
+             ("pets", "test", [tvd.OxfordIIITPet(tmp_path, split="test")]),
+             ("food101", "test", [tvd.Food101(tmp_path, split="test")]),
+             ("gtsrb", "train", [tvd.GTSRB(tmp_path, split="train")]),
+             ("gtsrb", "test", [tvd.GTSRB(tmp_path, split="test")]),
+             ("fgvc_aircraft", "train", [tvd.FGVCAircraft(tmp_path, split="trainval")]),
+             ("renderedsst2", "train", [tvd.RenderedSST2(tmp_path, split=s) for s in ("train", "val")]),
+             ("cars", "train", [tvd.StanfordCars(tmp_path, split="train")]),
+             ("cars", "test", [tvd.StanfordCars(tmp_path, split="test")])]
+    for name, split, theirs in pairs:
+        ours = load_dataset(name, split, root=tmp_path)
+        expected = [item for ds in theirs for item in _torchvision_items(ds)]
+        assert [np.asarray(im).tolist() for im in ours.images] == [im.tolist() for im, _ in expected], name
+        assert ours.labels.tolist() == [label for _, label in expected], name
+    assert load_dataset("food101", "train", root=tmp_path).classes == ["apple pie", "baby back ribs"]
+    assert load_dataset("fgvc_aircraft", "test", root=tmp_path).classes == ["707-320", "A300B4", "DHC-8-100"]
+    assert load_dataset("pets", "test", root=tmp_path).classes == _json("clip_benchmark_en_classnames.json")["pets"]
+    assert load_dataset("cars", "test", root=tmp_path).classes == tvd.StanfordCars(tmp_path, split="test").classes
+
+
+def test_sun397_seeded_split_covers_torchvisions_images(tmp_path):
+    from torchvision import datasets as tvd
+
+    rng = np.random.default_rng(11)
+    base = tmp_path / "SUN397"
+    base.mkdir()
+    (base / "ClassName.txt").write_text("/a/abbey\n/b/bakery/shop\n")
+    for rel in ("a/abbey/sun_a1.jpg", "a/abbey/sun_a2.jpg", "b/bakery/shop/sun_b1.jpg", "b/bakery/shop/sun_b2.jpg",
+                "b/bakery/shop/sun_b3.jpg"):
+        _save(base / rel, _rgb(rng, 1, 12, 14)[0])
+    theirs = tvd.SUN397(tmp_path)
+    ours = [load_dataset("sun397", s, root=tmp_path) for s in ("train", "test")]
+    assert ours[0].classes == ["abbey", "bakery shop"]
+    assert sorted((str(p), int(k)) for ds in ours for p, k in zip(ds.images.paths, ds.labels, strict=True)) == sorted(
+        (str(p), k) for p, k in zip(theirs._image_files, theirs._labels, strict=True))
+    assert ours[1].meta["sizes"] == {"train": 3, "test": 2}  # ceil(20%) of each class: one of 2, one of 3
+
+
 def test_missing_dataset_is_one_line_naming_files_and_the_command(tmp_path, capsys, tiny_clip_path):
     with pytest.raises(DatasetError) as err:
         load_dataset("dtd", "test", root=tmp_path)
