@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PROFILE ?= auto
 PARAMS ?=
+DATASETS ?=
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
 .PHONY: help setup test lint report download download-styleclip lab clean pretrain bench
@@ -36,8 +37,8 @@ lint: setup ## ruff over the package, tests and benchmarks
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
 	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))
 
-download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)
-	$(PY) -m clip_course download
+download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100, or DATASETS=eurosat,dtd|all (needs internet)
+	$(PY) -m clip_course download $(if $(DATASETS),--datasets $(DATASETS))
 
 download-styleclip: setup ## fetch the StyleGAN2 FFHQ checkpoint StyleCLIP uses (needs internet)
 	$(PY) -m clip_course download --styleclip

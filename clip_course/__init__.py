@@ -4,7 +4,8 @@ The few calls a notebook or a user needs are re-exported here (imported on first
 ``import clip_course`` stays light):
 
 - :func:`load` loads a CLIP model (any openai name, a checkpoint, or the offline ``"miniclip"``);
-- :func:`load_dataset` gives a dataset as uint8 arrays plus class names;
+- :func:`load_dataset` gives a dataset as uint8 arrays plus class names; :func:`ensure_dataset`
+  downloads a named dataset first when its files are missing;
 - :func:`image_features` / :func:`encode_texts` encode (features cached on disk);
 - :func:`zero_shot` evaluates a zero-shot classifier; :func:`linear_probe` runs the paper's probe.
 
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load": "clip_course.core.models",
     "load_dataset": "clip_course.data.catalog",
+    "ensure_dataset": "clip_course.data.download",
     "image_features": "clip_course.core.feature_cache",
     "encode_texts": "clip_course.core.encode",
     "zero_shot": ("clip_course.tasks.zeroshot", "evaluate"),

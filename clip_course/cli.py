@@ -300,10 +300,13 @@ def run_pretrain(args: argparse.Namespace) -> int:
 
 
 def _datasets_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "datasets", run_datasets, "list every dataset name with its classes, splits and sizes",
-                 "List the datasets --dataset accepts (offline ShapesWorld sets and the paper's CIFAR), "
-                 "with their number of classes, the first class names and the default train/test sizes. "
-                 "folder:PATH (one sub-folder of images per class) is accepted too.")
+    p = add_command(sub, "datasets", run_datasets, "list every dataset name with its source, classes, splits and whether it is on disk",
+                 "List the datasets --dataset accepts (offline ShapesWorld sets, the paper's CIFAR, and the "
+                 "torchvision datasets `download --datasets` fetches), with their source, number of classes, "
+                 "the first class names, the train/test sizes (and how a split is made where the dataset has "
+                 "none) and whether their files are under --root. folder:PATH (one sub-folder of images per "
+                 "class) is accepted too.")
+    p.add_argument("--root", "--data-root", dest="root", default="data", help="where downloaded datasets live")
     p.add_argument("--json", action="store_true", help="print the full list (every class name) as JSON")
 
 
@@ -311,8 +314,46 @@ def run_datasets(args: argparse.Namespace) -> int:
     """``datasets``: one line per dataset name (or JSON with ``--json``)."""
     from clip_course.data.catalog import describe_datasets, format_datasets
 
-    rows = describe_datasets()
+    rows = describe_datasets(args.root)
     print(json.dumps(rows, indent=1) if args.json else "\n".join(format_datasets(rows)))
+    return 0
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def _results_parser(sub: argparse._SubParsersAction) -> None:
+    p = add_command(sub, "results", run_results, "one table of every results JSON under results/ (markdown, CSV)",
+                 "Collect every results JSON under --root (the notebooks' results/<notebook>.json and the "
+                 "zeroshot/probe --out records) into one table, one row per model x dataset x task (and "
+                 "template set), with CLIP_benchmark's keys (model, dataset, task, acc1, acc5, "
+                 "mean_per_class_recall; percent) beside ours, and CLIP_benchmark's published zero-shot "
+                 "figures beside openai checkpoints' ensemble rows. Prints markdown unless --csv/--markdown.")
+    p.add_argument("--root", default="results", help="folder searched (recursively) for results JSON")
+    p.add_argument("--csv", default=None, help="write the table as CSV here")
+    p.add_argument("--markdown", default=None, help="write the table as markdown here")
+
+
+def run_results(args: argparse.Namespace) -> int:
+    """``results``: collect, then print or write the table."""
+    from clip_course.cli_flags import check_out_file
+    from clip_course.io import atomic_write_bytes
+    from clip_course.report.collect import collect, to_csv, to_markdown
+
+    for flag in ("csv", "markdown"):
+        if getattr(args, flag):
+            check_out_file(f"--{flag}", getattr(args, flag))
+    rows, skipped = collect(args.root)
+    for note in skipped:
+        print(f"skipped {note}", file=sys.stderr)
+    if args.csv:
+        atomic_write_bytes(args.csv, to_csv(rows).encode("utf-8"))
+        print(f"wrote {args.csv} ({len(rows)} rows)")
+    if args.markdown:
+        atomic_write_bytes(args.markdown, to_markdown(rows).encode("utf-8"))
+        print(f"wrote {args.markdown} ({len(rows)} rows)")
+    if not (args.csv or args.markdown):
+        print(to_markdown(rows), end="")
     return 0
 
 
@@ -322,12 +363,16 @@ def run_datasets(args: argparse.Namespace) -> int:
 def _download_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.data.download import STYLEGAN2_URL
 
-    p = add_command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)",
+    p = add_command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100, or named datasets (needs internet)",
                  "Fetch the paper profile's assets: CLIP weights (clip's sha256-checked downloader, into "
-                 "~/.cache/clip) and CIFAR-10/100 (into --data). With --styleclip, fetch the StyleGAN2 FFHQ "
-                 "checkpoint instead. Fails fast without a network and never leaves partial files.")
+                 "~/.cache/clip) and CIFAR-10/100 (into --data). With --datasets, fetch those datasets instead "
+                 "through torchvision's own classes (eurosat,dtd,... or all; see `datasets`). With --styleclip, "
+                 "fetch the StyleGAN2 FFHQ checkpoint instead. Fails fast without a network and never leaves "
+                 "partial files.")
     p.add_argument("--data", type=Path, default=Path("data"), help="dataset folder")
     p.add_argument("--model", default="ViT-B/32", help="openai CLIP model name")
+    p.add_argument("--datasets", default=None, metavar="NAMES",
+                   help="comma-separated dataset names (eurosat,dtd,mnist,...) or 'all': fetch only these")
     p.add_argument("--styleclip", action="store_true", help="fetch the StyleGAN2 FFHQ checkpoint for StyleCLIP")
     p.add_argument("--url", default=STYLEGAN2_URL, help="override the StyleGAN2 checkpoint URL (with --styleclip)")
     p.add_argument("--out", type=Path, default=None,
@@ -336,11 +381,20 @@ def _download_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    """``download``: the paper profile's assets, or the StyleGAN2 checkpoint."""
-    from clip_course.data.download import download_paper_assets, fetch_stylegan2
+    """``download``: the paper profile's assets, named datasets, or the StyleGAN2 checkpoint."""
+    from clip_course.data.download import (
+        download_paper_assets,
+        fetch_datasets,
+        fetch_stylegan2,
+        parse_dataset_names,
+    )
 
     if args.styleclip:
         print(f"StyleGAN2 checkpoint: {fetch_stylegan2(args.url, args.out)}")
+        return 0
+    if args.datasets is not None:
+        for path in fetch_datasets(parse_dataset_names(args.datasets), args.data):
+            print(f"ready: {path}")
         return 0
     fetched = download_paper_assets(args.data, args.model)
     if not fetched:
@@ -385,7 +439,7 @@ def run_report(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "zeroshot": _zeroshot_parser, "probe": _probe_parser, "styleclip": _styleclip_parser,
     "pretrain": _pretrain_parser, "datasets": _datasets_parser, "download": _download_parser,
-    "report": _report_parser,
+    "results": _results_parser, "report": _report_parser,
 }
 
 

@@ -27,8 +27,8 @@ def add_model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help
 
 def add_dataset(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", default="cifar10",
-                   help="a name from `python -m clip_course datasets` (cifar10, shapes100, shapes10_sketch, "
-                        "shapes_count ...) or folder:PATH")
+                   help="a name from `python -m clip_course datasets` (cifar10, eurosat, dtd, mnist, shapes100, "
+                        "shapes10_sketch, shapes_count ...) or folder:PATH")
     p.add_argument("--data-root", default="data", help="where downloaded datasets live")
 
 

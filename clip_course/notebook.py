@@ -484,7 +484,8 @@ def probe_entry(
     return {
         "role": role, "n_way": len(kept), "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
         "classes_without_training_images": dropped,
-        "probe": {"top1": full["top1"], "top5": full["top5"], "C": full["C"], "val_top1": full["val_top1"]},
+        "probe": {"top1": full["top1"], "top5": full["top5"], "mean_per_class_recall": full["mean_per_class_recall"],
+                  "C": full["C"], "val_top1": full["val_top1"]},
         # paired: the probe and zero-shot on the same test images
         "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), paired_difference(
             np.asarray(result["predictions"]) == np.asarray(yte_kept), zs_pred == np.asarray(yte_kept),

@@ -33,6 +33,8 @@ from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
 
 def _as_uint8_images(images) -> np.ndarray | torch.Tensor | list:
     """Validate ``images``: a uint8 (N, H, W, 3) array/tensor, or a list of (H, W, 3) arrays."""
+    if hasattr(images, "sizes") and hasattr(images, "paths"):  # data.folders.FileImages: decodes to RGB uint8
+        return images
     if isinstance(images, (np.ndarray, torch.Tensor)):
         uint8 = torch.uint8 if isinstance(images, torch.Tensor) else np.uint8
         if images.dtype != uint8 or images.ndim != 4 or images.shape[-1] != 3:
@@ -56,13 +58,14 @@ def _as_uint8_images(images) -> np.ndarray | torch.Tensor | list:
     )
 
 
-def _size_groups(images: np.ndarray | torch.Tensor | list) -> dict[tuple[int, int], np.ndarray]:
+def _size_groups(images) -> dict[tuple[int, int], np.ndarray]:
     """Indices of the images sharing each (H, W): one resize-matrix pair per group."""
-    if not isinstance(images, list):
+    sizes = getattr(images, "sizes", None)  # FileImages: from the file headers, nothing decoded
+    if sizes is None and not isinstance(images, list):
         return {tuple(images.shape[1:3]): np.arange(len(images))}
     groups: dict[tuple[int, int], list[int]] = {}
-    for i, im in enumerate(images):
-        groups.setdefault(tuple(np.shape(im)[:2]), []).append(i)
+    for i, size in enumerate(sizes if sizes is not None else (np.shape(im)[:2] for im in images)):
+        groups.setdefault(tuple(size), []).append(i)
     return {k: np.asarray(v) for k, v in groups.items()}
 
 
@@ -74,6 +77,8 @@ def _gather(images, idx: np.ndarray) -> torch.Tensor:
         contiguous = idx[-1] - idx[0] + 1 == len(idx)
         batch = images[idx[0] : idx[-1] + 1] if contiguous else images[idx]
         return torch.from_numpy(np.ascontiguousarray(batch))
+    if hasattr(images, "stack"):  # FileImages: decoded in parallel threads
+        return torch.from_numpy(images.stack(idx))
     return torch.from_numpy(np.stack([np.asarray(images[i]) for i in idx]))
 
 

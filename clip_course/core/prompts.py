@@ -4,11 +4,28 @@ CIFAR class names and the 18 CIFAR templates follow openai/CLIP's prompt noteboo
 templates are the original course report's Appendix 1). CIFAR-100 names are torchvision's order with
 "_" replaced by " ". Template sets are chosen by name; the offline ShapesWorld datasets
 register their own sets through :func:`register_templates`.
+
+Every other named dataset (EuroSAT, DTD, MNIST, ...) takes openai's class names and ensemble
+templates from CLIP_benchmark's JSON files, packaged in ``clip_course/references/`` (LAION-AI/
+CLIP_benchmark, MIT, commit 48de38c1689fa6d8b4dd53e3370c669c3bb18117,
+``clip_benchmark/datasets/{en,cn}_classnames.json`` and
+``{en,cn}_zeroshot_classification_templates.json``; their ``{c}`` becomes ``{}``). As CLIP_benchmark
+does, a dataset without names there uses the dataset's own (read from its files by the loader),
+and one without templates there uses ImageNet's 80. The Chinese files (``lang="zh"``) cover
+ImageNet-1k only.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 from clip_course.errors import PromptError
+
+#: CLIP_benchmark's JSON files and CSV, packaged (see references/README.md).
+REFERENCES_DIR = Path(__file__).resolve().parents[1] / "references"
+LANGUAGES = {"en": "en", "zh": "cn"}  # our code -> CLIP_benchmark's file prefix
 
 CIFAR10_CLASSES = [
     "airplane", "automobile", "bird", "cat", "deer",
@@ -107,19 +124,26 @@ def _family(dataset: str) -> str:
     return dataset
 
 
-def templates(name: str | list[str], dataset: str | None = None) -> list[str]:
+def templates(name: str | list[str], dataset: str | None = None, lang: str = "en") -> list[str]:
     """The template set called ``name`` for ``dataset``, or an explicit list, validated.
 
     ``"single"`` is "a photo of a {}.", ``"bare"`` the class name alone, and ``"ensemble"``
-    the dataset's own ensemble (the paper's 18 templates for CIFAR, and for any dataset
-    without an ensemble of its own).
+    the dataset's own ensemble (the paper's 18 templates for CIFAR; CLIP_benchmark's for the
+    torchvision datasets; CIFAR's 18 for folders and any other dataset without one).
+    ``lang="zh"``: CLIP_benchmark's Chinese ensemble (ImageNet-1k only) or ``"bare"``.
     """
     if not isinstance(name, str):
         validate_templates(list(name))
         return list(name)
+    if lang != "en":
+        return _templates_in(name, dataset, lang)
     if name in _GENERIC:
         return list(_GENERIC[name])
     own = _TEMPLATES.get(_family(dataset), {}) if dataset else {}
+    if name == "ensemble" and "ensemble" not in own and dataset:
+        key = _BENCHMARK_KEYS.get(dataset, dataset)
+        if key in _benchmark_json("en", "templates"):
+            return list(_benchmark_json("en", "templates")[key])
     if name in own:
         return list(own[name])
     if name == "ensemble":
@@ -130,6 +154,72 @@ def templates(name: str | list[str], dataset: str | None = None) -> list[str]:
         f"Unknown template set {name!r} for dataset {dataset!r}; choose one of "
         f"{template_sets(dataset)} or pass a list of templates containing '{{}}'."
     )
+
+
+#: Our dataset names whose CLIP_benchmark JSON key differs (CLIP_benchmark's default for a
+#: dataset without templates of its own is ImageNet's 80).
+_BENCHMARK_KEYS = {"fashion_mnist": "imagenet1k", "kmnist": "imagenet1k"}
+#: Class names the JSON files lack but torchvision fixes (``classes`` of its dataset classes;
+#: STL10's are its class_names.txt). CIFAR's are above.
+TORCHVISION_CLASSES = {
+    "stl10": ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"],
+    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                      "Bag", "Ankle boot"],
+    "kmnist": ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"],
+    "renderedsst2": ["negative", "positive"],
+}
+
+
+@functools.cache
+def _benchmark_json(lang: str, kind: str) -> dict[str, list[str]]:
+    """CLIP_benchmark's ``<lang>_classnames.json`` or ``..._zeroshot_classification_templates.json``."""
+    fname = "classnames" if kind == "classnames" else "zeroshot_classification_templates"
+    data = json.loads((REFERENCES_DIR / f"clip_benchmark_{LANGUAGES[lang]}_{fname}.json").read_text("utf-8"))
+    if kind == "templates":
+        return {k: [t.replace("{c}", "{}") for t in v] for k, v in data.items()}
+    return data
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise PromptError(f"Unknown language {lang!r}; use one of {sorted(LANGUAGES)}.")
+
+
+def _templates_in(name: str, dataset: str | None, lang: str) -> list[str]:
+    """Template set ``name`` in a language other than English: the JSON's ensemble, or bare."""
+    _check_lang(lang)
+    if name == "bare":
+        return list(BARE_TEMPLATE)
+    have = _benchmark_json(lang, "templates")
+    if name == "ensemble" and dataset in have:
+        return list(have[dataset])
+    raise PromptError(
+        f"No {lang!r} template set {name!r} for dataset {dataset!r}: CLIP_benchmark publishes {lang!r} "
+        f"ensembles for {sorted(have)} only (and 'bare' is the class name alone)."
+    )
+
+
+def class_names(dataset: str, lang: str = "en") -> list[str]:
+    """The class names prompts use for ``dataset``, in label order.
+
+    CIFAR's (above), openai's names from CLIP_benchmark's JSON (EuroSAT, MNIST, Flowers102, ...),
+    or torchvision's fixed ones (STL10, FashionMNIST, ...). Datasets whose names come from their own
+    files (DTD, Food101, FGVC-Aircraft, ...) and ShapesWorld: use ``load_dataset(name).classes``.
+    ``lang="zh"``: CLIP_benchmark's Chinese names (ImageNet-1k only).
+    """
+    _check_lang(lang)
+    if lang == "en":
+        fixed = {"cifar10": CIFAR10_CLASSES, "cifar100": CIFAR100_CLASSES, **TORCHVISION_CLASSES}
+        if dataset in fixed:
+            return list(fixed[dataset])
+    names = _benchmark_json(lang, "classnames")
+    if dataset in names:
+        return list(names[dataset])
+    if lang != "en":
+        raise PromptError(f"No {lang!r} class names for dataset {dataset!r}: CLIP_benchmark publishes {lang!r} "
+                          f"names for {sorted(names)} only.")
+    raise PromptError(f"No fixed class names for dataset {dataset!r}; load the dataset and use its .classes "
+                      f"(names read from the dataset's own files, or ShapesWorld's).")
 
 
 def validate_templates(templates: list[str]) -> None:

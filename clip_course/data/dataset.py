@@ -22,7 +22,8 @@ class ImageDataset:
     """Images with integer labels into ``classes``.
 
     ``images`` is a uint8 array (N, H, W, 3) when all images share a size, else a list of
-    (H, W, 3) uint8 arrays.
+    (H, W, 3) uint8 arrays, or (large photo datasets) a :class:`~clip_course.data.folders.FileImages`
+    that decodes each image when indexed.
     """
 
     name: str
@@ -38,9 +39,12 @@ class ImageDataset:
     @cached_property
     def fingerprint(self) -> str:
         """Content hash of images, labels and class names (a cache key)."""
-        arrays = self.images if isinstance(self.images, list) else [self.images]
-        # shapes too: the same bytes can be images of different sizes
-        parts = [str(a.shape).encode() + np.ascontiguousarray(a).tobytes() for a in arrays]
+        if hasattr(self.images, "fingerprint_parts"):  # data.folders.FileImages: the files' bytes
+            parts = self.images.fingerprint_parts()
+        else:
+            arrays = self.images if isinstance(self.images, list) else [self.images]
+            # shapes too: the same bytes can be images of different sizes
+            parts = [str(a.shape).encode() + np.ascontiguousarray(a).tobytes() for a in arrays]
         return sha256_bytes(
             self.name.encode(), self.split.encode(), "\n".join(self.classes).encode(),
             np.asarray(self.labels, dtype=np.int64).tobytes(), *parts,
@@ -50,8 +54,8 @@ class ImageDataset:
         """The images at ``indices``, same classes."""
         indices = np.asarray(indices)
         imgs = (
-            self.images[indices]
-            if isinstance(self.images, np.ndarray)
+            self.images[indices] if isinstance(self.images, np.ndarray)
+            else self.images.subset(indices) if hasattr(self.images, "subset")
             else [self.images[i] for i in indices]
         )
         return ImageDataset(self.name, self.split, imgs, self.labels[indices], self.classes, dict(self.meta))

@@ -2,7 +2,9 @@
 
 - CLIP ViT-B/32 weights through clip's own downloader (sha256-checked) into clip's cache;
 - CIFAR-10 and CIFAR-100 through torchvision (md5-checked) into ``data/``;
-- with ``--styleclip``, the StyleGAN2 FFHQ checkpoint StyleCLIP optimises over.
+- with ``--styleclip``, the StyleGAN2 FFHQ checkpoint StyleCLIP optimises over;
+- with ``--datasets eurosat,dtd`` (or ``all``), those datasets through torchvision's own classes
+  (:mod:`clip_course.data.torchvision_sets`); :func:`ensure_dataset` does the same on demand.
 
 Every download goes into a temporary folder beside its target and is moved into place only
 when complete. A quick connectivity check runs first, so with no network the command fails
@@ -177,3 +179,98 @@ def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32
     # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
     check_connectivity([CIFAR_HOST])
     return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]
+
+
+def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
+    """One torchvision dataset, downloaded by torchvision into a staging folder beside ``root``'s
+    own, then moved into place whole; returns its folder. Already on disk: nothing is fetched."""
+    from clip_course.data import torchvision_sets as tv
+
+    name, root = tv.canonical(name), Path(root)
+    spec = tv.SPECS[name]
+    folder = root / spec.folder
+    if tv.present(name, root):
+        return folder
+    if spec.host is None:
+        raise DownloadError(spec.no_download)
+    with staging_dir(root) as tmp:
+        try:
+            staged = tv.torchvision_download(name, tmp)
+        except (urllib.error.URLError, OSError, RuntimeError, ValueError) as err:  # incl. torchvision's md5 check
+            raise DownloadError(f"Downloading {name} through torchvision.datasets.{spec.tv_class} failed "
+                                f"({type(err).__name__}: {err}); nothing was kept. Try again.") from err
+        if not tv.present(name, tmp):
+            raise DownloadError(f"torchvision.datasets.{spec.tv_class} finished but left no complete {spec.folder}/ "
+                                f"(missing {', '.join(str(p.relative_to(tmp)) for p in tv.missing_files(name, tmp)[:3])}); "
+                                f"nothing was kept.")
+        if folder.exists():  # an incomplete earlier copy: replace it whole
+            shutil.rmtree(folder)
+        os.replace(staged, folder)
+    return folder
+
+
+def _dataset_host(name: str) -> str | None:
+    from clip_course.data import torchvision_sets as tv
+
+    return CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
+
+
+def parse_dataset_names(text: str) -> list[str]:
+    """``"eurosat,dtd"`` or ``"all"`` -> our names; an unknown or non-downloadable name is refused."""
+    from clip_course.data import torchvision_sets as tv
+
+    known = ["cifar10", "cifar100", *tv.downloadable()]
+    names = known if text.strip() == "all" else [tv.canonical(n.strip()) for n in text.split(",") if n.strip()]
+    for n in names:
+        if n in tv.SPECS and tv.SPECS[n].host is None:
+            raise DownloadError(tv.SPECS[n].no_download)
+        if n not in known:
+            raise DownloadError(f"--datasets: {n!r} is not a dataset that can be downloaded; use 'all' or names "
+                                f"from {known} (the ShapesWorld sets are generated, not downloaded).")
+    if not names:
+        raise DownloadError("--datasets is empty; give names such as eurosat,dtd, or 'all'.")
+    return list(dict.fromkeys(names))
+
+
+def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
+    """Each named dataset that is not on disk yet; returns their folders.
+
+    Each host is checked before its download, and one dataset failing does not stop the others:
+    what could be fetched is in place, and one :class:`DownloadError` then names every failure.
+    """
+    from clip_course.data import torchvision_sets as tv
+    from clip_course.data.cifar import _CIFAR, cifar_present
+
+    root = Path(root)
+    done, failed = [], []
+    for n in names:
+        is_cifar = n in _CIFAR
+        try:
+            if not (cifar_present(n, root) if is_cifar else tv.present(n, root)):
+                check_connectivity([_dataset_host(n)])
+            done.append(fetch_cifar(n, root) if is_cifar else fetch_torchvision_set(n, root))
+        except DownloadError as err:
+            failed.append(f"{n}: {err}")
+    if failed:
+        ready = f" Ready: {', '.join(str(p) for p in done)}." if done else ""
+        raise DownloadError(f"{len(failed)} of {len(names)} datasets could not be fetched: {' | '.join(failed)}{ready}")
+    return done
+
+
+def ensure_dataset(name: str, root: str | Path = "data") -> Path | None:
+    """``name``'s files under ``root``, downloading them first when missing (needs internet then).
+
+    For a notebook or script that should fetch what it needs; returns the dataset's folder, or
+    None for datasets that are generated or given by path (ShapesWorld, ``folder:PATH``).
+    """
+    from clip_course.data import torchvision_sets as tv
+    from clip_course.data.cifar import _CIFAR, cifar_present
+
+    name, root = tv.canonical(name), Path(root)
+    if name in _CIFAR and cifar_present(name, root):
+        return root / _CIFAR[name]["folder"]
+    if name in tv.SPECS and tv.present(name, root):
+        return root / tv.SPECS[name].folder
+    if name not in _CIFAR and name not in tv.SPECS:
+        return None
+    return fetch_datasets(parse_dataset_names(name), root)[0]

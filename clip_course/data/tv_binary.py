@@ -1,0 +1,86 @@
+"""Readers of the array-file formats torchvision downloads: MNIST's idx, SVHN's .mat, STL10's .bin.
+
+Each reads the files exactly where torchvision's class puts them (see
+:mod:`clip_course.data.torchvision_sets` for the folders) and returns uint8 RGB images
+(N, H, W, 3) and int64 labels, decoded the way torchvision decodes them: grey idx images repeated
+to three channels (what ``convert("RGB")`` does to torchvision's mode-L images), SVHN's label 10
+read as the digit 0, STL10's column-major 96x96 planes transposed and its labels 1..10 made 0..9.
+
+No md5 is checked (torchvision checks one only at download, and for STL10 and SVHN also at every
+read): the tests write tiny files in the same layouts, whose md5s cannot match the published
+ones. ``scipy.io.loadmat`` parses MATLAB v5 data and runs nothing from the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+from clip_course.errors import DatasetError
+
+#: idx header: two zero bytes, the element type (0x08 = unsigned byte), the number of dimensions.
+_IDX_UBYTE = 0x08
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An idx (``*-ubyte``) file as a uint8 array of its stated shape (``.gz`` beside it is read too)."""
+    if path.is_file():
+        data = path.read_bytes()
+    elif path.with_name(path.name + ".gz").is_file():
+        data = gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
+    else:
+        raise DatasetError(f"{path} is missing.")
+    if len(data) < 4 or data[0] or data[1] or data[2] != _IDX_UBYTE or not 1 <= data[3] <= 3:
+        raise DatasetError(f"{path} is not an unsigned-byte idx file (header {data[:4].hex()}).")
+    nd = data[3]
+    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(nd))
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd)
+    if body.size != int(np.prod(dims)):
+        raise DatasetError(f"{path} holds {body.size} bytes after its header, not the {dims} it states.")
+    return body.reshape(dims)
+
+
+def read_mnist_like(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """``<folder>/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte`` (MNIST, FashionMNIST, KMNIST)."""
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(folder / "raw" / f"{prefix}-images-idx3-ubyte")
+    labels = read_idx(folder / "raw" / f"{prefix}-labels-idx1-ubyte").astype(np.int64)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DatasetError(f"{folder / 'raw'}: {prefix} images {images.shape} and labels {labels.shape} do not pair up.")
+    return np.ascontiguousarray(np.repeat(images[..., None], 3, axis=3)), labels
+
+
+def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """SVHN's ``{train,test}_32x32.mat``: X (32, 32, 3, N) uint8, y (N, 1) with 10 for the digit 0."""
+    from scipy.io import loadmat
+
+    try:
+        mat = loadmat(path)
+        x, y = np.asarray(mat["X"]), np.asarray(mat["y"])
+    except Exception as err:  # not a v5 .mat, or without X / y
+        raise DatasetError(f"{path} is not SVHN's .mat file ({type(err).__name__}: {err}).") from err
+    if x.dtype != np.uint8 or x.ndim != 4 or x.shape[2] != 3 or y.size != x.shape[3]:
+        raise DatasetError(f"{path}: X is {x.dtype} {x.shape} and y has {y.size} labels; expected uint8 "
+                           f"(32, 32, 3, N) and N labels.")
+    labels = y.astype(np.int64).reshape(-1)
+    labels[labels == 10] = 0
+    return np.ascontiguousarray(x.transpose(3, 0, 1, 2)), labels
+
+
+def read_stl10(folder: Path, split: str, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``stl10_binary/{train,test}_{X,y}.bin``: 3 x 96 x 96 column-major planes per image, labels 1..10."""
+    names_file = folder / "class_names.txt"
+    found = names_file.read_text().split() if names_file.is_file() else []
+    if found != classes:
+        raise DatasetError(f"{names_file} lists {found[:12]}, not STL10's classes {classes}.")
+    raw = np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)
+    labels = np.fromfile(folder / f"{split}_y.bin", dtype=np.uint8).astype(np.int64) - 1
+    side = 96
+    if raw.size % (3 * side * side) or raw.size // (3 * side * side) != len(labels):
+        raise DatasetError(f"{folder}/{split}_X.bin holds {raw.size} bytes for {len(labels)} labels "
+                           f"(3 x 96 x 96 bytes per image).")
+    # torchvision: reshape (N, 3, 96, 96) then swap the last two axes; as (H, W, 3): axes (0, 3, 2, 1)
+    images = raw.reshape(-1, 3, side, side).transpose(0, 3, 2, 1)
+    return np.ascontiguousarray(images), labels
