@@ -79,6 +79,10 @@ def text(optional: bool = True) -> Check:
     return check
 
 
+def flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "True or False"
+
+
 def dataset_name(optional: bool = False) -> Check:
     def check(v: Any) -> str | None:
         from clip_course.data.catalog import dataset_names
@@ -154,6 +158,7 @@ SPEC: dict[str, Check] = {
     "models": list_of(text(optional=False), "model names (clip.available_models()) or checkpoint paths",
                       optional=True),
     "timed_images": positive_int(),
+    "fetch": flag,
     "device": text(),
 }
 

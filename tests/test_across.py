@@ -153,3 +153,52 @@ def test_schema_refuses_a_07_record_without_its_counts():
     del rec["verdict_counts"]
     with pytest.raises(ResultsSchemaError, match="verdict_counts"):
         validate("07_zero_shot_across_datasets", rec)
+
+
+def test_paper_sets_present_missing_and_fetched(tmp_path, monkeypatch):
+    """A torchvision set on disk is used, a missing one is named with the command that fetches it,
+    and with fetch=True the missing one goes through ensure_dataset first."""
+    from test_datasets_named import write_eurosat
+
+    from clip_course.data import download
+
+    write_eurosat(tmp_path)
+    names, missing = across.split_present(["eurosat", "mnist"], root=str(tmp_path))
+    assert names == ["eurosat"] and "download --datasets mnist" in missing["mnist"]
+    fetched = []
+    monkeypatch.setattr(download, "ensure_dataset", lambda name, root: fetched.append(name))
+    across.split_present(["eurosat", "mnist"], root=str(tmp_path), fetch=True)
+    assert fetched == ["eurosat", "mnist"]
+
+
+def test_published_figures_only_for_openais_weights():
+    from types import SimpleNamespace
+
+    from clip_course.core.models import openai_sha256
+    from clip_course.published import benchmark_zeroshot
+
+    theirs = SimpleNamespace(name="ViT-B/32", checkpoint_sha256=openai_sha256("ViT-B/32"))
+    mine = SimpleNamespace(name="ViT-B/32", checkpoint_sha256="0" * 64)
+    assert across.published_zeroshot(theirs, "eurosat") == benchmark_zeroshot("ViT-B/32", "eurosat") is not None
+    assert across.published_zeroshot(mine, "eurosat") is None
+
+
+def test_measure_on_a_torchvision_layout(tmp_path, tiny_clip_path, monkeypatch):
+    """07's per-dataset measurement through real files: the probe and zero-shot are scored on the same
+    test images (n_test = the seeded test split), and the difference is zero-shot minus probe."""
+    from types import SimpleNamespace
+
+    from test_datasets_named import write_eurosat
+
+    from clip_course.data import catalog
+
+    write_eurosat(tmp_path)
+    real = catalog.load_dataset
+    monkeypatch.setattr(catalog, "load_dataset", lambda name, split, **kw: real(name, split, root=tmp_path, **kw))
+    session = SimpleNamespace(lm=load(str(tiny_clip_path), device="cpu"), seed=0, notebook="07_zero_shot_across_datasets")
+    e = across.measure(session, "eurosat", limit=None, limit_train=None, grid_steps=3, max_iter=20, batch_size=16,
+                       cache_dir=None)
+    test = real("eurosat", "test", root=tmp_path)
+    assert e["n_test"] == len(test) and e["family"] == "specialised"
+    assert 0 <= e["zeroshot"]["lo"] <= e["zeroshot"]["top1"] <= e["zeroshot"]["hi"] <= 100
+    assert e["zeroshot_minus_probe"]["diff"] == pytest.approx(e["zeroshot"]["top1"] - e["probe"]["top1"])

@@ -35,10 +35,11 @@ OFFLINE_FAMILIES = {
 #: paper's Figure 5 discussion puts them in.
 PAPER_FAMILIES = {
     "cifar10": "objects", "cifar100": "objects", "stl10": "objects",
-    "food101": "fine-grained", "oxford_pets": "fine-grained", "flowers102": "fine-grained",
-    "fgvc_aircraft": "fine-grained",
+    "food101": "fine-grained", "pets": "fine-grained", "flowers": "fine-grained", "fgvc_aircraft": "fine-grained",
+    "cars": "fine-grained",
     "eurosat": "specialised", "dtd": "specialised", "gtsrb": "specialised", "country211": "specialised",
-    "mnist": "abstract or synthetic", "svhn": "abstract or synthetic",
+    "mnist": "abstract or synthetic", "svhn": "abstract or synthetic", "fashion_mnist": "abstract or synthetic",
+    "kmnist": "abstract or synthetic", "renderedsst2": "abstract or synthetic",
 }
 FAMILY_ORDER = ("objects", "fine-grained", "style-shifted", "specialised", "abstract or synthetic", "counting",
                 "other")
@@ -136,31 +137,45 @@ def earlier_probe(session: Any) -> dict[str, Any] | None:
         return None
 
 
-def split_present(names: Sequence[str], root: str = "data") -> tuple[list[str], dict[str, str]]:
-    """The datasets that can be loaded, and for the others the one line saying how to get them."""
+def split_present(names: Sequence[str], root: str = "data", fetch: bool = False) -> tuple[list[str], dict[str, str]]:
+    """The datasets that can be loaded, and for the others the one line saying how to get them.
+
+    With ``fetch``, a torchvision dataset that is not on disk is downloaded first (needs internet).
+    """
+    from clip_course.data import torchvision_sets as tv
     from clip_course.data.catalog import load_dataset
+    from clip_course.data.download import ensure_dataset
     from clip_course.errors import ClipCourseError
 
     present, missing = [], {}
     for name in names:
+        torchvision_set = tv.is_torchvision_set(name)
         try:
-            load_dataset(name, "test", root=root, limit=1)
-            present.append(name)
+            if torchvision_set and fetch:
+                ensure_dataset(name, root)
+            # A torchvision set's presence is a file check (loading reads the whole set); for the others,
+            # and for a missing one, loading one image raises the line naming what is missing and the fix.
+            if not (torchvision_set and tv.present(name, root)):
+                load_dataset(name, "test", root=root, limit=1)
+            present.append(tv.canonical(name))
         except ClipCourseError as err:
             missing[name] = str(err)
     return present, missing
 
 
-def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
-    """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's released weights."""
-    from clip_course.core.models import openai_sha256s
+def openai_weights(lm: Any) -> bool:
+    """Whether ``lm`` holds openai's released weights (their file, or this machine's hub conversion of it)."""
+    from clip_course.report.collect import checkpoint_kind
 
-    name = openai_sha256s().get(lm.checkpoint_sha256)
-    if name is None:
-        return None
+    return bool(checkpoint_kind(lm.name, lm.checkpoint_sha256))
+
+
+def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
+    """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's weights
+    (openai's released file, or this machine's hub conversion of it)."""
     from clip_course.published import benchmark_zeroshot
 
-    return benchmark_zeroshot(name, dataset)
+    return benchmark_zeroshot(lm.name, dataset) if openai_weights(lm) else None
 
 
 # ----------------------------------------------------------------------------- model sweep
@@ -194,11 +209,9 @@ def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_time
     """One model's row of the sweep: identity, size, speed and zero-shot top-1 per dataset."""
     import torch
 
-    from clip_course.core.models import openai_sha256s
-
     return {
         "model": lm.name, "checkpoint_sha256": lm.checkpoint_sha256,
-        "openai_weights": lm.checkpoint_sha256 in openai_sha256s(), "profile": profile,
+        "openai_weights": openai_weights(lm), "profile": profile,
         "parameters": int(sum(p.numel() for p in lm.model.parameters())),
         "images_per_s": float(rate), "n_timed": int(n_timed), "device": str(lm.device),
         "threads": int(torch.get_num_threads()),
