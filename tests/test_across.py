@@ -202,3 +202,24 @@ def test_measure_on_a_torchvision_layout(tmp_path, tiny_clip_path, monkeypatch):
     assert e["n_test"] == len(test) and e["family"] == "specialised"
     assert 0 <= e["zeroshot"]["lo"] <= e["zeroshot"]["top1"] <= e["zeroshot"]["hi"] <= 100
     assert e["zeroshot_minus_probe"]["diff"] == pytest.approx(e["zeroshot"]["top1"] - e["probe"]["top1"])
+
+
+def test_results_table_collects_07s_rows_and_its_sweep(tmp_path):
+    """`results` reads 07's zero-shot (the probe's task) and probe rows, and each other swept model's."""
+    from clip_course.io import write_json
+    from clip_course.report.collect import collect
+
+    e = across.with_intervals("shapes100", {**probe_entry(51.0, 44.0, (-7.0, -14.0, 0.0)), "n_way": 90}, "07")
+    e["benchmark"] = None
+    main = {"name": "miniclip", "checkpoint_sha256": "a" * 64}
+    rec = dict(notebook="07_zero_shot_across_datasets", model=main, datasets={"shapes100": e},
+               sweep={"miniclip": {"model": "miniclip", "checkpoint_sha256": "a" * 64,
+                                   "zeroshot_top1": {"shapes100": 51.0}},
+                      "other": {"model": "other.pt", "checkpoint_sha256": "b" * 64,
+                                "zeroshot_top1": {"shapes100": 12.5}}})
+    write_json(tmp_path / "07_zero_shot_across_datasets.json", rec)
+    rows, _ = collect(tmp_path)
+    got = {(r["model"], r["task"]): (r["acc1"], r["n_way"], r["n_images"]) for r in rows}
+    assert got == {("miniclip", "zeroshot_classification"): (51.0, 90, 200),
+                   ("miniclip", "linear_probe"): (44.0, 90, 200),
+                   ("other.pt", "zeroshot_classification"): (12.5, 90, 200)}

@@ -17,7 +17,7 @@ Files read (anything else under ``results/`` is skipped, and said so):
 - the ``zeroshot`` and ``probe`` commands' ``--out`` records (:func:`clip_course.provenance.run_record`);
 - any file with ``benchmark_rows``: a list of rows already in this table's keys.
 
-When several files hold the same model, checkpoint, dataset, task and template, the row with the
+When several files hold the same model, checkpoint, dataset, task, template and N-way, the row with the
 most test images is kept (then the newest, by the record's ``environment.created``).
 """
 
@@ -36,6 +36,7 @@ COLUMNS = ["model", "dataset", "task", "acc1", "acc5", "mean_per_class_recall", 
            "checkpoint", "benchmark_dataset", "benchmark_acc1", "benchmark_acc5", "benchmark_mean_per_class_recall",
            "source"]
 ZEROSHOT, PROBE = "zeroshot_classification", "linear_probe"
+ACROSS = "07_zero_shot_across_datasets"
 _PERCENT = ("acc1", "acc5", "mean_per_class_recall", "benchmark_acc1", "benchmark_acc5",
             "benchmark_mean_per_class_recall")
 
@@ -72,6 +73,22 @@ def _notebook_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[
                            tset if tset == "single" else _ensemble_name(e, name), created)
         if isinstance(e.get("probe"), Mapping) and "top1" in e["probe"]:
             yield _row(model, name, PROBE, e["probe"], e.get("n_test"), e.get("n_way"), None, created)
+        if rec.get("notebook") == ACROSS and isinstance(e.get("zeroshot"), Mapping):  # 07: ensemble, probe's task
+            yield _row(model, name, ZEROSHOT, e["zeroshot"], e.get("n_test"), e.get("n_way"), "ensemble", created)
+    yield from _sweep_rows(rec, model, created)
+
+
+def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str, Any]]:
+    """Notebook 07's model sweep: each other model's zero-shot top-1 on the chapter's datasets and tasks."""
+    if rec.get("notebook") != ACROSS or not isinstance(rec.get("sweep"), Mapping):
+        return
+    for e in rec["sweep"].values():
+        if not isinstance(e, Mapping) or e.get("checkpoint_sha256") == model.get("checkpoint_sha256"):
+            continue  # the run's own model has its full rows under "datasets"
+        other = {"name": e.get("model"), "checkpoint_sha256": e.get("checkpoint_sha256")}
+        for name, top1 in (e.get("zeroshot_top1") or {}).items():
+            d = (rec.get("datasets") or {}).get(name) or {}
+            yield _row(other, name, ZEROSHOT, {"top1": top1}, d.get("n_test"), d.get("n_way"), "ensemble", created)
 
 
 def rows_of(rec: Any) -> list[dict[str, Any]]:
@@ -140,7 +157,9 @@ def collect(root: str | Path = "results") -> tuple[list[dict[str, Any]], list[st
             skipped.append(f"{path}: holds no accuracy")
         for r in rows:
             r["source"] = str(path.relative_to(root))
-            key = (r["model"], str(r.get("checkpoint_sha256", ""))[:16], r["dataset"], r["task"], r.get("template"))
+            # n_way is part of the task: shapes100 is 100-way in 03 and 90-way (trained classes) in 04/07
+            key = (r["model"], str(r.get("checkpoint_sha256", ""))[:16], r["dataset"], r["task"], r.get("template"),
+                   r.get("n_way"))
             rank = (r.get("n_images") or 0, r.get("created") or "")
             if key not in best or rank >= (best[key].get("n_images") or 0, best[key].get("created") or ""):
                 best[key] = r
