@@ -28,7 +28,7 @@ from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.io import status
 from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
-from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select
+from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select, tr
 from clip_course.tasks import kshot as kshot_tasks
 
 #: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
@@ -247,7 +247,7 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself."""
     same = compare is None or info.get("name") == REFERENCE_MODEL
-    headers = ["", f"loaded: {info.get('name')}"] + ([] if same else [f"OpenAI's {REFERENCE_MODEL}"])
+    headers = ["", tr("loaded: {name}", name=info.get("name"))] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
@@ -256,7 +256,7 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
             for label, key in _MODEL_ROWS]
     rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
                 + ([] if same else ["100.0"]))
-    return markdown_table(headers, rows)
+    return markdown_table(headers, [[maybe_tr(r[0]), *r[1:]] for r in rows])
 
 
 # ----------------------------------------------------------------------------- 01 intro

@@ -124,3 +124,24 @@ def test_editions_and_their_paths():
     with pytest.raises(i18n.ReportError, match="--lang 'fr'"):
         i18n.editions("fr")
     assert edition_path(Path("report/clip_course_report.pdf"), "zh") == Path("report/clip_course_report_zh.pdf")
+
+
+def _notebook_calls(name: str):
+    for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(nb, 4).cells:
+            if cell.cell_type == "code" and name in cell.source and not cell.source.lstrip().startswith("#"):
+                for node in ast.walk(ast.parse(cell.source)):
+                    if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == name:
+                        yield nb.name, node
+
+
+def test_every_caption_and_literal_table_header_of_the_notebooks_has_its_chinese():
+    captions = [(nb, n.lineno) for kind in ("figure", "table") for nb, n in _notebook_calls(kind)
+                if getattr(n.func.value, "id", "") == "nb"]
+    assert len(captions) >= 30
+    without = [(nb, n.lineno) for kind in ("figure", "table") for nb, n in _notebook_calls(kind)
+               if getattr(n.func.value, "id", "") == "nb" and not any(k.arg == "zh" for k in n.keywords)]
+    assert without == []
+    headers = [e.value for _, n in _notebook_calls("markdown_table") for e in getattr(n.args[0], "elts", [])
+               if isinstance(e, ast.Constant)]
+    assert len(headers) > 30 and [h for h in headers if h not in CATALOGUE] == []

@@ -268,6 +268,26 @@ CATALOGUE: dict[str, str] = {
     "reused (up to date)": "复用（已是最新）",
     "executed": "已执行",
     "written": "已写入",
+    # ------------------------------------------------------------------ table headers (notebook.markdown_table)
+    "image": "图像", "top prompt": "最高提示", "probability": "概率", "runner-up": "次优",
+    "dataset": "数据集", "classes (N-way)": "类别数（N 类）", "images": "图像数", "single top-1": "单一模板 top-1",
+    "single top-5": "单一模板 top-5", "ensemble top-1": "提示集成 top-1", "ensemble top-5": "提示集成 top-5",
+    "paper / CLIP_benchmark top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark top-1（ViT-B/32，引用）",
+    "training images": "训练图像数", "probe top-1": "线性探测 top-1", "probe top-5": "线性探测 top-5",
+    "zero-shot top-1": "零样本 top-1", "zero-shot top-5": "零样本 top-5", "probe − zero-shot": "线性探测 − 零样本",
+    "paper / CLIP_benchmark probe top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark 线性探测 top-1（ViT-B/32，引用）",
+    "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ||w - w0||", "mean pixel change": "平均像素变化",
+    "start": "起点", "corruption": "损坏类型", "zero-shot clean": "零样本（干净）", "probe clean": "线性探测（干净）",
+    "zero-shot mean drop (points)": "零样本平均下降（百分点）", "probe mean drop (points)": "线性探测平均下降（百分点）",
+    "test set": "测试集", "zero-shot keeps": "零样本保留", "probe keeps": "线性探测保留", "class queries": "类别查询数",
+    "quantity": "指标", "our dataset": "我们的数据集", "ours": "我们的", "reference dataset": "参照数据集",
+    # names kept as they are in both editions
+    **{k: k for k in ("l2_lambda", "recall@1", "recall@5", "recall@10", "precision@1", "precision@5", "precision@10")},
+    "paper": "论文", "loaded: {name}": "加载的模型：{name}", "OpenAI's {name}": "OpenAI 的 {name}",
+    "parameters": "参数量", "image encoder": "图像编码器", "input resolution (px)": "输入分辨率（px）",
+    "vision width": "视觉宽度", "vision layers": "视觉层数", "patch size (px)": "图块大小（px）", "text width": "文本宽度",
+    "text layers": "文本层数", "text heads": "文本注意力头数", "context length (tokens)": "上下文长度（词元）",
+    "vocabulary": "词表大小", "joint embedding": "联合嵌入维度", "learned logit scale (1/τ)": "学到的 logit 缩放（1/τ）",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).

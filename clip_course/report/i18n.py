@@ -36,7 +36,8 @@ EDITIONS = ("en", "zh", "both")
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 
 _BLOCK = re.compile(r"<lang-(en|zh)>(.*?)</lang-\1>", re.S)
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# CJK ideographs; PDF text extraction maps some Noto CJK glyphs to Kangxi radicals (U+2E80-U+2FDF)
+_CJK = "\u2e80-\u2fdf\u3400-\u9fff\uf900-\ufaff"
 # a space between a number (or a tagged number's end) and a CJK character, either way round
 _NUM_CJK = re.compile(rf"([\d%](?:</span>)?) (?=[{_CJK}])|(?<=[{_CJK}]) (?=(?:<span[^>]*>)?[\d−+])")
 
@@ -149,11 +150,29 @@ def edition_html(html: str, lang: str) -> str:
     return out
 
 
+#: Latin words a Chinese text keeps: names of models, datasets, methods and metrics.
+KEPT_NAMES = frozenset("""CLIP MiniCLIP ShapesWorld StyleCLIP StyleGAN StyleGAN2 CIFAR OpenAI ViT ResNet Transformer
+    CLIP_benchmark LAION ImageNet EuroSAT MNIST CLEVR DTD Food StanfordCars Flowers ObjectNet Pets Oxford IIIT
+    Sketch Adam AdamW VAE CNN GPU CPU JPEG BPE UTF InfoNCE PyTorch Colab Jupyter notebook top k shot recall
+    precision paper offline auto logit softmax sha sha256 Git Chromium nbconvert MathJax TeX HTML PDF FFHQ Radford
+    Patashnik Hendrycks Dietterich WIT V100 CLIPDraw StyleCLIPDraw Vision Image Text Encoder""".split())
+_CODE_LIKE = re.compile(r"\S*[_/@=<>{}\\|#\d.]\S*|[A-Za-z]+(?:-[A-Za-z]+)+")
+
+
 def cjk_share(text: str) -> float:
     """Share of CJK characters among the letters of ``text`` (0 when it has no letters)."""
     cjk = len(re.findall(f"[{_CJK}]", text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def chinese_share(text: str) -> float:
+    """How Chinese a text is, outside numbers, code and names: :func:`cjk_share` after removing
+    tokens that look like code, paths, numbers or hyphenated identifiers (a ``_ / @ = . # digit``
+    in them, ``ViT-B``) and the names of :data:`KEPT_NAMES`."""
+    words = [w for w in re.split(rf"([{_CJK}]+|\s+)", _CODE_LIKE.sub(" ", text))
+             if w.strip(" ()（），,:;") not in KEPT_NAMES]
+    return cjk_share("".join(words))
 
 
 _HEADINGS = re.compile(r"^(#{1,6})\s", re.M)

@@ -31,7 +31,7 @@ import nbformat
 from clip_course import __version__
 from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
-from clip_course.report.i18n import HTML_LANG, edition_html, tr, translator
+from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
 from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -220,12 +220,22 @@ def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [_gif_as_html(o) for o in cell.get("outputs", []) if _keep_output(o)]
+            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", []) if _keep_output(o)]
             if not cell.outputs:
                 continue
         cells.append(cell)
     nb.cells = cells
     return headings, (first_h1[0] if first_h1 else "")
+
+
+def _in_language(output: dict, lang: str) -> dict:
+    """Keep ``lang``'s half of generated texts before nbconvert: with embedded images it parses each
+    inline tag of a markdown output alone, which would empty the language pairs."""
+    data = output.get("data", {})
+    for mime in ("text/markdown", "text/html"):
+        if mime in data:
+            data[mime] = select("".join(data[mime]), lang)
+    return output
 
 
 def _gif_as_html(output: dict) -> dict:
