@@ -20,6 +20,8 @@ CATALOGUE: dict[str, str] = {
     "{a} is {d} {unit} below {b} (95% CI {lo} to {hi})": "{a}比{b}低 {d} {unit}（95% 置信区间 {lo} 至 {hi}）",
     "no detectable difference": "无可检测的差异",
     "nothing new": "无新变化",
+    "{a} = {v} in {share}": "{a} = {v}（{share}）",
+    "{a} in {share}": "{a}（{share}）",
     "none": "无",
     "the ensemble": "提示集成",
     "the single template": "单一模板",
@@ -28,8 +30,8 @@ CATALOGUE: dict[str, str] = {
     "zero-shot": "零样本",
     "ensemble": "集成",
     "single": "单一模板",
-    "Chinese prompts": "中文提示",
-    "English prompts": "英文提示",
+    "the Chinese-prompt classifier": "中文提示分类器",
+    "the English-prompt classifier": "英文提示分类器",
     "near chance": "接近随机水平",
     "above chance": "高于随机水平",
     # ------------------------------------------------------------------ 02 single images
@@ -98,7 +100,7 @@ CATALOGUE: dict[str, str] = {
     "**{name}:** {k} classes have no training images ({some}{more}: pairs held out of training), so no probe can "
     "learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which "
     "are all on the same {n}-way task.":
-        "**{name}：**{k} 个类别没有训练图像（{some}{more}：训练时留出的组合），任何线性探测都无法学到它们。此处的线性探测、"
+        "**{name}**：{k} 个类别没有训练图像（{some}{more}：训练时留出的组合），任何线性探测都无法学到它们。此处的线性探测、"
         "零样本和 k-shot 数字都不含这些类别及其测试图像，全部在同一个 {n} 类任务上计算。",
     "In the paper (ViT-B/32, Tables 10 and 11) the probe is {c10} points above zero-shot on CIFAR-10 and {c100} on "
     "CIFAR-100.": "论文中（ViT-B/32，表 10 和表 11），线性探测在 CIFAR-10 上比零样本高 {c10} 个百分点，在 CIFAR-100 上高 {c100} 个百分点。",

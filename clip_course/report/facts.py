@@ -84,7 +84,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
                      lang: str = "en") -> dict[str, Any]:
     """Everything the document template needs besides the notebook HTML (texts in ``lang``)."""
     from clip_course.report.catalogue_zh import GLOSSARY
-    from clip_course.report.i18n import tr
+    from clip_course.report.i18n import HTML_LANG, tr, translator
 
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
@@ -103,7 +103,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "manifest": manifest(results, runs, profile, root),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
-        "lang": lang,
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang),
     }
 
 

@@ -32,6 +32,7 @@ from clip_course import __version__
 from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
 from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
+from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -442,35 +443,6 @@ def _run_in_own_group(cmd: list[str], timeout: float) -> subprocess.CompletedPro
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-
-
-def outline_pages(pdf: Path) -> dict[str, int]:
-    """{heading text: 1-based page} from the PDF's outline (Chromium's document outline)."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(str(pdf))
-    pages: dict[str, int] = {}
-
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                pages.setdefault(_norm(item.title), reader.get_destination_page_number(item) + 1)
-
-    walk(reader.outline)
-    return pages
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("¶", " ").split())
-
-
-def pdf_page_count(pdf: Path) -> int:
-    """Pages of a PDF, reading it fully (a corrupt file raises)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(pdf)).pages)
 
 
 def chromium_version(chromium: Path) -> str:

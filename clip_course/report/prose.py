@@ -157,7 +157,7 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
     return tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
               "templates scores {zh} top-1 and the English one {en}: {diff}.",
               name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
-              diff=difference(tr("Chinese prompts"), tr("English prompts"), d["diff"], d["lo"], d["hi"]))
+              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
 
 
 # ----------------------------------------------------------------------------- 04 probe

@@ -125,10 +125,11 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     if "requested_reached" not in e:
         return []
     src = "05_styleclip:entanglement"
-    got = Markup(", ").join(Markup("{} = {} in {}").format(a, e["requested"][a], q(f, f"{src}.requested_reached.{a}", "share"))
-                            for a, f in e["requested_reached"].items())
-    leak = Markup(", ").join(Markup("{} in {}").format(a, q(f, f"{src}.unrequested_changed.{a}", "share"))
-                             for a, f in e["unrequested_changed"].items())
+    got = [tr_html("{a} = {v} in {share}", a=a, v=e["requested"][a], share=q(f, f"{src}.requested_reached.{a}", "share"))
+           for a, f in e["requested_reached"].items()]
+    leak = [tr_html("{a} in {share}", a=a, share=q(f, f"{src}.unrequested_changed.{a}", "share"))
+            for a, f in e["unrequested_changed"].items()]
+    got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
     return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}) and "
                     "unrequested attributes change too ({leak}): the edits entangle, as the original course report "
                     "saw on faces.", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
