@@ -67,7 +67,7 @@ def test_every_english_msgid_has_its_chinese_with_the_same_placeholders():
     assert not wrong, wrong
     # a name (StyleCLIP) may stay as it is; anything else must be Chinese
     not_chinese = [m for m in msgids if i18n.cjk_share(CATALOGUE[m]) == 0 and CATALOGUE[m] != m
-                   and re.search("[A-Za-z]", CATALOGUE[m])]
+                   and re.search("[A-Za-z]", re.sub(r"\{\w*\}", "", CATALOGUE[m]))]
     assert not not_chinese, not_chinese
 
 
