@@ -31,14 +31,24 @@ def _literals(node: ast.AST) -> list[str]:
     return []
 
 
+def _code_cells(nb: Path) -> str:
+    cells = [c.source for c in nbformat.read(nb, 4).cells if c.cell_type == "code"]
+    return "\n".join(line for cell in cells for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
 def package_msgids() -> dict[str, str]:
-    """{msgid: where} for every tr/tr_html call with a literal first argument in the package."""
+    """{msgid: where} for every tr/tr_html call (``prose.tr`` too) with a literal first argument in the
+    package and in the notebooks' code cells."""
     found = {}
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("tr", "tr_html") and node.args:
+    sources = [(p.name, p.read_text(encoding="utf-8")) for p in PACKAGE.rglob("*.py")]
+    sources += [(nb.name, _code_cells(nb)) for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]
+    for name, source in sources:
+        for node in ast.walk(ast.parse(source)):
+            func = getattr(node, "func", None)
+            if isinstance(node, ast.Call) and (getattr(func, "id", None) or getattr(func, "attr", None)) in ("tr", "tr_html") \
+                    and node.args:
                 for msgid in _literals(node.args[0]):
-                    found[msgid] = f"{path.name}:{node.lineno}"
+                    found[msgid] = f"{name}:{node.lineno}"
     return found
 
 

@@ -290,6 +290,36 @@ CATALOGUE: dict[str, str] = {
     "vision width": "视觉宽度", "vision layers": "视觉层数", "patch size (px)": "图块大小（px）", "text width": "文本宽度",
     "text layers": "文本层数", "text heads": "文本注意力头数", "context length (tokens)": "上下文长度（词元）",
     "vocabulary": "词表大小", "joint embedding": "联合嵌入维度", "learned logit scale (1/τ)": "学到的 logit 缩放（1/τ）",
+    # ------------------------------------------------------------------ 01 intro and notebook notes
+    "In this batch of {n}, matching pairs average a cosine of **{diag}** against **{off}** for non-matching ones; "
+    "the right caption is the most similar one for **{i2t}** of the images (and the right image for {t2i} of the "
+    "captions). Note how small the cosines are: CLIP multiplies them by its learned logit scale ({scale} here, "
+    "τ = {tau}) before the softmax, so small gaps become confident choices.":
+        "在这个含 {n} 对样本的批次中，匹配对的平均余弦为 **{diag}**，不匹配的为 **{off}**；对 **{i2t}** 的图像，正确的描述最相似"
+        "（对 {t2i} 的描述，正确的图像最相似）。注意余弦值有多小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放（此处为 {scale}，"
+        "τ = {tau}），所以微小的差距也会变成有把握的选择。",
+    "{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
+    "classified as **{winner}** ({p}).":
+        "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
+    "The paper profile uses OpenAI's pretrained weights: there is no training log to show.":
+        "paper 配置使用 OpenAI 预训练好的权重：没有训练日志可以展示。",
+    "In [Figure](#fig-pretraining), after {steps} steps the loss is {loss}, the in-batch accuracy {acc} and the "
+    "temperature {temp}.": "[图](#fig-pretraining) 中，{steps} 步之后损失为 {loss}，批内准确率为 {acc}，温度为 {temp}。",
+    "These are CIFAR test images and OpenAI's weights, so the hatched bars are directly comparable: the paper's "
+    "figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement "
+    "of the same model.":
+        "这些是 CIFAR 测试图像和 OpenAI 的权重，所以斜线填充的柱可以直接比较：论文的数字（表 11）使用同样的 18 个模板的提示集成；"
+        "CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。",
+    "**Offline profile:** the hatched bars are the published CIFAR-10/100 figures for ViT-B/32 and are *not* "
+    "comparable numerically with {model} on ShapesWorld: they are quoted in the table for the shape of the "
+    "comparison (coarse above fine, ensemble at or above single), not its values.":
+        "**离线配置：**斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "表中引用它们是为了比较的形态（粗类别高于细类别，提示集成不低于单一模板），而不是其数值。",
+    "**Offline profile:** the last column holds the published CIFAR probe figures for ViT-B/32, not comparable "
+    "numerically with this model and data.":
+        "**离线配置：**最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
+    "[Table](#tab-readout) lists, start by start, what the readout saw change.": "[表](#tab-readout) 逐个起点列出读出器看到的变化。",
+    "[Figure](#fig-comparison) draws the table's numbers.": "[图](#fig-comparison) 画出表中的数字。",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).

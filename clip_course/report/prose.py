@@ -25,7 +25,7 @@ from clip_course.report.numbers import pct, points
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-__all__ = ["FORMATS", "abstract_results", "conclusions", "q", "pct", "points"]
+__all__ = ["FORMATS", "abstract_results", "conclusions", "maybe_tr", "q", "pct", "points", "tr"]
 
 ORIGINAL = tr("the original course report")
 #: A prompt ranking: (prompt, probability) pairs, most probable first.
@@ -53,6 +53,39 @@ def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "poin
                   ci=interval(lo, hi))
     return tr("{a} is {d} {unit} below {b} (95% CI {lo} to {hi})", a=a, b=b, d=points(-d, signed=False),
               unit=u, lo=points(-hi, False), hi=points(-lo, False))
+
+
+# ----------------------------------------------------------------------------- 01 intro
+
+
+def similarity_sentence(similarity: Mapping[str, Any], logit_scale: float) -> Bi:
+    """What one batch's similarity matrix shows (notebook 01)."""
+    return tr("In this batch of {n}, matching pairs average a cosine of **{diag}** against **{off}** for "
+              "non-matching ones; the right caption is the most similar one for **{i2t}** of the images (and the "
+              "right image for {t2i} of the captions). Note how small the cosines are: CLIP multiplies them by its "
+              "learned logit scale ({scale} here, τ = {tau}) before the softmax, so small gaps become confident "
+              "choices.", n=similarity["batch_size"], diag=f"{similarity['diagonal_mean']:.3f}",
+              off=f"{similarity['off_diagonal_mean']:.3f}", i2t=f"{similarity['batch_top1']:.0f}%",
+              t2i=f"{similarity['batch_top1_text_to_image']:.0f}%", scale=f"{logit_scale:.1f}",
+              tau=f"{1 / logit_scale:.4f}")
+
+
+def classifier_sentence(n_templates: int, n_classes: int, shape: Sequence[int], caption: str, winner: str,
+                        p: float) -> Bi:
+    """How many prompts make the zero-shot classifier, and what it says of one image (notebook 01)."""
+    return tr("{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned "
+              "“{caption}” is classified as **{winner}** ({p}).", t=n_templates, c=n_classes,
+              n=n_templates * n_classes, d=shape[0], k=shape[1], caption=caption, winner=winner, p=f"{100 * p:.1f}%")
+
+
+def pretraining_sentence(pretraining: Mapping[str, Any] | None) -> Bi:
+    """Where MiniCLIP's pretraining ended (notebook 01); the paper profile has no log."""
+    if pretraining is None:
+        return tr("The paper profile uses OpenAI's pretrained weights: there is no training log to show.")
+    return tr("In [Figure](#fig-pretraining), after {steps} steps the loss is {loss}, the in-batch accuracy {acc} "
+              "and the temperature {temp}.", steps=pretraining["steps"], loss=f"{pretraining['final_loss']:.3f}",
+              acc=f"{pretraining['final_accuracy']:.1f}%",
+              temp=f"{pretraining.get('final_temperature', float('nan')):.4f}")
 
 
 # ----------------------------------------------------------------------------- 02 single images
