@@ -11,6 +11,9 @@ TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PROFILE ?= auto
 PARAMS ?=
 DATASETS ?=
+# The report's edition: en, zh or both. LANG is also the locale variable: only a value given on the
+# command line (make report LANG=zh) picks the edition, and the recipe then runs under C.UTF-8.
+REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),en)
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
 .PHONY: help setup test lint report download download-styleclip lab clean pretrain bench
@@ -34,8 +37,8 @@ test: setup ## run the test suite (sets itself up on a fresh clone)
 lint: setup ## ruff over the package, tests and benchmarks
 	$(VENV)/bin/ruff check clip_course tests benchmarks tools
 
-report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
-	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))
+report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml, LANG=en|zh|both)
+	$(if $(filter command line,$(origin LANG)),LANG=C.UTF-8 )$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS)) --lang $(REPORT_LANG)
 
 download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100, or DATASETS=eurosat,dtd|all (needs internet)
 	$(PY) -m clip_course download $(if $(DATASETS),--datasets $(DATASETS))

@@ -420,6 +420,8 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=str(DEFAULT_OUT), help="the PDF")
     p.add_argument("--build-dir", default="build", help="executed notebooks and stamps")
     p.add_argument("--kernel", default="python3", help="Jupyter kernel")
+    p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
+                   help="edition: English, Chinese (<out>_zh.pdf) or both, from one run of the notebooks")
     p.set_defaults(_out_kind="file")
 
 
@@ -429,7 +431,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     only = [s for s in args.notebooks.split(",") if s.strip()] if args.notebooks else None
     build_report(profile=args.profile, params=args.params, notebooks=only, quick=args.quick,
-                 out=args.out, build_dir=args.build_dir, kernel=args.kernel)
+                 out=args.out, build_dir=args.build_dir, kernel=args.kernel, lang=args.lang)
     return 0
 
 

@@ -28,6 +28,7 @@ from clip_course.errors import NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.io import status
 from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
+from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select, tr
 from clip_course.tasks import kshot as kshot_tasks
 
 #: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
@@ -188,34 +189,39 @@ def show_figures_inline() -> bool:
 
 
 def show(markdown: str) -> None:
-    """Display generated markdown (numbers computed in code) in the notebook."""
+    """Display generated markdown (numbers computed in code) in the notebook; a one-paragraph
+    text in both languages (report/i18n.py) shows as an English and a Chinese paragraph."""
     from IPython.display import Markdown, display
 
+    if has_pairs(markdown) and "\n\n" not in markdown:
+        markdown = f"<lang-en>{select(markdown, 'en')}</lang-en>\n\n<lang-zh>{select(markdown, 'zh')}</lang-zh>"
     display(Markdown(markdown))
 
 
-def caption_html(kind: str, label: str, caption: str) -> str:
-    """A caption the report numbers ("Figure 3."); the text cites it as ``[Figure](#fig-<label>)``."""
+def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> str:
+    """A caption the report numbers ("Figure 3."); the text cites it as ``[Figure](#fig-<label>)``.
+    ``zh`` is its Chinese (the Chinese edition's caption; tests/test_i18n.py requires it)."""
     if kind not in ("figure", "table") or not label.replace("_", "").replace("-", "").isalnum():
         raise NotebookError(f"caption kind must be 'figure' or 'table' and label a plain name, got {kind!r}, {label!r}.")
-    return f'<p class="caption" data-kind="{kind}" data-label="{label}">{html.escape(caption)}</p>'
+    text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(zh)))
+    return f'<p class="caption" data-kind="{kind}" data-label="{label}">{text}</p>'
 
 
-def figure(fig: Any, label: str, caption: str) -> None:
-    """Show a figure with its caption (what it shows and the takeaway)."""
+def figure(fig: Any, label: str, caption: str, zh: str | None = None) -> None:
+    """Show a figure with its caption (what it shows and the takeaway), in English and ``zh``."""
     from IPython.display import display
 
     display(fig)
-    show(caption_html("figure", label, caption))
+    show(caption_html("figure", label, caption, zh))
 
 
-def table(markdown: str, label: str, caption: str) -> None:
-    """Show a markdown table under its caption."""
-    show(caption_html("table", label, caption) + "\n\n" + markdown)
+def table(markdown: str, label: str, caption: str, zh: str | None = None) -> None:
+    """Show a markdown table under its caption (English and ``zh``)."""
+    show(caption_html("table", label, caption, zh) + "\n\n" + markdown)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A markdown table; floats get one decimal."""
+    """A markdown table; floats get one decimal; a header the catalogue knows is in both languages."""
     def cell(v: Any) -> str:
         if v is None:
             return "–"
@@ -223,7 +229,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
             return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
         return str(v).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(maybe_tr(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -242,7 +248,7 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself."""
     same = compare is None or info.get("name") == REFERENCE_MODEL
-    headers = ["", f"loaded: {info.get('name')}"] + ([] if same else [f"OpenAI's {REFERENCE_MODEL}"])
+    headers = ["", tr("loaded: {name}", name=info.get("name"))] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
@@ -251,7 +257,7 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
             for label, key in _MODEL_ROWS]
     rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
                 + ([] if same else ["100.0"]))
-    return markdown_table(headers, rows)
+    return markdown_table(headers, [[maybe_tr(r[0]), *r[1:]] for r in rows])
 
 
 # ----------------------------------------------------------------------------- 01 intro

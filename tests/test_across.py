@@ -109,27 +109,27 @@ def test_images_per_second_counts_what_it_encodes(tiny_clip_path, monkeypatch):
 
 def test_family_sentence_reads_a_lone_dataset_as_its_difference():
     s = prose_across.family_sentence("counting", {"datasets": ["shapes_count"], "ahead": 0, "behind": 1, "tied": 0},
-                                     {"diff": -35.0, "lo": -43.5, "hi": -26.0})
+                                     {"diff": -35.0, "lo": -43.5, "hi": -26.0}).en
     assert s.startswith("*Counting* (shapes_count): zero-shot is 35.0 points below the probe")
     assert "95% CI" in s
     tied = prose_across.family_sentence("objects", {"datasets": ["a", "b"], "ahead": 0, "behind": 0, "tied": 2},
-                                        {"diff": 0.4, "lo": -1.0, "hi": 1.8})
+                                        {"diff": 0.4, "lo": -1.0, "hi": 1.8}).en
     assert "not detectably different on 2 of these 2 sets" in tied and "95% CI −1.0 to +1.8" in tied
 
 
 def test_paper_sentence_says_when_the_order_disagrees_with_the_paper():
-    agree = prose_across.paper_sentence({"against": "counting", "diff": 30.0, "lo": 20.0, "hi": 40.0}, offline=True)
+    agree = prose_across.paper_sentence({"against": "counting", "diff": 30.0, "lo": 20.0, "hi": 40.0}, offline=True).en
     assert "as the paper found" in agree and "disagrees" not in agree
-    unclear = prose_across.paper_sentence({"against": "counting", "diff": 3.0, "lo": -2.0, "hi": 8.0}, offline=True)
+    unclear = prose_across.paper_sentence({"against": "counting", "diff": 3.0, "lo": -2.0, "hi": 8.0}, offline=True).en
     assert "This disagrees with the paper" in unclear and "no detectable difference" in unclear
 
 
 def test_benchmark_sentence_never_sets_published_figures_beside_other_weights():
     entries = {"cifar10": {"benchmark": None, "zeroshot": {"top1": 88.0, "lo": 87.0, "hi": 89.0}}}
-    s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=False, offline=False)
+    s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=False, offline=False).en
     assert "not openai's released file" in s and "89.8" not in s
     entries["cifar10"]["benchmark"] = {"acc1": 89.82, "source": "CLIP_benchmark"}
-    s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=True, offline=False)
+    s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=True, offline=False).en
     assert "cifar10 89.8% (ours 88.0% (95% CI 87.0 to 89.0%))" in s and "CLIP_benchmark (LAION)" in s
 
 

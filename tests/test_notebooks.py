@@ -21,6 +21,7 @@ from PIL import Image
 from clip_course import notebook as nbh
 from clip_course.data import dataset as dataset_data
 from clip_course.report import schema
+from clip_course.report.i18n import select
 from clip_course.tasks.stats import crossover_k
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,10 +127,11 @@ def test_topk_predictions_are_softmax_of_logits():
 
 def test_model_table_lists_loaded_beside_reference():
     info = {"name": "miniclip", "parameters": 1234567, "vision_layers": 4, "logit_scale": 50.0}
-    table = nbh.model_table(info)
+    table = select(nbh.model_table(info), "en")
     assert "| parameters | 1,234,567 | 151,277,313 |" in table
+    assert "| 参数量 | 1,234,567 | 151,277,313 |" in select(nbh.model_table(info), "zh")
     assert "OpenAI's ViT-B/32" in table.splitlines()[0]
-    assert "OpenAI" not in nbh.model_table({**info, "name": "ViT-B/32"}).splitlines()[0]
+    assert "OpenAI" not in select(nbh.model_table({**info, "name": "ViT-B/32"}), "en").splitlines()[0]
 
 
 def test_references_comparable_only_on_cifar():

@@ -21,6 +21,13 @@ BACK_MATTER = (
     ("Appendix A: Class names and templates", "sec-appendix-a"),
     ("Appendix B: Run manifest", "sec-appendix-b"),
 )
+#: The Chinese edition adds a glossary (catalogue_zh.GLOSSARY).
+GLOSSARY_MATTER = ("Appendix C: Glossary", "sec-appendix-c")
+
+
+def back_matter(lang: str) -> tuple[tuple[str, str], ...]:
+    """The back matter of an edition: (English title, anchor); the titles are msgids."""
+    return BACK_MATTER + ((GLOSSARY_MATTER,) if lang == "zh" else ())
 
 #: What each notebook is, for "not run" notes and the manifest.
 NOTEBOOK_ROLES = {
@@ -74,8 +81,12 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
             for name, e in rec["datasets"].items()]
 
 
-def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool) -> dict[str, Any]:
-    """Everything the document template needs besides the notebook HTML."""
+def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool,
+                     lang: str = "en") -> dict[str, Any]:
+    """Everything the document template needs besides the notebook HTML (texts in ``lang``)."""
+    from clip_course.report.catalogue_zh import GLOSSARY
+    from clip_course.report.i18n import HTML_LANG, tr, translator
+
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
@@ -88,10 +99,12 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "model": model_facts(results),
         "abstract_results": prose.abstract_results(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
-        "not_run": [role for n, role in NOTEBOOK_ROLES.items() if n not in ran],
+        "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": class_and_templates(results),
         "manifest": manifest(results, runs, profile, root),
-        "back_matter": dict((a, t) for t, a in BACK_MATTER),
+        "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
+        "glossary": GLOSSARY if lang == "zh" else [],
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang),
     }
 
 
@@ -170,7 +183,7 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
         "models": models_used(results),
         "datasets": datasets_used(results),
         "notebooks": [{
-            "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",
+            "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,
             "params": [(k, repr(v), k in run.params) for k, v in {**run.defaults, **run.params}.items()],
             "results": "written" if run.stem[:2] in results else "none",

@@ -31,6 +31,9 @@ import nbformat
 from clip_course import __version__
 from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
+from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
+from clip_course.report.outline import _norm, outline_pages, pdf_page_count
+from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
@@ -46,6 +49,8 @@ CHROMIUM_FLAGS = (
 )
 #: Cells with one of these tags are left out of the report.
 HIDE_TAGS = {"remove-cell", "report-hide", "injected-parameters", "parameters"}
+#: A markdown cell in one language is tagged ``lang-en`` or ``lang-zh`` (its twin follows it).
+LANG_TAGS = {"en": "lang-en", "zh": "lang-zh"}
 
 
 @dataclass(frozen=True)
@@ -69,31 +74,6 @@ SECTIONS = (
     SectionSpec("5", "Where zero-shot works and where it fails", ("07",)),
     SectionSpec("6", "StyleCLIP", ("05",)),
 )
-
-#: The references: the original course report's, in its order, plus those this edition adds. The
-#: text cites one as ``[ref](#ref-<key>)``; the report numbers it ``[n]`` (see :func:`number_floats`).
-REFERENCES = {
-    "radford2021": "Alec Radford, Jong Wook Kim, Chris Hallacy, Aditya Ramesh et al.: Learning Transferable "
-    "Visual Models From Natural Language Supervision. ICML 2021. arXiv: https://arxiv.org/abs/2103.00020",
-    "patashnik2021": "Or Patashnik, Zongze Wu, Eli Shechtman et al.: StyleCLIP: Text-Driven Manipulation of "
-    "StyleGAN Imagery. ICCV 2021. arXiv: https://doi.org/10.48550/arXiv.2103.17249",
-    "frans2021": "Kevin Frans, L.B. Soros, Olaf Witkowski: CLIPDraw: Exploring Text-to-Drawing Synthesis "
-    "through Language-Image Encoders. arXiv: https://doi.org/10.48550/arXiv.2106.14843",
-    "schaldenbrand2021": "Peter Schaldenbrand, Zhixuan Liu, Jean Oh: StyleCLIPDraw: Coupling Content and Style "
-    "in Text-to-Drawing Synthesis. arXiv: https://doi.org/10.48550/arXiv.2111.03133",
-    "openai-blog": "OpenAI: CLIP: Connecting text and images (blog post). https://openai.com/blog/clip/",
-    "bilibili": "A video lecture on the CLIP paper (in Chinese). https://www.bilibili.com/video/BV1SL4y1s7LQ/",
-    "zhihu-a": "A commentary on CLIP (in Chinese). https://zhuanlan.zhihu.com/p/412126626",
-    "zhihu-b": "A commentary on CLIP and its applications (in Chinese). https://zhuanlan.zhihu.com/p/526449242",
-    "zhihu-c": "An introduction to StyleGAN (in Chinese). https://zhuanlan.zhihu.com/p/63230738",
-    "openai-clip": "openai/CLIP: the code and weights. https://github.com/openai/CLIP",
-    "styleclip-tutorial": "ndb796: StyleCLIP tutorial notebooks. https://github.com/ndb796/StyleCLIP-Tutorial",
-    "clip-benchmark": "LAION-AI: CLIP_benchmark, benchmark/benchmark.csv. https://github.com/LAION-AI/CLIP_benchmark "
-    "(added in this edition)",
-    "hendrycks2019": "Dan Hendrycks, Thomas Dietterich: Benchmarking Neural Network Robustness to Common "
-    "Corruptions and Perturbations. ICLR 2019 (CIFAR-10-C; added in this edition)",
-}
-
 
 # --------------------------------------------------------------------------- tools
 
@@ -231,22 +211,34 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
     return "\n".join(out), headings
 
 
-def prepare_notebook(nb: nbformat.NotebookNode, prefix: str) -> tuple[list[Heading], str]:
-    """Drop hidden cells and stderr, renumber headings in place; (headings, notebook title)."""
+def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -> tuple[list[Heading], str]:
+    """Drop hidden cells, the other language's markdown and stderr, renumber headings in place;
+    (headings, notebook title)."""
     cells, headings, counters, first_h1 = [], [], [], []
+    hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
     for cell in nb.cells:
-        if HIDE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+        if hide & set(cell.get("metadata", {}).get("tags", [])):
             continue
         if cell.cell_type == "markdown":
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [_gif_as_html(o) for o in cell.get("outputs", []) if _keep_output(o)]
+            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", []) if _keep_output(o)]
             if not cell.outputs:
                 continue
         cells.append(cell)
     nb.cells = cells
     return headings, (first_h1[0] if first_h1 else "")
+
+
+def _in_language(output: dict, lang: str) -> dict:
+    """Keep ``lang``'s half of generated texts before nbconvert: with embedded images it parses each
+    inline tag of a markdown output alone, which would empty the language pairs."""
+    data = output.get("data", {})
+    for mime in ("text/markdown", "text/html"):
+        if mime in data:
+            data[mime] = select("".join(data[mime]), lang)
+    return output
 
 
 def _gif_as_html(output: dict) -> dict:
@@ -269,12 +261,13 @@ def _keep_output(output: dict) -> bool:
     return output.get("output_type") != "error"
 
 
-def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Heading | None = None) -> Part:
-    """The HTML of one executed notebook, headings numbered under ``prefix``."""
+def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Heading | None = None,
+                  lang: str = "en") -> Part:
+    """The HTML of one executed notebook in ``lang``, headings numbered under ``prefix``."""
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
-    headings, title = prepare_notebook(nb, prefix)
+    headings, title = prepare_notebook(nb, prefix, lang)
     exporter = HTMLExporter(
         template_name="clip_report", extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -317,17 +310,18 @@ class Section:
     parts: list[tuple[Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
 
 
-def section_title(spec: SectionSpec, profile: str) -> str:
+def section_title(spec: SectionSpec, profile: str, lang: str = "en") -> str:
     """A chapter's title names what was measured: offline, chapter 3 is not CIFAR."""
     if spec.number == "3" and profile == "offline":
         from clip_course.profiles import offline
 
         p = offline("")
-        return f"Zero-shot and linear probe on {p.coarse} and {p.fine} (CIFAR stand-ins)"
-    return spec.title
+        return tr("Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)", coarse=p.coarse,
+                  fine=p.fine).get(lang)
+    return tr(spec.title).get(lang) if spec.title else ""
 
 
-def assemble_sections(runs: list[Any], profile: str = "paper") -> list[Section]:
+def assemble_sections(runs: list[Any], profile: str = "paper", lang: str = "en") -> list[Section]:
     """The numbered sections: the original course report's five, then any notebook the original course report has no place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
@@ -341,16 +335,16 @@ def assemble_sections(runs: list[Any], profile: str = "paper") -> list[Section]:
             sub = None
             if spec.subtitles:
                 number = f"{spec.number}.{i + 1}"
-                sub = Heading(number, spec.subtitles[i], anchor_for(number))
+                sub = Heading(number, tr(spec.subtitles[i]).get(lang), anchor_for(number))
             run = by_prefix.get(prefix)
             if run is None:
                 parts.append((sub, None, prefix))
                 continue
             used.add(prefix)
             # Markdown images resolve against the source notebook's folder, as in Jupyter.
-            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub)
+            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang)
             parts.append((sub, part, run.stem))
-        title = section_title(spec, profile) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
+        title = section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
         sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
     return sections
 
@@ -377,11 +371,13 @@ def _jinja() -> jinja2.Environment:
 
 
 _CAPTION = re.compile(r'<p class="caption" data-kind="(figure|table)" data-label="([\w-]+)">(.*?)</p>', re.S)
-_XREF = re.compile(r'<a href="#((?:fig|tab)-[\w-]+)">(?:Figure|Table)</a>')
+_XREF = re.compile(r'<a href="#((?:fig|tab)-[\w-]+)">(?:Figure|Table|图|表)</a>')
+#: How a caption and a cross-reference name a float, per language.
+FLOAT_NAMES = {"en": {"figure": "Figure", "table": "Table"}, "zh": {"figure": "图", "table": "表"}}
 _CITE = re.compile(r'<a href="#ref-([\w-]+)">ref</a>')
 
 
-def number_floats(html: str) -> str:
+def number_floats(html: str, lang: str = "en") -> str:
     """Number every captioned figure and table in document order and resolve the text's
     ``[Figure](#fig-label)`` citations to "Figure N" links and ``[ref](#ref-key)`` to "[n]"; a
     duplicate label or a citation of a label or reference that does not exist stops the build."""
@@ -394,8 +390,9 @@ def number_floats(html: str) -> str:
         if key in numbers:
             raise ReportError(f"Two {kind}s are labelled {label!r}: give each caption its own label.")
         counts[kind] += 1
-        numbers[key] = f"{kind.capitalize()} {counts[kind]}"
-        return f'<p class="caption {kind}-caption" id="{key}"><strong>{numbers[key]}.</strong> {text}</p>'
+        numbers[key] = f"{FLOAT_NAMES[lang][kind]} {counts[kind]}"
+        dot = "" if lang == "zh" else "."
+        return f'<p class="caption {kind}-caption" id="{key}"><strong>{numbers[key]}{dot}</strong> {text}</p>'
 
     def xref(m: re.Match) -> str:
         if m.group(1) not in numbers:
@@ -411,12 +408,14 @@ def number_floats(html: str) -> str:
 
 
 def render_document(context: dict[str, Any]) -> str:
-    """The whole report as one HTML page."""
+    """The whole report as one HTML page, in ``context["lang"]`` (default English)."""
     env = _jinja()
-    context = dict(context, css=(TEMPLATES / "report" / "report.css").read_text(encoding="utf-8"))
+    lang = context.get("lang", "en")
+    context = dict(context, css=(TEMPLATES / "report" / "report.css").read_text(encoding="utf-8"), lang=lang,
+                   html_lang=HTML_LANG[lang], t=translator(lang))
     context["abstract_html"] = jinja2.utils.markupsafe.Markup(env.get_template("abstract.html.j2").render(**context))
     context["conclusions_html"] = jinja2.utils.markupsafe.Markup(env.get_template("conclusions.html.j2").render(**context))
-    return number_floats(env.get_template("document.html.j2").render(**context))
+    return number_floats(edition_html(env.get_template("document.html.j2").render(**context), lang), lang)
 
 
 # --------------------------------------------------------------------------- printing
@@ -448,35 +447,6 @@ def _run_in_own_group(cmd: list[str], timeout: float) -> subprocess.CompletedPro
         proc.wait()
 
 
-def outline_pages(pdf: Path) -> dict[str, int]:
-    """{heading text: 1-based page} from the PDF's outline (Chromium's document outline)."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(str(pdf))
-    pages: dict[str, int] = {}
-
-    def walk(items: list) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                pages.setdefault(_norm(item.title), reader.get_destination_page_number(item) + 1)
-
-    walk(reader.outline)
-    return pages
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("¶", " ").split())
-
-
-def pdf_page_count(pdf: Path) -> int:
-    """Pages of a PDF, reading it fully (a corrupt file raises)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(pdf)).pages)
-
-
 def chromium_version(chromium: Path) -> str:
     """``Chromium 1xx...`` for the manifest, or the path when it does not say."""
     try:
@@ -486,23 +456,24 @@ def chromium_version(chromium: Path) -> str:
         return str(chromium)
 
 
-def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: Path, quick: bool = False) -> tuple[Path, int]:
-    """Assemble the HTML of ``runs`` and print it to ``out`` atomically; (html path, pages)."""
+def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: Path, quick: bool = False,
+              lang: str = "en") -> tuple[Path, int]:
+    """Assemble the HTML of ``runs`` in ``lang`` and print it to ``out`` atomically; (html path, pages)."""
     from clip_course.report import facts as report_facts
 
     chromium = ensure_chromium()
     start = time.perf_counter()
     results = report_facts.load_results(root, runs)
-    sections = assemble_sections(runs, profile)
-    context = report_facts.document_context(results, runs, profile, root, quick)
+    sections = assemble_sections(runs, profile, lang)
+    context = report_facts.document_context(results, runs, profile, root, quick, lang)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
                    version=__version__, engine=chromium_version(chromium))
     if context["mathjax_url"] is None:
         print("warning: no local MathJax (apt-get install libjs-mathjax): math is shown as TeX")
-    back = [Heading("", t, a) for t, a in report_facts.BACK_MATTER]
-    conclusions = Heading(str(len(sections) + 1), "Conclusions", "sec-conclusions")
+    back = [Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
+    conclusions = Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")
     toc = toc_entries(sections, [conclusions, *back])
-    html_path = build_dir / "report" / "report.html"
+    html_path = build_dir / "report" / ("report.html" if lang == "en" else f"report_{lang}.html")
     pdf_pages = 0
     with atomic_path(out) as tmp:
         for _ in range(3):  # until the contents' page numbers stop moving (twice in practice)

@@ -2,13 +2,16 @@
 
 Each verdict (a drop, a rise, no detectable difference, which classifier degrades faster, how
 many shots match zero-shot) is one function here, used by every notebook and by the report's
-abstract and conclusions, so the same numbers always read the same way. A verdict word appears
-only when the 95% interval (:mod:`clip_course.tasks.stats`) excludes zero; otherwise the
-sentence says "no detectable difference" and gives the difference with its interval. The
-Jinja templates only insert what these functions return.
+abstract and conclusions (:mod:`clip_course.report.prose_report`, re-exported here), so the
+same numbers always read the same way. A verdict word appears only when the 95% interval
+(:mod:`clip_course.tasks.stats`) excludes zero; otherwise the sentence says "no detectable
+difference" and gives the difference with its interval. The Jinja templates only insert what
+these functions return.
 
-Numbers are formatted by :func:`pct`, :func:`points` and :func:`interval`: one decimal, and never
-"+0.0" or "-0.0".
+Every sentence is returned in English and Chinese at once (:func:`clip_course.report.i18n.tr`,
+the Chinese in :mod:`clip_course.report.catalogue_zh`); the PDF keeps its edition's language.
+Numbers are formatted by :mod:`clip_course.report.numbers` (:func:`pct`, :func:`points`) and
+:func:`interval`, the same in both languages.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup
-
+from clip_course.report.i18n import Bi, maybe_tr, tr
+from clip_course.report.numbers import pct, points
+from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-ORIGINAL = "the original course report"
+__all__ = ["FORMATS", "abstract_results", "conclusions", "maybe_tr", "q", "pct", "points", "tr"]
+
+ORIGINAL = tr("the original course report")
 #: A prompt ranking: (prompt, probability) pairs, most probable first.
 Ranking = Sequence[tuple[str, float]]
 
@@ -29,59 +35,82 @@ Ranking = Sequence[tuple[str, float]]
 # ----------------------------------------------------------------------------- numbers
 
 
-def _zero(x: float) -> float:
-    return 0.0 if abs(x) < 0.05 else x
-
-
-def pct(x: float) -> str:
-    """An accuracy: ``94.3%``."""
-    return f"{_zero(float(x)):.1f}%"
-
-
-def points(d: float, signed: bool = True) -> str:
-    """A difference in points: ``+3.1`` / ``−2.0`` / ``0.0``."""
-    d = _zero(float(d))
-    if not signed or d == 0:
-        return f"{abs(d) if not signed else d:.1f}"
-    return f"{d:+.1f}".replace("-", "−")
-
-
-def interval(lo: float, hi: float) -> str:
+def interval(lo: float, hi: float) -> Bi:
     """``95% CI 1.2 to 5.0`` (signed bounds)."""
     if math.isnan(lo) or math.isnan(hi):
-        return "no interval: a single measurement"
-    return f"95% CI {points(lo)} to {points(hi)}"
+        return tr("no interval: a single measurement")
+    return tr("95% CI {lo} to {hi}", lo=points(lo), hi=points(hi))
 
 
-def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "points") -> str:
+def difference(a: str, b: str, d: float, lo: float, hi: float, unit: str = "points") -> Bi:
     """``a`` against ``b``: "a is 3.1 points above b (95% CI ...)", or no detectable difference."""
-    s = sign(lo, hi)
+    s, u = sign(lo, hi), maybe_tr(unit)
     if s == 0:
-        return f"no detectable difference between {a} and {b} ({points(d)} {unit}, {interval(lo, hi)})"
+        return tr("no detectable difference between {a} and {b} ({d} {unit}, {ci})",
+                  a=a, b=b, d=points(d), unit=u, ci=interval(lo, hi))
     if s > 0:
-        return f"{a} is {points(d, signed=False)} {unit} above {b} ({interval(lo, hi)})"
-    return f"{a} is {points(-d, signed=False)} {unit} below {b} (95% CI {points(-hi, False)} to {points(-lo, False)})"
+        return tr("{a} is {d} {unit} above {b} ({ci})", a=a, b=b, d=points(d, signed=False), unit=u,
+                  ci=interval(lo, hi))
+    return tr("{a} is {d} {unit} below {b} (95% CI {lo} to {hi})", a=a, b=b, d=points(-d, signed=False),
+              unit=u, lo=points(-hi, False), hi=points(-lo, False))
+
+
+# ----------------------------------------------------------------------------- 01 intro
+
+
+def similarity_sentence(similarity: Mapping[str, Any], logit_scale: float) -> Bi:
+    """What one batch's similarity matrix shows (notebook 01)."""
+    return tr("In this batch of {n}, matching pairs average a cosine of **{diag}** against **{off}** for "
+              "non-matching ones; the right caption is the most similar one for **{i2t}** of the images (and the "
+              "right image for {t2i} of the captions). Note how small the cosines are: CLIP multiplies them by its "
+              "learned logit scale ({scale} here, τ = {tau}) before the softmax, so small gaps become confident "
+              "choices.", n=similarity["batch_size"], diag=f"{similarity['diagonal_mean']:.3f}",
+              off=f"{similarity['off_diagonal_mean']:.3f}", i2t=f"{similarity['batch_top1']:.0f}%",
+              t2i=f"{similarity['batch_top1_text_to_image']:.0f}%", scale=f"{logit_scale:.1f}",
+              tau=f"{1 / logit_scale:.4f}")
+
+
+def classifier_sentence(n_templates: int, n_classes: int, shape: Sequence[int], caption: str, winner: str,
+                        p: float) -> Bi:
+    """How many prompts make the zero-shot classifier, and what it says of one image (notebook 01)."""
+    return tr("{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned "
+              "“{caption}” is classified as **{winner}** ({p}).", t=n_templates, c=n_classes,
+              n=n_templates * n_classes, d=shape[0], k=shape[1], caption=caption, winner=winner, p=f"{100 * p:.1f}%")
+
+
+def pretraining_sentence(pretraining: Mapping[str, Any] | None) -> Bi:
+    """Where MiniCLIP's pretraining ended (notebook 01); the paper profile has no log."""
+    if pretraining is None:
+        return tr("The paper profile uses OpenAI's pretrained weights: there is no training log to show.")
+    return tr("In [Figure](#fig-pretraining), after {steps} steps the loss is {loss}, the in-batch accuracy {acc} "
+              "and the temperature {temp}.", steps=pretraining["steps"], loss=f"{pretraining['final_loss']:.3f}",
+              acc=f"{pretraining['final_accuracy']:.1f}%",
+              temp=f"{pretraining.get('final_temperature', float('nan')):.4f}")
 
 
 # ----------------------------------------------------------------------------- 02 single images
 
 
-def refinement_sentence(series: Sequence[Ranking]) -> str:
+def refinement_sentence(series: Sequence[Ranking]) -> Bi:
     """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
     rows = _series_rows(series)
     newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
     winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
     changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
-    return (f"Winners step by step: {winners}. The newly added prompt won {newest_won} of "
-            f"{len(rows) - 1} refinements; the winner changed {changes} {'time' if changes == 1 else 'times'}.")
+    return tr("Winners step by step: {winners}. The newly added prompt won {won} of {n} refinements; the winner "
+              "changed {changes} time." if changes == 1 else
+              "Winners step by step: {winners}. The newly added prompt won {won} of {n} refinements; the winner "
+              "changed {changes} times.", winners=winners, won=newest_won, n=len(rows) - 1, changes=changes)
 
 
-def winner_sentence(ranking: Ranking, question: str = "") -> str:
+def winner_sentence(ranking: Ranking, question: str = "") -> Bi:
     """The winner of one ranking and its margin over the runner-up, after the question asked."""
     (top, p), rest = ranking[0], ranking[1:]
-    tail = f", ahead of “{rest[0][0]}” ({100 * rest[0][1]:.1f}%)" if rest else ""
-    last = f"; last: “{ranking[-1][0]}” ({100 * ranking[-1][1]:.1f}%)" if len(ranking) > 2 else ""
-    return f"{question} Here **“{top}”** wins with {100 * p:.1f}%{tail}{last}.".strip()
+    tail = tr(", ahead of “{prompt}” ({p})", prompt=rest[0][0], p=f"{100 * rest[0][1]:.1f}%") if rest else ""
+    last = tr("; last: “{prompt}” ({p})", prompt=ranking[-1][0], p=f"{100 * ranking[-1][1]:.1f}%") \
+        if len(ranking) > 2 else ""
+    text = tr("Here **“{top}”** wins with {p}{tail}{last}.", top=top, p=f"{100 * p:.1f}%", tail=tail, last=last)
+    return (maybe_tr(question) + " " + text) if question else text
 
 
 def _series_rows(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
@@ -90,17 +119,17 @@ def _series_rows(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str
     return series_json(series)
 
 
-def photos_sentence(rankings: Mapping[str, Sequence[tuple[str, float]]], offline: bool) -> str:
+def photos_sentence(rankings: Mapping[str, Sequence[tuple[str, float]]], offline: bool) -> Bi:
     """What the gallery's rankings say as a whole: how many images share one top prompt."""
     tops = [r[0][0] for r in rankings.values()]
     common = max(set(tops), key=tops.count)
     n, total = tops.count(common), len(tops)
     if n < 2:
-        return f"The {total} images get {len(set(tops))} different top prompts."
-    text = f"{n} of the {total} images get the same top prompt, “{common}”."
+        return tr("The {total} images get {k} different top prompts.", total=total, k=len(set(tops)))
+    text = tr("{n} of the {total} images get the same top prompt, “{prompt}”.", n=n, total=total, prompt=common)
     if offline:
-        text += (" MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has learned to "
-                 "read, so its ranking of photos says nothing about the photos.")
+        text += " " + tr("MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has "
+                         "learned to read, so its ranking of photos says nothing about the photos.")
     return text
 
 
@@ -115,39 +144,53 @@ def granularity(coarse: Mapping[str, Any], fine: Mapping[str, Any], template: st
 
 
 def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[str, Any]],
-                         template: str = "ensemble") -> str:
+                         template: str = "ensemble") -> Bi:
     """The original course report's conclusion (accuracy drops as classes get closer), with our numbers."""
     cn, fn = names
     c, f = entries[cn], entries[fn]
     g = granularity(c, f, template)
     if g["verdict"] == "drop":
-        verdict = (f"top-1 drops by {points(-g['diff'], signed=False)} points (95% CI {points(-g['hi'], False)} to "
-                   f"{points(-g['lo'], False)}), as {ORIGINAL} found on CIFAR")
+        verdict = tr("top-1 drops by {d} points (95% CI {lo} to {hi}), as {original} found on CIFAR",
+                     d=points(-g["diff"], signed=False), lo=points(-g["hi"], False), hi=points(-g["lo"], False),
+                     original=ORIGINAL)
     elif g["verdict"] == "rise":
-        verdict = (f"top-1 rises by {points(g['diff'], signed=False)} points ({interval(g['lo'], g['hi'])}), "
-                   f"the opposite of {ORIGINAL}'s CIFAR finding")
+        verdict = tr("top-1 rises by {d} points ({ci}), the opposite of {original}'s CIFAR finding",
+                     d=points(g["diff"], signed=False), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
     else:
-        verdict = (f"there is no detectable difference ({points(g['diff'])} points, {interval(g['lo'], g['hi'])}), "
-                   f"unlike CIFAR in {ORIGINAL}")
-    return (f"With the {template} prompts, {cn} ({_task(c)}) scores {pct(c[template]['top1'])} top-1; {fn} "
-            f"({_task(f)}, finer classes) scores {pct(f[template]['top1'])} top-1: {verdict}.")
+        verdict = tr("there is no detectable difference ({d} points, {ci}), unlike CIFAR in {original}",
+                     d=points(g["diff"]), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
+    return tr("With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} "
+              "({fine_task}, finer classes) scores {fine_top1} top-1: {verdict}.",
+              template=maybe_tr(template), coarse=cn, coarse_task=_task(c), coarse_top1=pct(c[template]["top1"]),
+              fine=fn, fine_task=_task(f), fine_top1=pct(f[template]["top1"]), verdict=verdict)
 
 
-def _task(e: Mapping[str, Any]) -> str:
+def _task(e: Mapping[str, Any]) -> Bi:
     """E.g. "100-way, test images of 90 classes, chance 1%, 1800 images" for a 03 entry."""
     tested = sum(v is not None for v in e["per_class_accuracy"].values())
-    of = f", test images of {tested} classes" if tested < e["n_way"] else ""
-    return f"{e['n_way']}-way{of}, chance {100 / e['n_way']:.0f}%, {e['n_images']} images"
+    of = tr(", test images of {k} classes", k=tested) if tested < e["n_way"] else ""
+    return tr("{n}-way{of}, chance {chance}, {images} images", n=e["n_way"], of=of,
+              chance=f"{100 / e['n_way']:.0f}%", images=e["n_images"])
 
 
-def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> str:
+def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> Bi:
     """Template ensemble against the single template, per dataset (paired, same images)."""
-    parts = []
+    parts: list[Bi] = []
     for name, e in entries.items():
         g = e["ensemble_gain"]
-        parts.append(f"on {name} ({len(e['templates']['ensemble'])} templates) "
-                     + difference("the ensemble", "the single template", g["diff"], g["lo"], g["hi"]))
-    return "Ensemble against single template, top-1: " + "; ".join(parts) + "."
+        parts.append(tr("on {name} ({k} templates) {diff}", name=name, k=len(e["templates"]["ensemble"]),
+                        diff=difference(tr("the ensemble"), tr("the single template"), g["diff"], g["lo"], g["hi"])))
+    joined = Bi("; ".join(p.en for p in parts), "；".join(p.zh for p in parts))
+    return tr("Ensemble against single template, top-1: {parts}.", parts=joined)
+
+
+def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
+    """Chinese prompts against English ones on the same images (03's ``chinese_prompts`` entry)."""
+    d = c["zh_minus_en"]
+    return tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
+              "templates scores {zh} top-1 and the English one {en}: {diff}.",
+              name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
+              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
 
 
 # ----------------------------------------------------------------------------- 04 probe
@@ -159,313 +202,188 @@ def shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: floa
     return crossover_k([float(k) for k in ks], [curve[k]["mean"] for k in ks], zeroshot_top1)
 
 
-def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> str:
+def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> Bi:
     """Where the k-shot probe catches up with zero-shot on ``name``, in words."""
     ks = sorted(float(k) for k in curve)
     means = [curve[k]["mean"] for k in sorted(curve, key=float)]
     k_star = shots_to_match(curve, zeroshot_top1)
+    zs = pct(zeroshot_top1)
     if k_star is None:
-        return (f"On {name} the k-shot probe stays below zero-shot ({pct(zeroshot_top1)}) up to {ks[-1]:g} "
-                f"examples per class (best {pct(max(means))}).")
+        return tr("On {name} the k-shot probe stays below zero-shot ({zs}) up to {k} examples per class "
+                  "(best {best}).", name=name, zs=zs, k=f"{ks[-1]:g}", best=pct(max(means)))
     if k_star <= ks[0]:
-        return (f"On {name} {ks[0]:g} labelled example per class already gives {pct(means[0])}, at or above "
-                f"zero-shot ({pct(zeroshot_top1)}).")
-    return (f"On {name} the k-shot probe matches zero-shot ({pct(zeroshot_top1)}) at about {k_star:.1f} "
-            f"labelled examples per class (interpolated in log k between the measured k).")
+        return tr("On {name} {k} labelled example per class already gives {acc}, at or above zero-shot ({zs}).",
+                  name=name, k=f"{ks[0]:g}", acc=pct(means[0]), zs=zs)
+    return tr("On {name} the k-shot probe matches zero-shot ({zs}) at about {k} labelled examples per class "
+              "(interpolated in log k between the measured k).", name=name, zs=zs, k=f"{k_star:.1f}")
 
 
-def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> str:
+def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> Bi:
     """Full-data probe against zero-shot on the same ``n_way``-way task and images (paired interval)."""
     g = e["probe_minus_zeroshot"]
-    return (f"On {name} ({e['n_way']}-way, {e['n_test']} test images): "
-            + difference("the linear probe", "zero-shot", g["diff"], g["lo"], g["hi"]) + ".")
+    return tr("On {name} ({n}-way, {images} test images): {diff}.", name=name, n=e["n_way"], images=e["n_test"],
+              diff=difference(tr("the linear probe"), tr("zero-shot"), g["diff"], g["lo"], g["hi"]))
 
 
-def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> str:
+def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> Bi:
     """Why some classes are missing from the probe's task."""
     more = "…" if len(left_out) > 5 else ""
-    return (f"**{name}:** {len(left_out)} classes have no training images ({', '.join(left_out[:5])}{more}: "
-            f"pairs held out of training), so no probe can learn them. They and their test images are left "
-            f"out of the probe, zero-shot and k-shot numbers here, which are all on the same {n_way}-way task.")
+    return tr("**{name}:** {k} classes have no training images ({some}{more}: pairs held out of training), so no "
+              "probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot "
+              "numbers here, which are all on the same {n}-way task.",
+              name=name, k=len(left_out), some=", ".join(left_out[:5]), more=more, n=n_way)
 
 
 # ----------------------------------------------------------------------------- 06 analysis
 
 
-def prompt_sentence(name: str, p: Mapping[str, Any]) -> str:
+def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
     """One dataset's prompt study: bare name, single template, ensemble, template range."""
-    return (f"On **{name}**, the bare class name scores {pct(p['bare'])}, the single template {pct(p['single'])} "
-            f"and the ensemble of {len(p['templates'])} templates {pct(p['ensemble'])}. Single templates range "
-            f"from {pct(p['worst_template'][1])} (\"{p['worst_template'][0]}\") to {pct(p['best_template'][1])} "
-            f"(\"{p['best_template'][0]}\") on {p['n_images']} images, where one image is "
-            f"{100 / p['n_images']:.2f} points.")
+    return tr("On **{name}**, the bare class name scores {bare}, the single template {single} and the ensemble of "
+              "{k} templates {ensemble}. Single templates range from {worst} (\"{worst_t}\") to {best} "
+              "(\"{best_t}\") on {n} images, where one image is {one} points.",
+              name=name, bare=pct(p["bare"]), single=pct(p["single"]), k=len(p["templates"]),
+              ensemble=pct(p["ensemble"]), worst=pct(p["worst_template"][1]), worst_t=p["worst_template"][0],
+              best=pct(p["best_template"][1]), best_t=p["best_template"][0], n=p["n_images"],
+              one=f"{100 / p['n_images']:.2f}")
 
 
-def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str) -> str:
+def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str) -> Bi:
     """The robustness finding: which classifier loses more accuracy under the corruptions, if either."""
-    pts = summary["mean_drop_points"]
-    deg = summary["degradation"]
-    text = (f"Averaged over {deg['cells']} corruption-severity sets of {n_images} {dataset} test images, "
-            f"zero-shot loses {points(pts['zeroshot'], signed=False)} points and the linear probe "
-            f"{points(pts['probe'], signed=False)}: ")
-    s = sign(deg["lo"], deg["hi"])
+    pts, deg = summary["mean_drop_points"], summary["degradation"]
+    text = tr("Averaged over {cells} corruption-severity sets of {n} {dataset} test images, zero-shot loses {zs} "
+              "points and the linear probe {probe}: ", cells=deg["cells"], n=n_images, dataset=dataset,
+              zs=points(pts["zeroshot"], signed=False), probe=points(pts["probe"], signed=False))
+    s, ci = sign(deg["lo"], deg["hi"]), interval(deg["lo"], deg["hi"])
     if s == 0:
-        return text + (f"no detectable difference in degradation ({points(deg['diff'])} points, "
-                       f"{interval(deg['lo'], deg['hi'])}, over the sets).")
+        return text + tr("no detectable difference in degradation ({d} points, {ci}, over the sets).",
+                         d=points(deg["diff"]), ci=ci)
     if s > 0:
-        return text + (f"zero-shot degrades faster by {points(deg['diff'], signed=False)} points "
-                       f"({interval(deg['lo'], deg['hi'])}, over the sets).")
-    return text + (f"the linear probe degrades faster by {points(-deg['diff'], signed=False)} points "
-                   f"(95% CI {points(-deg['hi'], False)} to {points(-deg['lo'], False)}, over the sets).")
+        return text + tr("zero-shot degrades faster by {d} points ({ci}, over the sets).",
+                         d=points(deg["diff"], signed=False), ci=ci)
+    return text + tr("the linear probe degrades faster by {d} points (95% CI {lo} to {hi}, over the sets).",
+                     d=points(-deg["diff"], signed=False), lo=points(-deg["hi"], False), hi=points(-deg["lo"], False))
 
 
-def retrieval_sentence(name: str, r: Mapping[str, Any]) -> str:
+def retrieval_sentence(name: str, r: Mapping[str, Any]) -> Bi:
     """Class-prompt retrieval on one dataset."""
-    return (f"On {name}, the class prompt finds an image of its class first for {pct(r['recall@1'])} of the "
-            f"{r['n_queries']} classes and within the top 10 for {pct(r['recall@10'])}; on average "
-            f"{pct(r['precision@10'])} of the top 10 images are of the queried class.")
+    return tr("On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes and "
+              "within the top 10 for {r10}; on average {p10} of the top 10 images are of the queried class.",
+              name=name, r1=pct(r["recall@1"]), n=r["n_queries"], r10=pct(r["recall@10"]), p10=pct(r["precision@10"]))
 
 
-def hardest_classes_sentence(cvf: Mapping[str, Any]) -> str:
+def hardest_classes_sentence(cvf: Mapping[str, Any]) -> Bi:
     """The fine classes that suffer most, and the coarse group that loses most."""
-    worst = ", ".join(f"{w['class']} ({w['top1']:.0f}%" + (f", mostly taken for {w['confused_with']})"
-                      if w["confused_with"] else ")") for w in cvf["worst_classes"][:5])
-    text = f"The hardest fine classes: {worst}."
+    items = [tr("{cls} ({acc}, mostly taken for {other})", cls=w["class"], acc=f"{w['top1']:.0f}%",
+                other=w["confused_with"]) if w["confused_with"] else Bi(f"{w['class']} ({w['top1']:.0f}%)",
+                                                                           f"{w['class']}（{w['top1']:.0f}%）")
+             for w in cvf["worst_classes"][:5]]
+    text = tr("The hardest fine classes: {worst}.", worst=Bi(", ".join(i.en for i in items), "、".join(i.zh for i in items)))
     if cvf["per_coarse_class"]:
         top = cvf["per_coarse_class"][0]
-        text += (f" Grouped by coarse class, \"{top['class']}\" suffers most: {top['coarse_top1']:.0f}% as a "
-                 f"coarse class, {top['fine_top1']:.0f}% on average over its fine classes.")
+        text += " " + tr("Grouped by coarse class, \"{cls}\" suffers most: {coarse} as a coarse class, {fine} on "
+                         "average over its fine classes.", cls=top["class"], coarse=f"{top['coarse_top1']:.0f}%",
+                         fine=f"{top['fine_top1']:.0f}%")
     return text
 
 
 # ----------------------------------------------------------------------------- 05 StyleCLIP
 
 
-def sweep_sentence(rows: Sequence[Mapping[str, Any]], l2_lambda: float) -> str:
+def sweep_sentence(rows: Sequence[Mapping[str, Any]], l2_lambda: float) -> Bi:
     """What the l2_lambda sweep shows: higher similarity is not a better edit."""
     best = max(rows, key=lambda r: r["similarity_after"])
     faithful = min(rows, key=lambda r: r["pixel_change"])
-    text = (f"From a start similarity of {rows[0]['similarity_before']:.3f}, the highest similarity came at "
-            f"λ = {best['l2_lambda']:g} ({best['similarity_after']:.3f}, mean pixel change "
-            f"{best['pixel_change']:.3f}); the smallest change at λ = {faithful['l2_lambda']:g} (similarity "
-            f"{faithful['similarity_after']:.3f}, pixel change {faithful['pixel_change']:.3f}). A higher "
-            f"similarity is not a better edit: look at the frames.")
+    text = tr("From a start similarity of {start}, the highest similarity came at λ = {best_l} ({best_s}, mean pixel "
+              "change {best_c}); the smallest change at λ = {small_l} (similarity {small_s}, pixel change "
+              "{small_c}). A higher similarity is not a better edit: look at the frames.",
+              start=f"{rows[0]['similarity_before']:.3f}", best_l=f"{best['l2_lambda']:g}",
+              best_s=f"{best['similarity_after']:.3f}", best_c=f"{best['pixel_change']:.3f}",
+              small_l=f"{faithful['l2_lambda']:g}", small_s=f"{faithful['similarity_after']:.3f}",
+              small_c=f"{faithful['pixel_change']:.3f}")
     used = [r for r in rows if r["l2_lambda"] == l2_lambda]
     if used:
         r = used[0]
-        text += (f" The run above used λ = {l2_lambda:g}: similarity {r['similarity_after']:.3f}, "
-                 f"pixel change {r['pixel_change']:.3f}.")
+        text += " " + tr("The run above used λ = {l}: similarity {s}, pixel change {c}.", l=f"{l2_lambda:g}",
+                         s=f"{r['similarity_after']:.3f}", c=f"{r['pixel_change']:.3f}")
     return text
 
 
-def entanglement_sentence(summary: Mapping[str, Any]) -> str:
+def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
     """The entanglement study in words: similarity, pixel change, what the readout saw change."""
     n = summary["n"]
-    text = (f"Toward “{summary['text']}”, CLIP similarity rose in {summary['similarity_rose'] * n:.0f} of {n} "
-            f"edits (mean {summary['similarity_before_mean']:.3f} → {summary['similarity_after_mean']:.3f}). "
-            f"Mean pixel change {summary['pixel_change_mean']:.3f} (0–1 scale); on the image border, "
-            f"mostly background, {summary['border_change_mean']:.3f}.")
+    text = tr("Toward “{text}”, CLIP similarity rose in {rose} of {n} edits (mean {before} → {after}). Mean pixel "
+              "change {change} (0–1 scale); on the image border, mostly background, {border}.",
+              text=summary["text"], rose=f"{summary['similarity_rose'] * n:.0f}", n=n,
+              before=f"{summary['similarity_before_mean']:.3f}", after=f"{summary['similarity_after_mean']:.3f}",
+              change=f"{summary['pixel_change_mean']:.3f}", border=f"{summary['border_change_mean']:.3f}")
     if "requested_reached" in summary:
         got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
-                        for a, f in summary["requested_reached"].items()) or "nothing new"
+                        for a, f in summary["requested_reached"].items()) or tr("nothing new")
         leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
-        text += (f" The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
-                 f"request met: {got}; unrequested attributes changed too: {leak}.")
+        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
+                         "request met: {got}; unrequested attributes changed too: {leak}.", got=got, leak=leak)
     return text
 
 
-# ----------------------------------------------------------------------------- the report
-
-#: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
-FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
-           "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
-           "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}", "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}"}
+# ----------------------------------------------------------------------------- 04 and 06, against the paper
 
 
-def q(value: Any, source: str, fmt: str = "pct") -> Markup:
-    """A number as the report prints it, tagged with the results path it came from."""
-    return Markup('<span class="q" data-src="{}" data-fmt="{}">{}</span>').format(source, fmt, FORMATS[fmt](value))
-
-
-def _ci(src: str, d: Mapping[str, float]) -> Markup:
-    """``95% CI lo to hi`` with both bounds tagged (``src`` names the object holding lo/hi)."""
-    return Markup("95% CI {} to {}").format(q(d["lo"], f"{src}.lo", "signed"), q(d["hi"], f"{src}.hi", "signed"))
-
-
-def _diff_words(src: str, d: Mapping[str, float], a: str, b: str) -> Markup:
-    """"a is X points above b (95% CI ...)" or "no detectable difference ..." with tagged numbers."""
-    s = sign(d["lo"], d["hi"])
-    if s == 0:
-        return Markup("no detectable difference between {} and {} ({} points, {})").format(
-            a, b, q(d["diff"], f"{src}.diff", "signed"), _ci(src, d))
-    if s > 0:
-        return Markup("{} is {} points above {} ({})").format(a, q(d["diff"], f"{src}.diff", "pts"), b, _ci(src, d))
-    below = Markup("95% CI {} to {}").format(q(d["hi"], f"{src}.hi", "negpts"), q(d["lo"], f"{src}.lo", "negpts"))
-    return Markup("{} is {} points below {} ({})").format(a, q(d["diff"], f"{src}.diff", "negpts"), b, below)
-
-
-def abstract_results(facts: Mapping[str, Any]) -> list[Markup]:
-    """The abstract's result sentences, one per measurement this build made."""
-    out: list[Markup] = []
-    for r in facts["zero_shot"]:
-        e, src = r["entry"], r["src"]
-        out.append(Markup("Zero-shot on {} ({}-way, {} test images): {} top-1 with the template ensemble, {} "
-                          "with a single template; {}.").format(
-            r["dataset"], q(e["n_way"], f"{src}.n_way", "int"), q(e["n_images"], f"{src}.n_images", "int"),
-            q(e["ensemble"]["top1"], f"{src}.ensemble.top1"),
-            q(e["single"]["top1"], f"{src}.single.top1"),
-            _diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], "the ensemble", "the single template")))
-    if facts["granularity"] is not None and len(facts["zero_shot"]) >= 2:
-        g = facts["granularity"]
-        coarse, fine = facts["zero_shot"][0]["dataset"], facts["zero_shot"][-1]["dataset"]
-        out.append(Markup("Finer classes, {} against {}: {}.").format(
-            fine, coarse, _diff_words("03_cifar_zero_shot:granularity", g, fine, coarse)))
-    for r in facts["probe"]:
-        e, src = r["entry"], r["src"]
-        text = Markup("A linear probe on {} ({}-way, the classes with training images) reaches {} top-1 against "
-                      "{} zero-shot: {}.").format(
-            r["dataset"], q(e["n_way"], f"{src}.n_way", "int"), q(e["probe"]["top1"], f"{src}.probe.top1"),
-            q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
-            _diff_words(f"{src}.probe_minus_zeroshot", e["probe_minus_zeroshot"], "the probe", "zero-shot"))
-        if r["k_match"] is not None:
-            text += Markup(" It matches zero-shot at about {} labelled examples per class.").format(
-                q(r["k_match"], f"{src}.crossover_k", "k"))
-        out.append(text)
-    a = facts["analysis"]
-    if a is not None:
-        s = a["robustness_summary"]
-        src = "06_analysis:robustness_summary"
-        out.append(Markup("Under seeded corruptions of {} ({} images), zero-shot loses {} points and the probe {}; "
-                          "zero-shot minus probe loss: {} points ({}).").format(
-            s["dataset"], q(s["n_images"], f"{src}.n_images", "int"), q(s["mean_drop_points"]["zeroshot"], f"{src}.mean_drop_points.zeroshot", "pts"),
-            q(s["mean_drop_points"]["probe"], f"{src}.mean_drop_points.probe", "pts"),
-            q(s["degradation"]["diff"], f"{src}.degradation.diff", "signed"), _ci(f"{src}.degradation", s["degradation"])))
-        out += _offline_world_sentences(a)
-        for name, r in a["retrieval"]["by_dataset"].items():
-            rs = f"06_analysis:retrieval.by_dataset.{name}"
-            out.append(Markup("Text-to-image retrieval on {}: recall@1/5/10 {} / {} / {}.").format(
-                name, q(r["recall@1"], f"{rs}.recall@1"), q(r["recall@5"], f"{rs}.recall@5"),
-                q(r["recall@10"], f"{rs}.recall@10")))
-    out += _across_sentences(facts.get("across"))
-    st = facts["styleclip"]
-    if st is not None:
-        for i, ed in enumerate(st["edits"]):
-            es = f"05_styleclip:edits.{i}"
-            out.append(Markup("StyleCLIP towards “{}” raised CLIP similarity from {} to {} in {} steps.").format(
-                ed["prompt"], q(ed["similarity_before"], f"{es}.similarity_before", "f3"),
-                q(ed["similarity_after"], f"{es}.similarity_after", "f3"), q(ed["steps"], f"{es}.steps", "int")))
-        out += _readout_sentences(st)
-    return out
-
-
-def _across_sentences(c: Mapping[str, Any] | None) -> list[Markup]:
-    """Notebook 07: on how many datasets zero-shot beats a full-data probe, and Figure 5's contrast."""
-    if not c or not c["datasets"]:
-        return []
-    src, v = "07_zero_shot_across_datasets", c["verdict_counts"]
-    text = Markup("Across {} datasets, zero-shot is ahead of a linear probe trained on all labels on {}, behind on {} "
-                  "and not detectably different on {}").format(
-        q(c["datasets"], f"{src}:datasets", "len"), q(v["ahead"], f"{src}:verdict_counts.ahead", "int"),
-        q(v["behind"], f"{src}:verdict_counts.behind", "int"), q(v["tied"], f"{src}:verdict_counts.tied", "int"))
-    pc = c["paper_contrast"]
-    if pc is not None:
-        text += Markup("; {}").format(_diff_words(f"{src}:paper_contrast", pc, "the object sets' zero-shot-minus-probe gap",
-                                                  f"the {pc['against']} sets'"))
-    return [text + Markup(".")]
-
-
-def _offline_world_sentences(a: Mapping[str, Any]) -> list[Markup]:
-    """The offline world's effective robustness and counting results, when notebook 06 measured them."""
-    out = []
-    if a.get("style_shift"):
-        st, src = a["style_shift"], "06_analysis:style_shift"
-        out.append(Markup("On the same scenes drawn in {} other styles, zero-shot keeps a larger share of its clean "
-                          "accuracy than the probe fitted on flat images on {} of them (each with its 95% interval in "
-                          "the analysis chapter), as the paper found for natural shifts.").format(
-            q(st["sets"], f"{src}.sets", "len"), q(st["zeroshot_more_robust"], f"{src}.zeroshot_more_robust", "int")))
-    if a.get("counting"):
-        c, src = a["counting"], "06_analysis:counting"
-        out.append(Markup("Counting shapes, which no caption states: zero-shot {} (chance {}), a linear probe {}; {}.").format(
-            q(c["zeroshot"], f"{src}.zeroshot"), q(c["chance"], f"{src}.chance"), q(c["probe"], f"{src}.probe"),
-            _diff_words(f"{src}.probe_minus_zeroshot", c["probe_minus_zeroshot"], "the probe", "zero-shot")))
-    return out
-
-
-def _readout_sentences(st: Mapping[str, Any]) -> list[Markup]:
-    """What the attribute readout saw in the entanglement study: a higher similarity is not the edit asked for."""
-    e = st.get("entanglement") or {}
-    if "requested_reached" not in e:
-        return []
-    src = "05_styleclip:entanglement"
-    got = Markup(", ").join(Markup("{} = {} in {}").format(a, e["requested"][a], q(f, f"{src}.requested_reached.{a}", "share"))
-                            for a, f in e["requested_reached"].items())
-    leak = Markup(", ").join(Markup("{} in {}").format(a, q(f, f"{src}.unrequested_changed.{a}", "share"))
-                             for a, f in e["unrequested_changed"].items())
-    return [Markup("Over {} related starts, the attribute readout (a separate CNN) saw the request met ({}) and "
-                   "unrequested attributes change too ({}): the edits entangle, as the original course report "
-                   "saw on faces.").format(q(e["n"], f"{src}.n", "int"), got or "nothing new", leak or "none")]
-
-
-def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Markup]:
-    """The conclusions: the abstract's findings as verdicts, then what they are and are not."""
-    items = abstract_results(facts)
-    if offline:
-        items.append(Markup("All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods "
-                            "behave, not how well CLIP performs; the paper profile measures that."))
-    items.append(Markup("The original course report's closing remarks, that CLIP's training data carries bias "
-                        "and that models of this scale concentrate computing resources, are arguments rather "
-                        "than measurements; this build measures neither."))
-    return items
-
-
-def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool) -> str:
+def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     """Whether the probe-over-zero-shot gap has the paper's sign, and why not where it has not."""
     from clip_course.published import REFERENCES
 
     gap = {ref: REFERENCES[ref]["probe"]["paper"]["top1"] - REFERENCES[ref]["zeroshot"]["paper"]["top1"]
            for ref in ("cifar10", "cifar100")}
-    paper = (f"In the paper (ViT-B/32, Tables 10 and 11) the probe is {gap['cifar10']:.1f} points above zero-shot "
-             f"on CIFAR-10 and {gap['cifar100']:.1f} on CIFAR-100.")
+    paper = tr("In the paper (ViT-B/32, Tables 10 and 11) the probe is {c10} points above zero-shot on CIFAR-10 "
+               "and {c100} on CIFAR-100.", c10=f"{gap['cifar10']:.1f}", c100=f"{gap['cifar100']:.1f}")
     below = [n for n, e in entries.items() if sign(e["probe_minus_zeroshot"]["lo"], e["probe_minus_zeroshot"]["hi"]) <= 0]
     if not below:
-        return paper + " Here too the probe is above zero-shot on every dataset."
-    why = (" The labels of a probe help where images carry what the class names do not say; where the "
-           "evaluation prompts read like the pretraining captions, zero-shot is already in-distribution "
-           "matching and the labels add little.") if offline else ""
-    return paper + f" Here it is not above zero-shot on {', '.join(below)}: this disagrees with the paper." + why
+        return paper + " " + tr("Here too the probe is above zero-shot on every dataset.")
+    text = paper + " " + tr("Here it is not above zero-shot on {names}: this disagrees with the paper.",
+                            names=", ".join(below))
+    if offline:
+        text += " " + tr("The labels of a probe help where images carry what the class names do not say; where the "
+                         "evaluation prompts read like the pretraining captions, zero-shot is already "
+                         "in-distribution matching and the labels add little.")
+    return text
 
 
-def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> str:
+def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> Bi:
     """Effective robustness on the style-shifted sets, set by set, each gap with its interval."""
+    verdicts = {1: tr("zero-shot keeps more"), -1: tr("the probe keeps more"), 0: tr("no detectable difference")}
     parts = []
     for name, s in study["sets"].items():
         g = s["kept_gap"]
-        verdict = {1: "zero-shot keeps more", -1: "the probe keeps more", 0: "no detectable difference"}[sign(g["lo"], g["hi"])]
-        parts.append(f"{name}: zero-shot keeps {100 * s['kept']['zeroshot']:.0f}% and the probe "
-                     f"{100 * s['kept']['probe']:.0f}% of its clean accuracy, {verdict} ({points(100 * g['diff'])} "
-                     f"points of share, {interval(100 * g['lo'], 100 * g['hi'])})")
-    n = len(study["sets"])
-    return (f"Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: "
-            + "; ".join(parts) + f". Zero-shot is the more robust on {study['zeroshot_more_robust']} of {n} "
-            "shifted sets, as the paper found for natural shifts (its Figures 13 and 14).")
+        parts.append(tr("{name}: zero-shot keeps {zs} and the probe {probe} of its clean accuracy, {verdict} ({d} "
+                        "points of share, {ci})", name=name, zs=f"{100 * s['kept']['zeroshot']:.0f}%",
+                        probe=f"{100 * s['kept']['probe']:.0f}%", verdict=verdicts[sign(g["lo"], g["hi"])],
+                        d=points(100 * g["diff"]), ci=interval(100 * g["lo"], 100 * g["hi"])))
+    return tr("Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}. "
+              "Zero-shot is the more robust on {k} of {n} shifted sets, as the paper found for natural shifts (its "
+              "Figures 13 and 14).", dataset=dataset, parts=Bi("; ".join(p.en for p in parts), "；".join(p.zh for p in parts)),
+              k=study["zeroshot_more_robust"], n=len(study["sets"]))
 
 
-def concept_sentence(dataset: str, c: Mapping[str, Any]) -> str:
+def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
     """Zero-shot against the probe on a concept the captions never state."""
     zs_lo, zs_hi = c["zeroshot_ci"]
     d = c["probe_minus_zeroshot"]
-    near = "near chance" if zs_lo <= c["chance"] + 5 else "above chance"
-    return (f"On {dataset} (chance {pct(c['chance'])}), zero-shot scores {pct(c['zeroshot'])} (95% CI "
-            f"{zs_lo:.1f} to {zs_hi:.1f}), {near}: no caption ever states how many shapes an image holds. A linear "
-            f"probe on the same features scores {pct(c['probe'])}: "
-            + difference("the probe", "zero-shot", d["diff"], d["lo"], d["hi"])
-            + ". The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.")
+    near = tr("near chance") if zs_lo <= c["chance"] + 5 else tr("above chance")
+    return tr("On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever "
+              "states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. "
+              "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.",
+              dataset=dataset, chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
+              near=near, probe=pct(c["probe"]),
+              diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]))
 
 
-def style_word_sentence(ranking: Ranking, word: str) -> str:
+def style_word_sentence(ranking: Ranking, word: str) -> Bi:
     """Whether the original course report's finding (one salient word, 'anime', takes the probability) reproduced."""
     probs = dict(ranking)
+    p = f"{100 * probs[word]:.1f}%"
     if ranking[0][0] == word:
-        return f"The single word “{word}” wins ({100 * probs[word]:.1f}%): the finding of {ORIGINAL} reproduces here."
-    return (f"The finding of {ORIGINAL} does not reproduce here: the salient word “{word}” gets "
-            f"{100 * probs[word]:.1f}% and “{ranking[0][0]}” wins.")
+        return tr("The single word “{word}” wins ({p}): the finding of {original} reproduces here.",
+                  word=word, p=p, original=ORIGINAL)
+    return tr("The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and "
+              "“{top}” wins.", original=ORIGINAL, word=word, p=p, top=ranking[0][0])

@@ -75,6 +75,7 @@ from clip_course.errors import NotebookFailedError, ReportError
 from clip_course.io import sha256_file, write_json
 from clip_course.report import stamps
 from clip_course.report.cleanup import mark_stale, no_leftovers, remove_debris, stale_path
+from clip_course.report.i18n import editions
 from clip_course.report.notebook_params import (
     check_params_file,
     declared_parameters,
@@ -125,6 +126,8 @@ class BuildResult:
     profile: str
     runs: list[NotebookRun] = field(default_factory=list)
     pages: int = 0
+    #: language -> (pdf, html, pages), one per edition built (``--lang both``: en and zh)
+    editions: dict[str, tuple[Path, Path, int]] = field(default_factory=dict)
 
 
 def resolve_profile(profile: str) -> tuple[str, str]:
@@ -245,8 +248,12 @@ def build_report(
     notebooks_dir: str | Path | None = None,
     kernel: str = "python3",
     progress: bool = True,
+    lang: str = "en",
 ) -> BuildResult:
     """Run the notebooks and print the report PDF to ``out`` (relative paths are under ``root``).
+
+    ``lang``: ``en``, ``zh`` or ``both``; the Chinese edition is ``<out stem>_zh.pdf``. One run of
+    the notebooks serves every edition (stamps do not hold the language).
 
     On any failure the previous PDF, if any, is renamed ``<name>.stale.pdf`` and the error
     re-raised: the report's own name only ever holds a PDF of a build that succeeded. After a
@@ -255,19 +262,42 @@ def build_report(
     root = Path(root).resolve()
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
+    outs = {code: edition_path(out, code) for code in editions(lang)}
     with no_leftovers(out, build_dir):
-        result = _build(profile, params, notebooks, quick, out, build_dir, root, notebooks_dir, kernel, progress)
-    # a good report is on disk: a stale one from an earlier failure would only mislead
-    stale_path(out).unlink(missing_ok=True)
+        result = _build(profile, params, notebooks, quick, outs, build_dir, root, notebooks_dir, kernel, progress)
+    for path in outs.values():  # a good report is on disk: a stale one from an earlier failure would only mislead
+        stale_path(path).unlink(missing_ok=True)
     return result
 
 
-def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | None, quick: bool,
-           out: Path, build_dir: Path, root: Path, notebooks_dir: Path, kernel: str,
-           progress: bool) -> BuildResult:
+def edition_path(out: Path, lang: str) -> Path:
+    """Where an edition's PDF goes: ``out`` for English, ``<stem>_zh.pdf`` beside it for Chinese."""
+    return out if lang == "en" else out.with_name(f"{out.stem}_{lang}{out.suffix}")
+
+
+def _edition(runs: list[NotebookRun], name: str, quick: bool, root: Path, build_dir: Path, out: Path,
+             lang: str) -> tuple[Path, int]:
+    """Print one edition's PDF unless the one on disk is current; (html, pages)."""
     from clip_course.report import pdf as report_pdf
 
-    remove_debris(out, build_dir)
+    stamp = "_report.json" if lang == "en" else f"_report_{lang}.json"
+    key = pdf_key(runs, name, quick, root, out)
+    pages = pdf_is_current(build_dir, key, out, stamp)
+    html = build_dir / "report" / ("report.html" if lang == "en" else f"report_{lang}.html")
+    if pages:
+        print(f"pdf: up to date ({out})", flush=True)
+        return html, pages
+    html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick, lang=lang)
+    write_json(build_dir / "stamps" / stamp, {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
+    return html, pages
+
+
+def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | None, quick: bool,
+           outs: dict[str, Path], build_dir: Path, root: Path, notebooks_dir: Path, kernel: str,
+           progress: bool) -> BuildResult:
+    built: dict[str, tuple[Path, Path, int]] = {}
+    for out in outs.values():
+        remove_debris(out, build_dir)
     try:
         name, reason = resolve_profile(profile)
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
@@ -277,23 +307,19 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
         print(f"notebooks: {time.perf_counter() - start:.1f} s", flush=True)
-        key = pdf_key(runs, name, quick, root, out)
-        pages = pdf_is_current(build_dir, key, out)
-        html = build_dir / "report" / "report.html"
-        if pages:
-            print(f"pdf: up to date ({out})", flush=True)
-        else:
-            html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick)
-            write_json(build_dir / "stamps" / "_report.json",
-                       {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
+        for code, out in outs.items():
+            html, pages = _edition(runs, name, quick, root, build_dir, out, code)
+            built[code] = (out, html, pages)
+            print(f"report: {out} ({pages} pages)", flush=True)
     except BaseException:
-        try:
-            stale = mark_stale(out)
-        except OSError as err:  # e.g. a read-only report/: never hide the build's own error
-            print(f"build failed; the previous report could not be marked stale ({err})", file=sys.stderr)
-        else:
-            if stale is not None:
-                print(f"build failed: the previous report was moved to {stale}", file=sys.stderr)
+        for out in outs.values():
+            try:
+                stale = mark_stale(out)
+            except OSError as err:  # e.g. a read-only report/: never hide the build's own error
+                print(f"build failed; the previous report could not be marked stale ({err})", file=sys.stderr)
+            else:
+                if stale is not None:
+                    print(f"build failed: the previous report was moved to {stale}", file=sys.stderr)
         raise
-    print(f"report: {out} ({pages} pages)", flush=True)
-    return BuildResult(out, html, name, runs, pages)
+    first, html, pages = next(iter(built.values()))
+    return BuildResult(first, html, name, runs, pages, built)

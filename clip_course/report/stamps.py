@@ -151,10 +151,11 @@ def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def pdf_is_current(build_dir: Path, key: str, out: Path) -> int:
-    """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0."""
+def pdf_is_current(build_dir: Path, key: str, out: Path, stamp: str = "_report.json") -> int:
+    """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0
+    (``stamp``: the edition's stamp file under ``build/stamps/``)."""
     try:
-        stamp = read_json(build_dir / "stamps" / "_report.json")
+        stamp = read_json(build_dir / "stamps" / stamp)
     except (OSError, ValueError):
         return 0
     if stamp.get("key") != key or file_sha(out) != stamp.get("pdf_sha256"):
