@@ -158,18 +158,84 @@ def tokenize(lm, texts: Sequence[str]) -> torch.Tensor:
         raise
 
 
+#: Text features already computed, per model: {model key: {text: unnormalised feature}}. Prompts
+#: repeat (the single template inside the ensemble, the same classifier in several studies), and
+#: a full-size text encoder costs about as much per text as per image on a CPU.
+_TEXT_MEMO: dict[tuple, dict[str, torch.Tensor]] = {}
+_TEXT_MEMO_MAX = 50_000
+#: Where text features are also kept on disk (None: memory only); see :func:`use_text_cache`.
+_TEXT_CACHE_DIR: list[str | None] = [None]
+
+
+def use_text_cache(cache_dir: str | None) -> None:
+    """Keep text features under ``cache_dir/texts/`` too (None: in memory only); notebooks set it."""
+    _TEXT_CACHE_DIR[0] = None if cache_dir is None else str(cache_dir)
+    _TEXT_MEMO.clear()
+
+
+def _text_memo(lm) -> dict[str, torch.Tensor] | None:
+    from clip_course.core import text_cache
+
+    model = lm.model
+    if model.training or not getattr(lm, "checkpoint_sha256", ""):
+        return None  # weights may change under training: never reuse
+    key = (id(model), lm.checkpoint_sha256, str(lm.device), str(lm.dtype))
+    if key not in _TEXT_MEMO:
+        _TEXT_MEMO.clear()  # one model at a time: a notebook loads one
+        disk = _TEXT_CACHE_DIR[0]
+        _TEXT_MEMO[key] = text_cache.read(text_cache.path_of(disk, text_cache.key_of(lm)),
+                                          text_cache.key_of(lm)) if disk else {}
+    return _TEXT_MEMO[key]
+
+
+def _save_text_memo(lm, memo: dict[str, torch.Tensor]) -> None:
+    from clip_course.core import text_cache
+
+    if _TEXT_CACHE_DIR[0]:
+        key = text_cache.key_of(lm)
+        try:
+            text_cache.write(text_cache.path_of(_TEXT_CACHE_DIR[0], key), key, memo)
+        except OSError:  # a read-only or full disk: the features are still right, only not kept
+            pass
+
+
+def _trim(tokens: torch.Tensor) -> torch.Tensor:
+    """Tokens cut after the batch's last end-of-text token.
+
+    clip's text tower is causal and reads its feature at the end-of-text token (the highest
+    id), so the padding after it never reaches the feature; clip's ``encode_text`` takes any
+    length up to the context (it slices its positional embedding and mask). Prompts are about
+    10 tokens of 77: the same features at a fraction of the cost.
+    """
+    return tokens[:, : int(tokens.argmax(dim=-1).max()) + 1] if len(tokens) else tokens
+
+
 def encode_texts(
     lm, texts: Sequence[str], normalize: bool = True, batch_size: int = 1024
 ) -> torch.Tensor:
-    """Text features, float32 (N, D) on CPU, in batches of ``batch_size`` texts."""
+    """Text features, float32 (N, D) on CPU, in batches of ``batch_size`` texts.
+
+    Each distinct text is encoded once per loaded model (memoised in this process).
+    """
     if isinstance(texts, str):
         raise TextInputError(f"texts must be a list of strings, got the single string {texts!r}.")
-    tokens = tokenize(lm, texts)
-    out = torch.empty(len(tokens), embed_dim(lm), dtype=torch.float32)
-    with torch.inference_mode():
-        for start in range(0, len(tokens), batch_size):
-            batch = tokens[start : start + batch_size].to(lm.device)
-            out[start : start + len(batch)] = lm.model.encode_text(batch).float().cpu()
+    texts = list(texts)
+    tokenize(lm, texts)  # check every text before any work
+    memo = _text_memo(lm)
+    todo = list(dict.fromkeys(t for t in texts if memo is None or t not in memo))
+    fresh: dict[str, torch.Tensor] = {}
+    if todo:
+        tokens = tokenize(lm, todo)
+        with torch.inference_mode():
+            for start in range(0, len(tokens), batch_size):
+                batch = _trim(tokens[start : start + batch_size]).to(lm.device)
+                feats = lm.model.encode_text(batch).float().cpu()
+                fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
+    if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:
+        memo.update(fresh)
+        _save_text_memo(lm, memo)
+    known = fresh if memo is None else {**memo, **fresh}
+    out = torch.stack([known[t] for t in texts]) if texts else torch.empty(0, embed_dim(lm))
     return finish_features(out, normalize)
 
 

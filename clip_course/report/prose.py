@@ -452,3 +452,56 @@ def style_word_sentence(ranking: Ranking, word: str) -> str:
         return f"The single word “{word}” wins ({100 * probs[word]:.1f}%): the finding of {ORIGINAL} reproduces here."
     return (f"The finding of {ORIGINAL} does not reproduce here: the salient word “{word}” gets "
             f"{100 * probs[word]:.1f}% and “{ranking[0][0]}” wins.")
+
+
+# ----------------------------------------------------------------------------- the checkpoint
+# (new sentences of issue 17: what the loaded file is; openai's only when its hash says so)
+
+
+def model_identity(model: Mapping[str, Any]) -> str:
+    """What the checkpoint is, from a results ``model`` record with its ``origin``
+    (:func:`clip_course.core.models.checkpoint_origin`): OpenAI's release only when its sha256 is the
+    published one (or it is their hub copy converted here, which is said); otherwise its path,
+    its sha256 and that it is not OpenAI's released weights."""
+    origin = model.get("origin") or {}
+    sha = str(model.get("checkpoint_sha256") or origin.get("sha256") or "")
+    kind = origin.get("kind")
+    if kind == "openai":
+        return f"The model is OpenAI's released CLIP {origin['model']} (sha256 {sha[:16]}…, the published file)"
+    if kind == "hub":
+        check = ("equal to the value recorded in the package" if origin.get("verified")
+                 else "recorded at its first download, with no published value to check it against")
+        return (f"The model is OpenAI's CLIP {origin['model']} from the Hugging Face hub copy {origin.get('source')}, "
+                f"converted to OpenAI's layout (tensor sha256 {str(origin.get('tensors_sha256'))[:16]}…, {check})")
+    if kind == "miniclip":
+        return f"The model is MiniCLIP (sha256 {sha[:16]}…), pretrained by this package on ShapesWorld"
+    return (f"The model is the checkpoint {origin.get('path') or model.get('name')} (sha256 {sha}), not OpenAI's "
+            f"released weights: our numbers measure that file, and the published figures beside them another model")
+
+
+def published_figures_note(comparable: bool, offline: bool, model: str, what: str = "hatched bars") -> str:
+    """Whether the published CIFAR figures beside ours measure the same thing (the same model and data)."""
+    if comparable:
+        return (f"These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
+                "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
+                "independent re-measurement of the same model.")
+    if offline:
+        return (f"**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are "
+                f"*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
+                f"comparison (coarse above fine, ensemble at or above single), not its values.")
+    return (f"**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
+            f"checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.")
+
+
+def no_training_log(model: Mapping[str, Any]) -> str:
+    """Notebook 01's pretraining section outside the offline profile."""
+    if (model.get("origin") or {}).get("kind") in ("openai", "hub"):
+        return "The paper profile uses OpenAI's pretrained weights: there is no training log to show."
+    return "This checkpoint came without a training log, so no pretraining curve is shown."
+
+
+def offline_generator_note(checkpoint: str) -> str:
+    """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: what runs instead."""
+    return (f"**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images "
+            f"with the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` "
+            f"fetches the checkpoint (about 380 MB; it is optional).")

@@ -14,8 +14,10 @@ the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``)::
     03_cifar_zero_shot: {limit: 2000}
 
 Quick parameters: a notebook lists them in its metadata,
-``metadata["clip_course"]["quick_parameters"] = {"limit": 200, ...}``; a notebook without that
-entry but with a ``quick`` parameter gets ``quick=True``.
+``metadata["clip_course"]["quick_parameters"] = {"limit": 200, ...}``, and per profile in
+``["quick_parameters_by_profile"] = {"paper": {"limit": 30, ...}}`` (merged over the first: a
+full-size CLIP on a CPU affords far fewer images and prompts); a notebook without either entry
+but with a ``quick`` parameter gets ``quick=True``.
 
 Incremental: a notebook is re-executed only when the key of its stamp
 (``build/stamps/<nb>.json``) changes: sha256 over the notebook without outputs, the injected
@@ -127,15 +129,19 @@ class BuildResult:
     pages: int = 0
 
 
-def resolve_profile(profile: str) -> tuple[str, str]:
-    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present."""
+def resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
+    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present.
+
+    ``model``: the model the notebooks load (PARAMS' global ``model``); its weights are checked,
+    not ViT-B/32's.
+    """
     if profile not in PROFILES:
         raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
     try:
         from clip_course import profiles
     except ImportError:
         return profile, "clip_course.profiles is not installed; notebooks resolve it"
-    resolved = profiles.resolve(profile)
+    resolved = profiles.resolve(profile, data_root=data_root, model=model)
     return resolved.name, getattr(resolved, "reason", "")
 
 
@@ -269,10 +275,13 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
 
     remove_debris(out, build_dir)
     try:
-        name, reason = resolve_profile(profile)
+        params_file = load_params_file(params)
+        model = params_file.get("global", {}).get("model")
+        if model and not Path(str(model)).expanduser().is_absolute() and (root / str(model)).exists():
+            model = str(root / str(model))  # notebooks run with cwd = root
+        name, reason = resolve_profile(profile, model, root / "data")  # as the notebooks see it
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
-        params_file = load_params_file(params)
         check_params_file(params_file, selected)
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
