@@ -110,15 +110,15 @@ def sha256_bytes(*parts: bytes) -> str:
     return h.hexdigest()
 
 
-def display_path(path: str | os.PathLike) -> str:
-    """A path as a reader should see it: relative to the working directory (the repository root
-    in a build) when under it, ``~/...`` under the home folder, else as given."""
+def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None) -> str:
+    """A path as a reader should see it: relative to ``base`` (default: the working directory, the
+    repository root in a build) when under it, ``~/...`` under the home folder, else as given."""
     p = Path(path).expanduser()
     if not p.is_absolute():
         return str(path)
-    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+    for folder, prefix in ((Path(base or Path.cwd()), ""), (Path.home(), "~/")):
         try:
-            return prefix + str(p.resolve().relative_to(base.resolve()))
+            return prefix + str(p.resolve().relative_to(folder.resolve()))
         except (ValueError, OSError):
             continue
     return str(p)

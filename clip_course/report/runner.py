@@ -95,6 +95,10 @@ from clip_course.report.stamps import (
 )
 
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
+#: A quick build never touches a full build's PDF, results/ or figures/: it writes here instead
+#: (the PDF beside the full one, the notebooks' outputs and stamps under ``<build_dir>/quick``).
+QUICK_OUT = Path("report") / "clip_course_report_quick.pdf"
+QUICK_DIR = "quick"
 PROFILES = ("auto", "offline", "paper")
 #: Set in the kernels of a report build (see :func:`clip_course.notebook.status`).
 REPORT_ENV = "CLIP_COURSE_REPORT"
@@ -112,10 +116,16 @@ class NotebookRun:
     seconds: float = 0.0
     reused: bool = False
     finished: str = ""
+    #: The results JSON the run writes (under the build's output root); None: ``results/<stem>.json``.
+    results_file: Path | None = None
 
     @property
     def stem(self) -> str:
         return self.source.stem
+
+    def results(self, root: Path) -> Path:
+        """Where this run's results JSON is (``root``: the repository root)."""
+        return self.results_file or results_path(root, self.stem)
 
 
 @dataclass
@@ -219,6 +229,10 @@ def run_notebooks(
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
+        if quick and "output_root" in run.defaults and "output_root" not in params:
+            params["output_root"] = os.path.relpath(build_dir, root)  # not the full build's results/, figures/
+        output_root = root / str(params.get("output_root", run.defaults.get("output_root") or "."))
+        run.results_file = output_root / "results" / f"{nb.stem}.json"
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         inputs = input_fingerprint(root, profile, params, run.defaults, memo)
         # Keyed on the effective parameters: a value passed equal to its default changes nothing.
@@ -233,7 +247,7 @@ def run_notebooks(
             execute_notebook(run, root, kernel, progress)
             write_json(stamp_file, {
                 "key": key, "seconds": round(run.seconds, 3), "finished": run.finished,
-                "params": params, "results_sha256": file_sha(results_path(root, nb.stem)),
+                "params": params, "results_sha256": file_sha(run.results(root)),
             })
             print(f"{head}: done in {run.seconds:.1f} s", flush=True)
         runs.append(run)
@@ -254,11 +268,18 @@ def build_report(
 ) -> BuildResult:
     """Run the notebooks and print the report PDF to ``out`` (relative paths are under ``root``).
 
+    ``quick``: each notebook's quick parameters, written elsewhere (:data:`QUICK_OUT`, and
+    ``<build_dir>/quick/`` for executed notebooks, stamps, results and figures), so a full build's
+    report, results and figures stay as they were.
+
     On any failure the previous PDF, if any, is renamed ``<name>.stale.pdf`` and the error
     re-raised: the report's own name only ever holds a PDF of a build that succeeded. After a
     good build no ``.stale.pdf`` remains. SIGINT/SIGTERM leave no process, no partial file.
     """
     root = Path(root).resolve()
+    if quick:  # a quick build writes beside the full one, never over it
+        out = QUICK_OUT if Path(out) == DEFAULT_OUT else out
+        build_dir = Path(build_dir) / QUICK_DIR
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
     with no_leftovers(out, build_dir):
