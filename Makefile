@@ -36,8 +36,9 @@ lint: setup ## ruff over the package, tests and benchmarks
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml)
 	$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS))
 
-download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100 (needs internet)
+download: setup ## fetch everything the paper profile uses: CLIP ViT-B/32, CIFAR-10/100, and StyleGAN2 FFHQ (optional; needs internet)
 	$(PY) -m clip_course download
+	@$(PY) -m clip_course download --styleclip || echo "StyleGAN2 FFHQ was not fetched (it is optional): without it the paper report's StyleCLIP chapter edits with the offline generator and says so; retry with make download-styleclip."
 
 download-styleclip: setup ## fetch the StyleGAN2 FFHQ checkpoint StyleCLIP uses (needs internet)
 	$(PY) -m clip_course download --styleclip

@@ -44,7 +44,7 @@ def features(session: Any, dataset: Any, batch_size: int = 256, cache_dir: str |
     from clip_course.core.feature_cache import image_features
 
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
-                          progress=False)
+                          progress=True)  # tqdm.auto; a report build sets TQDM_DISABLE
 
 
 def zero_shot_entry(

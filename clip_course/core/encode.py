@@ -86,6 +86,36 @@ def embed_dim(lm) -> int:
     return int(lm.model.text_projection.shape[1])
 
 
+class _Estimate:
+    """After the first batch, one line saying how long the rest will take at the rate just measured
+    (only when that is over :data:`ESTIMATE_ABOVE_S`: a long step should say so before it starts)."""
+
+    def __init__(self, total: int, device: torch.device) -> None:
+        import time
+
+        self.total, self.device, self.first, self.start, self._time = total, device, True, time.perf_counter(), time.perf_counter
+
+    def done(self, n: int) -> None:
+        if not self.first:
+            return
+        self.first = False
+        rate = n / max(self._time() - self.start, 1e-9)
+        left = (self.total - n) / rate
+        if left > ESTIMATE_ABOVE_S:
+            from clip_course.io import status
+
+            status(f"encoding {self.total:,} images on {self.device}: about {_duration(left)} more at "
+                   f"{rate:,.0f} images/s (measured on the first batch)")
+
+
+#: A step expected to take longer than this prints its estimate first.
+ESTIMATE_ABOVE_S = 20.0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 # Batches of features kept on the device before copying them back (see encode_images).
 _PENDING_BATCHES = 16
 
@@ -118,6 +148,7 @@ def encode_images(
             out[torch.from_numpy(chunk)] = feats.cpu()
         pending.clear()
 
+    clock = _Estimate(len(images), lm.device)
     with torch.inference_mode(), tqdm(total=len(images), desc="encode images", disable=not progress) as bar:
         for idx in _size_groups(images).values():
             for start in range(0, len(idx), batch_size):
@@ -126,8 +157,9 @@ def encode_images(
                 batch = batch.pin_memory() if pin else batch
                 x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
                 pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
-                if len(pending) >= _PENDING_BATCHES:
+                if len(pending) >= _PENDING_BATCHES or clock.first:
                     flush()
+                clock.done(len(chunk))
                 bar.update(len(chunk))
         flush()
     return finish_features(out, normalize)
