@@ -5,7 +5,7 @@ saved as the fp16 state dict ``clip.load`` reads) and CIFAR-10/100 files in the 
 The checkpoint sits at openai's weights path under a redirected clip cache (``CLIP_CACHE``; the
 user's ``~/.cache`` is never touched) and is given as the model's path, as the profile check's own
 message tells a user to do with a file that is not openai's. The build uses the paper profile's
-quick parameters (``quick_parameters_by_profile``): 30 test images per set, one template, a few
+quick parameters (``quick_parameters_by_profile``): 20 test images per set, one template, a few
 StyleCLIP steps with the offline generator (no StyleGAN2 checkpoint here, which chapter 5 says).
 """
 
