@@ -40,8 +40,13 @@ lint: setup ## ruff over the package, tests and benchmarks
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml, LANG=en|zh|both)
 	$(if $(filter command line,$(origin LANG)),LANG=C.UTF-8 )$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS)) --lang $(REPORT_LANG)
 
-download: setup ## fetch CLIP ViT-B/32 weights and CIFAR-10/100, or DATASETS=eurosat,dtd|all (needs internet)
-	$(PY) -m clip_course download $(if $(DATASETS),--datasets $(DATASETS))
+download: setup ## fetch everything the paper profile uses (ViT-B/32, CIFAR-10/100, StyleGAN2 FFHQ: optional), or only DATASETS=eurosat,dtd|all (needs internet)
+ifneq ($(DATASETS),)
+	$(PY) -m clip_course download --datasets $(DATASETS)
+else
+	$(PY) -m clip_course download
+	@$(PY) -m clip_course download --styleclip || echo "StyleGAN2 FFHQ was not fetched (it is optional): without it the paper report's StyleCLIP chapter edits with the offline generator and says so; retry with make download-styleclip."
+endif
 
 download-styleclip: setup ## fetch the StyleGAN2 FFHQ checkpoint StyleCLIP uses (needs internet)
 	$(PY) -m clip_course download --styleclip

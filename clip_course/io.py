@@ -110,6 +110,20 @@ def sha256_bytes(*parts: bytes) -> str:
     return h.hexdigest()
 
 
+def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None) -> str:
+    """A path as a reader should see it: relative to ``base`` (default: the working directory, the
+    repository root in a build) when under it, ``~/...`` under the home folder, else as given."""
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        return str(path)
+    for folder, prefix in ((Path(base or Path.cwd()), ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(p.resolve().relative_to(folder.resolve()))
+        except (ValueError, OSError):
+            continue
+    return str(p)
+
+
 def status(line: str) -> None:
     """A status line for whoever runs the notebook; silent in a report build, whose title page and
     manifest say once what every chapter would repeat (the runner sets ``CLIP_COURSE_REPORT``)."""

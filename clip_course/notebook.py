@@ -29,12 +29,15 @@ from clip_course.figures import style as style_figures
 from clip_course.io import status
 from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select, tr
-from clip_course.tasks import kshot as kshot_tasks
 
 #: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
 #: ``[project.urls] Repository`` in pyproject.toml (see :mod:`clip_course.repository`).
 COLAB_PACKAGE = _repository.colab_package(_repository.repository_url())
 COLAB_BASE = _repository.colab_base(_repository.repository_url())
+
+#: Text features of every notebook's prompts, kept per model (beside the image-feature cache).
+TEXT_CACHE_DIR = "data/cache"
+
 
 def colab_url(stem: str) -> str:
     """The Open-in-Colab address of ``notebooks/<stem>.ipynb``."""
@@ -92,8 +95,13 @@ class Session:
         return {"coarse": self.profile.coarse, "fine": self.profile.fine}
 
     def model_record(self) -> dict[str, Any]:
-        """The model's identity for results: name, full checkpoint sha256, dtype, device."""
+        """The model's identity for results: name, full checkpoint sha256, what the file is
+        (``origin``: openai's release or not, see :func:`clip_course.core.models.checkpoint_origin`),
+        dtype, device."""
+        from clip_course.core.models import checkpoint_origin
+
         return {"name": self.lm.name, "checkpoint_sha256": self.lm.checkpoint_sha256,
+                "origin": checkpoint_origin(self.lm.name, self.lm.checkpoint, self.lm.checkpoint_sha256),
                 "input_resolution": self.lm.input_resolution,
                 "dtype": str(self.lm.dtype).replace("torch.", ""), "device": str(self.lm.device)}
 
@@ -150,6 +158,8 @@ def setup(
     """
     from clip_course import params as nb_params
     from clip_course import profiles
+    from clip_course.core.device import configure_threads
+    from clip_course.core.encode import use_text_cache
     from clip_course.core.models import load
 
     nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)},
@@ -158,12 +168,15 @@ def setup(
     style_figures.use_style()
     show_figures_inline()
     seed_everything(seed)
-    prof = profiles.resolve(profile)
+    threads = configure_threads()  # from the machine's cores (see core.device); recorded per notebook
+    use_text_cache(TEXT_CACHE_DIR)  # each prompt encoded once per build, not once per notebook
+    prof = profiles.resolve(profile, model=model)  # the weights checked are the ones loaded
     lm = load(model or prof.model, device=device)
     session = Session(notebook, prof, lm, Outputs(notebook, Path(output_root)), seed)
     status(f"profile: {prof.name} ({prof.reason})")
     status(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
     status(f"data:    coarse = {prof.coarse}, fine = {prof.fine}")
+    status(f"threads: {threads['torch']} torch, {threads['blas']} BLAS, of {threads['cpus']} CPUs")
     return session
 
 
@@ -327,14 +340,21 @@ def reference_dataset(role: str) -> str:
     return {"coarse": "cifar10", "fine": "cifar100"}[role]
 
 
-def references(task: str, dataset: str, role: str) -> dict[str, Any]:
+def references(task: str, dataset: str, role: str, session: Session | None = None) -> dict[str, Any]:
     """The published figures to set beside ours for ``task`` ("zeroshot"/"probe").
 
-    ``comparable`` is True only when our dataset is the CIFAR set they were measured on.
+    ``comparable`` is True only when our dataset is the CIFAR set they were measured on and the
+    session's checkpoint is openai's released ViT-B/32 (its published sha256, or its hub copy
+    converted here): a random or fine-tuned file at the same path is not what they measured.
+    Without a session nothing is comparable.
     """
+    from clip_course.core.models import is_openai_release
+
     ref = reference_dataset(role)
+    origin = session.model_record()["origin"] if session is not None else {}
+    same_model = is_openai_release(origin) and origin.get("model") == REFERENCE_MODEL
     return {"dataset": ref, "model": REFERENCE_MODEL, **REFERENCES[ref][task],
-            "comparable": dataset == ref, "sources": REFERENCE_SOURCES}
+            "comparable": dataset == ref and same_model, "sources": REFERENCE_SOURCES}
 
 
 def topk_predictions(scores: Any, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -359,146 +379,12 @@ def pick_examples(correct: Any, n_right: int = 4, n_wrong: int = 4, seed: int = 
                            rng.choice(wrong, take_w, replace=False)]).astype(int)
 
 
-# ----------------------------------------------------------------------------- 04 probe
+# ----------------------------------------------------------------------------- 03/04 entries (re-exported)
 
-
-def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, float]], float | None]:
-    """``kshot_tasks.k_shot``'s per-k rows as {"<k>": {"mean", "std"}} (top-1 %), plus the full-data
-    mean (the row with k = None) or None."""
-    curve, full = {}, None
-    for row in per_k:
-        if row["k"] is None:
-            full = float(row["top1_mean"])
-        else:
-            curve[str(row["k"])] = {"mean": float(row["top1_mean"]), "std": float(row["top1_std"])}
-    return curve, full
-
-
-# ----------------------------------------------------------------------------- tasks
-
-
-def dataset_record(dataset: Any) -> dict[str, Any]:
-    """A dataset's identity for results (the report's run manifest collects these)."""
-    return {"name": dataset.name, "split": dataset.split, "size": len(dataset),
-            "classes": len(dataset.classes), "fingerprint": dataset.fingerprint[:16]}
-
-
-def features(session: Session, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
-    """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
-    from clip_course.core.feature_cache import image_features
-
-    return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
-                          progress=False)
-
-
-def zero_shot_entry(
-    session: Session,
-    dataset: Any,
-    role: str,
-    template_sets: Sequence[str] = ("single", "ensemble"),
-    batch_size: int = 256,
-    ensemble: Sequence[str] | None = None,
-    cache_dir: str | None = "data/cache",
-) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Zero-shot results of one dataset under each template set, and the scores behind them.
-
-    ``ensemble``: templates to use as the ensemble instead of the dataset's own (notebook 03's
-    ``templates`` parameter).
-
-    The entry holds, per set, top-1/top-5/mean per-class recall (%), and for the last set
-    (the ensemble) the per-class accuracy, confusion and most-confused pairs.
-    """
-    from clip_course.core import prompts
-    from clip_course.tasks import zeroshot
-    from clip_course.tasks.stats import paired_difference
-
-    if role not in ("coarse", "fine"):
-        raise NotebookError(f"role must be 'coarse' or 'fine', got {role!r}.")
-    feats = features(session, dataset, batch_size, cache_dir)
-    entry: dict[str, Any] = {"role": role, "n_way": len(dataset.classes), "n_classes": len(dataset.classes),
-                             "n_images": len(dataset),
-                             "classes": list(dataset.classes), "templates": {},
-                             "fingerprint": dataset.fingerprint[:16], "dataset": dataset_record(dataset)}
-    scores: dict[str, torch.Tensor] = {}
-    for name in template_sets:
-        tmpl = prompts.templates(ensemble if name == "ensemble" and ensemble else name, dataset.name)
-        s = zeroshot.logits(feats, zeroshot.build_classifier(session.lm, dataset.classes, tmpl))
-        m = zeroshot.classification_metrics(s, dataset.labels, dataset.classes)
-        entry["templates"][name] = tmpl
-        entry[name] = {k: m[k] for k in ("top1", "top5", "mean_per_class_recall")}
-        scores[name] = s
-    if "single" in scores and "ensemble" in scores:  # paired: the same images under both classifiers
-        labels = torch.as_tensor(np.asarray(dataset.labels))
-        right = {k: (scores[k].argmax(dim=1) == labels).numpy() for k in ("ensemble", "single")}
-        d, lo, hi = paired_difference(right["ensemble"], right["single"], seed=session.seed)
-        entry["ensemble_gain"] = {"diff": d, "lo": lo, "hi": hi}
-    entry["per_class_accuracy"] = m["per_class_accuracy"]
-    entry["confusion"] = m["confusion"]
-    entry["most_confused"] = zeroshot.most_confused_pairs(m["confusion"], dataset.classes, n=15)
-    return entry, scores
-
-
-def probe_entry(
-    session: Session,
-    train: Any,
-    test: Any,
-    role: str,
-    ks: Sequence[int] = (1, 2, 4, 8, 16),
-    kshot_seeds: Sequence[int] = (0, 1, 2),
-    fitter: str = "torch",
-    search: str = "refine",
-    grid_steps: int = 97,
-    max_iter: int = 1000,
-    batch_size: int = 256,
-    cache_dir: str | None = "data/cache",
-) -> dict[str, Any]:
-    """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.
-
-    All three are scored on the same task: classes without training images are left out
-    (with their test images), as :func:`clip_course.tasks.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
-    example per class); k >= 2 choose C by cross-validation inside the k-shot set.
-    """
-    from clip_course.core import prompts
-    from clip_course.tasks import probe, zeroshot
-    from clip_course.tasks.stats import paired_difference
-
-    Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
-    device = session.lm.device
-    result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
-                             fitter=fitter, search=search, steps=grid_steps, max_iter=max_iter, device=device,
-                             progress=False)
-    full = result["metrics"]
-    # Zero-shot on exactly the probe's task: the classes with training images (ShapesWorld
-    # holds some pairs out of training) and their test images.
-    _, Xte_kept, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
-        np.asarray(train.labels), Xte, np.asarray(test.labels), list(test.classes))
-    W = zeroshot.build_classifier(session.lm, kept, prompts.templates("ensemble", test.name))
-    zs_logits = zeroshot.logits(Xte_kept, W)
-    zs = zeroshot.classification_metrics(zs_logits, yte_kept, kept)
-    zs_pred = zs_logits.argmax(dim=1).numpy()
-    counts = np.bincount(np.asarray(train.labels), minlength=len(train.classes))
-    fewest = int(counts[counts > 0].min())
-    ks = [int(k) for k in ks if k <= fewest]  # every trained class needs k examples
-    kshot = kshot_tasks.k_shot(Xtr, train.labels, Xte, test.labels, ks=ks, seeds=list(kshot_seeds),
-                         classes=train.classes, fitter=fitter, device=device, fixed_C=full["C"],
-                         steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
-    curve, _ = kshot_summary(kshot)
-    zero = {"top1": zs["top1"], "top5": zs["top5"]}
-    from clip_course.tasks.stats import crossover_k
-
-    k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
-    return {
-        "role": role, "n_way": len(kept), "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
-        "classes_without_training_images": dropped,
-        "probe": {"top1": full["top1"], "top5": full["top5"], "mean_per_class_recall": full["mean_per_class_recall"],
-                  "C": full["C"], "val_top1": full["val_top1"]},
-        # paired: the probe and zero-shot on the same test images
-        "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), paired_difference(
-            np.asarray(result["predictions"]) == np.asarray(yte_kept), zs_pred == np.asarray(yte_kept),
-            seed=session.seed),
-            strict=True)),
-        "kshot": curve, "crossover_k": k_star,
-        "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
-        "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),
-        "train": {"dataset": dataset_record(train)}, "test": {"dataset": dataset_record(test)},
-    }
+from clip_course.entries import (  # noqa: E402, F401  (notebooks call them as nb.<name>)
+    dataset_record,
+    features,
+    kshot_summary,
+    probe_entry,
+    zero_shot_entry,
+)

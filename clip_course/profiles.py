@@ -5,7 +5,10 @@
   runs anywhere without a network.
 
 ``auto`` picks ``paper`` only when its weights and both CIFARs are already on disk, and
-says in :attr:`Profile.reason` which file decided it.
+says in :attr:`Profile.reason` which file decided it: it never downloads. ``paper`` asked for
+with assets missing fetches them on demand when the machine is online (what ``make download``
+does: clip's sha256-checked download with the Hugging Face hub fallback, CIFAR through
+torchvision, with progress bars), and stops with the reason when it cannot.
 """
 
 from __future__ import annotations
@@ -53,6 +56,26 @@ def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAP
     return missing
 
 
+def fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> list[str]:
+    """Fetch the paper profile's missing assets (online only); what is still missing after it.
+
+    Nothing is fetched for a checkpoint path, nor over a user's file at openai's weights path.
+    """
+    from clip_course.core.models import available_models
+    from clip_course.data.download import download_paper_assets
+    from clip_course.errors import DownloadError
+
+    if model not in available_models():
+        return missing  # a path: nothing to fetch for it (CIFAR alone would not make it run)
+    print("The paper profile's assets are not all on disk; fetching them (needs internet): " + "; ".join(missing),
+          flush=True)
+    try:
+        download_paper_assets(data_root, model)
+    except DownloadError as err:
+        return [*missing, f"nothing could be fetched: {err}"]
+    return missing_paper_assets(data_root, model)
+
+
 def paper(reason: str) -> Profile:
     """The paper profile."""
     return Profile("paper", PAPER_MODEL, "cifar10", "cifar100", reason)
@@ -76,6 +99,8 @@ def resolve(profile: str = "auto", data_root: str | Path = "data", model: str | 
     model = model or PAPER_MODEL
     missing = missing_paper_assets(data_root, model)
     if profile == "paper":
+        if missing:
+            missing = fetch_on_demand(data_root, model, missing)
         if missing:
             raise ProfileError(
                 "The paper profile needs files that are not on disk: " + "; ".join(missing)

@@ -37,7 +37,11 @@ def device_name(device: torch.device | str | None = None) -> str:
     device = torch.device(device) if device is not None else None
     if device is not None and device.type == "cuda" and torch.cuda.is_available():
         return torch.cuda.get_device_name(device)
-    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    from clip_course.core.device import current_threads
+
+    t = current_threads()
+    blas = f", {t['blas']} BLAS" if t["blas"] else ""
+    return f"CPU ({platform.processor() or platform.machine()}, {t['torch']} torch{blas} threads of {t['cpus']} CPUs)"
 
 
 def git_commit(root: str | Path = ".") -> str:
@@ -57,10 +61,13 @@ def git_commit(root: str | Path = ".") -> str:
 
 
 def environment(device: torch.device | str | None = None) -> dict[str, Any]:
-    """Versions, device, git commit and a timestamp."""
+    """Versions, device, thread counts, git commit and a timestamp."""
+    from clip_course.core.device import current_threads
+
     return {
         "versions": package_versions(),
         "device": device_name(device),
+        "threads": current_threads(),
         "git_commit": git_commit(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

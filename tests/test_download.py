@@ -182,3 +182,58 @@ def test_download_refuses_a_users_file_at_the_weights_path(clip_cache, monkeypat
     with pytest.raises(errors.DownloadError, match="present but not openai's file"):
         download.fetch_clip_weights("ViT-B/32")
     assert mine.read_bytes() == b"mine"
+
+
+def test_paper_fetches_what_it_lacks_and_auto_never_downloads(tmp_path, clip_cache, monkeypatch):
+    """The on-demand path with the network faked: ``paper`` fetches the weights (clip's sha-checked
+    download) and both CIFARs (torchvision), then runs; ``auto`` with the same assets missing picks
+    offline without touching the network."""
+    from clip_course import profiles
+
+    weights = b"openai's weights (fake)"
+    fetched = []
+
+    def clip_download(url, root):
+        fetched.append("weights")
+        path = Path(root) / Path(url).name
+        path.write_bytes(weights)
+        return str(path)
+
+    def torchvision_cifar(name, root):
+        fetched.append(name)
+        written = write_cifar(Path(root), name)
+        assert written
+        return Path(root) / ("cifar-10-batches-py" if name == "cifar10" else "cifar-100-python")
+
+    class Connection:  # the connectivity check's socket, answering
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    network = []
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: network.append(a) or Connection())
+    monkeypatch.setattr(models._clip_impl, "_download", clip_download)
+    monkeypatch.setattr(cifar_data, "download_cifar", torchvision_cifar)
+    import hashlib
+
+    monkeypatch.setattr(models, "openai_sha256", lambda name: hashlib.sha256(weights).hexdigest())
+    data = tmp_path / "data"
+
+    auto = profiles.resolve("auto", data_root=data)
+    assert auto.name == "offline" and network == [] and fetched == [] and _all_files(tmp_path) == []
+
+    paper = profiles.resolve("paper", data_root=data)
+    assert paper.name == "paper" and fetched == ["weights", "cifar10", "cifar100"] and network
+    assert models.weights_path("ViT-B/32").read_bytes() == weights
+    assert cifar_data.cifar_present("cifar10", data) and cifar_data.cifar_present("cifar100", data)
+    assert profiles.resolve("auto", data_root=data).name == "paper"  # now on disk: auto takes it
+
+
+def test_paper_offline_says_nothing_could_be_fetched(tmp_path, offline, clip_cache):
+    from clip_course import profiles
+
+    with pytest.raises(errors.ProfileError, match="nothing could be fetched: Cannot reach"):
+        profiles.resolve("paper", data_root=tmp_path / "data")
+    assert _all_files(tmp_path) == []

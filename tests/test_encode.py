@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from torchvision.transforms import CenterCrop
 
+from clip_course.core import encode
 from clip_course.core import feature_cache as feature_cache_core
 from clip_course.core import preprocess as preprocess_core
 from clip_course.core.encode import encode_images, encode_texts
@@ -376,3 +377,27 @@ def test_corrupt_cache_is_recomputed_with_warning(lm, tmp_path: Path, counting, 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the rewritten file is valid again
         assert torch.equal(image_features(lm, ds, normalize=False, cache_dir=tmp_path, progress=False), again)
+
+
+def test_text_features_equal_clips_full_length_encoding_and_are_encoded_once(lm, monkeypatch):
+    """Tokens are cut after the last end-of-text token: the features equal clip's encode_text over
+    the full 77-token context; a repeated text is not encoded again (memo), in any order."""
+    texts = ["a photo of a cat.", "a", "a photo of a small red circle on a grey background."]
+    ours = encode.encode_texts(lm, texts)
+    with torch.inference_mode():
+        full = lm.model.encode_text(encode.tokenize(lm, texts)).float()  # the model's whole context
+    assert torch.allclose(ours, full / full.norm(dim=-1, keepdim=True), atol=1e-5)
+    calls = []
+    original = lm.model.encode_text
+    monkeypatch.setattr(lm.model, "encode_text", lambda t: calls.append(t.shape) or original(t))
+    again = encode.encode_texts(lm, [texts[2], "a new text", texts[0]])
+    assert calls == [(1, calls[0][1])] and calls[0][1] < lm.context_length  # only the new text, trimmed
+    assert torch.allclose(again[0], ours[2]) and torch.allclose(again[2], ours[0])
+
+
+def test_a_long_encoding_prints_its_estimate_first(lm, monkeypatch, capsys):
+    monkeypatch.setattr(encode, "ESTIMATE_ABOVE_S", 0.0)
+    images = np.random.default_rng(0).integers(0, 255, (6, 32, 32, 3), dtype=np.uint8)
+    encode.encode_images(lm, images, batch_size=2, progress=False)
+    out = capsys.readouterr().out
+    assert out.count("encoding 6 images on cpu: about") == 1 and "images/s (measured on the first batch)" in out

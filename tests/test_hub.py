@@ -198,3 +198,34 @@ def test_every_source_failing_is_one_clear_error(tmp_path, monkeypatch):
     assert "not on disk" in msg and "no network" in msg and "Hugging Face hub" in msg
     assert "openai/clip-vit-base-patch32/model.safetensors" in msg
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_a_resnet_comes_from_its_open_clip_copy_and_builds_the_same_model(tmp_path):
+    """RN50's hub copy is timm/resnet50_clip.openai (timm's registry): a random small ResNet CLIP
+    saved in that layout (under ``state_dict``, ``module.`` keys) converts to a model that gives the
+    source model's features."""
+    import clip.model
+
+    torch.manual_seed(5)
+    src = clip.model.CLIP(embed_dim=32, image_resolution=64, vision_layers=(1, 1, 1, 1), vision_width=16,
+                          vision_patch_size=None, context_length=16, vocab_size=49408, transformer_width=64,
+                          transformer_heads=1, transformer_layers=1).eval()  # build_model: heads = width // 64
+    saved = tmp_path / "open_clip_pytorch_model.bin"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in src.state_dict().items()}}, saved)
+    asked = []
+
+    def download(repo_id, filename):
+        asked.append(f"{repo_id}/{filename}")
+        if filename != saved.name:
+            raise OSError("404")
+        return str(saved)
+
+    target = hub.fetch("RN50", tmp_path / "hub" / "RN50.pt", download=download)
+    assert asked == ["timm/resnet50_clip.openai/open_clip_model.safetensors",
+                     "timm/resnet50_clip.openai/open_clip_pytorch_model.bin"]
+    record = json.loads(hub.record_path(target).read_text())
+    assert record["source"] == "timm/resnet50_clip.openai/open_clip_pytorch_model.bin" and record["recorded_sha256"] is None
+    built = clip.model.build_model(dict(torch.load(target, weights_only=True))).float().eval()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(built.encode_image(images), src.float().encode_image(images), atol=1e-3, rtol=1e-3)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tokenize
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import numpy as np
@@ -134,9 +135,25 @@ def test_model_table_lists_loaded_beside_reference():
     assert "OpenAI" not in select(nbh.model_table({**info, "name": "ViT-B/32"}), "en").splitlines()[0]
 
 
-def test_references_comparable_only_on_cifar():
-    assert nbh.references("zeroshot", "cifar100", "fine")["comparable"] is True
-    ref = nbh.references("zeroshot", "shapes100", "fine")
+def _session(sha: str) -> nbh.Session:
+    import torch
+
+    lm = SimpleNamespace(name="ViT-B/32", checkpoint=Path("ViT-B-32.pt"), checkpoint_sha256=sha,
+                         input_resolution=224, dtype=torch.float32, device="cpu")
+    return nbh.Session("03_cifar_zero_shot", None, lm, nbh.Outputs("03_cifar_zero_shot"), 0)
+
+
+def test_references_comparable_only_for_openais_file_on_cifar():
+    """The published bars measure openai's released ViT-B/32 on CIFAR: a file of another hash at the
+    same name (a random or fine-tuned checkpoint), another openai model or another dataset is not it."""
+    from clip_course.core import models
+
+    openai = _session(models.openai_sha256("ViT-B/32"))
+    assert nbh.references("zeroshot", "cifar100", "fine", openai)["comparable"] is True
+    assert nbh.references("zeroshot", "cifar100", "fine", _session("ab" * 32))["comparable"] is False
+    assert nbh.references("zeroshot", "cifar100", "fine", _session(models.openai_sha256("ViT-B/16")))["comparable"] is False
+    assert nbh.references("zeroshot", "cifar100", "fine")["comparable"] is False  # no session: nothing claimed
+    ref = nbh.references("zeroshot", "shapes100", "fine", openai)
     assert ref["comparable"] is False and ref["dataset"] == "cifar100" and ref["paper"]["top1"] == 65.1
 
 

@@ -59,3 +59,40 @@ def test_style_word_sentence_says_whether_the_finding_reproduced():
     assert "reproduces here" in prose.style_word_sentence([("anime", 0.8), ("a dog", 0.2)], "anime")
     text = prose.style_word_sentence([("a dog", 0.7), ("anime", 0.3)], "anime")
     assert "does not reproduce" in text and "“anime” gets 30.0%" in text and "“a dog” wins" in text
+
+
+def test_the_checkpoint_is_openais_only_when_its_hash_says_so(tmp_path, monkeypatch):
+    """What the abstract says the model is follows checkpoint_origin: the published sha256 (faked by
+    registering the file's own hash as openai's), a hub copy converted here (its record), or any
+    other file, named with its path and hash and "not OpenAI's released weights"."""
+    import json
+
+    from clip_course.core import hub, models
+    from clip_course.io import sha256_file
+
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "ViT-B-32.pt"
+    mine.write_bytes(b"random weights")
+    sha = sha256_file(mine)
+    other = models.checkpoint_origin(str(mine), mine, sha)
+    assert other["kind"] == "other" and other["path"] == "ViT-B-32.pt" and not models.is_openai_release(other)
+    sentence = prose.model_identity({"name": "ViT-B-32.pt", "checkpoint_sha256": sha, "origin": other}).en
+    assert f"checkpoint ViT-B-32.pt (sha256 {sha})" in sentence and "not OpenAI's released weights" in sentence
+    assert "OpenAI's released CLIP" not in sentence
+
+    monkeypatch.setattr(models, "openai_sha256s", lambda: {sha: "ViT-B/32"})
+    released = models.checkpoint_origin("ViT-B/32", mine, sha)
+    assert released["kind"] == "openai" and released["model"] == "ViT-B/32" and models.is_openai_release(released)
+    assert prose.model_identity({"checkpoint_sha256": sha, "origin": released}).en.startswith(
+        f"The model is OpenAI's released CLIP ViT-B/32 (sha256 {sha[:16]}")
+    monkeypatch.undo()
+
+    converted = hub.converted_path("ViT-B/32", tmp_path / "cache")
+    converted.parent.mkdir(parents=True)
+    converted.write_bytes(b"converted")
+    hub.record_path(converted).write_text(json.dumps({"model": "ViT-B/32", "source": "timm/x/open_clip_model.safetensors",
+                                                      "tensors_sha256": "c" * 64, "recorded_sha256": None}))
+    copy = models.checkpoint_origin("ViT-B/32", converted, sha256_file(converted))
+    assert copy["kind"] == "hub" and copy["verified"] is False and models.is_openai_release(copy)
+    said = prose.model_identity({"origin": copy}).en
+    assert "Hugging Face hub copy timm/x/open_clip_model.safetensors" in said and "no published value" in said

@@ -146,13 +146,13 @@ def check_tagged_numbers(html: str, results: dict) -> int:
 
 
 def test_abstract_numbers_are_the_results(built):
-    root, _, pages = built
+    root, result, pages = built
     abstract = " ".join(pages[page_of(pages, "Abstract"):page_of(pages, "Contents", 2)])
     zs = read_json(root / "results" / "03_cifar_zero_shot.json")["datasets"]
     for name, e in zs.items():
         assert f"Zero-shot on {name} ({e['n_way']}-way" in abstract
         assert f"{e['ensemble']['top1']:.1f}% top-1 with the template ensemble" in abstract
-    html = (root / "build" / "report" / "report.html").read_text()
+    html = result.html.read_text()
     results = {s: read_json(root / "results" / f"{s}.json") for s in ("01_intro", "03_cifar_zero_shot")}
     assert check_tagged_numbers(html, results) >= 8
     # Notebooks outside this build are named, not silently dropped.
@@ -192,7 +192,7 @@ def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatc
     root, _, _ = built
     params = notebook_params.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 31}}))
     notebooks = notebook_params.find_notebooks(root / "notebooks")
-    runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build", progress=False)
+    runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build" / "quick", progress=False)  # the quick build's stamps
     assert [r.reused for r in runs] == [False, True]
     assert read_json(root / "results" / "01_intro.json")["n_points"] == 31
 
@@ -209,7 +209,7 @@ def test_a_parameter_passed_equal_to_its_default_reuses_the_run(built, tmp_path,
 
 
 def test_failing_notebook_stops_the_build_and_retires_the_old_pdf(tmp_path):
-    out = tmp_path / "report" / "clip_course_report.pdf"
+    out = tmp_path / "report" / "clip_course_report_quick.pdf"  # build_into builds quick
     out.parent.mkdir()
     out.write_bytes(b"%PDF-1.4 previous build")
     params = _yaml(tmp_path, {"03": {"n_images": 0}})
@@ -219,9 +219,9 @@ def test_failing_notebook_stops_the_build_and_retires_the_old_pdf(tmp_path):
     assert "notebook 03_cifar_zero_shot failed in cell" in msg
     assert "raise ValueError" in msg and "ValueError: n_images must be positive, got 0" in msg
     assert not out.exists()
-    assert out.with_name("clip_course_report.stale.pdf").read_bytes() == b"%PDF-1.4 previous build"
-    assert [p.name for p in out.parent.iterdir()] == ["clip_course_report.stale.pdf"]
-    assert not (tmp_path / "build" / "stamps" / "03_cifar_zero_shot.json").exists()
+    assert out.with_name("clip_course_report_quick.stale.pdf").read_bytes() == b"%PDF-1.4 previous build"
+    assert [p.name for p in out.parent.iterdir()] == ["clip_course_report_quick.stale.pdf"]
+    assert not (tmp_path / "build" / "quick" / "stamps" / "03_cifar_zero_shot.json").exists()
 
 
 # --------------------------------------------------------------------------- parts

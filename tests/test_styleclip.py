@@ -299,16 +299,19 @@ def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
 # ------------------------------------------------------------------------------ profiles
 
 
-def test_resolve_setup_needs_the_stylegan2_checkpoint_for_paper(tmp_path, monkeypatch):
+def test_paper_without_the_stylegan2_checkpoint_edits_with_the_offline_generator(tmp_path, monkeypatch):
     from clip_course import profiles
 
     monkeypatch.chdir(tmp_path)  # no data/stylegan2-ffhq-config-f.pt here
     off = styleclip_studies.resolve_setup("offline")
     assert (off["profile"], off["model"], off["generator"]) == ("offline", "miniclip", "offline")
-    monkeypatch.setattr(profiles, "resolve", lambda name="auto", data_root="data": (
-        profiles.paper("assets present") if name in ("auto", "paper") else profiles.offline("asked")))
-    with pytest.raises(StyleCLIPError, match="make download-styleclip"):
-        styleclip_studies.resolve_setup("paper")
+    monkeypatch.setattr(profiles, "resolve", lambda name="auto", data_root="data", model=None: (
+        profiles.paper("assets present.") if name in ("auto", "paper") else profiles.offline("asked")))
+    # paper asked for: the chapter says so and edits with the offline generator, under the paper's CLIP
+    paper = styleclip_studies.resolve_setup("paper")
+    assert (paper["profile"], paper["model"], paper["generator"]) == ("paper", "ViT-B/32", "offline")
+    assert "No StyleGAN2 checkpoint" in paper["reason"] and "offline ShapesWorld generator" in paper["reason"]
+    assert "make download" in paper["reason"]
     auto = styleclip_studies.resolve_setup("auto")
     assert auto["generator"] == "offline" and "no StyleGAN2 checkpoint" in auto["reason"]
     (tmp_path / "data").mkdir()

@@ -91,6 +91,36 @@ def embed_dim(lm) -> int:
     return int(lm.model.text_projection.shape[1])
 
 
+class _Estimate:
+    """After the first batch, one line saying how long the rest will take at the rate just measured
+    (only when that is over :data:`ESTIMATE_ABOVE_S`: a long step should say so before it starts)."""
+
+    def __init__(self, total: int, device: torch.device) -> None:
+        import time
+
+        self.total, self.device, self.first, self.start, self._time = total, device, True, time.perf_counter(), time.perf_counter
+
+    def done(self, n: int) -> None:
+        if not self.first:
+            return
+        self.first = False
+        rate = n / max(self._time() - self.start, 1e-9)
+        left = (self.total - n) / rate
+        if left > ESTIMATE_ABOVE_S:
+            from clip_course.io import status
+
+            status(f"encoding {self.total:,} images on {self.device}: about {_duration(left)} more at "
+                   f"{rate:,.0f} images/s (measured on the first batch)")
+
+
+#: A step expected to take longer than this prints its estimate first.
+ESTIMATE_ABOVE_S = 20.0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 # Batches of features kept on the device before copying them back (see encode_images).
 _PENDING_BATCHES = 16
 
@@ -123,6 +153,7 @@ def encode_images(
             out[torch.from_numpy(chunk)] = feats.cpu()
         pending.clear()
 
+    clock = _Estimate(len(images), lm.device)
     with torch.inference_mode(), tqdm(total=len(images), desc="encode images", disable=not progress) as bar:
         for idx in _size_groups(images).values():
             for start in range(0, len(idx), batch_size):
@@ -131,8 +162,9 @@ def encode_images(
                 batch = batch.pin_memory() if pin else batch
                 x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
                 pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
-                if len(pending) >= _PENDING_BATCHES:
+                if len(pending) >= _PENDING_BATCHES or clock.first:
                     flush()
+                clock.done(len(chunk))
                 bar.update(len(chunk))
         flush()
     return finish_features(out, normalize)
@@ -163,18 +195,84 @@ def tokenize(lm, texts: Sequence[str]) -> torch.Tensor:
         raise
 
 
+#: Text features already computed, per model: {model key: {text: unnormalised feature}}. Prompts
+#: repeat (the single template inside the ensemble, the same classifier in several studies), and
+#: a full-size text encoder costs about as much per text as per image on a CPU.
+_TEXT_MEMO: dict[tuple, dict[str, torch.Tensor]] = {}
+_TEXT_MEMO_MAX = 50_000
+#: Where text features are also kept on disk (None: memory only); see :func:`use_text_cache`.
+_TEXT_CACHE_DIR: list[str | None] = [None]
+
+
+def use_text_cache(cache_dir: str | None) -> None:
+    """Keep text features under ``cache_dir/texts/`` too (None: in memory only); notebooks set it."""
+    _TEXT_CACHE_DIR[0] = None if cache_dir is None else str(cache_dir)
+    _TEXT_MEMO.clear()
+
+
+def _text_memo(lm) -> dict[str, torch.Tensor] | None:
+    from clip_course.core import text_cache
+
+    model = lm.model
+    if model.training or not getattr(lm, "checkpoint_sha256", ""):
+        return None  # weights may change under training: never reuse
+    key = (id(model), lm.checkpoint_sha256, str(lm.device), str(lm.dtype))
+    if key not in _TEXT_MEMO:
+        _TEXT_MEMO.clear()  # one model at a time: a notebook loads one
+        disk = _TEXT_CACHE_DIR[0]
+        _TEXT_MEMO[key] = text_cache.read(text_cache.path_of(disk, text_cache.key_of(lm)),
+                                          text_cache.key_of(lm)) if disk else {}
+    return _TEXT_MEMO[key]
+
+
+def _save_text_memo(lm, memo: dict[str, torch.Tensor]) -> None:
+    from clip_course.core import text_cache
+
+    if _TEXT_CACHE_DIR[0]:
+        key = text_cache.key_of(lm)
+        try:
+            text_cache.write(text_cache.path_of(_TEXT_CACHE_DIR[0], key), key, memo)
+        except OSError:  # a read-only or full disk: the features are still right, only not kept
+            pass
+
+
+def _trim(tokens: torch.Tensor) -> torch.Tensor:
+    """Tokens cut after the batch's last end-of-text token.
+
+    clip's text tower is causal and reads its feature at the end-of-text token (the highest
+    id), so the padding after it never reaches the feature; clip's ``encode_text`` takes any
+    length up to the context (it slices its positional embedding and mask). Prompts are about
+    10 tokens of 77: the same features at a fraction of the cost.
+    """
+    return tokens[:, : int(tokens.argmax(dim=-1).max()) + 1] if len(tokens) else tokens
+
+
 def encode_texts(
     lm, texts: Sequence[str], normalize: bool = True, batch_size: int = 1024
 ) -> torch.Tensor:
-    """Text features, float32 (N, D) on CPU, in batches of ``batch_size`` texts."""
+    """Text features, float32 (N, D) on CPU, in batches of ``batch_size`` texts.
+
+    Each distinct text is encoded once per loaded model (memoised in this process).
+    """
     if isinstance(texts, str):
         raise TextInputError(f"texts must be a list of strings, got the single string {texts!r}.")
-    tokens = tokenize(lm, texts)
-    out = torch.empty(len(tokens), embed_dim(lm), dtype=torch.float32)
-    with torch.inference_mode():
-        for start in range(0, len(tokens), batch_size):
-            batch = tokens[start : start + batch_size].to(lm.device)
-            out[start : start + len(batch)] = lm.model.encode_text(batch).float().cpu()
+    texts = list(texts)
+    tokenize(lm, texts)  # check every text before any work
+    memo = _text_memo(lm)
+    todo = list(dict.fromkeys(t for t in texts if memo is None or t not in memo))
+    fresh: dict[str, torch.Tensor] = {}
+    if todo:
+        tokens = tokenize(lm, todo)
+        with torch.inference_mode():
+            for start in range(0, len(tokens), batch_size):
+                batch = _trim(tokens[start : start + batch_size]).to(lm.device)
+                feats = lm.model.encode_text(batch).float().cpu()
+                fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
+    if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:
+        memo.update(fresh)
+        _save_text_memo(lm, memo)
+    known = fresh if memo is None else {**memo, **fresh}
+    out = torch.stack([known[t] for t in texts]) if texts else torch.empty(0, embed_dim(lm))
     return finish_features(out, normalize)
 
 

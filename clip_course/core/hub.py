@@ -54,13 +54,26 @@ def _copies(open_clip_repo: str, transformers_repo: str) -> tuple[HubCopy, ...]:
     )
 
 
-#: Hub copies of openai's ViT weights, tried in this order. (The ResNets have no transformers
-#: copy, and their open_clip copies are not listed until checked: openai's address only.)
+def _open_clip_only(repo: str) -> tuple[HubCopy, ...]:
+    return (HubCopy(repo, OPEN_CLIP, ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")),)
+
+
+#: Hub copies of openai's weights, tried in this order. The ResNets have no transformers copy;
+#: their open_clip copies are the ``timm/resnet*_clip.openai`` repositories, as timm's own
+#: registry names them (pytorch-image-models, timm/models/byobnet.py: ``resnet50_clip_gap.openai``
+#: has ``hf_hub_id='timm/resnet50_clip.openai'``, ``hf_hub_filename='open_clip_pytorch_model.bin'``,
+#: and likewise resnet101, resnet50x4, resnet50x16, resnet50x64), which open_clip's pretrained
+#: registry also uses for its ``openai`` tags.
 HUB_COPIES: dict[str, tuple[HubCopy, ...]] = {
     "ViT-B/32": _copies("timm/vit_base_patch32_clip_224.openai", "openai/clip-vit-base-patch32"),
     "ViT-B/16": _copies("timm/vit_base_patch16_clip_224.openai", "openai/clip-vit-base-patch16"),
     "ViT-L/14": _copies("timm/vit_large_patch14_clip_224.openai", "openai/clip-vit-large-patch14"),
     "ViT-L/14@336px": _copies("timm/vit_large_patch14_clip_336.openai", "openai/clip-vit-large-patch14-336"),
+    "RN50": _open_clip_only("timm/resnet50_clip.openai"),
+    "RN101": _open_clip_only("timm/resnet101_clip.openai"),
+    "RN50x4": _open_clip_only("timm/resnet50x4_clip.openai"),
+    "RN50x16": _open_clip_only("timm/resnet50x16_clip.openai"),
+    "RN50x64": _open_clip_only("timm/resnet50x64_clip.openai"),
 }
 
 #: openai's published architectures (the CLIP paper's Table 19/20 and model card).
@@ -80,9 +93,13 @@ ARCHITECTURES: dict[str, dict[str, int]] = {
 }
 
 #: :func:`tensors_sha256` of the converted weights per model, once verified against openai's
-#: file. None: not recorded yet (no machine that built this had network), so the hash is only
-#: recorded beside the file. Both hub copies convert to the same tensors (float32 upcasts of
-#: the same release), so one value per model serves both.
+#: file. None for every model: no machine that built this package had a network, so the real
+#: values could not be computed, and none is invented. Until one is recorded here, a fetched
+#: copy is checked by shape (the published architecture for the ViTs, build_model's strict load
+#: for all) and its hash is computed at the first download and kept in the record beside the
+#: file (``tensors_sha256``, ``recorded_sha256: null``), which the report prints. Both hub copies
+#: convert to the same tensors (float32 upcasts of the same release), so one value per model
+#: serves both.
 CONVERTED_SHA256: dict[str, str | None] = dict.fromkeys(HUB_COPIES)
 
 
@@ -187,8 +204,10 @@ def check(state: Mapping[str, torch.Tensor], name: str | None = None) -> None:
     """Raise :class:`DownloadError` unless ``state`` builds openai's model (``name``'s architecture)."""
     import clip.model
 
-    arch = architecture(state)
+    # The ViTs' architecture is compared with openai's published one; a ResNet's is checked by
+    # build_model's strict load below only (every key and shape of the architecture it implies).
     want = ARCHITECTURES.get(name) if name else None
+    arch = architecture(state) if want is not None or name is None else want
     if want is not None and arch != want:
         diff = {k: (arch.get(k), v) for k, v in want.items() if arch.get(k) != v}
         raise DownloadError(f"Hub weights for CLIP {name} have the wrong architecture (got, want): {diff}.")

@@ -172,9 +172,11 @@ def fetch_stylegan2(url: str = STYLEGAN2_URL, target: Path | None = None) -> Pat
 
 def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32") -> list[Path]:
     """Everything the paper profile needs; skips what is already on disk."""
-    from clip_course.profiles import missing_paper_assets
+    from clip_course.core.models import weights_problem
+    from clip_course.data.cifar import cifar_present
 
-    if not missing_paper_assets(data_root, model):
+    # (profiles.missing_paper_assets says the same; profiles fetches through here, so not imported)
+    if weights_problem(model) is None and all(cifar_present(n, data_root) for n in ("cifar10", "cifar100")):
         return []
     # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
     check_connectivity([CIFAR_HOST])

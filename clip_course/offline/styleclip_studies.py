@@ -151,26 +151,29 @@ def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
 # ------------------------------------------------------------------------ profiles / setup
 
 
-def resolve_setup(profile: str = "auto", generator: str | None = None) -> dict[str, str]:
+def resolve_setup(profile: str = "auto", generator: str | None = None, model: str | None = None) -> dict[str, str]:
     """Which generator and CLIP model a profile uses for StyleCLIP, and why.
 
-    ``paper``: StyleGAN2 FFHQ + ViT-B/32; ``offline``: the ShapesWorld generator + MiniCLIP;
+    ``paper``: StyleGAN2 FFHQ + ViT-B/32, or, without the StyleGAN2 checkpoint, the offline
+    ShapesWorld generator guided by the paper's CLIP (said in the reason: the chapter runs, the
+    rest of the paper report is unchanged); ``offline``: the ShapesWorld generator + MiniCLIP;
     ``auto``: paper when its CLIP weights and the StyleGAN2 checkpoint are both on disk.
     """
     from clip_course import profiles
     from clip_course.offline import stylegan2
 
-    prof = profiles.resolve(profile)
+    prof = profiles.resolve(profile, model=model)
     if prof.name == "paper" and generator is None and not stylegan2.DEFAULT_CHECKPOINT.is_file():
+        missing = (f"no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT} (`make download` fetches it; "
+                   f"it is optional)")
         if profile == "paper":
-            raise StyleCLIPError(
-                f"The paper profile's StyleGAN2 checkpoint {stylegan2.DEFAULT_CHECKPOINT} is not on "
-                f"disk. Fetch it with `make download-styleclip` (needs internet) or use the offline "
-                f"profile."
-            )
+            return {"profile": prof.name, "model": prof.model, "generator": "offline",
+                    "missing": str(stylegan2.DEFAULT_CHECKPOINT),
+                    "reason": f"{prof.reason} {missing[0].upper()}{missing[1:]}, so this chapter edits "
+                              f"with the offline ShapesWorld generator."}
         off = profiles.resolve("offline")
         return {"profile": off.name, "model": off.model, "generator": "offline",
-                "reason": f"{prof.reason}; but no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT}"}
+                "reason": f"{prof.reason}; but {missing}"}
     gen = generator or ("stylegan2" if prof.name == "paper" else "offline")
     return {"profile": prof.name, "model": prof.model, "generator": gen, "reason": prof.reason}
 
@@ -202,7 +205,7 @@ def notebook_setup(
     from clip_course import notebook as nb
     from clip_course.offline import generators
 
-    choice = resolve_setup(profile, generator)
+    choice = resolve_setup(profile, generator, model)
     session = nb.setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
     gen = generators.load_editable(choice["generator"], device=session.lm.device)
     _small_model_threads(gen)

@@ -45,7 +45,7 @@ def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
     """{notebook number ("03"): results} for the notebooks of this build that wrote one, validated."""
     out = {}
     for run in runs:
-        path = results_path(root, run.stem)
+        path = run.results(root) if hasattr(run, "results") else results_path(root, run.stem)
         if path.is_file():
             out[run.stem[:2]] = read_results(path, run.stem)
     return out
@@ -58,7 +58,9 @@ def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
 def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     """The model the run used, from any notebook's record."""
     for rec in results.values():
-        return {"name": rec["model"]["name"], "sha256": rec["model"]["checkpoint_sha256"]}
+        origin = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
+        return {"name": rec["model"]["name"], "sha256": rec["model"]["checkpoint_sha256"], "origin": origin,
+                "identity": prose.model_identity({**rec["model"], "origin": origin})}
     return None
 
 
@@ -171,6 +173,13 @@ def device_used(results: dict[str, dict]) -> str:
     return device_name()
 
 
+def _shown(key: str, value: Any, root: Path) -> Any:
+    # a checkpoint path is printed as a reader sees it (relative to the repository, or ~/...)
+    from clip_course.io import display_path
+
+    return display_path(value, root) if key == "model" and isinstance(value, str) and "/" in value else value
+
+
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
     """Appendix B: everything needed to trace a number to what produced it."""
     from clip_course.provenance import git_commit, package_versions
@@ -185,8 +194,10 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,
-            "params": [(k, repr(v), k in run.params) for k, v in {**run.defaults, **run.params}.items()],
+            "params": [(k, repr(_shown(k, v, root)), k in run.params) for k, v in {**run.defaults, **run.params}.items()],
             "results": "written" if run.stem[:2] in results else "none",
+            # each notebook picks its own threads (core.device): its device line says which
+            "device": str(results.get(run.stem[:2], {}).get("environment", {}).get("device", "")),
         } for run in runs],
         "total_seconds": f"{sum(r.seconds for r in runs):.1f}",
     }

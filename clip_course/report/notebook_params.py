@@ -86,12 +86,17 @@ def declared_parameters(notebook: Path) -> dict[str, Any]:
     return declared
 
 
-def quick_parameters(nb: nbformat.NotebookNode, declared: dict[str, Any]) -> dict[str, Any]:
-    """A notebook's quick-run parameters (see the module docstring)."""
-    meta = nb.metadata.get("clip_course", {}).get("quick_parameters")
-    if meta is not None:
-        return dict(meta)
-    return {"quick": True} if "quick" in declared else {}
+def quick_parameters(nb: nbformat.NotebookNode, declared: dict[str, Any], profile: str = "offline") -> dict[str, Any]:
+    """A notebook's quick-run parameters for ``profile`` (see the runner's docstring).
+
+    ``metadata["clip_course"]["quick_parameters"]`` holds every profile's; an entry of
+    ``["quick_parameters_by_profile"][profile]`` overrides them for that profile (the paper
+    profile's full-size CLIP needs far smaller sizes than the offline MiniCLIP).
+    """
+    meta = nb.metadata.get("clip_course", {})
+    if meta.get("quick_parameters") is None and not meta.get("quick_parameters_by_profile"):
+        return {"quick": True} if "quick" in declared else {}
+    return {**(meta.get("quick_parameters") or {}), **(meta.get("quick_parameters_by_profile") or {}).get(profile, {})}
 
 
 def notebook_params(
@@ -105,7 +110,7 @@ def notebook_params(
     declared = declared_parameters(notebook)
     params: dict[str, Any] = {"profile": profile}
     if quick:
-        params.update(quick_parameters(nb, declared))
+        params.update(quick_parameters(nb, declared, profile))
     params.update({k: v for k, v in params_file.get("global", {}).items() if k in declared})
     for key, own in params_file.items():
         if key != "global" and (key == notebook.stem or key.zfill(2) == notebook.stem[:2]):

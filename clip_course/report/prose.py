@@ -74,6 +74,8 @@ def classifier_sentence(n_templates: int, n_classes: int, shape: Sequence[int], 
                         p: float) -> Bi:
     """How many prompts make the zero-shot classifier, and what it says of one image (notebook 01)."""
     return tr("{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned "
+              "“{caption}” is classified as **{winner}** ({p})." if n_templates > 1 else
+              "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned "
               "“{caption}” is classified as **{winner}** ({p}).", t=n_templates, c=n_classes,
               n=n_templates * n_classes, d=shape[0], k=shape[1], caption=caption, winner=winner, p=f"{100 * p:.1f}%")
 
@@ -387,3 +389,62 @@ def style_word_sentence(ranking: Ranking, word: str) -> Bi:
                   word=word, p=p, original=ORIGINAL)
     return tr("The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and "
               "“{top}” wins.", original=ORIGINAL, word=word, p=p, top=ranking[0][0])
+
+
+# ----------------------------------------------------------------------------- the checkpoint
+# What the loaded file is: OpenAI's only when its hash says so.
+
+
+def model_identity(model: Mapping[str, Any]) -> Bi:
+    """What the checkpoint is, from a results ``model`` record with its ``origin``
+    (:func:`clip_course.core.models.checkpoint_origin`): OpenAI's release only when its sha256 is the
+    published one (or it is their hub copy converted here, which is said); otherwise its path,
+    its sha256 and that it is not OpenAI's released weights."""
+    origin = model.get("origin") or {}
+    sha = str(model.get("checkpoint_sha256") or origin.get("sha256") or "")
+    kind = origin.get("kind")
+    if kind == "openai":
+        return tr("The model is OpenAI's released CLIP {model} (sha256 {sha}…, the published file)",
+                  model=origin["model"], sha=sha[:16])
+    if kind == "hub":
+        check = (tr("equal to the value recorded in the package") if origin.get("verified")
+                 else tr("recorded at its first download, with no published value to check it against"))
+        return tr("The model is OpenAI's CLIP {model} from the Hugging Face hub copy {source}, converted to OpenAI's "
+                  "layout (tensor sha256 {tensors}…, {check})", model=origin["model"], source=origin.get("source"),
+                  tensors=str(origin.get("tensors_sha256"))[:16], check=check)
+    if kind == "miniclip":
+        return tr("The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld", sha=sha[:16])
+    return tr("The model is the checkpoint {path} (sha256 {sha}), not OpenAI's released weights: our numbers measure "
+              "that file, and the published figures beside them another model",
+              path=origin.get("path") or model.get("name"), sha=sha)
+
+
+def published_figures_note(comparable: bool, offline: bool, model: str, what: str = "hatched bars") -> Bi:
+    """Whether the published CIFAR figures beside ours measure the same thing (the same model and data)."""
+    what = maybe_tr(what)
+    if comparable:
+        return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
+                  "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
+                  "independent re-measurement of the same model.", what=what)
+    if offline:
+        return tr("**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are "
+                  "*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
+                  "comparison (coarse above fine, ensemble at or above single), not its values.", what=what,
+                  model=model)
+    return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
+              "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
+              what=what, model=model)
+
+
+def no_training_log(model: Mapping[str, Any]) -> Bi:
+    """Notebook 01's pretraining section outside the offline profile."""
+    if (model.get("origin") or {}).get("kind") in ("openai", "hub"):
+        return tr("The paper profile uses OpenAI's pretrained weights: there is no training log to show.")
+    return tr("This checkpoint came without a training log, so no pretraining curve is shown.")
+
+
+def offline_generator_note(checkpoint: str) -> Bi:
+    """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: what runs instead."""
+    return tr("**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with "
+              "the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches "
+              "the checkpoint (about 380 MB; it is optional).", checkpoint=checkpoint)

@@ -14,8 +14,10 @@ the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``)::
     03_cifar_zero_shot: {limit: 2000}
 
 Quick parameters: a notebook lists them in its metadata,
-``metadata["clip_course"]["quick_parameters"] = {"limit": 200, ...}``; a notebook without that
-entry but with a ``quick`` parameter gets ``quick=True``.
+``metadata["clip_course"]["quick_parameters"] = {"limit": 200, ...}``, and per profile in
+``["quick_parameters_by_profile"] = {"paper": {"limit": 30, ...}}`` (merged over the first: a
+full-size CLIP on a CPU affords far fewer images and prompts); a notebook without either entry
+but with a ``quick`` parameter gets ``quick=True``.
 
 Incremental: a notebook is re-executed only when the key of its stamp
 (``build/stamps/<nb>.json``) changes: sha256 over the notebook without outputs, the injected
@@ -94,6 +96,10 @@ from clip_course.report.stamps import (
 )
 
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
+#: A quick build never touches a full build's PDF, results/ or figures/: it writes here instead
+#: (the PDF beside the full one, the notebooks' outputs and stamps under ``<build_dir>/quick``).
+QUICK_OUT = Path("report") / "clip_course_report_quick.pdf"
+QUICK_DIR = "quick"
 PROFILES = ("auto", "offline", "paper")
 #: Set in the kernels of a report build (see :func:`clip_course.notebook.status`).
 REPORT_ENV = "CLIP_COURSE_REPORT"
@@ -111,10 +117,16 @@ class NotebookRun:
     seconds: float = 0.0
     reused: bool = False
     finished: str = ""
+    #: The results JSON the run writes (under the build's output root); None: ``results/<stem>.json``.
+    results_file: Path | None = None
 
     @property
     def stem(self) -> str:
         return self.source.stem
+
+    def results(self, root: Path) -> Path:
+        """Where this run's results JSON is (``root``: the repository root)."""
+        return self.results_file or results_path(root, self.stem)
 
 
 @dataclass
@@ -130,15 +142,19 @@ class BuildResult:
     editions: dict[str, tuple[Path, Path, int]] = field(default_factory=dict)
 
 
-def resolve_profile(profile: str) -> tuple[str, str]:
-    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present."""
+def resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
+    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present.
+
+    ``model``: the model the notebooks load (PARAMS' global ``model``); its weights are checked,
+    not ViT-B/32's.
+    """
     if profile not in PROFILES:
         raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
     try:
         from clip_course import profiles
     except ImportError:
         return profile, "clip_course.profiles is not installed; notebooks resolve it"
-    resolved = profiles.resolve(profile)
+    resolved = profiles.resolve(profile, data_root=data_root, model=model)
     return resolved.name, getattr(resolved, "reason", "")
 
 
@@ -216,6 +232,10 @@ def run_notebooks(
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
+        if quick and "output_root" in run.defaults and "output_root" not in params:
+            params["output_root"] = os.path.relpath(build_dir, root)  # not the full build's results/, figures/
+        output_root = root / str(params.get("output_root", run.defaults.get("output_root") or "."))
+        run.results_file = output_root / "results" / f"{nb.stem}.json"
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         inputs = input_fingerprint(root, profile, params, run.defaults, memo)
         # Keyed on the effective parameters: a value passed equal to its default changes nothing.
@@ -230,7 +250,7 @@ def run_notebooks(
             execute_notebook(run, root, kernel, progress)
             write_json(stamp_file, {
                 "key": key, "seconds": round(run.seconds, 3), "finished": run.finished,
-                "params": params, "results_sha256": file_sha(results_path(root, nb.stem)),
+                "params": params, "results_sha256": file_sha(run.results(root)),
             })
             print(f"{head}: done in {run.seconds:.1f} s", flush=True)
         runs.append(run)
@@ -254,12 +274,18 @@ def build_report(
 
     ``lang``: ``en``, ``zh`` or ``both``; the Chinese edition is ``<out stem>_zh.pdf``. One run of
     the notebooks serves every edition (stamps do not hold the language).
+    ``quick``: each notebook's quick parameters, written elsewhere (:data:`QUICK_OUT`, and
+    ``<build_dir>/quick/`` for executed notebooks, stamps, results and figures), so a full build's
+    report, results and figures stay as they were.
 
     On any failure the previous PDF, if any, is renamed ``<name>.stale.pdf`` and the error
     re-raised: the report's own name only ever holds a PDF of a build that succeeded. After a
     good build no ``.stale.pdf`` remains. SIGINT/SIGTERM leave no process, no partial file.
     """
     root = Path(root).resolve()
+    if quick:  # a quick build writes beside the full one, never over it
+        out = QUICK_OUT if Path(out) == DEFAULT_OUT else out
+        build_dir = Path(build_dir) / QUICK_DIR
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
     outs = {code: edition_path(out, code) for code in editions(lang)}
@@ -299,10 +325,13 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
     for out in outs.values():
         remove_debris(out, build_dir)
     try:
-        name, reason = resolve_profile(profile)
+        params_file = load_params_file(params)
+        model = params_file.get("global", {}).get("model")
+        if model and not Path(str(model)).expanduser().is_absolute() and (root / str(model)).exists():
+            model = str(root / str(model))  # notebooks run with cwd = root
+        name, reason = resolve_profile(profile, model, root / "data")  # as the notebooks see it
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
-        params_file = load_params_file(params)
         check_params_file(params_file, selected)
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 
 from clip_course.io import read_json, sha256_file
-from clip_course.report.schema import results_path
 
 if TYPE_CHECKING:  # the runner imports this module
     from clip_course.report.runner import NotebookRun
@@ -127,7 +126,7 @@ def stamp_is_current(stamp_file: Path, key: str, run: NotebookRun, root: Path) -
         stamp = read_json(stamp_file)
     except (OSError, ValueError):
         return False
-    if stamp.get("key") != key or stamp.get("results_sha256") != file_sha(results_path(root, run.stem)):
+    if stamp.get("key") != key or stamp.get("results_sha256") != file_sha(run.results(root)):
         return False
     run.seconds, run.finished = float(stamp.get("seconds", 0.0)), stamp.get("finished", "")
     return True
@@ -142,7 +141,7 @@ def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out:
 
     templates = Path(__file__).resolve().parent / "templates"
     blob = json.dumps({
-        "runs": [(r.stem, r.key, file_sha(results_path(root, r.stem))) for r in runs],
+        "runs": [(r.stem, r.key, file_sha(r.results(root))) for r in runs],
         "templates": [(str(p.relative_to(templates)), sha256_file(p))
                       for p in sorted(templates.rglob("*")) if p.is_file()],
         "package": package_fingerprint(), "profile": profile, "quick": quick,

@@ -17,8 +17,8 @@ images/s; entries are keyed by model so that sweeps of several runs add up (:fun
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -198,11 +198,11 @@ def images_per_second(lm: Any, images: np.ndarray, batch_size: int = 256, repeat
     for _ in range(repeats):
         if lm.device.type == "cuda":
             torch.cuda.synchronize(lm.device)
-        start = time.perf_counter()
+        start = perf_counter()
         encode_images(lm, images, batch_size=batch_size, progress=False)
         if lm.device.type == "cuda":
             torch.cuda.synchronize(lm.device)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, perf_counter() - start)
     return len(images) / best
 
 

@@ -89,12 +89,14 @@ def prompt_accuracies(
     }
 
 
-def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor) -> dict[str, Any]:
-    """:func:`prompt_accuracies` for ``dataset`` with its own template ensemble."""
+def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor,
+                 ensemble: Sequence[str] | None = None) -> dict[str, Any]:
+    """:func:`prompt_accuracies` for ``dataset`` with its own template ensemble (or ``ensemble``,
+    e.g. the one notebook 03 recorded)."""
     from clip_course.core.encode import encode_texts
     from clip_course.core.prompts import SINGLE_TEMPLATE, templates
 
-    tmpl = templates("ensemble", dataset.name)
+    tmpl = list(ensemble) if ensemble else templates("ensemble", dataset.name)
     feats = prompt_features(lm, dataset.classes, tmpl)
     bare = encode_texts(lm, list(dataset.classes), normalize=True)
     if SINGLE_TEMPLATE[0] in tmpl:
@@ -105,11 +107,11 @@ def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor) -> dict[st
             "n_images": len(dataset), "n_way": len(dataset.classes)}
 
 
-def zeroshot_weights(lm: Any, dataset: Any) -> torch.Tensor:
-    """The ensemble zero-shot classifier (D, C) of ``dataset``."""
+def zeroshot_weights(lm: Any, dataset: Any, ensemble: Sequence[str] | None = None) -> torch.Tensor:
+    """The ensemble zero-shot classifier (D, C) of ``dataset`` (its own templates, or ``ensemble``)."""
     from clip_course.core.prompts import templates
 
-    return build_classifier(lm, dataset.classes, templates("ensemble", dataset.name))
+    return build_classifier(lm, dataset.classes, list(ensemble) if ensemble else templates("ensemble", dataset.name))
 
 
 # ------------------------------------------------------------------------------- few-shot
@@ -199,10 +201,13 @@ def robustness_study(
     levels = [0, *sorted({check_severity(s) for s in severities if s != 0})]
     for kind in corruptions:
         check_kind(kind)
+    jobs = [(k, s) for k in corruptions for s in levels[1:]]
+    if len(jobs) < 2:  # the interval of robustness_summary is taken over these sets
+        raise AnalysisError(f"corruptions {list(corruptions)} at severities {list(severities)} make {len(jobs)} "
+                            f"corrupted set(s); the 95% interval needs at least 2: add a severity or a corruption.")
     out: dict[str, dict[str, Any]] = {}
     clean = image_features(lm, dataset, cache_dir=cache_dir, progress=False)
     clean_acc = (top1(clean, zs_weights, dataset.labels), probe_top1(probe, clean, dataset.labels))
-    jobs = [(k, s) for k in corruptions for s in levels[1:]]
     accs: dict[tuple[str, int], tuple[float, float]] = {}
     for kind, sev in tqdm(jobs, desc="corruptions", disable=not progress):
         ds = corrupt_dataset(dataset, kind, sev, seed)
