@@ -153,6 +153,7 @@ SPEC: dict[str, Check] = {
     "queries": list_of(text(optional=False), "non-empty strings", optional=True),
     "prompts": list_of(text(optional=False), "non-empty strings", optional=True),
     "templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
+    "chinese_templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
     "text": text(),
     "model": text(),
     "models": list_of(text(optional=False), "model names (clip.available_models()) or checkpoint paths",

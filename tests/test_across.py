@@ -223,3 +223,26 @@ def test_results_table_collects_07s_rows_and_its_sweep(tmp_path):
     assert got == {("miniclip", "zeroshot_classification"): (51.0, 90, 200),
                    ("miniclip", "linear_probe"): (44.0, 90, 200),
                    ("other.pt", "zeroshot_classification"): (12.5, 90, 200)}
+
+
+def test_sweep_scores_every_model_on_the_same_task_and_reuses_the_sessions(tmp_path, tiny_clip_path):
+    """The session's model reads its top-1 from the entries (measured once); another checkpoint is
+    scored by zeroshot_top1 on the same images and classes, and timed on the same images."""
+    from types import SimpleNamespace
+
+    from conftest import make_tiny_clip
+
+    other = tmp_path / "other.pt"
+    torch.save(make_tiny_clip(seed=7).state_dict(), other)
+    session = SimpleNamespace(lm=load(str(tiny_clip_path), device="cpu"), profile=SimpleNamespace(name="offline"))
+    rng = np.random.default_rng(1)
+    ds = ImageDataset("t", "test", rng.integers(0, 256, (12, 32, 32, 3), dtype=np.uint8), np.arange(12) % 3,
+                      ["cat", "dog", "bird"], {})
+    entries = {"t": {"zeroshot": {"top1": 42.0}, "left_out": []}}
+    sweep = across.sweep_models(session, [str(tiny_clip_path), str(other)], {"t": ds}, entries, timed_images=8,
+                                batch_size=4, cache_dir=None)
+    assert sweep[str(tiny_clip_path)]["zeroshot_top1"] == {"t": 42.0}
+    want = across.zeroshot_top1(load(str(other), device="cpu"), ds, [], batch_size=4, cache_dir=None)
+    assert sweep[str(other)]["zeroshot_top1"] == {"t": pytest.approx(want)}
+    assert all(e["n_timed"] == 8 and e["images_per_s"] > 0 and e["parameters"] > 0 for e in sweep.values())
+    assert sweep[str(other)]["checkpoint_sha256"] != sweep[str(tiny_clip_path)]["checkpoint_sha256"]

@@ -34,7 +34,7 @@ def _notebook(root: Path) -> None:
 @pytest.fixture
 def fake_pdf(monkeypatch):
     """The PDF step, stubbed: it records which results file fed it (printing is tested elsewhere)."""
-    def build_pdf(runs, profile, root, build_dir, out, quick=False):
+    def build_pdf(runs, profile, root, build_dir, out, quick=False, lang="en"):
         html = build_dir / "report" / "report.html"
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text("<html></html>")

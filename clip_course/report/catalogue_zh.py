@@ -390,6 +390,7 @@ CATALOGUE: dict[str, str] = {
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
+    'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).

@@ -222,11 +222,13 @@ def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_time
     }
 
 
-def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: int, cache_dir: str | None) -> float:
+def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: int, cache_dir: str | None,
+                  templates: Sequence[str] | None = None) -> float:
     """Zero-shot top-1 (%) of ``lm`` on ``dataset`` with its template ensemble, on the probe's task.
 
     The classes in ``left_out`` (no training images) and their test images are dropped, as the
     entries of :func:`with_intervals` score it, so every model of a sweep is scored on one task.
+    ``templates`` replaces the ensemble (notebook 03's ``templates`` parameter).
     """
     import torch
 
@@ -240,14 +242,15 @@ def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: in
     labels = np.asarray(dataset.labels)
     mask = np.array([dataset.classes[y] in index for y in labels], dtype=bool)
     y = np.array([index[dataset.classes[v]] for v in labels[mask]], dtype=np.int64)
-    weights = zeroshot.build_classifier(lm, kept, prompts.templates("ensemble", dataset.name))
+    weights = zeroshot.build_classifier(lm, kept, prompts.templates(list(templates) if templates else "ensemble",
+                                                                    dataset.name))
     scores = zeroshot.logits(feats[torch.from_numpy(mask)], weights)
     return float(zeroshot.classification_metrics(scores, y, kept)["top1"])
 
 
 def sweep_models(session: Any, models: Sequence[str], tests: Mapping[str, Any],
                  entries: Mapping[str, Mapping[str, Any]], timed_images: int, batch_size: int,
-                 cache_dir: str | None) -> dict[str, dict[str, Any]]:
+                 cache_dir: str | None, templates: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """One :func:`sweep_entry` per model; the session's own model reads its top-1 from ``entries``.
 
     Speed is timed on the first ``timed_images`` test images of the first dataset, on the
@@ -263,7 +266,7 @@ def sweep_models(session: Any, models: Sequence[str], tests: Mapping[str, Any],
         lm = session.lm if name == session.lm.name else load(name, device=session.lm.device)
         status(f"sweep: {name}: timing {len(timed)} images, zero-shot on {len(tests)} datasets")
         top1 = {n: entries[n]["zeroshot"]["top1"] for n in tests} if lm is session.lm else {
-            n: zeroshot_top1(lm, ds, entries[n]["left_out"], batch_size, cache_dir) for n, ds in tests.items()}
+            n: zeroshot_top1(lm, ds, entries[n]["left_out"], batch_size, cache_dir, templates) for n, ds in tests.items()}
         rate = images_per_second(lm, timed, batch_size=batch_size)
         out[name] = sweep_entry(lm, top1, rate, len(timed), session.profile.name)
     return out
@@ -276,7 +279,7 @@ def previous_sweep(session: Any) -> dict[str, Any] | None:
 
     path = session.out.results
     try:
-        return read_results(path, session.notebook)["sweep"] if path.is_file() else None
+        return read_results(path, session.notebook).get("sweep") if path.is_file() else None
     except ClipCourseError:
         return None  # an unreadable or older file holds nothing to add up
 
