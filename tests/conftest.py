@@ -75,3 +75,22 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory):
+    """The real notebooks' quick offline report, built once for the whole session, in both editions.
+
+    test_report_real checks the PDFs, test_notebooks and test_analysis the notebooks' results and
+    executed copies: one run of the seven notebooks serves all three. (A user's own images in
+    notebook 02 are tested through ``single_image.gallery`` in test_single_image.)
+    """
+    import shutil
+
+    from clip_course.report import runner
+
+    root = tmp_path_factory.mktemp("real_report")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "notebooks", root / "notebooks")
+    result = runner.build_report(root=root, profile="offline", quick=True, progress=False, lang="both")
+    # a quick build's results, figures, executed notebooks and stamps live under build/quick
+    return root / "build" / "quick", result

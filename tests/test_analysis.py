@@ -243,21 +243,21 @@ def test_notebook_refuses_to_run_before_03_and_04(tiny_clip_path, tmp_path):
         _papermill("06_analysis", tiny_clip_path, tmp_path)
 
 
-def test_notebook_runs_quick_and_writes_its_results(tiny_clip_path, tmp_path):
-    """papermill runs 03, 04 and then 06 with their quick parameters on a tiny random CLIP."""
+def test_notebook_runs_quick_and_writes_its_results(quick_report):
+    """The session's quick report ran 03, 04 and then 06 with their quick parameters (conftest.quick_report)."""
     import nbformat
 
+    out, result = quick_report
+    tmp_path = out
     nb = nbformat.read(ROOT / "notebooks" / "06_analysis.ipynb", as_version=4)
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
     assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
     quick = nb.metadata["clip_course"]["quick_parameters"]
-    for stem in ("03_cifar_zero_shot", "04_linear_probe"):
-        _papermill(stem, tiny_clip_path, tmp_path)
-    out_nb = _papermill("06_analysis", tiny_clip_path, tmp_path)
+    out_nb = next(run.executed for run in result.runs if run.stem == "06_analysis")
 
     rec = json.loads((tmp_path / "results" / "06_analysis.json").read_text())
     z03 = json.loads((tmp_path / "results" / "03_cifar_zero_shot.json").read_text())
-    assert rec["profile"] == "offline" and rec["model"]["name"] == str(tiny_clip_path)
+    assert rec["profile"] == "offline" and rec["model"]["name"] == "miniclip"
     assert set(rec["prompts"]) == {"shapes10", "shapes100"}
     for name, p in rec["prompts"].items():
         assert len(p["per_template"]) == len(p["templates"]) > 1

@@ -161,27 +161,12 @@ def test_references_comparable_only_for_openais_file_on_cifar():
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Execute notebooks 01-04 once (offline, quick parameters) into a temporary output root."""
-    import papermill
-
-    out = tmp_path_factory.mktemp("nb_out")
-    images = out / "my_images"
-    images.mkdir()
-    Image.fromarray(np.full((40, 60, 3), (200, 40, 40), dtype=np.uint8)).save(images / "my_red_photo.png")
-    executed = {}
-    for stem in OURS:
-        src = ROOT / "notebooks" / f"{stem}.ipynb"
-        nb = nbformat.read(src, as_version=4)
-        declared = set(papermill.inspect_notebook(str(src)))
-        params = {"profile": "offline", "output_root": str(out), "cache_dir": str(out / "cache"),
-                  "images_dir": str(images), **nb.metadata.get("clip_course", {}).get("quick_parameters", {})}
-        params = {k: v for k, v in params.items() if k in declared}
-        dest = out / f"{stem}.executed.ipynb"
-        papermill.execute_notebook(str(src), str(dest), parameters=params, kernel_name="python3",
-                                   cwd=str(ROOT), progress_bar=False)
-        executed[stem] = dest
-    return out, executed
+def runs(quick_report):
+    """Notebooks 01-04 as the session's quick offline report ran them (conftest.quick_report: papermill
+    through the report runner, quick parameters): its output root and
+    the executed copies."""
+    out, result = quick_report
+    return out, {run.stem: run.executed for run in result.runs}
 
 
 def quick(stem: str) -> dict:
@@ -239,7 +224,7 @@ def test_01_results(runs):
 
 def test_02_results(runs):
     r = results(runs, "02_single_image")
-    assert "my_red_photo" in r["images"] and "small red circle on grey" in r["images"]
+    assert "small red circle on grey" in r["images"]
     for ranking in r["images"].values():
         probs = [row["probability"] for row in ranking]
         assert sum(probs) == pytest.approx(1.0, abs=1e-4) and probs == sorted(probs, reverse=True)

@@ -6,7 +6,7 @@ The checkpoint sits at openai's weights path under a redirected clip cache (``CL
 user's ``~/.cache`` is never touched) and is given as the model's path, as the profile check's own
 message tells a user to do with a file that is not openai's. The build uses the paper profile's
 quick parameters (``quick_parameters_by_profile``): 20 test images per set, one template, a few
-StyleCLIP steps with the offline generator (no StyleGAN2 checkpoint here, which chapter 5 says).
+StyleCLIP steps with the offline generator (no StyleGAN2 checkpoint here, which chapter 6 says).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = ["01_intro", "02_single_image", "03_cifar_zero_shot", "04_linear_probe", "05_styleclip", "06_analysis",
          "07_zero_shot_across_datasets"]
 HEADINGS = ["Abstract", "Contents", "1 CLIP introduction", "2 Single-image tests", "3 CIFAR: zero-shot and linear probe",
-            "3.1 Zero-shot classification", "3.2 Linear probe", "4 Analysis", "5 StyleCLIP", "6 Conclusions",
+            "3.1 Zero-shot classification", "3.2 Linear probe", "4 Analysis", "5 Where zero-shot works and where it fails",
+            "6 StyleCLIP", "7 Conclusions",
             "References", "Appendix A: Class names and templates", "Appendix B: Run manifest"]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from test_report import HEADINGS, build_into, check_tagged_numbers, norm, page_of
+from test_report import HEADINGS, check_tagged_numbers, norm, page_of
 
 from clip_course.io import read_json
 from clip_course.report.schema import lookup
@@ -25,12 +25,11 @@ STEMS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory):
-    # One run of the notebooks, both editions (the Chinese one adds one PDF print, ~13 s).
-    root = tmp_path_factory.mktemp("real_report")
-    result = build_into(root, notebooks_dir=NOTEBOOKS, lang="both")
+def real_build(quick_report):
+    # One run of the notebooks (conftest's session build), both editions (the Chinese one adds one PDF print).
+    out, result = quick_report
     pages = [norm(p.extract_text()) for p in PdfReader(str(result.pdf)).pages]
-    return root / "build" / "quick", result, pages  # a quick build's results and figures live there
+    return out, result, pages
 
 
 @pytest.fixture(scope="module")
