@@ -246,3 +246,9 @@ def test_sweep_scores_every_model_on_the_same_task_and_reuses_the_sessions(tmp_p
     assert sweep[str(other)]["zeroshot_top1"] == {"t": pytest.approx(want)}
     assert all(e["n_timed"] == 8 and e["images_per_s"] > 0 and e["parameters"] > 0 for e in sweep.values())
     assert sweep[str(other)]["checkpoint_sha256"] != sweep[str(tiny_clip_path)]["checkpoint_sha256"]
+
+
+def test_paper_sentence_says_so_when_zero_shot_wins_nowhere():
+    c = {"against": "counting", "diff": 30.0, "lo": 20.0, "hi": 40.0}
+    assert "Unlike Figure 5" in prose_across.paper_sentence(c, offline=True, ahead=0).en
+    assert "Unlike Figure 5" not in prose_across.paper_sentence(c, offline=True, ahead=2).en

@@ -391,6 +391,7 @@ CATALOGUE: dict[str, str] = {
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
     'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
+    'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何一个数据集上都没有领先于线性探测：这里的线性探测学习的正是零样本所用的同一组特征，外加全部标签。',
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).
