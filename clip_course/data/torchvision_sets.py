@@ -16,7 +16,7 @@ Splits: ``test`` is the dataset's test split; ``train`` is its train split, join
 validation split where it has one (DTD, Flowers102, FGVC-Aircraft, Country211, Rendered SST2:
 the paper chooses the probe's C on validation, then refits on both; our probe holds out its own
 validation share of ``train``). EuroSAT and SUN397 have no fixed split: a seeded 20% of each class
-(:data:`SPLIT_SEED`, whatever ``--seed`` is) is ``test``, and ``meta`` records the seed and sizes.
+(:data:`SPLIT_SEED`, whatever ``--seed`` is) is ``test``, and ``meta`` records the split seed and sizes.
 StanfordCars is read if its files are there but cannot be downloaded: its address is gone
 (torchvision's class says so), so copy the Kaggle mirror into ``data/stanford_cars`` by hand.
 """
