@@ -25,7 +25,7 @@ Z = 1.959964
 
 def probe_entry(zs: float, pr: float, d: tuple[float, float, float], n: int = 200) -> dict:
     """What notebook.probe_entry returns, with only the keys 07 reads."""
-    return {"n_way": 10, "n_train": 1000, "n_test": n, "classes_without_training_images": ["x"],
+    return {"n_way": 10, "n_train": 1000, "n_test": n, "classes_without_training_images": ["x"], "train": {}, "test": {},
             "zeroshot": {"top1": zs, "top5": 99.0}, "probe": {"top1": pr, "top5": 99.5, "C": 3.0},
             "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), d, strict=True))}
 
@@ -177,8 +177,8 @@ def test_published_figures_only_for_openais_weights():
     from clip_course.core.models import openai_sha256
     from clip_course.published import benchmark_zeroshot
 
-    theirs = SimpleNamespace(name="ViT-B/32", checkpoint_sha256=openai_sha256("ViT-B/32"))
-    mine = SimpleNamespace(name="ViT-B/32", checkpoint_sha256="0" * 64)
+    theirs = SimpleNamespace(name="ViT-B/32", checkpoint="ViT-B-32.pt", checkpoint_sha256=openai_sha256("ViT-B/32"))
+    mine = SimpleNamespace(name="ViT-B/32", checkpoint="ViT-B-32.pt", checkpoint_sha256="0" * 64)
     assert across.published_zeroshot(theirs, "eurosat") == benchmark_zeroshot("ViT-B/32", "eurosat") is not None
     assert across.published_zeroshot(mine, "eurosat") is None
 
@@ -239,8 +239,8 @@ def test_sweep_scores_every_model_on_the_same_task_and_reuses_the_sessions(tmp_p
     ds = ImageDataset("t", "test", rng.integers(0, 256, (12, 32, 32, 3), dtype=np.uint8), np.arange(12) % 3,
                       ["cat", "dog", "bird"], {})
     entries = {"t": {"zeroshot": {"top1": 42.0}, "left_out": []}}
-    sweep = across.sweep_models(session, [str(tiny_clip_path), str(other)], {"t": ds}, entries, timed_images=8,
-                                batch_size=4, cache_dir=None)
+    sweep = across.sweep_models(session, [str(tiny_clip_path), str(other)], entries, {"t": ds}.__getitem__,
+                                timed_images=8, batch_size=4, cache_dir=None)
     assert sweep[str(tiny_clip_path)]["zeroshot_top1"] == {"t": 42.0}
     want = across.zeroshot_top1(load(str(other), device="cpu"), ds, [], batch_size=4, cache_dir=None)
     assert sweep[str(other)]["zeroshot_top1"] == {"t": pytest.approx(want)}

@@ -17,7 +17,7 @@ images/s; entries are keyed by model so that sweeps of several runs add up (:fun
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -74,17 +74,18 @@ def with_intervals(name: str, entry: Mapping[str, Any], source: str) -> dict[str
 
     n = int(entry["n_test"])
     zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
+
+    def with_ci(acc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        lo, hi = wilson(acc["top1"], n)
+        return {**{k: acc[k] for k in keys if k in acc}, "lo": lo, "hi": hi}
+
     return {
         "family": family(name), "source": source, "n_way": entry["n_way"], "n_train": entry["n_train"],
-        "left_out": list(entry["classes_without_training_images"]),
-        "n_test": n,
-        "zeroshot": {"top1": zs["top1"], "top5": zs["top5"],
-                     **({"mean_per_class_recall": zs["mean_per_class_recall"]} if "mean_per_class_recall" in zs else {}),
-                     **dict(zip(("lo", "hi"), wilson(zs["top1"], n),
-                                                                         strict=True))},
-        "probe": {"top1": pr["top1"], "top5": pr["top5"], "C": pr["C"],
-                  **dict(zip(("lo", "hi"), wilson(pr["top1"], n), strict=True))},
+        "n_test": n, "left_out": list(entry["classes_without_training_images"]),
+        "zeroshot": with_ci(zs, ("top1", "top5", "mean_per_class_recall")),
+        "probe": with_ci(pr, ("top1", "top5", "C")),
         "zeroshot_minus_probe": {"diff": -d["diff"], "lo": -d["hi"], "hi": -d["lo"]},
+        "train": entry["train"], "test": entry["test"],
     }
 
 
@@ -116,14 +117,13 @@ def measure(session: Any, name: str, limit: int | None, limit_train: int | None,
     test = load_dataset(name, "test", limit=limit, seed=session.seed)
     entry = nb.probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
                            batch_size=batch_size, cache_dir=cache_dir)
-    return {**with_intervals(name, entry, session.notebook), "train": entry["train"], "test": entry["test"]}
+    return with_intervals(name, entry, session.notebook)
 
 
 def reuse_or_measure(session: Any, name: str, earlier: Mapping[str, Any] | None, **sizes: Any) -> dict[str, Any]:
     """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
     if earlier and name in earlier.get("datasets", {}):
-        e = earlier["datasets"][name]
-        return {**with_intervals(name, e, earlier["notebook"]), "train": e["train"], "test": e["test"]}
+        return with_intervals(name, earlier["datasets"][name], earlier["notebook"])
     return measure(session, name, **sizes)
 
 
@@ -167,9 +167,9 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 
 def openai_weights(lm: Any) -> bool:
     """Whether ``lm`` holds openai's released weights (their file, or this machine's hub conversion of it)."""
-    from clip_course.report.collect import checkpoint_kind
+    from clip_course.core.models import checkpoint_origin, is_openai_release
 
-    return bool(checkpoint_kind(lm.name, lm.checkpoint_sha256))
+    return is_openai_release(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
 
 def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
@@ -248,25 +248,30 @@ def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: in
     return float(zeroshot.classification_metrics(scores, y, kept)["top1"])
 
 
-def sweep_models(session: Any, models: Sequence[str], tests: Mapping[str, Any],
-                 entries: Mapping[str, Mapping[str, Any]], timed_images: int, batch_size: int,
-                 cache_dir: str | None, templates: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    """One :func:`sweep_entry` per model; the session's own model reads its top-1 from ``entries``.
+def sweep_models(session: Any, models: Sequence[str], entries: Mapping[str, Mapping[str, Any]],
+                 load_test: Callable[[str], Any], timed_images: int, batch_size: int, cache_dir: str | None,
+                 templates: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """One :func:`sweep_entry` per model over the datasets of ``entries``.
 
+    The session's own model reads its top-1 from ``entries`` (measured once); another model is
+    scored by :func:`zeroshot_top1` on the test set ``load_test(name)`` gives, loaded only then.
     Speed is timed on the first ``timed_images`` test images of the first dataset, on the
     session's device.
     """
+    from functools import cache
+
     from clip_course.core.models import load
     from clip_course.io import status
 
-    first = next(iter(tests.values()))
-    timed = np.asarray(first.images[:timed_images])
+    test = cache(load_test)
+    names = list(entries)
+    timed = np.asarray(test(names[0]).images[:timed_images])
     out = {}
     for name in models:
         lm = session.lm if name == session.lm.name else load(name, device=session.lm.device)
-        status(f"sweep: {name}: timing {len(timed)} images, zero-shot on {len(tests)} datasets")
-        top1 = {n: entries[n]["zeroshot"]["top1"] for n in tests} if lm is session.lm else {
-            n: zeroshot_top1(lm, ds, entries[n]["left_out"], batch_size, cache_dir, templates) for n, ds in tests.items()}
+        status(f"sweep: {name}: timing {len(timed)} images, zero-shot on {len(names)} datasets")
+        top1 = {n: entries[n]["zeroshot"]["top1"] for n in names} if lm is session.lm else {
+            n: zeroshot_top1(lm, test(n), entries[n]["left_out"], batch_size, cache_dir, templates) for n in names}
         rate = images_per_second(lm, timed, batch_size=batch_size)
         out[name] = sweep_entry(lm, top1, rate, len(timed), session.profile.name)
     return out
