@@ -157,8 +157,8 @@ def probe_features(args: argparse.Namespace) -> tuple:
 
 def run_probe(args: argparse.Namespace) -> int:
     """``probe``: the paper's probe protocol, optionally with k-shot probes and zero-shot."""
+    from clip_course.core.provenance import run_record
     from clip_course.io import write_json
-    from clip_course.provenance import run_record
     from clip_course.tasks import probe
     from clip_course.tasks.kshot import k_shot
     from clip_course.tasks.zeroshot import classification_metrics, predict
@@ -217,7 +217,7 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="results/styleclip", help="output folder")
     p.set_defaults(_out_kind="folder")
     p.add_argument("--train-generator", action="store_true",
-                   help="retrain the shipped offline generator (clip_course/offline/assets/shapes_generator.pt; "
+                   help="retrain the shipped offline generator (clip_course/generators/assets/shapes_generator.pt; "
                    "same device kind, same bytes) and exit")
 
 
@@ -225,8 +225,9 @@ def run_styleclip(args: argparse.Namespace) -> int:
     """``styleclip``: one edit, its figures, GIF and ``result.json``."""
     from clip_course.core.device import default_device
     from clip_course.figures import styleclip as figs
+    from clip_course.generators import shapes_generator
     from clip_course.io import write_json
-    from clip_course.offline import shapes_generator, styleclip, styleclip_studies
+    from clip_course.tasks import styleclip, styleclip_studies
 
     if args.train_generator:
         path = shapes_generator.train_shapes_generator(device=args.device or default_device())
@@ -253,7 +254,7 @@ def run_styleclip(args: argparse.Namespace) -> int:
 
 
 def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
-    from clip_course.offline.pretrain import shipped_config
+    from clip_course.tasks.pretrain import shipped_config
 
     defaults = shipped_config()
     p = add_command(sub, "pretrain", run_pretrain, "train MiniCLIP on ShapesWorld (defaults reproduce the shipped checkpoint)",
@@ -274,7 +275,8 @@ def run_pretrain(args: argparse.Namespace) -> int:
     """``pretrain``: retrain MiniCLIP and compare with the shipped checkpoint."""
     from dataclasses import asdict, replace
 
-    from clip_course.offline import miniclip, pretrain
+    from clip_course.core import miniclip
+    from clip_course.tasks import pretrain
 
     config = replace(args._defaults, steps=args.steps, seed=args.seed)
     if config.warmup_steps >= config.steps:

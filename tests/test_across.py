@@ -14,7 +14,7 @@ from clip_course.core.models import load
 from clip_course.data.dataset import ImageDataset
 from clip_course.errors import NotebookError
 from clip_course.figures import across as figs
-from clip_course.params import validate_params
+from clip_course.notebook.params import validate_params
 from clip_course.report import prose_across
 from clip_course.report.schema import SCHEMAS, ResultsSchemaError, example, validate
 from clip_course.tasks import across, zeroshot
@@ -175,7 +175,7 @@ def test_published_figures_only_for_openais_weights():
     from types import SimpleNamespace
 
     from clip_course.core.models import openai_sha256
-    from clip_course.published import benchmark_zeroshot
+    from clip_course.data.published import benchmark_zeroshot
 
     theirs = SimpleNamespace(name="ViT-B/32", checkpoint="ViT-B-32.pt", checkpoint_sha256=openai_sha256("ViT-B/32"))
     mine = SimpleNamespace(name="ViT-B/32", checkpoint="ViT-B-32.pt", checkpoint_sha256="0" * 64)

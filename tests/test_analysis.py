@@ -15,6 +15,7 @@ import torch
 from matplotlib.figure import Figure
 
 from clip_course import errors
+from clip_course import notebook as nb
 from clip_course.core.models import load
 from clip_course.data.dataset import ImageDataset
 from clip_course.figures import analysis as P
@@ -196,7 +197,7 @@ def test_comparison_table_reads_03_and_04_and_cites_the_references():
     assert by["linear probe top-1", "shapes100"]["source"] == "04_linear_probe:datasets.shapes100.probe.top1"
     assert {r["reference_dataset"] for r in rows} == {"cifar10", "cifar100"}
     assert all(r["profile"] == "offline" and r["reference_model"] == "ViT-B/32" for r in rows)
-    md = A.comparison_markdown(rows)
+    md = nb.comparison_markdown(rows)
     assert md.count("\n") == len(rows) + 1 and "| 91.3 |" in md and "| – |" in md
 
 

@@ -517,7 +517,7 @@ def test_torchvisions_fixed_class_names_are_the_ones_we_use():
 
 
 def test_benchmark_lookup_is_the_csv_row_in_percent():
-    from clip_course.published import benchmark_zeroshot
+    from clip_course.data.published import benchmark_zeroshot
 
     with open(REFS / "clip_benchmark_openai_zeroshot.csv", newline="") as f:
         rows = {(r["model"], r["dataset"]): r for r in csv.DictReader(f) if r["task"] == "zeroshot_classification"}

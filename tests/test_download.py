@@ -140,7 +140,7 @@ def test_stylegan2_download_honours_url_and_out(tmp_path, monkeypatch):
 
 
 def test_stylegan2_default_target_is_the_styleclip_modules_path():
-    from clip_course.offline import stylegan2
+    from clip_course.generators import stylegan2
 
     assert download.stylegan2_target() == Path(stylegan2.DEFAULT_CHECKPOINT)
 
@@ -188,7 +188,7 @@ def test_paper_fetches_what_it_lacks_and_auto_never_downloads(tmp_path, clip_cac
     """The on-demand path with the network faked: ``paper`` fetches the weights (clip's sha-checked
     download) and both CIFARs (torchvision), then runs; ``auto`` with the same assets missing picks
     offline without touching the network."""
-    from clip_course import profiles
+    from clip_course.data import profiles
 
     weights = b"openai's weights (fake)"
     fetched = []
@@ -232,7 +232,7 @@ def test_paper_fetches_what_it_lacks_and_auto_never_downloads(tmp_path, clip_cac
 
 
 def test_paper_offline_says_nothing_could_be_fetched(tmp_path, offline, clip_cache):
-    from clip_course import profiles
+    from clip_course.data import profiles
 
     with pytest.raises(errors.ProfileError, match="nothing could be fetched: Cannot reach"):
         profiles.resolve("paper", data_root=tmp_path / "data")

@@ -9,25 +9,25 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clip_course import interactive
 from clip_course.errors import NotebookError
+from clip_course.notebook import widget
 
 
 def test_prompts_are_one_per_line_without_blanks_or_repeats():
-    assert interactive.parse_prompts(" a cat \n\na dog\na cat\n") == ["a cat", "a dog"]
+    assert widget.parse_prompts(" a cat \n\na dog\na cat\n") == ["a cat", "a dog"]
     with pytest.raises(NotebookError, match="at least two prompts"):
-        interactive.parse_prompts("a cat\n\n")
+        widget.parse_prompts("a cat\n\n")
 
 
 def test_an_upload_is_read_as_rgb_and_a_non_image_is_named(tmp_path):
     png = io.BytesIO()
     Image.fromarray(np.full((5, 7, 3), 200, np.uint8)).save(png, format="PNG")
     value = ({"name": "mine.png", "content": memoryview(png.getvalue())},)  # ipywidgets 8's value
-    image = interactive.uploaded_image(value)
+    image = widget.uploaded_image(value)
     assert image.shape == (5, 7, 3) and image.dtype == np.uint8 and int(image[0, 0, 0]) == 200
-    assert interactive.uploaded_image(()) is None
+    assert widget.uploaded_image(()) is None
     with pytest.raises(Exception, match="notes.txt"):
-        interactive.uploaded_image(({"name": "notes.txt", "content": b"not an image"},))
+        widget.uploaded_image(({"name": "notes.txt", "content": b"not an image"},))
 
 
 def test_rank_is_the_batch_cells_ranking(monkeypatch):
@@ -37,15 +37,15 @@ def test_rank_is_the_batch_cells_ranking(monkeypatch):
     monkeypatch.setattr(single_image, "rank_prompts", lambda lm, image, prompts: seen.append(prompts) or
                         [(p, 1 / len(prompts)) for p in prompts])
     image = np.zeros((4, 4, 3), np.uint8)
-    assert interactive.rank("lm", image, "a cat\na dog") == [("a cat", 0.5), ("a dog", 0.5)]
+    assert widget.rank("lm", image, "a cat\na dog") == [("a cat", 0.5), ("a dog", 0.5)]
     assert seen == [["a cat", "a dog"]]
 
 
 def test_headless_it_does_nothing_and_says_so_in_one_line(capsys, monkeypatch):
     monkeypatch.delenv("CLIP_COURSE_REPORT", raising=False)
-    assert interactive.headless()  # no notebook front-end in a test process
-    assert interactive.prompt_explorer(None, {}, ["a", "b"]) is None
-    assert capsys.readouterr().out == interactive.HEADLESS_LINE + "\n"
+    assert widget.headless()  # no notebook front-end in a test process
+    assert widget.prompt_explorer(None, {}, ["a", "b"]) is None
+    assert capsys.readouterr().out == widget.HEADLESS_LINE + "\n"
 
 
 def test_under_papermill_the_cell_prints_the_line(tmp_path):
@@ -53,13 +53,13 @@ def test_under_papermill_the_cell_prints_the_line(tmp_path):
     import papermill
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from clip_course import interactive\n"
-                                          "interactive.prompt_explorer(None, {}, ['a', 'b'])")]
+    nb.cells = [nbformat.v4.new_code_cell("from clip_course.notebook import widget\n"
+                                          "widget.prompt_explorer(None, {}, ['a', 'b'])")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "in.ipynb")
     papermill.execute_notebook(str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"), progress_bar=False)
     outputs = nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs
-    assert [o.get("text") for o in outputs] == [interactive.HEADLESS_LINE + "\n"]
+    assert [o.get("text") for o in outputs] == [widget.HEADLESS_LINE + "\n"]
 
 
 def test_with_a_front_end_it_builds_the_widget(monkeypatch):
@@ -71,9 +71,9 @@ def test_with_a_front_end_it_builds_the_widget(monkeypatch):
     shell = types.SimpleNamespace(kernel=types.SimpleNamespace(_allow_stdin=True))
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     monkeypatch.delenv("CLIP_COURSE_REPORT", raising=False)
-    assert not interactive.headless()
-    box = interactive.prompt_explorer(None, {"cat": np.zeros((4, 4, 3), np.uint8)}, ["a cat", "a dog"])
+    assert not widget.headless()
+    box = widget.prompt_explorer(None, {"cat": np.zeros((4, 4, 3), np.uint8)}, ["a cat", "a dog"])
     row, text, button, _ = box.children
     assert row.children[0].options == ("cat",) and text.value == "a cat\na dog" and button.description == "Rank"
     monkeypatch.setenv("CLIP_COURSE_REPORT", "1")
-    assert interactive.headless()  # a report build never shows it
+    assert widget.headless()  # a report build never shows it

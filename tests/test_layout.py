@@ -106,3 +106,37 @@ def test_the_package_face_re_exports_the_users_calls():
     assert clip_course.load is models.load and clip_course.load_dataset is catalog.load_dataset
     assert clip_course.zero_shot is zeroshot.evaluate and clip_course.linear_probe is probe.run_probe
     assert set(clip_course.__all__) >= {"load", "load_dataset", "image_features", "encode_texts"}
+
+
+#: The stages in the order data flows; a module may import its own stage or one below it.
+STAGES = {"errors": 0, "io": 0, "repository": 0, "core": 1, "data": 2, "tasks": 3, "generators": 3,
+          "figures": 4, "report": 5, "notebook": 6, "cli": 7, "cli_flags": 7, "__main__": 7}
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """Every import (in-function ones too) from a lower stage to a higher one, as 'a -> b'."""
+    out = []
+    for a, targets in graph.items():
+        for b in targets:
+            sa, sb = _stage(a), _stage(b)
+            if sa in STAGES and sb in STAGES and STAGES[sb] > STAGES[sa]:
+                out.append(f"{a} -> {b}")
+    return sorted(out)
+
+
+def test_stage_rule_finds_a_planted_upward_import():
+    assert upward_imports({"clip_course.core.x": {"clip_course.report.y"},
+                           "clip_course.report.y": {"clip_course.core.x"}}) == ["clip_course.core.x -> clip_course.report.y"]
+
+
+def test_every_module_belongs_to_a_stage():
+    assert {_stage(m) for m in import_graph()} - {None} <= set(STAGES)
+
+
+def test_no_import_runs_up_the_stages():
+    assert upward_imports(import_graph()) == []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from clip_course import notebook, params
+from clip_course import notebook
 from clip_course.errors import ClipCourseError, NotebookError
+from clip_course.notebook import params
 
 
 @pytest.mark.parametrize(

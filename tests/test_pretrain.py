@@ -13,12 +13,12 @@ import torch
 import torch.nn.functional as F
 
 from clip_course import errors
+from clip_course.core import miniclip as miniclip_offline
 from clip_course.core import models
 from clip_course.data import shapes as synthetic
 from clip_course.data.dataset import ImageDataset
 from clip_course.io import sha256_bytes, sha256_file
-from clip_course.offline import miniclip as miniclip_offline
-from clip_course.offline import pretrain
+from clip_course.tasks import pretrain
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import write_cifar
 
-from clip_course import errors, profiles
+from clip_course import errors
 from clip_course.core import models
+from clip_course.data import profiles
 from clip_course.io import sha256_file
 
 

@@ -28,9 +28,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from clip.model import CLIP, convert_weights
 
-from clip_course import profiles
 from clip_course.core import models
 from clip_course.core.device import thread_counts
+from clip_course.data import profiles
 from clip_course.io import read_json, sha256_file
 from clip_course.report import runner
 

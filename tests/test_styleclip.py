@@ -13,12 +13,14 @@ from clip_course.cli import main
 from clip_course.core import models
 from clip_course.data import shapes as synthetic
 from clip_course.errors import StyleCLIPError
+from clip_course.generators import editable
+from clip_course.generators import load as generators
+from clip_course.generators import shapes_generator as shapes_generator_offline
+from clip_course.generators.shapes_generator import ShapesGenerator, ShapesVAE, ShapesVAEConfig
 from clip_course.io import read_json
-from clip_course.offline import editable, generators, styleclip, styleclip_studies
-from clip_course.offline import shapes_generator as shapes_generator_offline
-from clip_course.offline.shapes_generator import ShapesGenerator, ShapesVAE, ShapesVAEConfig
-from clip_course.offline.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
 from clip_course.report import prose
+from clip_course.tasks import styleclip, styleclip_studies
+from clip_course.tasks.styleclip import EditConfig, EditResult, edit, lambda_sweep, lr_schedule
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -281,7 +283,7 @@ def test_sweep_sentence_names_the_extremes_and_the_run():
 def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
     from test_stylegan2 import TINY, random_checkpoint, rosinality_spec
 
-    from clip_course.offline import stylegan2
+    from clip_course.generators import stylegan2
 
     g = stylegan2.Generator(**TINY).eval().requires_grad_(False)
     ckpt = random_checkpoint(rosinality_spec(**TINY))
@@ -300,7 +302,7 @@ def test_entanglement_study_on_stylegan2_uses_seeds_and_pixel_measures(lm):
 
 
 def test_paper_without_the_stylegan2_checkpoint_edits_with_the_offline_generator(tmp_path, monkeypatch):
-    from clip_course import profiles
+    from clip_course.data import profiles
 
     monkeypatch.chdir(tmp_path)  # no data/stylegan2-ffhq-config-f.pt here
     off = styleclip_studies.resolve_setup("offline")

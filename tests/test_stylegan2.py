@@ -11,8 +11,8 @@ from scipy.signal import convolve2d
 from torch.nn import functional as F
 
 from clip_course.errors import StyleCLIPError
-from clip_course.offline import stylegan2
-from clip_course.offline.generators import StyleGAN2Generator
+from clip_course.generators import stylegan2
+from clip_course.generators.load import StyleGAN2Generator
 
 TINY = {"size": 16, "style_dim": 16, "n_mlp": 2, "channels": {4: 16, 8: 12, 16: 8}}
 

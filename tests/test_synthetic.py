@@ -56,7 +56,7 @@ def test_unseen_split_holds_only_held_out_pairs_in_a_100_way_label_space():
 
 
 def test_held_out_pairs_never_appear_in_pretraining_scenes_or_captions():
-    from clip_course.offline.pretrain import PretrainConfig, batches
+    from clip_course.tasks.pretrain import PretrainConfig, batches
 
     rng = np.random.default_rng(3)
     scenes = synthetic.sample_scenes(5000, rng, exclude_held_out=True)
@@ -167,7 +167,7 @@ def test_ensemble_templates_are_not_caption_sentences():
 def test_caption_tokens_fit_the_training_context():
     import clip
 
-    from clip_course.offline.pretrain import TRAIN_CONTEXT
+    from clip_course.tasks.pretrain import TRAIN_CONTEXT
 
     rng = np.random.default_rng(2)
     texts = synthetic.make_captions(synthetic.pretraining_scenes(3000, rng), rng).text

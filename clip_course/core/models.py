@@ -129,7 +129,7 @@ def checkpoint_sha256(path: str | os.PathLike) -> str:
 def resolve_checkpoint(name_or_path: str, download: bool = True) -> Path:
     """The local checkpoint file for a model name or path, downloading openai weights if allowed."""
     if name_or_path == OFFLINE_MODEL:
-        from clip_course.offline.miniclip import miniclip_checkpoint
+        from clip_course.core.miniclip import miniclip_checkpoint
 
         return miniclip_checkpoint()
     if name_or_path in clip.available_models():

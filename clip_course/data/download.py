@@ -29,22 +29,21 @@ from tqdm.auto import tqdm
 
 from clip_course.errors import DownloadError
 from clip_course.io import atomic_path
-from clip_course.offline.stylegan2 import CHECKPOINT_URL
 
 CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
-#: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it.
-STYLEGAN2_URL = CHECKPOINT_URL
+#: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it, from where
+#: StyleCLIP's own code fetches it (Google Drive; ``confirm=t`` answers the "download anyway"
+#: step a large file needs).
+STYLEGAN2_URL = "https://drive.google.com/uc?export=download&id=1EM87UquaoQmk17Q8d5kYIAHqu0dkYqdT&confirm=t"
 STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
+#: Where ``make download-styleclip`` puts it, and where StyleCLIP looks for it.
+STYLEGAN2_CHECKPOINT = Path("data") / STYLEGAN2_FILENAME
 CONNECT_TIMEOUT = 5.0
 
 
 def stylegan2_target() -> Path:
-    """Where the StyleGAN2 checkpoint goes: the styleclip helper's default path if it has one."""
-    try:
-        from clip_course.offline.stylegan2 import DEFAULT_CHECKPOINT
-    except ImportError:
-        return Path("data") / STYLEGAN2_FILENAME
-    return Path(DEFAULT_CHECKPOINT)
+    """Where the StyleGAN2 checkpoint goes."""
+    return STYLEGAN2_CHECKPOINT
 
 
 def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from clip_course.figures import style
-from clip_course.offline.styleclip import EditResult
+from clip_course.tasks.styleclip import EditResult
 
 # ------------------------------------------------------------------------------- figures
 

@@ -14,7 +14,7 @@ Files read (anything else under ``results/`` is skipped, and said so):
 - the notebooks' results (:mod:`clip_course.report.schema`): a ``model`` header and ``datasets``
   entries holding ``single`` / ``ensemble`` (zero-shot) or ``probe`` (linear probe) metrics;
   a file keyed by model (``models: {name: {model, datasets}}``) gives one set of rows per model;
-- the ``zeroshot`` and ``probe`` commands' ``--out`` records (:func:`clip_course.provenance.run_record`);
+- the ``zeroshot`` and ``probe`` commands' ``--out`` records (:func:`clip_course.core.provenance.run_record`);
 - any file with ``benchmark_rows``: a list of rows already in this table's keys.
 
 When several files hold the same model, checkpoint, dataset, task, template and N-way, the row with the
@@ -126,7 +126,7 @@ def checkpoint_kind(model: str | None, sha: str) -> str:
 
 
 def _with_benchmark(row: dict[str, Any]) -> dict[str, Any]:
-    from clip_course.published import benchmark_zeroshot
+    from clip_course.data.published import benchmark_zeroshot
 
     row["checkpoint"] = checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""))
     ref = None
@@ -193,6 +193,6 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def _source() -> str:
-    from clip_course.published import BENCHMARK_SOURCE
+    from clip_course.data.published import BENCHMARK_SOURCE
 
     return BENCHMARK_SOURCE

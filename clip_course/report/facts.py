@@ -168,7 +168,7 @@ def device_used(results: dict[str, dict]) -> str:
     for rec in _walk(results):
         if isinstance(rec.get("environment"), dict) and rec["environment"].get("device"):
             return str(rec["environment"]["device"])
-    from clip_course.provenance import device_name
+    from clip_course.core.provenance import device_name
 
     return device_name()
 
@@ -182,7 +182,7 @@ def _shown(key: str, value: Any, root: Path) -> Any:
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
     """Appendix B: everything needed to trace a number to what produced it."""
-    from clip_course.provenance import git_commit, package_versions
+    from clip_course.core.provenance import git_commit, package_versions
 
     return {
         "profile": profile,

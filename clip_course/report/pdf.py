@@ -313,7 +313,7 @@ class Section:
 def section_title(spec: SectionSpec, profile: str, lang: str = "en") -> str:
     """A chapter's title names what was measured: offline, chapter 3 is not CIFAR."""
     if spec.number == "3" and profile == "offline":
-        from clip_course.profiles import offline
+        from clip_course.data.profiles import offline
 
         p = offline("")
         return tr("Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)", coarse=p.coarse,

@@ -333,7 +333,7 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
 
 def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     """Whether the probe-over-zero-shot gap has the paper's sign, and why not where it has not."""
-    from clip_course.published import REFERENCES
+    from clip_course.data.published import REFERENCES
 
     gap = {ref: REFERENCES[ref]["probe"]["paper"]["top1"] - REFERENCES[ref]["zeroshot"]["paper"]["top1"]
            for ref in ("cifar10", "cifar100")}

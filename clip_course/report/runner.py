@@ -143,7 +143,7 @@ class BuildResult:
 
 
 def resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
-    """(profile name, reason): ``auto`` resolves through ``clip_course.profiles`` when present.
+    """(profile name, reason): ``auto`` resolves through ``clip_course.data.profiles`` when present.
 
     ``model``: the model the notebooks load (PARAMS' global ``model``); its weights are checked,
     not ViT-B/32's.
@@ -151,9 +151,9 @@ def resolve_profile(profile: str, model: str | None = None, data_root: str | Pat
     if profile not in PROFILES:
         raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
     try:
-        from clip_course import profiles
+        from clip_course.data import profiles
     except ImportError:
-        return profile, "clip_course.profiles is not installed; notebooks resolve it"
+        return profile, "clip_course.data.profiles is not installed; notebooks resolve it"
     resolved = profiles.resolve(profile, data_root=data_root, model=model)
     return resolved.name, getattr(resolved, "reason", "")
 

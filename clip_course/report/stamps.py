@@ -82,8 +82,8 @@ def tree_digest(folder: Path, contents: bool) -> str:
 def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
     """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
     try:
-        from clip_course import profiles
         from clip_course.core import models
+        from clip_course.data import profiles
 
         name = model or profiles.resolve(profile).model
         if name not in models.available_models() and not Path(name).is_absolute():
@@ -137,7 +137,7 @@ def stamp_is_current(stamp_file: Path, key: str, run: NotebookRun, root: Path) -
 
 def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out: Path) -> str:
     """What the PDF depends on besides the package: each run, its results, templates, commit."""
-    from clip_course.provenance import git_commit
+    from clip_course.core.provenance import git_commit
 
     templates = Path(__file__).resolve().parent / "templates"
     blob = json.dumps({

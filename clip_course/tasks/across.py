@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.tasks.entries import probe_entry
+
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
 #: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
 OFFLINE_FAMILIES = {
@@ -110,12 +112,11 @@ def family_summary(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[s
 def measure(session: Any, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
             max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
     """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
-    from clip_course import notebook as nb
     from clip_course.data.catalog import load_dataset
 
     train = load_dataset(name, "train", limit=limit_train, seed=session.seed)
     test = load_dataset(name, "test", limit=limit, seed=session.seed)
-    entry = nb.probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
+    entry = probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
                            batch_size=batch_size, cache_dir=cache_dir)
     return with_intervals(name, entry, session.notebook)
 
@@ -175,7 +176,7 @@ def openai_weights(lm: Any) -> bool:
 def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
     """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's weights
     (openai's released file, or this machine's hub conversion of it)."""
-    from clip_course.published import benchmark_zeroshot
+    from clip_course.data.published import benchmark_zeroshot
 
     return benchmark_zeroshot(lm.name, dataset) if openai_weights(lm) else None
 
@@ -275,18 +276,6 @@ def sweep_models(session: Any, models: Sequence[str], entries: Mapping[str, Mapp
         rate = images_per_second(lm, timed, batch_size=batch_size)
         out[name] = sweep_entry(lm, top1, rate, len(timed), session.profile.name)
     return out
-
-
-def previous_sweep(session: Any) -> dict[str, Any] | None:
-    """The sweep of this notebook's last results file, if one is there and readable (else None)."""
-    from clip_course.errors import ClipCourseError
-    from clip_course.report.schema import read_results
-
-    path = session.out.results
-    try:
-        return read_results(path, session.notebook).get("sweep") if path.is_file() else None
-    except ClipCourseError:
-        return None  # an unreadable or older file holds nothing to add up
 
 
 def merge_sweep(previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping[str, Any]],

@@ -342,11 +342,11 @@ def comparison_table(profile: str, model: str, coarse: str, fine: str,
 
     Ours are read from notebook 03's (``zeroshot``) and 04's (``probe``) results, never measured
     again; each row names its ``source`` (:func:`clip_course.report.schema.lookup`) and its
-    ``n_way`` task. The references (:data:`clip_course.published.REFERENCES`) are ViT-B/32 on
+    ``n_way`` task. The references (:data:`clip_course.data.published.REFERENCES`) are ViT-B/32 on
     CIFAR-10 (beside our coarse set) and CIFAR-100 (beside the fine set) whatever the profile;
     every row names both datasets, so a ShapesWorld number is never read as a CIFAR one.
     """
-    from clip_course.published import REFERENCE_MODEL, REFERENCES
+    from clip_course.data.published import REFERENCE_MODEL, REFERENCES
 
     ref_ds = {coarse: "cifar10", fine: "cifar100"}
     rows = []
@@ -372,11 +372,3 @@ COMPARISON_COLUMNS = {
     "quantity": "quantity", "dataset": "our dataset", "n_way": "classes (N-way)", "ours": "ours",
     "reference_dataset": "reference dataset", "paper": "paper", "clip_benchmark": "CLIP_benchmark",
 }
-
-
-def comparison_markdown(rows: Sequence[dict[str, Any]]) -> str:
-    """The comparison table as Markdown (ours, then the references with their dataset)."""
-    from clip_course.notebook import markdown_table
-
-    return markdown_table(list(COMPARISON_COLUMNS.values()),
-                          [[r.get(k) for k in COMPARISON_COLUMNS] for r in rows])

@@ -139,7 +139,7 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (see results.run_record)."""
-    from clip_course.provenance import run_record
+    from clip_course.core.provenance import run_record
 
     start = time.perf_counter()
     scores, _, tmpl = predict(lm, dataset, templates, cache_dir=cache_dir, progress=progress)

@@ -16,7 +16,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from clip_course.errors import StyleCLIPError
-from clip_course.offline.editable import (
+from clip_course.generators.editable import (
     ATTRIBUTES,
     SHAPES_GENERATOR,
     EditableGenerator,

@@ -1,4 +1,4 @@
-"""A notebook's session: set-up, output paths, captioned figures and tables, result entries.
+"""A notebook's session: set-up, output paths, captioned figures and tables.
 
 A notebook calls :func:`setup` once: it moves to the repository root (when opened from
 ``notebooks/``), sets the plot style and seeds, resolves the profile and loads its model.
@@ -24,11 +24,46 @@ import numpy as np
 import torch
 
 from clip_course import repository as _repository
-from clip_course.errors import NotebookError
+from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
+from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
+from clip_course.generators.editable import EditableGenerator
+from clip_course.generators.load import load_editable
 from clip_course.io import status
-from clip_course.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select, tr
+from clip_course.report.schema import read_results
+from clip_course.tasks import styleclip_studies
+from clip_course.tasks.studies import COMPARISON_COLUMNS
+
+__all__ = [
+    "COLAB_PACKAGE",
+    "COLAB_BASE",
+    "TEXT_CACHE_DIR",
+    "Outputs",
+    "Session",
+    "caption_html",
+    "chdir_repo_root",
+    "colab_url",
+    "comparison_markdown",
+    "figure",
+    "markdown_table",
+    "model_table",
+    "pick_examples",
+    "pretraining_summary",
+    "previous_sweep",
+    "reference_dataset",
+    "references",
+    "seed_everything",
+    "setup",
+    "show",
+    "show_figures_inline",
+    "similarity_batch",
+    "similarity_stats",
+    "status",
+    "styleclip_setup",
+    "table",
+    "topk_predictions",
+]
 
 #: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
 #: ``[project.urls] Repository`` in pyproject.toml (see :mod:`clip_course.repository`).
@@ -80,7 +115,7 @@ class Session:
     """What a notebook's :func:`setup` resolved: profile, model, outputs, seed."""
 
     notebook: str
-    profile: Any  # clip_course.profiles.Profile (.name .model .coarse .fine .reason)
+    profile: Any  # clip_course.data.profiles.Profile (.name .model .coarse .fine .reason)
     lm: Any  # clip_course.models.LoadedModel
     out: Outputs
     seed: int
@@ -126,7 +161,7 @@ class Session:
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
-        from clip_course.provenance import environment
+        from clip_course.core.provenance import environment
 
         rec: dict[str, Any] = {"notebook": self.notebook, "profile": self.profile.name,
                                "profile_reason": self.profile.reason, "model": self.model_record()}
@@ -154,13 +189,13 @@ def setup(
     """Resolve everything a notebook needs once; prints the profile, model and device.
 
     ``params`` (default: the kernel's values of the notebook's parameters) are validated first by
-    :func:`clip_course.params.validate_params`, so a bad one is named before any work.
+    :func:`clip_course.notebook.params.validate_params`, so a bad one is named before any work.
     """
-    from clip_course import params as nb_params
-    from clip_course import profiles
     from clip_course.core.device import configure_threads
     from clip_course.core.encode import use_text_cache
     from clip_course.core.models import load
+    from clip_course.data import profiles
+    from clip_course.notebook import params as nb_params
 
     nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)},
                               notebook)
@@ -379,12 +414,35 @@ def pick_examples(correct: Any, n_right: int = 4, n_wrong: int = 4, seed: int = 
                            rng.choice(wrong, take_w, replace=False)]).astype(int)
 
 
-# ----------------------------------------------------------------------------- 03/04 entries (re-exported)
+def comparison_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Notebook 06's comparison table (:func:`clip_course.tasks.studies.comparison_table`) as
+    Markdown: ours, then the references with their dataset."""
+    return markdown_table(list(COMPARISON_COLUMNS.values()),
+                          [[r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
 
-from clip_course.entries import (  # noqa: E402, F401  (notebooks call them as nb.<name>)
-    dataset_record,
-    features,
-    kshot_summary,
-    probe_entry,
-    zero_shot_entry,
-)
+
+def previous_sweep(session: Session) -> dict[str, Any] | None:
+    """The model sweep of this notebook's last results file, if one is there and readable (else None)."""
+    path = session.out.results
+    try:
+        return read_results(path, session.notebook).get("sweep") if path.is_file() else None
+    except ClipCourseError:
+        return None  # an unreadable or older file holds nothing to add up
+
+
+def styleclip_setup(
+    profile: str = "auto",
+    model: str | None = None,
+    device: str | None = None,
+    seed: int = 0,
+    output_root: str = ".",
+    generator: str | None = None,
+) -> tuple[Session, EditableGenerator, dict[str, Any]]:
+    """Notebook 05's setup: (session, generator, choice), the choice saying which and why."""
+    choice = styleclip_studies.resolve_setup(profile, generator, model)
+    session = setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
+    gen = load_editable(choice["generator"], device=session.lm.device)
+    styleclip_studies.small_model_threads(gen)
+    status(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
+    # the default phrases follow the generator actually used, not the profile (paper + offline generator)
+    return session, gen, {**choice, **styleclip_studies.default_phrases(gen)}

@@ -4,14 +4,14 @@ Two kinds share one small interface (:class:`EditableGenerator`):
 
 - :class:`ShapesGenerator`, the offline one: the decoder of a small variational
   autoencoder trained on ShapesWorld (:mod:`clip_course.data.shapes`), shipped in
-  ``clip_course/offline/assets/shapes_generator.pt`` (reproduce it with
+  ``clip_course/generators/assets/shapes_generator.pt`` (reproduce it with
   ``python -m clip_course styleclip --train-generator``). Its latent is a 32-d vector;
   a start image ("a red circle") is encoded to its posterior mean. Beside it ships an
   *attribute readout*, a small CNN trained on renders and on the decoder's own
   reconstructions that reads shape, colour, size, position and background off an image,
   so edits can be measured for what changed beyond the request (entanglement).
 - :class:`StyleGAN2Generator`, StyleCLIP's own setting: rosinality's StyleGAN2
-  (:mod:`clip_course.offline.stylegan2`) in W+ (18 x 512 at 1024 px), fixed noise.
+  (:mod:`clip_course.generators.stylegan2`) in W+ (18 x 512 at 1024 px), fixed noise.
 
 :func:`load_editable` picks one from ``"offline"`` or a checkpoint path.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 import torch
 
 from clip_course.errors import StyleCLIPError
-from clip_course.offline.editable import EditableGenerator, load_latent_file
-from clip_course.offline.shapes_generator import load_shapes_generator
+from clip_course.generators.editable import EditableGenerator, load_latent_file
+from clip_course.generators.shapes_generator import load_shapes_generator
 
 # ----------------------------------------------------------------------- StyleGAN2 wrapper
 
@@ -83,7 +83,7 @@ def load_editable(
 ) -> EditableGenerator:
     """``"offline"`` (the shipped ShapesWorld generator), ``"stylegan2"`` (the default FFHQ
     checkpoint path) or the path of a rosinality StyleGAN2 / clip-course shapes checkpoint."""
-    from clip_course.offline import stylegan2
+    from clip_course.generators import stylegan2
 
     if generator == "offline":
         return load_shapes_generator(device=device)

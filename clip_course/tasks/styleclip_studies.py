@@ -11,10 +11,10 @@ import numpy as np
 import torch
 
 from clip_course.errors import StyleCLIPError
+from clip_course.generators.editable import EditableGenerator
+from clip_course.generators.shapes_generator import ShapesGenerator
 from clip_course.io import status
-from clip_course.offline.editable import EditableGenerator
-from clip_course.offline.shapes_generator import ShapesGenerator
-from clip_course.offline.styleclip import EditConfig, EditResult, edit
+from clip_course.tasks.styleclip import EditConfig, EditResult, edit
 
 # -------------------------------------------------------------------- entanglement (offline)
 
@@ -27,7 +27,7 @@ def attribute_changes(generator: ShapesGenerator, result: EditResult) -> dict:
     readout is a separate CNN trained on ShapesWorld renders and reconstructions, not the
     CLIP model that guided the edit, so it is an independent witness.
     """
-    from clip_course.offline.editable import ATTRIBUTES, attribute_names
+    from clip_course.generators.editable import ATTRIBUTES, attribute_names
 
     if not isinstance(generator, ShapesGenerator):
         raise StyleCLIPError("attribute_changes needs the offline ShapesWorld generator (it has the readout).")
@@ -79,7 +79,7 @@ def start_batch(generator: EditableGenerator, start: object, n: int, seed: int =
     if n <= 0:
         raise StyleCLIPError(f"n must be a positive number of start images, got {n}.")
     if isinstance(generator, ShapesGenerator):
-        from clip_course.offline.shapes_generator import parse_phrase
+        from clip_course.generators.shapes_generator import parse_phrase
 
         base = parse_phrase(str(start))
         shape, colour = base["shape"], base["colour"]
@@ -134,8 +134,8 @@ def entanglement_study(
 
 
 def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
-    from clip_course.offline.editable import ATTRIBUTES
-    from clip_course.offline.shapes_generator import find_attributes
+    from clip_course.generators.editable import ATTRIBUTES
+    from clip_course.generators.shapes_generator import find_attributes
 
     changes = attribute_changes(generator, run)
     target = find_attributes(run.text)
@@ -159,8 +159,8 @@ def resolve_setup(profile: str = "auto", generator: str | None = None, model: st
     rest of the paper report is unchanged); ``offline``: the ShapesWorld generator + MiniCLIP;
     ``auto``: paper when its CLIP weights and the StyleGAN2 checkpoint are both on disk.
     """
-    from clip_course import profiles
-    from clip_course.offline import stylegan2
+    from clip_course.data import profiles
+    from clip_course.generators import stylegan2
 
     prof = profiles.resolve(profile, model=model)
     if prof.name == "paper" and generator is None and not stylegan2.DEFAULT_CHECKPOINT.is_file():
@@ -178,7 +178,7 @@ def resolve_setup(profile: str = "auto", generator: str | None = None, model: st
     return {"profile": prof.name, "model": prof.model, "generator": gen, "reason": prof.reason}
 
 
-def _small_model_threads(gen: EditableGenerator) -> None:
+def small_model_threads(gen: EditableGenerator) -> None:
     # The offline models are tiny: on CPU a second OpenMP thread only adds synchronisation,
     # which costs up to 10x on a busy machine. One thread, said out loud.
     if isinstance(gen, ShapesGenerator) and gen.device.type == "cpu" and torch.get_num_threads() > 1:
@@ -193,36 +193,20 @@ DEFAULTS = {
 }
 
 
-def notebook_setup(
-    profile: str = "auto",
-    model: str | None = None,
-    device: str | None = None,
-    seed: int = 0,
-    output_root: str = ".",
-    generator: str | None = None,
-) -> tuple[Any, EditableGenerator, dict]:
-    """Notebook 05's setup: (session, generator, choice), the choice saying which and why."""
-    from clip_course import notebook as nb
-    from clip_course.offline import generators
-
-    choice = resolve_setup(profile, generator, model)
-    session = nb.setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
-    gen = generators.load_editable(choice["generator"], device=session.lm.device)
-    _small_model_threads(gen)
-    status(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")
-    # the default phrases follow the generator actually used, not the profile (paper + offline generator)
-    return session, gen, {**choice, **DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]}
+def default_phrases(gen: EditableGenerator) -> dict[str, str]:
+    """The ``text`` / ``start`` defaults for the generator actually used (not the profile's)."""
+    return DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]
 
 
 def cli_setup(generator: str, model: str | None, start: str | None,
               device: str | None, trust: bool = False) -> tuple[EditableGenerator, Any, str]:
     """The ``styleclip`` command's generator, CLIP model and start phrase (defaults follow the generator)."""
     from clip_course.core import models
-    from clip_course.offline import generators
+    from clip_course.generators.load import load_editable
 
-    gen = generators.load_editable(generator, device=device)
+    gen = load_editable(generator, device=device)
     offline = isinstance(gen, ShapesGenerator)
-    _small_model_threads(gen)
+    small_model_threads(gen)
     lm = models.load(model or ("miniclip" if offline else "ViT-B/32"), device=device, trust=trust)
     return gen, lm, start or ("a red circle" if offline else "random")
 

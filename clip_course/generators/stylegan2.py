@@ -25,13 +25,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from clip_course.data.download import STYLEGAN2_CHECKPOINT
 from clip_course.errors import StyleCLIPError
 
-#: Where ``make download-styleclip`` puts the FFHQ checkpoint StyleCLIP uses.
-DEFAULT_CHECKPOINT = Path("data/stylegan2-ffhq-config-f.pt")
-#: Where StyleCLIP's own code fetches that file (Google Drive; ``confirm=t`` answers the
-#: "download anyway" step a large file needs). Check a download with :func:`load_generator`.
-CHECKPOINT_URL = "https://drive.google.com/uc?export=download&id=1EM87UquaoQmk17Q8d5kYIAHqu0dkYqdT&confirm=t"
+#: Where ``make download-styleclip`` puts the FFHQ checkpoint StyleCLIP uses (check a download
+#: with :func:`load_generator`).
+DEFAULT_CHECKPOINT = STYLEGAN2_CHECKPOINT
 #: StyleCLIP's FFHQ config-f: 1024 px, 512-d styles, 8 mapping layers, channel multiplier 2.
 FFHQ_CONFIG = {"size": 1024, "style_dim": 512, "n_mlp": 8, "channel_multiplier": 2}
 BLUR_KERNEL = (1, 3, 3, 1)

@@ -1,6 +1,6 @@
 """The interface StyleCLIP-style editing optimises through: latent -> image in [0, 1].
 
-:class:`EditableGenerator` is what :mod:`clip_course.offline.styleclip` needs of a generator;
+:class:`EditableGenerator` is what :mod:`clip_course.tasks.styleclip` needs of a generator;
 :data:`ATTRIBUTES` are what the offline attribute readout measures.
 """
 

@@ -44,16 +44,16 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from clip_course.data import shapes as synthetic
-from clip_course.errors import PretrainError
-from clip_course.io import atomic_path, sha256_bytes, write_json
-from clip_course.offline.miniclip import (
+from clip_course.core.miniclip import (
     ASSETS,
     SHIPPED_CHECKPOINT,
     SHIPPED_LOG,
     SHIPPED_META,
     shipped_metadata,
 )
+from clip_course.data import shapes as synthetic
+from clip_course.errors import PretrainError
+from clip_course.io import atomic_path, sha256_bytes, write_json
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -18,7 +18,7 @@ A batch of latents is optimised at once, each with its own ``l2_lambda``: the lo
 of per-sample terms and Adam is element-wise, so a batch is exactly independent runs. That
 makes :func:`lambda_sweep` one run.
 
-Generators: :mod:`clip_course.offline.generators` (the offline ShapesWorld VAE, or StyleGAN2).
+Generators: :mod:`clip_course.generators.load` (the offline ShapesWorld VAE, or StyleGAN2).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import torch
 from tqdm.auto import tqdm
 
 from clip_course.errors import StyleCLIPError
-from clip_course.offline.editable import EditableGenerator
+from clip_course.generators.editable import EditableGenerator
 
 __all__ = [
     "StyleCLIPError",

@@ -1,0 +1,1 @@
+"""The images StyleCLIP edits: the generator interface, the offline ShapesWorld VAE, StyleGAN2."""
