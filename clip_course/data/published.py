@@ -40,7 +40,7 @@ REFERENCE_SOURCES = {
     "CLIP_benchmark": "LAION-AI/CLIP_benchmark, openai ViT-B-32",
 }
 
-BENCHMARK_CSV = Path(__file__).resolve().parent / "references" / "clip_benchmark_openai_zeroshot.csv"
+BENCHMARK_CSV = Path(__file__).resolve().parents[1] / "references" / "clip_benchmark_openai_zeroshot.csv"
 BENCHMARK_SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv"
 #: Our dataset names whose CLIP_benchmark name differs (VTAB's versions, measured on VTAB's splits).
 BENCHMARK_DATASETS = {name: f"vtab/{name}" for name in (

@@ -203,7 +203,7 @@ def declared_names(notebook: str) -> set[str]:
     import json
     from pathlib import Path
 
-    for folder in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
+    for folder in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         path = folder / f"{notebook}.ipynb"
         if path.is_file():
             break
