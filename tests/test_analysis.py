@@ -84,7 +84,7 @@ def test_prompt_accuracies_on_constructed_features():
 def test_prompt_study_matches_zeroshot_evaluate_per_template(tiny, tmp_path, monkeypatch):
     from clip_course.core import prompts
     from clip_course.core.feature_cache import image_features
-    from clip_course.tasks.zeroshot import build_classifier, classification_metrics, logits
+    from clip_course.tasks.zeroshot import build_classifier, classification_metrics
 
     ds = tiny_dataset()
     tmpl = ["a photo of a {}.", "a drawing of a {}.", "a {} on a grey background."]
@@ -93,13 +93,30 @@ def test_prompt_study_matches_zeroshot_evaluate_per_template(tiny, tmp_path, mon
     out = A.prompt_study(tiny, ds, feats)
 
     def acc(t):
-        return classification_metrics(logits(feats, build_classifier(tiny, ds.classes, t)), ds.labels, ds.classes)["top1"]
+        return classification_metrics(feats @ build_classifier(tiny, ds.classes, t), ds.labels, ds.classes)["top1"]
 
     for t in tmpl:
         assert out["per_template"][t] == pytest.approx(acc([t]))
     assert out["bare"] == pytest.approx(acc(["{}"]))
     assert out["single"] == pytest.approx(acc(["a photo of a {}."]))
     assert out["ensemble"] == pytest.approx(acc(tmpl))
+
+
+def test_prompt_study_reads_03s_single_and_ensemble(tiny, tmp_path, monkeypatch):
+    """Given notebook 03's entry, single and ensemble top-1 are its floats, not scored again (the
+    planted values are ones no classifier of these 12 images could score)."""
+    from clip_course.core import prompts
+    from clip_course.core.feature_cache import image_features
+
+    ds = tiny_dataset()
+    tmpl = ["a photo of a {}.", "a drawing of a {}."]
+    monkeypatch.setitem(prompts._TEMPLATES, "shapes", {"ensemble": ["unused {}"]})
+    feats = image_features(tiny, ds, cache_dir=str(tmp_path), progress=False)
+    entry03 = {"templates": {"ensemble": tmpl}, "single": {"top1": 12.345}, "ensemble": {"top1": 67.891}}
+    out = A.prompt_study(tiny, ds, feats, entry03)
+    assert (out["single"], out["ensemble"]) == (12.345, 67.891)
+    assert out["ensemble_gain_points"] == 67.891 - 12.345
+    assert out["templates"] == tmpl and set(out["per_template"]) == set(tmpl)
 
 
 # ------------------------------------------------------------------------------- robustness
@@ -130,10 +147,11 @@ def test_robustness_study_against_a_direct_pipeline(tiny, tmp_path):
     from clip_course.tasks.logreg import fit_logreg
 
     ds = tiny_dataset(18)
-    W = A.zeroshot_weights(tiny, ds)
+    clf = A.zeroshot_classifier(tiny, ds)
+    W = clf.weights
     feats = image_features(tiny, ds, cache_dir=str(tmp_path), progress=False)
     probe = fit_logreg(feats, ds.labels, C=1.0, device="cpu")
-    out = A.robustness_study(tiny, ds, W, probe, ["blur", "gaussian_noise"], [2, 5], seed=3,
+    out = A.robustness_study(tiny, ds, clf, probe, ["blur", "gaussian_noise"], [2, 5], seed=3,
                              cache_dir=str(tmp_path), progress=False)
     for kind in ("blur", "gaussian_noise"):
         assert out[kind]["severities"] == [0, 2, 5]

@@ -113,6 +113,27 @@ def test_07_reads_what_04_measured_and_measures_the_rest(real_build):
     assert "Where zero-shot works and where it fails" in " ".join(pages)
 
 
+def test_one_measurement_one_value_across_notebooks(real_build):
+    """A measurement made by 03 is read, not made again: 06's single and ensemble top-1 are 03's
+    floats, and where 04 (hence 07) scored zero-shot on the same test images, classes and
+    templates as 03, the top-1 is the same float."""
+    root, _, _ = real_build
+    r03 = read_schema(root / "results" / "03_cifar_zero_shot.json", "03_cifar_zero_shot")
+    r04 = read_schema(root / "results" / "04_linear_probe.json", "04_linear_probe")
+    r06 = read_schema(root / "results" / "06_analysis.json", "06_analysis")
+    r07 = read_schema(root / "results" / "07_zero_shot_across_datasets.json", "07_zero_shot_across_datasets")
+    for name, p in r06["prompts"].items():
+        e = r03["datasets"][name]
+        assert (p["single"], p["ensemble"]) == (e["single"]["top1"], e["ensemble"]["top1"])
+    same = [n for n, e in r03["datasets"].items() if n in r04["datasets"]
+            and r04["datasets"][n]["test"]["dataset"]["fingerprint"] == e["fingerprint"]
+            and r04["datasets"][n]["n_way"] == e["n_way"] and r04["params"].get("templates") is None]
+    # the quick build gives 03 and 04 different test subsets (then nothing is shared); a full build shares them
+    for n in same:
+        assert r04["datasets"][n]["zeroshot"]["top1"] == r03["datasets"][n]["ensemble"]["top1"]
+        assert r07["datasets"][n]["zeroshot"]["top1"] == r03["datasets"][n]["ensemble"]["top1"]
+
+
 def test_the_report_passes_its_lint(real_build):
     """What a grader would mark: debris, paths, uncaptioned or uncited floats, uncited references,
     headings at a page foot, half-empty pages (report/lint.py, each rule tested on planted defects),

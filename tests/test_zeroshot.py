@@ -159,3 +159,25 @@ def test_granularity_verdict_by_hand():
     assert g["two_se"] == pytest.approx(2 * 100 * (0.33 / 1000) ** 0.5)
     assert zeroshot.granularity_verdict(95.8, 1000, 95.2, 1800)["verdict"] == "noise"
     assert zeroshot.granularity_verdict(60.0, 5000, 70.0, 5000)["verdict"] == "rise"
+
+
+def test_score_keeps_classes_and_reindexes_against_a_hand_pipeline():
+    """``score(..., keep=...)`` drops the images of classes it does not keep, re-indexes the rest and
+    scores with the model's own logit scale: checked against features, weights and labels by hand."""
+    from types import SimpleNamespace
+
+    gen = torch.Generator().manual_seed(0)
+    d, classes = 8, ["a", "b", "c"]
+    protos = torch.nn.functional.normalize(torch.randn(3, d, generator=gen), dim=1)
+    labels = np.array([0, 1, 2, 2, 1, 0, 2])
+    feats = torch.nn.functional.normalize(protos[labels] + 0.1 * torch.randn(7, d, generator=gen), dim=1)
+    lm = SimpleNamespace(model=SimpleNamespace(logit_scale=torch.tensor(np.log(20.0))))
+    clf = zeroshot.Classifier(protos[[0, 2]].T.contiguous(), ("a", "c"), ("{}",), zeroshot.model_logit_scale(lm))
+    scored = clf.score(feats, labels, classes)
+    mask = labels != 1
+    assert scored.kept_images.tolist() == mask.tolist()
+    assert scored.labels.tolist() == [0, 1, 1, 0, 1]  # a -> 0, c -> 1
+    want = 20.0 * feats[torch.from_numpy(mask)] @ protos[[0, 2]].T
+    torch.testing.assert_close(scored.logits, want)
+    assert scored.top1 == 100.0 * float(np.mean(want.argmax(1).numpy() == np.array([0, 1, 1, 0, 1])))
+    assert scored.metrics["n"] == 5 and len(scored.metrics["per_class_accuracy"]) == 2

@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.core import prompts
+from clip_course.core.feature_cache import image_features
+from clip_course.tasks import zeroshot
 from clip_course.tasks.entries import probe_entry
 
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
@@ -231,22 +234,10 @@ def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: in
     entries of :func:`with_intervals` score it, so every model of a sweep is scored on one task.
     ``templates`` replaces the ensemble (notebook 03's ``templates`` parameter).
     """
-    import torch
-
-    from clip_course.core import prompts
-    from clip_course.core.feature_cache import image_features
-    from clip_course.tasks import zeroshot
-
     feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size, progress=False)
     kept = [c for c in dataset.classes if c not in set(left_out)]
-    index = {c: i for i, c in enumerate(kept)}
-    labels = np.asarray(dataset.labels)
-    mask = np.array([dataset.classes[y] in index for y in labels], dtype=bool)
-    y = np.array([index[dataset.classes[v]] for v in labels[mask]], dtype=np.int64)
-    weights = zeroshot.build_classifier(lm, kept, prompts.templates(list(templates) if templates else "ensemble",
-                                                                    dataset.name))
-    scores = zeroshot.logits(feats[torch.from_numpy(mask)], weights)
-    return float(zeroshot.classification_metrics(scores, y, kept)["top1"])
+    tmpl = prompts.templates(list(templates) if templates else "ensemble", dataset.name)
+    return zeroshot.score(lm, feats, dataset.labels, dataset.classes, tmpl, keep=kept).top1
 
 
 def sweep_models(session: Any, models: Sequence[str], entries: Mapping[str, Mapping[str, Any]],

@@ -12,8 +12,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core import prompts
+from clip_course.core.feature_cache import image_features
 from clip_course.errors import NotebookError
 from clip_course.tasks import kshot as kshot_tasks
+from clip_course.tasks import probe, zeroshot
+from clip_course.tasks.stats import crossover_k, paired_difference
 
 # ----------------------------------------------------------------------------- 04 probe
 
@@ -41,8 +45,6 @@ def dataset_record(dataset: Any) -> dict[str, Any]:
 
 def features(session: Any, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
-    from clip_course.core.feature_cache import image_features
-
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
                           progress=True)  # tqdm.auto; a report build sets TQDM_DISABLE
 
@@ -64,10 +66,6 @@ def zero_shot_entry(
     The entry holds, per set, top-1/top-5/mean per-class recall (%), and for the last set
     (the ensemble) the per-class accuracy, confusion and most-confused pairs.
     """
-    from clip_course.core import prompts
-    from clip_course.tasks import zeroshot
-    from clip_course.tasks.stats import paired_difference
-
     if role not in ("coarse", "fine"):
         raise NotebookError(f"role must be 'coarse' or 'fine', got {role!r}.")
     feats = features(session, dataset, batch_size, cache_dir)
@@ -75,23 +73,20 @@ def zero_shot_entry(
                              "n_images": len(dataset),
                              "classes": list(dataset.classes), "templates": {},
                              "fingerprint": dataset.fingerprint[:16], "dataset": dataset_record(dataset)}
-    scores: dict[str, torch.Tensor] = {}
+    scored: dict[str, zeroshot.Scored] = {}
     for name in template_sets:
         tmpl = prompts.templates(ensemble if name == "ensemble" and ensemble else name, dataset.name)
-        s = zeroshot.logits(feats, zeroshot.build_classifier(session.lm, dataset.classes, tmpl))
-        m = zeroshot.classification_metrics(s, dataset.labels, dataset.classes)
+        scored[name] = zeroshot.score(session.lm, feats, dataset.labels, dataset.classes, tmpl)
+        m = scored[name].metrics
         entry["templates"][name] = tmpl
         entry[name] = {k: m[k] for k in ("top1", "top5", "mean_per_class_recall")}
-        scores[name] = s
-    if "single" in scores and "ensemble" in scores:  # paired: the same images under both classifiers
-        labels = torch.as_tensor(np.asarray(dataset.labels))
-        right = {k: (scores[k].argmax(dim=1) == labels).numpy() for k in ("ensemble", "single")}
-        d, lo, hi = paired_difference(right["ensemble"], right["single"], seed=session.seed)
+    if "single" in scored and "ensemble" in scored:  # paired: the same images under both classifiers
+        d, lo, hi = paired_difference(scored["ensemble"].correct, scored["single"].correct, seed=session.seed)
         entry["ensemble_gain"] = {"diff": d, "lo": lo, "hi": hi}
     entry["per_class_accuracy"] = m["per_class_accuracy"]
     entry["confusion"] = m["confusion"]
     entry["most_confused"] = zeroshot.most_confused_pairs(m["confusion"], dataset.classes, n=15)
-    return entry, scores
+    return entry, {name: s.logits for name, s in scored.items()}
 
 
 def probe_entry(
@@ -116,10 +111,6 @@ def probe_entry(
     example per class); k >= 2 choose C by cross-validation inside the k-shot set. ``ensemble``:
     the zero-shot templates instead of the dataset's own (notebook 04's ``templates``).
     """
-    from clip_course.core import prompts
-    from clip_course.tasks import probe, zeroshot
-    from clip_course.tasks.stats import paired_difference
-
     Xtr, Xte = features(session, train, batch_size, cache_dir), features(session, test, batch_size, cache_dir)
     device = session.lm.device
     result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, seed=session.seed,
@@ -128,12 +119,11 @@ def probe_entry(
     full = result["metrics"]
     # Zero-shot on exactly the probe's task: the classes with training images (ShapesWorld
     # holds some pairs out of training) and their test images.
-    _, Xte_kept, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
+    _, _, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
         np.asarray(train.labels), Xte, np.asarray(test.labels), list(test.classes))
-    W = zeroshot.build_classifier(session.lm, kept, list(ensemble) if ensemble else prompts.templates("ensemble", test.name))
-    zs_logits = zeroshot.logits(Xte_kept, W)
-    zs = zeroshot.classification_metrics(zs_logits, yte_kept, kept)
-    zs_pred = zs_logits.argmax(dim=1).numpy()
+    zs_scored = zeroshot.score(session.lm, Xte, test.labels, test.classes,
+                               list(ensemble) if ensemble else prompts.templates("ensemble", test.name), keep=kept)
+    zs = zs_scored.metrics
     counts = np.bincount(np.asarray(train.labels), minlength=len(train.classes))
     fewest = int(counts[counts > 0].min())
     ks = [int(k) for k in ks if k <= fewest]  # every trained class needs k examples
@@ -142,8 +132,6 @@ def probe_entry(
                          steps=grid_steps, max_iter=max_iter, progress=False)["metrics"]["per_k"] if ks else []
     curve, _ = kshot_summary(kshot)
     zero = {"top1": zs["top1"], "top5": zs["top5"]}
-    from clip_course.tasks.stats import crossover_k
-
     k_star = crossover_k([float(k) for k in curve], [v["mean"] for v in curve.values()], zs["top1"]) if curve else None
     return {
         "role": role, "n_way": len(kept), "n_train": len(train), "n_test": len(yte_kept), "n_classes": len(kept),
@@ -152,7 +140,7 @@ def probe_entry(
                   "C": full["C"], "val_top1": full["val_top1"]},
         # paired: the probe and zero-shot on the same test images
         "zeroshot": zero, "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), paired_difference(
-            np.asarray(result["predictions"]) == np.asarray(yte_kept), zs_pred == np.asarray(yte_kept),
+            np.asarray(result["predictions"]) == np.asarray(yte_kept), zs_scored.correct,
             seed=session.seed),
             strict=True)),
         "kshot": curve, "crossover_k": k_star,

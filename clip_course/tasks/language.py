@@ -15,6 +15,8 @@ import numpy as np
 import torch
 
 from clip_course.errors import PromptError
+from clip_course.tasks import zeroshot
+from clip_course.tasks.stats import paired_difference
 
 
 def fitting_templates(lm: Any, classnames: list[str], templates: list[str]) -> list[str]:
@@ -39,23 +41,23 @@ def tokens_per_prompt(template: str, classnames: list[str]) -> float:
     return float(np.mean([len(tok.encode(template.format(c))) for c in classnames]))
 
 
-def language_entry(lm: Any, feats: torch.Tensor, labels: Any, en_scores: torch.Tensor, classnames_zh: list[str],
-                   templates_zh: list[str], seed: int = 0) -> dict[str, Any]:
-    """Chinese-prompt zero-shot against the English scores on the same images (paired interval)."""
-    from clip_course.tasks import zeroshot
-    from clip_course.tasks.stats import paired_difference
+def language_entry(lm: Any, feats: torch.Tensor, labels: Any, en_scores: torch.Tensor, en_top1: float,
+                   classnames_zh: list[str], templates_zh: list[str], seed: int = 0) -> dict[str, Any]:
+    """Chinese-prompt zero-shot against English on the same images (paired interval).
 
+    ``en_scores`` are notebook 03's English ensemble logits of these images and ``en_top1`` its
+    recorded top-1, read rather than scored again.
+    """
     kept = fitting_templates(lm, classnames_zh, templates_zh)
     if not kept:
         raise PromptError(f"No Chinese template fits the model's context of {lm.context_length} tokens.")
-    zh_scores = zeroshot.logits(feats, zeroshot.build_classifier(lm, classnames_zh, kept))
-    y = torch.as_tensor(np.asarray(labels))
-    right = {k: (s.argmax(dim=1) == y).numpy() for k, s in (("zh", zh_scores), ("en", en_scores))}
-    d, lo, hi = paired_difference(right["zh"], right["en"], seed=seed)
+    zh = zeroshot.score(lm, feats, labels, classnames_zh, kept)
+    en_right = en_scores.argmax(dim=1).numpy() == np.asarray(labels)
+    d, lo, hi = paired_difference(zh.correct, en_right, seed=seed)
     n_way = int(en_scores.shape[1])
     return {
-        "zh": {"top1": 100 * float(right["zh"].mean())}, "en": {"top1": 100 * float(right["en"].mean())},
-        "zh_minus_en": {"diff": d, "lo": lo, "hi": hi}, "n_images": int(len(y)), "n_way": n_way,
+        "zh": {"top1": zh.top1}, "en": {"top1": float(en_top1)},
+        "zh_minus_en": {"diff": d, "lo": lo, "hi": hi}, "n_images": int(len(zh.labels)), "n_way": n_way,
         "chance": 100 / n_way, "classes_zh": classnames_zh, "templates_zh": kept,
         "templates_left_out": len(templates_zh) - len(kept), "context_length": int(lm.context_length),
         "tokens": {"zh": tokens_per_prompt(kept[0], classnames_zh)},

@@ -18,14 +18,13 @@ import numpy as np
 import torch
 
 from clip_course.tasks.stats import independent_difference, sign, wilson
-from clip_course.tasks.zeroshot import logits
+from clip_course.tasks.zeroshot import Classifier
 
 
-def correct(probe: Any, weights: torch.Tensor, features: torch.Tensor, labels: Any) -> dict[str, np.ndarray]:
+def correct(probe: Any, zs: Classifier, features: torch.Tensor, labels: Any) -> dict[str, np.ndarray]:
     """Per-image correctness of the zero-shot classifier and of the probe."""
     y = np.asarray(labels)
-    zs = logits(features, weights).argmax(dim=1).numpy() == y
-    return {"zeroshot": zs, "probe": np.asarray(probe.predict(features)) == y}
+    return {"zeroshot": zs.score(features, y).correct, "probe": np.asarray(probe.predict(features)) == y}
 
 
 def share_gap(clean: Mapping[str, np.ndarray], shifted: Mapping[str, np.ndarray], n_boot: int = 1000,
@@ -44,16 +43,16 @@ def share_gap(clean: Mapping[str, np.ndarray], shifted: Mapping[str, np.ndarray]
     return {"diff": gap(np.arange(nc), np.arange(ns)), "lo": float(lo), "hi": float(hi)}
 
 
-def style_shift_study(probe: Any, weights: torch.Tensor, clean: tuple[torch.Tensor, Any],
+def style_shift_study(probe: Any, zs: Classifier, clean: tuple[torch.Tensor, Any],
                       shifted: Mapping[str, tuple[torch.Tensor, Any]], seed: int = 0) -> dict[str, Any]:
     """Each shifted set: zero-shot and probe top-1 (%), the share of clean accuracy each keeps,
     and the zero-shot minus probe share with its interval. ``clean`` and each ``shifted`` value
     are (normalised features, labels)."""
-    base = correct(probe, weights, *clean)
+    base = correct(probe, zs, *clean)
     out: dict[str, Any] = {"clean": {m: 100.0 * float(v.mean()) for m, v in base.items()},
                            "n_clean": len(base["zeroshot"]), "sets": {}}
     for name, (feats, labels) in shifted.items():
-        c = correct(probe, weights, feats, labels)
+        c = correct(probe, zs, feats, labels)
         top1 = {m: 100.0 * float(v.mean()) for m, v in c.items()}
         out["sets"][name] = {"top1": top1, "n_images": len(labels),
                              "kept": {m: top1[m] / max(out["clean"][m], 1e-9) for m in top1},

@@ -16,23 +16,24 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.encode import encode_texts
+from clip_course.core.prompts import SINGLE_TEMPLATE
+from clip_course.core.prompts import templates as resolve_templates
 from clip_course.errors import AnalysisError
 from clip_course.tasks.stats import mean_interval
-from clip_course.tasks.zeroshot import (
-    build_classifier,
-    ensemble_weights,
-    logits,
-    prompt_features,
-    topk_correct,
-)
+from clip_course.tasks.zeroshot import Classifier, classifier, ensemble_weights, prompt_features
 
 # ------------------------------------------------------------------------------- helpers
 
 
-def top1(image_features: torch.Tensor, weights: torch.Tensor, labels: Any) -> float:
-    """Zero-shot top-1 (%) of ``100 * image_features @ weights`` against ``labels``."""
-    labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    return 100.0 * topk_correct(logits(image_features, weights), labels, 1).float().mean().item()
+def top1(image_features: torch.Tensor, clf: Classifier, labels: Any) -> float:
+    """Zero-shot top-1 (%) of the classifier ``clf`` on ``image_features`` against ``labels``."""
+    return clf.score(image_features, labels).top1
+
+
+def _alone(weights: torch.Tensor, classes: Sequence[str], template: str, scale: float) -> Classifier:
+    # one column set of the prompt study (a template alone, the bare name) as a classifier
+    return Classifier(weights, tuple(classes), (template,), scale)
 
 
 def stratified_limit(dataset: Any, n: int | None, seed: int = 0) -> Any:
@@ -62,23 +63,31 @@ def prompt_accuracies(
     templates: Sequence[str],
     features: torch.Tensor,
     bare: torch.Tensor,
-    single: torch.Tensor,
+    single: torch.Tensor | float,
+    ensemble: float | None = None,
 ) -> dict[str, Any]:
     """Top-1 of each template alone, of the bare class name, of "a photo of a {}." and the ensemble.
 
-    ``features`` (C, T, D) are the normalised prompt features of ``templates``; ``bare`` and
-    ``single`` (C, D) the features of the class name alone and of the single template.
+    ``features`` (C, T, D) are the normalised prompt features of ``templates``; ``bare`` (C, D)
+    the features of the class name alone. ``single`` is the single template's features (C, D) or
+    its top-1 as measured elsewhere (notebook 03), and ``ensemble`` the ensemble's top-1 as
+    measured elsewhere (None: scored here); a number measured once is read, not made again.
     """
     if features.shape[1] != len(templates):
         raise AnalysisError(f"{features.shape[1]} template features for {len(templates)} templates.")
-    per_template = {t: top1(image_features, features[:, i].T, labels) for i, t in enumerate(templates)}
-    single_acc = top1(image_features, single.T, labels)
-    ensemble = top1(image_features, ensemble_weights(features), labels)
+    classes = [str(i) for i in range(features.shape[0])]
+    per_template = {t: top1(image_features, _alone(features[:, i].T, classes, t, 1.0), labels)
+                    for i, t in enumerate(templates)}
+    single_acc = (float(single) if not isinstance(single, torch.Tensor)
+                  else top1(image_features, _alone(single.T, classes, "single", 1.0), labels))
+    if ensemble is None:
+        ensemble = top1(image_features, Classifier(ensemble_weights(features), tuple(classes), tuple(templates), 1.0),
+                        labels)
     ranked = sorted(per_template.items(), key=lambda kv: kv[1])
     return {
         "templates": list(templates),
         "per_template": per_template,
-        "bare": top1(image_features, bare.T, labels),
+        "bare": top1(image_features, _alone(bare.T, classes, "{}", 1.0), labels),
         "single": single_acc,
         "ensemble": ensemble,
         "ensemble_gain_points": ensemble - single_acc,
@@ -90,28 +99,27 @@ def prompt_accuracies(
 
 
 def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor,
-                 ensemble: Sequence[str] | None = None) -> dict[str, Any]:
-    """:func:`prompt_accuracies` for ``dataset`` with its own template ensemble (or ``ensemble``,
-    e.g. the one notebook 03 recorded)."""
-    from clip_course.core.encode import encode_texts
-    from clip_course.core.prompts import SINGLE_TEMPLATE, templates
-
-    tmpl = list(ensemble) if ensemble else templates("ensemble", dataset.name)
+                 measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`prompt_accuracies` for ``dataset`` with its own template ensemble, or with the one
+    of ``measured``: notebook 03's entry for this dataset, whose single and ensemble top-1 are read
+    from it (the same images and classifiers), never scored again."""
+    tmpl = list(measured["templates"]["ensemble"]) if measured else resolve_templates("ensemble", dataset.name)
     feats = prompt_features(lm, dataset.classes, tmpl)
     bare = encode_texts(lm, list(dataset.classes), normalize=True)
-    if SINGLE_TEMPLATE[0] in tmpl:
-        single = feats[:, tmpl.index(SINGLE_TEMPLATE[0])]
+    if measured:
+        single: torch.Tensor | float = measured["single"]["top1"]
+        ensemble: float | None = measured["ensemble"]["top1"]
     else:
-        single = encode_texts(lm, [SINGLE_TEMPLATE[0].format(c) for c in dataset.classes])
-    return {**prompt_accuracies(image_features, dataset.labels, tmpl, feats, bare, single),
+        single = (feats[:, tmpl.index(SINGLE_TEMPLATE[0])] if SINGLE_TEMPLATE[0] in tmpl
+                  else encode_texts(lm, [SINGLE_TEMPLATE[0].format(c) for c in dataset.classes]))
+        ensemble = None
+    return {**prompt_accuracies(image_features, dataset.labels, tmpl, feats, bare, single, ensemble),
             "n_images": len(dataset), "n_way": len(dataset.classes)}
 
 
-def zeroshot_weights(lm: Any, dataset: Any, ensemble: Sequence[str] | None = None) -> torch.Tensor:
-    """The ensemble zero-shot classifier (D, C) of ``dataset`` (its own templates, or ``ensemble``)."""
-    from clip_course.core.prompts import templates
-
-    return build_classifier(lm, dataset.classes, list(ensemble) if ensemble else templates("ensemble", dataset.name))
+def zeroshot_classifier(lm: Any, dataset: Any, ensemble: Sequence[str] | None = None) -> Classifier:
+    """The ensemble zero-shot classifier of ``dataset`` (its own templates, or ``ensemble``)."""
+    return classifier(lm, dataset.classes, list(ensemble) if ensemble else resolve_templates("ensemble", dataset.name))
 
 
 # ------------------------------------------------------------------------------- few-shot
@@ -180,7 +188,7 @@ def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def robustness_study(
     lm: Any,
     dataset: Any,
-    zs_weights: torch.Tensor,
+    zs: Classifier,
     probe: Any,
     corruptions: Sequence[str],
     severities: Sequence[int] = (1, 2, 3, 4, 5),
@@ -207,12 +215,12 @@ def robustness_study(
                             f"corrupted set(s); the 95% interval needs at least 2: add a severity or a corruption.")
     out: dict[str, dict[str, Any]] = {}
     clean = image_features(lm, dataset, cache_dir=cache_dir, progress=False)
-    clean_acc = (top1(clean, zs_weights, dataset.labels), probe_top1(probe, clean, dataset.labels))
+    clean_acc = (top1(clean, zs, dataset.labels), probe_top1(probe, clean, dataset.labels))
     accs: dict[tuple[str, int], tuple[float, float]] = {}
     for kind, sev in tqdm(jobs, desc="corruptions", disable=not progress):
         ds = corrupt_dataset(dataset, kind, sev, seed)
         feats = image_features(lm, ds, cache_dir=cache_dir, progress=False)
-        accs[kind, sev] = (top1(feats, zs_weights, ds.labels), probe_top1(probe, feats, ds.labels))
+        accs[kind, sev] = (top1(feats, zs, ds.labels), probe_top1(probe, feats, ds.labels))
     for kind in corruptions:
         curve = [clean_acc] + [accs[kind, s] for s in levels[1:]]
         out[kind] = robustness_entry(levels, [a for a, _ in curve], [b for _, b in curve])
@@ -223,12 +231,12 @@ def robustness_study(
 
 
 def retrieval_study(
-    class_weights: torch.Tensor, image_features: torch.Tensor, labels: Any, ks: Sequence[int] = (1, 5, 10)
+    clf: Classifier, image_features: torch.Tensor, labels: Any, ks: Sequence[int] = (1, 5, 10)
 ) -> dict[str, Any]:
     """recall@k / precision@k with each class's ensemble prompt embedding as its query."""
     from clip_course.tasks.retrieval import recall_at_k
 
-    out = recall_at_k(class_weights.T, image_features, labels, ks)
+    out = recall_at_k(clf.weights.T, image_features, labels, ks)
     out["queries"] = "one per class: the normalised mean of its ensemble prompts (the zero-shot weights)"
     return out
 

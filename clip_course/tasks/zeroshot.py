@@ -1,23 +1,38 @@
-"""Zero-shot classification as the CLIP paper does it.
+"""Zero-shot classification as the CLIP paper does it: the one scorer every caller uses.
 
 The classifier for a class set is built from prompt templates: encode every template per
-class, L2-normalise each, average, renormalise; logits are ``100 * image_features @ W``.
-Metrics: top-1, top-5, mean per-class recall, per-class accuracy, confusion matrix.
+class, L2-normalise each, average, renormalise; logits are ``s * image_features @ W`` with the
+model's own learned logit scale ``s`` (100 for openai's CLIP). Metrics: top-1, top-5, mean
+per-class recall, per-class accuracy, confusion matrix.
+
+:func:`classifier` builds a :class:`Classifier` (classes + templates -> weights);
+:meth:`Classifier.score` scores image features on the classes it keeps (images of other
+classes are dropped, labels re-indexed) and returns a :class:`Scored`. :func:`score` is the two
+in one call. Every zero-shot number of the package goes through :meth:`Classifier.score`.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import torch
 
+from clip_course.core.encode import encode_texts
+from clip_course.core.feature_cache import image_features
 from clip_course.core.prompts import templates as resolve_templates
 from clip_course.core.prompts import validate_classnames, validate_templates
+from clip_course.core.provenance import run_record
 
-LOGIT_SCALE = 100.0
+
+def model_logit_scale(lm: Any) -> float:
+    """The model's learned logit scale ``exp(t)`` (1/temperature): 100 for openai's CLIP."""
+    return float(lm.model.logit_scale.detach().exp().float())
 
 
 def prompt_features(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
@@ -25,7 +40,6 @@ def prompt_features(lm: Any, classnames: list[str], templates: list[str]) -> tor
 
     All C x T prompts are encoded in large batches, not one forward pass per class.
     """
-    from clip_course.core.encode import encode_texts
 
     texts = [t.format(c) for c in classnames for t in templates]
     return encode_texts(lm, texts, normalize=True).reshape(len(classnames), len(templates), -1)
@@ -44,9 +58,80 @@ def build_classifier(lm: Any, classnames: list[str], templates: list[str]) -> to
     return ensemble_weights(prompt_features(lm, classnames, templates))
 
 
-def logits(image_features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``100 * image_features @ weights`` (features assumed L2-normalised)."""
-    return LOGIT_SCALE * image_features.float() @ weights.float()
+@dataclass(frozen=True)
+class Classifier:
+    """A zero-shot classifier: weights (D, C) for ``classes`` from ``templates``, and the scale."""
+
+    weights: torch.Tensor
+    classes: tuple[str, ...]
+    templates: tuple[str, ...]
+    scale: float
+
+    def logits(self, image_features: torch.Tensor) -> torch.Tensor:
+        """(N, C) ``scale * image_features @ weights`` (features assumed L2-normalised)."""
+        return self.scale * image_features.float() @ self.weights.float().to(image_features.device)
+
+    def score(self, image_features: torch.Tensor, labels: Any,
+              label_classes: Sequence[str] | None = None) -> Scored:
+        """Score images whose ``labels`` index ``label_classes`` (default: this classifier's classes).
+
+        Images of a class the classifier does not hold are dropped and the rest re-indexed, so a
+        task restricted to some classes (the probe's trained classes) is scored on exactly them.
+        """
+        labels = np.asarray(labels, dtype=np.int64)
+        if label_classes is None or list(label_classes) == list(self.classes):
+            keep = np.ones(len(labels), dtype=bool)
+            y = labels
+        else:
+            index = {c: i for i, c in enumerate(self.classes)}
+            names = [label_classes[v] for v in labels]
+            keep = np.array([n in index for n in names], dtype=bool)
+            y = np.array([index[n] for n, k in zip(names, keep, strict=True) if k], dtype=np.int64)
+        if image_features.shape[0] != len(labels):
+            raise ValueError(f"{image_features.shape[0]} feature rows but {len(labels)} labels.")
+        return Scored(self.logits(image_features[torch.from_numpy(keep)]).cpu(), y, self, keep)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One zero-shot measurement: logits (N, C) of the kept images, their labels, the classifier."""
+
+    logits: torch.Tensor
+    labels: np.ndarray
+    classifier: Classifier
+    kept_images: np.ndarray  # bool mask over the images that were passed in
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.logits.argmax(dim=1).numpy()
+
+    @property
+    def correct(self) -> np.ndarray:
+        """Boolean (N,): top-1 right, per kept image (the unit of every paired interval)."""
+        return self.predictions == self.labels
+
+    @property
+    def top1(self) -> float:
+        return 100.0 * float(self.correct.mean()) if len(self.labels) else float("nan")
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        """:func:`classification_metrics` of this measurement."""
+        return classification_metrics(self.logits, self.labels, list(self.classifier.classes))
+
+
+def classifier(lm: Any, classes: Sequence[str], templates: Sequence[str]) -> Classifier:
+    """The zero-shot classifier of ``classes`` from ``templates`` with the model's logit scale."""
+    classes, templates = list(classes), list(templates)
+    return Classifier(build_classifier(lm, classes, templates), tuple(classes), tuple(templates),
+                      model_logit_scale(lm))
+
+
+def score(lm: Any, image_features: torch.Tensor, labels: Any, label_classes: Sequence[str],
+          templates: Sequence[str], keep: Sequence[str] | None = None) -> Scored:
+    """Zero-shot on ``keep`` (default: every class of ``label_classes``) with ``templates``."""
+    kept = list(label_classes) if keep is None else [c for c in label_classes if c in set(keep)]
+    return classifier(lm, kept, templates).score(image_features, labels, label_classes)
 
 
 def topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
@@ -114,6 +199,19 @@ def granularity_verdict(coarse_top1: float, coarse_n: int, fine_top1: float, fin
     return {"diff": diff, "two_se": 2 * se, "verdict": verdict}
 
 
+def measure(
+    lm: Any,
+    dataset: Any,
+    templates: str | list[str] = "ensemble",
+    cache_dir: str = "data/cache",
+    progress: bool = True,
+) -> Scored:
+    """Zero-shot measurement of a dataset with a template set name or list (features cached)."""
+    tmpl = resolve_templates(templates, dataset.name)
+    feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, progress=progress)
+    return score(lm, feats, dataset.labels, dataset.classes, tmpl)
+
+
 def predict(
     lm: Any,
     dataset: Any,
@@ -121,13 +219,9 @@ def predict(
     cache_dir: str = "data/cache",
     progress: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """Zero-shot scores (N, C) for a dataset, plus the weights and the templates used."""
-    from clip_course.core.feature_cache import image_features
-
-    tmpl = resolve_templates(templates, dataset.name)
-    weights = build_classifier(lm, dataset.classes, tmpl)
-    feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, progress=progress)
-    return logits(feats, weights), weights, tmpl
+    """:func:`measure`'s logits (N, C), classifier weights (D, C) and templates."""
+    scored = measure(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
+    return scored.logits, scored.classifier.weights, list(scored.classifier.templates)
 
 
 def evaluate(
@@ -139,11 +233,10 @@ def evaluate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (see results.run_record)."""
-    from clip_course.core.provenance import run_record
-
     start = time.perf_counter()
-    scores, _, tmpl = predict(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
-    metrics = classification_metrics(scores, dataset.labels, dataset.classes)
+    scored = measure(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
+    tmpl = list(scored.classifier.templates)
+    metrics = dict(scored.metrics)
     metrics["most_confused"] = most_confused_pairs(metrics["confusion"], dataset.classes)
     params = {
         "templates": templates if isinstance(templates, str) else "custom",
