@@ -8,7 +8,8 @@ root), saves the executed copies under ``build/notebooks/`` and hands them to
 Parameters injected into each notebook, later entries winning:
 ``profile`` (resolved, e.g. ``"offline"``), the notebook's quick parameters when ``--quick``,
 the YAML's ``global:`` entries (only into notebooks that declare them), the YAML's entry for
-the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``)::
+the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``), then, unless set
+already, the build's own ``output_dir`` and ``lang="both"`` (:func:`build_params`)::
 
     global: {device: cpu, seed: 0}
     03_cifar_zero_shot: {limit: 2000}
@@ -215,6 +216,16 @@ def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool =
     run.finished = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def build_params(declared: dict[str, Any], params: dict[str, Any], quick: bool, root: Path,
+                 build_dir: Path) -> dict[str, Any]:
+    """What a build passes explicitly to a notebook that declares it (and the YAML left unset):
+    ``output_dir``, the build's own folders (``"."``: the repository's ``results/`` and ``figures/``;
+    a quick build ``<build_dir>/quick``), since a notebook run on its own writes to a ``runs/``
+    folder; ``lang="both"``, since the PDF builder splits the two editions from one run."""
+    own = {"output_dir": os.path.relpath(build_dir, root) if quick else ".", "lang": "both"}
+    return {k: v for k, v in own.items() if k in declared and k not in params}
+
+
 def run_notebooks(
     notebooks: list[Path],
     profile: str,
@@ -232,10 +243,9 @@ def run_notebooks(
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
-        if quick and "output_root" in run.defaults and "output_root" not in params:
-            params["output_root"] = os.path.relpath(build_dir, root)  # not the full build's results/, figures/
-        output_root = root / str(params.get("output_root", run.defaults.get("output_root") or "."))
-        run.results_file = output_root / "results" / f"{nb.stem}.json"
+        params.update(build_params(run.defaults, params, quick, root, build_dir))
+        output_dir = root / str(params.get("output_dir", run.defaults.get("output_dir") or "."))
+        run.results_file = output_dir / "results" / f"{nb.stem}.json"
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         inputs = input_fingerprint(root, profile, params, run.defaults, memo)
         # Keyed on the effective parameters: a value passed equal to its default changes nothing.
