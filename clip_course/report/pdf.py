@@ -16,7 +16,6 @@ import html
 import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -29,18 +28,17 @@ import jinja2
 import nbformat
 
 from clip_course import __version__
-from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
+from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
+from clip_course.report import system
 from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
-MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
-DEBIAN_PACKAGES = ("chromium", "libjs-mathjax", "fonts-noto-cjk")
+# where the system tools are found: clip_course.report.system (re-exported for callers of this module)
+CHROMIUM_ENV, MATHJAX_ENV, DEBIAN_PACKAGES = system.CHROMIUM_ENV, system.MATHJAX_ENV, system.DEBIAN_PACKAGES
+find_chromium = system.find_chromium
 # The flags that make a headless print offline, quiet and repeatable.
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -78,29 +76,6 @@ SECTIONS = (
 # --------------------------------------------------------------------------- tools
 
 
-def _playwright_chromes() -> list[Path]:
-    roots = [Path(os.environ["PLAYWRIGHT_BROWSERS_PATH"])] if os.environ.get("PLAYWRIGHT_BROWSERS_PATH") else []
-    roots.append(Path.home() / ".cache" / "ms-playwright")
-    found: list[Path] = []
-    for root in roots:
-        for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell"):
-            found.extend(sorted(root.glob(pattern), reverse=True))
-    return found
-
-
-def find_chromium() -> Path | None:
-    """Chromium from $CLIP_COURSE_CHROMIUM, PATH, or Playwright's browser folder; None if absent."""
-    env = os.environ.get(CHROMIUM_ENV)
-    if env:
-        if not (Path(env).is_file() and os.access(env, os.X_OK)):
-            raise ChromiumNotFoundError(f"${CHROMIUM_ENV}={env} is not an executable file.")
-        return Path(env)
-    for name in CHROMIUM_NAMES:
-        if path := shutil.which(name):
-            return Path(path)
-    return next(iter(_playwright_chromes()), None)
-
-
 def install_commands() -> str:
     """What a user runs to get the report's system tools."""
     pkgs = " ".join(DEBIAN_PACKAGES)
@@ -112,28 +87,18 @@ def install_commands() -> str:
 
 
 def ensure_chromium() -> Path:
-    """Find Chromium; on Debian as root install it (and MathJax, CJK fonts) with apt-get."""
-    found = find_chromium()
-    if found is not None:
-        return found
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if is_root and Path("/etc/debian_version").is_file() and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *DEBIAN_PACKAGES]):
-            print("no Chromium found; running: " + " ".join(cmd), flush=True)
-            subprocess.run(cmd, check=True, env=env)
-        if (found := find_chromium()) is not None:
-            return found
-    raise ChromiumNotFoundError("no Chromium to print the report with. Install one:\n" + install_commands())
+    """Chromium, after :func:`clip_course.report.system.ensure` checked it, MathJax and a CJK font
+    one by one (installing the missing ones as root on Debian, else naming each)."""
+    system.ensure()
+    found = system.find_chromium()
+    assert found is not None  # ensure() raised otherwise
+    return found
 
 
 def mathjax_url() -> str | None:
-    """file:// URL of a local MathJax 2 (Debian libjs-mathjax), or None (math stays as TeX)."""
-    candidates = [os.environ[MATHJAX_ENV]] if os.environ.get(MATHJAX_ENV) else list(MATHJAX_PATHS)
-    for path in candidates:
-        if Path(path).is_file():
-            return Path(path).resolve().as_uri() + "?config=TeX-AMS_SVG"
-    return None
+    """file:// URL of the local MathJax 2 (Debian libjs-mathjax), or None when there is none."""
+    found = system.find_mathjax()
+    return None if found is None else found.as_uri() + "?config=TeX-AMS_SVG"
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -468,8 +433,6 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
     context = report_facts.document_context(results, runs, profile, root, quick, lang)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
                    version=__version__, engine=chromium_version(chromium))
-    if context["mathjax_url"] is None:
-        print("warning: no local MathJax (apt-get install libjs-mathjax): math is shown as TeX")
     back = [Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
     conclusions = Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")
     toc = toc_entries(sections, [conclusions, *back])

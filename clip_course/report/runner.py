@@ -76,7 +76,7 @@ from typing import Any
 
 from clip_course.errors import NotebookFailedError, ReportError
 from clip_course.io import sha256_file, write_json
-from clip_course.report import stamps
+from clip_course.report import stamps, system
 from clip_course.report.cleanup import mark_stale, no_leftovers, remove_debris, stale_path
 from clip_course.report.i18n import editions
 from clip_course.report.notebook_params import (
@@ -324,7 +324,8 @@ def _edition(runs: list[NotebookRun], name: str, quick: bool, root: Path, build_
         print(f"pdf: up to date ({out})", flush=True)
         return html, pages
     html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick, lang=lang)
-    write_json(build_dir / "stamps" / stamp, {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
+    write_json(build_dir / "stamps" / stamp, {"key": key, "pdf_sha256": sha256_file(out), "pages": pages,
+                                              "renderer": system.fingerprint()})  # what printed it (in the key too)
     return html, pages
 
 
