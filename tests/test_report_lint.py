@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from clip_course import errors
 from clip_course.report import lint
+from clip_course.report import pdf as report_pdf
 from clip_course.report.pdf import ensure_chromium, print_pdf
 
 
@@ -115,6 +117,10 @@ def test_chinese_printed_without_a_cjk_font_is_refused(tmp_path, latin_only_font
     assert problem.startswith("page 1: 4 empty boxes") and "fonts-noto-cjk" in problem
     # why the text alone cannot tell: ToUnicode still maps most boxes to the characters meant
     assert "考文献" in lint.pdf_text(bad)[0]
+    # the build itself refuses to give such a PDF the report's name
+    report_pdf.refuse_broken_print(good)
+    with pytest.raises(errors.PdfPrintError, match="4 empty boxes on pages 1 .*fonts-noto-cjk"):
+        report_pdf.refuse_broken_print(bad)
 
 
 def test_math_printed_without_mathjax_is_refused(tmp_path):
@@ -124,3 +130,5 @@ def test_math_printed_without_mathjax_is_refused(tmp_path):
     print_pdf(ensure_chromium(), html, pdf)  # no MathJax script in the page: the TeX is printed as is
     (problem,) = lint.render_problems(lint.pdf_text(pdf))
     assert problem.startswith("page 1: TeX source")
+    with pytest.raises(errors.PdfPrintError, match="TeX source"):
+        report_pdf.refuse_broken_print(pdf)

@@ -16,6 +16,7 @@ import html
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -412,6 +413,21 @@ def _run_in_own_group(cmd: list[str], timeout: float) -> subprocess.CompletedPro
         proc.wait()
 
 
+def refuse_broken_print(pdf: Path) -> None:
+    """Raise :class:`PdfPrintError` when the printed PDF holds empty boxes (characters no font
+    could draw), TeX source (math MathJax did not draw) or U+FFFD, whatever the checks before
+    printing believed; the TeX and U+FFFD check reads the text with pdftotext when present."""
+    from clip_course.report import lint
+
+    boxes = lint.empty_boxes(pdf)
+    problems = [f"{sum(boxes.values())} empty boxes on pages {', '.join(map(str, boxes))} (characters no font "
+                f"could draw: install a CJK font, Debian fonts-noto-cjk)"] if boxes else []
+    if shutil.which("pdftotext"):
+        problems += lint.render_problems(lint.pdf_text(pdf))[:3]
+    if problems:
+        raise PdfPrintError("Chromium printed a broken PDF, not given the report's name: " + "; ".join(problems))
+
+
 def chromium_version(chromium: Path) -> str:
     """``Chromium 1xx...`` for the manifest, or the path when it does not say."""
     try:
@@ -449,6 +465,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
                 break
             for h, page in zip(toc, new, strict=True):
                 h.page = page
+        refuse_broken_print(tmp)  # before the PDF takes the report's name
         pdf_pages = pdf_page_count(tmp)
     print(f"pdf: {pdf_pages} pages in {time.perf_counter() - start:.1f} s ({html_path})", flush=True)
     return html_path, pdf_pages
