@@ -114,3 +114,19 @@ def test_a_current_pdf_is_printed_again_after_fonts_are_installed(machine, tmp_p
     assert stamps.pdf_is_current(tmp_path, stamps.pdf_key([], "offline", False, tmp_path, out), out) == 3
     machine["cjk"] = True
     assert stamps.pdf_is_current(tmp_path, stamps.pdf_key([], "offline", False, tmp_path, out), out) == 0
+
+
+def test_a_build_stops_before_its_notebooks_when_a_tool_is_missing(machine, tmp_path):
+    import nbformat
+
+    from clip_course.report import runner
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("open('ran', 'w').write('yes')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(nb, tmp_path / "notebooks" / "01_intro.ipynb")
+    machine["cjk"] = False
+    with pytest.raises(errors.SystemDependencyError, match="fonts-noto-cjk"):
+        runner.build_report(profile="offline", root=tmp_path, progress=False)
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "report" / "clip_course_report.pdf").exists()

@@ -344,6 +344,7 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
         check_params_file(params_file, selected)
+        system.ensure()  # Chromium, MathJax, a CJK font: before minutes of notebooks, not after
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
         print(f"notebooks: {time.perf_counter() - start:.1f} s", flush=True)
