@@ -130,3 +130,38 @@ def test_run_folder_is_new_each_time(tmp_path, monkeypatch):
     first.mkdir(parents=True)
     second = session.run_folder("03_cifar_zero_shot", when=0)
     assert first.parent == second.parent == Path("runs") and second.name == first.name + "-2"
+
+
+def _session(root: Path, sha: str) -> session.Session:
+    from types import SimpleNamespace
+
+    return session.Session("06_analysis", SimpleNamespace(name="offline"), SimpleNamespace(checkpoint_sha256=sha),
+                           session.Outputs("06_analysis", root), seed=0)
+
+
+def _results(folder: Path, stem: str, sha: str, marker: int) -> None:
+    from clip_course.report import schema
+
+    rec = schema.example_record(stem, profile="offline", model={"name": "m", "checkpoint_sha256": sha},
+                                marker=marker)
+    schema.write_results(folder / "results" / f"{stem}.json", stem, rec)
+
+
+def test_an_adhoc_run_reads_earlier_results_where_they_were_made(tmp_path, monkeypatch):
+    """06 on its own reads 03's numbers from its own folder, else the newest runs/ folder with the same
+    model, else the report's results/; a report build reads only its own."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CLIP_COURSE_REPORT", raising=False)
+    stem, mine, other = "03_cifar_zero_shot", "a" * 64, "b" * 64
+    _results(tmp_path, stem, mine, 1)  # the report build's results/
+    assert _session(Path("runs/06-x"), mine).earlier(stem)["marker"] == 1
+    _results(tmp_path / "runs" / f"{stem}-20260101-000000", stem, mine, 2)
+    _results(tmp_path / "runs" / f"{stem}-20260102-000000", stem, other, 3)  # newer, another model
+    assert _session(Path("runs/06-x"), mine).earlier(stem)["marker"] == 2
+    _results(tmp_path / "runs" / "06-x", stem, mine, 4)
+    assert _session(Path("runs/06-x"), mine).earlier(stem)["marker"] == 4
+    with pytest.raises(session.NotebookError, match="another model"):
+        _session(Path("runs/06-y"), "c" * 64).earlier(stem)
+    monkeypatch.setenv("CLIP_COURSE_REPORT", "1")
+    with pytest.raises(session.NotebookError, match="is missing: run notebook 03_cifar_zero_shot first"):
+        _session(Path("build/quick"), mine).earlier(stem)
