@@ -77,16 +77,6 @@ SECTIONS = (
 # --------------------------------------------------------------------------- tools
 
 
-def install_commands() -> str:
-    """What a user runs to get the report's system tools."""
-    pkgs = " ".join(DEBIAN_PACKAGES)
-    return (
-        f"  sudo apt-get update && sudo apt-get install -y {pkgs}    # Debian/Ubuntu\n"
-        f"  or: pip install playwright && python -m playwright install chromium\n"
-        f"  or: export {CHROMIUM_ENV}=/path/to/chrome"
-    )
-
-
 def ensure_chromium() -> Path:
     """Chromium, after :func:`clip_course.report.system.ensure` checked it, MathJax and a CJK font
     one by one (installing the missing ones as root on Debian, else naming each)."""
