@@ -120,8 +120,28 @@ def test_display_language_keeps_one_half_or_both_for_the_report():
     text = Bi("a caption.", "一个图注。") + " " + Bi("More.", "更多。")
     assert session.in_display_lang(text, "en") == "a caption. More."
     assert session.in_display_lang(text, "zh") == "一个图注。 更多。"
-    both = session.in_display_lang(text, "both")  # the report build: two paragraphs, one per edition
-    assert both == "<lang-en>a caption. More.</lang-en>\n\n<lang-zh>一个图注。 更多。</lang-zh>"
+    assert session.in_display_lang(text, "both") == text
+
+
+def test_a_report_run_shows_each_language_apart_and_each_edition_keeps_its_own(monkeypatch):
+    import IPython.display
+
+    from clip_course.report import pdf as report_pdf
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata=None: shown.append((obj.data, metadata)))
+    monkeypatch.setattr(session, "_DISPLAY_LANG", ["both"])
+    session.table("| x |\n|---|\n| 1 |", "t", "Numbers.", "数字。")
+    session.show("plain, in no language")
+    assert [m for _, m in shown] == [{"clip_course": {"lang": "en"}}, {"clip_course": {"lang": "zh"}}, None]
+    assert "Numbers." in shown[0][0] and "数字" not in shown[0][0] and "数字。" in shown[1][0]
+    assert not any("<lang-" in data for data, _ in shown)  # nothing glued, in JupyterLab either
+    outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": d}, metadata=m or {}) for d, m in shown]
+    for lang, other in (("en", "数字"), ("zh", "Numbers")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("nb.table(...)", outputs=list(outputs))])
+        report_pdf.prepare_notebook(nb, "1", lang)
+        kept = [o["data"]["text/markdown"] for o in nb.cells[0].outputs]
+        assert len(kept) == 2 and not any(other in k for k in kept) and kept[1] == "plain, in no language"
 
 
 def test_run_folder_is_new_each_time(tmp_path, monkeypatch):

@@ -40,7 +40,7 @@ from clip_course.figures import style as style_figures
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import status
-from clip_course.report.i18n import LANGS, Bi, has_pairs, maybe_tr, select, tr
+from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.schema import read_results
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
@@ -296,23 +296,24 @@ def show_figures_inline() -> bool:
 
 
 def in_display_lang(markdown: str, lang: str | None = None) -> str:
-    """``markdown`` as a run in ``lang`` (default :func:`display_lang`) shows it: one language's
-    half of every pair, or for "both" (the report build) a one-paragraph pair split into an
-    English and a Chinese paragraph that the PDF builder keeps one of."""
+    """``markdown`` in ``lang`` (default :func:`display_lang`): one language's half of every pair;
+    "both" leaves it as it is."""
     lang = lang or display_lang()
-    if lang != "both":
-        return select(markdown, lang)
-    if has_pairs(markdown) and "\n\n" not in markdown:
-        return f"<lang-en>{select(markdown, 'en')}</lang-en>\n\n<lang-zh>{select(markdown, 'zh')}</lang-zh>"
-    return markdown
+    return markdown if lang == "both" else select(markdown, lang)
 
 
 def show(markdown: str) -> None:
-    """Display generated markdown (numbers computed in code) in the run's language (see
-    :func:`in_display_lang`): a JupyterLab or Colab reader never sees the two glued together."""
+    """Display generated markdown (numbers computed in code) in the run's language: a JupyterLab or
+    Colab reader never sees the two glued together. A report build's run ("both") displays a text
+    in both languages twice, each output marked with its language (``i18n.OUTPUT_METADATA``), and
+    each PDF edition keeps its own."""
     from IPython.display import Markdown, display
 
-    display(Markdown(in_display_lang(markdown)))
+    if display_lang() == "both" and has_pairs(markdown):
+        for code in LANGS:
+            display(Markdown(select(markdown, code)), metadata={OUTPUT_METADATA: {"lang": code}})
+    else:
+        display(Markdown(in_display_lang(markdown)))
 
 
 def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> str:

@@ -32,7 +32,7 @@ from clip_course import __version__
 from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
 from clip_course.report import system
-from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
+from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
 
@@ -168,7 +168,7 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
 
 
 def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -> tuple[list[Heading], str]:
-    """Drop hidden cells, the other language's markdown and stderr, renumber headings in place;
+    """Drop hidden cells, the other language's markdown cells and outputs and stderr, renumber headings in place;
     (headings, notebook title)."""
     cells, headings, counters, first_h1 = [], [], [], []
     hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
@@ -179,7 +179,8 @@ def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", []) if _keep_output(o)]
+            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", [])
+                            if _keep_output(o) and output_language(o) in (None, lang)]
             if not cell.outputs:
                 continue
         cells.append(cell)
