@@ -30,6 +30,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from clip_course.errors import ReportError
+from clip_course.report.outline import outline_pages
 
 TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
@@ -222,8 +223,6 @@ def fill_problems(pdf: Path, chapter_pages: set[int]) -> list[str]:
 
 def lint(pdf: Path, html: Path) -> list[str]:
     """Every problem of the built report, one line each."""
-    from clip_course.report.pdf import outline_pages
-
     text = html.read_text(encoding="utf-8")
     outline = outline_pages(pdf)
     chapters = {page for label, page in outline.items() if not re.match(r"\d+\.\d", label)}

@@ -31,7 +31,7 @@ import nbformat
 from clip_course import __version__
 from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
-from clip_course.report import system
+from clip_course.report import lint, system
 from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
@@ -408,8 +408,6 @@ def refuse_broken_print(pdf: Path) -> None:
     """Raise :class:`PdfPrintError` when the printed PDF holds empty boxes (characters no font
     could draw), TeX source (math MathJax did not draw) or U+FFFD, whatever the checks before
     printing believed; the TeX and U+FFFD check reads the text with pdftotext when present."""
-    from clip_course.report import lint
-
     boxes = lint.empty_boxes(pdf)
     problems = [f"{sum(boxes.values())} empty boxes on pages {', '.join(map(str, boxes))} (characters no font "
                 f"could draw: install a CJK font, Debian fonts-noto-cjk)"] if boxes else []
