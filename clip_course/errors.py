@@ -98,7 +98,12 @@ class NotebookFailedError(ReportError):
     """A notebook raised while running; the message names it, the cell and the error."""
 
 
-class ChromiumNotFoundError(ClipCourseError, RuntimeError):
+class SystemDependencyError(ClipCourseError, RuntimeError):
+    """A system tool the report needs (Chromium, MathJax, a CJK font) is missing; the message
+    names each missing package and the command that installs them."""
+
+
+class ChromiumNotFoundError(SystemDependencyError):
     """No Chromium to print with; the message holds the commands that install one."""
 
 

@@ -245,7 +245,7 @@ def _papermill(stem: str, model: Path, out: Path) -> Path:
     nb_path = ROOT / "notebooks" / f"{stem}.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
     params = {**nb.metadata["clip_course"]["quick_parameters"], "profile": "offline", "model": str(model),
-              "device": "cpu", "output_root": str(out), "cache_dir": str(out / "cache")}
+              "device": "cpu", "output_dir": str(out), "cache_dir": str(out / "cache")}
     out_nb = out / f"{stem}.executed.ipynb"
     cmd = [sys.executable, "-m", "papermill", str(nb_path), str(out_nb), "--cwd", str(ROOT), "-k", "python3",
            "--no-progress-bar", "-y", json.dumps(params)]

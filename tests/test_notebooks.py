@@ -66,22 +66,45 @@ def test_parameters_are_commented_literals(path):
     tree = ast.parse(source)
     assigned = []
     for stmt in tree.body:
-        assert isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name), \
-            f"{path.name}: parameters cell may only assign names: {ast.unparse(stmt)}"
-        ast.literal_eval(stmt.value)  # raises on anything computed
+        # papermill's typed form, ``name: type = literal  # help``
+        assert isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None, \
+            f"{path.name}: parameters cell may only hold `name: type = value  # help`: {ast.unparse(stmt)}"
+        default = ast.literal_eval(stmt.value)  # raises on anything computed
+        # the annotation is a builtin type or a quoted typing expression: the cell runs without imports
+        note = stmt.annotation.value if isinstance(stmt.annotation, ast.Constant) else ast.unparse(stmt.annotation)
+        assert _type_admits(note, default), f"{path.name}: {stmt.target.id}'s default {default!r} is not a {note}"
         assigned.append(stmt.lineno)
     comments = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
                 if tok.type == tokenize.COMMENT}
     assert set(assigned) <= comments, f"{path.name}: every parameter needs a trailing comment"
-    # papermill must see each one (it skips a line whose comment holds "="), with its help text
+    exec(compile(source, path.name, "exec"), {})  # the annotations evaluate in a bare namespace
+    # papermill must see each one (it skips a line holding a second "="), with its type and help text
     import papermill
 
     inferred = papermill.inspect_notebook(str(path))
-    assert list(inferred) == [stmt.targets[0].id for stmt in tree.body]
+    assert list(inferred) == [stmt.target.id for stmt in tree.body]
     assert all(p["help"] for p in inferred.values()), f"{path.name}: a parameter has no help text"
+    assert all(p["inferred_type_name"] not in ("None", "") for p in inferred.values()), \
+        f"{path.name}: papermill --help-notebook shows an 'Unknown type'"
     if path.stem in OURS:
-        names = {stmt.targets[0].id for stmt in tree.body}
-        assert {"profile", "model", "device", "seed", "output_root"} <= names
+        names = {stmt.target.id for stmt in tree.body}
+        assert {"profile", "model", "device", "seed", "output_dir", "lang"} <= names
+
+
+def _type_admits(note: str, value: object) -> bool:
+    """Whether ``value`` fits the annotation text ``note`` (Optional[...], list[...], builtins)."""
+    if note.startswith("Optional[") and note.endswith("]"):
+        return value is None or _type_admits(note[9:-1], value)
+    if note.startswith("list[") and note.endswith("]"):
+        return isinstance(value, list) and all(_type_admits(note[5:-1], v) for v in value)
+    kinds = {"str": str, "int": int, "float": (int, float), "bool": bool}
+    return note in kinds and isinstance(value, kinds[note]) and (note == "bool") == isinstance(value, bool)
+
+
+def test_type_admits_by_hand():
+    assert _type_admits("Optional[list[int]]", None) and _type_admits("Optional[list[int]]", [1, 2])
+    assert not _type_admits("list[int]", [1, "2"]) and not _type_admits("int", True)
+    assert _type_admits("float", 0) and not _type_admits("str", None) and not _type_admits("Optional[int]", 1.5)
 
 
 def test_strip_tool_clears_an_executed_notebook(tmp_path):

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from clip_course import errors
 from clip_course.io import read_json
 from clip_course.report import facts as report_facts
-from clip_course.report import notebook_params, stamps
+from clip_course.report import notebook_params, stamps, system
 from clip_course.report import pdf as report_pdf
 from clip_course.report import runner as report
 
@@ -338,7 +338,9 @@ def test_missing_chromium_gives_the_commands(monkeypatch, tmp_path):
         report_pdf.find_chromium()
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     assert report_pdf.find_chromium() == fake
-    monkeypatch.setattr(report_pdf, "find_chromium", lambda: None)
+    monkeypatch.setattr(system, "find_chromium", lambda: None)
+    monkeypatch.setattr(system, "find_mathjax", lambda: None)
+    monkeypatch.setattr(system, "cjk_fonts", lambda: [])
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     with pytest.raises(errors.ChromiumNotFoundError, match="apt-get install -y chromium libjs-mathjax fonts-noto-cjk"):
         report_pdf.ensure_chromium()

@@ -13,12 +13,14 @@ from clip_course.report import runner
 
 
 def _notebook(root: Path) -> None:
-    """A one-cell notebook with the real notebooks' ``output_root`` convention and quick parameters."""
+    """A one-cell notebook with the real notebooks' ``output_dir`` convention (None: its own run folder)
+    and quick parameters."""
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('profile = "auto"  # profile\nn = 50  # points\noutput_root = "."  # outputs')
+    params = nbformat.v4.new_code_cell('profile: str = "auto"  # profile\nn: int = 50  # points\n'
+                                       'lang: str = "en"  # language\noutput_dir: "Optional[str]" = None  # outputs')
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
-        "from pathlib import Path\nfrom clip_course.report import schema\n"
+        "from pathlib import Path\nfrom clip_course.report import schema\noutput_root = output_dir or 'runs/01_intro'\n"
         "fig = Path(output_root) / 'figures' / '01_intro' / 'curve.png'\nfig.parent.mkdir(parents=True, exist_ok=True)\n"
         "fig.write_bytes(b'png %d' % n)\n"
         "model = {'name': 'fixture-clip', 'parameters': 1, 'checkpoint_sha256': 'ab' * 32}\n"
@@ -52,10 +54,11 @@ def test_quick_build_leaves_the_full_build_untouched(tmp_path, fake_pdf):
     kept = {p: p.read_bytes() for p in (full.pdf, tmp_path / "results" / "01_intro.json",
                                         tmp_path / "figures" / "01_intro" / "curve.png")}
     assert read_json(tmp_path / "results" / "01_intro.json")["n"] == 50
+    assert full.runs[0].params["output_dir"] == "." and full.runs[0].params["lang"] == "both"  # the build's own
 
     quick = runner.build_report(profile="offline", root=tmp_path, quick=True, progress=False)
     assert quick.pdf == tmp_path / "report" / "clip_course_report_quick.pdf"
-    assert quick.runs[0].params["output_root"] == "build/quick" and quick.runs[0].params["n"] == 5
+    assert quick.runs[0].params["output_dir"] == "build/quick" and quick.runs[0].params["n"] == 5
     assert read_json(tmp_path / "build" / "quick" / "results" / "01_intro.json")["n"] == 5
     assert (tmp_path / "build" / "quick" / "figures" / "01_intro" / "curve.png").read_bytes() == b"png 5"
     assert b'"n": 5' in quick.pdf.read_bytes()  # the quick PDF reads the quick results

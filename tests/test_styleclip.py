@@ -333,7 +333,7 @@ def test_notebook_runs_offline_with_quick_parameters(tmp_path):
     root = Path(__file__).resolve().parents[1]
     src = root / "notebooks" / "05_styleclip.ipynb"
     quick = nbformat.read(src, as_version=4).metadata["clip_course"]["quick_parameters"]
-    params = {"profile": "offline", "output_root": str(tmp_path), "device": "cpu", **quick}
+    params = {"profile": "offline", "output_dir": str(tmp_path), "device": "cpu", **quick}
     papermill.execute_notebook(str(src), str(tmp_path / "05.ipynb"), parameters=params, kernel_name="python3",
                                cwd=str(root), progress_bar=False)
     rec = read_json(tmp_path / "results" / "05_styleclip.json")

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from clip_course.core import preprocess
+from clip_course.core.cache import USER_CACHE, resolve_cache_dir
 from clip_course.core.encode import embed_dim, encode_images, finish_features
 from clip_course.io import atomic_path, sha256_bytes
 
@@ -84,13 +85,14 @@ def image_features(
     lm,
     dataset,
     normalize: bool = True,
-    cache_dir: str | Path | None = "data/cache",
+    cache_dir: str | Path | None = USER_CACHE,
     batch_size: int = 256,
     progress: bool = True,
 ) -> torch.Tensor:
     """Features of every image of ``dataset`` (an ``ImageDataset``), float32 (N, D) on CPU.
 
-    Raw features are cached once under ``cache_dir`` (None: no disk cache) and in memory,
+    Raw features are cached once under ``cache_dir`` (default: the user cache folder,
+    :func:`clip_course.core.cache.user_cache_dir`; None: no disk cache) and in memory,
     keyed by :func:`cache_key`; they are L2-normalised on return when ``normalize``.
     """
     key = cache_key(lm, dataset)
@@ -98,7 +100,8 @@ def image_features(
     if memo_key in _MEMO:
         _MEMO.move_to_end(memo_key)
         return finish_features(_MEMO[memo_key].clone(), normalize)
-    path = cache_path(cache_dir, key) if cache_dir is not None else None
+    folder = resolve_cache_dir(cache_dir)
+    path = cache_path(folder, key) if folder is not None else None
     feats = _read_cache(path, key, embed_dim(lm)) if path is not None and path.is_file() else None
     if feats is None:
         feats = encode_images(lm, dataset.images, batch_size, normalize=False, progress=progress)

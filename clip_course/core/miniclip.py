@@ -5,11 +5,11 @@ user cache, with its metadata and training log.
 from __future__ import annotations
 
 import lzma
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from clip_course.core.cache import user_cache_dir
 from clip_course.errors import PretrainError
 from clip_course.io import atomic_path, read_json, sha256_bytes, sha256_file
 
@@ -22,8 +22,8 @@ SHIPPED_LOG = ASSETS / "miniclip_log.json"
 # ---------------------------------------------------------------- the shipped checkpoint
 
 def cache_dir() -> Path:
-    """Where materialised checkpoints live (``$CLIP_COURSE_CACHE`` or ~/.cache/clip_course)."""
-    return Path(os.environ.get("CLIP_COURSE_CACHE", Path.home() / ".cache" / "clip_course"))
+    """Where materialised checkpoints live: the user cache (:func:`clip_course.core.cache.user_cache_dir`)."""
+    return user_cache_dir()
 
 
 def shipped_metadata() -> dict[str, Any]:

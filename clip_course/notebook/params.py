@@ -161,6 +161,9 @@ SPEC: dict[str, Check] = {
     "timed_images": positive_int(),
     "fetch": flag,
     "device": text(),
+    "output_dir": text(),
+    "cache_dir": text(),
+    "lang": one_of(lambda: ("en", "zh", "both")),  # session.DISPLAY_LANGS (this module is imported by it)
 }
 
 

@@ -3,7 +3,15 @@
 A notebook calls :func:`setup` once: it moves to the repository root (when opened from
 ``notebooks/``), sets the plot style and seeds, resolves the profile and loads its model.
 Figures go to ``figures/<notebook stem>/<name>.png`` and numbers to
-``results/<notebook stem>.json`` (both under ``output_root``, "." = the repository root).
+``results/<notebook stem>.json``, both under ``output_dir``. Only the report build passes its
+own folders (``"."``: the repository's ``results/`` and ``figures/``); any other run (papermill,
+JupyterLab, Colab) leaves them alone and writes to a fresh ``runs/<stem>-<time>/``
+(:func:`run_folder`). Feature caches go to the user cache folder
+(:func:`clip_course.core.cache.user_cache_dir`), never the current directory.
+
+One language per run: ``lang="en"`` or ``"zh"`` shows captions, tables and generated text in
+that language only; ``"both"`` (what the report build asks for) keeps both halves of every
+pair (:mod:`clip_course.report.i18n`) so the PDF builder can split the two editions.
 
 Results files are defined once, in :mod:`clip_course.report.schema`: :meth:`Outputs.write`
 validates a record against its notebook's spec before writing it, and a notebook that needs
@@ -15,6 +23,7 @@ from __future__ import annotations
 import html
 import os
 import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +33,14 @@ import numpy as np
 import torch
 
 from clip_course import repository as _repository
+from clip_course.core.cache import user_cache_dir
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import status
-from clip_course.report.i18n import Bi, has_pairs, maybe_tr, select, tr
+from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.schema import read_results
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
@@ -38,7 +48,8 @@ from clip_course.tasks.studies import COMPARISON_COLUMNS
 __all__ = [
     "COLAB_PACKAGE",
     "COLAB_BASE",
-    "TEXT_CACHE_DIR",
+    "DISPLAY_LANGS",
+    "RUNS_DIR",
     "Outputs",
     "Session",
     "caption_html",
@@ -50,11 +61,14 @@ __all__ = [
     "model_table",
     "pick_examples",
     "pretraining_summary",
+    "display_lang",
     "previous_sweep",
     "reference_dataset",
     "references",
+    "run_folder",
     "seed_everything",
     "setup",
+    "in_display_lang",
     "show",
     "show_figures_inline",
     "similarity_batch",
@@ -70,8 +84,12 @@ __all__ = [
 COLAB_PACKAGE = _repository.colab_package(_repository.repository_url())
 COLAB_BASE = _repository.colab_base(_repository.repository_url())
 
-#: Text features of every notebook's prompts, kept per model (beside the image-feature cache).
-TEXT_CACHE_DIR = "data/cache"
+#: Where a run outside the report build writes (``runs/<stem>-<time>/``, relative to the repository root).
+RUNS_DIR = "runs"
+#: A notebook's ``lang``: one language, or both for the report build (which splits them per edition).
+DISPLAY_LANGS = (*LANGS, "both")
+# The language show()/figure()/table() display; set by setup() (module state: they take no session).
+_DISPLAY_LANG = ["en"]
 
 
 def colab_url(stem: str) -> str:
@@ -85,6 +103,22 @@ def chdir_repo_root() -> Path:
     if cwd.name == "notebooks" and (cwd.parent / "pyproject.toml").is_file():
         os.chdir(cwd.parent)
     return Path.cwd()
+
+
+def run_folder(stem: str, when: float | None = None) -> Path:
+    """A fresh ``runs/<stem>-<YYYYmmdd-HHMMSS>/`` for a run outside the report build (a suffix
+    ``-2``, ``-3`` ... when one of that second exists already)."""
+    base = Path(RUNS_DIR) / f"{stem}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(when))}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def display_lang() -> str:
+    """The language this run shows: "en", "zh" or "both" (set by :func:`setup`)."""
+    return _DISPLAY_LANG[0]
 
 
 @dataclass
@@ -119,6 +153,10 @@ class Session:
     lm: Any  # clip_course.models.LoadedModel
     out: Outputs
     seed: int
+    #: "en", "zh" or "both" (the report build): what captions, tables and generated text show
+    lang: str = "en"
+    #: The image-feature cache folder (the user cache unless the notebook names one)
+    cache_dir: str | None = None
 
     @property
     def offline(self) -> bool:
@@ -141,23 +179,33 @@ class Session:
                 "dtype": str(self.lm.dtype).replace("torch.", ""), "device": str(self.lm.device)}
 
     def earlier(self, stem: str) -> dict[str, Any]:
-        """Notebook ``stem``'s results of this run (same profile and checkpoint), read through the schema.
+        """Notebook ``stem``'s results (same profile and checkpoint), read through the schema.
 
         A measurement is made once per build: a later notebook reads it instead of measuring again.
+        Looked for in this run's ``output_dir`` first; a run outside the report build then reads
+        (never writes) the newest ``runs/<stem>-*/`` and the report build's ``results/``, so
+        notebook 06 opened on its own uses 03's and 04's numbers wherever they were made.
         """
-        from clip_course.report.schema import read_results
-
-        path = Path(self.out.root) / "results" / f"{stem}.json"
-        if not path.is_file():
-            raise NotebookError(f"{path} is missing: run notebook {stem} first with the same profile and "
-                                f"output_root (make report runs the notebooks in order).")
-        rec = read_results(path, stem)
+        own = Path(self.out.root) / "results" / f"{stem}.json"
+        candidates = [own]
+        if os.environ.get("CLIP_COURSE_REPORT") != "1":  # a build reads only its own (see report.runner)
+            runs = sorted(Path(RUNS_DIR).glob(f"{stem}-*/results/{stem}.json"), key=lambda p: p.stat().st_mtime)
+            candidates += [*reversed(runs), Path("results") / f"{stem}.json"]
         mine = (self.profile.name, self.lm.checkpoint_sha256)
-        theirs = (rec["profile"], rec["model"]["checkpoint_sha256"])
-        if mine != theirs:
-            raise NotebookError(f"{path} was made with profile {theirs[0]!r} and checkpoint {theirs[1][:12]}, "
-                                f"this notebook runs {mine[0]!r} with {mine[1][:12]}: rerun notebook {stem} first.")
-        return rec
+        found = []
+        for path in dict.fromkeys(candidates):
+            if not path.is_file():
+                continue
+            rec = read_results(path, stem)
+            theirs = (rec["profile"], rec["model"]["checkpoint_sha256"])
+            if theirs == mine:
+                return rec
+            found.append(f"{path} (profile {theirs[0]!r}, checkpoint {theirs[1][:12]})")
+        if not found:
+            raise NotebookError(f"{own} is missing: run notebook {stem} first with the same profile and "
+                                f"output_dir (make report runs the notebooks in order).")
+        raise NotebookError(f"{'; '.join(found)} made with another model: this notebook runs {mine[0]!r} with "
+                            f"{mine[1][:12]}; rerun notebook {stem} first.")
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
@@ -183,13 +231,19 @@ def setup(
     model: str | None = None,
     device: str | None = None,
     seed: int = 0,
-    output_root: str = ".",
+    output_dir: str | None = None,
     params: dict | None = None,
+    lang: str = "en",
+    cache_dir: str | None = None,
 ) -> Session:
     """Resolve everything a notebook needs once; prints the profile, model and device.
 
-    ``params`` (default: the kernel's values of the notebook's parameters) are validated first by
-    :func:`clip_course.notebook.params.validate_params`, so a bad one is named before any work.
+    ``output_dir``: where ``results/`` and ``figures/`` go; None: a fresh :func:`run_folder`
+    (the report build passes its own folders). ``lang``: "en" or "zh" shows that language only,
+    "both" keeps both for the report build. ``cache_dir``: the image-feature cache; None: the
+    user cache folder. ``params`` (default: the kernel's values of the notebook's parameters) are
+    validated first by :func:`clip_course.notebook.params.validate_params`, so a bad one is named
+    before any work.
     """
     from clip_course.core.device import configure_threads
     from clip_course.core.encode import use_text_cache
@@ -197,21 +251,26 @@ def setup(
     from clip_course.data import profiles
     from clip_course.notebook import params as nb_params
 
-    nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)},
-                              notebook)
+    nb_params.validate_params({"seed": seed, "lang": lang,
+                               **(nb_params.ipython_params(notebook) if params is None else params)}, notebook)
     chdir_repo_root()
+    _DISPLAY_LANG[0] = lang
+    out_dir = Path(output_dir) if output_dir is not None else run_folder(notebook)
+    cache = str(user_cache_dir() if cache_dir is None else cache_dir)
     style_figures.use_style()
     show_figures_inline()
     seed_everything(seed)
     threads = configure_threads()  # from the machine's cores (see core.device); recorded per notebook
-    use_text_cache(TEXT_CACHE_DIR)  # each prompt encoded once per build, not once per notebook
+    use_text_cache(cache)  # each prompt encoded once per cache, not once per notebook
     prof = profiles.resolve(profile, model=model)  # the weights checked are the ones loaded
     lm = load(model or prof.model, device=device)
-    session = Session(notebook, prof, lm, Outputs(notebook, Path(output_root)), seed)
+    session = Session(notebook, prof, lm, Outputs(notebook, out_dir), seed, lang, cache)
     status(f"profile: {prof.name} ({prof.reason})")
     status(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
     status(f"data:    coarse = {prof.coarse}, fine = {prof.fine}")
     status(f"threads: {threads['torch']} torch, {threads['blas']} BLAS, of {threads['cpus']} CPUs")
+    if output_dir is None:
+        status(f"output:  {out_dir}/ (results/ and figures/; the report build's own are left alone)")
     return session
 
 
@@ -236,14 +295,25 @@ def show_figures_inline() -> bool:
     return True
 
 
+def in_display_lang(markdown: str, lang: str | None = None) -> str:
+    """``markdown`` in ``lang`` (default :func:`display_lang`): one language's half of every pair;
+    "both" leaves it as it is."""
+    lang = lang or display_lang()
+    return markdown if lang == "both" else select(markdown, lang)
+
+
 def show(markdown: str) -> None:
-    """Display generated markdown (numbers computed in code) in the notebook; a one-paragraph
-    text in both languages (report/i18n.py) shows as an English and a Chinese paragraph."""
+    """Display generated markdown (numbers computed in code) in the run's language: a JupyterLab or
+    Colab reader never sees the two glued together. A report build's run ("both") displays a text
+    in both languages twice, each output marked with its language (``i18n.OUTPUT_METADATA``), and
+    each PDF edition keeps its own."""
     from IPython.display import Markdown, display
 
-    if has_pairs(markdown) and "\n\n" not in markdown:
-        markdown = f"<lang-en>{select(markdown, 'en')}</lang-en>\n\n<lang-zh>{select(markdown, 'zh')}</lang-zh>"
-    display(Markdown(markdown))
+    if display_lang() == "both" and has_pairs(markdown):
+        for code in LANGS:
+            display(Markdown(select(markdown, code)), metadata={OUTPUT_METADATA: {"lang": code}})
+    else:
+        display(Markdown(in_display_lang(markdown)))
 
 
 def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> str:
@@ -435,12 +505,14 @@ def styleclip_setup(
     model: str | None = None,
     device: str | None = None,
     seed: int = 0,
-    output_root: str = ".",
+    output_dir: str | None = None,
     generator: str | None = None,
+    lang: str = "en",
 ) -> tuple[Session, EditableGenerator, dict[str, Any]]:
     """Notebook 05's setup: (session, generator, choice), the choice saying which and why."""
     choice = styleclip_studies.resolve_setup(profile, generator, model)
-    session = setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_root)
+    session = setup("05_styleclip", choice["profile"], model or choice["model"], device, seed, output_dir,
+                    lang=lang)
     gen = load_editable(choice["generator"], device=session.lm.device)
     styleclip_studies.small_model_threads(gen)
     status(f"generator: {gen.name} from {getattr(gen, 'source', '?')}  ({choice['reason']})")

@@ -4,8 +4,10 @@ Why this design: the notebooks run once and serve both editions (the language ch
 text, never a number, and is not part of any stamp). So each generated sentence is produced in
 *both* languages when the notebook runs, as ``<lang-en>…</lang-en><lang-zh>…</lang-zh>``:
 custom inline elements, valid inline HTML inside Markdown and never nested, so
-:func:`select` keeps one language with a regular expression, exactly. Jupyter and Colab
-readers see both (as d2l keeps both languages side by side).
+:func:`select` keeps one language with a regular expression, exactly. A notebook shows one
+language (its ``lang`` parameter); the report build's runs (``lang="both"``) show each text
+twice, once per language, as outputs marked with :data:`OUTPUT_METADATA`, so a reader of the
+executed copy sees an English and a Chinese version one after the other, never glued.
 
 The Chinese text lives in :mod:`clip_course.report.catalogue_zh`, keyed by the English text
 (gettext's msgid convention). A plain dict needs no compile step and no new dependency (Babel
@@ -30,6 +32,9 @@ from markupsafe import Markup, escape
 from clip_course.errors import ReportError
 
 LANGS = ("en", "zh")
+#: Output metadata naming the language of a notebook output shown once per language (the report
+#: build's runs): ``{"clip_course": {"lang": "zh"}}``; the PDF keeps the edition's, JupyterLab shows both.
+OUTPUT_METADATA = "clip_course"
 #: ``--lang`` choices: one edition or both.
 EDITIONS = ("en", "zh", "both")
 #: The html ``lang`` attribute of each edition.
@@ -89,6 +94,12 @@ def part(text: Any, lang: str) -> str:
 def select(text: str, lang: str) -> str:
     """Keep the ``lang`` half of every marked pair in ``text`` (plain text passes unchanged)."""
     return _BLOCK.sub(lambda m: m.group(2) if m.group(1) == lang else "", text)
+
+
+def output_language(output: dict) -> str | None:
+    """The language a notebook output is marked with (see :data:`OUTPUT_METADATA`), else None."""
+    meta = (output.get("metadata") or {}).get(OUTPUT_METADATA) or {}
+    return meta.get("lang") if isinstance(meta, dict) else None
 
 
 def has_pairs(text: str) -> bool:

@@ -9,6 +9,13 @@ notebook debris, an absolute path of the build machine, "(s)" plurals, a signed 
 a figure or table without a numbered caption, one never cited in the text, a reference never
 cited; a heading in the last 15% of a page; a page under half full that is not followed by a
 chapter break.
+
+And what a machine without the right tools prints (checked in the PDF itself, whatever the build
+believed it had): TeX source where MathJax should have drawn math, U+FFFD replacement characters,
+and empty boxes, the font's ``.notdef`` glyph drawn where a font had no glyph (Chinese without a
+CJK font). The last is read from the page content: Chromium writes text in Identity-H (two-byte
+glyph ids) fonts, and glyph id 0 is ``.notdef``, while ``pdftotext`` still reports the intended
+character through the font's ToUnicode map.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from clip_course.errors import ReportError
+from clip_course.report.outline import outline_pages
 
 TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
@@ -31,6 +39,13 @@ TEXT_RULES = {
     "an absolute path of the build machine": r"(?<![\w.])/(?:tmp|root|work|home|usr|var)/",
     "a '(s)' plural": r"\w\(s\)",
     "a signed zero": r"[+\-−]0\.0(?!\d)",
+}
+#: What the printed text must never hold, whatever tools the renderer had.
+RENDER_RULES = {
+    # a TeX command, or $...$ holding a sub/superscript, brace or command: math MathJax never drew
+    "TeX source (math not rendered: is MathJax installed?)":
+        r"\\(?:[a-zA-Z]{2,}|[()\[\]])|\$[^$\n]{0,80}?[\\^_{][^$\n]{0,80}?\$",
+    "a replacement character U+FFFD (text lost in encoding)": "\ufffd",
 }
 FOOT = 0.85  # a heading below this fraction of the page height sits at its foot
 HALF = 0.5
@@ -60,6 +75,71 @@ def text_problems(pages: list[str]) -> list[str]:
                 context = flat[max(0, m.start() - 30):m.end() + 30]
                 found.append(f"page {number}: {what}: …{context}…")
     return found
+
+
+def render_problems(pages: list[str]) -> list[str]:
+    """:data:`RENDER_RULES`, page by page (each rule once per page, with its first context)."""
+    found = []
+    for number, text in enumerate(pages, 1):
+        flat = " ".join(text.split())
+        for what, pattern in RENDER_RULES.items():
+            m = re.search(pattern, flat)
+            if m is not None:
+                context = flat[max(0, m.start() - 30):m.end() + 30]
+                found.append(f"page {number}: {what}: …{context}…")
+    return found
+
+
+_DICT = re.compile(rb"<<.*?>>", re.S)  # marked-content properties (ActualText) hold hex strings too
+_TEXT = re.compile(rb"(/[^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>")
+
+
+def _notdef_count(data: bytes, two_byte_fonts: set[str]) -> int:
+    """Glyph id 0 shown in a two-byte (Identity-H) font, in one content stream."""
+    font, count = None, 0
+    for m in _TEXT.finditer(_DICT.sub(b" ", data)):
+        if m.group(1) is not None:
+            font = m.group(1).decode("latin-1")
+        elif font in two_byte_fonts:
+            digits = re.sub(rb"\s", b"", m.group(2))
+            count += sum(digits[i:i + 4] == b"0000" for i in range(0, len(digits) - 3, 4))
+    return count
+
+
+def empty_boxes(pdf: Path) -> dict[int, int]:
+    """{page: number of .notdef glyphs drawn} over the pages that have any (forms included)."""
+    from pypdf import PdfReader
+
+    def count(obj, seen: set) -> int:
+        resources = obj.get("/Resources")
+        resources = resources.get_object() if resources is not None else {}
+        fonts = resources.get("/Font")
+        fonts = fonts.get_object() if fonts is not None else {}
+        two_byte = {str(k) for k, v in fonts.items()
+                    if v.get_object().get("/Subtype") == "/Type0"
+                    and str(v.get_object().get("/Encoding", "")).startswith("/Identity")}
+        contents = obj.get_contents() if hasattr(obj, "get_contents") else obj
+        n = _notdef_count(contents.get_data(), two_byte) if contents is not None else 0
+        xobjects = resources.get("/XObject")
+        for ref in (xobjects.get_object() if xobjects is not None else {}).values():
+            form = ref.get_object()
+            if form.get("/Subtype") == "/Form" and id(form) not in seen:
+                seen.add(id(form))
+                n += count(form, seen)
+        return n
+
+    reader = PdfReader(str(pdf))
+    found = {}
+    for number, page in enumerate(reader.pages, 1):
+        if n := count(page, set()):
+            found[number] = n
+    return found
+
+
+def box_problems(pdf: Path) -> list[str]:
+    """A line per page that shows empty boxes."""
+    return [f"page {p}: {n} empty box{'es' if n > 1 else ''} (a character no font could draw: is a CJK font "
+            f"installed? Debian: fonts-noto-cjk)" for p, n in empty_boxes(pdf).items()]
 
 
 def float_problems(html: str) -> list[str]:
@@ -143,10 +223,9 @@ def fill_problems(pdf: Path, chapter_pages: set[int]) -> list[str]:
 
 def lint(pdf: Path, html: Path) -> list[str]:
     """Every problem of the built report, one line each."""
-    from clip_course.report.pdf import outline_pages
-
     text = html.read_text(encoding="utf-8")
     outline = outline_pages(pdf)
     chapters = {page for label, page in outline.items() if not re.match(r"\d+\.\d", label)}
-    return (text_problems(pdf_text(pdf)) + float_problems(text) + heading_problems(pdf, list(outline))
-            + fill_problems(pdf, chapters))
+    pages = pdf_text(pdf)
+    return (render_problems(pages) + box_problems(pdf) + text_problems(pages) + float_problems(text)
+            + heading_problems(pdf, list(outline)) + fill_problems(pdf, chapters))

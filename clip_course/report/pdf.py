@@ -29,18 +29,17 @@ import jinja2
 import nbformat
 
 from clip_course import __version__
-from clip_course.errors import ChromiumNotFoundError, PdfPrintError, ReportError
+from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
-from clip_course.report.i18n import HTML_LANG, edition_html, select, tr, translator
+from clip_course.report import lint, system
+from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
-MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
-DEBIAN_PACKAGES = ("chromium", "libjs-mathjax", "fonts-noto-cjk")
+# where the system tools are found: clip_course.report.system (re-exported for callers of this module)
+CHROMIUM_ENV, MATHJAX_ENV, DEBIAN_PACKAGES = system.CHROMIUM_ENV, system.MATHJAX_ENV, system.DEBIAN_PACKAGES
+find_chromium = system.find_chromium
 # The flags that make a headless print offline, quiet and repeatable.
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -78,62 +77,19 @@ SECTIONS = (
 # --------------------------------------------------------------------------- tools
 
 
-def _playwright_chromes() -> list[Path]:
-    roots = [Path(os.environ["PLAYWRIGHT_BROWSERS_PATH"])] if os.environ.get("PLAYWRIGHT_BROWSERS_PATH") else []
-    roots.append(Path.home() / ".cache" / "ms-playwright")
-    found: list[Path] = []
-    for root in roots:
-        for pattern in ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell"):
-            found.extend(sorted(root.glob(pattern), reverse=True))
+def ensure_chromium() -> Path:
+    """Chromium, after :func:`clip_course.report.system.ensure` checked it, MathJax and a CJK font
+    one by one (installing the missing ones as root on Debian, else naming each)."""
+    system.ensure()
+    found = system.find_chromium()
+    assert found is not None  # ensure() raised otherwise
     return found
 
 
-def find_chromium() -> Path | None:
-    """Chromium from $CLIP_COURSE_CHROMIUM, PATH, or Playwright's browser folder; None if absent."""
-    env = os.environ.get(CHROMIUM_ENV)
-    if env:
-        if not (Path(env).is_file() and os.access(env, os.X_OK)):
-            raise ChromiumNotFoundError(f"${CHROMIUM_ENV}={env} is not an executable file.")
-        return Path(env)
-    for name in CHROMIUM_NAMES:
-        if path := shutil.which(name):
-            return Path(path)
-    return next(iter(_playwright_chromes()), None)
-
-
-def install_commands() -> str:
-    """What a user runs to get the report's system tools."""
-    pkgs = " ".join(DEBIAN_PACKAGES)
-    return (
-        f"  sudo apt-get update && sudo apt-get install -y {pkgs}    # Debian/Ubuntu\n"
-        f"  or: pip install playwright && python -m playwright install chromium\n"
-        f"  or: export {CHROMIUM_ENV}=/path/to/chrome"
-    )
-
-
-def ensure_chromium() -> Path:
-    """Find Chromium; on Debian as root install it (and MathJax, CJK fonts) with apt-get."""
-    found = find_chromium()
-    if found is not None:
-        return found
-    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if is_root and Path("/etc/debian_version").is_file() and shutil.which("apt-get"):
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *DEBIAN_PACKAGES]):
-            print("no Chromium found; running: " + " ".join(cmd), flush=True)
-            subprocess.run(cmd, check=True, env=env)
-        if (found := find_chromium()) is not None:
-            return found
-    raise ChromiumNotFoundError("no Chromium to print the report with. Install one:\n" + install_commands())
-
-
 def mathjax_url() -> str | None:
-    """file:// URL of a local MathJax 2 (Debian libjs-mathjax), or None (math stays as TeX)."""
-    candidates = [os.environ[MATHJAX_ENV]] if os.environ.get(MATHJAX_ENV) else list(MATHJAX_PATHS)
-    for path in candidates:
-        if Path(path).is_file():
-            return Path(path).resolve().as_uri() + "?config=TeX-AMS_SVG"
-    return None
+    """file:// URL of the local MathJax 2 (Debian libjs-mathjax), or None when there is none."""
+    found = system.find_mathjax()
+    return None if found is None else found.as_uri() + "?config=TeX-AMS_SVG"
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -212,7 +168,7 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
 
 
 def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -> tuple[list[Heading], str]:
-    """Drop hidden cells, the other language's markdown and stderr, renumber headings in place;
+    """Drop hidden cells, the other language's markdown cells and outputs and stderr, renumber headings in place;
     (headings, notebook title)."""
     cells, headings, counters, first_h1 = [], [], [], []
     hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
@@ -223,7 +179,8 @@ def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", []) if _keep_output(o)]
+            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", [])
+                            if _keep_output(o) and output_language(o) in (None, lang)]
             if not cell.outputs:
                 continue
         cells.append(cell)
@@ -447,6 +404,19 @@ def _run_in_own_group(cmd: list[str], timeout: float) -> subprocess.CompletedPro
         proc.wait()
 
 
+def refuse_broken_print(pdf: Path) -> None:
+    """Raise :class:`PdfPrintError` when the printed PDF holds empty boxes (characters no font
+    could draw), TeX source (math MathJax did not draw) or U+FFFD, whatever the checks before
+    printing believed; the TeX and U+FFFD check reads the text with pdftotext when present."""
+    boxes = lint.empty_boxes(pdf)
+    problems = [f"{sum(boxes.values())} empty boxes on pages {', '.join(map(str, boxes))} (characters no font "
+                f"could draw: install a CJK font, Debian fonts-noto-cjk)"] if boxes else []
+    if shutil.which("pdftotext"):
+        problems += lint.render_problems(lint.pdf_text(pdf))[:3]
+    if problems:
+        raise PdfPrintError("Chromium printed a broken PDF, not given the report's name: " + "; ".join(problems))
+
+
 def chromium_version(chromium: Path) -> str:
     """``Chromium 1xx...`` for the manifest, or the path when it does not say."""
     try:
@@ -468,8 +438,6 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
     context = report_facts.document_context(results, runs, profile, root, quick, lang)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
                    version=__version__, engine=chromium_version(chromium))
-    if context["mathjax_url"] is None:
-        print("warning: no local MathJax (apt-get install libjs-mathjax): math is shown as TeX")
     back = [Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
     conclusions = Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")
     toc = toc_entries(sections, [conclusions, *back])
@@ -486,6 +454,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
                 break
             for h, page in zip(toc, new, strict=True):
                 h.page = page
+        refuse_broken_print(tmp)  # before the PDF takes the report's name
         pdf_pages = pdf_page_count(tmp)
     print(f"pdf: {pdf_pages} pages in {time.perf_counter() - start:.1f} s ({html_path})", flush=True)
     return html_path, pdf_pages

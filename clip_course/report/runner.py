@@ -8,7 +8,8 @@ root), saves the executed copies under ``build/notebooks/`` and hands them to
 Parameters injected into each notebook, later entries winning:
 ``profile`` (resolved, e.g. ``"offline"``), the notebook's quick parameters when ``--quick``,
 the YAML's ``global:`` entries (only into notebooks that declare them), the YAML's entry for
-the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``)::
+the notebook (keyed by stem, ``03_cifar_zero_shot``, or number, ``"03"``), then, unless set
+already, the build's own ``output_dir`` and ``lang="both"`` (:func:`build_params`)::
 
     global: {device: cpu, seed: 0}
     03_cifar_zero_shot: {limit: 2000}
@@ -75,7 +76,7 @@ from typing import Any
 
 from clip_course.errors import NotebookFailedError, ReportError
 from clip_course.io import sha256_file, write_json
-from clip_course.report import stamps
+from clip_course.report import stamps, system
 from clip_course.report.cleanup import mark_stale, no_leftovers, remove_debris, stale_path
 from clip_course.report.i18n import editions
 from clip_course.report.notebook_params import (
@@ -215,6 +216,16 @@ def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool =
     run.finished = time.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def build_params(declared: dict[str, Any], params: dict[str, Any], quick: bool, root: Path,
+                 build_dir: Path) -> dict[str, Any]:
+    """What a build passes explicitly to a notebook that declares it (and the YAML left unset):
+    ``output_dir``, the build's own folders (``"."``: the repository's ``results/`` and ``figures/``;
+    a quick build ``<build_dir>/quick``), since a notebook run on its own writes to a ``runs/``
+    folder; ``lang="both"``, since the PDF builder splits the two editions from one run."""
+    own = {"output_dir": os.path.relpath(build_dir, root) if quick else ".", "lang": "both"}
+    return {k: v for k, v in own.items() if k in declared and k not in params}
+
+
 def run_notebooks(
     notebooks: list[Path],
     profile: str,
@@ -232,10 +243,9 @@ def run_notebooks(
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
         run = NotebookRun(nb, build_dir / "notebooks" / nb.name, params, declared_parameters(nb))
-        if quick and "output_root" in run.defaults and "output_root" not in params:
-            params["output_root"] = os.path.relpath(build_dir, root)  # not the full build's results/, figures/
-        output_root = root / str(params.get("output_root", run.defaults.get("output_root") or "."))
-        run.results_file = output_root / "results" / f"{nb.stem}.json"
+        params.update(build_params(run.defaults, params, quick, root, build_dir))
+        output_dir = root / str(params.get("output_dir", run.defaults.get("output_dir") or "."))
+        run.results_file = output_dir / "results" / f"{nb.stem}.json"
         stamp_file = build_dir / "stamps" / f"{nb.stem}.json"
         inputs = input_fingerprint(root, profile, params, run.defaults, memo)
         # Keyed on the effective parameters: a value passed equal to its default changes nothing.
@@ -314,7 +324,8 @@ def _edition(runs: list[NotebookRun], name: str, quick: bool, root: Path, build_
         print(f"pdf: up to date ({out})", flush=True)
         return html, pages
     html, pages = report_pdf.build_pdf(runs, name, root, build_dir, out, quick=quick, lang=lang)
-    write_json(build_dir / "stamps" / stamp, {"key": key, "pdf_sha256": sha256_file(out), "pages": pages})
+    write_json(build_dir / "stamps" / stamp, {"key": key, "pdf_sha256": sha256_file(out), "pages": pages,
+                                              "renderer": system.fingerprint()})  # what printed it (in the key too)
     return html, pages
 
 
@@ -333,6 +344,7 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
         check_params_file(params_file, selected)
+        system.ensure()  # Chromium, MathJax, a CJK font: before minutes of notebooks, not after
         start = time.perf_counter()
         runs = run_notebooks(selected, name, params_file, quick, root, build_dir, kernel, progress)
         print(f"notebooks: {time.perf_counter() - start:.1f} s", flush=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 
 from clip_course.io import read_json, sha256_file
+from clip_course.report import system
 
 if TYPE_CHECKING:  # the runner imports this module
     from clip_course.report.runner import NotebookRun
@@ -136,7 +137,9 @@ def stamp_is_current(stamp_file: Path, key: str, run: NotebookRun, root: Path) -
 
 
 def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out: Path) -> str:
-    """What the PDF depends on besides the package: each run, its results, templates, commit."""
+    """What the PDF depends on besides the package: each run, its results, templates, commit, and
+    what the renderer has (:func:`clip_course.report.system.fingerprint`: Chromium, MathJax, CJK
+    fonts), so a PDF printed before a font or MathJax was installed is printed again."""
     from clip_course.core.provenance import git_commit
 
     templates = Path(__file__).resolve().parent / "templates"
@@ -145,7 +148,7 @@ def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out:
         "templates": [(str(p.relative_to(templates)), sha256_file(p))
                       for p in sorted(templates.rglob("*")) if p.is_file()],
         "package": package_fingerprint(), "profile": profile, "quick": quick,
-        "out": str(out), "commit": git_commit(root),
+        "out": str(out), "commit": git_commit(root), "renderer": system.fingerprint(),
     }, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from clip_course.core import prompts
+from clip_course.core.cache import USER_CACHE
 from clip_course.core.feature_cache import image_features
 from clip_course.errors import NotebookError
 from clip_course.tasks import kshot as kshot_tasks
@@ -43,7 +44,7 @@ def dataset_record(dataset: Any) -> dict[str, Any]:
             "classes": len(dataset.classes), "fingerprint": dataset.fingerprint[:16]}
 
 
-def features(session: Any, dataset: Any, batch_size: int = 256, cache_dir: str | None = "data/cache") -> torch.Tensor:
+def features(session: Any, dataset: Any, batch_size: int = 256, cache_dir: str | None = USER_CACHE) -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
                           progress=True)  # tqdm.auto; a report build sets TQDM_DISABLE
@@ -56,7 +57,7 @@ def zero_shot_entry(
     template_sets: Sequence[str] = ("single", "ensemble"),
     batch_size: int = 256,
     ensemble: Sequence[str] | None = None,
-    cache_dir: str | None = "data/cache",
+    cache_dir: str | None = USER_CACHE,
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Zero-shot results of one dataset under each template set, and the scores behind them.
 
@@ -101,7 +102,7 @@ def probe_entry(
     grid_steps: int = 97,
     max_iter: int = 1000,
     batch_size: int = 256,
-    cache_dir: str | None = "data/cache",
+    cache_dir: str | None = USER_CACHE,
     ensemble: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
 from clip_course.core.prompts import SINGLE_TEMPLATE
 from clip_course.core.prompts import templates as resolve_templates
@@ -193,7 +194,7 @@ def robustness_study(
     corruptions: Sequence[str],
     severities: Sequence[int] = (1, 2, 3, 4, 5),
     seed: int = 0,
-    cache_dir: str | None = "data/cache",
+    cache_dir: str | None = USER_CACHE,
     progress: bool = True,
 ) -> dict[str, dict[str, Any]]:
     """Zero-shot and probe top-1 on ``dataset`` under each corruption and severity.

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
 from clip_course.core.feature_cache import image_features
 from clip_course.core.prompts import templates as resolve_templates
@@ -203,7 +204,7 @@ def measure(
     lm: Any,
     dataset: Any,
     templates: str | list[str] = "ensemble",
-    cache_dir: str = "data/cache",
+    cache_dir: str = USER_CACHE,
     progress: bool = True,
 ) -> Scored:
     """Zero-shot measurement of a dataset with a template set name or list (features cached)."""
@@ -216,7 +217,7 @@ def predict(
     lm: Any,
     dataset: Any,
     templates: str | list[str] = "ensemble",
-    cache_dir: str = "data/cache",
+    cache_dir: str = USER_CACHE,
     progress: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     """:func:`measure`'s logits (N, C), classifier weights (D, C) and templates."""
@@ -228,7 +229,7 @@ def evaluate(
     lm: Any,
     dataset: Any,
     templates: str | list[str] = "ensemble",
-    cache_dir: str = "data/cache",
+    cache_dir: str = USER_CACHE,
     profile: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
