@@ -287,7 +287,8 @@ def run_probe(
     Returns ``{"params": ..., "metrics": ..., "predictions": ...}``; metrics hold test top-1/top-5
     (%), mean per-class recall, per-class accuracy and confusion, the chosen ``C`` and the
     validation curve (``sweep``); ``predictions`` are the test images' predicted classes (for
-    paired comparisons with another classifier on the same images). Classes without training examples are left out, with their test images
+    paired comparisons with another classifier on the same images), ``test_logits`` their (N, C)
+    logits (softmax: the probe's probabilities). Classes without training examples are left out, with their test images
     (see :func:`restrict_to_trained_classes`); ``params`` names them.
     """
     train_X, train_y = check_pair(train_X, train_y, "train")
@@ -321,4 +322,5 @@ def run_probe(
         "device": str(dev), "feature_dim": int(train_X.shape[1]), "classes": names,
         "classes_without_training_images": dropped,
     }
-    return {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist()}
+    return {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist(),
+            "test_logits": final.predict_logits(test_X)}
