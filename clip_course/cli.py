@@ -103,6 +103,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     from clip_course.core.prompts import templates as resolve_templates
     from clip_course.data.catalog import load_dataset
     from clip_course.io import write_json
+    from clip_course.report.collect import custom_name
     from clip_course.tasks.zeroshot import evaluate, predict
 
     apply_profile(args)
@@ -113,8 +114,9 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
     m, n = record["metrics"], len(dataset.classes)
+    shown = custom_name(templates) if args.custom_templates else templates
     print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {n} classes, "
-          f"{record['params']['templates']}): top-1 {m['top1']:.2f}%{_topk_text(m, n)}  "
+          f"{shown}): top-1 {m['top1']:.2f}%{_topk_text(m, n)}  "
           f"mean per-class recall {m['mean_per_class_recall']:.2f}%")
     if args.out:
         write_json(args.out, record)
