@@ -188,19 +188,19 @@ def apply_profile(args: argparse.Namespace, fill_dataset: bool = True) -> None:
     The line is the command's first output, so a user sees at once why miniclip (or ViT-B/32) runs.
     Flags given explicitly always win over the profile's.
     """
-    wants_dataset = fill_dataset and getattr(args, "dataset", "") is None
-    if args.model is not None and not wants_dataset:
+    wants_model, wants_dataset = args.model is None, fill_dataset and getattr(args, "dataset", "") is None
+    if not (wants_model or wants_dataset):
         return
     from clip_course.data.profiles import resolve  # lazy: checking openai's weights imports torch
 
     profile = resolve(args.profile, getattr(args, "data_root", "data"), model=args.model)
-    if args.model is None:
-        args.model = profile.model
+    filled = {}
+    if wants_model:
+        args.model = filled["--model"] = profile.model
     if wants_dataset:
-        args.dataset = profile.coarse
-    filled = " and ".join(f for f, want in (("--model", True), ("--dataset", wants_dataset)) if want)
-    print(f"profile: {profile.name} ({' '.join(profile.reason.split()).rstrip('.')}); {filled} from it: "
-          f"{args.model}" + (f", {args.dataset}" if wants_dataset else ""), flush=True)
+        args.dataset = filled["--dataset"] = profile.coarse
+    print(f"profile: {profile.name} ({' '.join(profile.reason.split()).rstrip('.')}); {' and '.join(filled)} "
+          f"from it: {', '.join(filled.values())}", flush=True)
 
 
 def read_classnames(path: str | os.PathLike, n: int) -> list[str]:
