@@ -127,7 +127,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
                            [dataset.classes[i] for i in dataset.labels], dataset.classes, list(range(len(dataset))),
                            args.top_k, {"task": "zeroshot", "model": lm.name, "dataset": dataset.name,
                                         "split": args.split, "templates": record["params"]["template_list"],
-                                        "probabilities": "softmax of 100 x cosine, as the paper's zero-shot",
+                                        "probabilities": "softmax of the zero-shot logits (tasks.zeroshot)",
                                         "id": "index in the evaluated split (after --limit)"})
     return 0
 
