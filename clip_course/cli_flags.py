@@ -86,8 +86,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        if ("default" in text.lower() or action.default in (None, False, argparse.SUPPRESS)
-                or not action.option_strings):
+        no_default = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if "default" in text.lower() or no_default or not action.option_strings:  # `is`: 0 == False
             return text
         return super()._get_help_string(action)
 
