@@ -170,3 +170,12 @@ def test_results_table_shows_the_custom_template(tmp_path, capsys):
     assert main(["results", "--root", str(root)]) == 0
     table = capsys.readouterr().out
     assert f"| custom: {template} |" in table
+
+
+def test_styleclip_takes_the_profiles_model(tmp_path, capsys):
+    out = tmp_path / "edit"
+    assert main(["styleclip", "--text", "a blue circle", "--steps", "1", "--profile", "offline", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("profile: offline (The offline profile was asked for); --model from it: "
+                                              "miniclip\n")
+    assert json.loads((out / "result.json").read_text())["model"] == "miniclip"
