@@ -199,8 +199,8 @@ def apply_profile(args: argparse.Namespace, fill_dataset: bool = True) -> None:
         args.model = filled["--model"] = profile.model
     if wants_dataset:
         args.dataset = filled["--dataset"] = profile.coarse
-    print(f"profile: {profile.name} ({' '.join(profile.reason.split()).rstrip('.')}); {' and '.join(filled)} "
-          f"from it: {', '.join(filled.values())}", flush=True)
+    print(f"profile: {profile.name}, so {' '.join(f'{k} {v}' for k, v in filled.items())}. "
+          f"{' '.join(profile.reason.split())}", flush=True)
 
 
 def read_classnames(path: str | os.PathLike, n: int) -> list[str]:

@@ -87,14 +87,15 @@ def test_profile_supplies_model_and_dataset_and_says_why(tmp_path, capsys, monke
     out = tmp_path / "zs.json"
     assert main(["zeroshot", *base, "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("profile: offline (auto chose offline because")
-    assert "make download" in lines[0] and lines[0].endswith("--model and --dataset from it: miniclip, shapes10")
+    assert lines[0].startswith("profile: offline, so --model miniclip --dataset shapes10. auto chose offline "
+                               "because the paper profile's assets are missing")
+    assert "make download" in lines[0]
     rec = json.loads(out.read_text())
     assert rec["model"]["name"] == "miniclip" and rec["dataset"]["name"] == "shapes10"
     assert "top-5" in lines[1]  # 10 classes: top-5 says something
 
     assert main(["zeroshot", *base, "--profile", "offline", "--model", "miniclip"]) == 0
-    assert _first_line(capsys).startswith("profile: offline (The offline profile was asked for); --dataset from it")
+    assert _first_line(capsys) == "profile: offline, so --dataset shapes10. The offline profile was asked for."
     assert main(["zeroshot", *base, "--model", "miniclip", "--dataset", "shapes10"]) == 0
     assert _first_line(capsys).startswith("miniclip on shapes10 test")  # both given: no profile needed
 
@@ -176,6 +177,6 @@ def test_styleclip_takes_the_profiles_model(tmp_path, capsys):
     out = tmp_path / "edit"
     assert main(["styleclip", "--text", "a blue circle", "--steps", "1", "--profile", "offline", "--device", "cpu",
                  "--out", str(out)]) == 0
-    assert capsys.readouterr().out.startswith("profile: offline (The offline profile was asked for); --model from it: "
-                                              "miniclip\n")
+    assert capsys.readouterr().out.startswith("profile: offline, so --model miniclip. The offline profile was "
+                                              "asked for.\n")
     assert json.loads((out / "result.json").read_text())["model"] == "miniclip"
