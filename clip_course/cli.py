@@ -226,7 +226,8 @@ def run_probe(args: argparse.Namespace) -> int:
     lm, train, test, Xtr, Xte = probe_features(args)
     device = args.device or lm.device
     result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, args.val_fraction, args.seed,
-                             args.fitter, args.search, args.steps, device, args.max_iter)
+                             args.fitter, args.search, args.steps, device, args.max_iter,
+                             test_logits=bool(args.predictions))
     params, m = result["params"], result["metrics"]
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
