@@ -168,9 +168,14 @@ def test_results_table_shows_the_custom_template(tmp_path, capsys):
     assert main(["zeroshot", "--model", "miniclip", "--dataset", "shapes10", "--limit", "10", "--device", "cpu",
                  "--template", template, "--cache-dir", str(tmp_path / "c"), "--out", str(root / "zs.json")]) == 0
     assert f"custom: {template}" in capsys.readouterr().out
+    notebook = {"model": {"name": "miniclip"}, "datasets": {"shapes100": {  # notebook 03 given its own templates
+        "dataset": {"name": "shapes100"}, "n_images": 5, "n_way": 100, "single": {"top1": 40.0},
+        "ensemble": {"top1": 50.0}, "templates": {"ensemble": ["a {}.", "a drawing of a {}."]}}}}
+    (root / "03.json").write_text(json.dumps(notebook))
     assert main(["results", "--root", str(root)]) == 0
     table = capsys.readouterr().out
     assert f"| custom: {template} |" in table
+    assert "| custom: a {}. ; a drawing of a {}. |" in table and "| single |" in table
 
 
 def test_styleclip_takes_the_profiles_model(tmp_path, capsys):
