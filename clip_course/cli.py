@@ -1,10 +1,15 @@
 """Command line: ``python -m clip_course <command> ...`` (or ``clip-course``).
 
-Every command is defined here, with the flags they share defined once. Handlers only parse,
-call into the library and print; the work lives in :mod:`clip_course.tasks`,
-:mod:`clip_course.offline`, :mod:`clip_course.data` and :mod:`clip_course.report`. A
-:class:`~clip_course.errors.ClipCourseError` (the user's to fix) is printed as one line and
-exits 2. Heavy modules are imported inside the handlers, so ``--help`` and ``report`` stay fast.
+Every command is defined here (``predict`` and ``models`` in :mod:`clip_course.cli_commands`), with
+the flags they share defined once (:mod:`clip_course.cli_flags`). Handlers only parse, call into the
+library and print; the work lives in :mod:`clip_course.tasks`, :mod:`clip_course.data` and
+:mod:`clip_course.report`. A :class:`~clip_course.errors.ClipCourseError` (the user's to fix) is
+printed as one line and exits 2.
+
+Instant answers: ``--help``, ``--version``, ``datasets``, ``results`` and ``models`` never import
+torch. ``--help`` lists the commands from :data:`HELP` without building their parsers; a command's
+parser is built only when it is named, and torch, clip and the tasks are imported inside the work
+commands' handlers (each such import is marked "lazy").
 """
 
 from __future__ import annotations
@@ -18,6 +23,17 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from clip_course import __version__
+from clip_course.cli_commands import (
+    HELP,
+    datasets_parser,
+    download_parser,
+    models_parser,
+    predict_parser,
+    report_parser,
+    results_parser,
+    run_report,  # noqa: F401 (re-exported: callers import the handlers from here)
+)
 from clip_course.cli_flags import (
     add_cache,
     add_command,
@@ -26,8 +42,13 @@ from clip_course.cli_flags import (
     add_limit,
     add_model,
     add_out_json,
+    add_predictions,
+    add_profile,
     add_seed,
+    add_split,
+    apply_profile,
     check_args,
+    with_classnames,
 )
 from clip_course.errors import ClipCourseError
 
@@ -41,12 +62,13 @@ _TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-10
 
 
 def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "zeroshot", run_zeroshot, "zero-shot top-1/top-5 of a CLIP model on a dataset",
-                 "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
-                 "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY)
+    p = add_command(sub, "zeroshot", run_zeroshot,
+                    "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
+                    "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY, HELP["zeroshot"])
     add_model(p)
+    add_profile(p)
     add_dataset(p)
-    p.add_argument("--split", default="test", choices=["train", "test"])
+    add_split(p)
     p.add_argument("--templates", default="ensemble", help="template set: ensemble, single or bare")
     p.add_argument("--template", action="append", dest="custom_templates", metavar="TEXT",
                    help="a custom template with '{}' for the class name (repeatable; overrides --templates)")
@@ -55,28 +77,58 @@ def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
     add_device(p)
     add_cache(p)
     add_out_json(p)
+    add_predictions(p)
     p.set_defaults(_out_kind="file")
+
+
+def _topk_text(metrics: dict, n_classes: int) -> str:
+    """"  top-5 X%" where 5 < the number of classes (with fewer it is always 100%)."""
+    return f"  top-5 {metrics['top5']:.2f}%" if n_classes > 5 else ""
+
+
+def _write_predictions(path: str, logits: object, true: list[str], classes: list[str], ids: list,
+                       k: int, meta: dict) -> None:
+    """``--predictions``: per image, the top-k classes by ``softmax(logits)``."""
+    from clip_course.tasks import predictions  # lazy: numpy, only when asked
+
+    rows = predictions.topk_rows(predictions.softmax(logits), true, classes, ids, k)
+    predictions.write(path, rows, meta)
+    print(f"wrote {path} ({len(rows)} images, {sum(not r['correct'] for r in rows)} misclassified)")
 
 
 def run_zeroshot(args: argparse.Namespace) -> int:
     """``zeroshot``: evaluate and print top-1/top-5; write the record with ``--out``."""
+    # lazy: torch, clip and the datasets, for the work commands only
     from clip_course.core.models import load
     from clip_course.core.prompts import templates as resolve_templates
     from clip_course.data.catalog import load_dataset
     from clip_course.io import write_json
-    from clip_course.tasks.zeroshot import evaluate
+    from clip_course.report.collect import custom_name
+    from clip_course.tasks.zeroshot import evaluate, predict
 
+    apply_profile(args)
     dataset = load_dataset(args.dataset, args.split, root=args.data_root, limit=args.limit, seed=args.seed)
+    dataset = with_classnames(dataset, args.classnames)
     templates = args.custom_templates or args.templates
     resolve_templates(templates, dataset.name)  # fail on a bad set before loading the model
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
-    m = record["metrics"]
-    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {record['params']['templates']}): "
-          f"top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%  mean per-class recall {m['mean_per_class_recall']:.2f}%")
+    m, n = record["metrics"], len(dataset.classes)
+    shown = custom_name(templates) if args.custom_templates else templates
+    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {n} classes, "
+          f"{shown}): top-1 {m['top1']:.2f}%{_topk_text(m, n)}  "
+          f"mean per-class recall {m['mean_per_class_recall']:.2f}%")
     if args.out:
         write_json(args.out, record)
         print(f"wrote {args.out}")
+    if args.predictions:  # image features come from the cache evaluate just filled
+        scores, _, _ = predict(lm, dataset, templates, cache_dir=args.cache_dir, progress=False)
+        _write_predictions(args.predictions, scores.numpy(),
+                           [dataset.classes[i] for i in dataset.labels], dataset.classes, list(range(len(dataset))),
+                           args.top_k, {"task": "zeroshot", "model": lm.name, "dataset": dataset.name,
+                                        "split": args.split, "templates": record["params"]["template_list"],
+                                        "probabilities": "softmax of the zero-shot logits (tasks.zeroshot)",
+                                        "id": "index in the evaluated split (after --limit)"})
     return 0
 
 
@@ -87,13 +139,14 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.tasks.logreg import FITTERS
     from clip_course.tasks.probe import GRID_STEPS, SEARCHES
 
-    p = add_command(sub, "probe", run_probe, "linear-probe (and k-shot) accuracy of a CLIP model's image features",
-                 "Logistic regression on frozen image features, as in the CLIP paper: C swept over "
-                 "1e-6..1e6 on a validation split of train, refit on train+val, test top-1/top-5. "
-                 "--kshot adds k-shot probes over seeds beside zero-shot accuracy on the same test set. "
-                 "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY +
-                 " With --kshot, metrics.k_shot and metrics.zero_shot.top1 (percent) as well.")
+    p = add_command(sub, "probe", run_probe,
+                    "Logistic regression on frozen image features, as in the CLIP paper: C swept over "
+                    "1e-6..1e6 on a validation split of train, refit on train+val, test top-1/top-5. "
+                    "--kshot adds k-shot probes over seeds beside zero-shot accuracy on the same test set. "
+                    "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY +
+                    " With --kshot, metrics.k_shot and metrics.zero_shot.top1 (percent) as well.", HELP["probe"])
     add_model(p)
+    add_profile(p)
     add_dataset(p)
     p.add_argument("--fitter", choices=FITTERS, default="torch",
                    help="torch: L-BFGS on --device; sklearn: LogisticRegression(lbfgs), the reference")
@@ -113,6 +166,7 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     add_device(p)
     add_cache(p)
     add_out_json(p)
+    add_predictions(p)
     p.set_defaults(_out_kind="file")
 
 
@@ -148,8 +202,8 @@ def probe_features(args: argparse.Namespace) -> tuple:
     from clip_course.core.models import load
     from clip_course.data.catalog import load_dataset
 
-    train = load_dataset(args.dataset, "train", root=args.data_root, limit=args.limit, seed=args.seed)
-    test = load_dataset(args.dataset, "test", root=args.data_root, limit=args.limit, seed=args.seed)
+    train, test = (with_classnames(load_dataset(args.dataset, split, root=args.data_root, limit=args.limit,
+                                                seed=args.seed), args.classnames) for split in ("train", "test"))
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     feats = [image_features(lm, ds, normalize=args.normalize, cache_dir=args.cache_dir) for ds in (train, test)]
     return lm, train, test, feats[0], feats[1]
@@ -157,6 +211,9 @@ def probe_features(args: argparse.Namespace) -> tuple:
 
 def run_probe(args: argparse.Namespace) -> int:
     """``probe``: the paper's probe protocol, optionally with k-shot probes and zero-shot."""
+    # lazy: torch and the probe, for the work commands only
+    import numpy as np
+
     from clip_course.core.provenance import run_record
     from clip_course.io import write_json
     from clip_course.tasks import probe
@@ -164,16 +221,26 @@ def run_probe(args: argparse.Namespace) -> int:
     from clip_course.tasks.zeroshot import classification_metrics, predict
 
     ks, seeds = parse_ks(args.ks), parse_seeds(args.seeds)  # fail on bad flags before loading anything
+    apply_profile(args)
     start = time.perf_counter()
     lm, train, test, Xtr, Xte = probe_features(args)
     device = args.device or lm.device
     result = probe.run_probe(Xtr, train.labels, Xte, test.labels, train.classes, args.val_fraction, args.seed,
-                             args.fitter, args.search, args.steps, device, args.max_iter)
+                             args.fitter, args.search, args.steps, device, args.max_iter,
+                             test_logits=bool(args.predictions))
     params, m = result["params"], result["metrics"]
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
     print(f"{args.model} on {test.name} ({len(train)} train / {len(test)} test, {args.fitter}): "
-          f"C={m['C']:.3g} (val {m['val_top1']:.2f}%)  top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%")
+          f"C={m['C']:.3g} (val {m['val_top1']:.2f}%)  top-1 {m['top1']:.2f}%{_topk_text(m, len(params['classes']))}")
+    if args.predictions:  # test images of classes without training images are left out, as in the metrics
+        trained = set(np.asarray(train.labels).tolist())
+        kept = [i for i, label in enumerate(np.asarray(test.labels).tolist()) if label in trained]
+        _write_predictions(args.predictions, result["test_logits"],
+                           [test.classes[test.labels[i]] for i in kept], params["classes"], kept, args.top_k,
+                           {"task": "probe", "model": args.model, "dataset": test.name, "split": "test",
+                            "C": m["C"], "probabilities": "the fitted logistic regression's",
+                            "id": "index in the test split (after --limit)"})
     if args.kshot:
         shots = k_shot(Xtr, train.labels, Xte, test.labels, ks, seeds, train.classes, args.fitter, device,
                        args.val_fraction, steps=args.steps, max_iter=args.max_iter,
@@ -199,9 +266,8 @@ def run_probe(args: argparse.Namespace) -> int:
 
 def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     p = add_command(sub, "styleclip", run_styleclip,
-                 "edit a generated image toward a text by StyleCLIP latent optimisation",
-                 "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
-                 "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.")
+                    "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
+                    "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.", HELP["styleclip"])
     p.add_argument("--text", help="target description, e.g. 'a blue circle' or 'a woman with purple hair'")
     p.add_argument("--start", default=None,
                    help="offline: a ShapesWorld phrase (default 'a red circle'); StyleGAN2: 'random' "
@@ -212,7 +278,9 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     add_seed(p, "the start latent")
     p.add_argument("--generator", default="offline",
                    help="'offline' (ShapesWorld VAE), 'stylegan2' (data/stylegan2-ffhq-config-f.pt) or a checkpoint path")
-    add_model(p, None, " (default: miniclip offline, ViT-B/32 for StyleGAN2)")
+    add_model(p, None, " (default: the --profile's; with auto, the generator's: miniclip for the offline one, "
+                       "ViT-B/32 for StyleGAN2)")
+    add_profile(p)
     add_device(p)
     p.add_argument("--out", default="results/styleclip", help="output folder")
     p.set_defaults(_out_kind="folder")
@@ -234,6 +302,8 @@ def run_styleclip(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return 0
     text = styleclip.check_text(args.text)
+    if args.profile != "auto":  # auto: the generator decides the model (cli_setup)
+        apply_profile(args, fill_dataset=False)
     gen, lm, start_spec = styleclip_studies.cli_setup(args.generator, args.model, args.start, args.device,
                                                       trust=args.trust_checkpoint)
     config = styleclip.EditConfig(steps=args.steps, lr=args.lr, l2_lambda=args.l2_lambda, seed=args.seed).validated()
@@ -257,14 +327,14 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.tasks.pretrain import shipped_config
 
     defaults = shipped_config()
-    p = add_command(sub, "pretrain", run_pretrain, "train MiniCLIP on ShapesWorld (defaults reproduce the shipped checkpoint)",
-                 "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
-                 "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
-                 "whether the sha256 matches.", defaults_in_help=False)
+    p = add_command(sub, "pretrain", run_pretrain,
+                    "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
+                    "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
+                    "whether the sha256 matches.", HELP["pretrain"])
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the state dict (default: miniclip-trained.pt in the user cache)")
-    p.add_argument("--steps", type=int, default=defaults.steps, help=f"optimiser steps (default {defaults.steps})")
-    p.add_argument("--seed", type=int, default=defaults.seed, help=f"random seed (default {defaults.seed})")
+    p.add_argument("--steps", type=int, default=defaults.steps, help="optimiser steps")
+    p.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
     add_device(p)
     p.add_argument("--evaluate", action="store_true", help="also report zero-shot accuracy on the ShapesWorld tests")
     p.add_argument("--ship", action="store_true", help=argparse.SUPPRESS)  # maintainers: refresh the assets
@@ -298,165 +368,35 @@ def run_pretrain(args: argparse.Namespace) -> int:
     return 0
 
 
-# ----------------------------------------------------------------------------- datasets
-
-
-def _datasets_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "datasets", run_datasets, "list every dataset name with its source, classes, splits and whether it is on disk",
-                 "List the datasets --dataset accepts (offline ShapesWorld sets, the paper's CIFAR, and the "
-                 "torchvision datasets `download --datasets` fetches), with their source, number of classes, "
-                 "the first class names, the train/test sizes (and how a split is made where the dataset has "
-                 "none) and whether their files are under --root. folder:PATH (one sub-folder of images per "
-                 "class) is accepted too.")
-    p.add_argument("--root", "--data-root", dest="root", default="data", help="where downloaded datasets live")
-    p.add_argument("--json", action="store_true", help="print the full list (every class name) as JSON")
-
-
-def run_datasets(args: argparse.Namespace) -> int:
-    """``datasets``: one line per dataset name (or JSON with ``--json``)."""
-    from clip_course.data.catalog import describe_datasets, format_datasets
-
-    rows = describe_datasets(args.root)
-    print(json.dumps(rows, indent=1) if args.json else "\n".join(format_datasets(rows)))
-    return 0
-
-
-# ----------------------------------------------------------------------------- results
-
-
-def _results_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "results", run_results, "one table of every results JSON under results/ (markdown, CSV)",
-                 "Collect every results JSON under --root (the notebooks' results/<notebook>.json and the "
-                 "zeroshot/probe --out records) into one table, one row per model x dataset x task (and "
-                 "template set), with CLIP_benchmark's keys (model, dataset, task, acc1, acc5, "
-                 "mean_per_class_recall; percent) beside ours, and CLIP_benchmark's published zero-shot "
-                 "figures beside openai checkpoints' ensemble rows. Prints markdown unless --csv/--markdown.")
-    p.add_argument("--root", default="results", help="folder searched (recursively) for results JSON")
-    p.add_argument("--csv", default=None, help="write the table as CSV here")
-    p.add_argument("--markdown", default=None, help="write the table as markdown here")
-
-
-def run_results(args: argparse.Namespace) -> int:
-    """``results``: collect, then print or write the table."""
-    from clip_course.cli_flags import check_out_file
-    from clip_course.io import atomic_write_bytes
-    from clip_course.report.collect import collect, to_csv, to_markdown
-
-    for flag in ("csv", "markdown"):
-        if getattr(args, flag):
-            check_out_file(f"--{flag}", getattr(args, flag))
-    rows, skipped = collect(args.root)
-    for note in skipped:
-        print(f"skipped {note}", file=sys.stderr)
-    if args.csv:
-        atomic_write_bytes(args.csv, to_csv(rows).encode("utf-8"))
-        print(f"wrote {args.csv} ({len(rows)} rows)")
-    if args.markdown:
-        atomic_write_bytes(args.markdown, to_markdown(rows).encode("utf-8"))
-        print(f"wrote {args.markdown} ({len(rows)} rows)")
-    if not (args.csv or args.markdown):
-        print(to_markdown(rows), end="")
-    return 0
-
-
-# ----------------------------------------------------------------------------- download
-
-
-def _download_parser(sub: argparse._SubParsersAction) -> None:
-    from clip_course.data.download import STYLEGAN2_URL
-
-    p = add_command(sub, "download", run_download, "fetch CLIP ViT-B/32 weights and CIFAR-10/100, or named datasets (needs internet)",
-                 "Fetch the paper profile's assets: CLIP weights (clip's sha256-checked downloader, into "
-                 "~/.cache/clip) and CIFAR-10/100 (into --data). With --datasets, fetch those datasets instead "
-                 "through torchvision's own classes (eurosat,dtd,... or all; see `datasets`). With --styleclip, "
-                 "fetch the StyleGAN2 FFHQ checkpoint instead. Fails fast without a network and never leaves "
-                 "partial files.")
-    p.add_argument("--data", type=Path, default=Path("data"), help="dataset folder")
-    p.add_argument("--model", default="ViT-B/32", help="openai CLIP model name")
-    p.add_argument("--datasets", default=None, metavar="NAMES",
-                   help="comma-separated dataset names (eurosat,dtd,mnist,...) or 'all': fetch only these")
-    p.add_argument("--styleclip", action="store_true", help="fetch the StyleGAN2 FFHQ checkpoint for StyleCLIP")
-    p.add_argument("--url", default=STYLEGAN2_URL, help="override the StyleGAN2 checkpoint URL (with --styleclip)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="where to write the StyleGAN2 checkpoint (default: the styleclip module's path)")
-    p.set_defaults(_out_kind="file")
-
-
-def run_download(args: argparse.Namespace) -> int:
-    """``download``: the paper profile's assets, named datasets, or the StyleGAN2 checkpoint."""
-    from clip_course.data.download import (
-        download_paper_assets,
-        fetch_datasets,
-        fetch_stylegan2,
-        parse_dataset_names,
-    )
-
-    if args.styleclip:
-        print(f"StyleGAN2 checkpoint: {fetch_stylegan2(args.url, args.out)}")
-        return 0
-    if args.datasets is not None:
-        for path in fetch_datasets(parse_dataset_names(args.datasets), args.data):
-            print(f"ready: {path}")
-        return 0
-    fetched = download_paper_assets(args.data, args.model)
-    if not fetched:
-        print("The paper profile's assets are already on disk; nothing to do.")
-    for path in fetched:
-        print(f"ready: {path}")
-    return 0
-
-
-# ----------------------------------------------------------------------------- report
-
-
-def _report_parser(sub: argparse._SubParsersAction) -> None:
-    from clip_course.report.runner import DEFAULT_OUT, PROFILES
-
-    p = add_command(sub, "report", run_report, "run the notebooks and build the report PDF",
-                 "Run notebooks/[0-9][0-9]_*.ipynb with papermill (incrementally) and print the course "
-                 "report to PDF with headless Chromium.")
-    p.add_argument("--profile", choices=PROFILES, default="auto", help="asset profile")
-    p.add_argument("--params", help="YAML file: 'global:' and per-notebook parameters")
-    p.add_argument("--notebooks", help="comma-separated subset by number or name, e.g. 01,03")
-    p.add_argument("--quick", action="store_true", help="each notebook's quick (small) parameters")
-    p.add_argument("--out", default=str(DEFAULT_OUT), help="the PDF")
-    p.add_argument("--build-dir", default="build", help="executed notebooks and stamps")
-    p.add_argument("--kernel", default="python3", help="Jupyter kernel")
-    p.add_argument("--lang", choices=("en", "zh", "both"), default="en",
-                   help="edition: English, Chinese (<out>_zh.pdf) or both, from one run of the notebooks")
-    p.set_defaults(_out_kind="file")
-
-
-def run_report(args: argparse.Namespace) -> int:
-    """``report``: run the notebooks (incrementally) and print the PDF."""
-    from clip_course.report.runner import build_report
-
-    only = [s for s in args.notebooks.split(",") if s.strip()] if args.notebooks else None
-    build_report(profile=args.profile, params=args.params, notebooks=only, quick=args.quick,
-                 out=args.out, build_dir=args.build_dir, kernel=args.kernel, lang=args.lang)
-    return 0
-
-
 # ----------------------------------------------------------------------------- assembly
 
 #: Commands in --help order, each with the function that adds its sub-parser.
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
-    "zeroshot": _zeroshot_parser, "probe": _probe_parser, "styleclip": _styleclip_parser,
-    "pretrain": _pretrain_parser, "datasets": _datasets_parser, "download": _download_parser,
-    "results": _results_parser, "report": _report_parser,
+    "predict": predict_parser, "zeroshot": _zeroshot_parser, "probe": _probe_parser,
+    "styleclip": _styleclip_parser, "pretrain": _pretrain_parser, "models": models_parser,
+    "datasets": datasets_parser, "download": download_parser, "results": results_parser,
+    "report": report_parser,
 }
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser, with every command (or just ``only``'s, which imports less)."""
+def build_parser(only: str | None = None, listing: bool = False) -> argparse.ArgumentParser:
+    """The parser, with every command (or just ``only``'s, which imports less).
+
+    ``listing``: the commands by name and one-line help only, without their flags (what ``--help``
+    shows), so that no command's module is imported to answer it.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m clip_course",
         description="Reproduce and extend CLIP's evaluation: zero-shot, linear probe, StyleCLIP, "
-        "and the course report. Run a command with --help for its options.",
+        "and the course report. Run a command with --help for its options. Start with: "
+        "python -m clip_course predict chelsea --labels 'a cat,a dog,a rocket'",
     )
+    parser.add_argument("--version", action="version", version=f"clip-course {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, add in COMMANDS.items():
-        if only is None or name == only:
+        if listing:
+            sub.add_parser(name, help=HELP[name])
+        elif only is None or name == only:
             add(sub)
     return parser
 
@@ -474,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
-    args = build_parser(only=command).parse_args(argv)
+    args = build_parser(only=command, listing=command is None).parse_args(argv)
     try:
         check_args(args)
         return int(args.func(args) or 0)

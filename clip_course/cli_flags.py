@@ -8,8 +8,11 @@ import argparse
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from clip_course.data.profiles import PROFILE_NAMES
 from clip_course.errors import UsageError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -17,23 +20,48 @@ Handler = Callable[[argparse.Namespace], int]
 # ----------------------------------------------------------------------------- shared flags
 
 
-def add_model(p: argparse.ArgumentParser, default: str | None = "ViT-B/32", help_default: str = "") -> None:
+def add_model(p: argparse.ArgumentParser, default: str | None = None,
+              help_default: str = " (default: the --profile's: miniclip offline, ViT-B/32 paper)") -> None:
     p.add_argument("--model", default=default,
-                   help="CLIP model name (clip.available_models()), 'miniclip', or a checkpoint path" + help_default)
+                   help="CLIP model name (see `models`), 'miniclip', or a checkpoint path" + help_default)
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="execute a TorchScript --model archive whose sha256 is not openai's (it can run "
                    "code); without it such a file is read as tensors only")
 
 
 def add_dataset(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", default="cifar10",
+    p.add_argument("--dataset", default=None,
                    help="a name from `python -m clip_course datasets` (cifar10, eurosat, dtd, mnist, shapes100, "
-                        "shapes10_sketch, shapes_count ...) or folder:PATH")
+                        "shapes10_sketch, shapes_count ...) or folder:PATH (default: the --profile's: shapes10 "
+                        "offline, cifar10 paper)")
     p.add_argument("--data-root", default="data", help="where downloaded datasets live")
+    p.add_argument("--classnames", type=Path, default=None, metavar="FILE",
+                   help="a text file with one class name per line, in label order, used in prompts and tables "
+                        "instead of the dataset's own (folder names are read as words: blue_square -> blue square)")
+
+
+def add_profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", choices=PROFILE_NAMES, default="auto",
+                   help="asset profile that supplies --model/--dataset when they are not given: offline (miniclip, "
+                        "ShapesWorld; runs anywhere), paper (ViT-B/32, CIFAR; needs `make download`), or auto "
+                        "(paper when its files are on disk, else offline)")
+
+
+def add_predictions(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--predictions", default=None, metavar="FILE",
+                   help="write per-image predictions here (.csv, or .json): image id, true label, the top-k "
+                        "labels and their probabilities")
+    p.add_argument("--top-k", type=int, default=5, help="how many labels --predictions keeps per image")
 
 
 def add_device(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda when present, else cpu)")
+
+
+def add_split(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--split", default="test", choices=["train", "test"],
+                   help="which split to evaluate: the dataset's test split (as the paper reports) or its train "
+                        "split (a folder without train/ and test/ is split per class, seeded)")
 
 
 def add_seed(p: argparse.ArgumentParser, what: str) -> None:
@@ -52,13 +80,22 @@ def add_out_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="write the JSON record here (default: print a summary only)")
 
 
-#: How the zeroshot/probe JSON records give their headline number.
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's "(default: X)" added once: not where the help already says its default, nor for
+    flags without one (None, False), so no flag reads "(default: ...) (default: None)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        no_default = action.default is None or action.default is False or action.default == argparse.SUPPRESS
+        if "default" in text.lower() or no_default or not action.option_strings:  # `is`: 0 == False
+            return text
+        return super()._get_help_string(action)
 
 
-def add_command(sub: argparse._SubParsersAction, name: str, handler: Handler, help: str, description: str,
-             defaults_in_help: bool = True) -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter if defaults_in_help else argparse.HelpFormatter
-    p = sub.add_parser(name, help=help, description=description, formatter_class=fmt)
+def add_command(sub: argparse._SubParsersAction, name: str, handler: Handler, description: str,
+                help: str | None = None) -> argparse.ArgumentParser:
+    """A sub-command's parser; its one-line ``help`` is the ``--help`` listing's (given by the caller)."""
+    p = sub.add_parser(name, help=help, description=description, formatter_class=HelpFormatter)
     p.set_defaults(func=handler)
     return p
 
@@ -127,9 +164,62 @@ def check_args(args: argparse.Namespace) -> None:
         from clip_course.core.prompts import validate_templates
 
         validate_templates(args.custom_templates)
+    if getattr(args, "top_k", 1) is not None and getattr(args, "top_k", 1) <= 0:
+        raise UsageError(f"--top-k {args.top_k} must be a positive integer.")
+    if getattr(args, "predictions", None):
+        check_out_file("--predictions", args.predictions)
+    if getattr(args, "classnames", None) is not None and not Path(args.classnames).is_file():
+        raise UsageError(f"--classnames {args.classnames} is not a file; give a text file with one class name "
+                         f"per line.")
     out = getattr(args, "out", None)
     if out is not None:
         (check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
 
 
 #: OSErrors that mean "this path cannot be written", the user's to fix.
+
+
+# ----------------------------------------------------------------------------- profile, class names
+
+
+def apply_profile(args: argparse.Namespace, fill_dataset: bool = True) -> None:
+    """Fill ``--model`` (and ``--dataset``) left unset from ``--profile``; print which profile and why.
+
+    The line is the command's first output, so a user sees at once why miniclip (or ViT-B/32) runs.
+    Flags given explicitly always win over the profile's.
+    """
+    wants_model, wants_dataset = args.model is None, fill_dataset and getattr(args, "dataset", "") is None
+    if not (wants_model or wants_dataset):
+        return
+    from clip_course.data.profiles import resolve  # lazy: checking openai's weights imports torch
+
+    profile = resolve(args.profile, getattr(args, "data_root", "data"), model=args.model)
+    filled = {}
+    if wants_model:
+        args.model = filled["--model"] = profile.model
+    if wants_dataset:
+        args.dataset = filled["--dataset"] = profile.coarse
+    print(f"profile: {profile.name}, so {' '.join(f'{k} {v}' for k, v in filled.items())}. "
+          f"{' '.join(profile.reason.split())}", flush=True)
+
+
+def read_classnames(path: str | os.PathLike, n: int) -> list[str]:
+    """``n`` class names from a text file, one per line (blank lines and surrounding spaces ignored)."""
+    try:
+        names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"--classnames {path}: cannot be read ({err}); give a UTF-8 text file, one name "
+                         f"per line.") from None
+    if len(names) != n:
+        raise UsageError(f"--classnames {path} holds {len(names)} names but the dataset has {n} classes; give "
+                         f"one name per class, in label order.")
+    if len(set(names)) != n:
+        raise UsageError(f"--classnames {path} repeats a name; every class needs its own.")
+    return names
+
+
+def with_classnames(dataset: Any, path: str | os.PathLike | None) -> Any:
+    """``dataset`` (an ImageDataset) with the class names of ``--classnames`` (unchanged when None)."""
+    if path is None:
+        return dataset
+    return replace(dataset, classes=read_classnames(path, len(dataset.classes)))

@@ -110,7 +110,8 @@ def test_the_package_face_re_exports_the_users_calls():
 
 #: The stages in the order data flows; a module may import its own stage or one below it.
 STAGES = {"errors": 0, "io": 0, "repository": 0, "core": 1, "data": 2, "tasks": 3, "generators": 3,
-          "figures": 4, "report": 5, "notebook": 6, "cli": 7, "cli_flags": 7, "__main__": 7}
+          "figures": 4, "report": 5, "notebook": 6, "cli": 7, "cli_flags": 7, "cli_commands": 7,
+          "__main__": 7}
 
 
 def _stage(module: str) -> str | None:

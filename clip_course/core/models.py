@@ -65,6 +65,10 @@ class LoadedModel:
     #: (a TorchScript archive executed because its hash is openai's) or ``"trusted-by-user"``.
     checkpoint_trust: str = TENSORS_ONLY
 
+    def __iter__(self) -> Iterator:
+        """``model, preprocess = load(...)``, as with ``clip.load``."""
+        return iter((self.model, self.preprocess))
+
     def describe(self) -> dict:
         """Architecture facts as a flat dict (for tables and run manifests)."""
         m = self.model

@@ -179,7 +179,8 @@ def stratified_test_mask(labels: np.ndarray, test_fraction: float = FOLDER_TEST_
 
 
 def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
-    """One split of a folder with one sub-folder of images per class (sorted class names).
+    """One split of a folder with one sub-folder of images per class (sorted by folder name; the
+    class names are the folder names read as words, see :func:`class_words`).
 
     With ``train/`` and ``test/`` sub-folders each holds the class folders of its split;
     otherwise the images are split per class by :func:`stratified_test_mask`.
@@ -209,4 +210,11 @@ def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
         meta = {"split": "stratified", "test_fraction": FOLDER_TEST_FRACTION, "split_seed": FOLDER_SPLIT_SEED}
     same = len({im.shape for im in images}) == 1
     imgs = np.stack(images) if same else images
-    return ImageDataset(f"folder:{root}", split, imgs, lab, classes, meta)
+    return ImageDataset(f"folder:{root}", split, imgs, lab, class_words(classes), meta)
+
+
+def class_words(folders: list[str]) -> list[str]:
+    """Folder names as the words prompts read: ``blue_square`` -> ``blue square`` (the names as they
+    are when two would become the same words)."""
+    words = [" ".join(f.replace("_", " ").split()) for f in folders]
+    return words if len(set(words)) == len(words) else list(folders)

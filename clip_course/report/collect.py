@@ -3,7 +3,8 @@
 One row per model x dataset x task (and template set, for zero-shot), with CLIP_benchmark's keys
 (``model``, ``dataset``, ``task`` = ``zeroshot_classification`` / ``linear_probe``, ``acc1``,
 ``acc5``, ``mean_per_class_recall``; percent here, fractions there) beside ours (``n_images``,
-``n_way``, ``template``, ``checkpoint``, ``source`` file). Where CLIP_benchmark publishes the same
+``n_way``, ``template``: ``ensemble``, ``single``, ``bare`` or ``custom: <the templates>``,
+``checkpoint``, ``source`` file). Where CLIP_benchmark publishes the same
 model and dataset, its zero-shot figures stand beside ours (``benchmark_*``), for the ensemble
 rows of openai's released checkpoints only: the sha256 a result records must be the one openai's
 download URL carries (``checkpoint = "openai"``), or that of the Hugging Face hub copy this
@@ -53,12 +54,24 @@ def _row(model: Mapping, dataset: str, task: str, metrics: Mapping, n_images: An
             "template": template, "created": created}
 
 
+def custom_name(templates: Any) -> str:
+    """A custom template set as the table shows it: ``custom: a photo of a {}. ; a sketch of a {}.``."""
+    listed = [str(t) for t in templates] if isinstance(templates, list) else []
+    return "custom: " + " ; ".join(listed) if listed else "custom"
+
+
 def _ensemble_name(entry: Mapping, dataset: str) -> str:
-    """"ensemble", or "custom" when notebook 03 was given templates of its own."""
+    """"ensemble", or the templates themselves ("custom: ...") when notebook 03 was given its own."""
     from clip_course.core.prompts import templates
 
     used = (entry.get("templates") or {}).get("ensemble")
-    return "ensemble" if used is None or used == templates("ensemble", dataset) else "custom"
+    return "ensemble" if used is None or used == templates("ensemble", dataset) else custom_name(used)
+
+
+def _record_template(params: Mapping) -> Any:
+    """A ``zeroshot --out`` record's template set: its name, or the templates of a custom one."""
+    name = params.get("templates")
+    return custom_name(params.get("template_list")) if name == "custom" else name
 
 
 def _notebook_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str, Any]]:
@@ -104,7 +117,7 @@ def rows_of(rec: Any) -> list[dict[str, Any]]:
         task = ZEROSHOT if rec["task"] == "zeroshot" else PROBE
         n_way = ds.get("classes") if task == ZEROSHOT else len(params.get("classes") or []) or ds.get("classes")
         return [_row(model, ds.get("name"), task, rec["metrics"], ds.get("size"), n_way,
-                     params.get("templates") if task == ZEROSHOT else None, created)]
+                     _record_template(params) if task == ZEROSHOT else None, created)]
     if isinstance(rec.get("models"), Mapping):
         return [r for name, sub in rec["models"].items() if isinstance(sub, Mapping)
                 for r in _notebook_rows(sub, {"name": name, **(sub.get("model") or {})}, created)]

@@ -281,13 +281,15 @@ def run_probe(
     tol: float = 1e-4,
     dtype: torch.dtype | None = None,
     progress: bool = True,
+    test_logits: bool = False,
 ) -> dict[str, Any]:
     """The paper's probe: sweep C on a seeded validation split, refit on train+val, test.
 
     Returns ``{"params": ..., "metrics": ..., "predictions": ...}``; metrics hold test top-1/top-5
     (%), mean per-class recall, per-class accuracy and confusion, the chosen ``C`` and the
     validation curve (``sweep``); ``predictions`` are the test images' predicted classes (for
-    paired comparisons with another classifier on the same images). Classes without training examples are left out, with their test images
+    paired comparisons with another classifier on the same images); with ``test_logits=True``,
+    ``test_logits`` holds their (N, C) logits as numpy (softmax: the probe's probabilities). Classes without training examples are left out, with their test images
     (see :func:`restrict_to_trained_classes`); ``params`` names them.
     """
     train_X, train_y = check_pair(train_X, train_y, "train")
@@ -321,4 +323,7 @@ def run_probe(
         "device": str(dev), "feature_dim": int(train_X.shape[1]), "classes": names,
         "classes_without_training_images": dropped,
     }
-    return {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist()}
+    out = {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist()}
+    if test_logits:  # a numpy array: asked for only by callers that do not write the result as JSON
+        out["test_logits"] = final.predict_logits(test_X)
+    return out

@@ -1,7 +1,9 @@
 """Single-image prompt ranking: the original course report's section 二 as reusable functions.
 
 :func:`rank_prompts` is the openai/CLIP README's example as one call: encode one image and a
-list of prompts, take ``softmax(100 * cosine)`` over the prompts, and return them sorted.
+list of prompts, take ``softmax(s * cosine)`` over the prompts (``s`` the model's own logit scale,
+100 for openai's CLIP), and return them sorted; :func:`predict` (``clip_course.predict``) does it for
+images given as paths or photo names, loading the model too.
 :func:`refinement_series` ranks several prompt lists for the same image (progressive
 refinement: "map" -> "a white map" -> ...), encoding the image and each distinct prompt
 once. :func:`sample_photos` gives photos that ship with scikit-image and scikit-learn, plus
@@ -127,6 +129,21 @@ def _rank(image_feature: torch.Tensor, prompts: list[str], text: dict[str, torch
     return sorted(zip(prompts, probs, strict=True), key=lambda t: -t[1])
 
 
+def _distinct(prompts: Sequence[str]) -> list[str]:
+    prompts = _check_prompts(prompts)
+    if len(set(prompts)) != len(prompts):
+        dupes = sorted({p for p in prompts if prompts.count(p) > 1})
+        raise PromptError(f"Prompts must be distinct (they compete in one softmax); repeated: {dupes}.")
+    return prompts
+
+
+def rank_images(lm: Any, images: Sequence[Any], prompts: Sequence[str]) -> list[Ranking]:
+    """:func:`rank_prompts` for each image in turn, the prompts encoded once."""
+    prompts = _distinct(prompts)
+    text, scale = _text_features(lm, prompts), logit_scale(lm)
+    return [_rank(_image_feature(lm, image), prompts, text, scale) for image in images]
+
+
 def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
     """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
 
@@ -135,11 +152,36 @@ def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
     README); they sum to 1 and depend on which other prompts are in the list.
     ``image`` is a path, a PIL image or an RGB array; ``lm`` a ``models.LoadedModel``.
     """
-    prompts = _check_prompts(prompts)
-    if len(set(prompts)) != len(prompts):
-        dupes = sorted({p for p in prompts if prompts.count(p) > 1})
-        raise PromptError(f"Prompts must be distinct (they compete in one softmax); repeated: {dupes}.")
-    return _rank(_image_feature(lm, image), prompts, _text_features(lm, prompts), logit_scale(lm))
+    return rank_images(lm, [image], prompts)[0]
+
+
+def open_image(spec: Any) -> np.ndarray:
+    """An image as RGB uint8 from a path, a PIL image, an array, or a built-in photo's name
+    (:data:`BUILTIN_PHOTOS`: astronaut, chelsea, ...) when no file of that name exists."""
+    if isinstance(spec, str) and not Path(spec).exists() and spec in BUILTIN_PHOTOS:
+        return as_rgb(BUILTIN_PHOTOS[spec](), name=spec)
+    if isinstance(spec, (str, os.PathLike)) and not Path(spec).is_file():
+        raise DatasetError(f"Image {str(spec)!r} is not a file nor a built-in photo ({', '.join(BUILTIN_PHOTOS)}); "
+                           f"give the path of an image file.")
+    return as_rgb(spec)
+
+
+def predict(images: Any, texts: Sequence[str], model: Any = None, device: str | None = None) -> Any:
+    """The openai/CLIP README's demo as one call: texts ranked for each image, most probable first.
+
+    ``images``: one image or a list of them (paths, PIL images, RGB arrays, or built-in photo names
+    such as ``"chelsea"``); ``texts``: the candidate texts, e.g. ``["a dog", "a cat"]``. ``model``:
+    a name, a checkpoint path or a loaded model (default: the ``auto`` profile's, miniclip offline).
+    Returns ``[(text, probability), ...]`` for one image, a list of those for a list of images;
+    probabilities are softmax at the model's own logit scale (:func:`rank_prompts`).
+    """
+    from clip_course.core.models import LoadedModel, load
+    from clip_course.data.profiles import resolve
+
+    lm = model if isinstance(model, LoadedModel) else load(model or resolve("auto").model, device=device)
+    single = not isinstance(images, (list, tuple))
+    rankings = rank_images(lm, [open_image(im) for im in ([images] if single else images)], texts)
+    return rankings[0] if single else rankings
 
 
 def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
