@@ -112,13 +112,14 @@ def run_predict(args: argparse.Namespace) -> int:
     # lazy: torch, only for the work commands
     from clip_course.core.models import load
     from clip_course.tasks import predictions, single_image
+    from clip_course.tasks.zeroshot import model_logit_scale
 
     labels, texts = predict_labels(args)  # fail on bad labels before loading anything
     images = [single_image.open_image(spec) for spec in args.images]
     apply_profile(args, fill_dataset=False)
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     label_of = dict(zip(texts, labels, strict=True))
-    scale = single_image.logit_scale(lm)
+    scale = model_logit_scale(lm)
     rows = []
     for spec, ranking in zip(args.images, single_image.rank_images(lm, images, texts), strict=True):
         print(f"{spec}: {lm.name}, softmax over {len(texts)} texts at logit scale {scale:.2f}")

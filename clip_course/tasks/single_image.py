@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from clip_course.tasks.zeroshot import model_logit_scale
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
@@ -117,11 +118,6 @@ def _text_features(lm: Any, prompts: list[str]) -> dict[str, torch.Tensor]:
     return dict(zip(unique, feats, strict=True))
 
 
-def logit_scale(lm: Any) -> float:
-    """The model's own learned logit scale (1/temperature): 100 for openai's CLIP (its clamp), less
-    for a model trained briefly. Softmax at the model's scale is what the model itself computes."""
-    return float(lm.model.logit_scale.detach().exp().float())
-
 
 def _rank(image_feature: torch.Tensor, prompts: list[str], text: dict[str, torch.Tensor], scale: float) -> Ranking:
     W = torch.stack([text[p] for p in prompts])
@@ -140,7 +136,7 @@ def _distinct(prompts: Sequence[str]) -> list[str]:
 def rank_images(lm: Any, images: Sequence[Any], prompts: Sequence[str]) -> list[Ranking]:
     """:func:`rank_prompts` for each image in turn, the prompts encoded once."""
     prompts = _distinct(prompts)
-    text, scale = _text_features(lm, prompts), logit_scale(lm)
+    text, scale = _text_features(lm, prompts), model_logit_scale(lm)
     return [_rank(_image_feature(lm, image), prompts, text, scale) for image in images]
 
 
@@ -198,7 +194,7 @@ def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]
             raise PromptError(f"Step {i + 1} repeats a prompt; prompts in one step must be distinct.")
     feature = _image_feature(lm, image)
     text = _text_features(lm, [p for step in lists for p in step])
-    return [_rank(feature, step, text, logit_scale(lm)) for step in lists]
+    return [_rank(feature, step, text, model_logit_scale(lm)) for step in lists]
 
 
 def cumulative(prompts: Sequence[str], base: Sequence[str] = ()) -> list[list[str]]:
