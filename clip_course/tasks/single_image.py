@@ -22,10 +22,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from clip_course.tasks.zeroshot import model_logit_scale
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
+from clip_course.tasks.zeroshot import model_logit_scale
 
 IMAGES_DIR = Path("data") / "images"
 
