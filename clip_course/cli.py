@@ -30,6 +30,7 @@ from clip_course.cli_flags import (
     check_args,
 )
 from clip_course.errors import ClipCourseError
+from clip_course.io import printable
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -72,7 +73,8 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
     record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
     m = record["metrics"]
-    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {record['params']['templates']}): "
+    print(f"{printable(args.model)} on {printable(dataset.name)} {args.split} ({len(dataset)} images, "
+          f"{printable(record['params']['templates'])}): "
           f"top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%  mean per-class recall {m['mean_per_class_recall']:.2f}%")
     if args.out:
         write_json(args.out, record)
@@ -172,8 +174,12 @@ def run_probe(args: argparse.Namespace) -> int:
     params, m = result["params"], result["metrics"]
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
-    print(f"{args.model} on {test.name} ({len(train)} train / {len(test)} test, {args.fitter}): "
-          f"C={m['C']:.3g} (val {m['val_top1']:.2f}%)  top-1 {m['top1']:.2f}%  top-5 {m['top5']:.2f}%")
+    lo, hi = m["top1_interval"]
+    val = "" if m["val_top1"] is None else f" (val {m['val_top1']:.2f}%)"
+    print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, {args.fitter}): "
+          f"C={m['C']:.3g}{val}  top-1 {m['top1']:.2f}% (95% CI {lo:.1f}-{hi:.1f}%)  top-5 {m['top5']:.2f}%")
+    print(f"  C: {m['C_method']}")
+    print("  training images per class: " + ", ".join(f"{printable(c)} {n}" for c, n in m["train_images_per_class"].items()))
     if args.kshot:
         shots = k_shot(Xtr, train.labels, Xte, test.labels, ks, seeds, train.classes, args.fitter, device,
                        args.val_fraction, steps=args.steps, max_iter=args.max_iter,
@@ -484,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if not _is_user_error(err):
             raise
-        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, always
+        # one line, always; names from disk in it are data, not terminal commands
+        print(f"error: {printable(' '.join(str(err).split()))}", file=sys.stderr)
         return 2
 
 
