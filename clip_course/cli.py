@@ -174,12 +174,8 @@ def run_probe(args: argparse.Namespace) -> int:
     params, m = result["params"], result["metrics"]
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
-    lo, hi = m["top1_interval"]
-    val = "" if m["val_top1"] is None else f" (val {m['val_top1']:.2f}%)"
-    print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, {args.fitter}): "
-          f"C={m['C']:.3g}{val}  top-1 {m['top1']:.2f}% (95% CI {lo:.1f}-{hi:.1f}%)  top-5 {m['top5']:.2f}%")
-    print(f"  C: {m['C_method']}")
-    print("  training images per class: " + ", ".join(f"{printable(c)} {n}" for c, n in m["train_images_per_class"].items()))
+    print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, "
+          f"{args.fitter}): {probe.summary(m)}")
     if args.kshot:
         shots = k_shot(Xtr, train.labels, Xte, test.labels, ks, seeds, train.classes, args.fitter, device,
                        args.val_fraction, steps=args.steps, max_iter=args.max_iter,

@@ -126,10 +126,11 @@ def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None)
 
 
 def status(line: str) -> None:
-    """A status line for whoever runs the notebook; silent in a report build, whose title page and
-    manifest say once what every chapter would repeat (the runner sets ``CLIP_COURSE_REPORT``)."""
+    """A status line for whoever runs the notebook, control characters escaped (:func:`printable`);
+    silent in a report build, whose title page and manifest say once what every chapter would repeat
+    (the runner sets ``CLIP_COURSE_REPORT``)."""
     if os.environ.get("CLIP_COURSE_REPORT") != "1":
-        print(line)
+        print(printable(line))  # one line: dataset and class names in it are data
 
 
 #: Format characters that reorder or hide text on screen (bidi overrides and isolates, zero-width

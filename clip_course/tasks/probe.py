@@ -41,6 +41,7 @@ import torch
 from tqdm.auto import tqdm
 
 from clip_course.errors import ProbeError
+from clip_course.io import printable
 from clip_course.tasks.logreg import (
     LinearProbe,
     _dtype_name,
@@ -407,3 +408,13 @@ def run_probe(
         "classes_without_training_images": dropped,
     }
     return {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist()}
+
+
+def summary(metrics: dict[str, Any]) -> str:
+    """The CLI's lines for a :func:`run_probe` result: C (and its validation top-1), top-1 with its
+    95% interval, top-5; how C was chosen; the training images of each class (names escaped)."""
+    lo, hi = metrics["top1_interval"]
+    val = "" if metrics["val_top1"] is None else f" (val {metrics['val_top1']:.2f}%)"
+    counts = ", ".join(f"{printable(c)} {n}" for c, n in metrics["train_images_per_class"].items())
+    return (f"C={metrics['C']:.3g}{val}  top-1 {metrics['top1']:.2f}% (95% CI {lo:.1f}-{hi:.1f}%)  "
+            f"top-5 {metrics['top5']:.2f}%\n  C: {metrics['C_method']}\n  training images per class: {counts}")
