@@ -58,10 +58,11 @@ def test_valid_runs_pass():
 
 
 def test_other_cells_are_not_parameter_cells():
-    # literal assignments without output_root, code, and non-literal values are not parameter cells
-    assert params.parameter_cells(["k = 3", "a = b", "output_root = '.'\nn = len(x)", "print(1)"]) == []
-    assert params.parameter_cells(["# Parameters\nlimit = 5", "output_root = '.'\nx = 1"]) == [
-        ("parameters cell", ["output_root", "x"])]
+    # literal assignments without profile and seed, code, and non-literal values are not parameter cells
+    assert params.parameter_cells(["k = 3", "a = b", "profile = 'auto'\nseed = 0\nn = len(x)", "print(1)",
+                                   "seed = 1"]) == []
+    assert params.parameter_cells(["# Parameters\nlimit = 5", "profile = 'x'\nseed: int = 0\nx = 1"]) == [
+        ("parameters cell", ["profile", "seed", "x"])]
 
 
 def test_every_notebook_parameter_is_known_without_the_notebook_file():
@@ -75,8 +76,8 @@ def test_without_the_notebook_file_the_package_names_are_used(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     assert params.declared_names("99_not_shipped") == set()
     with pytest.raises(NotebookError, match=r"'limitt': did you mean 'limit'"):
-        params.check_names("99_not_shipped", ["output_root = '.'\nlimitt = 5"])
-    params.check_names("99_not_shipped", ["output_root = '.'\nlimit = 5\nimages_dir = 'x'"])
+        params.check_names("99_not_shipped", ["profile = 'auto'\nseed = 0\nlimitt = 5"])
+    params.check_names("99_not_shipped", ["profile = 'auto'\nseed = 0\nlimit = 5\nimages_dir = 'x'"])
 
 
 def test_setup_refuses_from_a_real_ipython_history():

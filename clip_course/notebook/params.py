@@ -8,8 +8,8 @@ allowed. :func:`clip_course.notebook.setup` calls it.
 
 Names are checked too (:func:`check_names`): papermill accepts ``-p limitt 50`` with only a
 warning and the notebook runs on its default, and Colab users edit the parameters cell by hand.
-``setup`` reads the cells the kernel ran (IPython's input history, the same in a papermill run,
-the report's runner, Jupyter and Colab): papermill's injected cell (``# Parameters``) and the
+``setup`` (through :func:`ipython_params`) reads the cells the kernel ran (IPython's input
+history, the same in a papermill run, the report's runner, Jupyter and Colab): papermill's injected cell (``# Parameters``) and the
 latest run of the parameters cell itself; a name the notebook does not define is refused with
 the closest real one.
 """
@@ -231,7 +231,12 @@ def declared_names(notebook: str) -> set[str]:
 
 def ipython_params(notebook: str) -> dict[str, Any]:
     """The values, in the running IPython kernel, of the parameters ``notebook`` declares
-    (the parameters cell's, papermill's injected ones included); empty outside IPython."""
+    (the parameters cell's, papermill's injected ones included); empty outside IPython.
+
+    A name the kernel's parameter cells set that ``notebook`` does not define (papermill's
+    ``-p limitt 50``, a typo in the parameters cell) is refused first, by :func:`check_names`:
+    ``setup`` reads the parameters through here, so every notebook checks its names there.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
@@ -239,6 +244,7 @@ def ipython_params(notebook: str) -> dict[str, Any]:
     shell = get_ipython()
     if shell is None:
         return {}
+    check_names(notebook, ipython_history())
     names = declared_names(notebook) & set(SPEC)
     return {k: shell.user_ns[k] for k in sorted(names) if k in shell.user_ns}
 
@@ -246,8 +252,10 @@ def ipython_params(notebook: str) -> dict[str, Any]:
 #: Parameter names some notebook declares besides :data:`SPEC`'s: with :data:`SPEC`, the names a
 #: notebook may take when its file cannot be read (Colab opens it from GitHub, not from disk).
 #: tests/test_param_names.py checks every notebook's parameters cell is covered.
-OTHER_NAMES = frozenset({"profile", "output_root", "cache_dir", "images_dir", "own_images_only", "generator",
-                         "start"})
+OTHER_NAMES = frozenset({"profile", "output_root", "output_dir", "cache_dir", "images_dir", "own_images_only",
+                         "generator", "start", "lang"})
+#: Names every notebook's parameters cell sets: how its runs are told from other cells in the history.
+_MARKER_NAMES = frozenset({"profile", "seed"})
 
 #: The first line of the cell papermill injects (its Python translator's header).
 _INJECTED_HEADER = "# Parameters"
@@ -278,9 +286,9 @@ def _literal_assignments(source: str) -> list[str] | None:
 def parameter_cells(history: Sequence[str]) -> list[tuple[str, list[str]]]:
     """The parameter-setting cells among executed cell sources ``history`` (oldest first).
 
-    They are the latest run of the notebook's parameters cell (only ``name = literal`` lines, one
-    of them ``output_root``, which every notebook's parameters cell sets) and papermill's injected
-    cells after it (or anywhere, without one). Returns (kind, names) per cell: kind is
+    They are the latest run of the notebook's parameters cell (only ``name = literal`` lines, among
+    them ``profile`` and ``seed``, which every notebook's parameters cell sets) and papermill's
+    injected cells after it (or anywhere, without one). Returns (kind, names) per cell: kind is
     ``"injected"`` or ``"parameters cell"``.
     """
     found: list[tuple[int, str, list[str]]] = []
@@ -292,7 +300,7 @@ def parameter_cells(history: Sequence[str]) -> list[tuple[str, list[str]]]:
             continue
         if source.lstrip().startswith(_INJECTED_HEADER):
             found.append((i, "injected", names))
-        elif "output_root" in names:
+        elif _MARKER_NAMES <= set(names):
             found.append((i, "parameters cell", names))
     last = max((i for i, kind, _ in found if kind == "parameters cell"), default=-1)
     return [(kind, names) for i, kind, names in found if i >= last]

@@ -189,9 +189,7 @@ def setup(
     """Resolve everything a notebook needs once; prints the profile, model and device.
 
     ``params`` (default: the kernel's values of the notebook's parameters) are validated first by
-    :func:`clip_course.notebook.params.validate_params`, so a bad one is named before any work;
-    without ``params`` a name the notebook does not define (papermill's ``-p limitt 50``, a typo in
-    the parameters cell) is refused first (:func:`clip_course.notebook.params.check_names`).
+    :func:`clip_course.notebook.params.validate_params`, so a bad one is named before any work.
     """
     from clip_course.core.device import configure_threads
     from clip_course.core.encode import use_text_cache
@@ -199,8 +197,6 @@ def setup(
     from clip_course.data import profiles
     from clip_course.notebook import params as nb_params
 
-    if params is None:  # a notebook's own call: its parameter names were set by the cells the kernel ran
-        nb_params.check_names(notebook, nb_params.ipython_history())
     nb_params.validate_params({"seed": seed, **(nb_params.ipython_params(notebook) if params is None else params)},
                               notebook)
     chdir_repo_root()
