@@ -328,6 +328,32 @@ def restrict_to_trained_classes(
     return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
 
 
+def _choose_C(train_X: Any, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,
+              fitter: str, dev: torch.device, search: str, steps: int, max_iter: int, tol: float,
+              dtype: torch.dtype | None, progress: bool) -> tuple:
+    """(C, validation top-1, warm start, how C was chosen, sweep summary, train and val indices).
+
+    The paper's validation split when it holds :data:`MIN_VAL_IMAGES` images; else
+    cross-validation, or :data:`FIXED_C` when a class has a single training image.
+    """
+    tr, va = stratified_split(train_y, val_fraction, seed)
+    if len(va) >= MIN_VAL_IMAGES:
+        curve, best = _sweep(take_rows(train_X, tr), train_y[tr], take_rows(train_X, va), train_y[va], k, fitter,
+                             dev, search, steps, max_iter, tol, dtype, True, progress)
+        method = f"sweep on a validation split of {len(va)} images (paper)"
+        return curve["best_C"], curve["best_val_top1"], best, method, curve, tr, va
+    smallest = int(per_class[per_class > 0].min())
+    why = (f"a validation split of {val_fraction:g} would hold {len(va)} image(s) "
+           f"(fewer than {MIN_VAL_IMAGES}); the smallest class has {smallest} training image(s)")
+    everything, none = np.arange(len(train_y)), np.arange(0)
+    if smallest >= 2:
+        folds = min(CV_FOLDS, smallest)
+        C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
+        return C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}", None, everything, none
+    method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"
+    return FIXED_C, None, None, method, None, everything, none
+
+
 def run_probe(
     train_X: Any,
     train_y: Any,
@@ -368,26 +394,9 @@ def run_probe(
     names = _class_names(classes, max(k, int(test_y.max()) + 1))
     dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
 
-    tr, va = stratified_split(train_y, val_fraction, seed)
     per_class = np.bincount(train_y, minlength=k)
-    if len(va) >= MIN_VAL_IMAGES:
-        curve, best = _sweep(take_rows(train_X, tr), train_y[tr], take_rows(train_X, va), train_y[va], k, fitter,
-                             dev, search, steps, max_iter, tol, dtype, True, progress)
-        C, val_top1, init = curve["best_C"], curve["best_val_top1"], best
-        method = f"sweep on a validation split of {len(va)} images (paper)"
-    else:
-        smallest = int(per_class[per_class > 0].min())
-        curve, init = None, None
-        why = (f"a validation split of {val_fraction:g} would hold {len(va)} image(s) "
-               f"(fewer than {MIN_VAL_IMAGES}); the smallest class has {smallest} training image(s)")
-        if smallest >= 2:
-            folds = min(CV_FOLDS, smallest)
-            C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
-            method = f"{folds}-fold cross-validation over the training images: {why}"
-        else:
-            C, val_top1 = FIXED_C, None
-            method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"
-        tr, va = np.arange(len(train_y)), np.arange(0)
+    C, val_top1, init, method, curve, tr, va = _choose_C(train_X, train_y, k, per_class, val_fraction, seed, fitter,
+                                                         dev, search, steps, max_iter, tol, dtype, progress)
     t0 = time.perf_counter()
     final = _make_fitter(train_X, train_y, k, fitter, dev, max_iter, tol, dtype).fit(C, init)
     refit_seconds = time.perf_counter() - t0
