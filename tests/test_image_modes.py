@@ -178,3 +178,19 @@ def test_decompression_bomb_is_one_error_not_a_warning(tmp_path):
         warnings.simplefilter("error")
         with pytest.raises(DatasetError, match=r"huge\.png has 100 million pixels.*downscale"):
             load_image(path)
+
+
+def test_cli_refuses_a_decompression_bomb_in_one_line(tmp_path, capsys):
+    """Through the CLI: one `error:` line naming the file, exit 2, no DecompressionBombWarning."""
+    from clip_course.cli import main
+
+    for name in ("big", "small"):
+        (tmp_path / name).mkdir()
+        Image.fromarray(RAMP8).save(tmp_path / name / "0.png")
+    Image.new("1", (10000, 10000)).save(tmp_path / "big" / "1.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code = main(["zeroshot", "--model", "miniclip", "--dataset", f"folder:{tmp_path}", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Warning" not in err
+    assert err.startswith("error: ") and "1.png has 100 million pixels" in err
