@@ -51,6 +51,7 @@ from clip_course.cli_flags import (
     with_classnames,
 )
 from clip_course.errors import ClipCourseError
+from clip_course.io import printable
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -115,8 +116,8 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     record = evaluate(lm, dataset, templates, cache_dir=args.cache_dir)
     m, n = record["metrics"], len(dataset.classes)
     shown = custom_name(templates) if args.custom_templates else templates
-    print(f"{args.model} on {dataset.name} {args.split} ({len(dataset)} images, {n} classes, "
-          f"{shown}): top-1 {m['top1']:.2f}%{_topk_text(m, n)}  "
+    print(f"{printable(args.model)} on {printable(dataset.name)} {args.split} ({len(dataset)} images, {n} classes, "
+          f"{printable(shown)}): top-1 {m['top1']:.2f}%{_topk_text(m, n)}  "
           f"mean per-class recall {m['mean_per_class_recall']:.2f}%")
     if args.out:
         write_json(args.out, record)
@@ -231,8 +232,8 @@ def run_probe(args: argparse.Namespace) -> int:
     params, m = result["params"], result["metrics"]
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
-    print(f"{args.model} on {test.name} ({len(train)} train / {len(test)} test, {args.fitter}): "
-          f"C={m['C']:.3g} (val {m['val_top1']:.2f}%)  top-1 {m['top1']:.2f}%{_topk_text(m, len(params['classes']))}")
+    print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, "
+          f"{args.fitter}): {probe.summary(m, len(params['classes']))}")
     if args.predictions:  # test images of classes without training images are left out, as in the metrics
         trained = set(np.asarray(train.labels).tolist())
         kept = [i for i, label in enumerate(np.asarray(test.labels).tolist()) if label in trained]
@@ -424,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if not _is_user_error(err):
             raise
-        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, always
+        # one line, always; names from disk in it are data, not terminal commands
+        print(f"error: {printable(' '.join(str(err).split()))}", file=sys.stderr)
         return 2
 
 

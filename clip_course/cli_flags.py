@@ -151,6 +151,14 @@ def check_args(args: argparse.Namespace) -> None:
         value = getattr(args, flag, None)
         if value is not None and value <= 0:
             raise UsageError(f"--{flag.replace('_', '-')} {value} must be a positive integer.")
+    # an empty value would silently mean "the current folder" / "a path named ."
+    if isinstance(getattr(args, "model", None), str) and not args.model.strip():
+        raise UsageError("--model is empty; give a model name (e.g. ViT-B/32, miniclip) or a checkpoint path.")
+    dataset = getattr(args, "dataset", None)
+    if isinstance(dataset, str) and not dataset.strip():
+        raise UsageError("--dataset is empty; give a name from `python -m clip_course datasets` or folder:PATH.")
+    if isinstance(dataset, str) and dataset.startswith("folder:") and not dataset[len("folder:"):].strip():
+        raise UsageError("--dataset folder: has an empty path; give the image folder, e.g. folder:photos/.")
     if getattr(args, "device", None) is not None:
         from clip_course.core.models import resolve_device
 

@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,36 @@ def display_path(path: str | os.PathLike, base: str | os.PathLike | None = None)
 
 
 def status(line: str) -> None:
-    """A status line for whoever runs the notebook; silent in a report build, whose title page and
-    manifest say once what every chapter would repeat (the runner sets ``CLIP_COURSE_REPORT``)."""
+    """A status line for whoever runs the notebook, control characters escaped (:func:`printable`);
+    silent in a report build, whose title page and manifest say once what every chapter would repeat
+    (the runner sets ``CLIP_COURSE_REPORT``)."""
     if os.environ.get("CLIP_COURSE_REPORT") != "1":
-        print(line)
+        print(printable(line))  # one line: dataset and class names in it are data
+
+
+#: Format characters that reorder or hide text on screen (bidi overrides and isolates, zero-width
+#: joiners are harmless and kept): escaped like control characters.
+_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+         "\u200e", "\u200f", "\u061c"}
+
+
+def printable(text: object) -> str:
+    """``text`` as data for a terminal, notebook or PDF: control characters escaped.
+
+    Class names, file names and templates come from the user's disk; a newline or an ANSI
+    escape sequence in one must show as ``\\n`` / ``\\x1b``, not move the cursor, recolour
+    the terminal or start a new line in a report table. C0/C1 controls and DEL become
+    ``\\xNN``, bidi overrides ``\\uNNNN``; everything else (Chinese included) is kept.
+    """
+    s = str(text)
+    if s.isprintable():  # the common case: nothing to escape (isprintable is False for controls)
+        return s
+    out = []
+    for ch in s:
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            code = ord(ch)
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
+                       or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -160,7 +160,8 @@ def test_folder_split_is_stratified_disjoint_and_recorded(tmp_path):
     seen = {(int(lab), im.tobytes()) for lab, im in zip(train.labels, train.images, strict=True)}
     assert not seen & {(int(lab), im.tobytes()) for lab, im in zip(test.labels, test.images, strict=True)}
     assert train.fingerprint != test.fingerprint
-    assert test.meta == {"split": "stratified", "test_fraction": 0.5, "split_seed": 0}
+    assert test.meta == {"split": "stratified", "test_fraction": 0.5, "split_seed": 0,
+                         "images_per_class": {"cat": 3, "dog": 3}, "folder_images_per_class": {"cat": 6, "dog": 6}}
     again = load_dataset(f"folder:{tmp_path}", "test")  # seeded: the same split every time
     assert np.array_equal(again.images, test.images)
 
@@ -204,10 +205,11 @@ def test_wide_and_float_images_scaled_by_mode_range(tmp_path, kind, suffix):
     assert got.max() >= 254
 
 
-def test_float_image_out_of_range_refused_naming_mode(tmp_path):
-    from clip_course.data.folders import load_image
+def test_float_image_out_of_range_scaled_with_a_warning_naming_mode(tmp_path):
+    from clip_course.data.folders import ImageRangeWarning, load_image
 
     path = tmp_path / "hdr.tif"
-    Image.fromarray(np.full((4, 4), 3.5, np.float32)).save(path)
-    with pytest.raises(DatasetError, match=r"hdr\.tif.*mode F.*\[0, 1\]"):
-        load_image(path)
+    Image.fromarray(np.linspace(1.0, 3.5, 16, dtype=np.float32).reshape(4, 4)).save(path)
+    with pytest.warns(ImageRangeWarning, match=r"hdr\.tif.*mode F.*\[1, 3\.5\]"):
+        got = load_image(path)
+    assert got.min() == 0 and got.max() == 255  # its own min/max, not clipped to white

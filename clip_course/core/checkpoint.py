@@ -21,6 +21,9 @@ from typing import Any
 
 import torch
 
+from clip_course.errors import ModelLoadError
+from clip_course.io import printable
+
 #: Storage classes a TorchScript pickle names, mapped to the dtype of their bytes.
 _STORAGE_DTYPES = {
     "FloatStorage": torch.float32, "DoubleStorage": torch.float64, "HalfStorage": torch.float16,
@@ -30,8 +33,12 @@ _STORAGE_DTYPES = {
 }
 
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """The file names a global that a tensors-only reader does not admit."""
+class UnsafeCheckpointError(ModelLoadError, pickle.UnpicklingError):
+    """The file names a global that a tensors-only reader does not admit (nothing from it ran)."""
+
+
+#: A storage entry larger than this many bytes per value is not a storage (bounds memory on a damaged file).
+_MAX_ITEMSIZE = 16
 
 
 class _ScriptRecord:
@@ -85,7 +92,11 @@ class _TensorsOnlyUnpickler(pickle.Unpickler):
                 and isinstance(pid[1], _StorageType)):
             raise UnsafeCheckpointError(f"unexpected persistent id {pid!r}")
         _, stype, key, _location, numel = pid
-        raw = bytearray(self._archive.read(f"{self._prefix}/data/{key}"))
+        name = f"{self._prefix}/data/{key}"
+        info = self._archive.getinfo(name)  # KeyError: no such entry
+        if not isinstance(numel, int) or numel < 0 or info.file_size > _MAX_ITEMSIZE * numel + 64:
+            raise pickle.UnpicklingError(f"storage {key} is {info.file_size} bytes for {numel!r} values")
+        raw = bytearray(self._archive.read(name))
         untyped = torch.UntypedStorage.from_buffer(raw, dtype=torch.uint8) if raw else torch.UntypedStorage(0)
         storage = torch.storage.TypedStorage(wrap_storage=untyped, dtype=stype.dtype, _internal=True)
         if storage.size() < numel:
@@ -101,9 +112,13 @@ def is_torchscript_archive(path: str | os.PathLike) -> bool:
         return any(n.split("/")[1:2] == ["constants.pkl"] or "/code/" in n for n in z.namelist())
 
 
-def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor]) -> None:
+def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor], seen: set[int] | None = None) -> None:
     # A module record's state is its attribute dict: tensors are parameters and buffers,
     # records are sub-modules (torch.jit.save writes exactly these for a traced model).
+    seen = set() if seen is None else seen
+    if id(obj) in seen or prefix.count(".") > 64:  # a pickle can make a record hold itself
+        raise ValueError(f"module {prefix or '<root>'} contains itself (or nests over 64 deep)")
+    seen.add(id(obj))
     state = obj.state if isinstance(obj, _ScriptRecord) else obj
     if not isinstance(state, dict):
         raise ValueError(
@@ -115,7 +130,7 @@ def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor]) -> None:
         if isinstance(value, torch.Tensor):
             out[key] = value
         elif isinstance(value, _ScriptRecord):
-            _flatten(value, f"{key}.", out)
+            _flatten(value, f"{key}.", out, seen)
 
 
 def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -132,13 +147,45 @@ def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]
     return out
 
 
-def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    """Tensors of a checkpoint (state dict or TorchScript archive); never runs code from it."""
+def _read(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if is_torchscript_archive(path):
         return read_torchscript_tensors(path)
     obj = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ValueError(f"{path} holds a {type(obj).__name__}, not a dict of tensors")
+        raise ValueError(f"it holds a {type(obj).__name__}, not a dict of tensors")
     return obj
+
+
+def _check_storage(tensors: dict[str, torch.Tensor]) -> None:
+    """Each tensor within its own bytes: a damaged file could make a 0-stride view of 10^12 values
+    that any later reduction would materialise."""
+    for key, t in tensors.items():
+        if t.numel() > max(1, t.untyped_storage().nbytes() // max(1, t.element_size())):
+            raise ValueError(f"tensor {key!r} of shape {tuple(t.shape)} is larger than its stored values")
+
+
+def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Tensors of a checkpoint (state dict or TorchScript archive); never runs code from it.
+
+    A file that is not one raises :class:`~clip_course.errors.ModelLoadError` naming it
+    (:class:`UnsafeCheckpointError`, also one, when it names code to run).
+    """
+    try:
+        tensors = _read(path)
+        _check_storage(tensors)
+    except UnsafeCheckpointError as err:
+        raise UnsafeCheckpointError(
+            f"Refused to load {printable(path)}: it asks to run code while loading ({err}). Nothing from it "
+            f"ran. If you trust where the file came from, pass --trust-checkpoint."
+        ) from None
+    except ModelLoadError:
+        raise
+    except Exception as err:  # torch, zipfile and pickle raise many types for a damaged file
+        raise ModelLoadError(
+            f"Could not read the checkpoint {printable(path)}: it is corrupt, truncated or not a CLIP checkpoint "
+            f"({type(err).__name__}: {printable(' '.join(str(err).split())[:200])}). Delete it and fetch it "
+            f"again (`make download` for openai weights, `make pretrain` for MiniCLIP)."
+        ) from None
+    return tensors

@@ -96,6 +96,8 @@ def read_cifar(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageData
         images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
         labels.append(lab)
     lab = np.concatenate(labels)
+    if lab.size == 0:
+        raise DatasetError(f"{folder} holds no {split} images; delete it and run `make download` again.")
     if lab.min() < 0 or lab.max() >= len(spec["classes"]):
         raise DatasetError(f"{folder} holds labels outside 0..{len(spec['classes']) - 1}.")
     return ImageDataset(name, split, np.ascontiguousarray(np.concatenate(images)), lab, list(spec["classes"]))

@@ -14,11 +14,14 @@ ones. ``scipy.io.loadmat`` parses MATLAB v5 data and runs nothing from the file.
 from __future__ import annotations
 
 import gzip
+import math
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from clip_course.errors import DatasetError
+from clip_course.io import printable
 
 #: idx header: two zero bytes, the element type (0x08 = unsigned byte), the number of dimensions.
 _IDX_UBYTE = 0x08
@@ -26,19 +29,25 @@ _IDX_UBYTE = 0x08
 
 def read_idx(path: Path) -> np.ndarray:
     """An idx (``*-ubyte``) file as a uint8 array of its stated shape (``.gz`` beside it is read too)."""
-    if path.is_file():
-        data = path.read_bytes()
-    elif path.with_name(path.name + ".gz").is_file():
-        data = gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
-    else:
-        raise DatasetError(f"{path} is missing.")
+    gz = path.with_name(path.name + ".gz")
+    try:
+        if path.is_file():
+            data = path.read_bytes()
+        elif gz.is_file():
+            data = gzip.decompress(gz.read_bytes())
+        else:
+            raise DatasetError(f"{printable(path)} is missing.")
+    except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+        raise DatasetError(f"{printable(gz)} is not a readable gzip file ({printable(err)}); download it again.") from None
     if len(data) < 4 or data[0] or data[1] or data[2] != _IDX_UBYTE or not 1 <= data[3] <= 3:
-        raise DatasetError(f"{path} is not an unsigned-byte idx file (header {data[:4].hex()}).")
+        raise DatasetError(f"{printable(path)} is not an unsigned-byte idx file (header {data[:4].hex()}).")
     nd = data[3]
+    if len(data) < 4 + 4 * nd:
+        raise DatasetError(f"{printable(path)} ends inside its idx header ({len(data)} bytes).")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(nd))
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd)
-    if body.size != int(np.prod(dims)):
-        raise DatasetError(f"{path} holds {body.size} bytes after its header, not the {dims} it states.")
+    if body.size != math.prod(dims):  # math.prod: numpy's would wrap around for absurd dims
+        raise DatasetError(f"{printable(path)} holds {body.size} bytes after its header, not the {dims} it states.")
     return body.reshape(dims)
 
 
@@ -60,10 +69,12 @@ def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
         mat = loadmat(path)
         x, y = np.asarray(mat["X"]), np.asarray(mat["y"])
     except Exception as err:  # not a v5 .mat, or without X / y
-        raise DatasetError(f"{path} is not SVHN's .mat file ({type(err).__name__}: {err}).") from err
+        raise DatasetError(f"{printable(path)} is not SVHN's .mat file ({type(err).__name__}: {printable(err)}).") from err
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[2] != 3 or y.size != x.shape[3]:
         raise DatasetError(f"{path}: X is {x.dtype} {x.shape} and y has {y.size} labels; expected uint8 "
                            f"(32, 32, 3, N) and N labels.")
+    if not np.issubdtype(y.dtype, np.number) or y.size and not np.isin(y, np.arange(1, 11)).all():
+        raise DatasetError(f"{printable(path)}: y holds values outside SVHN's labels 1..10.")
     labels = y.astype(np.int64).reshape(-1)
     labels[labels == 10] = 0
     return np.ascontiguousarray(x.transpose(3, 0, 1, 2)), labels
@@ -72,15 +83,21 @@ def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
 def read_stl10(folder: Path, split: str, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``stl10_binary/{train,test}_{X,y}.bin``: 3 x 96 x 96 column-major planes per image, labels 1..10."""
     names_file = folder / "class_names.txt"
-    found = names_file.read_text().split() if names_file.is_file() else []
+    try:
+        found = names_file.read_text(encoding="utf-8").split() if names_file.is_file() else []
+        raw = np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)
+        labels = np.fromfile(folder / f"{split}_y.bin", dtype=np.uint8).astype(np.int64) - 1
+    except (OSError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{printable(folder)}: STL10's files cannot be read ({type(err).__name__}: "
+                           f"{printable(err)}); download STL10 again.") from None
     if found != classes:
-        raise DatasetError(f"{names_file} lists {found[:12]}, not STL10's classes {classes}.")
-    raw = np.fromfile(folder / f"{split}_X.bin", dtype=np.uint8)
-    labels = np.fromfile(folder / f"{split}_y.bin", dtype=np.uint8).astype(np.int64) - 1
+        raise DatasetError(f"{printable(names_file)} lists {found[:12]}, not STL10's classes {classes}.")
     side = 96
     if raw.size % (3 * side * side) or raw.size // (3 * side * side) != len(labels):
-        raise DatasetError(f"{folder}/{split}_X.bin holds {raw.size} bytes for {len(labels)} labels "
+        raise DatasetError(f"{printable(folder)}/{split}_X.bin holds {raw.size} bytes for {len(labels)} labels "
                            f"(3 x 96 x 96 bytes per image).")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(classes)):
+        raise DatasetError(f"{printable(folder)}/{split}_y.bin holds labels outside STL10's 1..{len(classes)}.")
     # torchvision: reshape (N, 3, 96, 96) then swap the last two axes; as (H, W, 3): axes (0, 3, 2, 1)
     images = raw.reshape(-1, 3, side, side).transpose(0, 3, 2, 1)
     return np.ascontiguousarray(images), labels

@@ -13,15 +13,17 @@ the published ones. ``scipy.io.loadmat`` parses MATLAB v5 data and runs nothing 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from clip_course.errors import DatasetError
+from clip_course.io import printable
 
 #: torchvision's ``IMG_EXTENSIONS`` (what ImageFolder accepts).
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -29,10 +31,24 @@ IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tif
 Listing = tuple[list[Path], np.ndarray, list[str] | None]
 
 
+@contextlib.contextmanager
+def _parsing(path: Path) -> Iterator[None]:
+    """Whatever a damaged index file makes the parsing below raise becomes one DatasetError naming it."""
+    try:
+        yield
+    except DatasetError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, csv.Error, OSError) as err:
+        # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        raise DatasetError(f"{printable(path)} is damaged or not the dataset's file ({type(err).__name__}: "
+                           f"{printable(err)}); delete the dataset's folder and download it again.") from None
+
+
 def _lines(path: Path) -> list[str]:
     if not path.is_file():
-        raise DatasetError(f"{path} is missing.")
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        raise DatasetError(f"{printable(path)} is missing.")
+    with _parsing(path):
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _loadmat(path: Path) -> dict:
@@ -40,8 +56,9 @@ def _loadmat(path: Path) -> dict:
 
     try:
         return loadmat(path, squeeze_me=True)
-    except Exception as err:
-        raise DatasetError(f"{path} is not a readable MATLAB .mat file ({type(err).__name__}: {err}).") from err
+    except Exception as err:  # scipy raises many types for a damaged file; it runs nothing from it
+        raise DatasetError(f"{printable(path)} is not a readable MATLAB .mat file ({type(err).__name__}: "
+                           f"{printable(err)}).") from err
 
 
 def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
@@ -72,8 +89,12 @@ def image_folders(folders: Sequence[Path], extensions: Sequence[str] = IMG_EXTEN
 
 def dtd(base: Path, splits: Sequence[str], partition: int = 1) -> Listing:
     """``dtd/dtd/labels/<split><partition>.txt`` lines ``class/name.jpg``; classes sorted over all splits."""
-    rows = {s: [line.split("/", 1) for line in _lines(base / "labels" / f"{s}{partition}.txt")]
-            for s in ("train", "val", "test")}
+    rows = {}
+    for s in ("train", "val", "test"):
+        path = base / "labels" / f"{s}{partition}.txt"
+        rows[s] = [line.split("/", 1) for line in _lines(path)]
+        if any(len(r) != 2 for r in rows[s]):
+            raise DatasetError(f"{printable(path)} has a line that is not class/name.jpg; download DTD again.")
     classes = sorted({cls for split_rows in rows.values() for cls, _ in split_rows})
     index = {c: i for i, c in enumerate(classes)}
     chosen = [r for s in splits for r in rows[s]]
@@ -85,8 +106,12 @@ def flowers102(base: Path, splits: Sequence[str]) -> Listing:
     """``flowers-102/setid.mat`` (trnid / valid / tstid) and ``imagelabels.mat`` (labels 1..102)."""
     keys = {"train": "trnid", "val": "valid", "test": "tstid"}
     set_ids, labels = _loadmat(base / "setid.mat"), _loadmat(base / "imagelabels.mat")
-    per_image = np.atleast_1d(np.asarray(labels["labels"], dtype=np.int64)) - 1
-    ids = [int(i) for s in splits for i in np.atleast_1d(set_ids[keys[s]])]
+    with _parsing(base / "imagelabels.mat"):
+        per_image = np.atleast_1d(np.asarray(labels["labels"], dtype=np.int64)) - 1
+        if per_image.ndim != 1:
+            raise ValueError(f"labels have shape {per_image.shape}")
+    with _parsing(base / "setid.mat"):
+        ids = [int(i) for s in splits for i in np.atleast_1d(set_ids[keys[s]])]
     if ids and (min(ids) < 1 or max(ids) > len(per_image)):
         raise DatasetError(f"{base / 'setid.mat'} names image ids outside 1..{len(per_image)} of imagelabels.mat.")
     return [base / "jpg" / f"image_{i:05d}.jpg" for i in ids], per_image[np.asarray(ids, dtype=np.int64) - 1], None
@@ -96,12 +121,14 @@ def oxford_pets(base: Path, splits: Sequence[str]) -> Listing:
     """``oxford-iiit-pet/annotations/{trainval,test}.txt`` lines ``<image id> <class 1..37> ...``."""
     paths, labels = [], []
     for s in splits:
-        for line in _lines(base / "annotations" / f"{s}.txt"):
+        path = base / "annotations" / f"{s}.txt"
+        for line in _lines(path):
             if line.startswith("#"):
                 continue
-            image_id, label = line.split()[:2]
+            with _parsing(path):
+                image_id, label = line.split()[:2]
+                labels.append(int(label) - 1)
             paths.append(base / "images" / f"{image_id}.jpg")
-            labels.append(int(label) - 1)
     return paths, np.asarray(labels, dtype=np.int64), None
 
 
@@ -113,7 +140,11 @@ def food101(base: Path, splits: Sequence[str]) -> Listing:
         meta_file = base / "meta" / f"{s}.json"
         if not meta_file.is_file():
             raise DatasetError(f"{meta_file} is missing.")
-        metas[s] = json.loads(meta_file.read_text(encoding="utf-8"))
+        with _parsing(meta_file):
+            metas[s] = json.loads(meta_file.read_text(encoding="utf-8"))
+            if not isinstance(metas[s], dict) or not all(
+                    isinstance(v, list) and all(isinstance(r, str) for r in v) for v in metas[s].values()):
+                raise ValueError("expected {class: [\"class/id\", ...]}")
     classes = sorted({c for meta in metas.values() for c in meta})
     index = {c: i for i, c in enumerate(classes)}
     paths, labels = [], []
@@ -133,10 +164,11 @@ def gtsrb(base: Path, splits: Sequence[str]) -> Listing:
     gt = base / "GT-final_test.csv"
     if not gt.is_file():
         raise DatasetError(f"{gt} is missing.")
-    with open(gt, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter=";", skipinitialspace=True))
     images = base / "GTSRB" / "Final_Test" / "Images"
-    return [images / r["Filename"] for r in rows], np.asarray([int(r["ClassId"]) for r in rows], dtype=np.int64), None
+    with _parsing(gt), open(gt, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter=";", skipinitialspace=True))
+        return ([images / r["Filename"] for r in rows], np.asarray([int(r["ClassId"]) for r in rows], dtype=np.int64),
+                None)
 
 
 def fgvc_aircraft(base: Path, splits: Sequence[str]) -> Listing:
@@ -147,7 +179,8 @@ def fgvc_aircraft(base: Path, splits: Sequence[str]) -> Listing:
     paths, labels = [], []
     for s in splits:
         for line in _lines(data / f"images_variant_{s}.txt"):
-            image_id, variant = line.split(" ", 1)
+            with _parsing(data / f"images_variant_{s}.txt"):
+                image_id, variant = line.split(" ", 1)
             if variant not in index:
                 raise DatasetError(f"{data / f'images_variant_{s}.txt'} names {variant!r}, not in variants.txt.")
             paths.append(data / "images" / f"{image_id}.jpg")
@@ -171,7 +204,10 @@ def stanford_cars(base: Path, splits: Sequence[str]) -> Listing:
     (split,) = splits
     annos = base / "devkit" / "cars_train_annos.mat" if split == "train" else base / "cars_test_annos_withlabels.mat"
     images = base / ("cars_train" if split == "train" else "cars_test")
-    rows = np.atleast_1d(_loadmat(annos)["annotations"])
-    classes = [str(c) for c in np.atleast_1d(_loadmat(base / "devkit" / "cars_meta.mat")["class_names"])]
-    return ([images / str(r["fname"]) for r in rows], np.asarray([int(r["class"]) - 1 for r in rows], dtype=np.int64),
-            classes)
+    meta = base / "devkit" / "cars_meta.mat"
+    with _parsing(meta):
+        classes = [str(c) for c in np.atleast_1d(_loadmat(meta)["class_names"])]
+    with _parsing(annos):
+        rows = np.atleast_1d(_loadmat(annos)["annotations"])
+        return ([images / str(r["fname"]) for r in rows],
+                np.asarray([int(r["class"]) - 1 for r in rows], dtype=np.int64), classes)

@@ -5,12 +5,21 @@ without a check these fail deep inside the library with a ``TypeError`` or ``Key
 :func:`validate_params` checks every parameter it knows (others pass through) and raises a
 :class:`~clip_course.errors.NotebookError` naming the parameter, its value and what is
 allowed. :func:`clip_course.notebook.setup` calls it.
+
+Names are checked too (:func:`check_names`): papermill accepts ``-p limitt 50`` with only a
+warning and the notebook runs on its default, and Colab users edit the parameters cell by hand.
+``setup`` (through :func:`ipython_params`) reads the cells the kernel ran (IPython's input
+history, the same in a papermill run, the report's runner, Jupyter and Colab): papermill's injected cell (``# Parameters``) and the
+latest run of the parameters cell itself; a name the notebook does not define is refused with
+the closest real one.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from clip_course.errors import NotebookError
@@ -225,7 +234,12 @@ def declared_names(notebook: str) -> set[str]:
 
 def ipython_params(notebook: str) -> dict[str, Any]:
     """The values, in the running IPython kernel, of the parameters ``notebook`` declares
-    (the parameters cell's, papermill's injected ones included); empty outside IPython."""
+    (the parameters cell's, papermill's injected ones included); empty outside IPython.
+
+    A name the kernel's parameter cells set that ``notebook`` does not define (papermill's
+    ``-p limitt 50``, a typo in the parameters cell) is refused first, by :func:`check_names`:
+    ``setup`` reads the parameters through here, so every notebook checks its names there.
+    """
     try:
         from IPython import get_ipython
     except ImportError:
@@ -233,5 +247,98 @@ def ipython_params(notebook: str) -> dict[str, Any]:
     shell = get_ipython()
     if shell is None:
         return {}
+    check_names(notebook, ipython_history())
     names = declared_names(notebook) & set(SPEC)
     return {k: shell.user_ns[k] for k in sorted(names) if k in shell.user_ns}
+
+
+#: Parameter names some notebook declares besides :data:`SPEC`'s: with :data:`SPEC`, the names a
+#: notebook may take when its file cannot be read (Colab opens it from GitHub, not from disk).
+#: tests/test_param_names.py checks every notebook's parameters cell is covered.
+OTHER_NAMES = frozenset({"profile", "output_root", "output_dir", "cache_dir", "images_dir", "own_images_only",
+                         "generator", "start", "lang"})
+#: Names every notebook's parameters cell sets: how its runs are told from other cells in the history.
+_MARKER_NAMES = frozenset({"profile", "seed"})
+
+#: The first line of the cell papermill injects (its Python translator's header).
+_INJECTED_HEADER = "# Parameters"
+
+
+def _literal_assignments(source: str) -> list[str] | None:
+    """Names a cell assigns when it holds nothing but ``name = literal`` lines, else None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            return None
+        try:
+            ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+        names += [t.id for t in targets]
+    return names or None
+
+
+def parameter_cells(history: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The parameter-setting cells among executed cell sources ``history`` (oldest first).
+
+    They are the latest run of the notebook's parameters cell (only ``name = literal`` lines, among
+    them ``profile`` and ``seed``, which every notebook's parameters cell sets) and papermill's
+    injected cells after it (or anywhere, without one). Returns (kind, names) per cell: kind is
+    ``"injected"`` or ``"parameters cell"``.
+    """
+    found: list[tuple[int, str, list[str]]] = []
+    for i, source in enumerate(history):
+        if not isinstance(source, str):
+            continue
+        names = _literal_assignments(source)
+        if names is None:
+            continue
+        if source.lstrip().startswith(_INJECTED_HEADER):
+            found.append((i, "injected", names))
+        elif _MARKER_NAMES <= set(names):
+            found.append((i, "parameters cell", names))
+    last = max((i for i, kind, _ in found if kind == "parameters cell"), default=-1)
+    return [(kind, names) for i, kind, names in found if i >= last]
+
+
+def check_names(notebook: str, history: Sequence[str], declared: set[str] | None = None) -> None:
+    """Raise :class:`NotebookError` for a name set by a parameter cell of ``history`` that
+    ``notebook`` does not define, naming the closest real one.
+
+    ``declared``: the notebook's parameter names (default: its parameters cell on disk, else
+    :data:`SPEC` and :data:`OTHER_NAMES`, all the names any notebook takes).
+    """
+    if declared is None:
+        declared = declared_names(notebook) or (set(SPEC) | OTHER_NAMES)
+    for kind, names in parameter_cells(history):
+        for name in names:
+            if name in declared:
+                continue
+            close = difflib.get_close_matches(name, sorted(declared), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            where = ("the papermill -p / --params name" if kind == "injected" else "the name in the parameters cell")
+            raise NotebookError(
+                f"Notebook {notebook} has no parameter {name!r}: {hint}Fix {where}; its parameters are "
+                f"{', '.join(sorted(declared))}."
+            )
+
+
+def ipython_history() -> list[str]:
+    """The sources of the cells the running IPython kernel executed, oldest first (empty outside)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    if shell is None:
+        return []
+    hist = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    return list(hist if hist is not None else shell.user_ns.get("In", []))

@@ -39,7 +39,7 @@ from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
-from clip_course.io import status
+from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.schema import read_results
 from clip_course.tasks import styleclip_studies
@@ -339,13 +339,14 @@ def table(markdown: str, label: str, caption: str, zh: str | None = None) -> Non
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A markdown table; floats get one decimal; a header the catalogue knows is in both languages."""
+    """A markdown table; floats get one decimal; a header the catalogue knows is in both languages;
+    control characters in cells (class and file names are data) escaped."""
     def cell(v: Any) -> str:
         if v is None:
             return "–"
         if isinstance(v, float):
             return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
-        return str(v).replace("|", "\\|")
+        return printable(v).replace("|", "\\|")  # a name with a newline must not end the row
 
     lines = ["| " + " | ".join(maybe_tr(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

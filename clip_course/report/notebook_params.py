@@ -51,8 +51,8 @@ def load_params_file(path: str | Path | None) -> dict[str, dict[str, Any]]:
         raise ParamsError(f"--params {path}: no such file.")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ParamsError(f"--params {path}: not valid YAML ({err}).") from err
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as err:  # RecursionError: absurd nesting
+        raise ParamsError(f"--params {path}: not valid UTF-8 YAML ({' '.join(str(err).split())}).") from err
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ParamsError(
             f"--params {path}: expected a mapping of 'global' or notebook names to mappings of "

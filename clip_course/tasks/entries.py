@@ -145,7 +145,8 @@ def probe_entry(
             seed=session.seed),
             strict=True)),
         "kshot": curve, "crossover_k": k_star,
-        "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in full["sweep"]["curve"]],
+        # no sweep when C came from cross-validation (a validation split of under 10 images)
+        "sweep": [{"C": p["C"], "val_top1": p["val_top1"]} for p in (full["sweep"] or {"curve": []})["curve"]],
         "fitter": fitter, "search": search, "grid_steps": grid_steps, "kshot_seeds": list(kshot_seeds),
         "train": {"dataset": dataset_record(train)}, "test": {"dataset": dataset_record(test)},
     }

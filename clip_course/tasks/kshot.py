@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 
 from clip_course.errors import ProbeError
 from clip_course.tasks.logreg import (
-    LinearProbe,
     _make_fitter,
     check_fitter,
     check_pair,
@@ -27,11 +26,8 @@ from clip_course.tasks.probe import (
     DEFAULT_KS,
     GRID_STEPS,
     _class_names,
-    _nearest,
-    _Scorer,
-    _search_order,
     _test_metrics,
-    c_grid,
+    cv_choose_C,
     restrict_to_trained_classes,
     run_probe,
 )
@@ -53,52 +49,6 @@ def sample_k_shot(y: np.ndarray, k: int, seed: int = 0, classes: Sequence[str] |
             )
         out.append(rng.choice(idx, size=k, replace=False))
     return np.sort(np.concatenate(out))
-
-
-def _cv_choose_C(
-    X: Any,
-    y: np.ndarray,
-    n_classes: int,
-    folds: int,
-    seed: int,
-    fitter: str,
-    device: torch.device,
-    steps: int,
-    max_iter: int,
-    tol: float,
-    dtype: torch.dtype | None,
-) -> tuple[float, float]:
-    """C by the paper's refine search, scored by per-class-stratified cross-validation.
-
-    Fold f holds out examples f, f+folds, ... of each class (shuffled), so every training
-    fold keeps every class. Returns (C, mean CV top-1).
-    """
-    rng = np.random.default_rng(seed + 7919)  # a stream apart from sample_k_shot's for this seed
-    fold_of = np.empty(len(y), dtype=np.int64)
-    for c in range(n_classes):
-        idx = rng.permutation(np.flatnonzero(y == c))
-        fold_of[idx] = np.arange(len(idx)) % folds
-    splits = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(folds)]
-    fits = [_make_fitter(take_rows(X, tr), y[tr], n_classes, fitter, device, max_iter, tol, dtype) for tr, _ in splits]
-    scorers = [_Scorer(take_rows(X, va), y[va], device) for _, va in splits]
-    warm: list[dict[float, LinearProbe]] = [{} for _ in splits]
-    grid = c_grid(steps)
-    results: dict[int, tuple[float, float]] = {}
-
-    def evaluate(i: int) -> tuple[float, float]:
-        C = float(grid[i])
-        accs, losses = [], []
-        for f in range(folds):
-            probe = fits[f].fit(C, _nearest(warm[f], C))
-            warm[f][C] = probe
-            acc, loss = scorers[f](probe)
-            accs.append(acc)
-            losses.append(loss)
-        results[i] = (float(np.mean(accs)), -float(np.mean(losses)))
-        return results[i]
-
-    best = _search_order(steps, "refine")(evaluate)
-    return float(grid[best]), results[best][0]
 
 
 def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -179,7 +129,7 @@ def k_shot(
         if k is None:
             m = full(seed)["metrics"]
             run = {"seed": seed, "top1": m["top1"], "top5": m["top5"], "C": m["C"], "n_train": len(train_y)}
-            methods[k] = "sweep on a validation split (paper)"
+            methods[k] = m.get("C_method", "sweep on a validation split (paper)")
         else:
             run, methods[k] = _k_shot_run(train_X, train_y, test_X, test_y, names, k, seed, k_classes,
                                           fixed_C, fixed_source, cv_folds, common)
@@ -189,7 +139,9 @@ def k_shot(
               "runs": runs[k]} for k in ks]
     params = {"ks": list(ks), "seeds": list(seeds), "fitter": fitter, "val_fraction": val_fraction,
               "cv_folds": cv_folds, "grid_steps": steps, "c_range": list(C_RANGE), "max_iter": max_iter,
-              "tol": tol, "device": str(dev), "classes": names, "classes_without_training_images": dropped}
+              "tol": tol, "device": str(dev), "classes": names, "classes_without_training_images": dropped,
+              "train_images_per_class": dict(zip(names, np.bincount(train_y, minlength=len(names)).tolist(),
+                                                 strict=False))}
     return {"params": params, "metrics": {"per_k": per_k, "fixed_C": fixed_C, "fixed_C_source": fixed_source}}
 
 
@@ -202,7 +154,7 @@ def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarr
     idx = sample_k_shot(train_y, k, seed, names)
     Xk, yk = take_rows(train_X, idx), train_y[idx]
     if k >= 2:
-        C, cv_top1 = _cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev, steps, max_iter, tol, dtype)
+        C, cv_top1 = cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev, steps, max_iter, tol, dtype)
         method = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
     else:
         C, cv_top1 = float(fixed_C), None

@@ -18,6 +18,12 @@ the grid's resolution (15 fits), scoring on a seeded stratified validation split
 train; then refit on train+val with the chosen ``C``. Fits along a sweep are warm-started
 from the nearest ``C`` already fitted, for both fitters.
 
+Small data: a validation split of fewer than :data:`MIN_VAL_IMAGES` images (a folder of a
+few photos per class) chooses nothing reliably, so C is then chosen by the same refine search
+scored by stratified cross-validation over the training images (``min(5, smallest class)``
+folds), and with one training image in some class (nothing can be held out) C is fixed at
+:data:`FIXED_C`; ``metrics["C_method"]`` says which and why.
+
 Binary problems: scikit-learn fits one weight vector there, not two softmax rows. The
 torch fitter reproduces that exactly by fitting the 2-row softmax with ``C / 2`` (the optimum
 is symmetric, ``w1 = -w0 = w / 2``), and :class:`LinearProbe` always stores (K, D) rows.
@@ -35,6 +41,7 @@ import torch
 from tqdm.auto import tqdm
 
 from clip_course.errors import ProbeError
+from clip_course.io import printable
 from clip_course.tasks.logreg import (
     LinearProbe,
     _dtype_name,
@@ -46,12 +53,19 @@ from clip_course.tasks.logreg import (
     resolve_device,
     take_rows,
 )
+from clip_course.tasks.stats import wilson
 
 SEARCHES = ("refine", "grid")
 C_RANGE = (1e-6, 1e6)
 GRID_STEPS = 97  # 1e-6..1e6 at 8 steps per decade, as in the paper
 COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
 DEFAULT_KS: tuple[int | None, ...] = (1, 2, 4, 8, 16, None)
+#: Fewer validation images than this choose C by cross-validation instead (see the module doc).
+MIN_VAL_IMAGES = 10
+#: Most folds of that cross-validation.
+CV_FOLDS = 5
+#: C when some class has a single training image: scikit-learn's default, chosen without any data.
+FIXED_C = 1.0
 
 
 # --------------------------------------------------------------------------- scoring & search
@@ -205,6 +219,55 @@ def sweep(
     return summary
 
 
+def cv_choose_C(
+    X: Any,
+    y: np.ndarray,
+    n_classes: int,
+    folds: int,
+    seed: int,
+    fitter: str,
+    device: torch.device,
+    steps: int,
+    max_iter: int,
+    tol: float,
+    dtype: torch.dtype | None,
+) -> tuple[float, float]:
+    """C by the paper's refine search, scored by per-class-stratified cross-validation.
+
+    Fold f holds out examples f, f+folds, ... of each class (shuffled), so every training
+    fold keeps every class of two or more examples (callers use at most as many folds as
+    the smallest class has examples). Returns (C, mean CV top-1).
+    """
+    if folds < 2:
+        raise ProbeError(f"cross-validation needs at least 2 folds, got {folds}.")
+    rng = np.random.default_rng(seed + 7919)  # a stream apart from sample_k_shot's for this seed
+    fold_of = np.empty(len(y), dtype=np.int64)
+    for c in range(n_classes):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        fold_of[idx] = np.arange(len(idx)) % folds
+    splits = [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(folds)]
+    fits = [_make_fitter(take_rows(X, tr), y[tr], n_classes, fitter, device, max_iter, tol, dtype) for tr, _ in splits]
+    scorers = [_Scorer(take_rows(X, va), y[va], device) for _, va in splits]
+    warm: list[dict[float, LinearProbe]] = [{} for _ in splits]
+    grid = c_grid(steps)
+    results: dict[int, tuple[float, float]] = {}
+
+    def evaluate(i: int) -> tuple[float, float]:
+        C = float(grid[i])
+        accs, losses = [], []
+        for f in range(folds):
+            probe = fits[f].fit(C, _nearest(warm[f], C))
+            warm[f][C] = probe
+            acc, loss = scorers[f](probe)
+            accs.append(acc)
+            losses.append(loss)
+        results[i] = (float(np.mean(accs)), -float(np.mean(losses)))
+        return results[i]
+
+    best = _search_order(steps, "refine")(evaluate)
+    return float(grid[best]), results[best][0]
+
+
 # --------------------------------------------------------------------------- splits
 
 
@@ -265,6 +328,32 @@ def restrict_to_trained_classes(
     return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
 
 
+def _choose_C(train_X: Any, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,
+              fitter: str, dev: torch.device, search: str, steps: int, max_iter: int, tol: float,
+              dtype: torch.dtype | None, progress: bool) -> tuple:
+    """(C, validation top-1, warm start, how C was chosen, sweep summary, train and val indices).
+
+    The paper's validation split when it holds :data:`MIN_VAL_IMAGES` images; else
+    cross-validation, or :data:`FIXED_C` when a class has a single training image.
+    """
+    tr, va = stratified_split(train_y, val_fraction, seed)
+    if len(va) >= MIN_VAL_IMAGES:
+        curve, best = _sweep(take_rows(train_X, tr), train_y[tr], take_rows(train_X, va), train_y[va], k, fitter,
+                             dev, search, steps, max_iter, tol, dtype, True, progress)
+        method = f"sweep on a validation split of {len(va)} images (paper)"
+        return curve["best_C"], curve["best_val_top1"], best, method, curve, tr, va
+    smallest = int(per_class[per_class > 0].min())
+    why = (f"a validation split of {val_fraction:g} would hold {len(va)} image(s) "
+           f"(fewer than {MIN_VAL_IMAGES}); the smallest class has {smallest} training image(s)")
+    everything, none = np.arange(len(train_y)), np.arange(0)
+    if smallest >= 2:
+        folds = min(CV_FOLDS, smallest)
+        C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
+        return C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}", None, everything, none
+    method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"
+    return FIXED_C, None, None, method, None, everything, none
+
+
 def run_probe(
     train_X: Any,
     train_y: Any,
@@ -285,6 +374,11 @@ def run_probe(
 ) -> dict[str, Any]:
     """The paper's probe: sweep C on a seeded validation split, refit on train+val, test.
 
+    With fewer than :data:`MIN_VAL_IMAGES` validation images C comes from cross-validation
+    (or is :data:`FIXED_C` when a class has one training image); ``metrics["C_method"]`` says
+    which, ``val_top1`` is then the mean cross-validated top-1 (None for the fixed C) and
+    ``sweep`` None. ``top1_interval`` is the Wilson 95% interval on the test images.
+
     Returns ``{"params": ..., "metrics": ..., "predictions": ...}``; metrics hold test top-1/top-5
     (%), mean per-class recall, per-class accuracy and confusion, the chosen ``C`` and the
     validation curve (``sweep``); ``predictions`` are the test images' predicted classes (for
@@ -302,19 +396,20 @@ def run_probe(
     names = _class_names(classes, max(k, int(test_y.max()) + 1))
     dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
 
-    tr, va = stratified_split(train_y, val_fraction, seed)
-    if len(va) == 0:
-        raise ProbeError("The validation split is empty; use more training data or a larger val_fraction.")
-    curve, best = _sweep(take_rows(train_X, tr), train_y[tr], take_rows(train_X, va), train_y[va], k, fitter,
-                         dev, search, steps, max_iter, tol, dtype, True, progress)
+    per_class = np.bincount(train_y, minlength=k)
+    C, val_top1, init, method, curve, tr, va = _choose_C(train_X, train_y, k, per_class, val_fraction, seed, fitter,
+                                                         dev, search, steps, max_iter, tol, dtype, progress)
     t0 = time.perf_counter()
-    final = _make_fitter(train_X, train_y, k, fitter, dev, max_iter, tol, dtype).fit(curve["best_C"], best)
+    final = _make_fitter(train_X, train_y, k, fitter, dev, max_iter, tol, dtype).fit(C, init)
     refit_seconds = time.perf_counter() - t0
     metrics = _test_metrics(final, test_X, test_y, names)
+    lo, hi = wilson(metrics["top1"], len(test_y))
     metrics.update({
-        "C": curve["best_C"], "val_top1": curve["best_val_top1"], "n_iter": final.n_iter,
+        "C": C, "val_top1": val_top1, "C_method": method, "n_iter": final.n_iter,
         "converged": final.converged, "sweep": curve, "refit_seconds": refit_seconds,
         "n_train": int(len(tr)), "n_val": int(len(va)), "n_test": int(len(test_y)),
+        "top1_interval": [lo, hi],
+        "train_images_per_class": {names[c]: int(per_class[c]) for c in range(k)},
     })
     params = {
         "fitter": fitter, "search": search, "grid_steps": steps, "c_range": list(C_RANGE),
@@ -327,3 +422,14 @@ def run_probe(
     if test_logits:  # a numpy array: asked for only by callers that do not write the result as JSON
         out["test_logits"] = final.predict_logits(test_X)
     return out
+
+
+def summary(metrics: dict[str, Any], n_classes: int) -> str:
+    """The CLI's lines for a :func:`run_probe` result: C (and its validation top-1), top-1 with its
+    95% interval, top-5; how C was chosen; the training images of each class (names escaped)."""
+    lo, hi = metrics["top1_interval"]
+    val = "" if metrics["val_top1"] is None else f" (val {metrics['val_top1']:.2f}%)"
+    counts = ", ".join(f"{printable(c)} {n}" for c, n in metrics["train_images_per_class"].items())
+    top5 = f"  top-5 {metrics['top5']:.2f}%" if n_classes > 5 else ""  # top-5 of 5 classes or fewer is 100%
+    return (f"C={metrics['C']:.3g}{val}  top-1 {metrics['top1']:.2f}% (95% CI {lo:.1f}-{hi:.1f}%){top5}"
+            f"\n  C: {metrics['C_method']}\n  training images per class: {counts}")
