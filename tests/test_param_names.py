@@ -42,7 +42,9 @@ def test_a_parameter_of_another_notebook_is_refused():
 
 
 def test_edited_parameters_cell_is_checked_and_only_its_latest_run():
-    edited = _parameters_cell(NB03).replace("limit = None", "limt = 200")
+    cell = _parameters_cell(NB03)
+    edited = cell.replace('limit: "Optional[int]" = None', 'limt: "Optional[int]" = 200')
+    assert edited != cell  # the typed parameters cell really was edited
     with pytest.raises(NotebookError, match=r"'limt': did you mean 'limit'\? Fix the name in the parameters cell"):
         params.check_names(NB03, [edited])
     # fixed and run again: the old run in the history no longer counts

@@ -17,6 +17,7 @@ import gzip
 import math
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -61,14 +62,55 @@ def read_mnist_like(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(np.repeat(images[..., None], 3, axis=3)), labels
 
 
-def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """SVHN's ``{train,test}_32x32.mat``: X (32, 32, 3, N) uint8, y (N, 1) with 10 for the digit 0."""
-    from scipy.io import loadmat
+def _loadmat_child(path: str, kwargs: dict, conn: Any) -> None:
+    from scipy.io import loadmat  # in the child only
 
     try:
-        mat = loadmat(path)
+        conn.send(("ok", loadmat(path, **kwargs)))
+    except Exception as err:  # scipy raises many types for a damaged file
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+    finally:
+        conn.close()
+
+
+def loadmat_isolated(path: Path, **kwargs: Any) -> dict:
+    """``scipy.io.loadmat`` in a forked child: a damaged .mat can crash scipy's C parser (a
+    fuzzed file segfaulted it), so the parent gets a :class:`DatasetError` instead of dying.
+    Where fork is not available the file is read in this process."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        from scipy.io import loadmat
+
+        try:
+            return loadmat(path, **kwargs)
+        except Exception as err:
+            raise DatasetError(f"{printable(path)} is not a readable MATLAB .mat file ({type(err).__name__}: "
+                               f"{printable(err)}).") from err
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_loadmat_child, args=(str(path), kwargs, child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        status, value = "crash", None
+    finally:
+        proc.join()
+        parent.close()
+    if status == "ok":
+        return value
+    why = value if status == "error" else f"the MATLAB reader crashed on it (exit {proc.exitcode})"
+    raise DatasetError(f"{printable(path)} is not a readable MATLAB .mat file ({printable(why)}).")
+
+
+def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """SVHN's ``{train,test}_32x32.mat``: X (32, 32, 3, N) uint8, y (N, 1) with 10 for the digit 0."""
+    mat = loadmat_isolated(path)
+    try:
         x, y = np.asarray(mat["X"]), np.asarray(mat["y"])
-    except Exception as err:  # not a v5 .mat, or without X / y
+    except Exception as err:  # without X / y
         raise DatasetError(f"{printable(path)} is not SVHN's .mat file ({type(err).__name__}: {printable(err)}).") from err
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[2] != 3 or y.size != x.shape[3]:
         raise DatasetError(f"{path}: X is {x.dtype} {x.shape} and y has {y.size} labels; expected uint8 "

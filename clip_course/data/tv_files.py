@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clip_course.data.tv_binary import loadmat_isolated
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
@@ -52,13 +53,7 @@ def _lines(path: Path) -> list[str]:
 
 
 def _loadmat(path: Path) -> dict:
-    from scipy.io import loadmat
-
-    try:
-        return loadmat(path, squeeze_me=True)
-    except Exception as err:  # scipy raises many types for a damaged file; it runs nothing from it
-        raise DatasetError(f"{printable(path)} is not a readable MATLAB .mat file ({type(err).__name__}: "
-                           f"{printable(err)}).") from err
+    return loadmat_isolated(path, squeeze_me=True)
 
 
 def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
