@@ -265,7 +265,9 @@ def encode_texts(
         tokens = tokenize(lm, todo)
         with torch.inference_mode():
             for start in range(0, len(tokens), batch_size):
-                batch = _trim(tokens[start : start + batch_size]).to(lm.device)
+                batch = tokens[start : start + batch_size]
+                # open_clip's encode_text adds its whole positional embedding: full-length tokens only
+                batch = (_trim(batch) if getattr(lm, "loader", "clip") == "clip" else batch).to(lm.device)
                 feats = lm.model.encode_text(batch).float().cpu()
                 fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
     if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:

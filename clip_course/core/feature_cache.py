@@ -26,6 +26,9 @@ def cache_key(lm, dataset) -> dict:
     """Everything the raw image features of ``dataset`` under ``lm`` depend on."""
     return {
         "checkpoint_sha256": lm.checkpoint_sha256,
+        # the tag and the code that built the model: an open_clip and an openai model never share an entry
+        "pretrained": getattr(lm, "pretrained", None),
+        "loader": getattr(lm, "loader", "clip"),
         "dataset": dataset.name,
         "split": dataset.split,
         "fingerprint": dataset.fingerprint,

@@ -174,11 +174,12 @@ def openai_weights(lm: Any) -> bool:
 
 
 def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
-    """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's weights
-    (openai's released file, or this machine's hub conversion of it)."""
-    from clip_course.data.published import benchmark_zeroshot
+    """CLIP_benchmark's zero-shot figure for this model and tag on ``dataset``, only for the weights it
+    measured: openai's released file (or this machine's hub conversion of it), or an open_clip tag's
+    file whose sha256 is the one the hub published."""
+    from clip_course.tasks.zeroshot import published_figure
 
-    return benchmark_zeroshot(lm.name, dataset) if openai_weights(lm) else None
+    return published_figure(lm, dataset)
 
 
 # ----------------------------------------------------------------------------- model sweep
