@@ -105,7 +105,7 @@ def fake_hub(fake_repos, tmp_path, monkeypatch):
     return calls
 
 
-def _images(n: int = 3, seed: int = 0) -> list[np.ndarray]:
+def _images(n: int = 2, seed: int = 0) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in ((240, 320), (224, 224), (300, 260))[:n]]
 
@@ -117,7 +117,7 @@ def test_features_match_open_clips_forward(fake_repos, fake_hub, arch, tag):
     assert (lm.name, lm.arch, lm.pretrained, lm.loader) == (f"{arch}:{tag}", arch, tag, "open_clip")
     assert lm.training_data == {"laion2b_s34b_b79k": "LAION-2B", "yfcc15m": "YFCC-15M"}[tag]
     assert lm.checkpoint_sha256 == _sha256(lm.checkpoint) == Path(os.path.realpath(lm.checkpoint)).name
-    _, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=None)
+    preprocess = open_clip.image_transform(224, is_train=False)  # open_clip's own, with clip's mean and std
     images = _images()
     with torch.inference_mode():
         want = torch.cat([ref.encode_image(preprocess(Image.fromarray(im))[None]) for im in images])
@@ -170,11 +170,12 @@ def test_misspelt_name_and_unknown_tag_are_one_line():
         models.model_spec("miniclip", "openai")
 
 
-def test_open_clip_and_openai_models_never_share_a_cache_entry(fake_hub, tiny_clip_path):
-    oc = models.load("ViT-B-32", device="cpu", pretrained=VIT_TAG)
-    openai_like = models.load(str(tiny_clip_path), device="cpu")
-    # the same file read by openai's code must not reuse open_clip's entry either
-    same_file = type(openai_like)(**{**openai_like.__dict__, "checkpoint_sha256": oc.checkpoint_sha256})
+def test_open_clip_and_openai_models_never_share_a_cache_entry(tiny_clip_path):
+    import dataclasses
+
+    same_file = models.load(str(tiny_clip_path), device="cpu")
+    # the same file built by open_clip under a tag: same sha256, another model
+    oc = dataclasses.replace(same_file, name="ViT-B-32:" + VIT_TAG, pretrained=VIT_TAG, loader="open_clip")
 
     class Data:
         name, split, fingerprint, images = "d", "test", "f" * 64, []
@@ -281,15 +282,25 @@ def test_zeroshot_cli_carries_the_tag_and_the_published_figure(fake_hub, tmp_pat
     assert rows[0]["checkpoint"] == "open_clip (hub file)" and rows[0]["benchmark_acc1"] == rec["published"]["acc1"]
 
 
-def test_no_published_figure_beside_a_file_that_is_not_the_hubs(fake_hub, tmp_path):
-    lm = models.load("ViT-B-32", device="cpu", pretrained=VIT_TAG)
-    blob = Path(os.path.realpath(lm.checkpoint))
-    other = blob.with_name("f" * 64)  # a blob whose name (the hub's sha256) is not its content's
-    os.replace(blob, other)
-    Path(lm.checkpoint).unlink()
-    Path(lm.checkpoint).symlink_to(other)
+def test_no_published_figure_beside_a_file_that_is_not_the_hubs(tmp_path):
+    from types import SimpleNamespace
+
     from clip_course.tasks.zeroshot import published_figure
 
-    origin = models.checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256)
-    assert origin["kind"] == "open_clip" and not origin["verified"]
+    weights = tmp_path / "open_clip_model.safetensors"
+    weights.write_bytes(b"weights")
+    sha = _sha256(weights)
+    for blob_name, verified in ((sha, True), ("f" * 64, False)):  # the hub's sha256 is the blob's name
+        blob = tmp_path / "blobs" / blob_name
+        blob.parent.mkdir(exist_ok=True)
+        blob.write_bytes(b"weights")
+        link = tmp_path / f"snapshot-{verified}"
+        link.symlink_to(blob)
+        lm = SimpleNamespace(name="ViT-B-32:" + VIT_TAG, checkpoint=link, checkpoint_sha256=sha, pretrained=VIT_TAG)
+        origin = models.checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256)
+        assert origin["kind"] == "open_clip" and origin["verified"] is verified
+        figure = published_figure(lm, "cifar10")
+        assert (figure is not None) is verified
+    # a file outside the hub's cache (a path the user gave, a retrained file) is never the published one
+    lm = SimpleNamespace(name="ViT-B-32:" + VIT_TAG, checkpoint=weights, checkpoint_sha256=sha, pretrained=VIT_TAG)
     assert published_figure(lm, "cifar10") is None

@@ -247,6 +247,26 @@ def _trim(tokens: torch.Tensor) -> torch.Tensor:
     return tokens[:, : int(tokens.argmax(dim=-1).max()) + 1] if len(tokens) else tokens
 
 
+def _open_clip_text(model, tokens: torch.Tensor) -> torch.Tensor:
+    """open_clip's ``CLIP.encode_text`` on tokens cut after the last end-of-text (see :func:`_trim`).
+
+    Its own method adds the whole positional embedding, so it takes full-length tokens only; this is
+    its body with the embedding and the causal mask cut to the tokens' length (what clip's
+    ``encode_text`` does itself). Models that do not pool at the end-of-text token with a causal
+    mask get the full-length tokens and open_clip's own method.
+    """
+    mask = getattr(model, "attn_mask", None)
+    if getattr(model, "text_pool_type", None) != "argmax" or mask is None:
+        full = torch.nn.functional.pad(tokens, (0, model.context_length - tokens.shape[1]))
+        return model.encode_text(full)
+    n = tokens.shape[1]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    return x @ model.text_projection if not isinstance(model.text_projection, torch.nn.Linear) else model.text_projection(x)
+
+
 def encode_texts(
     lm, texts: Sequence[str], normalize: bool = True, batch_size: int = 1024
 ) -> torch.Tensor:
@@ -265,10 +285,9 @@ def encode_texts(
         tokens = tokenize(lm, todo)
         with torch.inference_mode():
             for start in range(0, len(tokens), batch_size):
-                batch = tokens[start : start + batch_size]
-                # open_clip's encode_text adds its whole positional embedding: full-length tokens only
-                batch = (_trim(batch) if getattr(lm, "loader", "clip") == "clip" else batch).to(lm.device)
-                feats = lm.model.encode_text(batch).float().cpu()
+                batch = _trim(tokens[start : start + batch_size]).to(lm.device)
+                open_clip_model = getattr(lm, "loader", "clip") == "open_clip"
+                feats = (_open_clip_text(lm.model, batch) if open_clip_model else lm.model.encode_text(batch)).float().cpu()
                 fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
     if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:
         memo.update(fresh)

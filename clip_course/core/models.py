@@ -478,7 +478,8 @@ def _load_open_clip(spec: openclip.Spec, device: torch.device, download: bool) -
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model, preprocess = openclip.build(spec.arch, spec.pretrained, str(path), device, precision)
+            with _no_random_init():  # open_clip then loads every weight with load_state_dict(strict=True)
+                model, preprocess = openclip.build(spec.arch, spec.pretrained, str(path), device, precision)
     except ModelLoadError:
         raise
     except torch.cuda.OutOfMemoryError as err:

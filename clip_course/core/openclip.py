@@ -131,8 +131,8 @@ def resolve(name: str, pretrained: str | None, openai_names: list[str], others: 
         known = [*openai_names, *others, *archs]
         close = difflib.get_close_matches(arch, known, n=3, cutoff=0.6)
         hint = f"Did you mean {' or '.join(close)}? " if close else ""
-        raise ModelLoadError(f"Unknown model {arch!r} (and no such file). {hint}`python -m clip_course models` "
-                             f"lists every name and tag.")
+        raise ModelLoadError(f"Unknown model {arch!r} (and no such file). {hint}Known: {', '.join([*openai_names, *others])}, "
+                             f"or an open_clip architecture with --pretrained TAG (`python -m clip_course models`).")
     tags = oc.list_pretrained_tags_by_model(oc_arch)
     if tag is None:
         raise ModelLoadError(f"{oc_arch} needs a pretrained tag: --pretrained one of {', '.join(tags) or '(none)'}.")
