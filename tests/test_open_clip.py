@@ -304,3 +304,19 @@ def test_no_published_figure_beside_a_file_that_is_not_the_hubs(tmp_path):
     # a file outside the hub's cache (a path the user gave, a retrained file) is never the published one
     lm = SimpleNamespace(name="ViT-B-32:" + VIT_TAG, checkpoint=weights, checkpoint_sha256=sha, pretrained=VIT_TAG)
     assert published_figure(lm, "cifar10") is None
+
+
+def test_a_tags_own_normalisation_matches_open_clips_transform():
+    from types import SimpleNamespace
+
+    from clip_course.core.preprocess import preprocess_images
+
+    cfg = openclip.pretrained_cfg("ViT-L-14", "laion2b_s32b_b82k")  # LAION's ViT-L/14 normalises with 0.5
+    mean, std = openclip.normalisation("ViT-L-14", "laion2b_s32b_b82k", cfg)
+    assert mean == std == (0.5, 0.5, 0.5) and openclip.normalisation("ViT-B-32", VIT_TAG, openclip.pretrained_cfg(
+        "ViT-B-32", VIT_TAG)) is None
+    image = _images(1)[0]
+    lm = SimpleNamespace(image_mean=mean, image_std=std)
+    got = encode._renormalise(lm, preprocess_images(torch.from_numpy(image)[None], 224))
+    want = open_clip.image_transform(224, is_train=False, mean=mean, std=std)(Image.fromarray(image))[None]
+    assert (got - want).abs().max() < 1e-5

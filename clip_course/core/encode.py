@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from clip_course.core.preprocess import preprocess_images
+from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD, preprocess_images
 from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
 
 # Per (size, resolution, device, dtype); bounded, since a folder of photos can hold many sizes.
@@ -80,6 +80,20 @@ def _gather(images, idx: np.ndarray) -> torch.Tensor:
     if hasattr(images, "stack"):  # FileImages: decoded in parallel threads
         return torch.from_numpy(images.stack(idx))
     return torch.from_numpy(np.stack([np.asarray(images[i]) for i in idx]))
+
+
+def _renormalise(lm, x: torch.Tensor) -> torch.Tensor:
+    """clip-normalised pixels re-normalised with the model's own mean and std, where it has its own
+    (pixel = x * clip_std + clip_mean, then (pixel - mean) / std, as one multiply-add per channel)."""
+    mean, std = getattr(lm, "image_mean", None), getattr(lm, "image_std", None)
+    if mean is None or std is None:
+        return x
+
+    def col(v):
+        return torch.tensor(v, dtype=torch.float64).view(1, 3, 1, 1)
+
+    scale, shift = col(CLIP_STD) / col(std), (col(CLIP_MEAN) - col(mean)) / col(std)
+    return x * scale.to(x.device, x.dtype) + shift.to(x.device, x.dtype)
 
 
 def finish_features(features: torch.Tensor, normalize: bool) -> torch.Tensor:
@@ -160,7 +174,7 @@ def encode_images(
                 chunk = idx[start : start + batch_size]
                 batch = _gather(images, chunk)
                 batch = batch.pin_memory() if pin else batch
-                x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
+                x = _renormalise(lm, preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution))
                 pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
                 if len(pending) >= _PENDING_BATCHES or clock.first:
                     flush()

@@ -29,6 +29,7 @@ def cache_key(lm, dataset) -> dict:
         # the tag and the code that built the model: an open_clip and an openai model never share an entry
         "pretrained": getattr(lm, "pretrained", None),
         "loader": getattr(lm, "loader", "clip"),
+        "normalisation": [list(v) for v in (lm.image_mean, lm.image_std)] if getattr(lm, "image_mean", None) else None,
         "dataset": dataset.name,
         "split": dataset.split,
         "fingerprint": dataset.fingerprint,

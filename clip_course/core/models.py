@@ -77,6 +77,9 @@ class LoadedModel:
     loader: str = "clip"
     #: The pretraining data the tag names (``WIT-400M``, ``LAION-2B``, ...), None when unknown.
     training_data: str | None = None
+    #: The model's own normalisation where it is not clip's mean and std (None: clip's).
+    image_mean: tuple[float, ...] | None = None
+    image_std: tuple[float, ...] | None = None
 
     def describe(self) -> dict:
         """Architecture facts as a flat dict (for tables and run manifests)."""
@@ -471,7 +474,7 @@ def _load_open_clip(spec: openclip.Spec, device: torch.device, download: bool) -
     ``weights_only=True`` (tensors only, as :mod:`core.checkpoint` reads unknown files).
     """
     cfg = openclip.pretrained_cfg(spec.arch, spec.pretrained)
-    openclip.check_preprocessing(spec.arch, spec.pretrained, cfg)
+    norm = openclip.normalisation(spec.arch, spec.pretrained, cfg)
     path = Path(openclip.weights_file(spec.arch, spec.pretrained, download=download))
     sha = checkpoint_sha256(path)
     precision = "fp16" if device.type == "cuda" else "fp32"
@@ -499,5 +502,6 @@ def _load_open_clip(spec: openclip.Spec, device: torch.device, download: bool) -
         input_resolution=openclip.input_resolution(model), context_length=int(model.context_length),
         device=device, dtype=next(model.parameters()).dtype, preprocess=preprocess,
         checkpoint_trust=TENSORS_ONLY, pretrained=spec.pretrained, arch=spec.arch, loader="open_clip",
-        training_data=openclip.training_data(spec.pretrained),
+        training_data=openclip.training_data(spec.pretrained), image_mean=norm[0] if norm else None,
+        image_std=norm[1] if norm else None,
     )

@@ -11,8 +11,8 @@ repository and preprocessing (``get_pretrained_cfg``), the download through
 "did you mean", one line listing the known tags of an architecture, a quick failure when the hub
 cannot be reached (``huggingface_hub`` retries each file five times, about half a minute each),
 the checkpoint's sha256 and whether it is the file the hub published (the hub's cache names each
-file's blob by its sha256), the data each tag was trained on, and a check that the tag's
-preprocessing is the one :mod:`clip_course.core.preprocess` reproduces.
+file's blob by its sha256), the data each tag was trained on, and the tag's normalisation where it
+is not clip's (the resize must be clip's, which :mod:`clip_course.core.preprocess` reproduces).
 
 openai's weights (the tag ``openai``) are not loaded here: :mod:`clip_course.core.models` loads
 them with openai's own code and checks openai's published sha256, whichever spelling is used.
@@ -165,14 +165,19 @@ def pretrained_cfg(arch: str, tag: str) -> dict:
     return dict(_open_clip().pretrained.get_pretrained_cfg(arch, tag))
 
 
-def check_preprocessing(arch: str, tag: str, cfg: dict) -> None:
-    """Refuse a tag whose preprocessing is not clip's (the one :mod:`core.preprocess` reproduces exactly)."""
+def normalisation(arch: str, tag: str, cfg: dict) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """The tag's own (mean, std) where it is not clip's (e.g. ViT-L-14 ``laion2b_s32b_b82k``: 0.5), else None.
+
+    A tag that resizes otherwise than clip (not bicubic of the shorter side, then centre crop: the
+    transform :mod:`core.preprocess` reproduces exactly) is refused with one line.
+    """
     mean, std = tuple(cfg.get("mean") or CLIP_MEAN), tuple(cfg.get("std") or CLIP_STD)
-    interpolation, resize = cfg.get("interpolation", "bicubic"), cfg.get("resize_mode", "shortest")
-    if (mean, std, interpolation, resize) != (tuple(CLIP_MEAN), tuple(CLIP_STD), "bicubic", "shortest"):
+    interpolation, resize = cfg.get("interpolation") or "bicubic", cfg.get("resize_mode") or "shortest"
+    if (interpolation, resize) != ("bicubic", "shortest"):
         raise ModelLoadError(
-            f"{arch}:{tag} preprocesses images its own way (mean {mean}, std {std}, {interpolation}, "
-            f"{resize}); clip-course reproduces clip's only. Use a tag with clip's preprocessing.")
+            f"{arch}:{tag} resizes images its own way ({interpolation}, {resize}); clip-course reproduces "
+            f"clip's (bicubic, shorter side, centre crop) only. Use a tag with clip's preprocessing.")
+    return None if (mean, std) == (tuple(CLIP_MEAN), tuple(CLIP_STD)) else (mean, std)
 
 
 def _cached_hub_file(repo: str, filenames: tuple[str, ...]) -> str | None:

@@ -90,7 +90,8 @@ def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str
     for e in rec["sweep"].values():
         if not isinstance(e, Mapping) or e.get("checkpoint_sha256") == model.get("checkpoint_sha256"):
             continue  # the run's own model has its full rows under "datasets"
-        other = {"name": e.get("model"), "checkpoint_sha256": e.get("checkpoint_sha256")}
+        other = {"name": e.get("model"), "checkpoint_sha256": e.get("checkpoint_sha256"),
+                 "checkpoint_published": e.get("checkpoint_published")}
         for name, top1 in (e.get("zeroshot_top1") or {}).items():
             d = (rec.get("datasets") or {}).get(name) or {}
             yield _row(other, name, ZEROSHOT, {"top1": top1}, d.get("n_test"), d.get("n_way"), "ensemble", created)
