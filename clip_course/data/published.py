@@ -151,3 +151,44 @@ def dataset_type(dataset: str) -> str | None:
         return types[dataset]
     name = benchmark_dataset_name(dataset)
     return types.get(name, types.get(name.removeprefix("vtab/")))
+
+
+# ----------------------------------------------------------------------------- open models and data scale
+
+#: The pretraining data CLIP_benchmark's table lets one compare at a fixed architecture, smallest first:
+#: (tag, data) per architecture (openai's WIT-400M, LAION-400M, LAION-2B).
+DATA_SCALE: dict[str, tuple[tuple[str, str], ...]] = {
+    "ViT-B-32": (("openai", "WIT-400M"), ("laion400m_e32", "LAION-400M"), ("laion2b_s34b_b79k", "LAION-2B")),
+    "ViT-L-14": (("openai", "WIT-400M"), ("laion400m_e32", "LAION-400M"), ("laion2b_s32b_b82k", "LAION-2B")),
+}
+#: Datasets the original course report discusses (its section 四.1 on the paper's Figure 5: StanfordCars,
+#: EuroSAT, DTD, Flowers102, MNIST; its own experiments on CIFAR; ImageNet throughout), in CLIP_benchmark's names.
+#: Food-101, also discussed, is not in CLIP_benchmark's table.
+REPORT_DATASETS = ("imagenet1k", "vtab/cifar10", "vtab/cifar100", "cars", "vtab/eurosat", "vtab/dtd",
+                   "vtab/flowers", "mnist", "vtab/pets")
+
+
+def data_scale(arch: str = "ViT-B-32", datasets: tuple[str, ...] = REPORT_DATASETS) -> dict[str, dict[str, float | None]]:
+    """``{dataset: {training data: published zero-shot top-1 (%)}}`` of ``arch`` for each tag of :data:`DATA_SCALE`."""
+    out: dict[str, dict[str, float | None]] = {}
+    for dataset in datasets:
+        out[dataset] = {}
+        for tag, data in DATA_SCALE[arch]:
+            row = benchmark_zeroshot(arch, dataset, tag)
+            out[dataset][data] = row["acc1"] if row else None
+    return out
+
+
+def compute_points(datasets: tuple[str, ...] = REPORT_DATASETS) -> list[dict]:
+    """One point per (model, tag) CLIP_benchmark ran: GMACs (its profile) and the mean published zero-shot
+    top-1 over ``datasets`` (only pairs with a figure on every one of them)."""
+    pairs = sorted({(r["model"], r["pretrained"]) for r in benchmark_table()})
+    points = []
+    for model, tag in pairs:
+        accs = [benchmark_zeroshot(model, d, tag) for d in datasets]
+        profile = model_profile(model)
+        if profile is None or any(a is None or a["acc1"] is None for a in accs):
+            continue
+        points.append({"model": model, "pretrained": tag, "training_data": training_data(tag),
+                       "gmacs": profile["gmacs"], "mean_acc1": sum(a["acc1"] for a in accs) / len(accs)})
+    return sorted(points, key=lambda p: p["gmacs"])
