@@ -25,7 +25,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
     with style():
         fig = new_figure((10.5, 4.8))
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
-        for k, (arch, rows) in enumerate(scale.items()):
+        for k, rows in enumerate(scale.values()):
             datas = list(next(iter(rows.values())))
             x = np.arange(len(datas)) + 0.1 * k
             for i, (dataset, accs) in enumerate(rows.items()):
