@@ -320,3 +320,14 @@ def test_a_tags_own_normalisation_matches_open_clips_transform():
     got = encode._renormalise(lm, preprocess_images(torch.from_numpy(image)[None], 224))
     want = open_clip.image_transform(224, is_train=False, mean=mean, std=std)(Image.fromarray(image))[None]
     assert (got - want).abs().max() < 1e-5
+
+
+def test_models_listing_names_every_model_and_tag():
+    text = models.models_listing()
+    names = [line.split()[0] for line in text.splitlines()]
+    for arch, tag in open_clip.list_pretrained():  # open_clip's own registry, every pair
+        openai_name = openclip.openai_spelling(arch)
+        assert f"{arch}:{tag}" in names or (tag == "openai" and openai_name in names), (arch, tag)
+    assert "miniclip" in names and names.count("ViT-B/32") == 1
+    for name in names[:20] + names[-20:]:  # every listed name loads as typed (resolves to a model)
+        assert models.model_spec(name).kind in ("openai", "open_clip", "other")

@@ -149,10 +149,9 @@ def known_models(openai_names: list[str], others: list[str]) -> list[dict]:
     rows = [{"model": n, "pretrained": OPENAI_TAG, "training_data": training_data(OPENAI_TAG), "loader": "clip"}
             for n in openai_names]
     rows += [{"model": n, "pretrained": None, "training_data": None, "loader": "clip_course"} for n in others]
-    openai_archs = {open_clip_spelling(n) for n in openai_names}
     for arch, tag in _open_clip().list_pretrained():
-        if tag == OPENAI_TAG and arch in openai_archs:
-            continue  # the openai rows above
+        if tag == OPENAI_TAG and openai_spelling(arch) in openai_names:
+            continue  # the openai rows above (a -quickgelu spelling of openai's weights is the same model)
         rows.append({"model": arch, "pretrained": tag, "training_data": training_data(tag), "loader": "open_clip"})
     return rows
 
