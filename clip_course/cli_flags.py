@@ -23,7 +23,11 @@ Handler = Callable[[argparse.Namespace], int]
 def add_model(p: argparse.ArgumentParser, default: str | None = None,
               help_default: str = " (default: the --profile's: miniclip offline, ViT-B/32 paper)") -> None:
     p.add_argument("--model", default=default,
-                   help="CLIP model name (see `models`), 'miniclip', or a checkpoint path" + help_default)
+                   help="CLIP model: an openai name (ViT-B/32 or open_clip's spelling ViT-B-32), an open_clip "
+                   "architecture with --pretrained (or written ARCH:TAG), 'miniclip', or a checkpoint path" + help_default)
+    p.add_argument("--pretrained", default=None, metavar="TAG",
+                   help="open_clip / CLIP_benchmark pretrained tag, e.g. laion2b_s34b_b79k, laion400m_e32; "
+                   "'openai' is openai's weights (the default for openai's architectures)")
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="execute a TorchScript --model archive whose sha256 is not openai's (it can run "
                    "code); without it such a file is read as tensors only")
@@ -143,6 +147,18 @@ def check_out_folder(flag: str, value: str | os.PathLike) -> None:
     _check_writable_dir(flag, path, "Choose a folder you can write to.")
 
 
+def _resolve_model(args: argparse.Namespace) -> None:
+    """Fold ``--pretrained`` into ``--model`` as open_clip writes the pair (``ViT-B-32:laion2b_s34b_b79k``;
+    openai's weights keep openai's name), so every command's ``load(args.model)`` gets the tag, and a
+    misspelt name or unknown tag fails here, before any data is read."""
+    from clip_course.core.models import model_spec
+
+    spec = model_spec(args.model, args.pretrained)
+    if spec.kind != "other":
+        args.model = spec.name
+    args.pretrained = spec.pretrained
+
+
 def check_args(args: argparse.Namespace) -> None:
     """Refuse unusable flag values before any work starts (one line naming the flag and the fix)."""
     if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
@@ -159,6 +175,8 @@ def check_args(args: argparse.Namespace) -> None:
         raise UsageError("--dataset is empty; give a name from `python -m clip_course datasets` or folder:PATH.")
     if isinstance(dataset, str) and dataset.startswith("folder:") and not dataset[len("folder:"):].strip():
         raise UsageError("--dataset folder: has an empty path; give the image folder, e.g. folder:photos/.")
+    if getattr(args, "model", None) is not None and hasattr(args, "pretrained"):
+        _resolve_model(args)
     if getattr(args, "device", None) is not None:
         from clip_course.core.models import resolve_device
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from clip_course.core.preprocess import preprocess_images
+from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD, preprocess_images
 from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
 
 # Per (size, resolution, device, dtype); bounded, since a folder of photos can hold many sizes.
@@ -80,6 +80,20 @@ def _gather(images, idx: np.ndarray) -> torch.Tensor:
     if hasattr(images, "stack"):  # FileImages: decoded in parallel threads
         return torch.from_numpy(images.stack(idx))
     return torch.from_numpy(np.stack([np.asarray(images[i]) for i in idx]))
+
+
+def _renormalise(lm, x: torch.Tensor) -> torch.Tensor:
+    """clip-normalised pixels re-normalised with the model's own mean and std, where it has its own
+    (pixel = x * clip_std + clip_mean, then (pixel - mean) / std, as one multiply-add per channel)."""
+    mean, std = getattr(lm, "image_mean", None), getattr(lm, "image_std", None)
+    if mean is None or std is None:
+        return x
+
+    def col(v):
+        return torch.tensor(v, dtype=torch.float64).view(1, 3, 1, 1)
+
+    scale, shift = col(CLIP_STD) / col(std), (col(CLIP_MEAN) - col(mean)) / col(std)
+    return x * scale.to(x.device, x.dtype) + shift.to(x.device, x.dtype)
 
 
 def finish_features(features: torch.Tensor, normalize: bool) -> torch.Tensor:
@@ -160,7 +174,7 @@ def encode_images(
                 chunk = idx[start : start + batch_size]
                 batch = _gather(images, chunk)
                 batch = batch.pin_memory() if pin else batch
-                x = preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution)
+                x = _renormalise(lm, preprocess_images(batch.to(lm.device, non_blocking=pin), lm.input_resolution))
                 pending.append((chunk, lm.model.encode_image(x.to(lm.dtype)).float()))
                 if len(pending) >= _PENDING_BATCHES or clock.first:
                     flush()
@@ -247,6 +261,26 @@ def _trim(tokens: torch.Tensor) -> torch.Tensor:
     return tokens[:, : int(tokens.argmax(dim=-1).max()) + 1] if len(tokens) else tokens
 
 
+def _open_clip_text(model, tokens: torch.Tensor) -> torch.Tensor:
+    """open_clip's ``CLIP.encode_text`` on tokens cut after the last end-of-text (see :func:`_trim`).
+
+    Its own method adds the whole positional embedding, so it takes full-length tokens only; this is
+    its body with the embedding and the causal mask cut to the tokens' length (what clip's
+    ``encode_text`` does itself). Models that do not pool at the end-of-text token with a causal
+    mask get the full-length tokens and open_clip's own method.
+    """
+    mask = getattr(model, "attn_mask", None)
+    if getattr(model, "text_pool_type", None) != "argmax" or mask is None:
+        full = torch.nn.functional.pad(tokens, (0, model.context_length - tokens.shape[1]))
+        return model.encode_text(full)
+    n = tokens.shape[1]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
+    x = model.ln_final(model.transformer(x, attn_mask=mask[:n, :n]))
+    x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+    return x @ model.text_projection if not isinstance(model.text_projection, torch.nn.Linear) else model.text_projection(x)
+
+
 def encode_texts(
     lm, texts: Sequence[str], normalize: bool = True, batch_size: int = 1024
 ) -> torch.Tensor:
@@ -266,7 +300,8 @@ def encode_texts(
         with torch.inference_mode():
             for start in range(0, len(tokens), batch_size):
                 batch = _trim(tokens[start : start + batch_size]).to(lm.device)
-                feats = lm.model.encode_text(batch).float().cpu()
+                open_clip_model = getattr(lm, "loader", "clip") == "open_clip"
+                feats = (_open_clip_text(lm.model, batch) if open_clip_model else lm.model.encode_text(batch)).float().cpu()
                 fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
     if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:
         memo.update(fresh)

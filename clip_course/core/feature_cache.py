@@ -27,6 +27,10 @@ def cache_key(lm, dataset) -> dict:
     """Everything the raw image features of ``dataset`` under ``lm`` depend on."""
     return {
         "checkpoint_sha256": lm.checkpoint_sha256,
+        # the tag and the code that built the model: an open_clip and an openai model never share an entry
+        "pretrained": getattr(lm, "pretrained", None),
+        "loader": getattr(lm, "loader", "clip"),
+        "normalisation": [list(v) for v in (lm.image_mean, lm.image_std)] if getattr(lm, "image_mean", None) else None,
         "dataset": dataset.name,
         "split": dataset.split,
         "fingerprint": dataset.fingerprint,

@@ -1,4 +1,4 @@
-"""Loading CLIP models: openai's names, local checkpoints and the offline MiniCLIP.
+"""Loading CLIP models: openai's names, OpenCLIP's models by tag, local checkpoints, the offline MiniCLIP.
 
 Models are built by openai/CLIP's own code (``clip.model.build_model``, or ``clip.load(...,
 jit=False)`` for trusted archives), so a model here is exactly the model the openai README
@@ -7,6 +7,11 @@ tensors only (:mod:`clip_course.core.checkpoint`); a TorchScript archive is exec
 its sha256 is openai's published one or the user passes ``--trust-checkpoint``.
 :func:`load` adds what caches and reports need: the checkpoint's path and sha256, how it was
 read, the input resolution, device and dtype, and errors that say what is wrong and the fix.
+
+Names follow openai and open_clip / CLIP_benchmark alike (:mod:`clip_course.core.openclip`):
+``ViT-B/32`` = ``ViT-B-32`` = ``ViT-B-32:openai`` is openai's release, loaded here with openai's
+code and checked against openai's sha256 (whichever spelling; one cache entry); any other tag
+(``ViT-B-32:laion2b_s34b_b79k``, or ``pretrained="laion2b_s34b_b79k"``) is built by open_clip.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from clip_course.core import hub
+from clip_course.core import hub, openclip
 from clip_course.core.checkpoint import (
     UnsafeCheckpointError,
     is_torchscript_archive,
@@ -64,6 +69,17 @@ class LoadedModel:
     #: How the file was read: ``"tensors-only"`` (nothing in it ran), ``"openai-sha256"``
     #: (a TorchScript archive executed because its hash is openai's) or ``"trusted-by-user"``.
     checkpoint_trust: str = TENSORS_ONLY
+    #: The pretrained tag (``"openai"`` for openai's weights, an open_clip tag, None for others).
+    pretrained: str | None = None
+    #: open_clip's architecture name (``ViT-B-32``) where the model has one.
+    arch: str | None = None
+    #: Who built the model: ``"clip"`` (openai's code) or ``"open_clip"``.
+    loader: str = "clip"
+    #: The pretraining data the tag names (``WIT-400M``, ``LAION-2B``, ...), None when unknown.
+    training_data: str | None = None
+    #: The model's own normalisation where it is not clip's mean and std (None: clip's).
+    image_mean: tuple[float, ...] | None = None
+    image_std: tuple[float, ...] | None = None
 
     def __iter__(self) -> Iterator:
         """``model, preprocess = load(...)``, as with ``clip.load``."""
@@ -93,6 +109,9 @@ class LoadedModel:
             "device": str(self.device),
             "dtype": str(self.dtype).replace("torch.", ""),
             "checkpoint_trust": self.checkpoint_trust,
+            "pretrained": self.pretrained,
+            "training_data": self.training_data,
+            "loader": self.loader,
         }
 
 
@@ -109,8 +128,46 @@ def _vision_width(visual: torch.nn.Module) -> int:
 
 
 def available_models() -> list[str]:
-    """openai's model names plus the offline ``"miniclip"``."""
+    """openai's model names plus the offline ``"miniclip"`` (open_clip's: :func:`known_models`)."""
     return [*clip.available_models(), OFFLINE_MODEL]
+
+
+def known_models() -> list[dict]:
+    """Every (model, pretrained tag) this package loads: openai's, miniclip, and open_clip's registry."""
+    return openclip.known_models(clip.available_models(), [OFFLINE_MODEL])
+
+
+def models_listing() -> str:
+    """Every model and tag as text, one per line (for a ``models`` command): name to type, tag, data, loader."""
+    rows = known_models()
+    width = max(len(r["model"] if r["pretrained"] in (None, "openai") and r["loader"] != "open_clip"
+                    else f"{r['model']}:{r['pretrained']}") for r in rows)
+    lines = []
+    for r in rows:
+        name = r["model"] if r["loader"] != "open_clip" else f"{r['model']}:{r['pretrained']}"
+        lines.append(f"{name:<{width}}  {r['pretrained'] or '-':<24}  {r['training_data'] or '-':<14}  {r['loader']}")
+    return "\n".join(lines)
+
+
+def model_spec(name_or_path: str, pretrained: str | None = None) -> openclip.Spec:
+    """What a model name (+ tag) means; see :func:`clip_course.core.openclip.resolve`.
+
+    openai's names and ``miniclip`` are answered without importing open_clip; a checkpoint path
+    is ``kind="other"``; a misspelt name gets "did you mean", an unknown tag the known ones.
+    """
+    if pretrained in (None, openclip.OPENAI_TAG) and name_or_path in clip.available_models():
+        return openclip.Spec("openai", name_or_path, openclip.open_clip_spelling(name_or_path), openclip.OPENAI_TAG)
+    if pretrained is None and name_or_path == OFFLINE_MODEL:
+        return openclip.Spec("other", OFFLINE_MODEL)
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        if pretrained is not None:
+            raise ModelLoadError(f"--pretrained {pretrained} names weights, but {path} is a checkpoint file "
+                                 f"already; drop --pretrained.")
+        return openclip.Spec("other", name_or_path)
+    if path.exists():
+        raise ModelLoadError(f"Model path {path} exists but is not a file. Give a checkpoint file.")
+    return openclip.resolve(name_or_path, pretrained, clip.available_models(), [OFFLINE_MODEL])
 
 
 def weights_path(name: str, root: Path | None = None) -> Path:
@@ -130,8 +187,12 @@ def checkpoint_sha256(path: str | os.PathLike) -> str:
     return _cached_sha256(os.fspath(path), st.st_size, st.st_mtime_ns)
 
 
-def resolve_checkpoint(name_or_path: str, download: bool = True) -> Path:
-    """The local checkpoint file for a model name or path, downloading openai weights if allowed."""
+def resolve_checkpoint(name_or_path: str, download: bool = True, pretrained: str | None = None) -> Path:
+    """The local checkpoint file for a model name (+ tag) or path, downloading weights if allowed."""
+    spec = model_spec(name_or_path, pretrained)
+    if spec.kind == "open_clip":
+        return Path(openclip.weights_file(spec.arch, spec.pretrained, download=download))
+    name_or_path = spec.name
     if name_or_path == OFFLINE_MODEL:
         from clip_course.core.miniclip import miniclip_checkpoint
 
@@ -144,15 +205,7 @@ def resolve_checkpoint(name_or_path: str, download: bool = True) -> Path:
         if target.is_file() or download:
             return _download_openai(name_or_path, target)
         raise ModelLoadError(_missing_weights_message(name_or_path, target))
-    path = Path(name_or_path).expanduser()
-    if path.is_file():
-        return path
-    if path.exists():
-        raise ModelLoadError(f"Model path {path} exists but is not a file. Give a checkpoint file.")
-    raise ModelLoadError(
-        f"Unknown model {name_or_path!r}: not a file, and not one of the known names "
-        f"{available_models()}. Give one of those names or the path of a CLIP checkpoint."
-    )
+    return Path(name_or_path).expanduser()  # model_spec found the file
 
 
 def _missing_weights_message(name: str, target: Path, cause: object = None) -> str:
@@ -185,6 +238,8 @@ def _download_openai(name: str, target: Path) -> Path:
         openai_error = err
     try:
         return hub.fetch(name, hub.converted_path(name, CLIP_CACHE))
+    except hub.HubUnreachable as err:  # offline: one short line, in seconds, no retries
+        raise ModelLoadError(openclip.unreachable_message(f"CLIP {name}")) from err
     except DownloadError as err:
         raise ModelLoadError(_missing_weights_message(
             name, target, f"openai's address: {openai_error}; Hugging Face hub: {err}")) from err
@@ -209,10 +264,23 @@ def not_openai_message(name: str, path: Path) -> str:
     )
 
 
-def weights_problem(name: str) -> str | None:
+def weights_problem(name: str, pretrained: str | None = None) -> str | None:
     """Why model ``name`` cannot be loaded from disk as it is (None when it can)."""
-    if name == OFFLINE_MODEL:
+    if name == OFFLINE_MODEL and pretrained is None:
         return None
+    try:
+        spec = model_spec(name, pretrained)
+    except ModelLoadError as err:
+        path = Path(name).expanduser()
+        looks_like_path = os.sep in name.replace("/", os.sep).removeprefix("ViT-") or path.suffix in (".pt", ".pth", ".bin")
+        return f"model checkpoint {path} (not a file)" if looks_like_path else str(err)
+    if spec.kind == "open_clip":
+        try:
+            openclip.weights_file(spec.arch, spec.pretrained, download=False)
+            return None
+        except ModelLoadError:
+            return f"{spec.name} weights (not in the Hugging Face hub cache)"
+    name = spec.name
     if name not in clip.available_models():
         path = Path(name).expanduser()
         return None if path.is_file() else f"model checkpoint {path} (not a file)"
@@ -233,12 +301,20 @@ def checkpoint_origin(name: str, path: str | os.PathLike, sha256: str) -> dict:
     - ``"hub"``: openai's weights converted from a Hugging Face hub copy by :mod:`core.hub` (its
       record names ``source`` and the converted tensors' sha256; ``verified`` when that equals a
       value recorded in the package, else it was recorded at the first download);
+    - ``"open_clip"``: an open_clip tag's weights (``model`` is ``ARCH:TAG``); ``verified`` when the
+      file's sha256 is the one the hub published for it (its blob name in the hub cache);
     - ``"miniclip"``: the offline model; ``"other"``: any other file (not openai's released weights).
     """
     path = Path(path)
     out = {"kind": "other", "model": None, "path": display_path(path), "sha256": sha256}
     if name == OFFLINE_MODEL:
         return {**out, "kind": "miniclip"}
+    arch, tag = openclip.split_name(name)
+    if tag is not None and tag != openclip.OPENAI_TAG:
+        published = openclip.hub_sha256(path)
+        return {**out, "kind": "open_clip", "model": name, "pretrained": tag,
+                "training_data": openclip.training_data(tag), "hub_sha256": published,
+                "verified": published is not None and published == sha256}
     if sha256 in openai_sha256s():
         return {**out, "kind": "openai", "model": openai_sha256s()[sha256]}
     record = hub.record_path(path)
@@ -255,6 +331,12 @@ def checkpoint_origin(name: str, path: str | os.PathLike, sha256: str) -> dict:
                     "tensors_sha256": str(rec.get("tensors_sha256")),
                     "verified": expected is not None and expected == rec.get("tensors_sha256")}
     return out
+
+
+def is_published_checkpoint(origin: dict) -> bool:
+    """True when published figures measure this file: openai's release (or its hub copy converted
+    here), or an open_clip tag's file whose sha256 is the one the hub published."""
+    return is_openai_release(origin) or (origin.get("kind") == "open_clip" and bool(origin.get("verified")))
 
 
 def is_openai_release(origin: dict) -> bool:
@@ -333,8 +415,13 @@ def load(
     device: str | torch.device | None = None,
     download: bool = True,
     trust: bool = False,
+    pretrained: str | None = None,
 ) -> LoadedModel:
     """Load a CLIP model, running no code from a checkpoint of unknown origin.
+
+    ``pretrained`` is an open_clip tag (``laion2b_s34b_b79k``; ``openai`` for openai's weights),
+    also written ``name_or_path="ViT-B-32:laion2b_s34b_b79k"``; such a model is built by open_clip
+    from the file the Hugging Face hub serves for the tag (see :func:`_load_open_clip`).
 
     ``name_or_path`` is a name from :func:`available_models` (openai weights are downloaded
     into ``~/.cache/clip`` by clip, sha256-checked) or the path of a checkpoint (a JIT
@@ -345,6 +432,10 @@ def load(
     model is fp16, on CPU fp32, as clip makes it.
     """
     device = resolve_device(device)
+    spec = model_spec(name_or_path, pretrained)
+    if spec.kind == "open_clip":
+        return _load_open_clip(spec, device, download)
+    name_or_path = spec.name
     path = resolve_checkpoint(name_or_path, download=download)
     sha = checkpoint_sha256(path)
     trust_mode = TRUSTED_OPENAI if sha in openai_sha256s() else TRUSTED_BY_USER if trust else TENSORS_ONLY
@@ -386,4 +477,47 @@ def load(
         dtype=next(model.parameters()).dtype,
         preprocess=preprocess,
         checkpoint_trust=trust_mode,
+        pretrained=spec.pretrained,
+        arch=spec.arch,
+        training_data=openclip.training_data(spec.pretrained),
+    )
+
+
+def _load_open_clip(spec: openclip.Spec, device: torch.device, download: bool) -> LoadedModel:
+    """An open_clip tag's model: open_clip downloads (through the hub cache) and builds it.
+
+    fp16 on CUDA and fp32 on CPU, as openai's models are here. The file is read by open_clip with
+    ``weights_only=True`` (tensors only, as :mod:`core.checkpoint` reads unknown files).
+    """
+    cfg = openclip.pretrained_cfg(spec.arch, spec.pretrained)
+    norm = openclip.normalisation(spec.arch, spec.pretrained, cfg)
+    path = Path(openclip.weights_file(spec.arch, spec.pretrained, download=download))
+    sha = checkpoint_sha256(path)
+    precision = "fp16" if device.type == "cuda" else "fp32"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _no_random_init():  # open_clip then loads every weight with load_state_dict(strict=True)
+                model, preprocess = openclip.build(spec.arch, spec.pretrained, str(path), device, precision)
+    except ModelLoadError:
+        raise
+    except torch.cuda.OutOfMemoryError as err:
+        raise ModelLoadError(f"Device {device} ran out of memory loading {spec.name}. Use --device cpu.") from err
+    except Exception as err:  # a damaged or foreign file: open_clip raises many types
+        raise ModelLoadError(
+            f"Could not build {spec.name} from {display_path(path)} ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:160] if str(err) else ''}). Delete it from the hub cache and load it again."
+        ) from err
+    _check_finite(path, model.state_dict())
+    if int(model.vocab_size) != 49408:  # encode.tokenize is clip's BPE: the same tokens for these only
+        raise ModelLoadError(f"{spec.name} has its own tokenizer (vocabulary {model.vocab_size}); clip-course "
+                             f"reads models with clip's tokenizer only.")
+    model.eval()
+    return LoadedModel(
+        model=model, name=spec.name, checkpoint=path, checkpoint_sha256=sha,
+        input_resolution=openclip.input_resolution(model), context_length=int(model.context_length),
+        device=device, dtype=next(model.parameters()).dtype, preprocess=preprocess,
+        checkpoint_trust=TENSORS_ONLY, pretrained=spec.pretrained, arch=spec.arch, loader="open_clip",
+        training_data=openclip.training_data(spec.pretrained), image_mean=norm[0] if norm else None,
+        image_std=norm[1] if norm else None,
     )

@@ -73,6 +73,15 @@ def environment(device: torch.device | str | None = None) -> dict[str, Any]:
     }
 
 
+def _published_checkpoint(lm: Any) -> bool:
+    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
+
+    try:
+        return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
+    except (OSError, TypeError, ValueError):  # a model built in memory (tests, benchmarks) has no file
+        return False
+
+
 def run_record(
     task: str,
     params: dict[str, Any],
@@ -90,6 +99,12 @@ def run_record(
             "checkpoint_sha256": lm.checkpoint_sha256,
             "input_resolution": lm.input_resolution,
             "dtype": str(lm.dtype).replace("torch.", ""),
+            # the tag and its pretraining data: openai's and LAION's weights of one architecture differ
+            "pretrained": getattr(lm, "pretrained", None),
+            "training_data": getattr(lm, "training_data", None),
+            "loader": getattr(lm, "loader", "clip"),
+            # the file published figures measured (openai's sha256, or the hub's for an open_clip tag)
+            "checkpoint_published": _published_checkpoint(lm),
         }
     if dataset is not None:
         record["dataset"] = {

@@ -20,12 +20,15 @@ from clip_course.io import atomic_path, sha256_bytes
 def key_of(lm) -> dict:
     """What a text feature depends on besides the text."""
     return {"checkpoint_sha256": lm.checkpoint_sha256, "dtype": str(lm.dtype).replace("torch.", ""),
-            "device": lm.device.type, "context_length": int(lm.context_length)}
+            "device": lm.device.type, "context_length": int(lm.context_length),
+            # open_clip and openai's code build different models from one file: never one entry
+            "loader": getattr(lm, "loader", "clip"), "pretrained": getattr(lm, "pretrained", None)}
 
 
 def path_of(cache_dir: str | Path, key: dict) -> Path:
-    """``<cache_dir>/texts/<sha16>_<dtype>_<device>.pt``."""
-    return Path(cache_dir) / "texts" / f"{key['checkpoint_sha256'][:16]}_{key['dtype']}_{key['device']}.pt"
+    """``<cache_dir>/texts/<sha16>_<dtype>_<device>.pt`` (``<sha16>_open_clip_...`` for open_clip's models)."""
+    loader = "" if key.get("loader", "clip") == "clip" else f"_{key['loader']}"
+    return Path(cache_dir) / "texts" / f"{key['checkpoint_sha256'][:16]}{loader}_{key['dtype']}_{key['device']}.pt"
 
 
 def _checksum(texts: list[str], feats: torch.Tensor) -> str:

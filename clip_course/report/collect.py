@@ -6,9 +6,11 @@ One row per model x dataset x task (and template set, for zero-shot), with CLIP_
 ``n_way``, ``template``: ``ensemble``, ``single``, ``bare`` or ``custom: <the templates>``,
 ``checkpoint``, ``source`` file). Where CLIP_benchmark publishes the same
 model and dataset, its zero-shot figures stand beside ours (``benchmark_*``), for the ensemble
-rows of openai's released checkpoints only: the sha256 a result records must be the one openai's
-download URL carries (``checkpoint = "openai"``), or that of the Hugging Face hub copy this
-machine converted from openai's release (``"openai (hub copy)"``).
+rows of the checkpoints it measured only: the sha256 a result records must be the one openai's
+download URL carries (``checkpoint = "openai"``), that of the Hugging Face hub copy this
+machine converted from openai's release (``"openai (hub copy)"``), or, for an open_clip tag
+(``ViT-B-32:laion2b_s34b_b79k``), the sha256 the hub published for the tag's file
+(``"open_clip (hub file)"``, checked when the model was loaded).
 
 Files read (anything else under ``results/`` is skipped, and said so):
 
@@ -48,7 +50,10 @@ class ResultsTableError(ClipCourseError, ValueError):
 
 def _row(model: Mapping, dataset: str, task: str, metrics: Mapping, n_images: Any, n_way: Any,
          template: str | None, created: str) -> dict[str, Any]:
+    origin = model.get("origin") if isinstance(model.get("origin"), Mapping) else {}
     return {"model": model.get("name"), "checkpoint_sha256": model.get("checkpoint_sha256") or "",
+            # an open_clip tag's file is the published one when its sha256 was the hub's (checked at run time)
+            "checkpoint_published": bool(model.get("checkpoint_published") or origin.get("verified")),
             "dataset": dataset, "task": task, "acc1": metrics.get("top1"), "acc5": metrics.get("top5"),
             "mean_per_class_recall": metrics.get("mean_per_class_recall"), "n_images": n_images, "n_way": n_way,
             "template": template, "created": created}
@@ -98,7 +103,8 @@ def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str
     for e in rec["sweep"].values():
         if not isinstance(e, Mapping) or e.get("checkpoint_sha256") == model.get("checkpoint_sha256"):
             continue  # the run's own model has its full rows under "datasets"
-        other = {"name": e.get("model"), "checkpoint_sha256": e.get("checkpoint_sha256")}
+        other = {"name": e.get("model"), "checkpoint_sha256": e.get("checkpoint_sha256"),
+                 "checkpoint_published": e.get("checkpoint_published")}
         for name, top1 in (e.get("zeroshot_top1") or {}).items():
             d = (rec.get("datasets") or {}).get(name) or {}
             yield _row(other, name, ZEROSHOT, {"top1": top1}, d.get("n_test"), d.get("n_way"), "ensemble", created)
@@ -124,10 +130,13 @@ def rows_of(rec: Any) -> list[dict[str, Any]]:
     return list(_notebook_rows(rec, model, created))
 
 
-def checkpoint_kind(model: str | None, sha: str) -> str:
-    """"openai" (openai's released file), "openai (hub copy)" (this machine's conversion of it) or ""."""
+def checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str:
+    """"openai" (openai's released file), "openai (hub copy)" (this machine's conversion of it),
+    "open_clip (hub file)" (an open_clip tag's file with the hub's published sha256) or ""."""
     from clip_course.core import hub, models
 
+    if model and ":" in model and not model.endswith(":openai"):
+        return "open_clip (hub file)" if published and len(sha) >= 16 else ""
     if not model or len(sha) < 16 or model not in models.openai_sha256s().values():  # not openai's name (miniclip, a path)
         return ""
     if models.openai_sha256(model).startswith(sha):
@@ -141,10 +150,11 @@ def checkpoint_kind(model: str | None, sha: str) -> str:
 def _with_benchmark(row: dict[str, Any]) -> dict[str, Any]:
     from clip_course.data.published import benchmark_zeroshot
 
-    row["checkpoint"] = checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""))
+    row["checkpoint"] = checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""),
+                                        bool(row.pop("checkpoint_published", False)))
     ref = None
     if row["task"] == ZEROSHOT and row.get("template") == "ensemble" and row["checkpoint"]:
-        ref = benchmark_zeroshot(row["model"], str(row["dataset"]))
+        ref = benchmark_zeroshot(row["model"], str(row["dataset"]))  # the tag rides in the name (ARCH:TAG)
     row["benchmark_dataset"] = ref["dataset"] if ref else None
     for k in ("acc1", "acc5", "mean_per_class_recall"):
         row[f"benchmark_{k}"] = ref[k] if ref else None

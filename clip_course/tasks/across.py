@@ -176,12 +176,20 @@ def openai_weights(lm: Any) -> bool:
     return is_openai_release(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
 
-def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
-    """CLIP_benchmark's zero-shot figure for this model on ``dataset``, only for openai's weights
-    (openai's released file, or this machine's hub conversion of it)."""
-    from clip_course.data.published import benchmark_zeroshot
+def published_checkpoint(lm: Any) -> bool:
+    """Whether ``lm``'s file is the one published figures measured (openai's, or the hub's for an open_clip tag)."""
+    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 
-    return benchmark_zeroshot(lm.name, dataset) if openai_weights(lm) else None
+    return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
+
+
+def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
+    """CLIP_benchmark's zero-shot figure for this model and tag on ``dataset``, only for the weights it
+    measured: openai's released file (or this machine's hub conversion of it), or an open_clip tag's
+    file whose sha256 is the one the hub published."""
+    from clip_course.tasks.zeroshot import published_figure
+
+    return published_figure(lm, dataset)
 
 
 # ----------------------------------------------------------------------------- model sweep
@@ -218,6 +226,9 @@ def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_time
     return {
         "model": lm.name, "checkpoint_sha256": lm.checkpoint_sha256,
         "openai_weights": openai_weights(lm), "profile": profile,
+        # the tag, and whether the file is the one CLIP_benchmark's published figures measured
+        "pretrained": getattr(lm, "pretrained", None), "training_data": getattr(lm, "training_data", None),
+        "checkpoint_published": published_checkpoint(lm),
         "parameters": int(sum(p.numel() for p in lm.model.parameters())),
         "images_per_s": float(rate), "n_timed": int(n_timed), "device": str(lm.device),
         "threads": int(torch.get_num_threads()),

@@ -225,6 +225,21 @@ def predict(
     return scored.logits, scored.classifier.weights, list(scored.classifier.templates)
 
 
+def published_figure(lm: Any, dataset: str) -> dict[str, Any] | None:
+    """CLIP_benchmark's published zero-shot figure for ``lm``'s model and tag on ``dataset``, or None.
+
+    Only beside the checkpoint it measured (:func:`clip_course.core.models.is_published_checkpoint`):
+    openai's released file or its hub conversion, or an open_clip tag's file whose sha256 is the
+    hub's published one; never beside a retrained or altered file of the same name.
+    """
+    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
+    from clip_course.data.published import benchmark_zeroshot
+
+    if not is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256)):
+        return None
+    return benchmark_zeroshot(lm.name, dataset, getattr(lm, "pretrained", None))
+
+
 def evaluate(
     lm: Any,
     dataset: Any,
@@ -244,5 +259,10 @@ def evaluate(
         "template_list": tmpl,
         "classes": list(dataset.classes),
     }
-    return run_record("zeroshot", params, metrics, lm=lm, dataset=dataset, profile=profile,
-                      seconds=time.perf_counter() - start)
+    record = run_record("zeroshot", params, metrics, lm=lm, dataset=dataset, profile=profile,
+                        seconds=time.perf_counter() - start)
+    if params["templates"] == "ensemble":  # CLIP_benchmark's figures are of the dataset's own ensemble
+        published = published_figure(lm, dataset.name)
+        if published is not None:
+            record["published"] = published
+    return record
