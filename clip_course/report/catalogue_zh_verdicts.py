@@ -1,0 +1,113 @@
+"""The Chinese of the verdict gates' sentences (:mod:`clip_course.report.verdicts` and the prose built
+on it): chance level, self-comparison, too few units, the paper's agreement, shifts, the model's name.
+
+Merged into :data:`clip_course.report.catalogue_zh.CATALOGUE`; same conventions (keys are the English
+msgids exactly, the same placeholders, 稳健性 for robustness as in the glossary).
+"""
+
+from __future__ import annotations
+
+#: English msgid -> Chinese.
+VERDICTS: dict[str, str] = {
+    "{a} and {b} are the same configuration here, so they are not compared": "{a}与{b}在这里是同一配置，因此不作比较",
+    "{a} minus {b} is {d} {unit} over {n} units, too few for an interval (at least {m}), so no verdict":
+        "{a}减{b}为 {d} {unit}，仅基于 {n} 个单元，不足以给出区间（至少需要 {m} 个），因此不作判断",
+    "{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing here that the "
+    "class names say, so no claim that needs a trained model (helps, drops, robust, stands out, as the paper found) "
+    "is made from it.":
+        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：模型在这里读不出类名所说的任何内容，"
+        "因此我们不据此作出任何需要训练好的模型才能成立的论断（有帮助、下降、稳健、突出、与论文一致）。",
+    "as the paper found": "与论文的发现一致",
+    "this disagrees with the paper": "这与论文不一致",
+    "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
+    "at chance level": "处于随机水平",
+    "Zero-shot on {dataset}": "{dataset} 上的零样本",
+    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
+    "single template": "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}",
+    "; {diff}": "；{diff}",
+    "; {diff}.": "；{diff}。",
+    "Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe {probe}":
+        "在 {dataset}（{n} 张图像）的固定种子损坏下，零样本下降 {zs} 个百分点，线性探测下降 {probe} 个百分点",
+    ": at chance level, no robustness verdict.": "：处于随机水平，不作稳健性判断。",
+    ": the corruptions do not lower accuracy here, so they are no shift and carry no robustness verdict.":
+        "：这些损坏在这里没有降低准确率，因此不构成分布偏移，也不作稳健性判断。",
+    "zero-shot's loss": "零样本的下降",
+    "the probe's": "线性探测的下降",
+    "{m} of the {s} that lower clean accuracy, the probe on {p}; {paper}":
+        "在降低干净准确率的 {s} 种风格中的 {m} 种上，线性探测则在 {p} 种上；{paper}",
+    "Of the same scenes drawn in {k} other styles, zero-shot keeps a larger share of its clean accuracy than the "
+    "probe fitted on flat images on {words} (each with its 95% interval in the analysis chapter).":
+        "同样的场景以另外 {k} 种风格绘制时，零样本保留的干净准确率比例高于在平面图像上拟合的线性探测，"
+        "这发生{words}（各自的 95% 区间见分析一章）。",
+    "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
+    "for this model and carry no robustness verdict.":
+        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作稳健性判断。",
+    "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} after {steps} steps).":
+        "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
+    "fewer than 3 starts": "起点少于 3 个",
+    "no unrequested attribute changed": "没有未要求的属性发生变化",
+    "Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}); no entanglement "
+    "is claimed: {why}.":
+        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到要求得到满足（{got}）；我们不声称存在特征纠缠：{why}。",
+    "Cosine similarity of every image with every caption of one batch": "一个批次中每张图像与每条描述的余弦相似度",
+    ": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.":
+        "：对角线上的匹配对突出，这正是对比损失所训练的。",
+    ": the matching pairs on the diagonal do not stand out from the other pairings in this batch (their gap's 95% "
+    "interval reaches zero), which a trained model's would.":
+        "：在这个批次中，对角线上的匹配对并不比其他组合突出（其差距的 95% 区间包含零），而训练好的模型会让它们突出。",
+    "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1 and {fine} ({fine_task}) "
+    "{fine_top1}. {verdict}":
+        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
+    "on {name} both are at chance level ({ens} and {single}), so the ensemble's effect is not read":
+        "在 {name} 上两者都处于随机水平（{ens} 与 {single}），因此不解读集成的效果",
+    "On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and templates scores "
+    "{zh} top-1 and the English one {en}: both at chance level, so the languages are not compared.":
+        "在 {name}（{n} 张图像，随机水平 {chance}）上，由中文类名和模板构成的分类器 top-1 为 {zh}，英文的为 {en}："
+        "两者都处于随机水平，因此不比较两种语言。",
+    "On {name} the k-shot probe was run at k = {k} only ({acc} against zero-shot's {zs}): one k locates no crossing.":
+        "在 {name} 上 k-shot 线性探测只在 k = {k} 处运行（{acc}，零样本为 {zs}）：单个 k 无法确定交叉点。",
+    "On {name} {k} labelled example per class already gives {acc} against zero-shot's {zs}: any crossing lies below "
+    "the tested range of k.":
+        "在 {name} 上每类 {k} 个标注样本已得到 {acc}（零样本为 {zs}）：若有交叉点，也在所测 k 的范围之下。",
+    "the model is at chance level on the clean images, so there is no robustness to read.":
+        "模型在干净图像上处于随机水平，因此无从谈稳健性。",
+    "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
+        "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作稳健性判断。",
+    "{n} sets are too few for an interval (at least {m}), so neither is said to degrade faster.":
+        "{n} 个测试集不足以给出区间（至少需要 {m} 个），因此不说哪一个下降得更快。",
+    "on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}":
+        "在 {name} 上差距为 {d} 个百分点（{ci}），论文在 {ref} 上为 {paper}（{how}）：{words}",
+    "Here, {rows}.": "这里，{rows}。",
+    "same model and data: the value is compared": "同一模型和数据：比较数值",
+    "another model or data: only the direction is compared": "另一模型或数据：只比较方向",
+    "{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not lower for both, so not a "
+    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（干净测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
+    "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.":
+        "在平面风格的 {dataset} 图像上训练和测试，再在以其他风格绘制的相同场景上测试：{parts}。",
+    "No style lowers clean accuracy for both classifiers: these sets are not distribution shifts for this model, "
+    "so no robustness verdict is drawn.":
+        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作稳健性判断。",
+    "Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the probe on {p}: "
+    "{paper} for natural shifts (its Figures 13 and 14).":
+        "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
+        "（论文针对自然分布偏移，见其图 13 和图 14）。",
+    "The model is {name}, the released file (sha256 {sha}…, openai's published value)":
+        "模型是{name}，即其发布的文件（sha256 {sha}…，与 OpenAI 公布的值一致）",
+    "OpenAI's CLIP {model}": "OpenAI 的 CLIP {model}",
+    "The model is {who} from the Hugging Face hub copy {source}, converted to OpenAI's layout (tensor sha256 "
+    "{tensors}…, {check})":
+        "模型是{who}，取自 Hugging Face hub 副本 {source}，并转换为 OpenAI 的格式（张量 sha256 {tensors}…，{check}）",
+    "The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not openai's published one, so our "
+    "numbers measure that file and the published figures beside them another model":
+        "模型是{name}，不是 OpenAI 发布的权重：其 sha256（{sha}）不是 OpenAI 公布的值，所以我们的数字测量的是这个文件，"
+        "旁边列出的公开数字测量的是另一个模型",
+    "an unverified copy of CLIP {model}": "未经核验的 CLIP {model} 副本",
+    "**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable "
+    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison (coarse against fine, "
+    "ensemble against single), not its values.":
+        "**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "引用它们是为了展示比较的形态（粗粒度对细粒度，集成对单模板），而不是数值本身。",
+    "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
+    "Here: {words}; the interval cannot tell whether this agrees with the paper.":
+        "这里：{words}；区间无法判断这是否与论文一致。",
+}
