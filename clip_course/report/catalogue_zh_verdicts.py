@@ -110,4 +110,25 @@ VERDICTS: dict[str, str] = {
     "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
     "Here: {words}; the interval cannot tell whether this agrees with the paper.":
         "这里：{words}；区间无法判断这是否与论文一致。",
+    # ------------------------------------------------------------------ captions (report/captions.py)
+    "Per-class top-1 on {name} with the ensemble, best class at the top and worst at the bottom; the dashed line is "
+    "the mean over all {n} classes.":
+        "{name} 上使用提示集成的各类别 top-1，最好的类别在上、最差的在下；虚线是全部 {n} 个类别的平均值。",
+    "Per-class top-1 on {name} with the ensemble: the {k} best classes at the top and the {k} worst at the bottom of "
+    "{n}; the dashed line is the mean over all of them.":
+        "{name} 上使用提示集成的各类别 top-1：{n} 个类别中最好的 {k} 个在上、最差的 {k} 个在下；虚线是全部类别的平均值。",
+    "Every class scores {acc}.": "每个类别的得分都是 {acc}。",
+    "Top-1 ranges from {worst} ({wc}) to {best} ({bc})": "top-1 从 {worst}（{wc}）到 {best}（{bc}）不等",
+    ": accuracy is far from uniform across classes (the two classes' 95% intervals, about {per} images each, do not "
+    "overlap).": "：各类别的准确率远非均匀（这两个类别各约 {per} 张图像，其 95% 区间不重叠）。",
+    ", within what about {per} test images per class leave to chance (their 95% intervals overlap).":
+        "，仍在每类约 {per} 张测试图像所允许的随机波动之内（其 95% 区间重叠）。",
+    "{right} correctly and {wrong} wrongly classified {name} test images (seeded) with their top-5 zero-shot "
+    "predictions; blue marks the true class.":
+        "{name} 中 {right} 张分类正确、{wrong} 张分类错误的测试图像（固定随机种子）及其 top-5 零样本预测；蓝色标出真实类别。",
+    "Zero-shot top-1 and top-5 per dataset, single template against the ensemble":
+        "各数据集的零样本 top-1 与 top-5，单一模板对比提示集成",
+    ", beside the published figures (hatched).": "，并列已发表的数字（斜线填充）。",
+    "; the published CIFAR figures are in the table above, not on these axes: they measure another model on other "
+    "data.": "；已发表的 CIFAR 数字见上表，不画在这些坐标轴上：它们测量的是另一个模型、另一批数据。",
 }

@@ -21,7 +21,12 @@ from typing import Any
 
 from clip_course.data.published import REFERENCES
 from clip_course.report import verdicts as V
-from clip_course.report.captions import similarity_caption
+from clip_course.report.captions import (
+    accuracy_caption,
+    per_class_caption,
+    predictions_caption,
+    similarity_caption,
+)
 from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose_model import (
@@ -31,13 +36,15 @@ from clip_course.report.prose_model import (
     no_training_log,
     offline_generator_note,
     published_figures_note,
+    session_name,
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
-from clip_course.report.verdicts import interval
+from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-__all__ = ["FORMATS", "abstract_results", "conclusions", "display_name", "interval", "maybe_tr", "model_identity",
-           "model_name", "no_training_log", "offline_generator_note", "pct", "points", "published_figures_note", "q",
+__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
+           "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
+           "per_class_caption", "points", "predictions_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
 
 ORIGINAL = tr("the original course report")

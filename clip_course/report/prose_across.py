@@ -13,8 +13,11 @@ from typing import Any
 from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose import difference, interval
-from clip_course.report.prose_model import display_name
+from clip_course.report.prose_model import display_name, session_name
 from clip_course.report.verdicts import against_paper
+
+__all__ = ["accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
+           "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr"]
 
 #: The paper's Figure 5 in words (no number of it is printed: see the references' README).
 FIGURE5 = ("The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all "
