@@ -13,10 +13,9 @@ VERDICTS: dict[str, str] = {
     "{a} minus {b} is {d} {unit} over {n} units, too few for an interval (at least {m}), so no verdict":
         "{a}减{b}为 {d} {unit}，仅基于 {n} 个单元，不足以给出区间（至少需要 {m} 个），因此不作判断",
     "{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing here that the "
-    "class names say, so no claim that needs a trained model (helps, drops, robust, stands out, as the paper found) "
-    "is made from it.":
+    "class names say, so no finding that needs a trained model is drawn from it.":
         "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：模型在这里读不出类名所说的任何内容，"
-        "因此我们不据此作出任何需要训练好的模型才能成立的论断（有帮助、下降、稳健、突出、与论文一致）。",
+        "因此我们不据此得出任何需要训练好的模型才能成立的结论。",
     "as the paper found": "与论文的发现一致",
     "this disagrees with the paper": "这与论文不一致",
     "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
@@ -73,8 +72,8 @@ VERDICTS: dict[str, str] = {
         "模型在干净图像上处于随机水平，因此无从谈稳健性。",
     "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
         "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作稳健性判断。",
-    "{n} sets are too few for an interval (at least {m}), so neither is said to degrade faster.":
-        "{n} 个测试集不足以给出区间（至少需要 {m} 个），因此不说哪一个下降得更快。",
+    "{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.":
+        "{n} 个测试集不足以给出区间（至少需要 {m} 个），因此不判断哪一个下降得更多。",
     "on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}":
         "在 {name} 上差距为 {d} 个百分点（{ci}），论文在 {ref} 上为 {paper}（{how}）：{words}",
     "Here, {rows}.": "这里，{rows}。",

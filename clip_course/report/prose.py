@@ -295,7 +295,7 @@ def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str, chan
                          "robustness verdict.")
     v, ci = V.gate(deg, units=deg["cells"]), interval(deg["lo"], deg["hi"])
     if v.reason == "units":
-        return text + tr("{n} sets are too few for an interval (at least {m}), so neither is said to degrade faster.",
+        return text + tr("{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.",
                          n=deg["cells"], m=V.MIN_UNITS)
     if v.sign == 0:
         return text + tr("no detectable difference in degradation ({d} points, {ci}, over the sets).",
