@@ -178,6 +178,9 @@ def test_agreement_with_the_paper_is_decided_by_the_interval_for_every_row():
     c10, c100 = text.split("; ")[0], text.split("; ")[1]
     assert "cannot tell" in c10 and "disagrees" not in c10
     assert "this disagrees with the paper" in c100  # +30 excludes the paper's +15.4
+    rows["c100"].update(zeroshot={"top1": 1.2}, n_test=1000, n_way=100)  # zero-shot at chance: no paper verdict
+    at_chance = prose.probe_against_paper(rows, offline=False).en
+    assert "does not apply" in at_chance and "disagrees" not in at_chance and "as the paper found" not in at_chance
 
 
 def style_study(kept_zs: float, kept_pr: float, gap: dict) -> dict:
@@ -239,3 +242,11 @@ def test_per_class_and_example_captions_come_from_their_numbers():
     assert "far from uniform" not in close and "intervals overlap" in close
     assert captions.predictions_caption("c10", 0, 8).en.startswith("0 correctly and 8 wrongly classified c10")
     assert "hatched" in captions.accuracy_caption(True).en and "hatched" not in captions.accuracy_caption(False).en
+
+
+def test_the_published_figures_note_points_at_hatched_bars_only_where_they_are_drawn():
+    drawn = prose.published_figures_note(True, False, {"name": "x", "checkpoint_sha256": "ab" * 32}).en
+    assert "hatched bars are directly comparable" in drawn
+    for offline in (True, False):
+        note = prose.published_figures_note(False, offline, {"name": "miniclip", "checkpoint_sha256": "ab" * 32}).en
+        assert "hatched" not in note and "the table's last column" in note

@@ -130,4 +130,6 @@ VERDICTS: dict[str, str] = {
     ", beside the published figures (hatched).": "，并列已发表的数字（斜线填充）。",
     "; the published CIFAR figures are in the table above, not on these axes: they measure another model on other "
     "data.": "；已发表的 CIFAR 数字见上表，不画在这些坐标轴上：它们测量的是另一个模型、另一批数据。",
+    "zero-shot figures of the table's last column": "表格最后一列的零样本数字",
+    "zero-shot is at chance level, so the paper's comparison does not apply": "零样本处于随机水平，因此论文的比较不适用",
 }

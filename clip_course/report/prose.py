@@ -385,13 +385,16 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
         ref = e.get("reference") or {}
         ref_set = ref.get("dataset") or ("cifar100" if e.get("role") == "fine" else "cifar10")
         comparable = bool(ref.get("comparable"))
-        v = V.against_paper(e["probe_minus_zeroshot"], gap[ref_set], comparable)
+        chance = "n_test" in e and not V.above_chance(e["zeroshot"]["top1"], e["n_test"], 100.0 / e["n_way"])
+        v = 0 if chance else V.against_paper(e["probe_minus_zeroshot"], gap[ref_set], comparable)
         verdicts.append(v)
         d = e["probe_minus_zeroshot"]
+        words = (tr("zero-shot is at chance level, so the paper's comparison does not apply") if chance
+                 else V.paper_words(v))
         rows.append(tr("on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
                        name=name, d=points(d["diff"]), ci=interval(d["lo"], d["hi"]), paper=f"{gap[ref_set]:+.1f}",
                        ref=ref_set, how=tr("same model and data: the value is compared") if comparable else
-                       tr("another model or data: only the direction is compared"), words=V.paper_words(v)))
+                       tr("another model or data: only the direction is compared"), words=words))
     text = paper + " " + tr("Here, {rows}.", rows=Bi("; ".join(r.en for r in rows), "；".join(r.zh for r in rows)))
     if offline and any(v < 0 for v in verdicts):
         text += " " + tr("The labels of a probe help where images carry what the class names do not say; where the "

@@ -65,7 +65,10 @@ def model_identity(model: Mapping[str, Any]) -> Bi:
 def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars") -> Bi:
     """Whether the published CIFAR figures beside ours measure the same thing (the same model and data).
 
-    ``model``: a results ``model`` record or :class:`ModelName` (named by its hash), or a name."""
+    ``model``: a results ``model`` record or :class:`ModelName` (named by its hash), or a name. Published
+    bars are drawn (hatched) only beside comparable numbers, so otherwise the note points at the table."""
+    if not comparable and what == "hatched bars":
+        what = "zero-shot figures of the table's last column"
     what = maybe_tr(what)
     if comparable:
         return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
