@@ -230,6 +230,11 @@ def test_matching_pairs_stand_out_only_when_the_diagonal_interval_says_so():
     flat[np.diag_indices(8)] = flat.mean(axis=1)  # diagonal like the rest: -0.025 against -0.022
     assert "do not stand out" in captions.similarity_caption(flat).en
     assert not verdicts.diagonal_stands_out([0.9, 0.9], [0.1, 0.1])  # two images: no interval
+    # higher on average, but the right caption wins for only 3 of 8 images: not "stand out"
+    mixed = np.full((8, 8), 0.1) + np.eye(8) * 0.05
+    mixed[np.arange(5), (np.arange(5) + 1) % 8] = 0.2
+    text = captions.similarity_caption(mixed).en
+    assert "more similar on average, yet the right caption is the most similar one for only 3 of the 8" in text
 
 
 def test_per_class_and_example_captions_come_from_their_numbers():

@@ -22,13 +22,18 @@ from clip_course.tasks.stats import wilson
 
 def similarity_caption(sim: Any) -> Bi:
     """The similarity matrix's caption, from the matrix: "matching pairs stand out" only when each
-    image's diagonal-minus-off-diagonal gap has an interval above zero over the batch."""
+    image's diagonal-minus-off-diagonal gap has an interval above zero over the batch and most images
+    find their own caption the most similar (:func:`clip_course.report.verdicts.diagonal_stands_out`)."""
     s = np.asarray(sim, dtype=float)
     n = s.shape[0]
     off = [(s[i].sum() - s[i, i]) / max(n - 1, 1) for i in range(n)]
+    wins = int((s.argmax(axis=1) == np.arange(n)).sum())
     head = tr("Cosine similarity of every image with every caption of one batch")
-    if V.diagonal_stands_out(np.diag(s), off):
+    if V.diagonal_stands_out(np.diag(s), off, wins):
         return head + tr(": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.")
+    if V.diagonal_higher(np.diag(s), off):
+        return head + tr(": the matching pairs on the diagonal are more similar on average, yet the right caption is "
+                         "the most similar one for only {k} of the {n} images.", k=wins, n=n)
     return head + tr(": the matching pairs on the diagonal do not stand out from the other pairings in this batch "
                      "(their gap's 95% interval reaches zero), which a trained model's would.")
 

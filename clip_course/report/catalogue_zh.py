@@ -137,16 +137,6 @@ CATALOGUE: dict[str, str] = {
         "{name}：零样本保留其干净准确率的 {zs}，线性探测保留 {probe}，{verdict}（保留比例差 {d} 个百分点，{ci}）",
     "zero-shot keeps more": "零样本保留更多",
     "the probe keeps more": "线性探测保留更多",
-    "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}. "
-    "Zero-shot is the more robust on {k} of {n} shifted sets, as the paper found for natural shifts (its Figures "
-    "13 and 14).":
-        "在平面风格的 {dataset} 图像上训练和测试，再在其他风格绘制的相同场景上测试：{parts}。在 {n} 个分布偏移测试集中，零样本在 {k} 个上"
-        "更稳健，与论文对自然分布偏移的发现一致（其图 13 和图 14）。",
-    "On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever states "
-    "how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. The paper's "
-    "Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
-        "在 {dataset} 上（随机水平 {chance}），零样本得到 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明图中有几个形状。"
-        "同一特征上的线性探测得到 {probe}：{diff}。论文图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的现象。",
     # ------------------------------------------------------------------ 05 StyleCLIP
     "From a start similarity of {start}, the highest similarity came at λ = {best_l} ({best_s}, mean pixel change "
     "{best_c}); the smallest change at λ = {small_l} (similarity {small_s}, pixel change {small_c}). A higher "

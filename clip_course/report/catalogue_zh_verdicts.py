@@ -132,4 +132,14 @@ VERDICTS: dict[str, str] = {
     "data.": "；已发表的 CIFAR 数字见上表，不画在这些坐标轴上：它们测量的是另一个模型、另一批数据。",
     "zero-shot figures of the table's last column": "表格最后一列的零样本数字",
     "zero-shot is at chance level, so the paper's comparison does not apply": "零样本处于随机水平，因此论文的比较不适用",
+    ": the matching pairs on the diagonal are more similar on average, yet the right caption is the most similar "
+    "one for only {k} of the {n} images.": "：对角线上的匹配对平均而言更相似，但只有 {n} 张图像中的 {k} 张与正确描述最相似。",
+    "On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever states how "
+    "many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. {paper}":
+        "在 {dataset}（随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
+        "形状。同一特征上的线性探测得分 {probe}：{diff}。{paper}",
+    "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
+        "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
+    "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
+    "does not show that pattern.": "论文的图 5 发现在 CLEVR 计数、MNIST 和 EuroSAT 上零样本较弱而线性探测更强；本次运行没有显示这一规律。",
 }

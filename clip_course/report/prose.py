@@ -437,12 +437,17 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
     zs_lo, zs_hi = c["zeroshot_ci"]
     d = c["probe_minus_zeroshot"]
     near = tr("at chance level") if zs_lo <= c["chance"] else tr("above chance")
+    # the paper's pattern: zero-shot near chance and a probe detectably above it
+    same = zs_lo <= c["chance"] and V.gate(d).sign > 0
+    paper = (tr("The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.") if same else
+             tr("The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; "
+                "this run does not show that pattern."))
     return tr("On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever "
               "states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. "
-              "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.",
+              "{paper}",
               dataset=dataset, chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
-              diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]))
+              diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
 
 
 def style_word_sentence(ranking: Ranking, word: str) -> Bi:

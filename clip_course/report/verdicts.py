@@ -227,11 +227,19 @@ def share_detected(k: int, n: int) -> bool:
     return n >= MIN_UNITS and k > 0 and share_interval(k, n)[0] > 0
 
 
-def diagonal_stands_out(diagonal: Sequence[float], off_diagonal: Sequence[float]) -> bool:
+def diagonal_stands_out(diagonal: Sequence[float], off_diagonal: Sequence[float], wins: int | None = None) -> bool:
     """Whether matching pairs' cosines stand out: the mean diagonal-minus-off-diagonal gap per image
-    (its row), over at least :data:`MIN_UNITS` images, has a 95% t-interval above zero."""
+    (its row), over at least :data:`MIN_UNITS` images, has a 95% t-interval above zero, and, given
+    ``wins`` (images whose own caption is the most similar), most images are won (Wilson lower bound
+    above 50%): a diagonal higher only on average does not stand out row by row."""
     gaps = [float(a) - float(b) for a, b in zip(diagonal, off_diagonal, strict=True)]
     if len(gaps) < MIN_UNITS:
         return False
     _, lo, _ = mean_interval(gaps)
-    return not math.isnan(lo) and lo > 0
+    majority = wins is None or share_interval(wins, len(gaps))[0] > 50.0
+    return not math.isnan(lo) and lo > 0 and majority
+
+
+def diagonal_higher(diagonal: Sequence[float], off_diagonal: Sequence[float]) -> bool:
+    """The gap of :func:`diagonal_stands_out` alone: matching pairs more similar on average."""
+    return diagonal_stands_out(diagonal, off_diagonal)
