@@ -255,3 +255,11 @@ def test_the_published_figures_note_points_at_hatched_bars_only_where_they_are_d
     for offline in (True, False):
         note = prose.published_figures_note(False, offline, {"name": "miniclip", "checkpoint_sha256": "ab" * 32}).en
         assert "hatched" not in note and "the table's last column" in note
+
+
+def test_the_pretraining_caption_reads_each_direction_off_the_log():
+    steps = list(range(100))
+    log = {"step": steps, "loss": [6.0 - 0.03 * s for s in steps], "accuracy": [0.01 * s for s in steps],
+           "temperature": [0.07] * 100}
+    text = captions.pretraining_caption({"log": log}).en
+    assert "loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began" in text

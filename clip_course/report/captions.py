@@ -73,3 +73,22 @@ def accuracy_caption(comparable: bool) -> Bi:
         return head + tr(", beside the published figures (hatched).")
     return head + tr("; the published CIFAR figures are in the table above, not on these axes: they measure another "
                      "model on other data.")
+
+
+def pretraining_caption(log: Mapping[str, Any], window: float = 0.1) -> Bi:
+    """MiniCLIP's pretraining curves' caption, each direction read off the log: the mean of the
+    last tenth of the steps against the first tenth (falls, rises, or "ends where it began")."""
+    cols = log.get("log", log)
+    k = max(1, int(len(cols["step"]) * window))
+
+    def moved(key: str) -> int:
+        v = np.asarray(cols.get(key) or [np.nan], dtype=float)
+        first, last = float(np.mean(v[:k])), float(np.mean(v[-k:]))
+        return 0 if not np.isfinite(first - last) or abs(last - first) <= 0.01 * max(abs(first), 1e-9) else \
+            (1 if last > first else -1)
+
+    words = {1: tr("rises"), -1: tr("falls"), 0: tr("ends where it began")}
+    return tr("MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss "
+              "{loss}, the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of "
+              "the steps against the first).", loss=words[moved("loss")], acc=words[moved("accuracy")],
+              temp=words[moved("temperature")])

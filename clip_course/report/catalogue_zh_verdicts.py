@@ -142,4 +142,12 @@ VERDICTS: dict[str, str] = {
         "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
     "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
     "does not show that pattern.": "论文的图 5 发现在 CLEVR 计数、MNIST 和 EuroSAT 上零样本较弱而线性探测更强；本次运行没有显示这一规律。",
+    "rises": "上升",
+    "falls": "下降",
+    "ends where it began": "最终回到起点附近",
+    "MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss {loss}, "
+    "the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of the steps "
+    "against the first).":
+        "MiniCLIP 在 ShapesWorld 上的预训练，取自随包提供的检查点的日志：对称对比损失{loss}，批内准确率{acc}，"
+        "可学习的温度（初始为 0.07）{temp}（最后十分之一的步数对比最初十分之一）。",
 }

@@ -25,6 +25,7 @@ from clip_course.report.captions import (
     accuracy_caption,
     per_class_caption,
     predictions_caption,
+    pretraining_caption,
     similarity_caption,
 )
 from clip_course.report.i18n import Bi, maybe_tr, tr
@@ -44,7 +45,7 @@ from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
 __all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
            "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
-           "per_class_caption", "points", "predictions_caption", "published_figures_note", "q", "session_name",
+           "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
 
 ORIGINAL = tr("the original course report")
