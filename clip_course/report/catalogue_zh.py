@@ -148,13 +148,7 @@ CATALOGUE: dict[str, str] = {
     "{change} (0–1 scale); on the image border, mostly background, {border}.":
         "朝向“{text}”编辑时，{n} 次编辑中有 {rose} 次 CLIP 相似度上升（均值 {before} → {after}）。平均像素变化 {change}"
         "（0–1 标度）；在以背景为主的图像边缘为 {border}。",
-    "The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the request met: {got}; "
-    "unrequested attributes changed too: {leak}.":
-        "属性读出器（一个独立的 CNN，而非引导编辑的 CLIP）看到的请求达成情况：{got}；未请求的属性也发生了变化：{leak}。",
     # ------------------------------------------------------------------ abstract and conclusions
-    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} "
-    "with a single template; {diff}.":
-        "{dataset} 上的零样本分类（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}；{diff}。",
     "Finer classes, {fine} against {coarse}: {diff}.": "更细的类别，{fine} 对比 {coarse}：{diff}。",
     "A linear probe on {dataset} ({n}-way, the classes with training images) reaches {probe} top-1 against {zs} "
     "zero-shot: {diff}.":
@@ -175,10 +169,6 @@ CATALOGUE: dict[str, str] = {
         "{name} 上的文本到图像检索：recall@1/5/10 为 {r1} / {r5} / {r10}。",
     "StyleCLIP towards “{prompt}” raised CLIP similarity from {before} to {after} in {steps} steps.":
         "StyleCLIP 朝向“{prompt}”编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
-    "Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}) and unrequested "
-    "attributes change too ({leak}): the edits entangle, as the original course report saw on faces.":
-        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到请求达成（{got}），未请求的属性也发生变化（{leak}）：编辑存在特征纠缠，"
-        "与原课程报告「五、StyleCLIP」在人脸上观察到的一致。",
     "All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods behave, not how well CLIP "
     "performs; the paper profile measures that.":
         "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法如何表现，而不是 CLIP 的性能有多好；后者由 paper 配置测量。",

@@ -45,9 +45,21 @@ VERDICTS: dict[str, str] = {
         "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
     "fewer than 3 starts": "起点少于 3 个",
     "no unrequested attribute changed": "没有未要求的属性发生变化",
-    "Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}); no entanglement "
-    "is claimed: {why}.":
-        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到要求得到满足（{got}）；我们不声称存在特征纠缠：{why}。",
+    "Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute reached in {got}; "
+    "no entanglement is claimed: {why}.":
+        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到所要求的属性达成情况为 {got}；我们不声称存在特征纠缠：{why}。",
+    "Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute reached in {got} and "
+    "unrequested attributes change in {leak}: the edits entangle, as the original course report saw on faces.":
+        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到所要求的属性达成情况为 {got}，未要求的属性也发生了变化（{leak}）："
+        "编辑存在特征纠缠，正如原课程报告在人脸上所见。",
+    "The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested attribute reached "
+    "in: {got}; and unrequested attributes changed in: {leak}.":
+        "属性读出器（一个独立的 CNN，而不是引导编辑的 CLIP）读出的所要求属性达成情况：{got}；未要求的属性发生变化的情况：{leak}。",
+    "Unrequested changes are part of these edits: they entangle.": "未要求的变化是这些编辑的一部分：它们存在特征纠缠。",
+    "No entanglement is claimed: fewer than 3 edits.": "我们不声称存在特征纠缠：编辑少于 3 次。",
+    "No entanglement is claimed: no unrequested attribute changed.": "我们不声称存在特征纠缠：没有未要求的属性发生变化。",
+    "On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures 13 and 14).":
+        "在唯一一个降低干净准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
     "Cosine similarity of every image with every caption of one batch": "一个批次中每张图像与每条描述的余弦相似度",
     ": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.":
         "：对角线上的匹配对突出，这正是对比损失所训练的。",

@@ -364,8 +364,13 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
         got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
                         for a, f in summary["requested_reached"].items()) or tr("nothing new")
         leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
-        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the "
-                         "request met: {got}; unrequested attributes changed too: {leak}.", got=got, leak=leak)
+        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
+                         "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
+        # "entangle" only for a share of edits whose interval excludes zero, over at least 3 edits
+        entangled = any(V.share_detected(round(f * n), n) for f in summary["unrequested_changed"].values())
+        text += " " + (tr("Unrequested changes are part of these edits: they entangle.") if entangled else
+                       tr("No entanglement is claimed: fewer than 3 edits.") if n < V.MIN_UNITS else
+                       tr("No entanglement is claimed: no unrequested attribute changed."))
     return text
 
 
@@ -428,6 +433,10 @@ def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> Bi:
     if not v["shifts"]:
         return text + " " + tr("No style lowers clean accuracy for both classifiers: these sets are not distribution "
                                "shifts for this model, so no robustness verdict is drawn.")
+    if len(v["shifts"]) == 1:
+        return text + " " + tr("On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures "
+                               "13 and 14).", who=verdicts[1 if v["zeroshot_more"] else (-1 if v["probe_more"] else 0)],
+                               paper=V.paper_words(v["paper"]))
     return text + " " + tr("Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the "
                            "probe on {p}: {paper} for natural shifts (its Figures 13 and 14).", n=len(v["shifts"]),
                            k=v["zeroshot_more"], p=v["probe_more"], paper=V.paper_words(v["paper"]))

@@ -185,13 +185,13 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     entangled = any(share_detected(round(f * n), n) for f in e["unrequested_changed"].values())
     got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
     if entangled:
-        return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}) "
-                        "and unrequested attributes change too ({leak}): the edits entangle, as the original course "
-                        "report saw on faces.", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
+        return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute "
+                        "reached in {got} and unrequested attributes change in {leak}: the edits entangle, as the "
+                        "original course report saw on faces.", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
                         leak=leak or tr_html("none"))]
     why = tr_html("fewer than 3 starts") if n < 3 else tr_html("no unrequested attribute changed")
-    return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}); "
-                    "no entanglement is claimed: {why}.", n=q(e["n"], f"{src}.n", "int"),
+    return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute "
+                    "reached in {got}; no entanglement is claimed: {why}.", n=q(e["n"], f"{src}.n", "int"),
                     got=got or tr_html("nothing new"), why=why)]
 
 
