@@ -217,6 +217,10 @@ def test_entangle_only_when_unrequested_changes_are_a_detected_share():
     assert "the edits entangle" not in none and "no entanglement is claimed: no unrequested attribute changed" in none
     some = plain(prose_report._readout_sentences(entanglement(3 / 8)["styleclip"]))
     assert "the edits entangle" in some
+    missed = entanglement(1 / 3, n=3)
+    missed["styleclip"]["entanglement"]["requested_reached"] = {"colour": 0.0}  # the edit never turned blue
+    text = plain(prose_report._readout_sentences(missed["styleclip"]))
+    assert "the edits entangle" not in text and "the requested value was not reached" in text
     two = plain(prose_report._readout_sentences(entanglement(0.5, n=2)["styleclip"]))
     assert "fewer than 3 starts" in two and "the edits entangle" not in two
 

@@ -32,12 +32,6 @@ VERDICTS: dict[str, str] = {
         "：这些损坏在这里没有降低准确率，因此不构成分布偏移，也不作稳健性判断。",
     "zero-shot's loss": "零样本的下降",
     "the probe's": "线性探测的下降",
-    "{m} of the {s} that lower clean accuracy, the probe on {p}; {paper}":
-        "在降低干净准确率的 {s} 种风格中的 {m} 种上，线性探测则在 {p} 种上；{paper}",
-    "Of the same scenes drawn in {k} other styles, zero-shot keeps a larger share of its clean accuracy than the "
-    "probe fitted on flat images on {words} (each with its 95% interval in the analysis chapter).":
-        "同样的场景以另外 {k} 种风格绘制时，零样本保留的干净准确率比例高于在平面图像上拟合的线性探测，"
-        "这发生{words}（各自的 95% 区间见分析一章）。",
     "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
     "for this model and carry no robustness verdict.":
         "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作稳健性判断。",
@@ -45,13 +39,6 @@ VERDICTS: dict[str, str] = {
         "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
     "fewer than 3 starts": "起点少于 3 个",
     "no unrequested attribute changed": "没有未要求的属性发生变化",
-    "Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute reached in {got}; "
-    "no entanglement is claimed: {why}.":
-        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到所要求的属性达成情况为 {got}；我们不声称存在特征纠缠：{why}。",
-    "Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute reached in {got} and "
-    "unrequested attributes change in {leak}: the edits entangle, as the original course report saw on faces.":
-        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到所要求的属性达成情况为 {got}，未要求的属性也发生了变化（{leak}）："
-        "编辑存在特征纠缠，正如原课程报告在人脸上所见。",
     "The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested attribute reached "
     "in: {got}; and unrequested attributes changed in: {leak}.":
         "属性读出器（一个独立的 CNN，而不是引导编辑的 CLIP）读出的所要求属性达成情况：{got}；未要求的属性发生变化的情况：{leak}。",
@@ -162,4 +149,15 @@ VERDICTS: dict[str, str] = {
     "against the first).":
         "MiniCLIP 在 ShapesWorld 上的预训练，取自随包提供的检查点的日志：对称对比损失{loss}，批内准确率{acc}，"
         "可学习的温度（初始为 0.07）{temp}（最后十分之一的步数对比最初十分之一）。",
+    "No entanglement is claimed: the requested value was not reached.": "我们不声称存在特征纠缠：所要求的值没有达到。",
+    "the requested value was not reached": "所要求的值没有达到",
+    "Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} (unrequested "
+    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出 {got}（所要求的）以及 {leak}（未要求的变化）",
+    ": the edits entangle, as the original course report saw on faces.": "：编辑存在特征纠缠，正如原课程报告在人脸上所见。",
+    "; no entanglement is claimed: {why}.": "；我们不声称存在特征纠缠：{why}。",
+    "Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on {m} of those "
+    "zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat images, on {p} the probe "
+    "does: {paper} (each with its 95% interval in the analysis chapter).":
+        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的干净准确率；在这些风格中，零样本在 {m} 种上保留的干净准确率"
+        "比例高于在平面图像上拟合的线性探测，线性探测在 {p} 种上更高：{paper}（各自的 95% 区间见分析一章）。",
 }

@@ -366,11 +366,11 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
         leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
         text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
                          "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
-        # "entangle" only for a share of edits whose interval excludes zero, over at least 3 edits
-        entangled = any(V.share_detected(round(f * n), n) for f in summary["unrequested_changed"].values())
-        text += " " + (tr("Unrequested changes are part of these edits: they entangle.") if entangled else
-                       tr("No entanglement is claimed: fewer than 3 edits.") if n < V.MIN_UNITS else
-                       tr("No entanglement is claimed: no unrequested attribute changed."))
+        text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),
+                       "few": tr("No entanglement is claimed: fewer than 3 edits."),
+                       "missed": tr("No entanglement is claimed: the requested value was not reached."),
+                       "clean": tr("No entanglement is claimed: no unrequested attribute changed.")}[
+            V.entanglement_verdict(summary)]
     return text
 
 

@@ -17,9 +17,9 @@ from clip_course.report.verdicts import (
     chance_note,
     crossover,
     difference,
+    entanglement_verdict,
     paper_words,
     same_configuration,
-    share_detected,
     style_shift_verdict,
 )
 
@@ -164,11 +164,10 @@ def _style_shift_abstract(st: Mapping[str, Any]) -> Bi:
     if not v["shifts"]:
         return tr_html("None of the {k} other styles lowers clean accuracy for both classifiers, so they are not "
                        "distribution shifts for this model and carry no robustness verdict.", k=n)
-    words = tr_html("{m} of the {s} that lower clean accuracy, the probe on {p}; {paper}",
-                    m=v["zeroshot_more"], s=len(v["shifts"]), p=v["probe_more"], paper=paper_words(v["paper"]))
-    return tr_html("Of the same scenes drawn in {k} other styles, zero-shot keeps a larger share of its clean "
-                   "accuracy than the probe fitted on flat images on {words} (each with its 95% interval in the "
-                   "analysis chapter).", k=n, words=words)
+    return tr_html("Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on "
+                   "{m} of those zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat "
+                   "images, on {p} the probe does: {paper} (each with its 95% interval in the analysis chapter).",
+                   k=n, s=len(v["shifts"]), m=v["zeroshot_more"], p=v["probe_more"], paper=paper_words(v["paper"]))
 
 
 def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
@@ -177,22 +176,21 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     e = st.get("entanglement") or {}
     if "requested_reached" not in e:
         return []
-    src, n = "05_styleclip:entanglement", int(e["n"])
+    src = "05_styleclip:entanglement"
     got = [tr_html("{a} = {v} in {share}", a=a, v=e["requested"][a], share=q(f, f"{src}.requested_reached.{a}", "share"))
            for a, f in e["requested_reached"].items()]
     leak = [tr_html("{a} in {share}", a=a, share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
-    entangled = any(share_detected(round(f * n), n) for f in e["unrequested_changed"].values())
     got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
-    if entangled:
-        return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute "
-                        "reached in {got} and unrequested attributes change in {leak}: the edits entangle, as the "
-                        "original course report saw on faces.", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
-                        leak=leak or tr_html("none"))]
-    why = tr_html("fewer than 3 starts") if n < 3 else tr_html("no unrequested attribute changed")
-    return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the requested attribute "
-                    "reached in {got}; no entanglement is claimed: {why}.", n=q(e["n"], f"{src}.n", "int"),
-                    got=got or tr_html("nothing new"), why=why)]
+    verdict = entanglement_verdict(e)
+    read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} "
+                   "(unrequested changes)", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
+                   leak=leak or tr_html("none"))
+    if verdict == "entangle":
+        return [read + tr_html(": the edits entangle, as the original course report saw on faces.")]
+    why = {"few": tr_html("fewer than 3 starts"), "missed": tr_html("the requested value was not reached"),
+           "clean": tr_html("no unrequested attribute changed")}[verdict]
+    return [read + tr_html("; no entanglement is claimed: {why}.", why=why)]
 
 
 def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:

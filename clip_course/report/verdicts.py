@@ -227,6 +227,22 @@ def share_detected(k: int, n: int) -> bool:
     return n >= MIN_UNITS and k > 0 and share_interval(k, n)[0] > 0
 
 
+def entanglement_verdict(summary: Mapping[str, Any]) -> str:
+    """What an entanglement study carries: ``"few"`` (fewer than :data:`MIN_UNITS` edits), ``"missed"``
+    (the requested value was reached in no detected share of the edits: unrequested changes are then
+    the edit failing, not entanglement), ``"clean"`` (no unrequested attribute changed in a detected
+    share), or ``"entangle"`` (both the request and some unrequested change, each a share whose 95%
+    interval excludes zero)."""
+    n = int(summary["n"])
+    if n < MIN_UNITS:
+        return "few"
+    if not any(share_detected(round(f * n), n) for f in summary["requested_reached"].values()):
+        return "missed"
+    if not any(share_detected(round(f * n), n) for f in summary["unrequested_changed"].values()):
+        return "clean"
+    return "entangle"
+
+
 def diagonal_stands_out(diagonal: Sequence[float], off_diagonal: Sequence[float], wins: int | None = None) -> bool:
     """Whether matching pairs' cosines stand out: the mean diagonal-minus-off-diagonal gap per image
     (its row), over at least :data:`MIN_UNITS` images, has a 95% t-interval above zero, and, given
