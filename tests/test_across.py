@@ -121,7 +121,10 @@ def test_paper_sentence_says_when_the_order_disagrees_with_the_paper():
     agree = prose_across.paper_sentence({"against": "counting", "diff": 30.0, "lo": 20.0, "hi": 40.0}, offline=True).en
     assert "as the paper found" in agree and "disagrees" not in agree
     unclear = prose_across.paper_sentence({"against": "counting", "diff": 3.0, "lo": -2.0, "hi": 8.0}, offline=True).en
-    assert "This disagrees with the paper" in unclear and "no detectable difference" in unclear
+    # an interval that contains zero neither agrees nor disagrees (the same rule for every row)
+    assert "disagrees" not in unclear and "cannot tell" in unclear and "no detectable difference" in unclear
+    against = prose_across.paper_sentence({"against": "counting", "diff": -9.0, "lo": -12.0, "hi": -6.0}, offline=True).en
+    assert "This disagrees with the paper" in against
 
 
 def test_benchmark_sentence_never_sets_published_figures_beside_other_weights():

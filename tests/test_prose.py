@@ -77,14 +77,15 @@ def test_the_checkpoint_is_openais_only_when_its_hash_says_so(tmp_path, monkeypa
     other = models.checkpoint_origin(str(mine), mine, sha)
     assert other["kind"] == "other" and other["path"] == "ViT-B-32.pt" and not models.is_openai_release(other)
     sentence = prose.model_identity({"name": "ViT-B-32.pt", "checkpoint_sha256": sha, "origin": other}).en
-    assert f"checkpoint ViT-B-32.pt (sha256 {sha})" in sentence and "not OpenAI's released weights" in sentence
+    assert f"checkpoint ViT-B-32.pt (sha256 {sha[:12]}…)" in sentence and "not OpenAI's released weights" in sentence
+    assert f"({sha}) is not openai's" in sentence and str(tmp_path) not in sentence
     assert "OpenAI's released CLIP" not in sentence
 
     monkeypatch.setattr(models, "openai_sha256s", lambda: {sha: "ViT-B/32"})
     released = models.checkpoint_origin("ViT-B/32", mine, sha)
     assert released["kind"] == "openai" and released["model"] == "ViT-B/32" and models.is_openai_release(released)
     assert prose.model_identity({"checkpoint_sha256": sha, "origin": released}).en.startswith(
-        f"The model is OpenAI's released CLIP ViT-B/32 (sha256 {sha[:16]}")
+        f"The model is OpenAI's ViT-B/32, the released file (sha256 {sha[:16]}")
     monkeypatch.undo()
 
     converted = hub.converted_path("ViT-B/32", tmp_path / "cache")

@@ -8,6 +8,8 @@ report's sections are cited by their own titles (四.1 …). Numbers arrive alre
 
 from __future__ import annotations
 
+from clip_course.report.catalogue_zh_verdicts import VERDICTS
+
 #: English msgid -> Chinese.
 CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ words and numbers
@@ -135,16 +137,6 @@ CATALOGUE: dict[str, str] = {
         "{name}：零样本保留其干净准确率的 {zs}，线性探测保留 {probe}，{verdict}（保留比例差 {d} 个百分点，{ci}）",
     "zero-shot keeps more": "零样本保留更多",
     "the probe keeps more": "线性探测保留更多",
-    "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}. "
-    "Zero-shot is the more robust on {k} of {n} shifted sets, as the paper found for natural shifts (its Figures "
-    "13 and 14).":
-        "在平面风格的 {dataset} 图像上训练和测试，再在其他风格绘制的相同场景上测试：{parts}。在 {n} 个分布偏移测试集中，零样本在 {k} 个上"
-        "更稳健，与论文对自然分布偏移的发现一致（其图 13 和图 14）。",
-    "On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever states "
-    "how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. The paper's "
-    "Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
-        "在 {dataset} 上（随机水平 {chance}），零样本得到 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明图中有几个形状。"
-        "同一特征上的线性探测得到 {probe}：{diff}。论文图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的现象。",
     # ------------------------------------------------------------------ 05 StyleCLIP
     "From a start similarity of {start}, the highest similarity came at λ = {best_l} ({best_s}, mean pixel change "
     "{best_c}); the smallest change at λ = {small_l} (similarity {small_s}, pixel change {small_c}). A higher "
@@ -156,13 +148,7 @@ CATALOGUE: dict[str, str] = {
     "{change} (0–1 scale); on the image border, mostly background, {border}.":
         "朝向“{text}”编辑时，{n} 次编辑中有 {rose} 次 CLIP 相似度上升（均值 {before} → {after}）。平均像素变化 {change}"
         "（0–1 标度）；在以背景为主的图像边缘为 {border}。",
-    "The attribute readout (a separate CNN, not the CLIP that guided the edit) sees the request met: {got}; "
-    "unrequested attributes changed too: {leak}.":
-        "属性读出器（一个独立的 CNN，而非引导编辑的 CLIP）看到的请求达成情况：{got}；未请求的属性也发生了变化：{leak}。",
     # ------------------------------------------------------------------ abstract and conclusions
-    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} "
-    "with a single template; {diff}.":
-        "{dataset} 上的零样本分类（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}；{diff}。",
     "Finer classes, {fine} against {coarse}: {diff}.": "更细的类别，{fine} 对比 {coarse}：{diff}。",
     "A linear probe on {dataset} ({n}-way, the classes with training images) reaches {probe} top-1 against {zs} "
     "zero-shot: {diff}.":
@@ -183,10 +169,6 @@ CATALOGUE: dict[str, str] = {
         "{name} 上的文本到图像检索：recall@1/5/10 为 {r1} / {r5} / {r10}。",
     "StyleCLIP towards “{prompt}” raised CLIP similarity from {before} to {after} in {steps} steps.":
         "StyleCLIP 朝向“{prompt}”编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
-    "Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}) and unrequested "
-    "attributes change too ({leak}): the edits entangle, as the original course report saw on faces.":
-        "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）看到请求达成（{got}），未请求的属性也发生变化（{leak}）：编辑存在特征纠缠，"
-        "与原课程报告「五、StyleCLIP」在人脸上观察到的一致。",
     "All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods behave, not how well CLIP "
     "performs; the paper profile measures that.":
         "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法如何表现，而不是 CLIP 的性能有多好；后者由 paper 配置测量。",
@@ -301,8 +283,6 @@ CATALOGUE: dict[str, str] = {
     "{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
-    "The paper profile uses OpenAI's pretrained weights: there is no training log to show.":
-        "paper 配置使用 OpenAI 预训练好的权重：没有训练日志可以展示。",
     "In [Figure](#fig-pretraining), after {steps} steps the loss is {loss}, the in-batch accuracy {acc} and the "
     "temperature {temp}.": "[图](#fig-pretraining) 中，{steps} 步之后损失为 {loss}，批内准确率为 {acc}，温度为 {temp}。",
     "These are CIFAR test images and OpenAI's weights, so the hatched bars are directly comparable: the paper's "
@@ -372,16 +352,12 @@ CATALOGUE: dict[str, str] = {
     'Counting': '计数',
     'Other': '其他',
     # the checkpoint's identity and the published figures' comparability
-    "The model is OpenAI's released CLIP {model} (sha256 {sha}…, the published file)": '模型是 OpenAI 发布的 CLIP {model}（sha256 {sha}…，即其公布的文件）',
     'equal to the value recorded in the package': '与软件包中记录的值一致',
     'recorded at its first download, with no published value to check it against': '在首次下载时记录，没有公布的值可供核对',
-    "The model is OpenAI's CLIP {model} from the Hugging Face hub copy {source}, converted to OpenAI's layout (tensor sha256 {tensors}…, {check})": '模型是 OpenAI 的 CLIP {model}，取自 Hugging Face hub 副本 {source}，并转换为 OpenAI 的格式（张量 sha256 {tensors}…，{check}）',
     'The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld': '模型是 MiniCLIP（sha256 {sha}…），由本软件包在 ShapesWorld 上预训练',
-    "The model is the checkpoint {path} (sha256 {sha}), not OpenAI's released weights: our numbers measure that file, and the published figures beside them another model": '模型是检查点 {path}（sha256 {sha}），不是 OpenAI 发布的权重：我们的数字测量的是这个文件，旁边列出的公开数字测量的是另一个模型',
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
-    '**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison (coarse above fine, ensemble at or above single), not its values.': '**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较：引用它们是为了展示比较的形态（粗粒度高于细粒度，集成不低于单模板），而不是数值本身。',
     "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较：**{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches the checkpoint (about 380 MB; it is optional).": '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上）：本章改为用离线生成器编辑 ShapesWorld 图像，由论文配置的 CLIP 引导，而不是编辑人脸。`make download` 会下载该检查点（约 380 MB，可选）。',
@@ -421,3 +397,6 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("字节级 BPE 分词", "byte-level BPE tokenizer", "CLIP 的分词器：文本先编码为 UTF-8 字节再合并；汉字通常占 2–3 个词元。"),
     ("离线配置 / 论文配置", "offline / paper profile", "离线：在合成世界上自训练的小模型，无需网络；论文：OpenAI 发布的权重与 CIFAR 数据集。"),
 ]
+
+#: The verdict gates' sentences (report/verdicts.py and the prose that uses them), kept in their own module.
+CATALOGUE.update(VERDICTS)

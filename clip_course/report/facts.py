@@ -59,8 +59,9 @@ def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     """The model the run used, from any notebook's record."""
     for rec in results.values():
         origin = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
-        return {"name": rec["model"]["name"], "sha256": rec["model"]["checkpoint_sha256"], "origin": origin,
-                "identity": prose.model_identity({**rec["model"], "origin": origin})}
+        # named by its hash (data/naming.py), never by the path it was loaded from
+        return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
+                "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}
     return None
 
 
@@ -130,7 +131,7 @@ def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
         model = rec.get("model")
         if isinstance(model, dict) and model.get("checkpoint_sha256"):
             key = (str(model.get("name")), str(model["checkpoint_sha256"]))
-            seen.setdefault(key, {"name": key[0], "sha256": key[1]})
+            seen.setdefault(key, {"name": prose.model_name(model), "sha256": key[1]})
     return list(seen.values())
 
 
@@ -174,10 +175,14 @@ def device_used(results: dict[str, dict]) -> str:
 
 
 def _shown(key: str, value: Any, root: Path) -> Any:
-    # a checkpoint path is printed as a reader sees it (relative to the repository, or ~/...)
+    # a checkpoint path is printed as a reader sees it (relative to the repository, or ~/...), and a
+    # path outside both by its file name alone: no absolute path of the machine goes into the report
     from clip_course.io import display_path
 
-    return display_path(value, root) if key == "model" and isinstance(value, str) and "/" in value else value
+    if key != "model" or not isinstance(value, str) or "/" not in value:
+        return value
+    shown = display_path(value, root)
+    return prose.display_name(shown) if Path(shown).is_absolute() else shown
 
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:

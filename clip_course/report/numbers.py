@@ -3,6 +3,10 @@ never "+0.0" or "-0.0")."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
+
 
 def _zero(x: float) -> float:
     return 0.0 if abs(x) < 0.05 else x
@@ -19,3 +23,15 @@ def points(d: float, signed: bool = True) -> str:
     if not signed or d == 0:
         return f"{abs(d) if not signed else d:.1f}"
     return f"{d:+.1f}".replace("-", "−")
+
+
+#: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
+FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
+           "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
+           "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}",
+           "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}"}
+
+
+def q(value: Any, source: str, fmt: str = "pct") -> Markup:
+    """A number as the report prints it, tagged with the results path it came from."""
+    return Markup('<span class="q" data-src="{}" data-fmt="{}">{}</span>').format(source, fmt, FORMATS[fmt](value))

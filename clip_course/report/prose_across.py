@@ -13,7 +13,11 @@ from typing import Any
 from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose import difference, interval
-from clip_course.tasks.stats import sign
+from clip_course.report.prose_model import display_name, session_name
+from clip_course.report.verdicts import against_paper
+
+__all__ = ["accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
+           "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr"]
 
 #: The paper's Figure 5 in words (no number of it is printed: see the references' README).
 FIGURE5 = ("The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all "
@@ -73,15 +77,23 @@ def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int
         return head + " " + tr("This run has no object family and another to set against it.")
     words = difference(tr("the object sets' mean gap"), tr("the {family} sets'", family=family_name(contrast["against"])),
                        contrast["diff"], contrast["lo"], contrast["hi"])
-    if sign(contrast["lo"], contrast["hi"]) > 0:
+    # Figure 5 measured another model (a ResNet-50 probe): only the direction of the contrast can agree
+    verdict = against_paper(contrast, 1.0, comparable=False)
+    if verdict > 0:
         return head + " " + tr("Here too: {words}, as the paper found.", words=words)
-    return head + " " + tr("Here: {words}. This disagrees with the paper.", words=words) + (
-        tr(OFFLINE_WHY) if offline else "")
+    if verdict < 0:
+        return head + " " + tr("Here: {words}. This disagrees with the paper.", words=words) + (
+            tr(OFFLINE_WHY) if offline else "")
+    return head + " " + tr("Here: {words}; the interval cannot tell whether this agrees with the paper.", words=words)
 
 
-def benchmark_sentence(entries: Mapping[str, Mapping[str, Any]], model: str, openai_weights: bool,
+def benchmark_sentence(entries: Mapping[str, Mapping[str, Any]], model: Any, openai_weights: bool,
                        offline: bool) -> Bi:
-    """CLIP_benchmark's published zero-shot figures beside ours, or why none is comparable."""
+    """CLIP_benchmark's published zero-shot figures beside ours, or why none is comparable.
+
+    ``model``: a results ``model`` record or :class:`clip_course.data.naming.ModelName` (named by its
+    hash, never a path), or a plain name."""
+    model = display_name(model)
     pairs = [(n, e) for n, e in entries.items() if e.get("benchmark")]
     if not pairs:
         if offline:

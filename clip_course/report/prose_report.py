@@ -10,40 +10,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from markupsafe import Markup
-
 from clip_course.report.i18n import Bi, tr_html
-from clip_course.report.numbers import pct, points
-from clip_course.tasks.stats import sign
+from clip_course.report.numbers import FORMATS, q
+from clip_course.report.verdicts import (
+    above_chance,
+    chance_note,
+    crossover,
+    difference,
+    entanglement_verdict,
+    paper_words,
+    same_configuration,
+    style_shift_verdict,
+)
 
-#: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
-FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
-           "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
-           "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}", "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}"}
-
-
-def q(value: Any, source: str, fmt: str = "pct") -> Markup:
-    """A number as the report prints it, tagged with the results path it came from."""
-    return Markup('<span class="q" data-src="{}" data-fmt="{}">{}</span>').format(source, fmt, FORMATS[fmt](value))
-
-
-def _ci(src: str, d: Mapping[str, float]) -> Bi:
-    """``95% CI lo to hi`` with both bounds tagged (``src`` names the object holding lo/hi)."""
-    return tr_html("95% CI {lo} to {hi}", lo=q(d["lo"], f"{src}.lo", "signed"), hi=q(d["hi"], f"{src}.hi", "signed"))
+__all__ = ["FORMATS", "abstract_results", "chance_level", "conclusions", "q"]
 
 
-def _diff_words(src: str, d: Mapping[str, float], a: Any, b: Any) -> Bi:
-    """"a is X points above b (95% CI ...)" or "no detectable difference ..." with tagged numbers."""
-    s = sign(d["lo"], d["hi"])
-    if s == 0:
-        return tr_html("no detectable difference between {a} and {b} ({d} {unit}, {ci})", a=a, b=b,
-                       d=q(d["diff"], f"{src}.diff", "signed"), unit=tr_html("points"), ci=_ci(src, d))
-    if s > 0:
-        return tr_html("{a} is {d} {unit} above {b} ({ci})", a=a, b=b, d=q(d["diff"], f"{src}.diff", "pts"),
-                       unit=tr_html("points"), ci=_ci(src, d))
-    return tr_html("{a} is {d} {unit} below {b} (95% CI {lo} to {hi})", a=a, b=b,
-                   d=q(d["diff"], f"{src}.diff", "negpts"), unit=tr_html("points"),
-                   lo=q(d["hi"], f"{src}.hi", "negpts"), hi=q(d["lo"], f"{src}.lo", "negpts"))
+def _diff_words(src: str, d: Mapping[str, float], a: Any, b: Any, **gates: Any) -> Bi:
+    """:func:`clip_course.report.verdicts.difference` with every number tagged by ``src``."""
+    return difference(a, b, d, src=src, **gates)
+
+
+def chance_level(facts: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first zero-shot measurement of the build whose interval reaches chance, if any: then
+    the model reads nothing its prompts name, and the claims that need a trained model are withheld."""
+    for r in facts["zero_shot"]:
+        e = r["entry"]
+        if not above_chance(e["ensemble"]["top1"], e["n_images"], 100.0 / e["n_way"]):
+            return {"dataset": r["dataset"], "top1": e["ensemble"]["top1"], "n": e["n_images"],
+                    "chance": 100.0 / e["n_way"]}
+    return None
 
 
 def _across_sentences(c: Mapping[str, Any] | None) -> list[Bi]:
@@ -65,19 +61,27 @@ def _across_sentences(c: Mapping[str, Any] | None) -> list[Bi]:
 
 
 def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
-    """The abstract's result sentences, one per measurement this build made."""
+    """The abstract's result sentences, one per measurement this build made; the claims pass the
+    verdict gate (:mod:`clip_course.report.verdicts`), and at chance level only the numbers are given."""
     out: list[Bi] = []
     ens, single, probe, zs = (tr_html("the ensemble"), tr_html("the single template"), tr_html("the probe"),
                               tr_html("zero-shot"))
+    chance = chance_level(facts)
+    if chance is not None:
+        out.append(chance_note(tr_html("Zero-shot on {dataset}", dataset=chance["dataset"]), chance["top1"],
+                               chance["n"], chance["chance"]))
     for r in facts["zero_shot"]:
         e, src = r["entry"], r["src"]
-        out.append(tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template "
-                           "ensemble, {single} with a single template; {diff}.", dataset=r["dataset"],
-                           n=q(e["n_way"], f"{src}.n_way", "int"), images=q(e["n_images"], f"{src}.n_images", "int"),
-                           ens=q(e["ensemble"]["top1"], f"{src}.ensemble.top1"),
-                           single=q(e["single"]["top1"], f"{src}.single.top1"),
-                           diff=_diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], ens, single)))
-    if facts["granularity"] is not None and len(facts["zero_shot"]) >= 2:
+        text = tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template "
+                       "ensemble, {single} with a single template", dataset=r["dataset"],
+                       n=q(e["n_way"], f"{src}.n_way", "int"), images=q(e["n_images"], f"{src}.n_images", "int"),
+                       ens=q(e["ensemble"]["top1"], f"{src}.ensemble.top1"),
+                       single=q(e["single"]["top1"], f"{src}.single.top1"))
+        if chance is None or same_configuration(e):
+            text += tr_html("; {diff}", diff=_diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], ens, single,
+                                                        same=same_configuration(e)))
+        out.append(text + tr_html("."))
+    if facts["granularity"] is not None and len(facts["zero_shot"]) >= 2 and chance is None:
         coarse, fine = facts["zero_shot"][0]["dataset"], facts["zero_shot"][-1]["dataset"]
         out.append(tr_html("Finer classes, {fine} against {coarse}: {diff}.", fine=fine, coarse=coarse,
                            diff=_diff_words("03_cifar_zero_shot:granularity", facts["granularity"], fine, coarse)))
@@ -87,18 +91,23 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
                        "against {zs} zero-shot: {diff}.", dataset=r["dataset"], n=q(e["n_way"], f"{src}.n_way", "int"),
                        probe=q(e["probe"]["top1"], f"{src}.probe.top1"), zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
                        diff=_diff_words(f"{src}.probe_minus_zeroshot", e["probe_minus_zeroshot"], probe, zs))
-        if r["k_match"] is not None:
+        curve = e.get("kshot") or {}
+        cross = crossover([float(k) for k in curve], [v["mean"] for v in curve.values()], e["zeroshot"]["top1"]) \
+            if curve else {"kind": "none"}
+        if r["k_match"] is not None and cross["kind"] == "inside":
             text += " " + tr_html("It matches zero-shot at about {k} labelled examples per class.",
                                   k=q(r["k_match"], f"{src}.crossover_k", "k"))
         out.append(text)
-    out += _analysis_sentences(facts["analysis"], probe, zs)
+    out += _analysis_sentences(facts["analysis"], probe, zs, chance is not None)
     out += _across_sentences(facts.get("across"))
     st = facts["styleclip"]
     if st is not None:
         for i, ed in enumerate(st["edits"]):
             es = f"05_styleclip:edits.{i}"
             out.append(tr_html("StyleCLIP towards “{prompt}” raised CLIP similarity from {before} to {after} in "
-                               "{steps} steps.", prompt=ed["prompt"],
+                               "{steps} steps." if ed["similarity_after"] > ed["similarity_before"] else
+                               "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} "
+                               "after {steps} steps).", prompt=ed["prompt"],
                                before=q(ed["similarity_before"], f"{es}.similarity_before", "f3"),
                                after=q(ed["similarity_after"], f"{es}.similarity_after", "f3"),
                                steps=q(ed["steps"], f"{es}.steps", "int")))
@@ -106,24 +115,29 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
     return out
 
 
-def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi) -> list[Bi]:
-    """Notebook 06's robustness, offline-world and retrieval sentences."""
+def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: bool = False) -> list[Bi]:
+    """Notebook 06's robustness, offline-world and retrieval sentences (robustness claims only for a
+    model above chance, on sets that lower its clean accuracy)."""
     if a is None:
         return []
     s, src = a["robustness_summary"], "06_analysis:robustness_summary"
-    out = [tr_html("Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe "
-                   "{probe}; zero-shot minus probe loss: {d} points ({ci}).", dataset=s["dataset"],
-                   n=q(s["n_images"], f"{src}.n_images", "int"),
-                   zs=q(s["mean_drop_points"]["zeroshot"], f"{src}.mean_drop_points.zeroshot", "pts"),
-                   probe=q(s["mean_drop_points"]["probe"], f"{src}.mean_drop_points.probe", "pts"),
-                   d=q(s["degradation"]["diff"], f"{src}.degradation.diff", "signed"),
-                   ci=_ci(f"{src}.degradation", s["degradation"]))]
-    if a.get("style_shift"):
-        st, src = a["style_shift"], "06_analysis:style_shift"
-        out.append(tr_html("On the same scenes drawn in {k} other styles, zero-shot keeps a larger share of its clean "
-                           "accuracy than the probe fitted on flat images on {m} of them (each with its 95% interval "
-                           "in the analysis chapter), as the paper found for natural shifts.",
-                           k=q(st["sets"], f"{src}.sets", "len"), m=q(st["zeroshot_more_robust"], f"{src}.zeroshot_more_robust", "int")))
+    drops = s["mean_drop_points"]
+    text = tr_html("Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe "
+                   "{probe}", dataset=s["dataset"], n=q(s["n_images"], f"{src}.n_images", "int"),
+                   zs=q(drops["zeroshot"], f"{src}.mean_drop_points.zeroshot", _loss_fmt(drops["zeroshot"])),
+                   probe=q(drops["probe"], f"{src}.mean_drop_points.probe", _loss_fmt(drops["probe"])))
+    if chance:
+        text += tr_html(": at chance level, no robustness verdict.")
+    elif drops["zeroshot"] <= 0 and drops["probe"] <= 0:
+        text += tr_html(": the corruptions do not lower accuracy here, so they are no shift and carry no robustness "
+                        "verdict.")
+    else:
+        text += tr_html("; {diff}.", diff=_diff_words(f"{src}.degradation", s["degradation"],
+                                                      tr_html("zero-shot's loss"), tr_html("the probe's"),
+                                                      units=s["degradation"]["cells"]))
+    out = [text]
+    if a.get("style_shift") and not chance:
+        out.append(_style_shift_abstract(a["style_shift"]))
     if a.get("counting"):
         c, src = a["counting"], "06_analysis:counting"
         out.append(tr_html("Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe "
@@ -138,8 +152,27 @@ def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi) -> list[
     return out
 
 
+def _loss_fmt(x: float) -> str:
+    """A loss in points unsigned, a gain (negative loss) with its minus sign."""
+    return "pts" if x >= 0 else "signed"
+
+
+def _style_shift_abstract(st: Mapping[str, Any]) -> Bi:
+    """The style-shift finding: only sets that lower clean accuracy count as shifts."""
+    v, src = style_shift_verdict(st), "06_analysis:style_shift"
+    n = q(st["sets"], f"{src}.sets", "len")
+    if not v["shifts"]:
+        return tr_html("None of the {k} other styles lowers clean accuracy for both classifiers, so they are not "
+                       "distribution shifts for this model and carry no robustness verdict.", k=n)
+    return tr_html("Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on "
+                   "{m} of those zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat "
+                   "images, on {p} the probe does: {paper} (each with its 95% interval in the analysis chapter).",
+                   k=n, s=len(v["shifts"]), m=v["zeroshot_more"], p=v["probe_more"], paper=paper_words(v["paper"]))
+
+
 def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
-    """What the attribute readout saw in the entanglement study: a higher similarity is not the edit asked for."""
+    """What the attribute readout saw in the entanglement study: a higher similarity is not the edit
+    asked for; "entangle" only when unrequested changes are a share whose interval excludes zero."""
     e = st.get("entanglement") or {}
     if "requested_reached" not in e:
         return []
@@ -149,10 +182,15 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     leak = [tr_html("{a} in {share}", a=a, share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
     got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
-    return [tr_html("Over {n} related starts, the attribute readout (a separate CNN) saw the request met ({got}) and "
-                    "unrequested attributes change too ({leak}): the edits entangle, as the original course report "
-                    "saw on faces.", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
-                    leak=leak or tr_html("none"))]
+    verdict = entanglement_verdict(e)
+    read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} "
+                   "(unrequested changes)", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
+                   leak=leak or tr_html("none"))
+    if verdict == "entangle":
+        return [read + tr_html(": the edits entangle, as the original course report saw on faces.")]
+    why = {"few": tr_html("fewer than 3 starts"), "missed": tr_html("the requested value was not reached"),
+           "clean": tr_html("no unrequested attribute changed")}[verdict]
+    return [read + tr_html("; no entanglement is claimed: {why}.", why=why)]
 
 
 def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:

@@ -170,10 +170,11 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 
 
 def openai_weights(lm: Any) -> bool:
-    """Whether ``lm`` holds openai's released weights (their file, or this machine's hub conversion of it)."""
-    from clip_course.core.models import checkpoint_origin, is_openai_release
+    """Whether ``lm`` holds openai's released weights (their file, or a verified hub conversion of it),
+    as :func:`clip_course.data.naming.model_name` decides from the checkpoint's sha256."""
+    from clip_course.data.naming import session_model_name
 
-    return is_openai_release(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
+    return session_model_name(lm).openai
 
 
 def published_checkpoint(lm: Any) -> bool:

@@ -1,0 +1,163 @@
+"""The Chinese of the verdict gates' sentences (:mod:`clip_course.report.verdicts` and the prose built
+on it): chance level, self-comparison, too few units, the paper's agreement, shifts, the model's name.
+
+Merged into :data:`clip_course.report.catalogue_zh.CATALOGUE`; same conventions (keys are the English
+msgids exactly, the same placeholders, 稳健性 for robustness as in the glossary).
+"""
+
+from __future__ import annotations
+
+#: English msgid -> Chinese.
+VERDICTS: dict[str, str] = {
+    "{a} and {b} are the same configuration here, so they are not compared": "{a}与{b}在这里是同一配置，因此不作比较",
+    "{a} minus {b} is {d} {unit} over {n} units, too few for an interval (at least {m}), so no verdict":
+        "{a}减{b}为 {d} {unit}，仅基于 {n} 个单元，不足以给出区间（至少需要 {m} 个），因此不作判断",
+    "{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing here that the "
+    "class names say, so no finding that needs a trained model is drawn from it.":
+        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：模型在这里读不出类名所说的任何内容，"
+        "因此我们不据此得出任何需要训练好的模型才能成立的结论。",
+    "as the paper found": "与论文的发现一致",
+    "this disagrees with the paper": "这与论文不一致",
+    "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
+    "at chance level": "处于随机水平",
+    "Zero-shot on {dataset}": "{dataset} 上的零样本",
+    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
+    "single template": "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}",
+    "; {diff}": "；{diff}",
+    "; {diff}.": "；{diff}。",
+    "Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe {probe}":
+        "在 {dataset}（{n} 张图像）的固定种子损坏下，零样本下降 {zs} 个百分点，线性探测下降 {probe} 个百分点",
+    ": at chance level, no robustness verdict.": "：处于随机水平，不作稳健性判断。",
+    ": the corruptions do not lower accuracy here, so they are no shift and carry no robustness verdict.":
+        "：这些损坏在这里没有降低准确率，因此不构成分布偏移，也不作稳健性判断。",
+    "zero-shot's loss": "零样本的下降",
+    "the probe's": "线性探测的下降",
+    "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
+    "for this model and carry no robustness verdict.":
+        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作稳健性判断。",
+    "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} after {steps} steps).":
+        "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
+    "fewer than 3 starts": "起点少于 3 个",
+    "no unrequested attribute changed": "没有未要求的属性发生变化",
+    "The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested attribute reached "
+    "in: {got}; and unrequested attributes changed in: {leak}.":
+        "属性读出器（一个独立的 CNN，而不是引导编辑的 CLIP）读出的所要求属性达成情况：{got}；未要求的属性发生变化的情况：{leak}。",
+    "Unrequested changes are part of these edits: they entangle.": "未要求的变化是这些编辑的一部分：它们存在特征纠缠。",
+    "No entanglement is claimed: fewer than 3 edits.": "我们不声称存在特征纠缠：编辑少于 3 次。",
+    "No entanglement is claimed: no unrequested attribute changed.": "我们不声称存在特征纠缠：没有未要求的属性发生变化。",
+    "On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures 13 and 14).":
+        "在唯一一个降低干净准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
+    "Cosine similarity of every image with every caption of one batch": "一个批次中每张图像与每条描述的余弦相似度",
+    ": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.":
+        "：对角线上的匹配对突出，这正是对比损失所训练的。",
+    ": the matching pairs on the diagonal do not stand out from the other pairings in this batch (their gap's 95% "
+    "interval reaches zero), which a trained model's would.":
+        "：在这个批次中，对角线上的匹配对并不比其他组合突出（其差距的 95% 区间包含零），而训练好的模型会让它们突出。",
+    "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1 and {fine} ({fine_task}) "
+    "{fine_top1}. {verdict}":
+        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
+    "on {name} both are at chance level ({ens} and {single}), so the ensemble's effect is not read":
+        "在 {name} 上两者都处于随机水平（{ens} 与 {single}），因此不解读集成的效果",
+    "On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and templates scores "
+    "{zh} top-1 and the English one {en}: both at chance level, so the languages are not compared.":
+        "在 {name}（{n} 张图像，随机水平 {chance}）上，由中文类名和模板构成的分类器 top-1 为 {zh}，英文的为 {en}："
+        "两者都处于随机水平，因此不比较两种语言。",
+    "On {name} the k-shot probe was run at k = {k} only ({acc} against zero-shot's {zs}): one k locates no crossing.":
+        "在 {name} 上 k-shot 线性探测只在 k = {k} 处运行（{acc}，零样本为 {zs}）：单个 k 无法确定交叉点。",
+    "On {name} {k} labelled example per class already gives {acc} against zero-shot's {zs}: any crossing lies below "
+    "the tested range of k.":
+        "在 {name} 上每类 {k} 个标注样本已得到 {acc}（零样本为 {zs}）：若有交叉点，也在所测 k 的范围之下。",
+    "the model is at chance level on the clean images, so there is no robustness to read.":
+        "模型在干净图像上处于随机水平，因此无从谈稳健性。",
+    "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
+        "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作稳健性判断。",
+    "{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.":
+        "{n} 个测试集不足以给出区间（至少需要 {m} 个），因此不判断哪一个下降得更多。",
+    "on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}":
+        "在 {name} 上差距为 {d} 个百分点（{ci}），论文在 {ref} 上为 {paper}（{how}）：{words}",
+    "Here, {rows}.": "这里，{rows}。",
+    "same model and data: the value is compared": "同一模型和数据：比较数值",
+    "another model or data: only the direction is compared": "另一模型或数据：只比较方向",
+    "{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not lower for both, so not a "
+    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（干净测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
+    "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.":
+        "在平面风格的 {dataset} 图像上训练和测试，再在以其他风格绘制的相同场景上测试：{parts}。",
+    "No style lowers clean accuracy for both classifiers: these sets are not distribution shifts for this model, "
+    "so no robustness verdict is drawn.":
+        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作稳健性判断。",
+    "Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the probe on {p}: "
+    "{paper} for natural shifts (its Figures 13 and 14).":
+        "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
+        "（论文针对自然分布偏移，见其图 13 和图 14）。",
+    "The model is {name}, the released file (sha256 {sha}…, openai's published value)":
+        "模型是{name}，即其发布的文件（sha256 {sha}…，与 OpenAI 公布的值一致）",
+    "OpenAI's CLIP {model}": "OpenAI 的 CLIP {model}",
+    "The model is {who} from the Hugging Face hub copy {source}, converted to OpenAI's layout (tensor sha256 "
+    "{tensors}…, {check})":
+        "模型是{who}，取自 Hugging Face hub 副本 {source}，并转换为 OpenAI 的格式（张量 sha256 {tensors}…，{check}）",
+    "The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not openai's published one, so our "
+    "numbers measure that file and the published figures beside them another model":
+        "模型是{name}，不是 OpenAI 发布的权重：其 sha256（{sha}）不是 OpenAI 公布的值，所以我们的数字测量的是这个文件，"
+        "旁边列出的公开数字测量的是另一个模型",
+    "an unverified copy of CLIP {model}": "未经核验的 CLIP {model} 副本",
+    "**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable "
+    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison (coarse against fine, "
+    "ensemble against single), not its values.":
+        "**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "引用它们是为了展示比较的形态（粗粒度对细粒度，集成对单模板），而不是数值本身。",
+    "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
+    "Here: {words}; the interval cannot tell whether this agrees with the paper.":
+        "这里：{words}；区间无法判断这是否与论文一致。",
+    # ------------------------------------------------------------------ captions (report/captions.py)
+    "Per-class top-1 on {name} with the ensemble, best class at the top and worst at the bottom; the dashed line is "
+    "the mean over all {n} classes.":
+        "{name} 上使用提示集成的各类别 top-1，最好的类别在上、最差的在下；虚线是全部 {n} 个类别的平均值。",
+    "Per-class top-1 on {name} with the ensemble: the {k} best classes at the top and the {k} worst at the bottom of "
+    "{n}; the dashed line is the mean over all of them.":
+        "{name} 上使用提示集成的各类别 top-1：{n} 个类别中最好的 {k} 个在上、最差的 {k} 个在下；虚线是全部类别的平均值。",
+    "Every class scores {acc}.": "每个类别的得分都是 {acc}。",
+    "Top-1 ranges from {worst} ({wc}) to {best} ({bc})": "top-1 从 {worst}（{wc}）到 {best}（{bc}）不等",
+    ": accuracy is far from uniform across classes (the two classes' 95% intervals, about {per} images each, do not "
+    "overlap).": "：各类别的准确率远非均匀（这两个类别各约 {per} 张图像，其 95% 区间不重叠）。",
+    ", within what about {per} test images per class leave to chance (their 95% intervals overlap).":
+        "，仍在每类约 {per} 张测试图像所允许的随机波动之内（其 95% 区间重叠）。",
+    "{right} correctly and {wrong} wrongly classified {name} test images (seeded) with their top-5 zero-shot "
+    "predictions; blue marks the true class.":
+        "{name} 中 {right} 张分类正确、{wrong} 张分类错误的测试图像（固定随机种子）及其 top-5 零样本预测；蓝色标出真实类别。",
+    "Zero-shot top-1 and top-5 per dataset, single template against the ensemble":
+        "各数据集的零样本 top-1 与 top-5，单一模板对比提示集成",
+    ", beside the published figures (hatched).": "，并列已发表的数字（斜线填充）。",
+    "; the published CIFAR figures are in the table above, not on these axes: they measure another model on other "
+    "data.": "；已发表的 CIFAR 数字见上表，不画在这些坐标轴上：它们测量的是另一个模型、另一批数据。",
+    "zero-shot figures of the table's last column": "表格最后一列的零样本数字",
+    "zero-shot is at chance level, so the paper's comparison does not apply": "零样本处于随机水平，因此论文的比较不适用",
+    ": the matching pairs on the diagonal are more similar on average, yet the right caption is the most similar "
+    "one for only {k} of the {n} images.": "：对角线上的匹配对平均而言更相似，但只有 {n} 张图像中的 {k} 张与正确描述最相似。",
+    "On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever states how "
+    "many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. {paper}":
+        "在 {dataset}（随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
+        "形状。同一特征上的线性探测得分 {probe}：{diff}。{paper}",
+    "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
+        "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
+    "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
+    "does not show that pattern.": "论文的图 5 发现在 CLEVR 计数、MNIST 和 EuroSAT 上零样本较弱而线性探测更强；本次运行没有显示这一规律。",
+    "rises": "上升",
+    "falls": "下降",
+    "ends where it began": "最终回到起点附近",
+    "MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss {loss}, "
+    "the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of the steps "
+    "against the first).":
+        "MiniCLIP 在 ShapesWorld 上的预训练，取自随包提供的检查点的日志：对称对比损失{loss}，批内准确率{acc}，"
+        "可学习的温度（初始为 0.07）{temp}（最后十分之一的步数对比最初十分之一）。",
+    "No entanglement is claimed: the requested value was not reached.": "我们不声称存在特征纠缠：所要求的值没有达到。",
+    "the requested value was not reached": "所要求的值没有达到",
+    "Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} (unrequested "
+    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出 {got}（所要求的）以及 {leak}（未要求的变化）",
+    ": the edits entangle, as the original course report saw on faces.": "：编辑存在特征纠缠，正如原课程报告在人脸上所见。",
+    "; no entanglement is claimed: {why}.": "；我们不声称存在特征纠缠：{why}。",
+    "Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on {m} of those "
+    "zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat images, on {p} the probe "
+    "does: {paper} (each with its 95% interval in the analysis chapter).":
+        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的干净准确率；在这些风格中，零样本在 {m} 种上保留的干净准确率"
+        "比例高于在平面图像上拟合的线性探测，线性探测在 {p} 种上更高：{paper}（各自的 95% 区间见分析一章）。",
+}

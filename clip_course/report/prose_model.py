@@ -1,0 +1,99 @@
+"""What the model is called and what the published figures beside it are, in words.
+
+Every sentence naming the checkpoint goes through :func:`model_name`, which asks
+:func:`clip_course.data.naming.model_name` (the checkpoint's sha256 decides: "OpenAI's ViT-B/32" only
+for openai's published hash or a verified hub copy; any other file by its file name and hash, never
+a path). Split from :mod:`clip_course.report.prose`, which re-exports these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from clip_course.data.naming import ModelName
+from clip_course.data.naming import model_name as _model_name
+from clip_course.data.naming import session_model_name as session_name
+from clip_course.report.i18n import Bi, maybe_tr, tr
+
+__all__ = ["display_name", "model_identity", "model_name", "no_training_log", "offline_generator_note",
+           "published_figures_note", "session_name"]
+
+
+def model_name(model: Mapping[str, Any] | Any) -> Bi:
+    """What the report calls the model of a results ``model`` record (or a :class:`ModelName`), decided
+    by its checkpoint's sha256 (:func:`clip_course.data.naming.model_name`): never a path."""
+    n = model if isinstance(model, ModelName) else _model_name(model)
+    return Bi(n.en, n.zh)
+
+
+def display_name(model: Any) -> Bi | str:
+    """A name passed by a notebook: a record or a :class:`ModelName` is named by its hash; a plain
+    name that looks like a path keeps only its file name."""
+    if isinstance(model, Mapping | ModelName):
+        return model_name(model)
+    text = str(model)
+    return text.replace("\\", "/").rsplit("/", 1)[-1] if "/" in text and "." in text.rsplit("/", 1)[-1] else text
+
+
+def model_identity(model: Mapping[str, Any]) -> Bi:
+    """What the checkpoint is, from a results ``model`` record with its ``origin``
+    (:func:`clip_course.core.models.checkpoint_origin`), named by :func:`model_name`: OpenAI's release
+    only when its sha256 is the published one (or it is their hub copy, verified, converted here);
+    otherwise its file name and sha256 (never a path) and that it is not OpenAI's released weights."""
+    origin = model.get("origin") or {}
+    sha = str(model.get("checkpoint_sha256") or origin.get("sha256") or "")
+    n = _model_name(model)
+    if n.kind == "openai":
+        return tr("The model is {name}, the released file (sha256 {sha}…, openai's published value)",
+                  name=model_name(n), sha=sha[:16])
+    if n.kind == "hub":
+        check = (tr("equal to the value recorded in the package") if origin.get("verified")
+                 else tr("recorded at its first download, with no published value to check it against"))
+        who = (tr("OpenAI's CLIP {model}", model=origin["model"]) if n.openai
+               else tr("an unverified copy of CLIP {model}", model=origin["model"]))
+        return tr("The model is {who} from the Hugging Face hub copy {source}, converted to OpenAI's layout (tensor "
+                  "sha256 {tensors}…, {check})", who=who, source=origin.get("source"),
+                  tensors=str(origin.get("tensors_sha256"))[:16], check=check)
+    if n.kind == "miniclip":
+        return tr("The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld", sha=sha[:16])
+    return tr("The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not openai's published one, "
+              "so our numbers measure that file and the published figures beside them another model",
+              name=model_name(n), sha=sha)
+
+
+def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars") -> Bi:
+    """Whether the published CIFAR figures beside ours measure the same thing (the same model and data).
+
+    ``model``: a results ``model`` record or :class:`ModelName` (named by its hash), or a name. Published
+    bars are drawn (hatched) only beside comparable numbers, so otherwise the note points at the table."""
+    if not comparable and what == "hatched bars":
+        what = "zero-shot figures of the table's last column"
+    what = maybe_tr(what)
+    if comparable:
+        return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
+                  "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
+                  "independent re-measurement of the same model.", what=what)
+    if offline:
+        return tr("**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are "
+                  "*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
+                  "comparison (coarse against fine, ensemble against single), not its values.", what=what,
+                  model=display_name(model))
+    return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
+              "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
+              what=what, model=display_name(model))
+
+
+def no_training_log(model: Mapping[str, Any]) -> Bi:
+    """Notebook 01's pretraining section outside the offline profile."""
+    n = _model_name(model)
+    if n.openai:
+        return tr("{name} comes pretrained by OpenAI: there is no training log to show.", name=model_name(n))
+    return tr("This checkpoint came without a training log, so no pretraining curve is shown.")
+
+
+def offline_generator_note(checkpoint: str) -> Bi:
+    """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: what runs instead."""
+    return tr("**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with "
+              "the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches "
+              "the checkpoint (about 380 MB; it is optional).", checkpoint=checkpoint)
