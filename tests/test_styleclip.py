@@ -325,18 +325,15 @@ def test_paper_without_the_stylegan2_checkpoint_edits_with_the_offline_generator
 # ------------------------------------------------------------------------------ notebook
 
 
-def test_notebook_runs_offline_with_quick_parameters(tmp_path):
+def test_notebook_runs_offline_with_quick_parameters(quick_report):
+    """Notebook 05 as the session's quick offline report ran it (its quick parameters, CPU here)."""
     import nbformat
-    import papermill
     from PIL import Image
 
-    root = Path(__file__).resolve().parents[1]
-    src = root / "notebooks" / "05_styleclip.ipynb"
+    out, _ = quick_report
+    src = Path(__file__).resolve().parents[1] / "notebooks" / "05_styleclip.ipynb"
     quick = nbformat.read(src, as_version=4).metadata["clip_course"]["quick_parameters"]
-    params = {"profile": "offline", "output_dir": str(tmp_path), "device": "cpu", **quick}
-    papermill.execute_notebook(str(src), str(tmp_path / "05.ipynb"), parameters=params, kernel_name="python3",
-                               cwd=str(root), progress_bar=False)
-    rec = read_json(tmp_path / "results" / "05_styleclip.json")
+    rec = read_json(out / "results" / "05_styleclip.json")
     assert rec["profile"] == "offline" and rec["generator"] == "shapes-vae" and rec["model"]["name"] == "miniclip"
     (entry,) = rec["edits"]
     assert entry["prompt"] == "a blue circle" and entry["steps"] == quick["steps"]
@@ -346,7 +343,7 @@ def test_notebook_runs_offline_with_quick_parameters(tmp_path):
     assert study["n"] == quick["n_starts"] and set(study["readout"]) == {"shape", "colour", "size", "position",
                                                                          "background"}
     assert len(rec["curves"]["similarity"]) == quick["steps"] + 1
-    figures = tmp_path / "figures" / "05_styleclip"
+    figures = out / "figures" / "05_styleclip"
     for name in ("before_after", "strip", "curves", "sweep", "entanglement"):
         with Image.open(figures / f"{name}.png") as im:
             assert im.format == "PNG" and min(im.size) > 150, name

@@ -139,3 +139,24 @@ def check_params_file(params_file: dict[str, dict[str, Any]], notebooks: list[Pa
         unused -= set(declared_parameters(nb))
     if unused:
         raise ParamsError(f"--params: global {', '.join(sorted(unused))} is a parameter of no notebook.")
+
+
+# --------------------------------------------------------------------------- dependencies
+
+#: Results a notebook reads through the package rather than naming them in its own cells
+#: (``tasks.across.earlier_probe`` reads 04's): the source scan of :func:`notebook_reads` cannot see them.
+INDIRECT_READS: dict[str, tuple[str, ...]] = {"07_zero_shot_across_datasets": ("04_linear_probe",)}
+
+
+def notebook_reads(notebook: Path, earlier: Sequence[Path]) -> set[str]:
+    """Stems of the ``earlier`` notebooks whose results ``notebook`` reads (``Session.earlier``).
+
+    A code cell naming another notebook's stem as a string literal (``S.earlier("03_cifar_zero_shot")``)
+    reads it, as does an :data:`INDIRECT_READS` entry. Only earlier notebooks count: a build runs
+    them in order, so a later one's results are never this build's.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    stems = {p.stem for p in earlier if p.stem < notebook.stem}  # numbered: the build's order
+    named = {s for s in stems if f'"{s}"' in code or f"'{s}'" in code}
+    return named | (set(INDIRECT_READS.get(notebook.stem, ())) & stems)

@@ -85,6 +85,7 @@ from clip_course.report.notebook_params import (
     find_notebooks,
     load_params_file,
     notebook_params,
+    notebook_reads,
 )
 from clip_course.report.schema import results_path
 from clip_course.report.stamps import (
@@ -160,11 +161,11 @@ def resolve_profile(profile: str, model: str | None = None, data_root: str | Pat
 
 
 @contextlib.contextmanager
-def _kernel_env() -> Iterator[None]:
+def _kernel_env(extra: dict[str, str] | None = None) -> Iterator[None]:
     # Kernels inherit this environment; our own tqdm read its settings at import already.
     # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
     # are printed once on the title page, not in every chapter.
-    settings = {"TQDM_DISABLE": "1", REPORT_ENV: "1"}
+    settings = {"TQDM_DISABLE": "1", REPORT_ENV: "1", **(extra or {})}
     old = {k: os.environ.get(k) for k in settings}
     os.environ.update(settings)
     try:
@@ -190,8 +191,12 @@ def _failure_message(stem: str, err: Exception, executed: Path) -> str:
     return f"notebook {stem} failed: {type(err).__name__}: {err}"
 
 
-def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool = True) -> None:
-    """Run one notebook with papermill (cwd = ``root``); raise NotebookFailedError on error."""
+def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool = True, env: bool = True) -> None:
+    """Run one notebook with papermill (cwd = ``root``); raise NotebookFailedError on error.
+
+    ``env``: set the kernels' environment (:func:`_kernel_env`) around this run; a parallel build
+    sets it once around all of them instead (os.environ is one for every thread).
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -200,7 +205,7 @@ def execute_notebook(run: NotebookRun, root: Path, kernel: str, progress: bool =
     tmp = run.executed.with_name(f".{run.executed.stem}.{os.getpid()}.tmp.ipynb")
     start = time.perf_counter()
     try:
-        with _kernel_env():
+        with _kernel_env() if env else contextlib.nullcontext():
             papermill.execute_notebook(
                 str(run.source), str(tmp), parameters=run.params, kernel_name=kernel,
                 cwd=str(root), progress_bar=progress, request_save_on_cell_execute=False,
@@ -226,19 +231,35 @@ def build_params(declared: dict[str, Any], params: dict[str, Any], quick: bool, 
     return {k: v for k, v in own.items() if k in declared and k not in params}
 
 
-def run_notebooks(
-    notebooks: list[Path],
-    profile: str,
-    params_file: dict[str, dict[str, Any]],
-    quick: bool,
-    root: Path,
-    build_dir: Path,
-    kernel: str = "python3",
-    progress: bool = True,
-) -> list[NotebookRun]:
-    """Execute (or reuse) each notebook in order, printing what happens and how long it took."""
+#: ``CLIP_COURSE_JOBS=N``: at most N notebooks at once (1: one after another, as before).
+JOBS_ENV = "CLIP_COURSE_JOBS"
+
+
+def default_jobs() -> int:
+    """Notebooks run at once: ``CLIP_COURSE_JOBS``, else one per usable core."""
+    env = os.environ.get(JOBS_ENV, "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ReportError(f"{JOBS_ENV}={env!r}: use a positive whole number of notebooks to run at once.")
+        return int(env)
+    return usable_cpus()
+
+
+@dataclass
+class _Pending:
+    """A notebook of a build that must run: its run, head line, stamp file and stamp key."""
+
+    run: NotebookRun
+    head: str
+    stamp_file: Path
+    key: str
+
+
+def _plan(notebooks: list[Path], profile: str, params_file: dict[str, dict[str, Any]], quick: bool,
+          root: Path, build_dir: Path, kernel: str) -> tuple[list[NotebookRun], list[_Pending]]:
+    """Every notebook's run (reused ones printed as up to date) and those that must run, in order."""
     package = stamps.package_fingerprint()
-    runs = []
+    runs, pending = [], []
     memo: dict[tuple, str] = {}
     for i, nb in enumerate(notebooks, 1):
         params = notebook_params(nb, profile, params_file, quick)
@@ -255,16 +276,131 @@ def run_notebooks(
             run.reused = True
             print(f"{head}: up to date (ran {run.seconds:.1f} s at {run.finished})", flush=True)
         else:
-            print(f"{head}: running with {json.dumps(params, default=str)}", flush=True)
-            stamp_file.unlink(missing_ok=True)
-            execute_notebook(run, root, kernel, progress)
-            write_json(stamp_file, {
-                "key": key, "seconds": round(run.seconds, 3), "finished": run.finished,
-                "params": params, "results_sha256": file_sha(run.results(root)),
-            })
-            print(f"{head}: done in {run.seconds:.1f} s", flush=True)
+            pending.append(_Pending(run, head, stamp_file, key))
         runs.append(run)
+    return runs, pending
+
+
+def _start(job: _Pending) -> None:
+    print(f"{job.head}: running with {json.dumps(job.run.params, default=str)}", flush=True)
+    job.stamp_file.unlink(missing_ok=True)
+
+
+def _finish(job: _Pending, root: Path) -> None:
+    """Stamp a notebook that finished (only finished ones ever get a stamp)."""
+    run = job.run
+    write_json(job.stamp_file, {
+        "key": job.key, "seconds": round(run.seconds, 3), "finished": run.finished,
+        "params": run.params, "results_sha256": file_sha(run.results(root)),
+    })
+    print(f"{job.head}: done in {run.seconds:.1f} s", flush=True)
+
+
+def run_notebooks(
+    notebooks: list[Path],
+    profile: str,
+    params_file: dict[str, dict[str, Any]],
+    quick: bool,
+    root: Path,
+    build_dir: Path,
+    kernel: str = "python3",
+    progress: bool = True,
+    jobs: int | None = None,
+) -> list[NotebookRun]:
+    """Execute (or reuse) each notebook, printing what happens and how long it took.
+
+    ``jobs``: notebooks run at once (None: :func:`default_jobs`). With more than one, a notebook
+    starts as soon as the notebooks whose results it reads have finished (:func:`_run_parallel`);
+    with one, they run in order as they always did.
+    """
+    runs, pending = _plan(notebooks, profile, params_file, quick, root, build_dir, kernel)
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs > 1 and len(pending) > 1:
+        _run_parallel(pending, notebooks, min(jobs, len(pending)), root, build_dir, kernel)
+        return runs
+    for job in pending:
+        _start(job)
+        execute_notebook(job.run, root, kernel, progress)
+        _finish(job, root)
     return runs
+
+
+def _priorities(pending: list[_Pending], reads: dict[str, set[str]], build_dir: Path) -> dict[str, float]:
+    """Each notebook's longest chain of work to the end of the build (its own seconds and those of
+    the notebooks that wait for it), from the previous run's stamps (1 s where none): the longest
+    chain starts first."""
+    cost = {}
+    for job in pending:
+        try:
+            cost[job.run.stem] = float(json.loads(job.stamp_file.read_text()).get("seconds", 1.0))
+        except (OSError, ValueError, AttributeError):
+            cost[job.run.stem] = 1.0
+    chain: dict[str, float] = {}
+    for job in reversed(pending):  # dependants come later in the build's order
+        stem = job.run.stem
+        after = [chain[o] for o, deps in reads.items() if stem in deps and o in chain]
+        chain[stem] = cost[stem] + max(after, default=0.0)
+    return chain
+
+
+def _run_parallel(pending: list[_Pending], notebooks: list[Path], jobs: int, root: Path, build_dir: Path,
+                  kernel: str) -> None:
+    """Run ``pending`` notebooks up to ``jobs`` at once, each after the notebooks it reads.
+
+    The kernels share the build's caches (features, text embeddings) on disk, written atomically.
+    Each kernel gets ``CLIP_COURSE_THREADS`` = usable cores / jobs (unless set), so the notebooks
+    together use the machine's cores once, not ``jobs`` times. On a failure no notebook starts; those
+    running finish (and are stamped), then the first failure is raised.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    order = [nb.stem for nb in notebooks]
+    todo = {job.run.stem for job in pending}
+    # Only the notebooks of this run matter: a reused one's results are already on disk.
+    reads = {job.run.stem: notebook_reads(job.run.source, notebooks[: order.index(job.run.stem)]) & todo
+             for job in pending}
+    chain = _priorities(pending, reads, build_dir)
+    waiting = sorted(pending, key=lambda j: (-chain[j.run.stem], order.index(j.run.stem)))
+    done: set[str] = set()
+    running: dict[Future, _Pending] = {}
+    failure: BaseException | None = None
+    threads = max(1, usable_cpus() // jobs)
+    extra = {} if os.environ.get("CLIP_COURSE_THREADS") else {"CLIP_COURSE_THREADS": str(threads)}
+    with _kernel_env(extra), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook") as pool:
+        try:
+            while waiting or running:
+                while failure is None and len(running) < jobs:
+                    ready = next((j for j in waiting if reads[j.run.stem] <= done), None)
+                    if ready is None:
+                        break
+                    waiting.remove(ready)
+                    _start(ready)
+                    running[pool.submit(execute_notebook, ready.run, root, kernel, False, False)] = ready
+                if not running:
+                    break  # a failure left the rest waiting
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    job = running.pop(future)
+                    err = future.exception()
+                    if err is None:
+                        _finish(job, root)
+                        done.add(job.run.stem)
+                    elif failure is None:
+                        failure = err
+        except BaseException:
+            for future in running:  # an interrupt: the cleanup ends the kernels, nothing new starts
+                future.cancel()
+            raise
+    if failure is not None:
+        raise failure
+
+
+def usable_cpus() -> int:
+    """Usable cores (the affinity mask, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def build_report(
