@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import numpy as np
 
@@ -29,7 +29,15 @@ from clip_course.core.types import LoadedModelLike
 from clip_course.data.dataset import ImageDataset
 from clip_course.tasks import zeroshot
 from clip_course.tasks.entries import probe_entry
-from clip_course.tasks.types import AcrossEntry, ProbeEntry, ProbeResults, SessionLike, SweepEntry
+from clip_course.tasks.types import (
+    AcrossEntry,
+    Diff,
+    ProbeEntry,
+    ProbeResults,
+    SessionLike,
+    SweepEntry,
+    Top,
+)
 
 if TYPE_CHECKING:  # Unpack is in typing from Python 3.11 only
     from typing_extensions import Unpack
@@ -86,9 +94,10 @@ def with_intervals(name: str, entry: ProbeEntry, source: str) -> dict[str, Any]:
     n = int(entry["n_test"])
     zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
 
-    def with_ci(acc: Mapping[str, float], keys: tuple[str, ...]) -> dict[str, Any]:
+    def with_ci(acc: Top, keys: tuple[str, ...]) -> dict[str, Any]:
         lo, hi = wilson(acc["top1"], n)
-        return {**{k: acc[k] for k in keys if k in acc}, "lo": lo, "hi": hi}
+        measured = dict(acc)
+        return {**{k: measured[k] for k in keys if k in measured}, "lo": lo, "hi": hi}
 
     return {
         "family": family(name), "source": source, "n_way": entry["n_way"], "n_train": entry["n_train"],
@@ -138,7 +147,8 @@ def measure(session: SessionLike, name: str, limit: int | None, limit_train: int
     test = load_dataset(name, "test", limit=limit, seed=session.seed)
     entry = probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
                            batch_size=batch_size, cache_dir=cache_dir)
-    return with_intervals(name, entry, session.notebook)
+    # probe_entry builds notebook 04's entry, which the schema checks when 04 writes it
+    return with_intervals(name, cast(ProbeEntry, entry), session.notebook)
 
 
 def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[MeasureSizes]) -> dict[str, Any]:
@@ -302,7 +312,7 @@ def merge_sweep(previous: Mapping[str, SweepEntry] | None, current: Mapping[str,
 # ----------------------------------------------------------------------------- families against each other
 
 
-def _se(d: Mapping[str, float]) -> float:
+def _se(d: Mapping[str, float] | Diff) -> float:
     """Standard error read back from a 95% interval (normal approximation)."""
     return (float(d["hi"]) - float(d["lo"])) / (2 * 1.959964)
 

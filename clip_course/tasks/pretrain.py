@@ -148,6 +148,9 @@ class CompactEmbedding(torch.nn.Module):
     get a gradient; other tokens embed to zero, as in the exported checkpoint.
     """
 
+    lookup: torch.Tensor  # buffers (registered in __init__)
+    ids: torch.Tensor
+
     def __init__(self, full: torch.nn.Embedding, ids: torch.Tensor) -> None:
         super().__init__()
         self.num_embeddings = full.num_embeddings
@@ -186,9 +189,9 @@ def export_state_dict(model: clip.model.CLIP) -> dict[str, torch.Tensor]:
     clip.model.convert_weights(m)
     sd = {k: v.detach().clone() for k, v in m.state_dict().items()}
     pos = sd["positional_embedding"]
-    full = torch.zeros(CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
-    full[: pos.shape[0]] = pos
-    sd["positional_embedding"] = full
+    positions = torch.zeros(CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
+    positions[: pos.shape[0]] = pos
+    sd["positional_embedding"] = positions
     return sd
 
 
@@ -282,7 +285,8 @@ def lr_at(step: int, config: PretrainConfig) -> float:
 
 def _optimizer(model: torch.nn.Module, config: PretrainConfig) -> torch.optim.AdamW:
     # As CLIP: no weight decay on gains, biases, embeddings and the temperature.
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
         skip = p.ndim < 2 or "embedding" in name or name == "logit_scale"
         (no_decay if skip else decay).append(p)
@@ -299,15 +303,16 @@ def _deterministic(device: torch.device) -> Iterator[None]:
     no deterministic kernel, since CUDA results differ from CPU ones anyway.
     """
     before = torch.are_deterministic_algorithms_enabled()
-    fill_before = torch.utils.deterministic.fill_uninitialized_memory
+    # fill_uninitialized_memory is missing from torch's type stubs
+    fill_before = torch.utils.deterministic.fill_uninitialized_memory  # type: ignore[attr-defined]
     torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
     # Filling every new tensor with NaN (the deterministic default) costs a third of a step.
-    torch.utils.deterministic.fill_uninitialized_memory = False
+    torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(before)
-        torch.utils.deterministic.fill_uninitialized_memory = fill_before
+        torch.utils.deterministic.fill_uninitialized_memory = fill_before  # type: ignore[attr-defined]
 
 
 TRAIN_THREADS = 1

@@ -326,7 +326,7 @@ def coarse_vs_fine(
     cm = np.asarray(fine_metrics["confusion"], dtype=np.int64)
     per_class = fine_metrics["per_class_accuracy"]
     worst = []
-    for name in sorted((c for c in fine_classes if per_class.get(c) is not None), key=lambda c: per_class[c])[:n_worst]:
+    for name in sorted((c for c in fine_classes if per_class.get(c) is not None), key=lambda c: per_class[c] or 0.0)[:n_worst]:  # None filtered out
         i = list(fine_classes).index(name)
         row = cm[i].copy()
         row[i] = 0
@@ -337,11 +337,11 @@ def coarse_vs_fine(
             "confusion_rate": 100.0 * row[j] / max(int(cm[i].sum()), 1),
         })
     groups = coarse_groups(coarse_classes, fine_classes)
-    per_coarse = None
+    per_coarse: list[dict[str, Any]] | None = None
     if groups is not None:
         per_coarse = []
         for c, idx in groups.items():
-            vals = [per_class[fine_classes[i]] for i in idx if per_class[fine_classes[i]] is not None]
+            vals = [v for i in idx if (v := per_class[fine_classes[i]]) is not None]
             ca = coarse_metrics["per_class_accuracy"].get(c)
             if ca is None or not vals:
                 continue

@@ -15,7 +15,7 @@ from clip_course.core.types import FeatureMatrix, Features, Labels, LoadedModelL
 
 __all__ = ["AccuracyCI", "AcrossEntry", "ClassMetrics", "DatasetRecord", "Diff", "Features", "FeatureMatrix",
            "KShotRow", "Labels", "LoadedModelLike", "OutputsLike", "Predictor", "ProbeEntry", "ProbeResults",
-           "ProfileLike", "PromptEntry", "RobustnessEntry", "SessionLike", "SweepEntry", "ZeroShotEntry",
+           "ProfileLike", "PromptEntry", "RobustnessEntry", "SessionLike", "SweepEntry", "Top", "ZeroShotEntry",
            "ZeroShotResults"]
 
 
@@ -103,12 +103,14 @@ class _Split(TypedDict):
     dataset: DatasetRecord
 
 
-class _Top(TypedDict):
+class Top(TypedDict):
+    """Top-1 and top-5 accuracy (%) (schema.TOP)."""
+
     top1: float
     top5: float
 
 
-class _TopRecall(_Top):
+class TopRecall(Top):
     mean_per_class_recall: float
 
 
@@ -124,8 +126,8 @@ class _ZeroShotEntry(TypedDict):
     n_classes: int
     classes: list[str]
     templates: _Templates
-    single: _TopRecall
-    ensemble: _TopRecall
+    single: TopRecall
+    ensemble: TopRecall
     ensemble_gain: Diff
     per_class_accuracy: dict[str, float | None]
     most_confused: list[Any]
@@ -139,7 +141,7 @@ class ZeroShotEntry(_ZeroShotEntry, total=False):
     confusion: list[list[int]]
 
 
-class _ProbeScores(_Top):
+class _ProbeScores(Top):
     C: float
     val_top1: float
 
@@ -168,7 +170,7 @@ class ProbeEntry(TypedDict):
     n_classes: int
     classes_without_training_images: list[str]
     probe: _ProbeScoresMore
-    zeroshot: _Top
+    zeroshot: Top
     probe_minus_zeroshot: Diff
     kshot: dict[str, _KShotPoint]
     crossover_k: float | None
@@ -177,7 +179,7 @@ class ProbeEntry(TypedDict):
     test: _Split
 
 
-class _AccuracyCI(_Top):
+class _AccuracyCI(Top):
     lo: float
     hi: float
 
