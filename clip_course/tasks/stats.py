@@ -79,7 +79,7 @@ def sign(lo: float, hi: float) -> int:
     return 1 if lo > 0 else (-1 if hi < 0 else 0)
 
 
-def crossover_k(ks: Sequence[float], means: Sequence[float], level: float) -> float | None:
+def crossover_k(ks: Sequence[float] | np.ndarray, means: Sequence[float] | np.ndarray, level: float) -> float | None:
     """The shots per class at which a rising k-shot curve first reaches ``level``.
 
     Linear interpolation in log2(k) between the last point below and the first at or above;
