@@ -275,7 +275,8 @@ def _lambdas(l2_lambdas: Sequence[float] | None, config: EditConfig, batch: int)
     return lambdas
 
 
-def _record(result: EditResult, step: int, sim, sq_dist, loss, lr: float) -> None:
+def _record(result: EditResult, step: int, sim: torch.Tensor, sq_dist: torch.Tensor, loss: torch.Tensor,
+            lr: float) -> None:
     result.steps.append(step)
     result.similarity.append([round(v, 6) for v in sim.detach().float().cpu().tolist()])
     result.distance.append([round(v, 6) for v in sq_dist.detach().sqrt().float().cpu().tolist()])
