@@ -20,7 +20,7 @@ __all__ = ["ClipNetwork", "Features", "FeatureMatrix", "Labels", "LoadedModelLik
 #: (N, D) image or text features (L2-normalised where a function says so), on any device.
 Features: TypeAlias = torch.Tensor
 #: Features as a classifier takes them: a tensor or a NumPy array, (N, D).
-FeatureMatrix: TypeAlias = "torch.Tensor | np.ndarray"
+FeatureMatrix: TypeAlias = torch.Tensor | np.ndarray
 #: Integer class labels, (N,): a NumPy array, a list or a tensor (anything ``np.asarray`` reads).
 Labels: TypeAlias = npt.ArrayLike
 
