@@ -16,7 +16,7 @@ DATASETS ?=
 REPORT_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),en)
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: help setup test lint report download download-styleclip lab clean pretrain bench
+.PHONY: help setup test lint typecheck report download download-styleclip lab clean pretrain bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test: setup ## run the test suite (sets itself up on a fresh clone)
 
 lint: setup ## ruff over the package, tests and benchmarks
 	$(VENV)/bin/ruff check clip_course tests benchmarks tools
+
+typecheck: setup ## mypy over the package (its level is stated in pyproject.toml [tool.mypy])
+	$(VENV)/bin/mypy
 
 report: setup ## run every notebook and build report/clip_course_report.pdf (PROFILE=auto|offline|paper, PARAMS=file.yml, LANG=en|zh|both)
 	$(if $(filter command line,$(origin LANG)),LANG=C.UTF-8 )$(PY) -m clip_course report --profile $(PROFILE) $(if $(PARAMS),--params $(PARAMS)) --lang $(REPORT_LANG)

@@ -141,3 +141,36 @@ def test_every_module_belongs_to_a_stage():
 
 def test_no_import_runs_up_the_stages():
     assert upward_imports(import_graph()) == []
+
+
+#: Files whose ``Any`` parameters other branches of this round type (their owners edit them now);
+#: the lead empties this set at merge. Every other file of tasks/, core/ and report/schema.py has none.
+ANY_PENDING = {"tasks/probe.py", "tasks/kshot.py", "tasks/logreg.py", "tasks/single_image.py", "core/checkpoint.py"}
+
+
+def any_parameters(paths: list[Path]) -> list[str]:
+    """Every parameter annotated ``Any`` or with ``Any`` inside (``Mapping[str, Any]``), as 'file:function:name'."""
+    out = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, *[x for x in (a.vararg, a.kwarg) if x]]:
+                    names = {n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name)} if arg.annotation else set()
+                    if "Any" in names or (arg.annotation is not None and "typing.Any" in ast.unparse(arg.annotation)):
+                        rel = path.relative_to(PKG).as_posix() if path.is_relative_to(PKG) else path.name
+                        out.append(f"{rel}:{node.name}:{arg.arg}")
+    return out
+
+
+def test_any_parameter_finder_finds_a_planted_one(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from typing import Any\n\ndef f(x: Any, y: dict[str, Any], z: int) -> Any:\n    return x\n",
+                       encoding="utf-8")
+    assert any_parameters([planted]) == ["planted.py:f:x", "planted.py:f:y"]
+
+
+def test_no_any_parameters_in_tasks_core_and_the_schema():
+    paths = [*sorted((PKG / "tasks").glob("*.py")), *sorted((PKG / "core").glob("*.py")), PKG / "report" / "schema.py"]
+    found = [p for p in any_parameters(paths) if p.split(":")[0] not in ANY_PENDING]
+    assert len(paths) > 25 and found == [], found

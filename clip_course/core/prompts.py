@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from clip_course.errors import PromptError
@@ -124,7 +125,7 @@ def _family(dataset: str) -> str:
     return dataset
 
 
-def templates(name: str | list[str], dataset: str | None = None, lang: str = "en") -> list[str]:
+def templates(name: str | Sequence[str], dataset: str | None = None, lang: str = "en") -> list[str]:
     """The template set called ``name`` for ``dataset``, or an explicit list, validated.
 
     ``"single"`` is "a photo of a {}.", ``"bare"`` the class name alone, and ``"ensemble"``

@@ -9,12 +9,16 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # torch is imported lazily: the report runner uses this module without it
     import torch
+
+    from clip_course.core.types import LoadedModelLike
+    from clip_course.data.dataset import ImageDataset  # data/ is a stage above: named, not imported
 
 _PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
 
@@ -84,10 +88,10 @@ def _published_checkpoint(lm: Any) -> bool:
 
 def run_record(
     task: str,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    lm: Any = None,
-    dataset: Any = None,
+    params: Mapping[str, object],
+    metrics: Mapping[str, object],
+    lm: LoadedModelLike | None = None,
+    dataset: ImageDataset | None = None,
     profile: str | None = None,
     seconds: float | None = None,
 ) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import torch
 
+from clip_course.core.types import LoadedModelLike
 from clip_course.io import atomic_path, sha256_bytes
 
 
-def key_of(lm) -> dict:
+def key_of(lm: LoadedModelLike) -> dict:
     """What a text feature depends on besides the text."""
     return {"checkpoint_sha256": lm.checkpoint_sha256, "dtype": str(lm.dtype).replace("torch.", ""),
             "device": lm.device.type, "context_length": int(lm.context_length),

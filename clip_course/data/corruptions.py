@@ -101,7 +101,7 @@ def _jpeg(x: np.ndarray, quality: float) -> np.ndarray:
 def _pixelate(x: np.ndarray, scale: float) -> np.ndarray:
     h, w = x.shape[1:3]
     small = (max(int(w * scale), 1), max(int(h * scale), 1))
-    return _per_image(x, lambda im: im.resize(small, Image.BOX).resize((w, h), Image.BOX))
+    return _per_image(x, lambda im: im.resize(small, Image.Resampling.BOX).resize((w, h), Image.Resampling.BOX))
 
 
 _FUNCS: dict[str, Callable[..., np.ndarray]] = {
@@ -180,7 +180,7 @@ def corrupt_dataset(dataset, kind: str, severity: int, seed: int = 0):
         check_kind(kind)
         return dataset
     if isinstance(dataset.images, np.ndarray):
-        images = corrupt(dataset.images, kind, severity, seed)
+        images: np.ndarray | list[np.ndarray] = corrupt(dataset.images, kind, severity, seed)
     else:  # images of different sizes: one at a time, each its own seed stream
         images = [corrupt(im[None], kind, severity, seed + i)[0] for i, im in enumerate(dataset.images)]
     meta = {**dataset.meta, "corruption": {"kind": kind, "severity": severity, "seed": seed,

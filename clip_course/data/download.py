@@ -112,7 +112,7 @@ def fetch_cifar(name: str, root: str | Path = "data") -> Path:
     from clip_course.data.cifar import _CIFAR, cifar_present, download_cifar
 
     root = Path(root)
-    folder = root / _CIFAR[name]["folder"]
+    folder = root / str(_CIFAR[name]["folder"])
     if cifar_present(name, root):
         return folder
     with staging_dir(root) as tmp:
@@ -248,7 +248,7 @@ def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
         is_cifar = n in _CIFAR
         try:
             if not (cifar_present(n, root) if is_cifar else tv.present(n, root)):
-                check_connectivity([_dataset_host(n)])
+                check_connectivity([str(_dataset_host(n))])  # parse_dataset_names let only hosted sets through
             done.append(fetch_cifar(n, root) if is_cifar else fetch_torchvision_set(n, root))
         except DownloadError as err:
             failed.append(f"{n}: {err}")
@@ -269,7 +269,7 @@ def ensure_dataset(name: str, root: str | Path = "data") -> Path | None:
 
     name, root = tv.canonical(name), Path(root)
     if name in _CIFAR and cifar_present(name, root):
-        return root / _CIFAR[name]["folder"]
+        return root / str(_CIFAR[name]["folder"])
     if name in tv.SPECS and tv.present(name, root):
         return root / tv.SPECS[name].folder
     if name not in _CIFAR and name not in tv.SPECS:

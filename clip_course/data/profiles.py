@@ -52,7 +52,7 @@ def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAP
         missing.append(problem)
     for name in ("cifar10", "cifar100"):
         if not cifar_present(name, data_root):
-            missing.append(f"{name} ({Path(data_root) / _CIFAR[name]['folder']})")
+            missing.append(f"{name} ({Path(data_root) / str(_CIFAR[name]['folder'])})")
     return missing
 
 

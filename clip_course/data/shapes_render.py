@@ -9,6 +9,8 @@ with a count above one show that many small copies in distinct quadrants.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from clip_course.data.shapes_world import (
@@ -199,7 +201,7 @@ def _blur(img: np.ndarray) -> np.ndarray:
     pad = ((0, 0), (1, 1), (1, 1)) + ((0, 0),) * (img.ndim - 3)
     p = np.pad(img, pad, mode="edge")
     h, w = img.shape[1:3]
-    return sum(p[:, i : i + h, j : j + w] for i in range(3) for j in range(3)) / 9.0
+    return cast(np.ndarray, sum(p[:, i : i + h, j : j + w] for i in range(3) for j in range(3))) / 9.0
 
 
 def _smooth_noise(n: int, size: int, rng: np.random.Generator, cells: int = 4) -> np.ndarray:
@@ -219,10 +221,10 @@ def _stylise(style: str, a: np.ndarray, bg: np.ndarray, rgb: np.ndarray, rng: np
     if style == "sketch":
         keep = (rng.random(a.shape) < 0.8).astype(np.float32)
         e = _edge(a, 1) * keep
-        shift = rng.integers(-1, 2, (n, 2))
+        shift = np.asarray(rng.integers(-1, 2, (n, 2)))  # an array (the stubs say a scalar)
         e2 = np.stack([np.roll(e[i], tuple(shift[i]), (0, 1)) for i in range(n)]) * 0.5
         yy, xx = np.mgrid[0:size, 0:size]
-        phase = rng.integers(0, 4, n)[:, None, None]
+        phase = np.asarray(rng.integers(0, 4, n))[:, None, None]
         hatch = a * (((xx + yy + phase) % 4) == 0) * 0.6
         ink = np.maximum.reduce([e, e2, hatch])[..., None]
         paper = rng.uniform(215, 240, (n, 1, 1, 1)).astype(np.float32)

@@ -58,8 +58,9 @@ class Scenes:
     size: np.ndarray
     position: np.ndarray
     background: np.ndarray
-    style: np.ndarray | None = None
-    count: np.ndarray | None = None
+    # None -> filled by __post_init__ (flat style, one copy), so every reader sees an array
+    style: np.ndarray = None  # type: ignore[assignment]
+    count: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         n = len(self.shape)

@@ -23,8 +23,10 @@ StanfordCars is read if its files are there but cannot be downloaded: its addres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -168,16 +170,17 @@ def _listing(spec: TorchvisionSet, folder: Path, tv_splits: tuple[str, ...], cla
     if name == "svhn":
         return (*tv_binary.read_svhn(folder / f"{tv_splits[0]}_32x32.mat"), None)
     if name == "stl10":
-        return (*tv_binary.read_stl10(folder, tv_splits[0], classes), None)
+        return (*tv_binary.read_stl10(folder, tv_splits[0], classes or []), None)  # STL10's names are fixed
     if name in ("eurosat", "country211", "renderedsst2"):
         sub = {"eurosat": ("2750",)}.get(name, tv_splits)
         paths, labels, found = tv_files.image_folders([folder / s for s in sub],
                                                       (".png",) if name == "renderedsst2" else tv_files.IMG_EXTENSIONS)
     else:
-        reader = {"dtd": lambda: tv_files.dtd(folder / "dtd", tv_splits), "flowers": tv_files.flowers102,
+        readers: dict[str, Callable[..., Any]] = {"dtd": lambda: tv_files.dtd(folder / "dtd", tv_splits), "flowers": tv_files.flowers102,
                   "pets": tv_files.oxford_pets, "food101": tv_files.food101, "gtsrb": tv_files.gtsrb,
                   "fgvc_aircraft": tv_files.fgvc_aircraft, "sun397": tv_files.sun397,
-                  "cars": tv_files.stanford_cars}[name]
+                  "cars": tv_files.stanford_cars}
+        reader = readers[name]
         paths, labels, found = reader() if name == "dtd" else reader(folder, tv_splits)
     return FileImages(paths), labels, found
 
@@ -224,10 +227,12 @@ def describe(name: str, root: str | Path = DATA_ROOT) -> dict:
     from clip_course.core.prompts import class_names
 
     spec = SPECS[name]
-    if spec.sizes:
+    splits: dict[str, int | str]
+    if spec.sizes and spec.splits:  # a fixed split has both
         splits, note = {"train": spec.sizes[0], "test": spec.sizes[1]}, (
             "train = its train + validation splits" if len(spec.splits["train"]) > 1 else "its own splits")
     else:
+        assert spec.total is not None  # a seeded split has a total
         test = round(spec.total * SEEDED_TEST_FRACTION)
         splits = {"train": spec.total - test, "test": test}
         note = f"seeded split: {SEEDED_TEST_FRACTION:.0%} of each class is test (split seed {SPLIT_SEED}), of {spec.total}"

@@ -106,7 +106,7 @@ def robustness_curves(
     with style():
         fig = new_figure((3.6 * ncols, 2.9 * nrows + 0.5))
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-        rel = {"zeroshot": [], "probe": []}
+        rel: dict[str, list[np.ndarray]] = {"zeroshot": [], "probe": []}
         for ax, kind in zip(axes, kinds, strict=False):
             e = robustness[kind]
             sev = e["severities"]
@@ -235,11 +235,11 @@ def coarse_fine(
         per = summary.get("per_coarse_class")
         if per:
             names = [r["class"] for r in per]
-            x = np.arange(len(per))
-            ax2.bar(x - 0.2, [r["coarse_top1"] for r in per], 0.4, color=RIGHT, label=f"{coarse} ({len(names)}-way)")
-            ax2.bar(x + 0.2, [r["fine_top1"] for r in per], 0.4, color=PALETTE["sky"],
+            xs = np.arange(len(per))
+            ax2.bar(xs - 0.2, [r["coarse_top1"] for r in per], 0.4, color=RIGHT, label=f"{coarse} ({len(names)}-way)")
+            ax2.bar(xs + 0.2, [r["fine_top1"] for r in per], 0.4, color=PALETTE["sky"],
                     label=f"{fine}: mean over its fine classes")
-            ax2.set_xticks(x, names, rotation=30, ha="right")
+            ax2.set_xticks(xs, names, rotation=30, ha="right")
             ax2.set_ylim(0, 122)
             ax2.set_yticks(range(0, 101, 20))
             ax2.set_ylabel("zero-shot top-1 (%)")

@@ -72,7 +72,7 @@ def similarity_heatmap(
         if images is not None:
             ax.set_yticks([])
             for i, img in enumerate(images[:n]):
-                inset = ax.inset_axes([-0.5 - 1.08, i - 0.5, 1.0, 1.0], transform=ax.transData, clip_on=False)
+                inset = ax.inset_axes((-0.5 - 1.08, i - 0.5, 1.0, 1.0), transform=ax.transData, clip_on=False)
                 show_image(inset, img)
             ax.text(-1.08, -0.62, "images", ha="center", va="bottom", fontsize=10)
         else:

@@ -79,7 +79,7 @@ def prompt_panels(
     rows_h = max(len(r) for _, _, r in items) * 0.34 + 1.1
     with style():
         fig = new_figure((6.8 * ncols, max(rows_h, 2.6) * nrows + 0.4))
-        subs = np.atleast_1d(fig.subfigures(nrows, ncols, wspace=0.04, hspace=0.05)).ravel()
+        subs = np.atleast_1d(np.asarray(fig.subfigures(nrows, ncols, wspace=0.04, hspace=0.05), dtype=object)).ravel()
         for sub, (name, image, ranked) in zip(subs, items, strict=False):
             ax_img, ax = sub.subplots(1, 2, width_ratios=[1.2, 1.6])
             show_image(ax_img, image)

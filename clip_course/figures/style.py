@@ -7,11 +7,17 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import (
+    cycler,  # what matplotlib.cycler is (its stubs leave the re-export out)
+)
+
+if TYPE_CHECKING:  # matplotlib.typing exists from matplotlib 3.8 on
+    from matplotlib.typing import RcKeyType
 
 from clip_course.io import atomic_path
 
@@ -34,7 +40,7 @@ WRONG = PALETTE["vermillion"]
 SEQUENTIAL = "viridis"  # perceptually uniform and colour-blind safe
 COUNTS = "Blues"
 
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "figure.dpi": 110,
     "savefig.dpi": 150,
     "savefig.bbox": "tight",
@@ -52,7 +58,7 @@ STYLE: dict[str, Any] = {
     "axes.linewidth": 0.8,
     "axes.grid": False,
     "axes.axisbelow": True,
-    "axes.prop_cycle": matplotlib.cycler(color=CYCLE),
+    "axes.prop_cycle": cycler(color=CYCLE),
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.7,
     "xtick.labelsize": 9,

@@ -79,7 +79,7 @@ def plot_sweep(run: EditResult, rows: Sequence[dict], save: str | os.PathLike | 
     n = len(rows)
     with style.style():
         fig = style.new_figure((max(7.5, 1.6 * (n + 1)), 5.2))
-        top, bottom = fig.subfigures(2, 1, height_ratios=[1.1, 1.0])
+        top, bottom = np.asarray(fig.subfigures(2, 1, height_ratios=[1.1, 1.0]), dtype=object)  # two: an array
         ax = top.subplots(1, 1)
         sim = [r["similarity_after"] for r in rows]
         change = [r["pixel_change"] for r in rows]
@@ -132,7 +132,7 @@ def save_gif(
     for _, images in result.frames:
         img = Image.fromarray(images[index])
         small = img.width <= 64
-        frames.append(img.resize((size, size), Image.NEAREST if small else Image.LANCZOS))
+        frames.append(img.resize((size, size), Image.Resampling.NEAREST if small else Image.Resampling.LANCZOS))
     frames += [frames[-1]] * 10  # hold the result for a moment
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -98,7 +98,8 @@ def per_class_accuracy(
     With more than ``2 * show`` classes only the ``show`` worst and ``show`` best are drawn (labels
     stay readable at print size); the mean is still over every class, and the title says so.
     """
-    items = sorted(((c, v) for c, v in accuracy.items() if v is not None), key=lambda t: t[1])
+    present = sorted(((c, v) for c, v in accuracy.items() if v is not None), key=lambda t: t[1])
+    items: list[tuple[str, float | None]] = [*present]  # the gap row below has no value
     if not items:
         raise ValueError("per_class_accuracy got no class with a value.")
     vals_all = np.array([v for _, v in items], dtype=float)
@@ -220,7 +221,7 @@ def prediction_grid(
     k = idx.shape[1]
     with style():
         fig = new_figure((3.1 * ncols, (2.2 + 0.24 * k) * nrows + 0.4))
-        subs = np.atleast_1d(fig.subfigures(nrows, ncols, wspace=0.03, hspace=0.04)).ravel()
+        subs = np.atleast_1d(np.asarray(fig.subfigures(nrows, ncols, wspace=0.03, hspace=0.04), dtype=object)).ravel()
         for s, sub in enumerate(subs):
             if s >= n:
                 sub.set_visible(False)

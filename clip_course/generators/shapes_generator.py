@@ -8,6 +8,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -198,7 +199,7 @@ def train_readout(
             x = torch.cat([x[:half], vae.decode(vae.encode(x[half:])[0])])
         logits = readout(x)
         losses = {k: F.cross_entropy(logits[k], y_all[k][idx]) for k in ATTRIBUTES}
-        loss = sum(losses.values())
+        loss = cast(torch.Tensor, sum(losses.values()))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -375,7 +376,7 @@ def render_phrase(text: str, seed: int = 0, image_size: int = 32) -> np.ndarray:
     """Render the ShapesWorld scene a phrase describes (uint8 (H, W, 3))."""
     from clip_course.data import shapes as sw
 
-    return sw.render(**parse_phrase(text), rng=seed, image_size=image_size)
+    return sw.render(**cast(dict[str, Any], parse_phrase(text)), rng=seed, image_size=image_size)
 
 
 def load_shapes_generator(

@@ -106,6 +106,8 @@ class PixelNorm(nn.Module):
 
 
 class Upsample(nn.Module):
+    kernel: torch.Tensor  # a buffer (registered in __init__)
+
     """2x upsampling through a blur kernel (for the skip connections to RGB)."""
 
     def __init__(self, kernel: Sequence[int], factor: int = 2):
@@ -121,6 +123,8 @@ class Upsample(nn.Module):
 
 class Blur(nn.Module):
     """FIR low-pass filter applied after a transposed convolution."""
+
+    kernel: torch.Tensor  # a buffer (registered in __init__)
 
     def __init__(self, kernel: Sequence[int], pad: tuple[int, int], upsample_factor: int = 1):
         super().__init__()
@@ -420,6 +424,7 @@ class Generator(nn.Module):
         if noise is None:
             noise = [None] * self.num_layers if randomize_noise else self.fixed_noise()
         if truncation < 1:
+            assert truncation_latent is not None, "truncation < 1 needs truncation_latent"
             styles = [truncation_latent + truncation * (s - truncation_latent) for s in styles]
         if len(styles) < 2:
             s = styles[0]

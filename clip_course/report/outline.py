@@ -17,7 +17,9 @@ def outline_pages(pdf: Path) -> dict[str, int]:
             if isinstance(item, list):
                 walk(item)
             else:
-                pages.setdefault(_norm(item.title), reader.get_destination_page_number(item) + 1)
+                page = reader.get_destination_page_number(item)
+                if page is not None:  # an entry pointing at no page has no page to report
+                    pages.setdefault(_norm(item.title), page + 1)
 
     walk(reader.outline)
     return pages

@@ -19,10 +19,10 @@ A number in the report is cited by its *source*: ``"<stem>:<dotted.path>"``, e.g
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias, TypeGuard
 
 from clip_course.errors import ClipCourseError
 from clip_course.io import read_json, write_json
@@ -41,38 +41,43 @@ class Percent:
 class Optional:
     """``spec`` or null."""
 
-    spec: Any
+    spec: Spec
 
 
 @dataclass(frozen=True)
 class ListOf:
     """A list whose items follow ``spec``."""
 
-    spec: Any
+    spec: Spec
 
 
 @dataclass(frozen=True)
 class MapOf:
     """A dict from names to values that follow ``spec`` (e.g. one entry per dataset)."""
 
-    spec: Any
+    spec: Spec
 
 
-NUMBER = (int, float)
-TOP = {"top1": Percent(), "top5": Percent()}
-DIFF = {"diff": NUMBER, "lo": NUMBER, "hi": NUMBER}  # a difference in points with its 95% interval
-MODEL = {"name": str, "checkpoint_sha256": str}
-HEADER = {"notebook": str, "profile": str, "profile_reason": str, "model": MODEL, "environment": dict}
-DATASET = {"name": str, "split": str, "size": int, "classes": int, "fingerprint": str}
+#: A spec: a Python type (``str``, ``int``, ``dict``...), :data:`NUMBER`, one of the classes above,
+#: or a dict from keys to specs. Values checked against a spec are JSON values: ``object``.
+Spec: TypeAlias = type | tuple[type, ...] | Percent | Optional | ListOf | MapOf | dict[str, "Spec"]
 
-ZEROSHOT_ENTRY = {
+
+NUMBER: tuple[type, ...] = (int, float)
+TOP: dict[str, Spec] = {"top1": Percent(), "top5": Percent()}
+DIFF: dict[str, Spec] = {"diff": NUMBER, "lo": NUMBER, "hi": NUMBER}  # a difference in points with its 95% interval
+MODEL: dict[str, Spec] = {"name": str, "checkpoint_sha256": str}
+HEADER: dict[str, Spec] = {"notebook": str, "profile": str, "profile_reason": str, "model": MODEL, "environment": dict}
+DATASET: dict[str, Spec] = {"name": str, "split": str, "size": int, "classes": int, "fingerprint": str}
+
+ZEROSHOT_ENTRY: dict[str, Spec] = {
     "role": str, "n_way": int, "n_images": int, "n_classes": int, "classes": ListOf(str),
     "templates": {"single": ListOf(str), "ensemble": ListOf(str)},
     "single": {**TOP, "mean_per_class_recall": Percent()},
     "ensemble": {**TOP, "mean_per_class_recall": Percent()},
     "ensemble_gain": DIFF, "per_class_accuracy": MapOf(Optional(Percent())), "most_confused": list, "dataset": DATASET,
 }
-PROBE_ENTRY = {
+PROBE_ENTRY: dict[str, Spec] = {
     "role": str, "n_way": int, "n_train": int, "n_test": int, "n_classes": int,
     "classes_without_training_images": ListOf(str),
     "probe": {**TOP, "C": NUMBER, "val_top1": Percent()},
@@ -82,28 +87,28 @@ PROBE_ENTRY = {
     "sweep": ListOf({"C": NUMBER, "val_top1": Percent()}),
     "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
 }
-PROMPT_ENTRY = {
+PROMPT_ENTRY: dict[str, Spec] = {
     "bare": Percent(), "single": Percent(), "ensemble": Percent(), "ensemble_gain_points": NUMBER,
     "templates": list, "n_images": int, "n_way": int,
 }
-ROBUSTNESS_SUMMARY = {"dataset": str, "n_images": int, "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
+ROBUSTNESS_SUMMARY: dict[str, Spec] = {"dataset": str, "n_images": int, "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
                       "degradation": {**DIFF, "cells": int}}
-RETRIEVAL_ENTRY = {"recall@1": Percent(), "recall@5": Percent(), "recall@10": Percent(),
+RETRIEVAL_ENTRY: dict[str, Spec] = {"recall@1": Percent(), "recall@5": Percent(), "recall@10": Percent(),
                    "n_queries": int, "n_images": int}
 
-ACCURACY_CI = {**TOP, "lo": NUMBER, "hi": NUMBER}  # with its 95% Wilson interval
-ACROSS_ENTRY = {
+ACCURACY_CI: dict[str, Spec] = {**TOP, "lo": NUMBER, "hi": NUMBER}  # with its 95% Wilson interval
+ACROSS_ENTRY: dict[str, Spec] = {
     "family": str, "source": str, "n_way": int, "n_train": int, "n_test": int,
     "zeroshot": ACCURACY_CI, "probe": {**ACCURACY_CI, "C": NUMBER}, "zeroshot_minus_probe": DIFF,
     "benchmark": Optional({"acc1": Percent(), "source": str}),
     "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
 }
-SWEEP_ENTRY = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str, "parameters": int,
+SWEEP_ENTRY: dict[str, Spec] = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str, "parameters": int,
                "images_per_s": NUMBER, "device": str, "threads": int, "zeroshot_top1": MapOf(Percent()),
                "mean_zeroshot_top1": Percent()}
 
 #: One spec per notebook stem.
-SCHEMAS: dict[str, dict[str, Any]] = {
+SCHEMAS: dict[str, dict[str, Spec]] = {
     "01_intro": {**HEADER, "similarity": {"diagonal_mean": NUMBER, "off_diagonal_mean": NUMBER,
                                           "batch_top1": Percent(), "batch_size": int}},
     "02_single_image": {**HEADER, "images": MapOf(ListOf({"prompt": str, "probability": Percent()}))},
@@ -124,16 +129,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
-def _type_name(spec: Any) -> str:
+def _type_name(spec: Spec) -> str:
     if isinstance(spec, tuple):
         return "a number"
     if isinstance(spec, Percent):
         return "a percentage (0-100)"
-    return {str: "a string", int: "an integer", float: "a number", dict: "an object", list: "a list"}.get(
-        spec, getattr(spec, "__name__", str(spec)))
+    names: dict[object, str] = {str: "a string", int: "an integer", float: "a number", dict: "an object",
+                                list: "a list"}
+    return names.get(spec, getattr(spec, "__name__", str(spec)))
 
 
-def _check(value: Any, spec: Any, key: str, where: str) -> None:
+def _check(value: object, spec: Spec, key: str, where: str) -> None:
     """Raise for the first place ``value`` departs from ``spec``; ``key`` is the dotted path so far."""
     if isinstance(spec, Optional):
         if value is not None:
@@ -153,9 +159,9 @@ def _check(value: Any, spec: Any, key: str, where: str) -> None:
         if not isinstance(value, container):
             kind = "a list" if isinstance(spec, ListOf) else "an object"
             raise ResultsSchemaError(f"{where}: key {key!r} must be {kind}, got {type(value).__name__}.")
-        items = enumerate(value) if isinstance(spec, ListOf) else value.items()
-        for k, v in items:
-            _check(v, spec.spec, f"{key}.{k}", where)
+        items: Iterable[tuple[object, object]] = enumerate(value) if isinstance(value, list) else value.items()
+        for i, v in items:
+            _check(v, spec.spec, f"{key}.{i}", where)
         return
     ok = _is_number(value) and 0.0 <= float(value) <= 100.0 if isinstance(spec, Percent) else (
         _is_number(value) if spec in (NUMBER, float) else isinstance(value, spec) and not (
@@ -164,11 +170,11 @@ def _check(value: Any, spec: Any, key: str, where: str) -> None:
         raise ResultsSchemaError(f"{where}: key {key!r} must be {_type_name(spec)}, got {value!r:.60}.")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
-def validate(stem: str, record: Any, where: str | os.PathLike | None = None) -> None:
+def validate(stem: str, record: object, where: str | os.PathLike | None = None) -> None:
     """Check ``record`` against the spec of notebook ``stem``; raise naming the file and key."""
     if stem not in SCHEMAS:
         raise ResultsSchemaError(f"No results schema for {stem!r}; known: {sorted(SCHEMAS)}.")
@@ -180,7 +186,7 @@ def results_path(root: str | os.PathLike, stem: str) -> Path:
     return Path(root) / "results" / f"{stem}.json"
 
 
-def write_results(path: str | os.PathLike, stem: str, record: Mapping[str, Any]) -> Path:
+def write_results(path: str | os.PathLike, stem: str, record: Mapping[str, object]) -> Path:
     """Validate, then write atomically: an invalid record never reaches the disk."""
     validate(stem, dict(record), path)
     write_json(path, dict(record))
@@ -197,7 +203,7 @@ def read_results(path: str | os.PathLike, stem: str) -> dict[str, Any]:
     return data
 
 
-def lookup(results: Mapping[str, Mapping[str, Any]], source: str) -> Any:
+def lookup(results: Mapping[str, Mapping[str, object]], source: str) -> Any:
     """The value a source names: ``"<stem>:<dotted.path>"`` in ``{stem: record}``.
 
     Path parts are dict keys (dataset names may hold dots? they do not: names are
@@ -210,7 +216,7 @@ def lookup(results: Mapping[str, Mapping[str, Any]], source: str) -> Any:
     return obj
 
 
-def example(spec: Any) -> Any:
+def example(spec: Spec) -> Any:
     """The smallest value that satisfies ``spec`` (tests and fixture notebooks build records from it)."""
     if isinstance(spec, dict):
         return {k: example(v) for k, v in spec.items()}
@@ -225,7 +231,7 @@ def example(spec: Any) -> Any:
     return {str: "", int: 1, float: 0.0, bool: False, dict: {}, list: []}.get(spec, 0.0) if not isinstance(spec, tuple) else 0.0
 
 
-def example_record(stem: str, **fields: Any) -> dict[str, Any]:
+def example_record(stem: str, **fields: object) -> dict[str, Any]:
     """A valid record for notebook ``stem`` with ``fields`` set (validated)."""
     record = {**example(SCHEMAS[stem]), "notebook": stem, **fields}
     validate(stem, record)

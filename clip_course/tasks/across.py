@@ -19,14 +19,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import numpy as np
 
 from clip_course.core import prompts
 from clip_course.core.feature_cache import image_features
+from clip_course.core.types import LoadedModelLike
+from clip_course.data.dataset import ImageDataset
 from clip_course.tasks import zeroshot
 from clip_course.tasks.entries import probe_entry
+from clip_course.tasks.types import (
+    AcrossEntry,
+    Diff,
+    ProbeEntry,
+    ProbeResults,
+    SessionLike,
+    SweepEntry,
+    Top,
+)
+
+if TYPE_CHECKING:  # Unpack is in typing from Python 3.11 only
+    from typing_extensions import Unpack
 
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
 #: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
@@ -60,7 +74,7 @@ def default_datasets(offline: bool) -> list[str]:
     return list(OFFLINE_FAMILIES if offline else PAPER_FAMILIES)
 
 
-def by_family(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+def by_family(entries: Mapping[str, object]) -> dict[str, list[str]]:
     """Dataset names grouped by family, families in :data:`FAMILY_ORDER`."""
     groups: dict[str, list[str]] = {}
     for name in entries:
@@ -68,7 +82,7 @@ def by_family(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
     return {f: groups[f] for f in FAMILY_ORDER if f in groups}
 
 
-def with_intervals(name: str, entry: Mapping[str, Any], source: str) -> dict[str, Any]:
+def with_intervals(name: str, entry: ProbeEntry, source: str) -> dict[str, Any]:
     """A probe entry (:func:`clip_course.notebook.probe_entry`) as notebook 07 stores it.
 
     Adds Wilson intervals to both accuracies and turns ``probe_minus_zeroshot`` into Figure 5's
@@ -80,9 +94,10 @@ def with_intervals(name: str, entry: Mapping[str, Any], source: str) -> dict[str
     n = int(entry["n_test"])
     zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
 
-    def with_ci(acc: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    def with_ci(acc: Top, keys: tuple[str, ...]) -> dict[str, Any]:
         lo, hi = wilson(acc["top1"], n)
-        return {**{k: acc[k] for k in keys if k in acc}, "lo": lo, "hi": hi}
+        measured = dict(acc)
+        return {**{k: measured[k] for k in keys if k in measured}, "lo": lo, "hi": hi}
 
     return {
         "family": family(name), "source": source, "n_way": entry["n_way"], "n_train": entry["n_train"],
@@ -94,13 +109,13 @@ def with_intervals(name: str, entry: Mapping[str, Any], source: str) -> dict[str
     }
 
 
-def verdict_counts(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+def verdict_counts(entries: Mapping[str, AcrossEntry]) -> dict[str, int]:
     """Over all datasets: how many have zero-shot ahead of the probe, behind, or no detectable difference."""
     per = family_summary(entries).values()
     return {k: sum(f[k] for f in per) for k in ("ahead", "behind", "tied")}
 
 
-def family_summary(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def family_summary(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, Any]]:
     """Per family: its datasets, how many have zero-shot ahead / behind / no detectable difference."""
     from clip_course.tasks.stats import sign
 
@@ -112,7 +127,18 @@ def family_summary(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[s
     return out
 
 
-def measure(session: Any, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
+class MeasureSizes(TypedDict):
+    """The sizes :func:`measure` takes after the dataset's name (notebook 07 passes them on as ``**sizes``)."""
+
+    limit: int | None
+    limit_train: int | None
+    grid_steps: int
+    max_iter: int
+    batch_size: int
+    cache_dir: str | None
+
+
+def measure(session: SessionLike, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
             max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
     """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
     from clip_course.data.catalog import load_dataset
@@ -121,17 +147,18 @@ def measure(session: Any, name: str, limit: int | None, limit_train: int | None,
     test = load_dataset(name, "test", limit=limit, seed=session.seed)
     entry = probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
                            batch_size=batch_size, cache_dir=cache_dir)
-    return with_intervals(name, entry, session.notebook)
+    # probe_entry builds notebook 04's entry, which the schema checks when 04 writes it
+    return with_intervals(name, cast(ProbeEntry, entry), session.notebook)
 
 
-def reuse_or_measure(session: Any, name: str, earlier: Mapping[str, Any] | None, **sizes: Any) -> dict[str, Any]:
+def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[MeasureSizes]) -> dict[str, Any]:
     """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
     if earlier and name in earlier.get("datasets", {}):
         return with_intervals(name, earlier["datasets"][name], earlier["notebook"])
     return measure(session, name, **sizes)
 
 
-def earlier_probe(session: Any) -> dict[str, Any] | None:
+def earlier_probe(session: SessionLike) -> dict[str, Any] | None:
     """Notebook 04's results of this build (same profile and checkpoint), or None when it has none."""
     from clip_course.errors import NotebookError
     from clip_course.io import status
@@ -169,7 +196,7 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
     return present, missing
 
 
-def openai_weights(lm: Any) -> bool:
+def openai_weights(lm: LoadedModelLike) -> bool:
     """Whether ``lm`` holds openai's released weights (their file, or a verified hub conversion of it),
     as :func:`clip_course.data.naming.model_name` decides from the checkpoint's sha256."""
     from clip_course.data.naming import session_model_name
@@ -184,7 +211,7 @@ def published_checkpoint(lm: Any) -> bool:
     return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
 
-def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
+def published_zeroshot(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | None:
     """CLIP_benchmark's zero-shot figure for this model and tag on ``dataset``, only for the weights it
     measured: openai's released file (or this machine's hub conversion of it), or an open_clip tag's
     file whose sha256 is the one the hub published."""
@@ -196,7 +223,7 @@ def published_zeroshot(lm: Any, dataset: str) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------- model sweep
 
 
-def images_per_second(lm: Any, images: np.ndarray, batch_size: int = 256, repeats: int = 2) -> float:
+def images_per_second(lm: LoadedModelLike, images: np.ndarray, batch_size: int = 256, repeats: int = 2) -> float:
     """Measured encoding rate of ``lm`` on ``images`` (uint8 N x H x W x 3), preprocessing included.
 
     One warm-up pass first (kernel selection, caches), then the best of ``repeats`` timed passes:
@@ -219,7 +246,7 @@ def images_per_second(lm: Any, images: np.ndarray, batch_size: int = 256, repeat
     return len(images) / best
 
 
-def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_timed: int,
+def sweep_entry(lm: LoadedModelLike, zeroshot_top1: Mapping[str, float], rate: float, n_timed: int,
                 profile: str) -> dict[str, Any]:
     """One model's row of the sweep: identity, size, speed and zero-shot top-1 per dataset."""
     import torch
@@ -238,7 +265,7 @@ def sweep_entry(lm: Any, zeroshot_top1: Mapping[str, float], rate: float, n_time
     }
 
 
-def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: int, cache_dir: str | None,
+def zeroshot_top1(lm: LoadedModelLike, dataset: ImageDataset, left_out: Sequence[str], batch_size: int, cache_dir: str | None,
                   templates: Sequence[str] | None = None) -> float:
     """Zero-shot top-1 (%) of ``lm`` on ``dataset`` with its template ensemble, on the probe's task.
 
@@ -252,8 +279,8 @@ def zeroshot_top1(lm: Any, dataset: Any, left_out: Sequence[str], batch_size: in
     return zeroshot.score(lm, feats, dataset.labels, dataset.classes, tmpl, keep=kept).top1
 
 
-def sweep_models(session: Any, models: Sequence[str], entries: Mapping[str, Mapping[str, Any]],
-                 load_test: Callable[[str], Any], timed_images: int, batch_size: int, cache_dir: str | None,
+def sweep_models(session: SessionLike, models: Sequence[str], entries: Mapping[str, AcrossEntry],
+                 load_test: Callable[[str], ImageDataset], timed_images: int, batch_size: int, cache_dir: str | None,
                  templates: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """One :func:`sweep_entry` per model over the datasets of ``entries``.
 
@@ -281,7 +308,7 @@ def sweep_models(session: Any, models: Sequence[str], entries: Mapping[str, Mapp
     return out
 
 
-def merge_sweep(previous: Mapping[str, Mapping[str, Any]] | None, current: Mapping[str, Mapping[str, Any]],
+def merge_sweep(previous: Mapping[str, SweepEntry] | None, current: Mapping[str, SweepEntry],
                 datasets: Sequence[str], profile: str) -> dict[str, dict[str, Any]]:
     """This run's sweep entries over an earlier run's, keyed by model.
 
@@ -297,12 +324,12 @@ def merge_sweep(previous: Mapping[str, Mapping[str, Any]] | None, current: Mappi
 # ----------------------------------------------------------------------------- families against each other
 
 
-def _se(d: Mapping[str, float]) -> float:
+def _se(d: Mapping[str, float] | Diff) -> float:
     """Standard error read back from a 95% interval (normal approximation)."""
     return (float(d["hi"]) - float(d["lo"])) / (2 * 1.959964)
 
 
-def family_gaps(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+def family_gaps(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, float]]:
     """Per family: the mean zero-shot-minus-probe gap over its datasets with a 95% interval.
 
     The datasets are independent test sets, so the mean's standard error combines theirs (each

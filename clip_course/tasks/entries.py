@@ -6,7 +6,7 @@ Re-exported by :mod:`clip_course.notebook` (``nb.zero_shot_entry``, ``nb.probe_e
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,15 +15,17 @@ import torch
 from clip_course.core import prompts
 from clip_course.core.cache import USER_CACHE
 from clip_course.core.feature_cache import image_features
+from clip_course.data.dataset import ImageDataset
 from clip_course.errors import NotebookError
 from clip_course.tasks import kshot as kshot_tasks
 from clip_course.tasks import probe, zeroshot
 from clip_course.tasks.stats import crossover_k, paired_difference
+from clip_course.tasks.types import KShotRow, SessionLike
 
 # ----------------------------------------------------------------------------- 04 probe
 
 
-def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, float]], float | None]:
+def kshot_summary(per_k: Sequence[KShotRow]) -> tuple[dict[str, dict[str, float]], float | None]:
     """``kshot_tasks.k_shot``'s per-k rows as {"<k>": {"mean", "std"}} (top-1 %), plus the full-data
     mean (the row with k = None) or None."""
     curve, full = {}, None
@@ -38,21 +40,21 @@ def kshot_summary(per_k: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[st
 # ----------------------------------------------------------------------------- tasks
 
 
-def dataset_record(dataset: Any) -> dict[str, Any]:
+def dataset_record(dataset: ImageDataset) -> dict[str, Any]:
     """A dataset's identity for results (the report's run manifest collects these)."""
     return {"name": dataset.name, "split": dataset.split, "size": len(dataset),
             "classes": len(dataset.classes), "fingerprint": dataset.fingerprint[:16]}
 
 
-def features(session: Any, dataset: Any, batch_size: int = 256, cache_dir: str | None = USER_CACHE) -> torch.Tensor:
+def features(session: SessionLike, dataset: ImageDataset, batch_size: int = 256, cache_dir: str | None = USER_CACHE) -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
                           progress=True)  # tqdm.auto; a report build sets TQDM_DISABLE
 
 
 def zero_shot_entry(
-    session: Any,
-    dataset: Any,
+    session: SessionLike,
+    dataset: ImageDataset,
     role: str,
     template_sets: Sequence[str] = ("single", "ensemble"),
     batch_size: int = 256,
@@ -91,9 +93,9 @@ def zero_shot_entry(
 
 
 def probe_entry(
-    session: Any,
-    train: Any,
-    test: Any,
+    session: SessionLike,
+    train: ImageDataset,
+    test: ImageDataset,
     role: str,
     ks: Sequence[int] = (1, 2, 4, 8, 16),
     kshot_seeds: Sequence[int] = (0, 1, 2),
@@ -122,6 +124,7 @@ def probe_entry(
     # holds some pairs out of training) and their test images.
     _, _, yte_kept, kept, dropped = probe.restrict_to_trained_classes(
         np.asarray(train.labels), Xte, np.asarray(test.labels), list(test.classes))
+    assert kept is not None  # test.classes was given, so the kept names are too
     zs_scored = zeroshot.score(session.lm, Xte, test.labels, test.classes,
                                list(ensemble) if ensemble else prompts.templates("ensemble", test.name), keep=kept)
     zs = zs_scored.metrics

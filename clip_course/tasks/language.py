@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.types import Labels, LoadedModelLike
 from clip_course.errors import PromptError
 from clip_course.tasks import zeroshot
 from clip_course.tasks.stats import paired_difference
 
 
-def fitting_templates(lm: Any, classnames: list[str], templates: list[str]) -> list[str]:
+def fitting_templates(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> list[str]:
     """The templates whose every prompt fits the model's context."""
     import clip
 
@@ -41,7 +42,7 @@ def tokens_per_prompt(template: str, classnames: list[str]) -> float:
     return float(np.mean([len(tok.encode(template.format(c))) for c in classnames]))
 
 
-def language_entry(lm: Any, feats: torch.Tensor, labels: Any, en_scores: torch.Tensor, en_top1: float,
+def language_entry(lm: LoadedModelLike, feats: torch.Tensor, labels: Labels, en_scores: torch.Tensor, en_top1: float,
                    classnames_zh: list[str], templates_zh: list[str], seed: int = 0) -> dict[str, Any]:
     """Chinese-prompt zero-shot against English on the same images (paired interval).
 

@@ -33,11 +33,11 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import torch
@@ -52,6 +52,7 @@ from clip_course.core.miniclip import (
     shipped_metadata,
 )
 from clip_course.data import shapes as synthetic
+from clip_course.data.dataset import ImageDataset
 from clip_course.errors import PretrainError
 from clip_course.io import atomic_path, sha256_bytes, write_json
 
@@ -64,6 +65,15 @@ CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 CONTEXT_LENGTH = 77  # clip.tokenize's default, so every caller's tokens fit the model
 TRAIN_CONTEXT = 24  # longest ShapesWorld caption is under 20 tokens
+
+
+class TrainResult(TypedDict):
+    """What :func:`train_miniclip` returns: the config as a dict, the training log, the file's hash and size."""
+
+    config: dict[str, Any]
+    log: dict[str, Any]
+    sha256: str
+    bytes: int
 
 
 @dataclass(frozen=True)
@@ -101,10 +111,10 @@ class PretrainConfig:
             raise PretrainError(f"warmup_steps must be in [0, steps), got {self.warmup_steps}.")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PretrainConfig:
+    def from_dict(cls, d: Mapping[str, object]) -> PretrainConfig:
         """Build from a dict, ignoring keys this version does not know."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        return cls(**cast(dict[str, Any], {k: v for k, v in d.items() if k in names}))  # validate() checks values
 
 
 # ---------------------------------------------------------------- model
@@ -137,6 +147,9 @@ class CompactEmbedding(torch.nn.Module):
     Training the full 49408-row table would spend most optimiser time on rows that never
     get a gradient; other tokens embed to zero, as in the exported checkpoint.
     """
+
+    lookup: torch.Tensor  # buffers (registered in __init__)
+    ids: torch.Tensor
 
     def __init__(self, full: torch.nn.Embedding, ids: torch.Tensor) -> None:
         super().__init__()
@@ -176,9 +189,9 @@ def export_state_dict(model: clip.model.CLIP) -> dict[str, torch.Tensor]:
     clip.model.convert_weights(m)
     sd = {k: v.detach().clone() for k, v in m.state_dict().items()}
     pos = sd["positional_embedding"]
-    full = torch.zeros(CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
-    full[: pos.shape[0]] = pos
-    sd["positional_embedding"] = full
+    positions = torch.zeros(CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
+    positions[: pos.shape[0]] = pos
+    sd["positional_embedding"] = positions
     return sd
 
 
@@ -272,7 +285,8 @@ def lr_at(step: int, config: PretrainConfig) -> float:
 
 def _optimizer(model: torch.nn.Module, config: PretrainConfig) -> torch.optim.AdamW:
     # As CLIP: no weight decay on gains, biases, embeddings and the temperature.
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
         skip = p.ndim < 2 or "embedding" in name or name == "logit_scale"
         (no_decay if skip else decay).append(p)
@@ -289,15 +303,16 @@ def _deterministic(device: torch.device) -> Iterator[None]:
     no deterministic kernel, since CUDA results differ from CPU ones anyway.
     """
     before = torch.are_deterministic_algorithms_enabled()
-    fill_before = torch.utils.deterministic.fill_uninitialized_memory
+    # fill_uninitialized_memory is missing from torch's type stubs
+    fill_before = torch.utils.deterministic.fill_uninitialized_memory  # type: ignore[attr-defined]
     torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
     # Filling every new tensor with NaN (the deterministic default) costs a third of a step.
-    torch.utils.deterministic.fill_uninitialized_memory = False
+    torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(before)
-        torch.utils.deterministic.fill_uninitialized_memory = fill_before
+        torch.utils.deterministic.fill_uninitialized_memory = fill_before  # type: ignore[attr-defined]
 
 
 TRAIN_THREADS = 1
@@ -368,7 +383,7 @@ def train(
 
 
 def train_miniclip(config: PretrainConfig | dict | None, out_path: str | os.PathLike, progress: bool = True,
-                   device: str | torch.device | None = None) -> dict[str, Any]:
+                   device: str | torch.device | None = None) -> TrainResult:
     """Train, write the state dict to ``out_path`` atomically; returns log, config and sha256."""
     if config is None:
         config = PretrainConfig()
@@ -384,7 +399,7 @@ def train_miniclip(config: PretrainConfig | dict | None, out_path: str | os.Path
 # ---------------------------------------------------------------- evaluation (for the log)
 
 @torch.no_grad()
-def zero_shot_accuracy(model: clip.model.CLIP, dataset: Any, templates: list[str],
+def zero_shot_accuracy(model: clip.model.CLIP, dataset: ImageDataset, templates: list[str],
                        batch_size: int = 500) -> float:
     """Top-1 (percent) of the CLIP zero-shot classifier (template ensemble, 100 * cosine).
 
@@ -397,7 +412,7 @@ def zero_shot_accuracy(model: clip.model.CLIP, dataset: Any, templates: list[str
     w = F.normalize(txt.reshape(len(dataset.classes), len(templates), -1).mean(1), dim=-1)
     correct = 0
     for i in range(0, len(dataset), batch_size):
-        img = model.encode_image(normalise_images(dataset.images[i : i + batch_size], device).to(model.dtype))
+        img = model.encode_image(normalise_images(np.asarray(dataset.images[i : i + batch_size]), device).to(model.dtype))
         pred = (100 * F.normalize(img.float(), dim=-1) @ w.T).argmax(1).cpu().numpy()
         correct += int((pred == dataset.labels[i : i + batch_size]).sum())
     return 100.0 * correct / len(dataset)
@@ -416,7 +431,7 @@ def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "c
             for name in synthetic.BASE_NAMES}
 
 
-def write_shipped(result: dict[str, Any], checkpoint: Path, metrics: dict[str, float],
+def write_shipped(result: TrainResult, checkpoint: Path, metrics: dict[str, float],
                   assets: Path = ASSETS) -> dict[str, Any]:
     """Compress a trained checkpoint into ``assets`` with its metadata and training log."""
     data = checkpoint.read_bytes()

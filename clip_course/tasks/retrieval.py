@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.types import FeatureMatrix, Labels
 from clip_course.errors import RetrievalError
 
 
-def _as_tensor(x: Any, name: str) -> torch.Tensor:
+def _as_tensor(x: FeatureMatrix, name: str) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()
     if t.ndim != 2:
         raise RetrievalError(f"{name} must be 2-D (rows, dim), got shape {tuple(t.shape)}.")
@@ -36,7 +37,7 @@ def _normalise(t: torch.Tensor) -> torch.Tensor:
 
 
 def search(
-    text_features: Any, image_features: Any, k: int = 10
+    text_features: FeatureMatrix, image_features: FeatureMatrix, k: int = 10
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` images most similar to each query: (scores (Q, k), indices (Q, k)).
 
@@ -59,9 +60,9 @@ def search(
 
 
 def recall_at_k(
-    class_text_features: Any,
-    image_features: Any,
-    image_labels: Any,
+    class_text_features: FeatureMatrix,
+    image_features: FeatureMatrix,
+    image_labels: Labels,
     ks: Sequence[int] = (1, 5, 10),
 ) -> dict[str, Any]:
     """recall@k and precision@k (percent) for one query per class (see the module docstring).

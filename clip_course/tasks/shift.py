@@ -17,11 +17,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.types import Labels
 from clip_course.tasks.stats import independent_difference, sign, wilson
+from clip_course.tasks.types import Predictor
 from clip_course.tasks.zeroshot import Classifier
 
 
-def correct(probe: Any, zs: Classifier, features: torch.Tensor, labels: Any) -> dict[str, np.ndarray]:
+def correct(probe: Predictor, zs: Classifier, features: torch.Tensor, labels: Labels) -> dict[str, np.ndarray]:
     """Per-image correctness of the zero-shot classifier and of the probe."""
     y = np.asarray(labels)
     return {"zeroshot": zs.score(features, y).correct, "probe": np.asarray(probe.predict(features)) == y}
@@ -43,8 +45,8 @@ def share_gap(clean: Mapping[str, np.ndarray], shifted: Mapping[str, np.ndarray]
     return {"diff": gap(np.arange(nc), np.arange(ns)), "lo": float(lo), "hi": float(hi)}
 
 
-def style_shift_study(probe: Any, zs: Classifier, clean: tuple[torch.Tensor, Any],
-                      shifted: Mapping[str, tuple[torch.Tensor, Any]], seed: int = 0) -> dict[str, Any]:
+def style_shift_study(probe: Predictor, zs: Classifier, clean: tuple[torch.Tensor, Labels],
+                      shifted: Mapping[str, tuple[torch.Tensor, Labels]], seed: int = 0) -> dict[str, Any]:
     """Each shifted set: zero-shot and probe top-1 (%), the share of clean accuracy each keeps,
     and the zero-shot minus probe share with its interval. ``clean`` and each ``shifted`` value
     are (normalised features, labels)."""
@@ -54,7 +56,7 @@ def style_shift_study(probe: Any, zs: Classifier, clean: tuple[torch.Tensor, Any
     for name, (feats, labels) in shifted.items():
         c = correct(probe, zs, feats, labels)
         top1 = {m: 100.0 * float(v.mean()) for m, v in c.items()}
-        out["sets"][name] = {"top1": top1, "n_images": len(labels),
+        out["sets"][name] = {"top1": top1, "n_images": len(c["zeroshot"]),
                              "kept": {m: top1[m] / max(out["clean"][m], 1e-9) for m in top1},
                              "kept_gap": share_gap(base, c, seed=seed)}
     out["zeroshot_more_robust"] = sum(sign(s["kept_gap"]["lo"], s["kept_gap"]["hi"]) > 0 for s in out["sets"].values())

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 Z95 = 1.959963984540054
 
@@ -36,7 +37,7 @@ def independent_difference(pct_a: float, n_a: int, pct_b: float, n_b: int) -> tu
     return d, lo, hi
 
 
-def paired_difference(correct_a: Sequence[bool], correct_b: Sequence[bool], n_boot: int = 2000,
+def paired_difference(correct_a: npt.ArrayLike, correct_b: npt.ArrayLike, n_boot: int = 2000,
                       seed: int = 0) -> tuple[float, float, float]:
     """``a - b`` (points) for two classifiers on the same images, paired bootstrap 95% interval."""
     a = np.asarray(correct_a, dtype=float)
@@ -78,7 +79,7 @@ def sign(lo: float, hi: float) -> int:
     return 1 if lo > 0 else (-1 if hi < 0 else 0)
 
 
-def crossover_k(ks: Sequence[float], means: Sequence[float], level: float) -> float | None:
+def crossover_k(ks: Sequence[float] | np.ndarray, means: Sequence[float] | np.ndarray, level: float) -> float | None:
     """The shots per class at which a rising k-shot curve first reaches ``level``.
 
     Linear interpolation in log2(k) between the last point below and the first at or above;

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import torch
@@ -20,14 +20,29 @@ from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
 from clip_course.core.prompts import SINGLE_TEMPLATE
 from clip_course.core.prompts import templates as resolve_templates
+from clip_course.core.types import Labels, LoadedModelLike
+from clip_course.data.dataset import ImageDataset
 from clip_course.errors import AnalysisError
 from clip_course.tasks.stats import mean_interval
+from clip_course.tasks.types import (
+    ClassMetrics,
+    Predictor,
+    ProbeResults,
+    RobustnessEntry,
+    ZeroShotEntry,
+    ZeroShotResults,
+)
 from clip_course.tasks.zeroshot import Classifier, classifier, ensemble_weights, prompt_features
+
+if TYPE_CHECKING:  # names for annotations only (Unpack is in typing from Python 3.11 only)
+    from typing_extensions import Unpack
+
+    from clip_course.tasks.logreg import LinearProbe
 
 # ------------------------------------------------------------------------------- helpers
 
 
-def top1(image_features: torch.Tensor, clf: Classifier, labels: Any) -> float:
+def top1(image_features: torch.Tensor, clf: Classifier, labels: Labels) -> float:
     """Zero-shot top-1 (%) of the classifier ``clf`` on ``image_features`` against ``labels``."""
     return clf.score(image_features, labels).top1
 
@@ -37,7 +52,7 @@ def _alone(weights: torch.Tensor, classes: Sequence[str], template: str, scale: 
     return Classifier(weights, tuple(classes), (template,), scale)
 
 
-def stratified_limit(dataset: Any, n: int | None, seed: int = 0) -> Any:
+def stratified_limit(dataset: ImageDataset, n: int | None, seed: int = 0) -> Any:
     """A seeded subset of about ``n`` images with the same number per class (all if None).
 
     Unlike ``ImageDataset.limit`` (uniform over images), every class keeps
@@ -60,7 +75,7 @@ def stratified_limit(dataset: Any, n: int | None, seed: int = 0) -> Any:
 
 def prompt_accuracies(
     image_features: torch.Tensor,
-    labels: Any,
+    labels: Labels,
     templates: Sequence[str],
     features: torch.Tensor,
     bare: torch.Tensor,
@@ -99,8 +114,8 @@ def prompt_accuracies(
     }
 
 
-def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor,
-                 measured: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def prompt_study(lm: LoadedModelLike, dataset: ImageDataset, image_features: torch.Tensor,
+                 measured: ZeroShotEntry | None = None) -> dict[str, Any]:
     """:func:`prompt_accuracies` for ``dataset`` with its own template ensemble, or with the one
     of ``measured``: notebook 03's entry for this dataset, whose single and ensemble top-1 are read
     from it (the same images and classifiers), never scored again."""
@@ -118,7 +133,7 @@ def prompt_study(lm: Any, dataset: Any, image_features: torch.Tensor,
             "n_images": len(dataset), "n_way": len(dataset.classes)}
 
 
-def zeroshot_classifier(lm: Any, dataset: Any, ensemble: Sequence[str] | None = None) -> Classifier:
+def zeroshot_classifier(lm: LoadedModelLike, dataset: ImageDataset, ensemble: Sequence[str] | None = None) -> Classifier:
     """The ensemble zero-shot classifier of ``dataset`` (its own templates, or ``ensemble``)."""
     return classifier(lm, dataset.classes, list(ensemble) if ensemble else resolve_templates("ensemble", dataset.name))
 
@@ -129,15 +144,25 @@ def zeroshot_classifier(lm: Any, dataset: Any, ensemble: Sequence[str] | None = 
 # ------------------------------------------------------------------------------- robustness
 
 
-def fit_probe(train_features: torch.Tensor, train_labels: Any, C: float, n_classes: int,
-              device: Any = None, **options: Any):
+class ProbeOptions(TypedDict, total=False):
+    """What :func:`fit_probe` passes on to :func:`clip_course.tasks.logreg.fit_logreg` besides ``C``."""
+
+    fitter: str
+    max_iter: int
+    tol: float
+    dtype: torch.dtype | None
+    init: LinearProbe | None
+
+
+def fit_probe(train_features: torch.Tensor, train_labels: Labels, C: float, n_classes: int,
+              device: torch.device | str | None = None, **options: Unpack[ProbeOptions]) -> LinearProbe:
     """The full-data linear probe at a chosen ``C`` (a :class:`clip_course.tasks.logreg.LinearProbe`)."""
     from clip_course.tasks.logreg import fit_logreg
 
     return fit_logreg(train_features, train_labels, C=C, n_classes=n_classes, device=device, **options)
 
 
-def probe_top1(probe: Any, features: torch.Tensor, labels: Any) -> float:
+def probe_top1(probe: Predictor, features: torch.Tensor, labels: Labels) -> float:
     """Top-1 (%) of a fitted probe."""
     return 100.0 * float(np.mean(probe.predict(features) == np.asarray(labels)))
 
@@ -164,7 +189,7 @@ def robustness_entry(severities: Sequence[int], zeroshot: Sequence[float], probe
     }
 
 
-def degradation_gap(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+def degradation_gap(entries: Mapping[str, RobustnessEntry]) -> dict[str, float]:
     """Zero-shot minus probe drop (points), per corruption x severity cell, with a 95% interval."""
     cells = []
     for e in entries.values():
@@ -174,7 +199,7 @@ def degradation_gap(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, float
     return {"diff": m, "lo": lo, "hi": hi, "cells": len(cells)}
 
 
-def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def robustness_summary(entries: Mapping[str, RobustnessEntry]) -> dict[str, Any]:
     """Mean drops over corruptions, and zero-shot minus probe drop with its 95% interval over the
     corruption-severity sets (:func:`degradation_gap`)."""
     if not entries:
@@ -187,10 +212,10 @@ def robustness_summary(entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def robustness_study(
-    lm: Any,
-    dataset: Any,
+    lm: LoadedModelLike,
+    dataset: ImageDataset,
     zs: Classifier,
-    probe: Any,
+    probe: Predictor,
     corruptions: Sequence[str],
     severities: Sequence[int] = (1, 2, 3, 4, 5),
     seed: int = 0,
@@ -232,7 +257,7 @@ def robustness_study(
 
 
 def retrieval_study(
-    clf: Classifier, image_features: torch.Tensor, labels: Any, ks: Sequence[int] = (1, 5, 10)
+    clf: Classifier, image_features: torch.Tensor, labels: Labels, ks: Sequence[int] = (1, 5, 10)
 ) -> dict[str, Any]:
     """recall@k / precision@k with each class's ensemble prompt embedding as its query."""
     from clip_course.tasks.retrieval import recall_at_k
@@ -243,7 +268,7 @@ def retrieval_study(
 
 
 def free_text_search(
-    lm: Any, queries: Sequence[str], image_features: torch.Tensor, labels: Any, classes: Sequence[str], k: int = 8
+    lm: LoadedModelLike, queries: Sequence[str], image_features: torch.Tensor, labels: Labels, classes: Sequence[str], k: int = 8
 ) -> list[dict[str, Any]]:
     """The ``k`` best images for each free-text query: indices, labels and similarities."""
     from clip_course.core.encode import encode_texts
@@ -288,8 +313,8 @@ def coarse_groups(coarse: Sequence[str], fine: Sequence[str]) -> dict[str, list[
 
 
 def coarse_vs_fine(
-    coarse_metrics: dict[str, Any],
-    fine_metrics: dict[str, Any],
+    coarse_metrics: ClassMetrics,
+    fine_metrics: ClassMetrics,
     coarse_classes: Sequence[str],
     fine_classes: Sequence[str],
     n_worst: int = 10,
@@ -302,7 +327,7 @@ def coarse_vs_fine(
     cm = np.asarray(fine_metrics["confusion"], dtype=np.int64)
     per_class = fine_metrics["per_class_accuracy"]
     worst = []
-    for name in sorted((c for c in fine_classes if per_class.get(c) is not None), key=lambda c: per_class[c])[:n_worst]:
+    for name in sorted((c for c in fine_classes if per_class.get(c) is not None), key=lambda c: per_class[c] or 0.0)[:n_worst]:  # None filtered out
         i = list(fine_classes).index(name)
         row = cm[i].copy()
         row[i] = 0
@@ -313,11 +338,11 @@ def coarse_vs_fine(
             "confusion_rate": 100.0 * row[j] / max(int(cm[i].sum()), 1),
         })
     groups = coarse_groups(coarse_classes, fine_classes)
-    per_coarse = None
+    per_coarse: list[dict[str, Any]] | None = None
     if groups is not None:
         per_coarse = []
         for c, idx in groups.items():
-            vals = [per_class[fine_classes[i]] for i in idx if per_class[fine_classes[i]] is not None]
+            vals = [v for i in idx if (v := per_class[fine_classes[i]]) is not None]
             ca = coarse_metrics["per_class_accuracy"].get(c)
             if ca is None or not vals:
                 continue
@@ -335,7 +360,7 @@ def coarse_vs_fine(
     }
 
 
-def ensemble_metrics(entry: Mapping[str, Any]) -> dict[str, Any]:
+def ensemble_metrics(entry: ZeroShotEntry) -> ClassMetrics:
     """The ensemble's top-1, per-class accuracy and confusion of one notebook-03 entry, in the shape
     :func:`coarse_vs_fine` takes: the analysis reads 03's measurement instead of repeating it."""
     return {"top1": entry["ensemble"]["top1"], "per_class_accuracy": entry["per_class_accuracy"],
@@ -346,7 +371,7 @@ def ensemble_metrics(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def comparison_table(profile: str, model: str, coarse: str, fine: str,
-                     zeroshot: Mapping[str, Any], probe: Mapping[str, Any]) -> list[dict[str, Any]]:
+                     zeroshot: ZeroShotResults, probe: ProbeResults) -> list[dict[str, Any]]:
     """Rows: our zero-shot and probe numbers per dataset beside the paper's and CLIP_benchmark's.
 
     Ours are read from notebook 03's (``zeroshot``) and 04's (``probe``) results, never measured

@@ -27,12 +27,12 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core.types import LoadedModelLike, network
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
 
@@ -117,14 +117,14 @@ def check_text(text: object) -> str:
 class ClipSimilarity:
     """Cosine similarity of generated images to one text under a CLIP model (differentiable)."""
 
-    def __init__(self, lm: Any, text: str):
+    def __init__(self, lm: LoadedModelLike, text: str):
         from clip_course.core import encode
 
         self.lm = lm
         self.text = check_text(text)
         tokens = encode.tokenize(lm, [self.text]).to(lm.device)
         with torch.no_grad():
-            t = lm.model.encode_text(tokens).float()
+            t = network(lm).encode_text(tokens).float()
         self.text_features = t / t.norm(dim=-1, keepdim=True)
 
     def __call__(self, images01: torch.Tensor) -> torch.Tensor:
@@ -132,7 +132,7 @@ class ClipSimilarity:
         from clip_course.core.preprocess import preprocess_images_differentiable
 
         x = preprocess_images_differentiable(images01, self.lm.input_resolution)
-        f = self.lm.model.encode_image(x.to(self.lm.dtype)).float()
+        f = network(self.lm).encode_image(x.to(self.lm.dtype)).float()
         f = f / f.norm(dim=-1, keepdim=True)
         return f @ self.text_features.to(f.device).T[:, 0]
 
@@ -203,7 +203,7 @@ class EditResult:
 
 def edit(
     generator: EditableGenerator,
-    lm: Any,
+    lm: LoadedModelLike,
     text: str,
     start: torch.Tensor | None = None,
     config: EditConfig = EditConfig(),
@@ -243,7 +243,7 @@ def edit(
         sim = target(images)
         sq_dist = ((w - w0) ** 2).sum(dims)
         loss = (1 - sim) + lam * sq_dist
-        if config.id_lambda > 0:
+        if config.id_lambda > 0 and id_loss is not None:  # checked above: one implies the other
             loss = loss + config.id_lambda * id_loss(images, start_images)
         lr = lr_schedule(step / config.steps, config.lr, config.rampdown, config.rampup)
         _record(result, step, sim, sq_dist, loss, lr)
@@ -275,7 +275,8 @@ def _lambdas(l2_lambdas: Sequence[float] | None, config: EditConfig, batch: int)
     return lambdas
 
 
-def _record(result: EditResult, step: int, sim, sq_dist, loss, lr: float) -> None:
+def _record(result: EditResult, step: int, sim: torch.Tensor, sq_dist: torch.Tensor, loss: torch.Tensor,
+            lr: float) -> None:
     result.steps.append(step)
     result.similarity.append([round(v, 6) for v in sim.detach().float().cpu().tolist()])
     result.distance.append([round(v, 6) for v in sq_dist.detach().sqrt().float().cpu().tolist()])
@@ -290,7 +291,7 @@ def _to_uint8(images01: torch.Tensor) -> np.ndarray:
 
 def lambda_sweep(
     generator: EditableGenerator,
-    lm: Any,
+    lm: LoadedModelLike,
     text: str,
     lambdas: Sequence[float],
     start: torch.Tensor | None = None,
@@ -322,7 +323,7 @@ def lambda_sweep(
     return run, rows
 
 
-def clip_identity_loss(lm: Any) -> IdentityLoss:
+def clip_identity_loss(lm: LoadedModelLike) -> IdentityLoss:
     """A stand-in identity loss: 1 - cosine of CLIP *image* embeddings of edit and start.
 
     StyleCLIP's own ID loss is ArcFace face recognition (weights not shipped here); this
@@ -331,7 +332,7 @@ def clip_identity_loss(lm: Any) -> IdentityLoss:
     from clip_course.core.preprocess import preprocess_images_differentiable
 
     def embed(x: torch.Tensor) -> torch.Tensor:
-        f = lm.model.encode_image(preprocess_images_differentiable(x, lm.input_resolution).to(lm.dtype)).float()
+        f = network(lm).encode_image(preprocess_images_differentiable(x, lm.input_resolution).to(lm.dtype)).float()
         return f / f.norm(dim=-1, keepdim=True)
 
     def loss(edited: torch.Tensor, start: torch.Tensor) -> torch.Tensor:

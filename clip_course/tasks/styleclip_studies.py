@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core.types import LoadedModelLike
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.shapes_generator import ShapesGenerator
@@ -102,7 +103,7 @@ def start_batch(generator: EditableGenerator, start: object, n: int, seed: int =
 
 def entanglement_study(
     generator: EditableGenerator,
-    lm: Any,
+    lm: LoadedModelLike,
     text: str,
     start: object,
     n: int = 8,
@@ -211,7 +212,7 @@ def cli_setup(generator: str, model: str | None, start: str | None,
     return gen, lm, start or ("a red circle" if offline else "random")
 
 
-def cli_record(gen: EditableGenerator, lm: Any, start: str, result: EditResult) -> dict:
+def cli_record(gen: EditableGenerator, lm: LoadedModelLike, start: str, result: EditResult) -> dict:
     """The ``styleclip`` command's ``result.json``: start, model, summary and attribute changes."""
     record = {"start": start, "model": lm.name, "checkpoint_sha256": lm.checkpoint_sha256, **result.summary()}
     if isinstance(gen, ShapesGenerator) and gen.readout is not None:

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from clip_course.core.cache import USER_CACHE
@@ -29,14 +30,16 @@ from clip_course.core.feature_cache import image_features
 from clip_course.core.prompts import templates as resolve_templates
 from clip_course.core.prompts import validate_classnames, validate_templates
 from clip_course.core.provenance import run_record
+from clip_course.core.types import Labels, LoadedModelLike, network
+from clip_course.data.dataset import ImageDataset
 
 
-def model_logit_scale(lm: Any) -> float:
+def model_logit_scale(lm: LoadedModelLike) -> float:
     """The model's learned logit scale ``exp(t)`` (1/temperature): 100 for openai's CLIP."""
-    return float(lm.model.logit_scale.detach().exp().float())
+    return float(network(lm).logit_scale.detach().exp().float())
 
 
-def prompt_features(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
+def prompt_features(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> torch.Tensor:
     """Normalised text features (C, T, D) of every template for every class.
 
     All C x T prompts are encoded in large batches, not one forward pass per class.
@@ -52,7 +55,7 @@ def ensemble_weights(features: torch.Tensor) -> torch.Tensor:
     return (weights / weights.norm(dim=-1, keepdim=True)).T.contiguous()
 
 
-def build_classifier(lm: Any, classnames: list[str], templates: list[str]) -> torch.Tensor:
+def build_classifier(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> torch.Tensor:
     """Zero-shot weights (D, C): per class, the renormalised mean of its normalised prompts."""
     validate_classnames(classnames)
     validate_templates(templates)
@@ -72,7 +75,7 @@ class Classifier:
         """(N, C) ``scale * image_features @ weights`` (features assumed L2-normalised)."""
         return self.scale * image_features.float() @ self.weights.float().to(image_features.device)
 
-    def score(self, image_features: torch.Tensor, labels: Any,
+    def score(self, image_features: torch.Tensor, labels: Labels,
               label_classes: Sequence[str] | None = None) -> Scored:
         """Score images whose ``labels`` index ``label_classes`` (default: this classifier's classes).
 
@@ -121,14 +124,14 @@ class Scored:
         return classification_metrics(self.logits, self.labels, list(self.classifier.classes))
 
 
-def classifier(lm: Any, classes: Sequence[str], templates: Sequence[str]) -> Classifier:
+def classifier(lm: LoadedModelLike, classes: Sequence[str], templates: Sequence[str]) -> Classifier:
     """The zero-shot classifier of ``classes`` from ``templates`` with the model's logit scale."""
     classes, templates = list(classes), list(templates)
     return Classifier(build_classifier(lm, classes, templates), tuple(classes), tuple(templates),
                       model_logit_scale(lm))
 
 
-def score(lm: Any, image_features: torch.Tensor, labels: Any, label_classes: Sequence[str],
+def score(lm: LoadedModelLike, image_features: torch.Tensor, labels: Labels, label_classes: Sequence[str],
           templates: Sequence[str], keep: Sequence[str] | None = None) -> Scored:
     """Zero-shot on ``keep`` (default: every class of ``label_classes``) with ``templates``."""
     kept = list(label_classes) if keep is None else [c for c in label_classes if c in set(keep)]
@@ -148,7 +151,7 @@ def confusion_matrix(preds: np.ndarray, labels: np.ndarray, n_classes: int) -> n
     return cm
 
 
-def classification_metrics(scores: torch.Tensor, labels: Any, classes: list[str]) -> dict[str, Any]:
+def classification_metrics(scores: torch.Tensor, labels: Labels, classes: list[str]) -> dict[str, Any]:
     """Top-1/top-5 (percent), mean per-class recall, per-class accuracy and confusion."""
     labels_t = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     if scores.shape[0] != labels_t.shape[0]:
@@ -169,7 +172,7 @@ def classification_metrics(scores: torch.Tensor, labels: Any, classes: list[str]
     }
 
 
-def most_confused_pairs(confusion: Any, classes: list[str], n: int = 10) -> list[dict[str, Any]]:
+def most_confused_pairs(confusion: npt.ArrayLike, classes: list[str], n: int = 10) -> list[dict[str, Any]]:
     """The ``n`` largest off-diagonal confusion counts as (true, predicted, count, rate %)."""
     cm = np.asarray(confusion, dtype=np.int64)
     off = cm.copy()
@@ -201,8 +204,8 @@ def granularity_verdict(coarse_top1: float, coarse_n: int, fine_top1: float, fin
 
 
 def measure(
-    lm: Any,
-    dataset: Any,
+    lm: LoadedModelLike,
+    dataset: ImageDataset,
     templates: str | list[str] = "ensemble",
     cache_dir: str = USER_CACHE,
     progress: bool = True,
@@ -214,8 +217,8 @@ def measure(
 
 
 def predict(
-    lm: Any,
-    dataset: Any,
+    lm: LoadedModelLike,
+    dataset: ImageDataset,
     templates: str | list[str] = "ensemble",
     cache_dir: str = USER_CACHE,
     progress: bool = True,
@@ -241,8 +244,8 @@ def published_figure(lm: Any, dataset: str) -> dict[str, Any] | None:
 
 
 def evaluate(
-    lm: Any,
-    dataset: Any,
+    lm: LoadedModelLike,
+    dataset: ImageDataset,
     templates: str | list[str] = "ensemble",
     cache_dir: str = USER_CACHE,
     profile: str | None = None,
