@@ -137,11 +137,14 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def models_parser(sub: argparse._SubParsersAction) -> None:
-    """``models``' flags (none)."""
-    add_command(sub, "models", run_models,
-                "List the model names --model accepts: openai's CLIP models (weights fetched by `make download`, "
-                "into ~/.cache/clip) and the offline miniclip shipped with the package. A checkpoint path is "
-                "accepted too.", HELP["models"])
+    """``models``' flags: ``--all`` adds every open_clip architecture and pretrained tag."""
+    p = add_command(sub, "models", run_models,
+                    "List the model names --model accepts: openai's CLIP models (weights fetched by `make download`, "
+                    "into ~/.cache/clip) and the offline miniclip shipped with the package; with --all also every "
+                    "OpenCLIP architecture and pretrained tag (--model ARCH --pretrained TAG, or ARCH:TAG) with "
+                    "its pretraining data. A checkpoint path is accepted too.", HELP["models"])
+    p.add_argument("--all", action="store_true",
+                   help="also list open_clip's models and tags (imports torch and open_clip, a few seconds)")
 
 
 def openai_model_names() -> list[str]:
@@ -157,12 +160,19 @@ def openai_model_names() -> list[str]:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    """``models``: one line per name."""
+    """``models``: one line per name (``--all``: every model and tag, open_clip's included)."""
+    if args.all:
+        # lazy: open_clip's registry needs torch, which the plain listing avoids
+        from clip_course.core.models import models_listing
+
+        print(models_listing())
+        return 0
     for name in openai_model_names():
         print(f"{name:<16} openai CLIP")
     print(f"{OFFLINE_MODEL:<16} offline MiniCLIP, shipped with the package (no download)")
     print("openai weights: `make download` fetches ViT-B/32 into ~/.cache/clip; other names download on "
-          "first use (online). A checkpoint path works as --model too.")
+          "first use (online). A checkpoint path works as --model too; `models --all` lists OpenCLIP's "
+          "architectures and pretrained tags (e.g. --model ViT-B-32 --pretrained laion2b_s34b_b79k).")
     return 0
 
 

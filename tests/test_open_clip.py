@@ -331,3 +331,14 @@ def test_models_listing_names_every_model_and_tag():
     assert "miniclip" in names and names.count("ViT-B/32") == 1
     for name in names[:20] + names[-20:]:  # every listed name loads as typed (resolves to a model)
         assert models.model_spec(name).kind in ("openai", "open_clip", "other")
+
+
+def test_models_all_lists_open_clips_tags_beside_openais(capsys):
+    """``models --all`` reads open_clip's own registry: LAION's ViT-B-32 tag with its data, and openai's."""
+    from clip_course.cli import main
+
+    assert main(["models", "--all"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    laion = [ln for ln in lines if ln.startswith("ViT-B-32:laion2b_s34b_b79k ")]
+    assert len(laion) == 1 and "LAION-2B" in laion[0] and laion[0].rstrip().endswith("open_clip")
+    assert any(ln.split()[:2] == ["ViT-B/32", "openai"] for ln in lines)
