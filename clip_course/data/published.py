@@ -16,8 +16,6 @@ import csv
 import functools
 from pathlib import Path
 
-from clip_course.core.openclip import open_clip_spelling, training_data
-
 #: openai's ViT-B/32 as the "Interacting with CLIP" notebook and model card report it.
 VIT_B32 = {
     "parameters": 151_277_313, "image_encoder": "VisionTransformer", "input_resolution": 224,
@@ -59,6 +57,9 @@ BENCHMARK_DATASETS = {name: f"vtab/{name}" for name in (
 
 def benchmark_model_name(model: str) -> str:
     """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` -> ``ViT-L-14-336``."""
+    # lazy: core.openclip imports torch, and `results` / `datasets` answer without it
+    from clip_course.core.openclip import open_clip_spelling
+
     return open_clip_spelling(model.partition(":")[0])
 
 
@@ -119,7 +120,7 @@ def benchmark_table(task: str = "zeroshot_classification") -> list[dict]:
     out = []
     for r in rows:
         profile = model_profile(r["model"]) or {}
-        out.append({"model": r["model"], "pretrained": r["pretrained"], "training_data": training_data(r["pretrained"]),
+        out.append({"model": r["model"], "pretrained": r["pretrained"], "training_data": _training_data(r["pretrained"]),
                     "dataset": r["dataset"], "dataset_type": dataset_type(r["dataset"]),
                     "gmacs": profile.get("gmacs"), "mparams": profile.get("mparams"),
                     **{k: 100.0 * float(r[k]) if r[k] else None for k in ("acc1", "acc5", "mean_per_class_recall")}})
@@ -189,6 +190,13 @@ def compute_points(datasets: tuple[str, ...] = REPORT_DATASETS) -> list[dict]:
         profile = model_profile(model)
         if profile is None or any(a is None or a["acc1"] is None for a in accs):
             continue
-        points.append({"model": model, "pretrained": tag, "training_data": training_data(tag),
+        points.append({"model": model, "pretrained": tag, "training_data": _training_data(tag),
                        "gmacs": profile["gmacs"], "mean_acc1": sum(a["acc1"] for a in accs) / len(accs)})
     return sorted(points, key=lambda p: p["gmacs"])
+
+
+def _training_data(tag: str | None) -> str | None:
+    # lazy: core.openclip imports torch, and `results` / `datasets` answer without it
+    from clip_course.core.openclip import training_data
+
+    return training_data(tag)
