@@ -159,12 +159,24 @@ def openai_model_names() -> list[str]:
     raise UsageError(f"{source} holds no _MODELS table; reinstall clip-anytorch (`make setup`).")
 
 
+def models_listing() -> str:
+    """Every model and tag as text, one per line (for a ``models`` command): name to type, tag, data, loader."""
+    from clip_course.core.models import known_models  # lazy: open_clip's registry needs torch
+
+    rows = known_models()
+    width = max(len(r["model"] if r["pretrained"] in (None, "openai") and r["loader"] != "open_clip"
+                    else f"{r['model']}:{r['pretrained']}") for r in rows)
+    lines = []
+    for r in rows:
+        name = r["model"] if r["loader"] != "open_clip" else f"{r['model']}:{r['pretrained']}"
+        lines.append(f"{name:<{width}}  {r['pretrained'] or '-':<24}  {r['training_data'] or '-':<14}  {r['loader']}")
+    return "\n".join(lines)
+
+
 def run_models(args: argparse.Namespace) -> int:
     """``models``: one line per name (``--all``: every model and tag, open_clip's included)."""
     if args.all:
         # lazy: open_clip's registry needs torch, which the plain listing avoids
-        from clip_course.core.models import models_listing
-
         print(models_listing())
         return 0
     for name in openai_model_names():

@@ -54,7 +54,7 @@ def test_cli_prints_class_folder_names_escaped(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "\x1b" not in out
-    assert "training images per class: \\x1b[31mcat 1, dog\\nbird 1" in out
+    assert "training images per class: \\x1b[31mcat 1, dog bird 1" in out  # the name read as words, nothing raw
 
 
 def test_cli_error_naming_a_file_escapes_it(tmp_path, capsys):

@@ -22,6 +22,7 @@ import pytest
 import torch
 from PIL import Image
 
+from clip_course.cli_commands import models_listing
 from clip_course.core import encode, feature_cache, hub, models, openclip, text_cache
 from clip_course.errors import ModelLoadError
 
@@ -323,7 +324,7 @@ def test_a_tags_own_normalisation_matches_open_clips_transform():
 
 
 def test_models_listing_names_every_model_and_tag():
-    text = models.models_listing()
+    text = models_listing()
     names = [line.split()[0] for line in text.splitlines()]
     for arch, tag in open_clip.list_pretrained():  # open_clip's own registry, every pair
         openai_name = openclip.openai_spelling(arch)

@@ -137,18 +137,6 @@ def known_models() -> list[dict]:
     return openclip.known_models(clip.available_models(), [OFFLINE_MODEL])
 
 
-def models_listing() -> str:
-    """Every model and tag as text, one per line (for a ``models`` command): name to type, tag, data, loader."""
-    rows = known_models()
-    width = max(len(r["model"] if r["pretrained"] in (None, "openai") and r["loader"] != "open_clip"
-                    else f"{r['model']}:{r['pretrained']}") for r in rows)
-    lines = []
-    for r in rows:
-        name = r["model"] if r["loader"] != "open_clip" else f"{r['model']}:{r['pretrained']}"
-        lines.append(f"{name:<{width}}  {r['pretrained'] or '-':<24}  {r['training_data'] or '-':<14}  {r['loader']}")
-    return "\n".join(lines)
-
-
 def model_spec(name_or_path: str, pretrained: str | None = None) -> openclip.Spec:
     """What a model name (+ tag) means; see :func:`clip_course.core.openclip.resolve`.
 
