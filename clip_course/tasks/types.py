@@ -49,7 +49,7 @@ class OutputsLike(Protocol):
 
 
 class SessionLike(Protocol):
-    """What a notebook's session gives tasks: the model, the seed, the profile, earlier results."""
+    """What a notebook's session gives tasks: the model, the random seed, the profile, earlier results."""
 
     @property
     def notebook(self) -> str: ...
