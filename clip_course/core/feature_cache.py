@@ -10,25 +10,21 @@ import re
 import warnings
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 
 from clip_course.core import preprocess
 from clip_course.core.cache import USER_CACHE, resolve_cache_dir
 from clip_course.core.encode import embed_dim, encode_images, finish_features
-from clip_course.core.types import LoadedModelLike
+from clip_course.core.types import DatasetLike, LoadedModelLike
 from clip_course.io import atomic_path, sha256_bytes
-
-if TYPE_CHECKING:  # data/ is a stage above core/: the dataset type is named, never imported at run time
-    from clip_course.data.dataset import ImageDataset
 
 _MEMO_SIZE = 8
 
 _MEMO: OrderedDict[str, torch.Tensor] = OrderedDict()
 
 
-def cache_key(lm: LoadedModelLike, dataset: ImageDataset) -> dict:
+def cache_key(lm: LoadedModelLike, dataset: DatasetLike) -> dict:
     """Everything the raw image features of ``dataset`` under ``lm`` depend on."""
     return {
         "checkpoint_sha256": lm.checkpoint_sha256,
@@ -92,13 +88,13 @@ def _write_cache(path: Path, key: dict, feats: torch.Tensor) -> None:
 
 def image_features(
     lm: LoadedModelLike,
-    dataset: ImageDataset,
+    dataset: DatasetLike,
     normalize: bool = True,
     cache_dir: str | Path | None = USER_CACHE,
     batch_size: int = 256,
     progress: bool = True,
 ) -> torch.Tensor:
-    """Features of every image of ``dataset`` (an ``ImageDataset``), float32 (N, D) on CPU.
+    """Features of every image of ``dataset`` (an ``DatasetLike``), float32 (N, D) on CPU.
 
     Raw features are cached once under ``cache_dir`` (default: the user cache folder,
     :func:`clip_course.core.cache.user_cache_dir`; None: no disk cache) and in memory,

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # torch is imported lazily: the report runner uses this module without it
     import torch
 
-    from clip_course.core.types import LoadedModelLike
-    from clip_course.data.dataset import ImageDataset  # data/ is a stage above: named, not imported
+    from clip_course.core.types import DatasetLike, LoadedModelLike
 
 _PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
 
@@ -91,7 +90,7 @@ def run_record(
     params: Mapping[str, object],
     metrics: Mapping[str, object],
     lm: LoadedModelLike | None = None,
-    dataset: ImageDataset | None = None,
+    dataset: DatasetLike | None = None,
     profile: str | None = None,
     seconds: float | None = None,
 ) -> dict[str, Any]:
