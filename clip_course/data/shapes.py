@@ -32,7 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from clip_course.core import prompts
-from clip_course.data import shapes_captions
+from clip_course.data import shapes_captions, shapes_store
 from clip_course.data.shapes_captions import Captions, caption_matches, make_captions
 from clip_course.data.shapes_render import (
     _BG_LEVEL,
@@ -132,6 +132,19 @@ def _balanced_labels(n: int, n_classes: int, rng: np.random.Generator) -> np.nda
 
 @lru_cache(maxsize=8)
 def _generate(name: str, split: str, n: int, seed: int, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) of a set, read-only: from this process's memory, else the user cache, else drawn."""
+    key = shapes_store.cache_key(name, split, n, seed, image_size)
+    kept = shapes_store.read(key)
+    images, labels = kept if kept is not None else _render(name, split, n, seed, image_size)
+    if kept is None:
+        shapes_store.write(key, images, labels)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def _render(name: str, split: str, n: int, seed: int, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw a set from its seed (the same arguments always give the same arrays)."""
     base, style = parse_name(name)
     # A shifted set redraws its base's scenes (same seed): the same objects, another style.
     rng = np.random.default_rng([seed, _DATASET_SEEDS[base], _SPLIT_SEEDS[split]])
@@ -146,10 +159,7 @@ def _generate(name: str, split: str, n: int, seed: int, image_size: int) -> tupl
         pairs = held if base == "shapes100_unseen" else np.setdiff1d(np.arange(100), held)
         labels = pairs[_balanced_labels(n, len(pairs), rng)]
         scenes = sample_scenes(n, rng, shape=labels % 10, colour=labels // 10, style=style)
-    images = render_scenes(scenes, rng, image_size)
-    images.setflags(write=False)
-    labels.setflags(write=False)
-    return images, labels
+    return render_scenes(scenes, rng, image_size), labels
 
 
 def load_shapes_dataset(
