@@ -1,0 +1,118 @@
+"""The finish of the offline English report (issue 25): one value per measurement in a quick build,
+the abstract one paragraph, the conclusions answering the original's closing points one by one, the
+original's 18 CIFAR templates in Appendix A, no API names in the prose, contents entries matched to
+their pages, and demos whose paragraph says why they fail."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from clip_course.core.prompts import CIFAR_TEMPLATES
+from clip_course.report import facts as report_facts
+from clip_course.report import pdf as report_pdf
+from clip_course.report import prose, prose_report
+from clip_course.report.outline import _norm
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
+
+
+def quick(stem: str) -> dict:
+    """A notebook's quick parameters (the offline profile's)."""
+    meta = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))["metadata"]["clip_course"]
+    return meta["quick_parameters"]
+
+
+def test_a_quick_build_measures_the_coarse_set_on_one_subset():
+    """The clean coarse set is measured by 03 (zero-shot), 04 (probe and zero-shot), 06 (the style
+    shift's clean row) and 07 (its table): in a quick build they must see the same test images and
+    the same training images, or one measurement prints as several values (75.3 / 76.5 / 75.0)."""
+    limit = quick("03_cifar_zero_shot")["limit"]
+    assert quick("04_linear_probe")["limit"] == limit
+    assert quick("06_analysis")["robustness_limit"] == limit
+    assert quick("07_zero_shot_across_datasets")["limit"] == limit
+    assert quick("07_zero_shot_across_datasets")["limit_train"] == quick("04_linear_probe")["limit_train"]
+
+
+def test_appendix_a_prints_the_original_cifar_templates_once():
+    offline = report_facts.original_templates({})
+    assert len(offline) == 1 and list(offline[0]["templates"].values()) == [CIFAR_TEMPLATES]
+    assert len(CIFAR_TEMPLATES) == 18 and offline[0]["classes"][0] == "airplane"
+    recorded = {"03": {"datasets": {"cifar10": {"classes": ["airplane"], "templates": {"ensemble": CIFAR_TEMPLATES}}}}}
+    assert report_facts.original_templates(recorded) == []  # the paper profile records them itself
+    assert "原课程报告附录 1" in report_facts.original_templates({}, "zh")[0]["dataset"]
+
+
+def test_the_abstract_is_one_paragraph(tmp_path):
+    ctx = report_facts.document_context({}, [], "offline", tmp_path, quick=True)
+    for lang in ("en", "zh"):
+        html = report_pdf._jinja().get_template("abstract.html.j2").render(**{**ctx, "lang": lang})
+        paragraphs = re.findall(r"<p(?: class=\"([\w-]+)\")?>", html)
+        assert paragraphs.count("") == 1, html  # the findings; the rest are labelled notes
+        assert set(paragraphs) - {""} <= {"profile-note", "quick-note", "not-run"}
+        assert "make " not in html and "PROFILE=" not in html
+
+
+def style_study(kept: dict[str, tuple[float, float]]) -> dict:
+    clean = {"zeroshot": 60.0, "probe": 70.0}
+    return {"clean": clean, "n_clean": 1000, "sets": {
+        name: {"top1": {"zeroshot": 60.0 * zs, "probe": 70.0 * pr}, "n_images": 1000,
+               "kept": {"zeroshot": zs, "probe": pr}, "kept_gap": {"diff": zs - pr, "lo": zs - pr - 0.1, "hi": zs - pr + 0.1}}
+        for name, (zs, pr) in kept.items()}}
+
+
+def test_the_style_shift_sentence_names_the_one_set_it_rests_on():
+    one = style_study({"outline": (0.7, 0.3), "sketch": (1.2, 1.1), "photo": (1.1, 1.05), "cartoon": (1.3, 1.2)})
+    text = re.sub(r"<[^>]+>", "", prose_report._style_shift_abstract(one).en)
+    assert "only outline lowers clean accuracy for both classifiers" in text
+    assert "the other 3 are easier than the clean set, so not shifts" in text
+    assert not re.search(r"\b1 lower\b", text) and "as the paper found" in text
+    two = style_study({"outline": (0.7, 0.3), "sketch": (0.5, 0.9)})
+    text = re.sub(r"<[^>]+>", "", prose_report._style_shift_abstract(two).en)
+    assert "2 lower clean accuracy for both classifiers (outline, sketch)" in text
+    assert "on 1 of them and the probe on 1" in text and "as the paper found" not in text
+
+
+def test_the_conclusions_answer_the_original_points_one_by_one():
+    facts = {"zero_shot": [], "probe": [], "granularity": None, "analysis": None, "across": None, "styleclip": None}
+    for offline in (True, False):
+        items = [i.en for i in prose_report.conclusions(facts, offline)]
+        assert [n for n in range(1, 6) if f"point {n}:" in " ".join(items).lower()] == [1, 2, 3, 4, 5]
+        assert ("MiniCLIP's numbers on ShapesWorld" in items[-1]) == offline
+        assert "toy scale" in items[2] if offline else "released weights" in items[2]
+
+
+def test_a_prompt_of_untrained_words_that_wins_is_explained():
+    rankings = {"big green triangle": [("a rocket", 0.889), ("a green triangle", 0.083)],
+                "small yellow heart": [("a yellow heart", 0.567), ("a rocket", 0.397)]}
+    text = prose.photos_sentence(rankings, offline=True).en
+    assert "never occur in MiniCLIP's captions (“rocket”)" in text and "wins on 1 of the 2 images" in text
+    known = {"small yellow heart": [("a yellow heart", 0.567), ("a rocket", 0.397)]}
+    assert prose.unseen_words_sentence(known) == ""
+    assert "never occur" not in prose.photos_sentence(rankings, offline=False).en
+
+
+def test_contents_entries_find_their_page_when_the_outline_wraps_or_drops_math():
+    assert _norm("3 Zero-shot on shapes10 and shapes100 (CIFAR stand-ins)") == \
+        _norm("3 Zero-shot on shapes10 and shapes100(CIFAR stand-ins)")
+    assert _norm(r"6.4 Edit strength against faithfulness: the $\lambda_{L2}$ sweep") == \
+        _norm("6.4 Edit strength against faithfulness: the sweep")
+    assert _norm("6.4 Edit strength") != _norm("6.5 Edit strength")
+
+
+#: An API name or a command in the printed prose: a dotted call, a keyword argument, a make target, a path.
+API = re.compile(r"`[^`\n]*(?:\w\.\w+\(|\w=|\bmake\b|\w/\w+/|\.pt\b|\.py\b|\.gif\b)[^`\n]*`")
+
+
+def test_no_api_names_in_the_printed_notebook_prose():
+    found = []
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell["cell_type"] != "markdown" or "report-hide" in tags:
+                continue
+            prose_text = re.sub(r"```.*?```", "", "".join(cell["source"]), flags=re.S)  # code listings are code
+            found += [(path.stem, m) for m in API.findall(prose_text)]
+    assert found == []
