@@ -116,3 +116,19 @@ def test_no_api_names_in_the_printed_notebook_prose():
             prose_text = re.sub(r"```.*?```", "", "".join(cell["source"]), flags=re.S)  # code listings are code
             found += [(path.stem, m) for m in API.findall(prose_text)]
     assert found == []
+
+
+def test_the_counting_finding_prints_one_measurement():
+    """06 and 07 both measure counting on the same images; the abstract prints 07's entry (paired
+    interval) where 07 ran, and 06's only without it."""
+    c06 = {"zeroshot": 29.7, "probe": 62.3, "chance": 25.0, "n_images": 300,
+           "probe_minus_zeroshot": {"diff": 32.7, "lo": 24.9, "hi": 39.9}}
+    e07 = {"n_way": 4, "zeroshot": {"top1": 29.7}, "probe": {"top1": 62.3},
+           "zeroshot_minus_probe": {"diff": -32.7, "lo": -39.7, "hi": -25.7}}
+    zs, pr = prose_report.tr_html("zero-shot"), prose_report.tr_html("the probe")
+    both = prose_report._counting_sentence(c06, {"datasets": {"shapes_count": e07}}, pr, zs)
+    assert 'data-src="07_zero_shot_across_datasets:datasets.shapes_count' in both and "06_analysis" not in both
+    plain = re.sub(r"<[^>]+>", "", both.en)
+    assert "chance 25.0%" in plain and "zero-shot is 32.7 points below the probe (95% CI 25.7 to 39.7)" in plain
+    alone = prose_report._counting_sentence(c06, None, pr, zs)
+    assert 'data-src="06_analysis:counting' in alone and "+24.9 to +39.9" in re.sub(r"<[^>]+>", "", alone.en)

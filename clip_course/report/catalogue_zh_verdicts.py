@@ -134,9 +134,11 @@ VERDICTS: dict[str, str] = {
     ": the matching pairs on the diagonal are more similar on average, yet the right caption is the most similar "
     "one for only {k} of the {n} images.": "：对角线上的匹配对平均而言更相似，但只有 {n} 张图像中的 {k} 张与正确描述最相似。",
     "On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption "
-    "ever states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. {paper}":
+    "ever states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}, an interval "
+    "that treats the two accuracies as independent (the chapter on zero-shot across datasets pairs them image by "
+    "image). {paper}":
         "在 {dataset}（{n} 张测试图像，随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
-        "形状。同一特征上的线性探测得分 {probe}：{diff}。{paper}",
+        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“跨数据集的零样本”一章逐图配对比较二者）。{paper}",
     "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
         "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
     "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "

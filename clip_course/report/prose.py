@@ -475,7 +475,8 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
                 "this run does not show that pattern."))
     return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no "
               "caption ever states how many shapes an image holds. A linear probe on the same features scores {probe}: "
-              "{diff}. {paper}",
+              "{diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot across "
+              "datasets pairs them image by image). {paper}",
               dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
               diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)

@@ -98,7 +98,7 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
             text += " " + tr_html("It matches zero-shot at about {k} labelled examples per class.",
                                   k=q(r["k_match"], f"{src}.crossover_k", "k"))
         out.append(text)
-    out += _analysis_sentences(facts["analysis"], probe, zs, chance is not None)
+    out += _analysis_sentences(facts["analysis"], probe, zs, chance is not None, facts.get("across"))
     out += _across_sentences(facts.get("across"))
     st = facts["styleclip"]
     if st is not None:
@@ -115,7 +115,8 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
     return out
 
 
-def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: bool = False) -> list[Bi]:
+def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: bool = False,
+                        across: Mapping[str, Any] | None = None) -> list[Bi]:
     """Notebook 06's robustness, offline-world and retrieval sentences (robustness claims only for a
     model above chance, on sets that lower its clean accuracy)."""
     if a is None:
@@ -139,12 +140,26 @@ def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: 
     if a.get("style_shift") and not chance:
         out.append(_style_shift_abstract(a["style_shift"]))
     if a.get("counting"):
-        c, src = a["counting"], "06_analysis:counting"
-        out.append(tr_html("Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe "
-                           "{probe}; {diff}.", zs=q(c["zeroshot"], f"{src}.zeroshot"), chance=q(c["chance"], f"{src}.chance"),
-                           probe=q(c["probe"], f"{src}.probe"),
-                           diff=_diff_words(f"{src}.probe_minus_zeroshot", c["probe_minus_zeroshot"], probe, zs)))
+        out.append(_counting_sentence(a["counting"], across, probe, zs))
     return out
+
+
+def _counting_sentence(c: Mapping[str, Any], across: Mapping[str, Any] | None, probe: Bi, zs: Bi) -> Bi:
+    """The counting finding. Notebook 07 measures the same set on the same images with a paired
+    interval: where it ran, its entry is the one value printed (one measurement, one value);
+    otherwise notebook 06's, whose interval is unpaired."""
+    e = ((across or {}).get("datasets") or {}).get("shapes_count")
+    if e is not None:
+        src = "07_zero_shot_across_datasets:datasets.shapes_count"
+        return tr_html("Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe "
+                       "{probe}; {diff}.", zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
+                       chance=q(e["n_way"], f"{src}.n_way", "chance"), probe=q(e["probe"]["top1"], f"{src}.probe.top1"),
+                       diff=_diff_words(f"{src}.zeroshot_minus_probe", e["zeroshot_minus_probe"], zs, probe))
+    src = "06_analysis:counting"
+    return tr_html("Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe "
+                   "{probe}; {diff}.", zs=q(c["zeroshot"], f"{src}.zeroshot"), chance=q(c["chance"], f"{src}.chance"),
+                   probe=q(c["probe"], f"{src}.probe"),
+                   diff=_diff_words(f"{src}.probe_minus_zeroshot", c["probe_minus_zeroshot"], probe, zs))
 
 
 def _loss_fmt(x: float) -> str:
