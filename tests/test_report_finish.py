@@ -132,3 +132,17 @@ def test_the_counting_finding_prints_one_measurement():
     assert "chance 25.0%" in plain and "zero-shot is 32.7 points below the probe (95% CI 25.7 to 39.7)" in plain
     alone = prose_report._counting_sentence(c06, None, pr, zs)
     assert 'data-src="06_analysis:counting' in alone and "+24.9 to +39.9" in re.sub(r"<[^>]+>", "", alone.en)
+
+
+def test_each_finding_answers_one_point_only():
+    """The conclusions regroup the abstract's findings under the original's points, each once."""
+    entry = {"n_way": 10, "n_images": 300, "ensemble": {"top1": 80.0}, "single": {"top1": 78.0},
+             "templates": {"ensemble": ["a {}.", "the {}."], "single": ["a {}."]},
+             "ensemble_gain": {"diff": 2.0, "lo": 0.5, "hi": 3.5}}
+    fine = {**entry, "n_way": 100, "ensemble": {"top1": 50.0}}
+    facts = {"zero_shot": [{"dataset": "c10", "entry": entry, "src": "03_cifar_zero_shot:datasets.c10"},
+                           {"dataset": "c100", "entry": fine, "src": "03_cifar_zero_shot:datasets.c100"}],
+             "granularity": {"diff": -30.0, "lo": -35.0, "hi": -25.0, "verdict": "drop"},
+             "probe": [], "analysis": None, "across": None, "styleclip": None}
+    items = [i.en for i in prose_report.conclusions(facts, offline=True)]
+    assert sum("Finer classes" in i for i in items) == 1 and "Finer classes" in items[3]  # point 4: fine-grained

@@ -23,6 +23,8 @@ VERDICTS: dict[str, str] = {
     "Zero-shot on {dataset}": "{dataset} 上的零样本",
     "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
     "single template": "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}",
+    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble":
+        "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}",
     "; {diff}": "；{diff}",
     "; {diff}.": "；{diff}。",
     "Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe {probe}":
