@@ -146,3 +146,41 @@ def test_each_finding_answers_one_point_only():
              "probe": [], "analysis": None, "across": None, "styleclip": None}
     items = [i.en for i in prose_report.conclusions(facts, offline=True)]
     assert sum("Finer classes" in i for i in items) == 1 and "Finer classes" in items[3]  # point 4: fine-grained
+
+
+def test_one_measurement_holds_one_value_across_the_results(quick_report):
+    """The identity test on a real quick build: where two notebooks' results hold the same
+    measurement (same model, test images, classes, templates and probe protocol), they hold one value.
+    The clean coarse set: 03's zero-shot, 04's zero-shot, 06's style-shift clean row and 07's row;
+    04's probe and 06's clean probe; 06's counting and 07's shapes_count."""
+    out, _ = quick_report
+    res = {stem: json.loads((out / "results" / f"{stem}.json").read_text()) for stem in
+           ("03_cifar_zero_shot", "04_linear_probe", "06_analysis", "07_zero_shot_across_datasets")}
+    z03, p04 = res["03_cifar_zero_shot"]["datasets"]["shapes10"], res["04_linear_probe"]["datasets"]["shapes10"]
+    a06, x07 = res["06_analysis"], res["07_zero_shot_across_datasets"]["datasets"]
+    assert z03["n_images"] == p04["n_test"] == a06["style_shift"]["n_clean"] == x07["shapes10"]["n_test"]
+    values = {z03["ensemble"]["top1"], p04["zeroshot"]["top1"], a06["style_shift"]["clean"]["zeroshot"],
+              x07["shapes10"]["zeroshot"]["top1"]}
+    assert max(values) - min(values) < 1e-4, values  # float32 and float64 of one count
+    assert abs(p04["probe"]["top1"] - a06["style_shift"]["clean"]["probe"]) < 1e-4
+    count = a06["counting"]
+    assert count["n_images"] == x07["shapes_count"]["n_test"]
+    assert abs(count["zeroshot"] - x07["shapes_count"]["zeroshot"]["top1"]) < 1e-4
+    assert abs(count["probe"] - x07["shapes_count"]["probe"]["top1"]) < 1e-4
+
+
+def test_the_probe_table_gets_its_own_caveat():
+    probe = prose.published_figures_note(False, True, "miniclip", "probe figures of the last column").en
+    zs = prose.published_figures_note(False, True, "miniclip").en
+    assert "(the probe against zero-shot, coarse against fine)" in probe and "ensemble" not in probe
+    assert "(coarse against fine, ensemble against single)" in zs
+
+
+def test_the_kshot_caption_names_a_crossing_only_inside_the_tested_range():
+    below = {"s10": {"1": {"mean": 30.0}, "2": {"mean": 40.0}}}
+    text = prose.kshot_caption(below, {"s10": 75.0}).en
+    assert "k = 1 to 2" in text and "no curve crosses" in text
+    inside = {"s10": {"1": {"mean": 20.0}, "4": {"mean": 60.0}}}
+    assert "s10 at about k = 2.0" in prose.kshot_caption(inside, {"s10": 40.0}).en
+    above = {"s10": {"1": {"mean": 80.0}, "2": {"mean": 90.0}}}
+    assert "no curve crosses" in prose.kshot_caption(above, {"s10": 40.0}).en  # any crossing lies below k = 1

@@ -178,6 +178,11 @@ CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ the document's titles and labels
     "Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)": "{coarse} 与 {fine} 上的零样本与线性探测（CIFAR 的替代）",
     "Conclusions": "总结",
+    "k-shot linear probes (mean ± spread over the draws, k = {lo} to {hi}) against zero-shot (dashed) and the full-data "
+    "probe": "k-shot 线性探测（多次抽样的均值 ± 离散程度，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据线性探测",
+    "{name} at about k = {k}": "{name} 约在 k = {k}",
+    ": no curve crosses its dashed line inside the tested range of k.": "：在所测试的 k 范围内，没有曲线越过其虚线。",
+    ": a curve crosses its dashed line inside the tested range for {which}.": "：在所测试的 k 范围内越过虚线的曲线：{which}。",
     "Words that never occur in MiniCLIP's captions ({words}) have text embeddings that were never trained, so a prompt "
     "holding one scores arbitrarily: such a prompt wins on {won} of the {total} images, renders of known shapes "
     "included. This is the out-of-distribution failure on the text side; only prompts made of words the model has "

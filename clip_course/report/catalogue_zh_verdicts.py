@@ -103,10 +103,12 @@ VERDICTS: dict[str, str] = {
         "旁边列出的公开数字测量的是另一个模型",
     "an unverified copy of CLIP {model}": "未经核验的 CLIP {model} 副本",
     "**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable "
-    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison (coarse against fine, "
-    "ensemble against single), not its values.":
+    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison ({shape}), not its "
+    "values.":
         "**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
-        "引用它们是为了展示比较的形态（粗粒度对细粒度，集成对单模板），而不是数值本身。",
+        "引用它们是为了展示比较的形态（{shape}），而不是数值本身。",
+    "the probe against zero-shot, coarse against fine": "线性探测对零样本，粗粒度对细粒度",
+    "coarse against fine, ensemble against single": "粗粒度对细粒度，集成对单模板",
     "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
     "Here: {words}; the interval cannot tell whether this agrees with the paper.":
         "这里：{words}；区间无法判断这是否与论文一致。",

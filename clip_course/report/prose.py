@@ -25,6 +25,7 @@ from clip_course.data.shapes import vocabulary_texts
 from clip_course.report import verdicts as V
 from clip_course.report.captions import (
     accuracy_caption,
+    kshot_caption,
     per_class_caption,
     predictions_caption,
     pretraining_caption,
@@ -45,7 +46,7 @@ from clip_course.report.prose_report import FORMATS, abstract_results, conclusio
 from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
+__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval", "kshot_caption",
            "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
            "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
