@@ -216,6 +216,7 @@ CATALOGUE: dict[str, str] = {
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
+    "Source: notebook {n} ({role}), executed in this build.": "来源：notebook {n}（{role}），在本次构建中执行。",
     "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行 notebook {stem}；此部分为空。",
     "Classes ({n})": "类别（{n} 个）",
     "CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)":

@@ -109,7 +109,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "manifest": manifest(results, runs, profile, root),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
-        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang),
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "roles": NOTEBOOK_ROLES,
     }
 
 
