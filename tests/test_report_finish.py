@@ -184,3 +184,12 @@ def test_the_kshot_caption_names_a_crossing_only_inside_the_tested_range():
     assert "s10 at about k = 2.0" in prose.kshot_caption(inside, {"s10": 40.0}).en
     above = {"s10": {"1": {"mean": 80.0}, "2": {"mean": 90.0}}}
     assert "no curve crosses" in prose.kshot_caption(above, {"s10": 40.0}).en  # any crossing lies below k = 1
+
+
+def test_the_abstract_leaves_the_detail_findings_to_the_conclusions():
+    facts = {"zero_shot": [], "probe": [], "granularity": None, "analysis": None, "styleclip": None,
+             "across": {"datasets": {"a": {}}, "verdict_counts": {"ahead": 0, "behind": 1, "tied": 0},
+                        "paper_contrast": None}}
+    assert any(x.en.startswith("Across ") for x in prose_report.abstract_results(facts))
+    assert prose_report.abstract_summary(facts) == []
+    assert any("Across " in x.en for x in prose_report.conclusions(facts, offline=True))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
-from clip_course.report import prose
+from clip_course.report import prose, prose_report
 from clip_course.report.i18n import tr
 from clip_course.report.schema import read_results, results_path
 
@@ -102,7 +102,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "quick": quick,
         "created": time.strftime("%Y-%m-%d %H:%M"),
         "model": model_facts(results),
-        "abstract_results": prose.abstract_results(facts),
+        "abstract_results": prose_report.abstract_summary(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": class_and_templates(results) + original_templates(results, lang),

@@ -23,7 +23,7 @@ from clip_course.report.verdicts import (
     style_shift_verdict,
 )
 
-__all__ = ["FORMATS", "abstract_results", "chance_level", "conclusions", "q"]
+__all__ = ["FORMATS", "abstract_results", "abstract_summary", "chance_level", "conclusions", "q"]
 
 
 def _diff_words(src: str, d: Mapping[str, float], a: Any, b: Any, **gates: Any) -> Bi:
@@ -112,6 +112,17 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
                                steps=q(ed["steps"], f"{es}.steps", "int")))
         out += _readout_sentences(st)
     return out
+
+
+#: Findings the conclusions carry but the abstract leaves to its chapters, so that the abstract stays one
+#: short paragraph: the corruption study (a synthetic shift, no detectable difference in a quick build)
+#: and notebook 07's count over datasets (the family contrast is the chapter's finding).
+DETAIL_ONLY = ("Under seeded corruptions", "Across ")
+
+
+def abstract_summary(facts: Mapping[str, Any]) -> list[Bi]:
+    """The abstract's sentences: :func:`abstract_results` without the :data:`DETAIL_ONLY` findings."""
+    return [x for x in abstract_results(facts) if not any(x.en.startswith(k) for k in DETAIL_ONLY)]
 
 
 def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: bool = False,
