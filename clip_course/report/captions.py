@@ -92,3 +92,21 @@ def pretraining_caption(log: Mapping[str, Any], window: float = 0.1) -> Bi:
               "{loss}, the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of "
               "the steps against the first).", loss=words[moved("loss")], acc=words[moved("accuracy")],
               temp=words[moved("temperature")])
+
+
+def kshot_caption(curves: Mapping[str, Mapping[str, Mapping[str, float]]], zeroshot: Mapping[str, float]) -> Bi:
+    """The k-shot figure's caption: the tested range of k, and a crossing named only where a curve
+    crosses its zero-shot line inside that range (:func:`clip_course.report.verdicts.crossover`)."""
+    ks = sorted({float(k) for c in curves.values() for k in c})
+    head = tr("k-shot linear probes (mean ± spread over the draws, k = {lo} to {hi}) against zero-shot (dashed) and "
+              "the full-data probe", lo=f"{ks[0]:g}" if ks else "–", hi=f"{ks[-1]:g}" if ks else "–")
+    crossed = []
+    for name, c in curves.items():
+        order = sorted(c, key=float)
+        v = V.crossover([float(k) for k in order], [c[k]["mean"] for k in order], zeroshot[name])
+        if v["kind"] == "inside":
+            crossed.append(tr("{name} at about k = {k}", name=name, k=f"{v['k']:.1f}"))
+    if not crossed:
+        return head + tr(": no curve crosses its dashed line inside the tested range of k.")
+    return head + tr(": a curve crosses its dashed line inside the tested range for {which}.",
+                     which=Bi(", ".join(c.en for c in crossed), "、".join(c.zh for c in crossed)))

@@ -178,6 +178,18 @@ CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ the document's titles and labels
     "Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)": "{coarse} 与 {fine} 上的零样本与线性探测（CIFAR 的替代）",
     "Conclusions": "总结",
+    "k-shot linear probes (mean ± spread over the draws, k = {lo} to {hi}) against zero-shot (dashed) and the full-data "
+    "probe": "k-shot 线性探测（多次抽样的均值 ± 离散程度，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据线性探测",
+    "{name} at about k = {k}": "{name} 约在 k = {k}",
+    ": no curve crosses its dashed line inside the tested range of k.": "：在所测试的 k 范围内，没有曲线越过其虚线。",
+    ": a curve crosses its dashed line inside the tested range for {which}.": "：在所测试的 k 范围内越过虚线的曲线：{which}。",
+    "Words that never occur in MiniCLIP's captions ({words}) have text embeddings that were never trained, so a prompt "
+    "holding one scores arbitrarily: such a prompt wins on {won} of the {total} images, renders of known shapes "
+    "included. This is the out-of-distribution failure on the text side; only prompts made of words the model has "
+    "learned can be compared.":
+        "从未出现在 MiniCLIP 预训练描述中的词（{words}），其文本嵌入从未经过训练，含有这些词的提示得分是任意的："
+        "在 {total} 张图像中，这样的提示在 {won} 张上胜出，其中包括模型认识的形状的渲染图。这是文本一侧的分布外失效；"
+        "只有由模型学过的词组成的提示才可以相互比较。",
     "Results.": "结果。",
     "No measurement was run in this build.": "本次构建没有运行任何测量。",
     "Not run in this build: {parts}.": "本次构建未运行：{parts}。",
@@ -204,8 +216,12 @@ CATALOGUE: dict[str, str] = {
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
+    "Source: notebook {n} ({role}), executed in this build.": "来源：notebook {n}（{role}），在本次构建中执行。",
     "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行 notebook {stem}；此部分为空。",
     "Classes ({n})": "类别（{n} 个）",
+    "CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)":
+        "原课程报告附录 1 中的 CIFAR-10（本次构建未评估）",
+    "the paper's 18 CIFAR templates": "论文的 18 个 CIFAR 模板",
     "Templates: {name} ({n})": "模板：{name}（{n} 个）",
     "No notebook of this build recorded its class names or templates.": "本次构建没有 notebook 记录其类名或模板。",
     "Profile": "配置",
@@ -257,10 +273,12 @@ CATALOGUE: dict[str, str] = {
     "dataset": "数据集", "classes (N-way)": "类别数（N 类）", "images": "图像数", "single top-1": "单一模板 top-1",
     "single top-5": "单一模板 top-5", "ensemble top-1": "提示集成 top-1", "ensemble top-5": "提示集成 top-5",
     "paper / CLIP_benchmark top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark top-1（ViT-B/32，引用）",
-    "training images": "训练图像数", "probe top-1": "线性探测 top-1", "probe top-5": "线性探测 top-5",
+    "training images": "训练图像数", "probe top-1": "线性探测 top-1",
+    "flat-trained probe top-1": "平面图像训练的线性探测 top-1", "probe top-5": "线性探测 top-5",
     "zero-shot top-1": "零样本 top-1", "zero-shot top-5": "零样本 top-5", "probe − zero-shot": "线性探测 − 零样本",
     "paper / CLIP_benchmark probe top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark 线性探测 top-1（ViT-B/32，引用）",
-    "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ||w - w0||", "mean pixel change": "平均像素变化",
+    "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ||w - w0||",
+    "λ (L2 weight)": "λ（L2 权重）", "latent distance from the start": "与起点的潜向量距离", "mean pixel change": "平均像素变化",
     "start": "起点", "corruption": "损坏类型", "zero-shot clean": "零样本（干净）", "probe clean": "线性探测（干净）",
     "zero-shot mean drop (points)": "零样本平均下降（百分点）", "probe mean drop (points)": "线性探测平均下降（百分点）",
     "test set": "测试集", "zero-shot keeps": "零样本保留", "probe keeps": "线性探测保留", "class queries": "类别查询数",
@@ -367,6 +385,8 @@ CATALOGUE: dict[str, str] = {
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
     'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
+    'This build scored one model here, so there is no sweep; the chapter on zero-shot across datasets plots accuracy against speed.':
+        '本次构建在这里只评估了一个模型，因此没有模型扫描；“跨数据集的零样本”一章给出了准确率与速度的关系。',
     'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何一个数据集上都没有领先于线性探测：这里的线性探测学习的正是零样本所用的同一组特征，外加全部标签。',
 }
 

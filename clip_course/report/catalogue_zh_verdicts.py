@@ -23,6 +23,8 @@ VERDICTS: dict[str, str] = {
     "Zero-shot on {dataset}": "{dataset} 上的零样本",
     "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
     "single template": "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}，单一模板为 {single}",
+    "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble":
+        "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：提示集成 top-1 为 {ens}",
     "; {diff}": "；{diff}",
     "; {diff}.": "；{diff}。",
     "Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe {probe}":
@@ -101,10 +103,12 @@ VERDICTS: dict[str, str] = {
         "旁边列出的公开数字测量的是另一个模型",
     "an unverified copy of CLIP {model}": "未经核验的 CLIP {model} 副本",
     "**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable "
-    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison (coarse against fine, "
-    "ensemble against single), not its values.":
+    "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison ({shape}), not its "
+    "values.":
         "**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
-        "引用它们是为了展示比较的形态（粗粒度对细粒度，集成对单模板），而不是数值本身。",
+        "引用它们是为了展示比较的形态（{shape}），而不是数值本身。",
+    "the probe against zero-shot, coarse against fine": "线性探测对零样本，粗粒度对细粒度",
+    "coarse against fine, ensemble against single": "粗粒度对细粒度，集成对单模板",
     "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
     "Here: {words}; the interval cannot tell whether this agrees with the paper.":
         "这里：{words}；区间无法判断这是否与论文一致。",
@@ -133,10 +137,12 @@ VERDICTS: dict[str, str] = {
     "zero-shot is at chance level, so the paper's comparison does not apply": "零样本处于随机水平，因此论文的比较不适用",
     ": the matching pairs on the diagonal are more similar on average, yet the right caption is the most similar "
     "one for only {k} of the {n} images.": "：对角线上的匹配对平均而言更相似，但只有 {n} 张图像中的 {k} 张与正确描述最相似。",
-    "On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever states how "
-    "many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. {paper}":
-        "在 {dataset}（随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
-        "形状。同一特征上的线性探测得分 {probe}：{diff}。{paper}",
+    "On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption "
+    "ever states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}, an interval "
+    "that treats the two accuracies as independent (the chapter on zero-shot across datasets pairs them image by "
+    "image). {paper}":
+        "在 {dataset}（{n} 张测试图像，随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
+        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“跨数据集的零样本”一章逐图配对比较二者）。{paper}",
     "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
         "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
     "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
@@ -160,4 +166,44 @@ VERDICTS: dict[str, str] = {
     "does: {paper} (each with its 95% interval in the analysis chapter).":
         "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的干净准确率；在这些风格中，零样本在 {m} 种上保留的干净准确率"
         "比例高于在平面图像上拟合的线性探测，线性探测在 {p} 种上更高：{paper}（各自的 95% 区间见分析一章）。",
+    # ------------------------------------------------------------------ the style shift, set by set (abstract)
+    "zero-shot keeps the larger share of its clean accuracy on {m} of them and the probe on {p}":
+        "其中零样本在 {m} 种上保留的干净准确率比例更高，线性探测在 {p} 种上更高",
+    "zero-shot keeps the larger share of its clean accuracy on {m} of them":
+        "其中零样本在 {m} 种上保留的干净准确率比例更高",
+    "the probe keeps the larger share of its clean accuracy on {p} of them":
+        "其中线性探测在 {p} 种上保留的干净准确率比例更高",
+    "neither classifier keeps a detectably larger share of its clean accuracy":
+        "两个分类器保留的干净准确率比例没有可检测的差异",
+    " (the other {r} are easier than the clean set, so not shifts)": "（其余 {r} 种比干净集合更容易，因而不算分布偏移）",
+    "only {names} lowers clean accuracy for both classifiers": "只有 {names} 同时降低了两个分类器的干净准确率",
+    "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的干净准确率（{names}）",
+    "Of the {k} other drawing styles of the same scenes, {lowers}{rest}; {who}: {paper} (each set with its 95% "
+    "interval in the analysis chapter).":
+        "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见分析一章）。",
+    # ------------------------------------------------------------------ the conclusions, point by point
+    "<strong>The original course report's point 1: CLIP is strong at zero-shot and linear-probe classification.</strong> ":
+        "<strong>原课程报告的第 1 点：CLIP 在零样本和线性探测分类上能力很强。</strong>",
+    "No classification was measured in this build.": "本次构建没有测量分类。",
+    "<strong>Point 2: the training data carries bias, and performance depends on the downstream task.</strong> ":
+        "<strong>第 2 点：训练数据自带偏差，模型性能也受下游任务影响。</strong>",
+    "This build measured no task that separates them.": "本次构建没有测量能区分二者的任务。",
+    "What the task asks of the captions decides the result; the bias of the pretraining data itself is not measured "
+    "here.": "结果取决于任务所需的信息是否出现在预训练描述中；预训练数据本身的偏差在这里没有测量。",
+    "<strong>Point 3: CLIP is a product of theory, hardware and data at scale.</strong> ":
+        "<strong>第 3 点：CLIP 是理论、硬件与数据规模发展到一定阶段的产物。</strong>",
+    "The offline profile shows the method itself working at toy scale: a small CLIP pretrained on a CPU in minutes "
+    "learns a zero-shot classifier for the shapes its captions name. The scale the paper used is cited in the "
+    "introduction, not reproduced.":
+        "离线配置表明，方法本身在玩具规模上也能运转：一个在 CPU 上预训练几分钟的小型 CLIP，就能对其描述中出现过的形状做零样本分类。"
+        "论文所用的规模在引言中引用，没有复现。",
+    "This build evaluates OpenAI's released weights; the scale of their training is cited in the introduction, not "
+    "reproduced.": "本次构建评估的是 OpenAI 发布的权重；其训练规模在引言中引用，没有复现。",
+    "<strong>Point 4: CLIP is weaker on fine-grained and abstract tasks, and worth further study.</strong> ":
+        "<strong>第 4 点：CLIP 在细粒度和抽象任务上较弱，值得深入研究。</strong>",
+    "This build ran neither the corruption study nor StyleCLIP.": "本次构建既没有运行图像损坏研究，也没有运行 StyleCLIP。",
+    "<strong>Point 5: pretrained models may concentrate computing resources.</strong> ":
+        "<strong>第 5 点：预训练模型可能使计算资源更加集中。</strong>",
+    "This is an argument about the field rather than a measurement; this build measures nothing that could confirm or "
+    "refute it.": "这是对领域走向的论点，而非测量；本次构建没有任何测量能证实或否定它。",
 }

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from clip_course.report import prose
+from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
+from clip_course.report import prose, prose_report
+from clip_course.report.i18n import tr
 from clip_course.report.schema import read_results, results_path
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
@@ -100,14 +102,14 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "quick": quick,
         "created": time.strftime("%Y-%m-%d %H:%M"),
         "model": model_facts(results),
-        "abstract_results": prose.abstract_results(facts),
+        "abstract_results": prose_report.abstract_summary(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": class_and_templates(results),
+        "appendix": class_and_templates(results) + original_templates(results, lang),
         "manifest": manifest(results, runs, profile, root),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
-        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang),
+        "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "roles": NOTEBOOK_ROLES,
     }
 
 
@@ -162,6 +164,18 @@ def class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
             if isinstance(tl, list) and tl not in item["templates"].values():
                 item["templates"][str(params.get("templates", f"set {len(item['templates']) + 1}"))] = tl
     return [v for v in found.values() if v["classes"] or v["templates"]]
+
+
+def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[str, Any]]:
+    """The original course report's Appendix 1 (CIFAR-10's classes and the paper's 18 CIFAR templates),
+    for Appendix A when no notebook of this build recorded that template list (the offline profile
+    evaluates ShapesWorld's own templates; the paper profile's 03 records the 18 itself)."""
+    recorded = [tl for item in class_and_templates(results) for tl in item["templates"].values()]
+    if CIFAR_TEMPLATES in recorded:
+        return []
+    return [{"dataset": tr("CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)").get(lang),
+             "classes": list(CIFAR10_CLASSES),
+             "templates": {tr("the paper's 18 CIFAR templates").get(lang): list(CIFAR_TEMPLATES)}}]
 
 
 def device_used(results: dict[str, dict]) -> str:

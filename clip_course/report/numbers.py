@@ -29,7 +29,8 @@ def points(d: float, signed: bool = True) -> str:
 FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
            "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
            "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}",
-           "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}"}
+           "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}",
+           "chance": lambda n_way: pct(100.0 / float(n_way))}  # chance level from a class count
 
 
 def q(value: Any, source: str, fmt: str = "pct") -> Markup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -26,7 +27,10 @@ def outline_pages(pdf: Path) -> dict[str, int]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.replace("¶", " ").split())
+    """The key a heading is matched by, in the contents and in the PDF outline: its word characters
+    only, since the outline drops the space where a long heading wraps ("shapes100(CIFAR") and
+    the text of typeset math ("the $\\lambda$ sweep" is "the sweep" there)."""
+    return re.sub(r"\W+", "", re.sub(r"\$[^$]*\$", "", text.replace("¶", " ")))
 
 
 def pdf_page_count(pdf: Path) -> int:

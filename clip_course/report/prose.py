@@ -16,13 +16,16 @@ Numbers are formatted by :mod:`clip_course.report.numbers` (:func:`pct`, :func:`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clip_course.data.published import REFERENCES
+from clip_course.data.shapes import vocabulary_texts
 from clip_course.report import verdicts as V
 from clip_course.report.captions import (
     accuracy_caption,
+    kshot_caption,
     per_class_caption,
     predictions_caption,
     pretraining_caption,
@@ -43,7 +46,7 @@ from clip_course.report.prose_report import FORMATS, abstract_results, conclusio
 from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
+__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval", "kshot_caption",
            "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
            "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
@@ -134,12 +137,31 @@ def photos_sentence(rankings: Mapping[str, Sequence[tuple[str, float]]], offline
     common = max(set(tops), key=tops.count)
     n, total = tops.count(common), len(tops)
     if n < 2:
-        return tr("The {total} images get {k} different top prompts.", total=total, k=len(set(tops)))
+        text = tr("The {total} images get {k} different top prompts.", total=total, k=len(set(tops)))
+        return text + unseen_words_sentence(rankings) if offline else text
     text = tr("{n} of the {total} images get the same top prompt, “{prompt}”.", n=n, total=total, prompt=common)
     if offline:
         text += " " + tr("MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has "
                          "learned to read, so its ranking of photos says nothing about the photos.")
+        text += unseen_words_sentence(rankings)
     return text
+
+
+def unseen_words_sentence(rankings: Mapping[str, Ranking]) -> Bi | str:
+    """Offline: why a prompt with a word MiniCLIP's captions never contain ("a rocket") can win even on
+    a render of a shape it knows. Such a word's text embedding was never trained, so its score is
+    arbitrary: the out-of-distribution failure, on the text side. Empty when no such prompt wins."""
+    known = {w for t in vocabulary_texts() for w in re.findall(r"[a-z]+", t.lower())}
+    prompts = list(dict.fromkeys(p for r in rankings.values() for p, _ in r))
+    unseen = [w for w in dict.fromkeys(w for p in prompts for w in re.findall(r"[a-z]+", p.lower())) if w not in known]
+    won = sum(1 for r in rankings.values() if set(re.findall(r"[a-z]+", r[0][0].lower())) & set(unseen))
+    if not unseen or not won:
+        return ""
+    return " " + tr("Words that never occur in MiniCLIP's captions ({words}) have text embeddings that were never "
+                    "trained, so a prompt holding one scores arbitrarily: such a prompt wins on {won} of the {total} "
+                    "images, renders of known shapes included. This is the out-of-distribution failure on the text "
+                    "side; only prompts made of words the model has learned can be compared.",
+                    words=", ".join(f"“{w}”" for w in unseen), won=won, total=len(rankings))
 
 
 # ----------------------------------------------------------------------------- 03 zero-shot
@@ -452,10 +474,11 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
     paper = (tr("The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.") if same else
              tr("The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; "
                 "this run does not show that pattern."))
-    return tr("On {dataset} (chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no caption ever "
-              "states how many shapes an image holds. A linear probe on the same features scores {probe}: {diff}. "
-              "{paper}",
-              dataset=dataset, chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
+    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no "
+              "caption ever states how many shapes an image holds. A linear probe on the same features scores {probe}: "
+              "{diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot across "
+              "datasets pairs them image by image). {paper}",
+              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
               diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
 

@@ -75,10 +75,12 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
                   "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
                   "independent re-measurement of the same model.", what=what)
     if offline:
+        # each table's caveat names its own comparison: the probe table compares the probe with zero-shot
+        shape = (tr("the probe against zero-shot, coarse against fine") if "probe" in str(what) else
+                 tr("coarse against fine, ensemble against single"))
         return tr("**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are "
                   "*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
-                  "comparison (coarse against fine, ensemble against single), not its values.", what=what,
-                  model=display_name(model))
+                  "comparison ({shape}), not its values.", what=what, model=display_name(model), shape=shape)
     return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
               "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
               what=what, model=display_name(model))
