@@ -343,3 +343,41 @@ def test_models_all_lists_open_clips_tags_beside_openais(capsys):
     laion = [ln for ln in lines if ln.startswith("ViT-B-32:laion2b_s34b_b79k ")]
     assert len(laion) == 1 and "LAION-2B" in laion[0] and laion[0].rstrip().endswith("open_clip")
     assert any(ln.split()[:2] == ["ViT-B/32", "openai"] for ln in lines)
+
+
+def test_stamps_carry_an_open_clip_models_hub_digest(fake_hub, tmp_path):
+    """The build's input fingerprint names an ``ARCH:TAG`` model by its hub file's sha256, not None."""
+    from clip_course.report import stamps
+
+    name = f"ViT-B-32:{VIT_TAG}"
+    assert stamps.checkpoint_digest(name, "paper", tmp_path) is None  # not in the cache yet: nothing to name
+    lm = models.load(name, device="cpu")
+    digest = stamps.checkpoint_digest(name, "paper", tmp_path)
+    assert digest == _sha256(lm.checkpoint) == Path(os.path.realpath(lm.checkpoint)).name
+    # openai's spelling with the tag is the same model and the same digest; another tag is not
+    assert stamps.checkpoint_digest(f"ViT-B/32:{VIT_TAG}", "paper", tmp_path) == digest
+    other = stamps.checkpoint_digest(f"RN50:{RN_TAG}", "paper", tmp_path)
+    assert other is None
+    models.load(f"RN50:{RN_TAG}", device="cpu")
+    assert stamps.checkpoint_digest(f"RN50:{RN_TAG}", "paper", tmp_path) not in (None, digest)
+    fingerprints = {stamps.input_fingerprint(tmp_path, "paper", {"model": m}, {}) for m in (name, f"RN50:{RN_TAG}")}
+    assert len(fingerprints) == 2
+
+
+def test_the_paper_profile_fetches_open_clip_weights_on_demand(fake_hub, tmp_path):
+    """``--profile paper --model ViT-B-32:TAG`` online with the weights missing: open_clip's download
+    fetches them (the hub faked), and the profile runs."""
+    from conftest import write_cifar
+
+    from clip_course.data import profiles
+
+    data = tmp_path / "data"
+    for name in ("cifar10", "cifar100"):
+        write_cifar(data, name, n_train=2, n_test=2)
+    name = f"ViT-B-32:{VIT_TAG}"
+    assert profiles.missing_paper_assets(data, name) == [f"{name} weights (not in the Hugging Face hub cache)"]
+    assert fake_hub == []
+    profile = profiles.resolve("paper", data_root=data, model=name)
+    assert profile.name == "paper" and name in profile.reason
+    assert fake_hub == [("laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "open_clip_model.safetensors")]
+    assert profiles.missing_paper_assets(data, name) == []
