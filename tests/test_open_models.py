@@ -47,12 +47,16 @@ def test_sentences_count_what_the_table_shows():
     down = [d for d in scale if d not in up]
     assert prose_open.gains(scale, "LAION-2B", "LAION-400M") == (up, down)
     s = prose_open.data_sentence("ViT-B-32", scale)
-    assert f"rises on {len(up)} of {len(scale)}" in s.get("en") and f"{len(scale)} 个数据集中的 {len(up)} 个" in s.get("zh")
+    assert f"positive amount on {len(up)} of {len(scale)}" in s.get("en") and f"{len(scale)} 个数据集中的 {len(up)} 个" in s.get("zh")
     worry = prose_open.worry_sentence(scale, "ViT-B-32")
     for d in down:  # a dataset that fell is named in both languages
         assert d.removeprefix("vtab/") in worry.get("en") and d.removeprefix("vtab/") in worry.get("zh")
     same = {d: {"WIT-400M": 50.0, "LAION-400M": 60.0, "LAION-2B": 70.0} for d in ("a", "b")}
-    assert "did not help" not in prose_open.worry_sentence(same, "X").get("en")  # no claim the figures do not show
+    assert "did not raise" not in prose_open.worry_sentence(same, "X").get("en")  # no claim the figures do not show
+    from test_verdicts import CLAIMS
+
+    for text in (s, worry, prose_open.compute_sentence(published.compute_points(), len(scale))):
+        assert not CLAIMS.search(text.get("en")), text.get("en")  # single published figures: no claim word
 
 
 def test_figure_is_written(tmp_path):
