@@ -58,6 +58,35 @@ def _save_hub_repo(folder: Path, model: torch.nn.Module, arch: str, filename: st
     return folder / filename
 
 
+def cache_hub_file(cache: Path, repo_id: str, filename: str, src: Path, published_sha256: str | None = None) -> Path:
+    """``src`` placed in huggingface_hub's cache layout under ``cache`` as ``hf_hub_download`` leaves it:
+    the blob named by the sha256 the hub published for the file (by default ``src``'s own: the hub
+    served this very file), the snapshot entry a relative link to it, ``refs/main`` naming the commit."""
+    repo_dir = cache / f"models--{repo_id.replace('/', '--')}"
+    sha, commit = published_sha256 or _sha256(src), "0" * 40
+    blob = repo_dir / "blobs" / sha
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    if not blob.exists():
+        os.link(src, blob)  # the hub names an LFS blob by its sha256
+    snap = repo_dir / "snapshots" / commit / filename
+    snap.parent.mkdir(parents=True, exist_ok=True)
+    if not snap.exists():
+        snap.symlink_to(os.path.relpath(blob, snap.parent))
+    (repo_dir / "refs").mkdir(exist_ok=True)
+    (repo_dir / "refs" / "main").write_text(commit)
+    return snap
+
+
+def write_fake_tag(folder: Path, cache: Path, arch: str, tag: str, published_sha256: str | None = None) -> Path:
+    """A random-init open_clip ``arch`` (QuickGELU where the tag turns it on) saved as the tag's hub
+    repository stores it (``open_clip_model.safetensors`` + config) and placed in the hub cache."""
+    cfg = openclip.pretrained_cfg(arch, tag)
+    model = open_clip.create_model(arch, force_quick_gelu=bool(cfg.get("quick_gelu"))).eval()
+    repo = cfg["hf_hub"].strip("/")
+    src = _save_hub_repo(folder / repo.replace("/", "--"), model, arch, "open_clip_model.safetensors")
+    return cache_hub_file(cache, repo, src.name, src, published_sha256)
+
+
 @pytest.fixture(scope="session")
 def fake_repos(tmp_path_factory):
     """{(repo_id, filename): file} for a random ViT-B-32 (laion2b tag) and RN50 (yfcc15m, QuickGELU)."""
@@ -88,19 +117,7 @@ def fake_hub(fake_repos, tmp_path, monkeypatch):
         src = fake_repos["files"].get((repo_id, filename))
         if src is None:
             raise FileNotFoundError(f"404: {repo_id}/{filename}")
-        repo_dir = cache / f"models--{repo_id.replace('/', '--')}"
-        sha, commit = _sha256(src), "0" * 40
-        blob = repo_dir / "blobs" / sha
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        if not blob.exists():
-            os.link(src, blob)  # the hub names an LFS blob by its sha256
-        snap = repo_dir / "snapshots" / commit / filename
-        snap.parent.mkdir(parents=True, exist_ok=True)
-        if not snap.exists():
-            snap.symlink_to(os.path.relpath(blob, snap.parent))
-        (repo_dir / "refs").mkdir(exist_ok=True)
-        (repo_dir / "refs" / "main").write_text(commit)
-        return str(snap)
+        return str(cache_hub_file(cache, repo_id, filename, src))
 
     monkeypatch.setattr(open_clip.pretrained, "hf_hub_download", hf_hub_download)
     return calls

@@ -23,7 +23,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
     (``scale[arch][dataset][data]``); right: mean top-1 over the datasets against GMACs per (model, tag).
     """
     with style():
-        fig = new_figure((10.5, 4.8))
+        fig = new_figure((10.5, 4.0))  # short enough to follow its heading on a page half filled
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
         for k, rows in enumerate(scale.values()):
             datas = list(next(iter(rows.values())))

@@ -45,7 +45,7 @@ def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: 
     lo, hi = wilson(scored.top1, n)
     return {"model": lm.name, "pretrained": getattr(lm, "pretrained", None),
             "training_data": getattr(lm, "training_data", None), "checkpoint_sha256": lm.checkpoint_sha256,
-            "checkpoint_published": published_checkpoint(lm), "dataset": dataset.name, "n_test": n,
+            "checkpoint_published": published_checkpoint(lm), "dataset": dataset.name, "n_test": n, "n_way": len(dataset.classes),
             "top1": scored.top1, "lo": lo, "hi": hi,
             "published": zeroshot.published_figure(lm, dataset.name)}, scored.correct
 
