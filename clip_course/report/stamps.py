@@ -90,7 +90,7 @@ def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None
         from clip_course.data import profiles
 
         name = model or profiles.resolve(profile).model
-        if models.model_spec(name).kind == "open_clip" if ":" in name else False:
+        if ":" in name and models.model_spec(name).kind == "open_clip":
             path = models.resolve_checkpoint(name, download=False)
             return openclip.hub_sha256(path) or models.checkpoint_sha256(path)
         if name not in models.available_models() and not Path(name).is_absolute():
