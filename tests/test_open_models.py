@@ -148,3 +148,13 @@ def test_measured_sentence_gives_the_gates_words_and_says_not_comparable():
     assert headers[4] == "− ViT-B/32 [95% CI]" and [r[5] for r in table][1] == "93.5"
     assert str(table[0][5]) == str(prose_open.tr("not comparable")) and table[1][4] == "+4.0 [+1.0, +7.0]"
     assert "offline build shows the published part only" in prose_open.not_measured_sentence(True, {}).en
+
+
+def test_a_checkpoint_path_is_shown_by_its_file_name():
+    base = {"model": "/somewhere/clip-cache/ViT-B-32.pt", "dataset": "cifar10", "n_test": 20, "published": None,
+            "vs_base": None, "top1": 10.0, "lo": 2.8, "hi": 30.1}
+    other = {**base, "model": "ViT-B-32:laion2b_s34b_b79k", "vs_base": {"diff": 5.0, "lo": -5.0, "hi": 15.0}}
+    text = prose_open.measured_sentence([base, other]).en + str(prose_open.measured_table([base, other]))
+    assert "/somewhere" not in text and "ViT-B-32.pt" in text
+    missing = prose_open.not_measured_sentence(False, {"/x/y/ViT-L-14.pt": "model checkpoint /x/y/ViT-L-14.pt (not a file)"})
+    assert missing.en == "Not measured, weights not on disk: ViT-L-14.pt."

@@ -14,6 +14,7 @@ from typing import Any
 
 from clip_course.report.i18n import Bi, tr
 from clip_course.report.numbers import pct, points
+from clip_course.report.prose_model import display_name
 from clip_course.report.verdicts import difference
 
 SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv"
@@ -107,14 +108,14 @@ def _cell(a: Mapping[str, float]) -> str:
 def measured_table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the measured part: model, tag, data, top-1 [95% CI], the paired difference
     to the first row's model, and CLIP_benchmark's figure or "not comparable"."""
-    headers = ["model", "pretrained", "data", "zero-shot top-1 [95% CI]", f"− {rows[0]['model']} [95% CI]",
+    headers = ["model", "pretrained", "data", "zero-shot top-1 [95% CI]", f"− {display_name(rows[0]['model'])} [95% CI]",
                "CLIP_benchmark top-1"]
     out = []
     for r in rows:
         d = r.get("vs_base")
         vs = "" if d is None else f"{points(d['diff'])} [{points(d['lo'])}, {points(d['hi'])}]"
         pub = pct(r["published"]["acc1"])[:-1] if r.get("published") else tr("not comparable")
-        out.append([r["model"], r.get("pretrained") or "", r.get("training_data") or "", _cell(r), vs, pub])
+        out.append([display_name(r["model"]), r.get("pretrained") or "", r.get("training_data") or "", _cell(r), vs, pub])
     return headers, out
 
 
@@ -122,10 +123,11 @@ def measured_sentence(rows: Sequence[Mapping[str, Any]]) -> Bi:
     """Each open model against the first row's model (paired interval, verdict words from the gate),
     and why a row has no published figure beside it."""
     base = rows[0]
-    parts = [difference(r["model"], base["model"], r["vs_base"]) for r in rows[1:] if r.get("vs_base")]
+    parts = [difference(display_name(r["model"]), display_name(base["model"]), r["vs_base"])
+             for r in rows[1:] if r.get("vs_base")]
     text = tr("Measured here on {dataset} ({n} test images, template ensemble): {parts}.", dataset=base["dataset"],
               n=str(base["n_test"]), parts="; ".join(parts) if parts else tr("no open model"))
-    unpublished = [r["model"] for r in rows if not r.get("published")]
+    unpublished = [str(display_name(r["model"])) for r in rows if not r.get("published")]
     if unpublished:
         text += Bi(" ", "") + tr("Not comparable with CLIP_benchmark's figures: {models} (the checkpoint's sha256 "
                                  "is not that of the file CLIP_benchmark measured).", models=", ".join(unpublished))
@@ -137,4 +139,4 @@ def not_measured_sentence(offline: bool, missing: Mapping[str, str]) -> Bi:
     if offline:
         return tr("This offline build shows the published part only: its one model is MiniCLIP, and the paper "
                   "profile measures the models of the open_models parameter whose weights are on disk.")
-    return tr("Not measured, weights not on disk: {models}.", models="; ".join(f"{m} ({why})" for m, why in missing.items()))
+    return tr("Not measured, weights not on disk: {models}.", models=", ".join(str(display_name(m)) for m in missing))
