@@ -432,8 +432,9 @@ CATALOGUE.update({
 CATALOGUE.update({
     "not comparable": "不可比",
     "no open model": "没有开放模型",
-    "Measured here on {dataset} ({n} test images, template ensemble): {parts}.":
-        "在此于 {dataset} 上测量（{n} 张测试图像，提示集成）：{parts}。",
+    "[Table](#tab-open-measured) gives each model's zero-shot top-1 measured here on {dataset} ({n} test "
+    "images, template ensemble): {parts}.":
+        "[表](#tab-open-measured) 给出每个模型在此于 {dataset} 上测得的零样本 top-1（{n} 张测试图像，提示集成）：{parts}。",
     "Not comparable with CLIP_benchmark's figures: {models} (the checkpoint's sha256 "
     "is not that of the file CLIP_benchmark measured).":
         "不能与 CLIP_benchmark 的数字比较：{models}（检查点的 sha256 不是 CLIP_benchmark 所测文件的 sha256）。",

@@ -125,7 +125,8 @@ def measured_sentence(rows: Sequence[Mapping[str, Any]]) -> Bi:
     base = rows[0]
     parts = [difference(display_name(r["model"]), display_name(base["model"]), r["vs_base"])
              for r in rows[1:] if r.get("vs_base")]
-    text = tr("Measured here on {dataset} ({n} test images, template ensemble): {parts}.", dataset=base["dataset"],
+    text = tr("[Table](#tab-open-measured) gives each model's zero-shot top-1 measured here on {dataset} ({n} test "
+              "images, template ensemble): {parts}.", dataset=base["dataset"],
               n=str(base["n_test"]), parts="; ".join(parts) if parts else tr("no open model"))
     unpublished = [str(display_name(r["model"])) for r in rows if not r.get("published")]
     if unpublished:
