@@ -26,7 +26,8 @@ def _name(dataset: str) -> str:
 
 def gains(rows: Mapping[str, Mapping[str, float | None]], more: str, less: str) -> tuple[list[str], list[str]]:
     """Datasets whose published top-1 is higher with ``more`` data than with ``less``, and the others."""
-    up, not_up = [], []
+    up: list[str] = []
+    not_up: list[str] = []
     for dataset, accs in rows.items():
         more_acc, less_acc = accs.get(more), accs.get(less)
         if more_acc is None or less_acc is None:

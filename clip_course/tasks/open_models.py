@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from clip_course.core import prompts
 from clip_course.core.feature_cache import image_features
 from clip_course.core.types import LoadedModelLike
@@ -35,7 +37,7 @@ def on_disk(models: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return present, missing
 
 
-def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: str | None) -> tuple[dict[str, Any], Any]:
+def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: str | None) -> tuple[dict[str, Any], np.ndarray]:
     """One model's measured row on ``dataset`` (template ensemble) and its per-image correctness."""
     from clip_course.tasks.across import published_checkpoint
 
