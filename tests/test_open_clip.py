@@ -58,6 +58,35 @@ def _save_hub_repo(folder: Path, model: torch.nn.Module, arch: str, filename: st
     return folder / filename
 
 
+def cache_hub_file(cache: Path, repo_id: str, filename: str, src: Path, published_sha256: str | None = None) -> Path:
+    """``src`` placed in huggingface_hub's cache layout under ``cache`` as ``hf_hub_download`` leaves it:
+    the blob named by the sha256 the hub published for the file (by default ``src``'s own: the hub
+    served this very file), the snapshot entry a relative link to it, ``refs/main`` naming the commit."""
+    repo_dir = cache / f"models--{repo_id.replace('/', '--')}"
+    sha, commit = published_sha256 or _sha256(src), "0" * 40
+    blob = repo_dir / "blobs" / sha
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    if not blob.exists():
+        os.link(src, blob)  # the hub names an LFS blob by its sha256
+    snap = repo_dir / "snapshots" / commit / filename
+    snap.parent.mkdir(parents=True, exist_ok=True)
+    if not snap.exists():
+        snap.symlink_to(os.path.relpath(blob, snap.parent))
+    (repo_dir / "refs").mkdir(exist_ok=True)
+    (repo_dir / "refs" / "main").write_text(commit)
+    return snap
+
+
+def write_fake_tag(folder: Path, cache: Path, arch: str, tag: str, published_sha256: str | None = None) -> Path:
+    """A random-init open_clip ``arch`` (QuickGELU where the tag turns it on) saved as the tag's hub
+    repository stores it (``open_clip_model.safetensors`` + config) and placed in the hub cache."""
+    cfg = openclip.pretrained_cfg(arch, tag)
+    model = open_clip.create_model(arch, force_quick_gelu=bool(cfg.get("quick_gelu"))).eval()
+    repo = cfg["hf_hub"].strip("/")
+    src = _save_hub_repo(folder / repo.replace("/", "--"), model, arch, "open_clip_model.safetensors")
+    return cache_hub_file(cache, repo, src.name, src, published_sha256)
+
+
 @pytest.fixture(scope="session")
 def fake_repos(tmp_path_factory):
     """{(repo_id, filename): file} for a random ViT-B-32 (laion2b tag) and RN50 (yfcc15m, QuickGELU)."""
@@ -88,19 +117,7 @@ def fake_hub(fake_repos, tmp_path, monkeypatch):
         src = fake_repos["files"].get((repo_id, filename))
         if src is None:
             raise FileNotFoundError(f"404: {repo_id}/{filename}")
-        repo_dir = cache / f"models--{repo_id.replace('/', '--')}"
-        sha, commit = _sha256(src), "0" * 40
-        blob = repo_dir / "blobs" / sha
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        if not blob.exists():
-            os.link(src, blob)  # the hub names an LFS blob by its sha256
-        snap = repo_dir / "snapshots" / commit / filename
-        snap.parent.mkdir(parents=True, exist_ok=True)
-        if not snap.exists():
-            snap.symlink_to(os.path.relpath(blob, snap.parent))
-        (repo_dir / "refs").mkdir(exist_ok=True)
-        (repo_dir / "refs" / "main").write_text(commit)
-        return str(snap)
+        return str(cache_hub_file(cache, repo_id, filename, src))
 
     monkeypatch.setattr(open_clip.pretrained, "hf_hub_download", hf_hub_download)
     return calls
@@ -343,3 +360,41 @@ def test_models_all_lists_open_clips_tags_beside_openais(capsys):
     laion = [ln for ln in lines if ln.startswith("ViT-B-32:laion2b_s34b_b79k ")]
     assert len(laion) == 1 and "LAION-2B" in laion[0] and laion[0].rstrip().endswith("open_clip")
     assert any(ln.split()[:2] == ["ViT-B/32", "openai"] for ln in lines)
+
+
+def test_stamps_carry_an_open_clip_models_hub_digest(fake_hub, tmp_path):
+    """The build's input fingerprint names an ``ARCH:TAG`` model by its hub file's sha256, not None."""
+    from clip_course.report import stamps
+
+    name = f"ViT-B-32:{VIT_TAG}"
+    assert stamps.checkpoint_digest(name, "paper", tmp_path) is None  # not in the cache yet: nothing to name
+    lm = models.load(name, device="cpu")
+    digest = stamps.checkpoint_digest(name, "paper", tmp_path)
+    assert digest == _sha256(lm.checkpoint) == Path(os.path.realpath(lm.checkpoint)).name
+    # openai's spelling with the tag is the same model and the same digest; another tag is not
+    assert stamps.checkpoint_digest(f"ViT-B/32:{VIT_TAG}", "paper", tmp_path) == digest
+    other = stamps.checkpoint_digest(f"RN50:{RN_TAG}", "paper", tmp_path)
+    assert other is None
+    models.load(f"RN50:{RN_TAG}", device="cpu")
+    assert stamps.checkpoint_digest(f"RN50:{RN_TAG}", "paper", tmp_path) not in (None, digest)
+    fingerprints = {stamps.input_fingerprint(tmp_path, "paper", {"model": m}, {}) for m in (name, f"RN50:{RN_TAG}")}
+    assert len(fingerprints) == 2
+
+
+def test_the_paper_profile_fetches_open_clip_weights_on_demand(fake_hub, tmp_path):
+    """``--profile paper --model ViT-B-32:TAG`` online with the weights missing: open_clip's download
+    fetches them (the hub faked), and the profile runs."""
+    from conftest import write_cifar
+
+    from clip_course.data import profiles
+
+    data = tmp_path / "data"
+    for name in ("cifar10", "cifar100"):
+        write_cifar(data, name, n_train=2, n_test=2)
+    name = f"ViT-B-32:{VIT_TAG}"
+    assert profiles.missing_paper_assets(data, name) == [f"{name} weights (not in the Hugging Face hub cache)"]
+    assert fake_hub == []
+    profile = profiles.resolve("paper", data_root=data, model=name)
+    assert profile.name == "paper" and name in profile.reason
+    assert fake_hub == [("laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "open_clip_model.safetensors")]
+    assert profiles.missing_paper_assets(data, name) == []

@@ -17,11 +17,13 @@ import shutil
 import warnings
 from pathlib import Path
 
+import huggingface_hub.constants
 import nbformat
 import numpy as np
 import pytest
 import torch
 from pypdf import PdfReader
+from test_open_clip import write_fake_tag
 from test_report import norm, page_of
 
 with warnings.catch_warnings():
@@ -73,6 +75,26 @@ def write_random_vit_b32(path: Path) -> None:
     torch.save(model.state_dict(), path)
 
 
+#: Notebook 07's default ``open_models``: faked here as random-init models in the hub cache.
+OPEN_FAKES = ("ViT-B-32:laion400m_e32", "ViT-B-32:laion2b_s34b_b79k")
+
+
+def write_open_clip_fakes(root: Path) -> Path:
+    """Random-init open_clip models for :data:`OPEN_FAKES`, saved as their hub repositories store them
+    and placed in a hub cache as a download leaves them, the blob named by the sha256 the real hub
+    published for the tag's file (here a stand-in: not the fake's own, since the fake is not that file).
+    The network is never asked: every file is in the cache."""
+    import hashlib
+
+    torch.manual_seed(0)
+    cache = root / "hf-cache"
+    for name in OPEN_FAKES:
+        arch, tag = name.split(":")
+        write_fake_tag(root / "hub_repos", cache, arch, tag,
+                       published_sha256=hashlib.sha256(f"{name}: the hub's file".encode()).hexdigest())
+    return cache
+
+
 @pytest.fixture(scope="module")
 def paper_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("paper_report")
@@ -86,6 +108,9 @@ def paper_build(tmp_path_factory):
         ckpt = models.weights_path("ViT-B/32")
         write_random_vit_b32(ckpt)
         auto = profiles.resolve("auto", data_root=root / "data")
+        hf_cache = write_open_clip_fakes(root)  # notebook 07's open_models, in the hub cache
+        mp.setenv("HF_HUB_CACHE", str(hf_cache))  # the kernels'
+        mp.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(hf_cache))  # this process's
         (root / "params.yml").write_text(json.dumps({"global": {"model": str(ckpt)}}))
         result = runner.build_report(profile="paper", params=root / "params.yml", quick=True, root=root,
                                      progress=False)
@@ -153,3 +178,27 @@ def test_each_notebook_records_the_threads_it_chose(paper_build):
         threads = read_json(root / "build" / "quick" / "results" / f"{stem}.json")["environment"]["threads"]
         assert (threads["cpus"], threads["torch"]) == (expected["cpus"], expected["torch"]), stem
     assert manifest.count(f"{expected['torch']} torch") >= len(STEMS)
+
+
+def test_the_open_models_chapter_measures_the_open_clip_fakes_beside_the_openai_fake(paper_build):
+    """Notebook 07 measures the session's (openai-format) fake and the two open_clip fakes on one task,
+    with intervals and paired differences, and sets no published figure beside any of them."""
+    root, _, pages, _, ckpt = paper_build
+    rec = read_json(root / "build" / "quick" / "results" / "07_zero_shot_across_datasets.json")
+    rows = rec["open_models"]
+    assert rec["open_missing"] == {} and [r["model"] for r in rows[1:]] == list(OPEN_FAKES)
+    assert rows[0]["checkpoint_sha256"] == sha256_file(ckpt) and rows[0]["vs_base"] is None
+    for r in rows:
+        assert r["dataset"] == "cifar10" and r["n_test"] > 0 and r["lo"] <= r["top1"] <= r["hi"]
+        assert r["published"] is None and not r["checkpoint_published"]  # a fake is not the file measured
+    for r, name in zip(rows[1:], OPEN_FAKES, strict=True):
+        tag = name.split(":")[1]
+        assert r["pretrained"] == tag and r["training_data"] in ("LAION-400M", "LAION-2B")
+        d = r["vs_base"]
+        assert d["lo"] <= d["diff"] <= d["hi"] and d["n"] == rows[0]["n_test"]
+        assert r["checkpoint_sha256"] != rows[0]["checkpoint_sha256"]
+    text = " ".join(pages)
+    assert "Open models and data scale" in text and "zero-shot top-1 measured here on cifar10" in text
+    assert "Not comparable with CLIP_benchmark's figures:" in text
+    for name in OPEN_FAKES:
+        assert name in text

@@ -81,7 +81,13 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
     since October 2025) the hub copy is converted to openai's layout (:mod:`clip_course.core.hub`).
     """
     from clip_course.core import hub, models
+    from clip_course.errors import ModelLoadError
 
+    if ":" in name and models.model_spec(name).kind == "open_clip":  # an open_clip tag: open_clip's own download
+        try:
+            return models.resolve_checkpoint(name, download=True)
+        except ModelLoadError as err:
+            raise DownloadError(str(err)) from err
     target = models.weights_path(name)
     if target.is_file():
         if not models._sha_matches(name, target):
@@ -175,10 +181,12 @@ def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32
     from clip_course.data.cifar import cifar_present
 
     # (profiles.missing_paper_assets says the same; profiles fetches through here, so not imported)
-    if weights_problem(model) is None and all(cifar_present(n, data_root) for n in ("cifar10", "cifar100")):
+    cifar_missing = [n for n in ("cifar10", "cifar100") if not cifar_present(n, data_root)]
+    if weights_problem(model) is None and not cifar_missing:
         return []
     # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
-    check_connectivity([CIFAR_HOST])
+    if cifar_missing:
+        check_connectivity([CIFAR_HOST])
     return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]
 
 

@@ -61,11 +61,15 @@ def fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> li
 
     Nothing is fetched for a checkpoint path, nor over a user's file at openai's weights path.
     """
-    from clip_course.core.models import available_models
+    from clip_course.core.models import available_models, model_spec
     from clip_course.data.download import download_paper_assets
-    from clip_course.errors import DownloadError
+    from clip_course.errors import DownloadError, ModelLoadError
 
-    if model not in available_models():
+    try:
+        kind = model_spec(model).kind if model not in available_models() else "openai"
+    except ModelLoadError:
+        kind = "other"
+    if kind == "other":
         return missing  # a path: nothing to fetch for it (CIFAR alone would not make it run)
     print("The paper profile's assets are not all on disk; fetching them (needs internet): " + "; ".join(missing),
           flush=True)

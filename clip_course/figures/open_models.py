@@ -23,7 +23,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
     (``scale[arch][dataset][data]``); right: mean top-1 over the datasets against GMACs per (model, tag).
     """
     with style():
-        fig = new_figure((10.5, 4.8))
+        fig = new_figure((10.5, 4.0))  # short enough to follow its heading on a page half filled
         left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
         for k, rows in enumerate(scale.values()):
             datas = list(next(iter(rows.values())))
@@ -44,11 +44,15 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
             # labels of points that (nearly) coincide fan out upwards
             k = sum(q["gmacs"] == p["gmacs"] and abs(q["mean_acc1"] - p["mean_acc1"]) < 1.0 for q in placed)
             placed.append(p)
-            right.annotate(f"{p['model'].removesuffix('-quickgelu')} {p['pretrained']}", (p["gmacs"], p["mean_acc1"]), xytext=(6, -4 + 9 * k),
-                           textcoords="offset points", fontsize=6.5)
+            # openai's points label below themselves, the LAION points of the same compute to the right
+            below = p["pretrained"] == "openai"
+            right.annotate(f"{p['model'].removesuffix('-quickgelu')} {p['pretrained']}", (p["gmacs"], p["mean_acc1"]),
+                           xytext=(-4, -11 - 9 * k) if below else (6, -4 + 9 * k), textcoords="offset points",
+                           fontsize=6.5)
         for data, colour in DATA_COLOURS.items():
             right.scatter([], [], color=colour, edgecolors="black", label=data)
         right.set_xscale("log")
+        right.margins(y=0.1)  # room for the labels drawn under the lowest points
         right.set_xlabel("GMACs per image-text pair (log scale)")
         right.set_ylabel("mean published zero-shot top-1 (%)")
         right.legend(fontsize=8, loc="lower right")

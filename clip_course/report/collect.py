@@ -94,6 +94,19 @@ def _notebook_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[
         if rec.get("notebook") == ACROSS and isinstance(e.get("zeroshot"), Mapping):  # 07: ensemble, probe's task
             yield _row(model, name, ZEROSHOT, e["zeroshot"], e.get("n_test"), e.get("n_way"), "ensemble", created)
     yield from _sweep_rows(rec, model, created)
+    yield from _open_model_rows(rec, created)
+
+
+def _open_model_rows(rec: Mapping, created: str) -> Iterator[dict[str, Any]]:
+    """Notebook 07's open-models part: each measured model's zero-shot top-1 on the profile's test set."""
+    if rec.get("notebook") != ACROSS or not isinstance(rec.get("open_models"), list):
+        return
+    for e in rec["open_models"]:
+        if isinstance(e, Mapping) and e.get("model") and e.get("dataset"):
+            other = {"name": e["model"], "checkpoint_sha256": e.get("checkpoint_sha256"),
+                     "checkpoint_published": e.get("checkpoint_published")}
+            yield _row(other, e["dataset"], ZEROSHOT, {"top1": e.get("top1")}, e.get("n_test"), e.get("n_way"),
+                       "ensemble", created)
 
 
 def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str, Any]]:
@@ -187,8 +200,15 @@ def collect(root: str | Path = "results") -> tuple[list[dict[str, Any]], list[st
             if key not in best or rank >= (best[key].get("n_images") or 0, best[key].get("created") or ""):
                 best[key] = r
     rows = [_with_benchmark(dict(r)) for r in best.values()]
-    rows.sort(key=lambda r: (str(r["dataset"]), str(r["model"]), r["task"], str(r.get("template") or "")))
+    rows.sort(key=lambda r: (str(r["dataset"]), *side_by_side(str(r["model"])), r["task"], str(r.get("template") or "")))
     return [{c: r.get(c) for c in COLUMNS} for r in rows], skipped
+
+
+def side_by_side(model: str) -> tuple[str, str]:
+    """Sort key of a model: (architecture in open_clip's spelling, tag), so that openai's ``ViT-B/32``
+    (tag ``openai``, first) and LAION's ``ViT-B-32:laion2b_s34b_b79k`` stand next to each other."""
+    arch, _, tag = model.partition(":")
+    return arch.replace("@336px", "-336").replace("/", "-"), "" if tag in ("", "openai") else tag
 
 
 def _cell(row: Mapping, col: str, digits: int) -> str:

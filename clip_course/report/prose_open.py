@@ -1,8 +1,10 @@
 """Sentences of the open-models section: what CLIP_benchmark's published figures show about data
 scale and compute, in both languages, every number computed from the cited table.
 
-The sentences carry their Chinese inline (:class:`~clip_course.report.i18n.Bi`): they are built
-from data, not from fixed msgids, so the catalogue holds nothing for them.
+Every sentence goes through :func:`~clip_course.report.i18n.tr` (its Chinese in the catalogue).
+The figures are single published numbers without intervals, so the sentences give signed
+differences and counts, never a claim word (those come from :mod:`clip_course.report.verdicts`
+only, when an interval carries them).
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from clip_course.report.i18n import Bi
+from clip_course.report.i18n import Bi, tr
 from clip_course.report.numbers import pct, points
+from clip_course.report.prose_model import display_name
+from clip_course.report.verdicts import difference
 
-SOURCE = Bi("CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv",
-            "CLIP_benchmark（LAION），benchmark/benchmark.csv 与 probe_benchmark/clip_table_2.csv")
+SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv"
 
 
 def _name(dataset: str) -> str:
@@ -23,71 +26,70 @@ def _name(dataset: str) -> str:
 
 def gains(rows: Mapping[str, Mapping[str, float | None]], more: str, less: str) -> tuple[list[str], list[str]]:
     """Datasets whose published top-1 is higher with ``more`` data than with ``less``, and the others."""
-    up, not_up = [], []
+    up: list[str] = []
+    not_up: list[str] = []
     for dataset, accs in rows.items():
-        if accs.get(more) is None or accs.get(less) is None:
+        more_acc, less_acc = accs.get(more), accs.get(less)
+        if more_acc is None or less_acc is None:
             continue
-        (up if accs[more] > accs[less] else not_up).append(dataset)
+        (up if more_acc > less_acc else not_up).append(dataset)
     return up, not_up
 
 
+def _listed(rows: Mapping[str, Mapping[str, float | None]], names: list[str], more: str, less: str) -> Bi | str:
+    """``cifar10 (+1.2), mnist (−3.0)``: each dataset with its published difference, or "none"."""
+    if not names:
+        return tr("none")
+    return ", ".join(f"{_name(d)} ({points(float(rows[d][more] or 0) - float(rows[d][less] or 0))})" for d in names)
+
+
 def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> Bi:
-    """For one architecture: which datasets gain from LAION-400M to LAION-2B, which do not, and LAION-2B against WIT-400M."""
+    """For one architecture: on which datasets LAION-2B's published top-1 exceeds LAION-400M's, on
+    which it does not, and on how many LAION-2B's exceeds openai's (WIT-400M)."""
     up, not_up = gains(rows, "LAION-2B", "LAION-400M")
     beat, not_beat = gains(rows, "LAION-2B", "WIT-400M")
-
-    def listed(names: list[str], lang: str) -> str:
-        sep = ", " if lang == "en" else "、"
-        shown = sep.join(f"{_name(d)} ({points(rows[d]['LAION-2B'] - rows[d]['LAION-400M'])})" for d in names)
-        return shown or ("none" if lang == "en" else "无")
-
-    en = (f"{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 rises on {len(up)} of {len(up) + len(not_up)} "
-          f"datasets ({listed(up, 'en')}) and does not on {listed(not_up, 'en')}; LAION-2B's model is above openai's "
-          f"(WIT-400M) on {len(beat)} of {len(beat) + len(not_beat)}.")
-    zh = (f"{arch}：预训练数据从 LAION-400M 增至 LAION-2B，公开的零样本 top-1 在 {len(up) + len(not_up)} 个数据集中的 "
-          f"{len(up)} 个上升（{listed(up, 'zh')}），在 {listed(not_up, 'zh')} 上没有上升；LAION-2B 模型在 "
-          f"{len(beat) + len(not_beat)} 个数据集中的 {len(beat)} 个上高于 OpenAI 的模型（WIT-400M）。")
-    return Bi(en, zh)
+    return tr("{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 changes by a positive amount on "
+              "{up} of {n} datasets ({up_list}) and by zero or less on {down_list}; LAION-2B's figure exceeds "
+              "openai's (WIT-400M) on {beat} of {m}.",
+              arch=arch, up=str(len(up)), n=str(len(up) + len(not_up)),
+              up_list=_listed(rows, up, "LAION-2B", "LAION-400M"),
+              down_list=_listed(rows, not_up, "LAION-2B", "LAION-400M"),
+              beat=str(len(beat)), m=str(len(beat) + len(not_beat)))
 
 
 def compute_sentence(points_: Sequence[Mapping[str, Any]], n_datasets: int) -> Bi:
-    """At each architecture's compute, the best mean published top-1 per pretraining data."""
+    """At each architecture's compute, the mean published top-1 per pretraining data, and the highest mean."""
     by_gmacs: dict[float, list[Mapping[str, Any]]] = {}
     for p in points_:
         by_gmacs.setdefault(p["gmacs"], []).append(p)
-    parts_en, parts_zh = [], []
+    parts = []
     for gmacs, ps in sorted(by_gmacs.items()):
         if len(ps) < 2:
             continue
         shown = ", ".join(f"{p['training_data']} ({p['pretrained']}) {pct(p['mean_acc1'])}"
                           for p in sorted(ps, key=lambda p: p["mean_acc1"]))
-        arch = ps[0]["model"].removesuffix("-quickgelu")
-        parts_en.append(f"{arch} ({gmacs:g} GMACs): {shown}")
-        parts_zh.append(f"{arch}（{gmacs:g} GMACs）：{shown}")
+        parts.append(f"{ps[0]['model'].removesuffix('-quickgelu')} ({gmacs:g} GMACs): {shown}")
     top = max(points_, key=lambda p: p["mean_acc1"])
-    en = (f"Mean published top-1 over these {n_datasets} datasets at equal compute, lowest first: {'; '.join(parts_en)}. "
-          f"The highest mean is {top['model']} on {top['training_data']} ({pct(top['mean_acc1'])}, {top['gmacs']:g} GMACs).")
-    zh = (f"在相同计算量下，这 {n_datasets} 个数据集上公开 top-1 的平均值（从低到高）：{'；'.join(parts_zh)}。"
-          f"平均值最高的是 {top['training_data']} 上的 {top['model']}（{pct(top['mean_acc1'])}，{top['gmacs']:g} GMACs）。")
-    return Bi(en, zh)
+    return tr("Mean published top-1 over these {n} datasets at equal compute, lowest first: {parts}. The highest "
+              "mean is {model}'s on {data} ({acc}, {gmacs} GMACs).",
+              n=str(n_datasets), parts="; ".join(parts), model=top["model"], data=top["training_data"],
+              acc=pct(top["mean_acc1"]), gmacs=f"{top['gmacs']:g}")
 
 
 def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) -> Bi:
     """The original report's closing worry (六.5), answered only with what the figures show."""
     beat, not_beat = gains(rows, "LAION-2B", "WIT-400M")
     _, not_up = gains(rows, "LAION-2B", "LAION-400M")
-    mixed_en = (f"; more open data did not help everywhere ({', '.join(_name(d) for d in not_up)} fell from LAION-400M "
-                f"to LAION-2B)" if not_up else "")
-    mixed_zh = (f"；更多的开放数据并非处处有益（{'、'.join(_name(d) for d in not_up)} 从 LAION-400M 到 LAION-2B 下降）"
-                if not_up else "")
-    en = (f"The original course report closed on a worry: models like CLIP need data and compute that few hold. On "
-          f"these published figures, an open data set (LAION-2B) trained {arch} to a higher zero-shot top-1 than openai's "
-          f"own data on {len(beat)} of the {len(beat) + len(not_beat)} datasets that report discusses{mixed_en}. The "
-          f"table does not give the compute each training run cost, so it says nothing about who can afford to train.")
-    zh = (f"原课程报告在结尾表达了一个担忧：像 CLIP 这样的模型需要少数人才拥有的数据和算力。按这些公开数字，开放数据集 "
-          f"LAION-2B 训练出的 {arch} 在该报告讨论的 {len(beat) + len(not_beat)} 个数据集中的 {len(beat)} 个上零样本 "
-          f"top-1 高于用 OpenAI 自有数据训练的模型{mixed_zh}。该表没有给出每次训练的算力成本，因此不能说明谁能负担得起训练。")
-    return Bi(en, zh)
+    head = tr("The original course report closed on a worry: a model like CLIP needs data and compute that few "
+              "hold, and one pretrained model might come to take all. In these published figures, a model trained "
+              "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
+              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)), n=str(len(beat) + len(not_beat)))
+    sep = Bi(" ", "")  # Chinese sentences follow each other without a space
+    if not_up:
+        head += sep + tr("More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "
+                         "or less on {names}.", names=_listed(rows, not_up, "LAION-2B", "LAION-400M"))
+    return head + sep + tr("The table gives no training cost, so it cannot say who can afford to train such a model; "
+                           "it shows that openai's model is not the only one at this accuracy.")
 
 
 def scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:
@@ -95,5 +97,48 @@ def scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -
     archs = list(scale)
     datas = list(next(iter(scale[archs[0]].values())))
     headers = ["dataset", *[f"{a} {d}" for a in archs for d in datas]]
-    rows = [[_name(ds), *[scale[a][ds][d] for a in archs for d in datas]] for ds in scale[archs[0]]]
+    rows = [[_name(ds), *[None if scale[a][ds][d] is None else pct(float(scale[a][ds][d] or 0))[:-1]
+                          for a in archs for d in datas]] for ds in scale[archs[0]]]
     return headers, rows
+
+
+def _cell(a: Mapping[str, float]) -> str:
+    return f"{pct(a['top1'])[:-1]} [{pct(a['lo'])[:-1]}, {pct(a['hi'])[:-1]}]"
+
+
+def measured_table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the measured part: model, tag, data, top-1 [95% CI], the paired difference
+    to the first row's model, and CLIP_benchmark's figure or "not comparable"."""
+    headers = ["model", "pretrained", "data", "zero-shot top-1 [95% CI]", f"− {display_name(rows[0]['model'])} [95% CI]",
+               "CLIP_benchmark top-1"]
+    out = []
+    for r in rows:
+        d = r.get("vs_base")
+        vs = "" if d is None else f"{points(d['diff'])} [{points(d['lo'])}, {points(d['hi'])}]"
+        pub = pct(r["published"]["acc1"])[:-1] if r.get("published") else tr("not comparable")
+        out.append([display_name(r["model"]), r.get("pretrained") or "", r.get("training_data") or "", _cell(r), vs, pub])
+    return headers, out
+
+
+def measured_sentence(rows: Sequence[Mapping[str, Any]]) -> Bi:
+    """Each open model against the first row's model (paired interval, verdict words from the gate),
+    and why a row has no published figure beside it."""
+    base = rows[0]
+    parts = [difference(display_name(r["model"]), display_name(base["model"]), r["vs_base"])
+             for r in rows[1:] if r.get("vs_base")]
+    text = tr("[Table](#tab-open-measured) gives each model's zero-shot top-1 measured here on {dataset} ({n} test "
+              "images, template ensemble): {parts}.", dataset=base["dataset"],
+              n=str(base["n_test"]), parts="; ".join(parts) if parts else tr("no open model"))
+    unpublished = [str(display_name(r["model"])) for r in rows if not r.get("published")]
+    if unpublished:
+        text += Bi(" ", "") + tr("Not comparable with CLIP_benchmark's figures: {models} (the checkpoint's sha256 "
+                                 "is not that of the file CLIP_benchmark measured).", models=", ".join(unpublished))
+    return text
+
+
+def not_measured_sentence(offline: bool, missing: Mapping[str, str]) -> Bi:
+    """Why the measured part is absent or short: the offline profile, or weights not on disk."""
+    if offline:
+        return tr("This offline build shows the published part only: its one model is MiniCLIP, and the paper "
+                  "profile measures the models of the open_models parameter whose weights are on disk.")
+    return tr("Not measured, weights not on disk: {models}.", models=", ".join(str(display_name(m)) for m in missing))

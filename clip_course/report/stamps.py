@@ -81,12 +81,18 @@ def tree_digest(folder: Path, contents: bool) -> str:
 
 
 def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
-    """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
+    """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none.
+
+    An open_clip model (``ARCH:TAG``) is its hub file in the Hugging Face cache: the sha256 the hub
+    published (the blob's name), else the file's own."""
     try:
-        from clip_course.core import models
+        from clip_course.core import models, openclip
         from clip_course.data import profiles
 
         name = model or profiles.resolve(profile).model
+        if ":" in name and models.model_spec(name).kind == "open_clip":
+            path = models.resolve_checkpoint(name, download=False)
+            return openclip.hub_sha256(path) or models.checkpoint_sha256(path)
         if name not in models.available_models() and not Path(name).is_absolute():
             name = str(root / name)  # notebooks run with cwd = root
         return models.checkpoint_sha256(models.resolve_checkpoint(name, download=False))
