@@ -41,6 +41,7 @@ from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
+from clip_course.report.pdf import REPORT_CUT_MIME
 from clip_course.report.schema import read_results
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
@@ -49,7 +50,7 @@ __all__ = [
     "COLAB_PACKAGE", "COLAB_BASE", "DISPLAY_LANGS", "RUNS_DIR", "Outputs", "Session",
     "caption_html", "chdir_repo_root", "colab_url", "comparison_markdown", "figure",
     "markdown_table", "model_table", "pick_examples", "pretraining_summary", "display_lang",
-    "previous_sweep", "reference_dataset", "references", "run_folder", "seed_everything",
+    "previous_sweep", "reference_dataset", "references", "report_ends_here", "run_folder", "seed_everything",
     "setup", "in_display_lang", "show", "show_figures_inline", "similarity_batch",
     "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
 ]
@@ -289,6 +290,15 @@ def show(markdown: str) -> None:
             display(Markdown(select(markdown, code)), metadata={OUTPUT_METADATA: {"lang": code}})
     else:
         display(Markdown(in_display_lang(markdown)))
+
+
+def report_ends_here() -> None:
+    """End this notebook's part of the printed report here: the cells below still run (their
+    results are recorded, a reader of the notebook sees them), but the report leaves them out. For a
+    chapter whose study only a missing checkpoint makes meaningful (notebook 05 without StyleGAN2)."""
+    from IPython.display import display
+
+    display({REPORT_CUT_MIME: {}, "text/plain": ""}, raw=True)
 
 
 def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> str:

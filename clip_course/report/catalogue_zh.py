@@ -71,6 +71,20 @@ CATALOGUE: dict[str, str] = {
         "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告「二、单图测试」中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
         "风格词（“anime”，如原课程报告「二、单图测试」中的图片 2）是否压过真实的描述？",
+    "A photo against a drawing": "照片与手绘图对比",
+    "A diagram with model names": "带模型名称的示意图",
+    "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
+        "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
+    "Does the style word 'anime' dominate the descriptions of a drawn picture, as on the original course report's image 2?":
+        "风格词 'anime' 能否压过对一张手绘图的描述，就像原课程报告的图片 2 那样？",
+    "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific false one, as on the original course report's image 4?":
+        "具体的 'emblem of beihang university' 是否优于泛化标签和一个具体但错误的标签，就像原课程报告的图片 4 那样？",
+    "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a person (the original course report's image 3 against its image 2)?":
+        "用与手绘图相同的提示，'a person laughing with a dog' 能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
+    "Does 'nlp', a word the diagram never writes, beat the model names it does write (the original course report's image 5)?":
+        "示意图中从未写出的词 'nlp' 能否胜过图中写出的模型名称（原课程报告的图片 5）？",
+    "Do 'sky' and 'architecture' win while the painted lawn is not read as 'green grass' or 'lawn' (the original course report's image 6)?":
+        "'sky' 和 'architecture' 是否胜出，而涂色的草坪没有被读作 'green grass' 或 'lawn'（原课程报告的图片 6）？",
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
@@ -360,7 +374,10 @@ CATALOGUE: dict[str, str] = {
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
     "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较：**{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
-    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches the checkpoint (about 380 MB; it is optional).": '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上）：本章改为用离线生成器编辑 ShapesWorld 图像，由论文配置的 CLIP 引导，而不是编辑人脸。`make download` 会下载该检查点（约 380 MB，可选）。',
+    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
+        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+    "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
+        "[表](#tab-face-readout) 给出编辑朝“{text}”前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
     'Device and threads': '设备与线程数',
     '[Table](#tab-style-shift) sets the shifted sets beside the clean one.': '[表](#tab-style-shift) 把各偏移测试集与干净测试集并列。',
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "

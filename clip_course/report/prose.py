@@ -32,6 +32,7 @@ from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose_model import (
     display_name,
+    face_readout_sentence,
     model_identity,
     model_name,
     no_training_log,
@@ -44,7 +45,7 @@ from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
 __all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
-           "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
+           "maybe_tr", "model_identity", "model_name", "no_training_log", "face_readout_sentence", "offline_generator_note", "pct",
            "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
 
