@@ -348,11 +348,12 @@ _MODEL_ROWS = [
 ]
 
 
-def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32) -> str:
+def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32, name: Bi | str | None = None) -> str:
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
-    beside openai's ViT-B/32 unless that is the model itself."""
+    beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
+    hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
     same = compare is None or info.get("name") == REFERENCE_MODEL
-    headers = ["", tr("loaded: {name}", name=info.get("name"))] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
+    headers = ["", tr("loaded: {name}", name=info.get("name") if name is None else name)] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v

@@ -376,6 +376,17 @@ CATALOGUE: dict[str, str] = {
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
         '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+    "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
+        "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
+    "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":
+        "在 {n} 张图片中，只有 {k} 张把自己的描述排在第一（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：这些排序处于随机水平，所以下面的单图结果只作列出，不当作模型看到了什么的发现。",
+    "“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.":
+        "“{word}”得到 {p}；排序处于随机水平时，这对{original}的发现说明不了什么。",
+    "prompt": "提示", "before": "编辑前", "after": "编辑后",
+    "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
+        "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
+    "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
+        "**{name}：** 有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
     "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
         "[表](#tab-face-readout) 给出编辑朝“{text}”前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
     'Device and threads': '设备与线程数',

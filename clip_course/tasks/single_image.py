@@ -304,6 +304,11 @@ GALLERY_IMAGES = {
 }
 
 
+#: Each gallery image's own description among :data:`GALLERY_PROMPTS` (the paper profile: one per role),
+#: so the gallery ranking doubles as a sanity check: a model that reads pictures puts each first.
+GALLERY_ROLES = {"paper": dict(zip(pictures.PICTURES, GALLERY_PROMPTS["paper"], strict=True))}
+
+
 def experiments(profile: str) -> list[Experiment]:
     """The original course report's single-image experiments (section 二) for a profile ("paper" or "offline").
 
