@@ -45,3 +45,34 @@ def test_a_report_cut_ends_the_notebooks_printed_part():
     assert [t for t in _texts(nb) if t] == ["the note"]
     assert all(report_pdf.REPORT_CUT_MIME not in o["data"] for c in nb.cells if c.cell_type == "code"
                for o in c.outputs)
+
+
+def test_single_image_findings_only_from_rankings_above_chance():
+    from clip_course.report import prose
+
+    roles = {"map": "a map", "emblem": "an emblem", "diagram": "nlp", "drawn": "anime", "dog": "a dog",
+             "sky": "sky"}
+    prompts = list(roles.values())
+
+    def ranking(first: str) -> list[tuple[str, float]]:
+        return [(first, 0.5)] + [(p, 0.1) for p in prompts if p != first]
+
+    reads = {name: ranking(own) for name, own in roles.items()}  # 6 of 6 own descriptions first
+    trained, sentence = prose.gallery_sanity(reads, roles)
+    assert trained and "6 of the 6 pictures, above chance" in sentence
+    one = {name: ranking("an emblem") for name in roles}  # 1 of 6: chance is 1 in 6
+    trained, sentence = prose.gallery_sanity(one, roles)
+    assert not trained and "only 1 of the 6 pictures" in sentence and "at chance level" in sentence
+    style = [("anime", 0.4), ("a person with a dog", 0.3), ("blue", 0.3)]
+    assert "reproduces" in prose.style_word_sentence(style, "anime")
+    quiet = prose.style_word_sentence(style, "anime", trained=False)
+    assert "reproduce" not in quiet and "says nothing about the finding" in quiet
+    assert prose.gallery_sanity(reads, None) == (True, "")
+
+
+def test_a_paper_build_without_stylegan2_claims_no_styleclip_result():
+    from clip_course.report.prose_report import substituted_generator
+
+    assert substituted_generator({"profile": "paper", "generator": "shapes-vae"})
+    assert not substituted_generator({"profile": "offline", "generator": "shapes-vae"})
+    assert not substituted_generator({"profile": "paper", "generator": "stylegan2-ffhq"})
