@@ -341,7 +341,8 @@ CATALOGUE: dict[str, str] = {
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
     " In the offline world the pretraining captions name shapes and colours, and every family's test set is drawn by the same renderer, so the families differ less than the web's datasets do for CLIP.": '在离线世界中，预训练的描述文本会说出形状和颜色，而且每一类的测试集都由同一个渲染器画出，所以各类之间的差别小于网络数据集对 CLIP 而言的差别。',
     "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured openai's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（本软件包构造的世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
-    "No published figure is set beside these: the checkpoint of {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.": '这里不列公开数字：{model} 的检查点不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
+    "No published figure is set beside these: {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.":
+        '这里不列公开数字：{model} 不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
     'CLIP_benchmark publishes no zero-shot figure for these datasets with this model.': 'CLIP_benchmark 没有公布该模型在这些数据集上的零样本结果。',
     '{name} {theirs} (ours {ours})': '{name} {theirs}（我们的结果 {ours}）',
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
@@ -383,6 +384,8 @@ CATALOGUE: dict[str, str] = {
     "“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.":
         "“{word}”得到 {p}；排序处于随机水平时，这对{original}的发现说明不了什么。",
     "prompt": "提示", "before": "编辑前", "after": "编辑后",
+    "*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; their mean gap, {gap} points over {n} sets, is too few sets for an interval (at least {m}).":
+        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本在 {ahead} 个上领先探测，在 {behind} 个上落后，在 {tied} 个上没有可检测的差别；它们的平均差距为 {gap} 个百分点，只有 {n} 个数据集，不足以给出区间（至少 {m} 个）。",
     "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
         "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
     "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
