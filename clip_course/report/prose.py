@@ -473,7 +473,8 @@ def gallery_sanity(rankings: Mapping[str, Sequence[tuple[str, float]]],
     ranked first for a share of pictures whose 95% interval lies above chance (one in the number of
     prompts). (trained, sentence): at chance, the sentence says so and the single-image findings
     below are not read against the original course report's; without roles, (True, "")."""
-    shown = {name: r for name, r in rankings.items() if name in (roles or {})}
+    roles = roles or {}
+    shown = {name: r for name, r in rankings.items() if name in roles}
     if not shown:
         return True, ""
     k, n = sum(r[0][0] == roles[name] for name, r in shown.items()), len(shown)
