@@ -62,7 +62,8 @@ def _label(model: str, entry: Mapping[str, Any]) -> str:
     """A sweep point's label: the model's name from its checkpoint's hash where the entry records
     one (:func:`clip_course.data.naming.model_name`), else the name without any folder."""
     if entry.get("checkpoint_sha256"):
-        return model_name({"name": model, "checkpoint_sha256": entry["checkpoint_sha256"]}).en
+        return model_name({"name": model, "checkpoint_sha256": entry["checkpoint_sha256"]}).en.replace(" (sha256",
+                                                                                                 "\n(sha256")
     return str(model).replace("\\", "/").rsplit("/", 1)[-1]
 
 
