@@ -114,7 +114,12 @@ def test_family_sentence_reads_a_lone_dataset_as_its_difference():
     assert "95% CI" in s
     tied = prose_across.family_sentence("objects", {"datasets": ["a", "b"], "ahead": 0, "behind": 0, "tied": 2},
                                         {"diff": 0.4, "lo": -1.0, "hi": 1.8}).en
-    assert "not detectably different on 2 of these 2 sets" in tied and "95% CI −1.0 to +1.8" in tied
+    # no interval over fewer than three datasets (verdicts.MIN_UNITS)
+    assert "not detectably different on 2 of these 2 sets" in tied and "95% CI" not in tied
+    assert "too few sets for an interval (at least 3)" in tied
+    three = prose_across.family_sentence("objects", {"datasets": ["a", "b", "c"], "ahead": 0, "behind": 0, "tied": 3},
+                                         {"diff": 0.4, "lo": -1.0, "hi": 1.8}).en
+    assert "not detectably different on 3 of these 3 sets" in three and "95% CI −1.0 to +1.8" in three
 
 
 def test_paper_sentence_says_when_the_order_disagrees_with_the_paper():

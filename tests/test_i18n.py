@@ -114,7 +114,8 @@ def test_a_missing_or_mismatched_twin_is_caught():
     dropped = [c for i, c in enumerate(cells) if i != zh[2]]
     assert any("has no lang-zh twin" in p for p in i18n.twin_problems(dropped, "03"))
     retitled = copy.deepcopy(cells)
-    retitled[zh[1]].source = retitled[zh[1]].source.replace("## ", "### ", 1)
+    titled = [i for i in zh if "## " in cells[i].source]  # a twin with a heading to change
+    retitled[titled[1]].source = retitled[titled[1]].source.replace("## ", "### ", 1)
     assert any("headings" in p for p in i18n.twin_problems(retitled, "03"))
     untagged = copy.deepcopy(cells)
     untagged.append(nbformat.v4.new_markdown_cell("## A new section in English only"))

@@ -202,3 +202,52 @@ def test_the_open_models_chapter_measures_the_open_clip_fakes_beside_the_openai_
     assert "Not comparable with CLIP_benchmark's figures:" in text
     for name in OPEN_FAKES:
         assert name in text
+
+
+#: Words only one profile's report may hold: its model, data, generator and the explanations that
+#: belong to it. The paper report may say which generator ran and why (chapter 6's one paragraph),
+#: in words of its own, none of these.
+OFFLINE_VOCABULARY = ["MiniCLIP", "ShapesWorld", "shapes10", "shapes100", "shapes_count", "a red circle",
+                      "a blue circle", "offline world", "(offline profile)", "In the offline profile",
+                      "attribute readout"]
+PAPER_VOCABULARY = ["In the paper profile the model is", "In the paper profile: ViT-B/32 on CIFAR-10",
+                    "six pictures made for this course", "No StyleGAN2 checkpoint", "torchvision's datasets",
+                    "The batch is CIFAR-10 test images"]
+
+
+def test_each_profiles_report_holds_no_word_of_the_other(paper_build, quick_report):
+    """Both quick reports (the suite's offline one, this module's paper one on fakes): each is
+    written for the profile that ran, and each holds its own profile's explanations."""
+    _, _, pages, *_ = paper_build
+    paper = " ".join(pages)
+    _, offline_result = quick_report
+    offline = " ".join(norm(p.extract_text()) for p in PdfReader(str(offline_result.pdf)).pages)
+    for word in OFFLINE_VOCABULARY:
+        assert word not in paper, f"offline wording {word!r} in the paper report"
+    for word in PAPER_VOCABULARY:
+        assert word not in offline, f"paper wording {word!r} in the offline report"
+    assert "MiniCLIP" in offline and "ShapesWorld" in offline
+    assert "In the paper profile the model is" in paper and "six pictures made for this course" in paper
+
+
+def test_no_absolute_path_of_the_build_in_the_paper_report(paper_build):
+    root, _, pages, *_ = paper_build
+    squeezed = "".join("".join(pages).split())  # a path broken over lines joins again
+    assert str(root) not in squeezed and str(root.parent) not in squeezed
+
+
+def test_the_styleclip_chapter_without_stylegan2_is_one_paragraph_on_the_generator(paper_build):
+    _, _, pages, *_ = paper_build
+    text = " ".join(pages)
+    chapter = text[text.rindex("6 StyleCLIP"):text.rindex("7 Conclusions")]  # the headings, not the contents
+    assert "No StyleGAN2 checkpoint" in chapter and "offline generator of synthetic shapes" in chapter
+    assert "a woman with purple hair" in chapter and "a really sad person" in chapter
+    for figure_of_the_study in ("λ sweep", "Trajectory toward", "related starts"):
+        assert figure_of_the_study not in chapter
+
+
+def test_the_single_image_chapter_plays_the_original_six_pictures(paper_build):
+    root, *_ = paper_build
+    rec = read_json(root / "build" / "quick" / "results" / "02_single_image.json")
+    assert set(rec["images"]) == {"map", "drawn", "person_dog", "emblem", "diagram", "composite"}
+    assert {e["image"] for e in rec["experiments"].values()} == {f"picture:{n}" for n in rec["images"]}

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from clip_course.core.models import load
+from clip_course.data import pictures
 from clip_course.errors import DatasetError, PromptError
 from clip_course.report import prose
 from clip_course.tasks import single_image
@@ -139,7 +140,7 @@ def test_sample_photos_builtin_and_folder(tmp_path):
 @pytest.mark.parametrize("profile", ["offline", "paper"])
 def test_experiments_resolve_to_images_and_distinct_prompts(profile):
     exps = single_image.experiments(profile)
-    extra = {"offline": {"drawn", "composite"}, "paper": {"composite"}}[profile]
+    extra = {"offline": {"drawn", "composite"}, "paper": {"drawn", "diagram", "composite"}}[profile]
     assert {e.name for e in exps} == {"refinement", "style_word", "generic_vs_specific", *extra}
     for e in exps:
         img = single_image.experiment_image(e.image, folder=None)
@@ -168,7 +169,7 @@ def test_gallery_adds_folder_images(tmp_path):
     Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(tmp_path / "zero.png")
     g = single_image.gallery("offline", tmp_path)
     assert "small red circle on grey" in g and "zero" in g and "chelsea" in g
-    assert set(single_image.gallery("paper", None)) == set(single_image.BUILTIN_PHOTOS)
+    assert set(single_image.gallery("paper", None)) == set(pictures.PICTURES)
 
 
 def test_series_json_and_sentences():
@@ -205,3 +206,25 @@ def test_gallery_says_when_images_dir_is_wrong_and_can_show_only_yours(tmp_path)
     assert list(single_image.gallery("offline", tmp_path, builtin=False)) == ["mine"]
     both = single_image.gallery("offline", tmp_path)
     assert "mine" in both and len(both) > 1
+
+
+def test_paper_profile_replays_the_original_reports_six_pictures_and_prompt_lists():
+    """The six roles of the original course report's section 二, each a drawn picture, each asked
+    the prompts the original lists for it."""
+    assert [pictures.PICTURES[n][1] for n in pictures.PICTURES] == [1, 2, 3, 4, 5, 6]
+    images = {n: pictures.picture(n) for n in pictures.PICTURES}
+    for name, img in images.items():
+        assert img.dtype == np.uint8 and img.shape == (224, 224, 3), name
+        assert np.array_equal(img, pictures.picture(name)), name  # deterministic
+    assert len({img.tobytes() for img in images.values()}) == 6
+    by_image = {e.image: e for e in single_image.experiments("paper")}
+    assert set(by_image) == {f"picture:{n}" for n in ("map", "drawn", "person_dog", "emblem", "diagram", "composite")}
+    assert [s[-1] for s in by_image["picture:map"].steps] == ["map", "a white map", "a colorful map", "Chinese province"]
+    dog = ("a person with a dog", "blue", "a person laughing with a dog", "anime")
+    assert by_image["picture:drawn"].steps == (dog,) and by_image["picture:person_dog"].steps == (dog,)
+    assert "emblem of beihang university" in by_image["picture:emblem"].steps[0]
+    assert {"nlp", "GPT", "BERT"} <= set(by_image["picture:diagram"].steps[0])
+    assert by_image["picture:composite"].steps[0] == ("architecture", "sky", "sky and architecture", "green grass",
+                                                      "lawn")
+    with pytest.raises(DatasetError, match="Unknown picture"):
+        single_image.experiment_image("picture:nope")

@@ -349,3 +349,19 @@ def test_notebook_runs_offline_with_quick_parameters(quick_report):
             assert im.format == "PNG" and min(im.size) > 150, name
     with Image.open(figures / "trajectory.gif") as gif:
         assert gif.n_frames > 2
+
+
+def test_face_readout_is_clips_softmax_over_the_prompts_before_and_after(lm, tiny_gen):
+    from clip_course.tasks.single_image import rank_prompts
+
+    rng = np.random.default_rng(0)
+    before, after = (rng.integers(0, 256, size=(1, 32, 32, 3), dtype=np.uint8) for _ in range(2))
+    res = EditResult("a woman with purple hair", EditConfig(), [0.0], torch.zeros(1, 32), torch.zeros(1, 32),
+                     frames=[(0, before), (1, after)])
+    rows = styleclip_studies.face_readout(lm, res)
+    assert [r["prompt"] for r in rows] == list(styleclip_studies.FACE_READOUT_PROMPTS)
+    for key, image in (("before", before[0]), ("after", after[0])):
+        assert math.isclose(sum(r[key] for r in rows), 1.0, rel_tol=1e-5)
+        expected = dict(rank_prompts(lm, image, list(styleclip_studies.FACE_READOUT_PROMPTS)))
+        assert all(math.isclose(r[key], expected[r["prompt"]], rel_tol=1e-5) for r in rows)
+    assert not styleclip_studies.edits_faces(tiny_gen)  # the offline generator draws shapes: no face readout

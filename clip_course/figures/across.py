@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from clip_course.data.naming import model_name
 from clip_course.figures.style import CYCLE, PALETTE, finish, new_figure, style
 
 #: One colour per dataset family, the same in every figure of the chapter.
@@ -57,6 +58,15 @@ def zeroshot_minus_probe(entries: Mapping[str, Mapping[str, Any]],
     return finish(fig, save)
 
 
+def _label(model: str, entry: Mapping[str, Any]) -> str:
+    """A sweep point's label: the model's name from its checkpoint's hash where the entry records
+    one (:func:`clip_course.data.naming.model_name`), else the name without any folder."""
+    if entry.get("checkpoint_sha256"):
+        return model_name({"name": model, "checkpoint_sha256": entry["checkpoint_sha256"]}).en.replace(" (sha256",
+                                                                                                 "\n(sha256")
+    return str(model).replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def accuracy_vs_speed(sweep: Mapping[str, Mapping[str, Any]], title: str = "Zero-shot accuracy against speed",
                       save: str | os.PathLike | None = None) -> Figure:
     """Mean zero-shot top-1 over the datasets against measured images/s, marker area by parameters.
@@ -74,7 +84,7 @@ def accuracy_vs_speed(sweep: Mapping[str, Mapping[str, Any]], title: str = "Zero
         ax.scatter(rate, acc, s=area, c=[CYCLE[i % len(CYCLE)] for i in range(len(models))], alpha=0.85,
                    edgecolors="black", linewidths=0.6)
         for m, x, yv, p in zip(models, rate, acc, params, strict=True):
-            ax.annotate(f"{m}\n{p / 1e6:.1f} M params", (x, yv), xytext=(14, 0), textcoords="offset points",
+            ax.annotate(f"{_label(m, sweep[m])}\n{p / 1e6:.1f} M params", (x, yv), xytext=(14, 0), textcoords="offset points",
                         fontsize=8.5, va="center", ha="left")
         ax.set_xscale("log")
         if len(models) == 1:  # one point: keep a readable decade around it

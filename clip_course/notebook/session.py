@@ -41,6 +41,7 @@ from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
+from clip_course.report.pdf import REPORT_CUT_MIME
 from clip_course.report.schema import read_results
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
@@ -49,7 +50,7 @@ __all__ = [
     "COLAB_PACKAGE", "COLAB_BASE", "DISPLAY_LANGS", "RUNS_DIR", "Outputs", "Session",
     "caption_html", "chdir_repo_root", "colab_url", "comparison_markdown", "figure",
     "markdown_table", "model_table", "pick_examples", "pretraining_summary", "display_lang",
-    "previous_sweep", "reference_dataset", "references", "run_folder", "seed_everything",
+    "previous_sweep", "reference_dataset", "references", "report_ends_here", "run_folder", "seed_everything",
     "setup", "in_display_lang", "show", "show_figures_inline", "similarity_batch",
     "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
 ]
@@ -291,6 +292,15 @@ def show(markdown: str) -> None:
         display(Markdown(in_display_lang(markdown)))
 
 
+def report_ends_here() -> None:
+    """End this notebook's part of the printed report here: the cells below still run (their
+    results are recorded, a reader of the notebook sees them), but the report leaves them out. For a
+    chapter whose study only a missing checkpoint makes meaningful (notebook 05 without StyleGAN2)."""
+    from IPython.display import display
+
+    display({REPORT_CUT_MIME: {}, "text/plain": ""}, raw=True)
+
+
 def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> str:
     """A caption the report numbers ("Figure 3."); the text cites it as ``[Figure](#fig-<label>)``.
     ``zh`` is its Chinese (the Chinese edition's caption; tests/test_i18n.py requires it)."""
@@ -338,11 +348,12 @@ _MODEL_ROWS = [
 ]
 
 
-def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32) -> str:
+def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32, name: Bi | str | None = None) -> str:
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
-    beside openai's ViT-B/32 unless that is the model itself."""
+    beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
+    hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
     same = compare is None or info.get("name") == REFERENCE_MODEL
-    headers = ["", tr("loaded: {name}", name=info.get("name"))] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
+    headers = ["", tr("loaded: {name}", name=info.get("name") if name is None else name)] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v

@@ -71,6 +71,20 @@ CATALOGUE: dict[str, str] = {
         "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告「二、单图测试」中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
         "风格词（“anime”，如原课程报告「二、单图测试」中的图片 2）是否压过真实的描述？",
+    "A photo against a drawing": "照片与手绘图对比",
+    "A diagram with model names": "带模型名称的示意图",
+    "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
+        "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
+    "Does the style word 'anime' dominate the descriptions of a drawn picture, as on the original course report's image 2?":
+        "风格词 'anime' 能否压过对一张手绘图的描述，就像原课程报告的图片 2 那样？",
+    "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific false one, as on the original course report's image 4?":
+        "具体的 'emblem of beihang university' 是否优于泛化标签和一个具体但错误的标签，就像原课程报告的图片 4 那样？",
+    "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a person (the original course report's image 3 against its image 2)?":
+        "用与手绘图相同的提示，'a person laughing with a dog' 能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
+    "Does 'nlp', a word the diagram never writes, beat the model names it does write (the original course report's image 5)?":
+        "示意图中从未写出的词 'nlp' 能否胜过图中写出的模型名称（原课程报告的图片 5）？",
+    "Do 'sky' and 'architecture' win while the painted lawn is not read as 'green grass' or 'lawn' (the original course report's image 6)?":
+        "'sky' 和 'architecture' 是否胜出，而涂色的草坪没有被读作 'green grass' 或 'lawn'（原课程报告的图片 6）？",
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
@@ -345,7 +359,8 @@ CATALOGUE: dict[str, str] = {
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
     " In the offline world the pretraining captions name shapes and colours, and every family's test set is drawn by the same renderer, so the families differ less than the web's datasets do for CLIP.": '在离线世界中，预训练的描述文本会说出形状和颜色，而且每一类的测试集都由同一个渲染器画出，所以各类之间的差别小于网络数据集对 CLIP 而言的差别。',
     "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured openai's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（本软件包构造的世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
-    "No published figure is set beside these: the checkpoint of {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.": '这里不列公开数字：{model} 的检查点不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
+    "No published figure is set beside these: {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.":
+        '这里不列公开数字：{model} 不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
     'CLIP_benchmark publishes no zero-shot figure for these datasets with this model.': 'CLIP_benchmark 没有公布该模型在这些数据集上的零样本结果。',
     '{name} {theirs} (ours {ours})': '{name} {theirs}（我们的结果 {ours}）',
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
@@ -378,7 +393,23 @@ CATALOGUE: dict[str, str] = {
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
     "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较：**{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
-    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches the checkpoint (about 380 MB; it is optional).": '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上）：本章改为用离线生成器编辑 ShapesWorld 图像，由论文配置的 CLIP 引导，而不是编辑人脸。`make download` 会下载该检查点（约 380 MB，可选）。',
+    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
+        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+    "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
+        "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
+    "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":
+        "在 {n} 张图片中，只有 {k} 张把自己的描述排在第一（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：这些排序处于随机水平，所以下面的单图结果只作列出，不当作模型看到了什么的发现。",
+    "“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.":
+        "“{word}”得到 {p}；排序处于随机水平时，这对{original}的发现说明不了什么。",
+    "prompt": "提示", "before": "编辑前", "after": "编辑后",
+    "*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; their mean gap, {gap} points over {n} sets, is too few sets for an interval (at least {m}).":
+        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本在 {ahead} 个上领先探测，在 {behind} 个上落后，在 {tied} 个上没有可检测的差别；它们的平均差距为 {gap} 个百分点，只有 {n} 个数据集，不足以给出区间（至少 {m} 个）。",
+    "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
+        "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
+    "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
+        "**{name}：** 有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
+    "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
+        "[表](#tab-face-readout) 给出编辑朝“{text}”前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
     'Device and threads': '设备与线程数',
     '[Table](#tab-style-shift) sets the shifted sets beside the clean one.': '[表](#tab-style-shift) 把各偏移测试集与干净测试集并列。',
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "

@@ -50,6 +50,12 @@ CHROMIUM_FLAGS = (
 HIDE_TAGS = {"remove-cell", "report-hide", "injected-parameters", "parameters"}
 #: A markdown cell in one language is tagged ``lang-en`` or ``lang-zh`` (its twin follows it).
 LANG_TAGS = {"en": "lang-en", "zh": "lang-zh"}
+#: A markdown cell that explains one profile only is tagged ``profile-offline`` or ``profile-paper``:
+#: the report of the other profile leaves it out (Jupyter shows both).
+PROFILE_TAGS = {"offline": "profile-offline", "paper": "profile-paper"}
+#: An output of this type (``clip_course.notebook.report_ends_here``) ends the notebook's part of the
+#: report: the cells after it ran (their results are recorded) but do not belong in this report.
+REPORT_CUT_MIME = "application/vnd.clip-course.report-cut+json"
 
 
 @dataclass(frozen=True)
@@ -167,11 +173,13 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
     return "\n".join(out), headings
 
 
-def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -> tuple[list[Heading], str]:
-    """Drop hidden cells, the other language's markdown cells and outputs and stderr, renumber headings in place;
-    (headings, notebook title)."""
+def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en",
+                     profile: str | None = None) -> tuple[list[Heading], str]:
+    """Drop hidden cells, the other language's markdown cells and outputs, the other profile's cells
+    (:data:`PROFILE_TAGS`) and stderr, renumber headings in place; (headings, notebook title)."""
     cells, headings, counters, first_h1 = [], [], [], []
     hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
+    hide |= {t for k, t in PROFILE_TAGS.items() if profile is not None and k != profile}
     for cell in nb.cells:
         if hide & set(cell.get("metadata", {}).get("tags", [])):
             continue
@@ -179,10 +187,16 @@ def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -
             cell.source, found = renumber_markdown(cell.source, prefix, counters, first_h1)
             headings += found
         elif cell.cell_type == "code":
-            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in cell.get("outputs", [])
-                            if _keep_output(o) and output_language(o) in (None, lang)]
-            if not cell.outputs:
-                continue
+            outputs = cell.get("outputs", [])
+            cut = any(REPORT_CUT_MIME in o.get("data", {}) for o in outputs)
+            cell.outputs = [_in_language(_gif_as_html(o), lang) for o in outputs
+                            if _keep_output(o) and output_language(o) in (None, lang)
+                            and REPORT_CUT_MIME not in o.get("data", {})]
+            if cell.outputs:
+                cells.append(cell)
+            if cut:
+                break
+            continue
         cells.append(cell)
     nb.cells = cells
     return headings, (first_h1[0] if first_h1 else "")
@@ -219,12 +233,12 @@ def _keep_output(output: dict) -> bool:
 
 
 def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Heading | None = None,
-                  lang: str = "en") -> Part:
-    """The HTML of one executed notebook in ``lang``, headings numbered under ``prefix``."""
+                  lang: str = "en", profile: str | None = None) -> Part:
+    """The HTML of one executed notebook in ``lang`` for ``profile``, headings numbered under ``prefix``."""
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
-    headings, title = prepare_notebook(nb, prefix, lang)
+    headings, title = prepare_notebook(nb, prefix, lang, profile)
     exporter = HTMLExporter(
         template_name="clip_report", extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
@@ -299,7 +313,8 @@ def assemble_sections(runs: list[Any], profile: str = "paper", lang: str = "en")
                 continue
             used.add(prefix)
             # Markdown images resolve against the source notebook's folder, as in Jupyter.
-            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang)
+            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang,
+                                 profile)
             parts.append((sub, part, run.stem))
         title = section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
         sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))

@@ -35,6 +35,7 @@ from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose_model import (
     display_name,
+    face_readout_sentence,
     model_identity,
     model_name,
     no_training_log,
@@ -44,10 +45,11 @@ from clip_course.report.prose_model import (
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.report.verdicts import at_chance, interval
-from clip_course.tasks.stats import crossover_k, independent_difference, sign
+from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
-__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval", "kshot_caption",
-           "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
+__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
+           "face_readout_sentence", "kshot_caption", "maybe_tr", "model_identity", "model_name", "no_training_log",
+           "offline_generator_note", "pct",
            "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
            "similarity_caption", "tr"]
 
@@ -279,9 +281,15 @@ def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> Bi:
               diff=difference(tr("the linear probe"), tr("zero-shot"), g["diff"], g["lo"], g["hi"]))
 
 
-def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> Bi:
-    """Why some classes are missing from the probe's task."""
+def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: bool = True) -> Bi:
+    """Why some classes are missing from the probe's task: offline, pairs held out of training by
+    design; otherwise, classes the build's training subset happens not to hold."""
     more = "…" if len(left_out) > 5 else ""
+    if not offline:
+        return tr("**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe "
+                  "can learn them. They and their test images are left out of the probe, zero-shot and k-shot "
+                  "numbers here, which are all on the same {n}-way task.",
+                  name=name, k=len(left_out), some=", ".join(left_out[:5]), more=more, n=n_way)
     return tr("**{name}:** {k} classes have no training images ({some}{more}: pairs held out of training), so no "
               "probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot "
               "numbers here, which are all on the same {n}-way task.",
@@ -483,10 +491,36 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
               diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
 
 
-def style_word_sentence(ranking: Ranking, word: str) -> Bi:
-    """Whether the original course report's finding (one salient word, 'anime', takes the probability) reproduced."""
+def gallery_sanity(rankings: Mapping[str, Sequence[tuple[str, float]]],
+                   roles: Mapping[str, str] | None) -> tuple[bool, Bi | str]:
+    """Whether the gallery's rankings read the pictures: each picture's own description (``roles``)
+    ranked first for a share of pictures whose 95% interval lies above chance (one in the number of
+    prompts). (trained, sentence): at chance, the sentence says so and the single-image findings
+    below are not read against the original course report's; without roles, (True, "")."""
+    roles = roles or {}
+    shown = {name: r for name, r in rankings.items() if name in roles}
+    if not shown:
+        return True, ""
+    k, n = sum(r[0][0] == roles[name] for name, r in shown.items()), len(shown)
+    chance = 100.0 / len(next(iter(shown.values())))
+    if V.above_chance(100.0 * k / n, n, chance):
+        return True, " " + tr("Each picture's own description comes first for {k} of the {n} pictures, above chance "
+                              "({chance}).", k=k, n=n, chance=pct(chance))
+    lo, hi = wilson(100.0 * k / n, n)
+    return False, " " + tr("Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI "
+                           "{lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image "
+                           "results below are listed, not read as findings about what the model sees.",
+                           k=k, n=n, acc=pct(100.0 * k / n), lo=pct(lo)[:-1], hi=pct(hi), chance=pct(chance))
+
+
+def style_word_sentence(ranking: Ranking, word: str, trained: bool = True) -> Bi:
+    """Whether the original course report's finding (one salient word, 'anime', takes the probability)
+    reproduced; with rankings at chance (:func:`gallery_sanity`), only what happened."""
     probs = dict(ranking)
     p = f"{100 * probs[word]:.1f}%"
+    if not trained:
+        return tr("“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.",
+                  word=word, p=p, original=ORIGINAL)
     if ranking[0][0] == word:
         return tr("The single word “{word}” wins ({p}): the finding of {original} reproduces here.",
                   word=word, p=p, original=ORIGINAL)

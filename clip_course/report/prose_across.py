@@ -14,7 +14,7 @@ from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose import difference, interval
 from clip_course.report.prose_model import display_name, session_name
-from clip_course.report.verdicts import against_paper
+from clip_course.report.verdicts import MIN_UNITS, against_paper
 
 __all__ = ["accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
            "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr"]
@@ -58,6 +58,12 @@ def family_sentence(fam: str, summary: Mapping[str, Any], gap: Mapping[str, floa
     if len(sets) == 1:
         return tr("*{family}* ({sets}): {words}.", family=family_name(fam, capital=True), sets=sets[0],
                   words=difference(tr("zero-shot"), tr("the probe"), gap["diff"], gap["lo"], gap["hi"]))
+    if len(sets) < MIN_UNITS:  # no interval from fewer than three datasets
+        return tr("*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not "
+                  "detectably different on {tied} of these {n} sets; their mean gap, {gap} points over {n} sets, is "
+                  "too few sets for an interval (at least {m}).",
+                  family=family_name(fam, capital=True), sets=", ".join(sets), ahead=summary["ahead"],
+                  behind=summary["behind"], tied=summary["tied"], n=len(sets), gap=points(gap["diff"]), m=MIN_UNITS)
     return tr("*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not "
               "detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).",
               family=family_name(fam, capital=True), sets=", ".join(sets), ahead=summary["ahead"], behind=summary["behind"],
@@ -100,9 +106,8 @@ def benchmark_sentence(entries: Mapping[str, Mapping[str, Any]], model: Any, ope
             return tr("No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world "
                       "this package made; CLIP_benchmark measured openai's models on real datasets.")
         if not openai_weights:
-            return tr("No published figure is set beside these: the checkpoint of {model} is not openai's released "
-                      "file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.",
-                      model=model)
+            return tr("No published figure is set beside these: {model} is not openai's released file (its sha256 "
+                      "differs), so CLIP_benchmark's figures for openai's weights do not apply.", model=model)
         return tr("CLIP_benchmark publishes no zero-shot figure for these datasets with this model.")
     shown = "; ".join(tr("{name} {theirs} (ours {ours})", name=n, theirs=pct(e["benchmark"]["acc1"]),
                          ours=accuracy(e["zeroshot"])) for n, e in pairs)
@@ -111,11 +116,17 @@ def benchmark_sentence(entries: Mapping[str, Mapping[str, Any]], model: Any, ope
               "for the vtab/ datasets).", model=model, shown=shown)
 
 
+def _sweep_name(r: Mapping[str, Any]) -> Bi | str:
+    """A sweep row's model, named by its hash where the row records one, never by a path."""
+    sha = r.get("checkpoint_sha256")
+    return display_name({"name": r["model"], "checkpoint_sha256": sha} if sha else r["model"])
+
+
 def sweep_sentence(sweep: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     """The model sweep: what was measured, and how to widen it."""
     rows = sorted(sweep.values(), key=lambda r: r["parameters"])
     listed = "; ".join(tr("{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}",
-                          model=r["model"], params=f"{r['parameters'] / 1e6:.1f}", rate=f"{r['images_per_s']:,.0f}",
+                          model=_sweep_name(r), params=f"{r['parameters'] / 1e6:.1f}", rate=f"{r['images_per_s']:,.0f}",
                           device=r["device"], top1=pct(r["mean_zeroshot_top1"])) for r in rows)
     if len(rows) == 1:
         more = (tr("offline only MiniCLIP exists") if offline else
@@ -123,4 +134,4 @@ def sweep_sentence(sweep: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
         return tr("One model in this sweep ({listed}); {more}.", listed=listed, more=more)
     best = max(rows, key=lambda r: r["mean_zeroshot_top1"])
     return tr("{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset "
-              "accuracy is in the results file.", n=len(rows), listed=listed, best=best["model"])
+              "accuracy is in the results file.", n=len(rows), listed=listed, best=_sweep_name(best))

@@ -95,7 +95,20 @@ def no_training_log(model: Mapping[str, Any]) -> Bi:
 
 
 def offline_generator_note(checkpoint: str) -> Bi:
-    """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: what runs instead."""
-    return tr("**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with "
-              "the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches "
-              "the checkpoint (about 380 MB; it is optional).", checkpoint=checkpoint)
+    """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: the one paragraph the
+    chapter prints instead of a study of synthetic shapes (which generator ran, and why)."""
+    return tr("**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the "
+              "original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small "
+              "offline generator of synthetic shapes instead, which exercises the code but says nothing about "
+              "faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about "
+              "380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original "
+              "course report did, reads the face before and after with CLIP prompts, and shows \"a really sad "
+              "person\" as a strip of frames.", checkpoint=checkpoint)
+
+
+def face_readout_sentence(text: str) -> Bi:
+    """Under the face readout table: what its shares are, and are not."""
+    return tr("[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the "
+              "face before and after the edit toward “{text}”: the change asked for and the ones the original course "
+              "report saw come with it. One face is one unit, so these are this face's shares, not a rate over "
+              "faces.", text=text)

@@ -100,7 +100,10 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
     out += _analysis_sentences(facts["analysis"], probe, zs, chance is not None, facts.get("across"))
     out += _across_sentences(facts.get("across"))
     st = facts["styleclip"]
-    if st is not None:
+    if st is not None and substituted_generator(st):
+        out.append(tr_html("StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says "
+                           "which generator ran instead and why."))
+    elif st is not None:
         for i, ed in enumerate(st["edits"]):
             es = f"05_styleclip:edits.{i}"
             out.append(tr_html("StyleCLIP towards “{prompt}” raised CLIP similarity from {before} to {after} in "
@@ -123,6 +126,12 @@ DETAIL_ONLY = ("Under seeded corruptions", "Across ")
 def abstract_summary(facts: Mapping[str, Any]) -> list[Bi]:
     """The abstract's sentences: :func:`abstract_results` without the :data:`DETAIL_ONLY` findings."""
     return [x for x in abstract_results(facts) if not any(x.en.startswith(k) for k in DETAIL_ONLY)]
+
+
+def substituted_generator(st: Mapping[str, Any]) -> bool:
+    """Whether notebook 05 of a paper build ran the offline generator because StyleGAN2 FFHQ was
+    missing: its shapes study then belongs to no sentence of the paper report."""
+    return st.get("profile") == "paper" and str(st.get("generator", "")).startswith("shapes")
 
 
 def _analysis_sentences(a: Mapping[str, Any] | None, probe: Bi, zs: Bi, chance: bool = False,

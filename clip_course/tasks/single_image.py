@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from clip_course.data import pictures
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
@@ -240,7 +241,7 @@ class Experiment:
 
     name: str
     title: str
-    image: str  # a sample photo name, or "shapes:<size> <colour> <shape> on <background>"
+    image: str  # a sample photo name, "picture:<name>" or "shapes:<size> <colour> <shape> on <background>"
     steps: tuple[tuple[str, ...], ...]
     question: str
 
@@ -273,6 +274,11 @@ def experiment_image(spec: str, folder: str | os.PathLike | None = IMAGES_DIR) -
         return np.concatenate(crop, axis=1)
     if spec.startswith("shapes:"):
         return scene(spec.split(":", 1)[1])
+    if spec.startswith("picture:"):
+        name = spec.split(":", 1)[1]
+        if name not in pictures.PICTURES:
+            raise DatasetError(f"Unknown picture {name!r}; the pictures are {sorted(pictures.PICTURES)}.")
+        return pictures.picture(name)
     return sample_photos([spec], folder=folder)[spec]
 
 
@@ -280,20 +286,27 @@ def _exp(name: str, title: str, image: str, steps: list[list[str]], question: st
     return Experiment(name, title, image, tuple(tuple(s) for s in steps), question)
 
 
-#: Prompts every gallery image is ranked against, per profile.
+#: Prompts every gallery image is ranked against, per profile (paper: one phrase per role of the
+#: original course report's six pictures, as it described them).
 GALLERY_PROMPTS = {
-    "paper": ["a photo of an astronaut", "a photo of a cat", "a cup of coffee", "a rocket on a launch pad",
-              "a Chinese temple", "a flower", "a photo of a dog", "a map"],
+    "paper": ["a map", "an anime drawing of a person with a dog", "a person laughing with a dog",
+              "emblem of beihang university", "nlp", "sky and architecture"],
     "offline": ["a red circle", "a blue star", "a green triangle", "a yellow heart", "a white square",
                 "a photo of a cat", "a rocket"],
 }
-#: Gallery images per profile (the paper profile adds every photo in data/images/).
+#: Gallery images per profile (each adds every photo in data/images/): in the paper profile the six
+#: pictures that play the roles of the original course report's (:mod:`clip_course.data.pictures`).
 GALLERY_IMAGES = {
-    "paper": list(BUILTIN_PHOTOS),
+    "paper": [f"picture:{name}" for name in pictures.PICTURES],
     "offline": ["shapes:small red circle on grey", "shapes:big blue star on striped",
                 "shapes:big green triangle on checkered", "shapes:small yellow heart on dark grey",
                 "chelsea", "rocket"],
 }
+
+
+#: Each gallery image's own description among :data:`GALLERY_PROMPTS` (the paper profile: one per role),
+#: so the gallery ranking doubles as a sanity check: a model that reads pictures puts each first.
+GALLERY_ROLES = {"paper": dict(zip(pictures.PICTURES, GALLERY_PROMPTS["paper"], strict=True))}
 
 
 def experiments(profile: str) -> list[Experiment]:
@@ -324,22 +337,31 @@ def experiments(profile: str) -> list[Experiment]:
                  "Does the description of the whole composite win, or one of its parts (the original course "
                  "report's image 6)?"),
         ]
-    if profile == "paper":
+    if profile == "paper":  # the original's six pictures' roles, with its prompt lists replayed
+        dog = ["a person with a dog", "blue", "a person laughing with a dog", "anime"]
         return [
-            _exp("refinement", "Progressive refinement", "coffee",
-                 cumulative(["a drink", "a cup of coffee", "a cup of coffee on a saucer",
-                             "a cup of espresso on a wooden table"], base=["a photo of a cat"]),
-                 "Does each more detailed (and true) prompt take over from the vaguer ones?"),
-            _exp("style_word", "A single dominant word", "astronaut",
-                 [["a photo of a woman", "a woman in a space suit", "a person with a flag", "anime"]],
-                 "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?"),
-            _exp("generic_vs_specific", "Generic against specific labels", "chelsea",
-                 [["an animal", "a cat", "a tabby cat", "a tabby cat looking at the camera", "a black cat"]],
-                 "Is the specific true label preferred to the generic one, and a specific false one rejected?"),
-            _exp("composite", "A composite picture", "astronaut + coffee",
-                 [["an astronaut", "a cup of coffee", "an astronaut and a cup of coffee", "a cat"]],
-                 "Does the description of the whole composite win, or one of its parts (the original course "
-                 "report's image 6)?"),
+            _exp("refinement", "Progressive refinement", "picture:map",
+                 cumulative(["map", "a white map", "a colorful map", "Chinese province"], base=["a photo of a dog"]),
+                 "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → "
+                 "'Chinese province' did on the original course report's image 1?"),
+            _exp("style_word", "A single dominant word", "picture:drawn", [dog],
+                 "Does the style word 'anime' dominate the descriptions of a drawn picture, as on the original "
+                 "course report's image 2?"),
+            _exp("generic_vs_specific", "Generic against specific labels", "picture:emblem",
+                 [["an emblem", "a logo", "beihang", "emblem of beihang university", "emblem of tsinghua university"]],
+                 "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific "
+                 "false one, as on the original course report's image 4?"),
+            _exp("drawn", "A photo against a drawing", "picture:person_dog", [dog],
+                 "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a "
+                 "person (the original course report's image 3 against its image 2)?"),
+            _exp("diagram", "A diagram with model names", "picture:diagram",
+                 [["nlp", "GPT", "BERT", "computer vision", "a diagram"]],
+                 "Does 'nlp', a word the diagram never writes, beat the model names it does write (the original "
+                 "course report's image 5)?"),
+            _exp("composite", "A composite picture", "picture:composite",
+                 [["architecture", "sky", "sky and architecture", "green grass", "lawn"]],
+                 "Do 'sky' and 'architecture' win while the painted lawn is not read as 'green grass' or 'lawn' "
+                 "(the original course report's image 6)?"),
         ]
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
@@ -357,7 +379,7 @@ def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR, builtin
     if not builtin and not mine:
         raise DatasetError(f"own_images_only=True, but {str(folder)!r} holds no image files "
                            f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
-    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]} if builtin else {}
+    out = {spec.split(":", 1)[-1]: experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]} if builtin else {}
     out.update(mine)
     return out
 

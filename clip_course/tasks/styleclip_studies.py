@@ -15,6 +15,7 @@ from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.shapes_generator import ShapesGenerator
 from clip_course.io import status
+from clip_course.tasks.single_image import rank_images
 from clip_course.tasks.styleclip import EditConfig, EditResult, edit
 
 # -------------------------------------------------------------------- entanglement (offline)
@@ -218,3 +219,27 @@ def cli_record(gen: EditableGenerator, lm: LoadedModelLike, start: str, result: 
     if isinstance(gen, ShapesGenerator) and gen.readout is not None:
         record["attributes"] = attribute_changes(gen, result)
     return record
+
+
+# -------------------------------------------------------------------- faces (StyleGAN2 FFHQ)
+
+#: The original course report's second StyleCLIP edit, shown as a strip of frames.
+SAD_TEXT = "a really sad person"
+#: What CLIP is asked about each face before and after an edit: the requested change and the ones the
+#: original course report saw come with it (lips, background, clothes), plus the smile "sad" should remove.
+FACE_READOUT_PROMPTS = ("a person with purple hair", "a purple background", "a person with red lips",
+                        "a person smiling", "a sad person", "a person in colourful clothes")
+
+
+def edits_faces(gen: EditableGenerator) -> bool:
+    """Whether ``gen`` draws faces (StyleGAN2 FFHQ), not the offline generator's synthetic shapes."""
+    return not isinstance(gen, ShapesGenerator)
+
+
+def face_readout(lm: LoadedModelLike, result: EditResult, prompts: tuple[str, ...] = FACE_READOUT_PROMPTS,
+                 index: int = 0) -> list[dict[str, Any]]:
+    """CLIP's readout of one edited face: for each prompt, its softmax share over ``prompts`` (the
+    model's own logit scale) on the start and on the result, ``[{"prompt", "before", "after"}]``."""
+    before, after = rank_images(lm, [result.before[index], result.after[index]], list(prompts))
+    b, a = dict(before), dict(after)
+    return [{"prompt": p, "before": float(b[p]), "after": float(a[p])} for p in prompts]
