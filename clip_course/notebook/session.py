@@ -37,6 +37,7 @@ from clip_course.core.cache import user_cache_dir
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
+from clip_course.figures.lang import needs_translation, translate_figure
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
@@ -304,8 +305,26 @@ def figure(fig: Any, label: str, caption: str, zh: str | None = None) -> None:
     """Show a figure with its caption (what it shows and the takeaway), in English and ``zh``."""
     from IPython.display import display
 
-    display(fig)
+    lang = display_lang()
+    if lang == "both":  # the report build: the figure once per edition, each marked with its language
+        display(fig, metadata={OUTPUT_METADATA: {"lang": "en"}})
+        _translate(fig)
+        display(fig, metadata={OUTPUT_METADATA: {"lang": "zh"}})
+    else:
+        if lang == "zh":
+            _translate(fig)
+        display(fig)
     show(caption_html("figure", label, caption, zh))
+
+
+def _translate(fig: Any) -> None:
+    """Rewrite ``fig``'s text in Chinese; with ``CLIP_COURSE_FIGURE_TEXT_LOG`` set, append the English
+    texts left untranslated that read as prose (one per line) to that file, to extend the tables."""
+    unknown = [t for t in translate_figure(fig, "zh") if needs_translation(t)]
+    log = os.environ.get("CLIP_COURSE_FIGURE_TEXT_LOG")
+    if log and unknown:
+        with open(log, "a", encoding="utf-8") as f:
+            f.writelines(repr(t) + "\n" for t in unknown)
 
 
 def table(markdown: str, label: str, caption: str, zh: str | None = None) -> None:
