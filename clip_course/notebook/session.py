@@ -43,6 +43,7 @@ from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.schema import read_results
+from clip_course.report.typography_zh import normalize as normalize_zh
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
@@ -297,7 +298,7 @@ def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> 
     ``zh`` is its Chinese (the Chinese edition's caption; tests/test_i18n.py requires it)."""
     if kind not in ("figure", "table") or not label.replace("_", "").replace("-", "").isalnum():
         raise NotebookError(f"caption kind must be 'figure' or 'table' and label a plain name, got {kind!r}, {label!r}.")
-    text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(zh)))
+    text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(normalize_zh(zh))))
     return f'<p class="caption" data-kind="{kind}" data-label="{label}">{text}</p>'
 
 

@@ -66,11 +66,11 @@ CATALOGUE: dict[str, str] = {
     "Is the specific true label preferred to the generic one, and a specific false one rejected?":
         "具体且正确的标签是否优于泛化标签，具体但错误的标签是否被拒绝？",
     "Is a pencil sketch of the scene still read as its content (the original course report's images 2 and 3, "
-    "a drawing and a photo)?": "场景的铅笔素描是否仍被读作其内容（原课程报告「二、单图测试」中的图片 2 和 3，一张绘画、一张照片）？",
+    "a drawing and a photo)?": "场景的铅笔素描是否仍被读作其内容（原课程报告“二、单图测试”中的图片 2 和 3，一张绘画、一张照片）？",
     "Does the description of the whole composite win, or one of its parts (the original course report's image 6)?":
-        "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告「二、单图测试」中的图片 6）？",
+        "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告“二、单图测试”中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
-        "风格词（“anime”，如原课程报告「二、单图测试」中的图片 2）是否压过真实的描述？",
+        "风格词（“anime”，如原课程报告“二、单图测试”中的图片 2）是否压过真实的描述？",
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
@@ -174,7 +174,7 @@ CATALOGUE: dict[str, str] = {
         "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法如何表现，而不是 CLIP 的性能有多好；后者由 paper 配置测量。",
     "The original course report's closing remarks, that CLIP's training data carries bias and that models of this "
     "scale concentrate computing resources, are arguments rather than measurements; this build measures neither.":
-        "原课程报告「六、总结」的结束语，即 CLIP 的训练数据带有偏差、这种规模的模型会使计算资源集中，是论点而非测量；本次构建两者都没有测量。",
+        "原课程报告“六、总结”的结束语，即 CLIP 的训练数据带有偏差、这种规模的模型会使计算资源集中，是论点而非测量；本次构建两者都没有测量。",
     # ------------------------------------------------------------------ the document's titles and labels
     "Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)": "{coarse} 与 {fine} 上的零样本与线性探测（CIFAR 的替代）",
     "Conclusions": "总结",
@@ -182,14 +182,14 @@ CATALOGUE: dict[str, str] = {
     "No measurement was run in this build.": "本次构建没有运行任何测量。",
     "Not run in this build: {parts}.": "本次构建未运行：{parts}。",
     ", ": "、",
-    "CLIP course report ({profile} profile)": "CLIP 课程设计报告（{profile} 配置）",
-    "CLIP course report · {profile} profile": "CLIP 课程设计报告 · {profile} 配置",
+    "CLIP course report ({profile} profile)": "CLIP 课程设计报告（{profile}配置）",
+    "CLIP course report · {profile} profile": "CLIP 课程设计报告 · {profile}配置",
     " · quick build": " · 快速构建",
     "Course report, reproduced": "课程设计报告 · 可复现版",
     "CLIP: Learning Transferable Visual Models from Natural Language Supervision": "CLIP：从自然语言监督中学习可迁移的视觉模型",
     "Zero-shot classification, linear probes and StyleCLIP, measured by the <code>clip-course</code> package":
         "零样本分类、线性探测与 StyleCLIP，由 <code>clip-course</code> 软件包测量",
-    "{profile} profile": "{profile} 配置",
+    "{profile} profile": "{profile}配置",
     ": MiniCLIP on ShapesWorld": "：MiniCLIP 与 ShapesWorld",
     "quick build: reduced sizes": "快速构建：缩小规模",
     "Built": "构建时间",
@@ -200,21 +200,21 @@ CATALOGUE: dict[str, str] = {
     "Engine": "排版引擎",
     "Built by <code>make report</code> from the executed notebooks; the run manifest (Appendix B) lists every model, "
     "dataset, parameter and version behind the numbers.":
-        "由 <code>make report</code> 从执行过的 notebook 构建；运行清单（附录 B）列出数字背后的每个模型、数据集、参数和版本。",
+        "由 <code>make report</code> 从执行过的笔记本构建；运行清单（附录 B）列出数字背后的每个模型、数据集、参数和版本。",
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
-    "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行 notebook {stem}；此部分为空。",
+    "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行笔记本 {stem}；此部分为空。",
     "Classes ({n})": "类别（{n} 个）",
     "Templates: {name} ({n})": "模板：{name}（{n} 个）",
-    "No notebook of this build recorded its class names or templates.": "本次构建没有 notebook 记录其类名或模板。",
+    "No notebook of this build recorded its class names or templates.": "本次构建没有笔记本记录其类名或模板。",
     "Profile": "配置",
     " (quick parameters)": "（快速参数）",
     "Device": "设备",
     "Report engine": "报告引擎",
     " (no local MathJax: math shown as TeX)": "（无本地 MathJax：公式以 TeX 显示）",
-    "Notebooks": "Notebook 列表",
-    "Notebook": "Notebook",
+    "Notebooks": "笔记本列表",
+    "Notebook": "笔记本",
     "Status": "状态",
     "Seconds": "秒",
     "Finished": "完成时间",
@@ -222,17 +222,17 @@ CATALOGUE: dict[str, str] = {
     "Results": "结果",
     "Total": "合计",
     "Parameters in bold were injected by this build (profile, --quick, --params); the rest are the notebook's defaults.":
-        "粗体参数由本次构建注入（profile、--quick、--params）；其余为 notebook 的默认值。",
+        "粗体参数由本次构建注入（profile、--quick、--params）；其余为笔记本的默认值。",
     "Models": "模型",
     "Checkpoint sha256": "检查点 sha256",
-    "No notebook recorded a model checkpoint.": "没有 notebook 记录模型检查点。",
+    "No notebook recorded a model checkpoint.": "没有笔记本记录模型检查点。",
     "Datasets": "数据集",
     "Dataset": "数据集",
     "Split": "划分",
     "Images": "图像数",
     "Classes": "类别数",
     "Fingerprint": "指纹",
-    "No notebook recorded its datasets.": "没有 notebook 记录其数据集。",
+    "No notebook recorded its datasets.": "没有笔记本记录其数据集。",
     "Package versions": "软件包版本",
     "CLIP introduction": "CLIP 介绍",
     "Single-image tests": "单图测试",
@@ -293,11 +293,11 @@ CATALOGUE: dict[str, str] = {
     "**Offline profile:** the hatched bars are the published CIFAR-10/100 figures for ViT-B/32 and are *not* "
     "comparable numerically with {model} on ShapesWorld: they are quoted in the table for the shape of the "
     "comparison (coarse above fine, ensemble at or above single), not its values.":
-        "**离线配置：**斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "**离线配置**：斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
         "表中引用它们是为了比较的形态（粗类别高于细类别，提示集成不低于单一模板），而不是其数值。",
     "**Offline profile:** the last column holds the published CIFAR probe figures for ViT-B/32, not comparable "
     "numerically with this model and data.":
-        "**离线配置：**最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
+        "**离线配置**：最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
     "[Table](#tab-readout) lists, start by start, what the readout saw change.": "[表](#tab-readout) 逐个起点列出读出器看到的变化。",
     "[Figure](#fig-comparison) draws the table's numbers.": "[图](#fig-comparison) 画出表中的数字。",
     # notebook 07: where zero-shot works and where it fails
@@ -358,7 +358,7 @@ CATALOGUE: dict[str, str] = {
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
-    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较：**{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk): this chapter edits ShapesWorld images with the offline generator, guided by the paper profile's CLIP, instead of faces. `make download` fetches the checkpoint (about 380 MB; it is optional).": '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上）：本章改为用离线生成器编辑 ShapesWorld 图像，由论文配置的 CLIP 引导，而不是编辑人脸。`make download` 会下载该检查点（约 380 MB，可选）。',
     'Device and threads': '设备与线程数',
@@ -368,6 +368,18 @@ CATALOGUE: dict[str, str] = {
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
     'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
     'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何一个数据集上都没有领先于线性探测：这里的线性探测学习的正是零样本所用的同一组特征，外加全部标签。',
+    # ------------------------------------------------------------------ table cells and attribute names (zh wording)
+    "{n} (test images of {k})": "{n}（测试图像覆盖其中 {k} 类）",
+    ", not comparable": "，不可比",
+    "zero-shot, severity {s}": "零样本（强度 {s}）",
+    "probe, severity {s}": "线性探测（强度 {s}）",
+    "{name} (flat, clean)": "{name}（平面，干净）",
+    "colour": "颜色",
+    "shape": "形状",
+    "size": "大小",
+    "position": "位置",
+    "background": "背景",
+    "style": "风格",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).
@@ -386,7 +398,8 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("随机水平", "chance", "随机猜测的准确率，N 类任务为 1/N。"),
     ("细粒度分类", "fine-grained classification", "类别之间差异很小的分类任务，如 CIFAR-100 相对 CIFAR-10。"),
     ("分布偏移", "distribution shift", "测试数据与训练数据分布不同，如素描、损坏的图像。"),
-    ("有效稳健性", "effective robustness", "在分布偏移下保留的干净准确率比例高于同等准确率模型的预期。"),
+    ("鲁棒性", "robustness", "分布偏移下模型保持准确率的能力；本报告以保留的干净准确率比例衡量。"),
+    ("有效鲁棒性", "effective robustness", "在分布偏移下保留的干净准确率比例高于同等准确率模型的预期。"),
     ("图像损坏", "corruption", "按类型和强度施加的噪声、模糊等扰动（CIFAR-10-C 风格）。"),
     ("检索 / 召回率", "retrieval / recall@k", "以文本查询图像；正确图像出现在前 k 个结果中的比例。"),
     ("特征纠缠", "entanglement", "编辑一个属性时其他属性（背景、嘴唇、颜色）也随之改变。"),
@@ -395,6 +408,9 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("配对自助法", "paired bootstrap", "在同一批图像上重采样，估计两个分类器准确率之差的区间。"),
     ("混淆矩阵", "confusion matrix", "真实类别对预测类别的计数表。"),
     ("字节级 BPE 分词", "byte-level BPE tokenizer", "CLIP 的分词器：文本先编码为 UTF-8 字节再合并；汉字通常占 2–3 个词元。"),
+    ("百分点", "percentage point", "两个百分比之差的单位：75.0% 与 72.0% 相差 3.0 个百分点。"),
+    ("检查点", "checkpoint", "保存模型权重的文件；报告以其 SHA-256 摘要识别所测的模型。"),
+    ("笔记本", "notebook", "Jupyter 笔记本：本报告的每一章都由一个笔记本在构建时执行生成。"),
     ("离线配置 / 论文配置", "offline / paper profile", "离线：在合成世界上自训练的小模型，无需网络；论文：OpenAI 发布的权重与 CIFAR 数据集。"),
 ]
 
