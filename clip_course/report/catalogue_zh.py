@@ -49,7 +49,7 @@ CATALOGUE: dict[str, str] = {
         "{total} 张图像中有 {n} 张得到同一个最高提示“{prompt}”。",
     "MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has learned to read, so its "
     "ranking of photos says nothing about the photos.":
-        "MiniCLIP 只见过 ShapesWorld 的渲染图：照片里没有它学会读取的东西，所以它对照片的排序不说明照片的任何内容。",
+        "MiniCLIP 只见过 ShapesWorld 的渲染图，照片中没有它学过的任何特征，因此它对照片的排序不反映照片的内容。",
     "The single word “{word}” wins ({p}): the finding of {original} reproduces here.":
         "单个词“{word}”胜出（{p}）：{original}的发现在此得到复现。",
     "The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and “{top}” wins.":
@@ -142,7 +142,7 @@ CATALOGUE: dict[str, str] = {
     "{best_c}); the smallest change at λ = {small_l} (similarity {small_s}, pixel change {small_c}). A higher "
     "similarity is not a better edit: look at the frames.":
         "起始相似度为 {start}；最高相似度出现在 λ = {best_l}（{best_s}，平均像素变化 {best_c}）；最小变化出现在 λ = {small_l}"
-        "（相似度 {small_s}，像素变化 {small_c}）。相似度更高并不等于编辑更好：请看各帧图像。",
+        "（相似度 {small_s}，像素变化 {small_c}）。相似度更高并不意味着编辑更好，须结合各帧图像判断。",
     "The run above used λ = {l}: similarity {s}, pixel change {c}.": "上面的运行使用 λ = {l}：相似度 {s}，像素变化 {c}。",
     "Toward “{text}”, CLIP similarity rose in {rose} of {n} edits (mean {before} → {after}). Mean pixel change "
     "{change} (0–1 scale); on the image border, mostly background, {border}.":
@@ -171,7 +171,7 @@ CATALOGUE: dict[str, str] = {
         "StyleCLIP 朝向“{prompt}”编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
     "All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods behave, not how well CLIP "
     "performs; the paper profile measures that.":
-        "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法如何表现，而不是 CLIP 的性能有多好；后者由 paper 配置测量。",
+        "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法的行为，并不说明 CLIP 本身的性能；后者由论文配置测量。",
     "The original course report's closing remarks, that CLIP's training data carries bias and that models of this "
     "scale concentrate computing resources, are arguments rather than measurements; this build measures neither.":
         "原课程报告“六、总结”的结束语，即 CLIP 的训练数据带有偏差、这种规模的模型会使计算资源集中，是论点而非测量；本次构建两者都没有测量。",
@@ -200,7 +200,7 @@ CATALOGUE: dict[str, str] = {
     "Engine": "排版引擎",
     "Built by <code>make report</code> from the executed notebooks; the run manifest (Appendix B) lists every model, "
     "dataset, parameter and version behind the numbers.":
-        "由 <code>make report</code> 从执行过的笔记本构建；运行清单（附录 B）列出数字背后的每个模型、数据集、参数和版本。",
+        "本报告由 <code>make report</code> 根据执行后的笔记本生成；运行清单（附录 B）列出每个数字所依据的模型、数据集、参数和软件版本。",
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
@@ -278,7 +278,7 @@ CATALOGUE: dict[str, str] = {
     "captions). Note how small the cosines are: CLIP multiplies them by its learned logit scale ({scale} here, "
     "τ = {tau}) before the softmax, so small gaps become confident choices.":
         "在这个含 {n} 对样本的批次中，匹配对的平均余弦为 **{diag}**，不匹配的为 **{off}**；对 **{i2t}** 的图像，正确的描述最相似"
-        "（对 {t2i} 的描述，正确的图像最相似）。注意余弦值有多小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放（此处为 {scale}，"
+        "（对 {t2i} 的描述，正确的图像最相似）。值得注意的是，这些余弦值都很小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放系数（此处为 {scale}，"
         "τ = {tau}），所以微小的差距也会变成有把握的选择。",
     "{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
@@ -333,7 +333,7 @@ CATALOGUE: dict[str, str] = {
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
     '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
-    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '用 models=[...]（取自 clip.available_models()）加入更多模型；多次运行的结果按模型累加',
+    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
     'One model in this sweep ({listed}); {more}.': '本次扫描只有一个模型（{listed}）；{more}。',
     "{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset accuracy is in the results file.": '共 {n} 个模型（{listed}）。平均零样本 top-1 最高的是 {best}；每个模型在各数据集上的准确率见结果文件。',
     'family': '类别',
@@ -366,8 +366,8 @@ CATALOGUE: dict[str, str] = {
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
-    'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
-    'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何一个数据集上都没有领先于线性探测：这里的线性探测学习的正是零样本所用的同一组特征，外加全部标签。',
+    'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行只评估了一个模型；指定多个模型即可在同样的图像上比较它们。',
+    'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何数据集上都没有领先于线性探测：我们的线性探测使用与零样本相同的特征，并且利用了全部标签。',
     # ------------------------------------------------------------------ table cells and attribute names (zh wording)
     "{n} (test images of {k})": "{n}（测试图像覆盖其中 {k} 类）",
     ", not comparable": "，不可比",

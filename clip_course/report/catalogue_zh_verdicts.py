@@ -14,8 +14,8 @@ VERDICTS: dict[str, str] = {
         "{a}减{b}为 {d} {unit}，仅基于 {n} 个单元，不足以给出区间（至少需要 {m} 个），因此不作判断",
     "{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing here that the "
     "class names say, so no finding that needs a trained model is drawn from it.":
-        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：模型在这里读不出类名所说的任何内容，"
-        "因此我们不据此得出任何需要训练好的模型才能成立的结论。",
+        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：说明模型在此无法从类名中读出有用的信息，"
+        "因此我们不据此作任何需要训练好的模型才能成立的推论。",
     "as the paper found": "与论文的发现一致",
     "this disagrees with the paper": "这与论文不一致",
     "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",

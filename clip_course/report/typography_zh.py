@@ -60,6 +60,9 @@ def _bold_outside(m: re.Match[str]) -> str:
 def normalize(text: str) -> str:
     """``text`` with the mechanical rules applied (idempotent). Placeholders ``{name}``, code spans
     and math are left as they are."""
+    if re.search(f"[{CJK}]", text):  # quotation marks pair across placeholders, never inside code or tags
+        coarse = re.split(r"(```.*?```|`[^`]*`|\$[^$]*\$|<[^>]+>)", text, flags=re.S)
+        text = "".join(p if i % 2 else _STRAIGHT.sub(r"“\1”", p) for i, p in enumerate(coarse))
     parts = re.split(r"(`[^`]*`|\$[^$]*\$|\{\w*\}|<[^>]+>|\]\([^)]*\))", text)
     out = []
     for i, part in enumerate(parts):
@@ -67,8 +70,6 @@ def normalize(text: str) -> str:
             out.append(part)
             continue
         p = _CORNER.sub(r"“\1”", part)
-        if re.search(f"[{CJK}]", p):
-            p = _STRAIGHT.sub(r"“\1”", p)
         p = _PAREN.sub(r"（\1）", p)
         p = re.sub(r"\*\*([^*\n]+?):\*\*", r"**\1：**", p) if re.search(f"[{CJK}]", p) else p
         p = re.sub(r"\*\*([^*\n]+?)\*\*", _bold_outside, p)
