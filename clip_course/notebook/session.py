@@ -484,7 +484,7 @@ def comparison_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     """Notebook 06's comparison table (:func:`clip_course.tasks.studies.comparison_table`) as
     Markdown: ours, then the references with their dataset."""
     return markdown_table(list(COMPARISON_COLUMNS.values()),
-                          [[r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
+                          [[maybe_tr(r[k]) if k == "quantity" else r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
 
 
 def previous_sweep(session: Session) -> dict[str, Any] | None:

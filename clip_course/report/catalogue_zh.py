@@ -380,6 +380,9 @@ CATALOGUE: dict[str, str] = {
     "position": "位置",
     "background": "背景",
     "style": "风格",
+    "({dataset})": "（{dataset}）",
+    "({dataset}, not comparable)": "（{dataset}，不可比）",
+    "linear probe top-1": "线性探测 top-1",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).

@@ -29,10 +29,11 @@ from xml.etree import ElementTree
 
 import numpy as np
 
-from clip_course.data import shapes_world
+from clip_course.data import corruptions, shapes_world
 from clip_course.errors import ReportError
 from clip_course.report.i18n import KEPT_NAMES
 from clip_course.report.outline import outline_pages
+from clip_course.tasks import single_image
 
 TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
@@ -176,37 +177,43 @@ def float_problems(html: str) -> list[str]:
 
 
 #: English a Chinese page may print: names (models, data sets, methods, people, software), units and
-#: the abbreviations of metrics, and ShapesWorld's vocabulary (its class names are data, like CIFAR's).
-ZH_ALLOWED = frozenset(KEPT_NAMES) | frozenset("""
-    px MB GB KB ms GMACs MACs FLOPs dpi pt TTA fp fp32 fp16 int8 it s top-1 top-5 k-shot
-    CLIP_benchmark ImageNet-Sketch ImageNet-R ImageNet-A ImageNet-V2 ObjectNet ViT-B ViT-L RN50 Oxford-IIIT
-    clip-course scikit-learn scikit-image torchvision open_clip Wilson Adam SGD L-BFGS CIFAR-10 CIFAR-100
-    Colab Jupyter GitHub arXiv Debian Chromium nbconvert papermill MiniCLIP ShapesWorld StyleCLIP Radford
-    Frans Schaldenbrand Patashnik Hendrycks Dietterich Karras et al DALL-E GAN VAE CNN ReLU GELU LayerNorm
-    make report download Git git
-    """.split()) | frozenset(shapes_world.SHAPES) | frozenset(shapes_world.COLOUR_NAMES) | frozenset(
-    w for words in (shapes_world.SIZES, shapes_world.POSITIONS, shapes_world.BACKGROUNDS, shapes_world.STYLES)
-    for phrase in words for w in phrase.split())
+#: the abbreviations of metrics, and data: ShapesWorld's vocabulary, the corruptions' and built-in
+#: photos' names and the demo prompts (class names, prompts and captions are what the model read,
+#: printed as it read them), with the four articles and prepositions of their grammar.
+ZH_ALLOWED = frozenset(w.lower() for w in (set(KEPT_NAMES) | set("""
+    px MB GB KB ms GMACs MACs FLOPs dpi pt fp32 fp16 top-1 top-5 k-shot cpu cuda mps UTF-8
+    CLIP_benchmark ImageNet-Sketch ImageNet-R ImageNet-A ImageNet-V2 ImageNetV2 ObjectNet ViT-B ViT-L RN50
+    ResNet-50 ResNet-101 Oxford-IIIT CIFAR-10 CIFAR-100 CIFAR-10-C VisionTransformer ModifiedResNet
+    clip-course scikit-learn scikit-image torchvision open_clip Wilson SGD L-BFGS Contrastive Language
+    Pre-training Colab Jupyter GitHub arXiv Debian papermill Frans Schaldenbrand Karras DALL-E GAN VAE
+    make report download dirty a an the on of
+    """.split()) | set(shapes_world.SHAPES) | set(shapes_world.COLOUR_NAMES) | set(corruptions.CORRUPTIONS)
+    | set(single_image.BUILTIN_PHOTOS)
+    | {w for words in (shapes_world.SIZES, shapes_world.POSITIONS, shapes_world.BACKGROUNDS, shapes_world.STYLES,
+                       *single_image.GALLERY_PROMPTS.values()) for phrase in words for w in phrase.split()}))
 # the back matter: references, class names and templates, the run manifest (their English is data)
 _BACK_MATTER = re.compile(r"^\s*参考文献\s*$", re.M)
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"")
-_WORD = re.compile(r"(?<![\w./@=_-])[A-Za-z][A-Za-z']*(?:-[A-Za-z0-9]+)*(?![\w/@=_(-])")
-_HALF_AFTER_CJK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])[,.:;?!()]")
+_WORD = re.compile(r"(?<![\w./@=_<>+-])[A-Za-z][A-Za-z']+(?:-[A-Za-z0-9]+)*(?![\w/@=_(<>-])")
+_CODE_LINE = re.compile(r"[=@#\[\]_{}<>]|\w\(")  # a line of code or math: its English is identifiers
+_HALF_AFTER_CJK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:[,:;?!()]|\.(?!\d))")
 
 
 def chinese_problems(pages: list[str], references: int | None = None,
                      allowed: frozenset[str] = ZH_ALLOWED) -> list[str]:
     """The Chinese edition's text, page by page up to its references (page ``references``, where
-    they start, is read up to their heading): an English word that is not a name, unit or data
-    word of :data:`ZH_ALLOWED` (text in quotation marks is data: a prompt, a caption), and
-    half-width punctuation right after a Chinese character. One line per page and rule."""
+    they start, is read up to their heading): an English word (two letters or more) that is not a
+    name, unit or data word of :data:`ZH_ALLOWED` (case aside; text in quotation marks is data, a
+    prompt or a caption; a line of code or math is skipped), and half-width punctuation right
+    after a Chinese character ("四.1", a section number, is not). One line per page and rule."""
     found = []
     for number, text in enumerate(pages[:references], 1):
         if number == references and (back := _BACK_MATTER.search(text)) is not None:
             text = text[:back.start()]
         flat = " ".join(text.split())
-        words = [w for w in _WORD.findall(_QUOTED.sub(" ", flat))
-                 if w not in allowed and w.lower() not in allowed and w.removesuffix("'s") not in allowed]
+        prose = " ".join(line for line in text.splitlines() if not _CODE_LINE.search(line))
+        words = [w for w in _WORD.findall(_QUOTED.sub(" ", prose))
+                 if w.lower() not in allowed and w.lower().removesuffix("'s") not in allowed]
         if words:
             found.append(f"page {number}: English in the Chinese text: {', '.join(sorted(set(words)))}")
         if m := _HALF_AFTER_CJK.search(flat):

@@ -28,7 +28,7 @@ from clip_course.report.captions import (
     pretraining_caption,
     similarity_caption,
 )
-from clip_course.report.i18n import Bi, maybe_tr, tr
+from clip_course.report.i18n import Bi, maybe_tr, part, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose_model import (
     display_name,
@@ -361,9 +361,11 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
               before=f"{summary['similarity_before_mean']:.3f}", after=f"{summary['similarity_after_mean']:.3f}",
               change=f"{summary['pixel_change_mean']:.3f}", border=f"{summary['border_change_mean']:.3f}")
     if "requested_reached" in summary:
-        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
-                        for a, f in summary["requested_reached"].items()) or tr("nothing new")
-        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
+        reached = [(maybe_tr(a), summary["requested"][a], f"{f * n:.0f}/{n}") for a, f in summary["requested_reached"].items()]
+        got = Bi(", ".join(f"{part(a, 'en')} = {v} in {s}" for a, v, s in reached),
+                 "，".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
+        changed = [(maybe_tr(a), f"{f * n:.0f}/{n}") for a, f in summary["unrequested_changed"].items()]
+        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed), "，".join(f"{part(a, 'zh')} {s}" for a, s in changed))
         text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
                          "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
         text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),
