@@ -136,6 +136,9 @@ FIGURE_ZH: dict[str, str] = {
     "Edit strength vs faithfulness over l2_lambda": "不同 L2 权重 λ 下的编辑强度与忠实度",
     "start": "起点",
     "A composite picture": "合成图片",
+    "N images": "N 张图像",
+    "blur": "模糊",
+    "noise": "噪声",
     "A single dominant word": "单个主导词",
     "Drawn rather than rendered": "手绘而非渲染",
     "Generic against specific labels": "泛化标签与具体标签",
@@ -191,8 +194,9 @@ FIGURE_ZH_PATTERNS: list[tuple[re.Pattern[str], _Sub]] = [
     (re.compile(r"(ensemble|single template|single|zero-shot): ([\d.]+)%"), lambda m: f"{_t(m[1])}：{m[2]}%"),
     (re.compile(r"severity (\d+)"), lambda m: f"强度 {m[1]}"),
     (re.compile(r"running mean \((\d+) steps\)"), lambda m: f"滑动平均（{m[1]} 步）"),
-    (re.compile(r"texts \(captions of the batch\)\n\norange squares: the (\d+) matching pairs(.*)", re.S),
-     lambda m: f"文本（该批次的描述）\n\n橙色方框：{m[1]} 个匹配对" + _rest(m[2])),
+    (re.compile(r"texts \(captions of the batch\)\n\norange squares: the (\d+) matching pairs \(mean ([\d.−-]+)\); "
+                r"the other (\d+) cells: non-matching \(mean ([\d.−-]+)\)"),
+     lambda m: f"文本（该批次的描述）\n\n橙色方框：{m[1]} 个匹配对（均值 {m[2]}）；其余 {m[3]} 格：不匹配（均值 {m[4]}）"),
     (re.compile(r"zero-shot \(([\d.]+)%\)"), lambda m: f"零样本（{m[1]}%）"),
     (re.compile(r"probe, all training data \(([\d.]+)%\)"), lambda m: f"线性探测，全部训练数据（{m[1]}%）"),
     (re.compile(r"probe matches zero-shot\nat ≈ ([\d.]+) shots"), lambda m: f"线性探测追平零样本\n约在每类 {m[1]} 个样本处"),
@@ -220,11 +224,6 @@ FIGURE_ZH_PATTERNS: list[tuple[re.Pattern[str], _Sub]] = [
 
 def _profile(name: str) -> str:
     return {"offline": "离线配置", "paper": "论文配置"}.get(name, f"{name} 配置")
-
-
-def _rest(text: str) -> str:
-    """The tail of the similarity figure's axis label, translated where known."""
-    return "".join(FIGURE_ZH.get(part, part) for part in re.split(r"(\s+)", text)) if text else ""
 
 
 def translate_text(text: str) -> str | None:

@@ -195,7 +195,7 @@ ZH_ALLOWED = frozenset(w.lower() for w in (set(KEPT_NAMES) | set("""
 _BACK_MATTER = re.compile(r"^\s*参考文献\s*$", re.M)
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"")
 _WORD = re.compile(r"(?<![\w./@=_<>+-])[A-Za-z][A-Za-z']+(?:-[A-Za-z0-9]+)*(?![\w/@=_(<>-])")
-_CODE_LINE = re.compile(r"[=@#\[\]_{}<>]|\w\(")  # a line of code or math: its English is identifiers
+_CODE_LINE = re.compile(r"[=@#\[\]_{}<>]|[A-Za-z0-9_]\(")  # a line of code or math: its English is identifiers
 _HALF_AFTER_CJK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:[,:;?!()]|\.(?!\d))")
 
 
