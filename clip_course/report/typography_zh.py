@@ -43,6 +43,7 @@ SYNONYMS: dict[str, str] = {
 }
 
 _SPACE_CJK = re.compile(rf"(?<=[{CJK}{FULL_PUNCT}]) +(?=[{CJK}{FULL_PUNCT}])")
+_SOFT_BREAK = re.compile(rf"(?<=[{CJK}{FULL_PUNCT}])\n(?=[{CJK}{FULL_PUNCT}])")
 _HALF_AFTER_CJK = re.compile(rf"(?<=[{CJK}）”])([,.:;?!])(?=\s|$|[{CJK}*])")
 _HALF_BEFORE_CJK = re.compile(rf"(?<=[{CJK}\s])([,:;?!])(?=[{CJK}])")
 _PAREN = re.compile(rf"\(([^()]*[{CJK}][^()]*)\)")
@@ -63,7 +64,7 @@ def normalize(text: str) -> str:
     if re.search(f"[{CJK}]", text):  # quotation marks pair across placeholders, never inside code or tags
         coarse = re.split(r"(```.*?```|`[^`]*`|\$[^$]*\$|<[^>]+>)", text, flags=re.S)
         text = "".join(p if i % 2 else _STRAIGHT.sub(r"“\1”", p) for i, p in enumerate(coarse))
-    parts = re.split(r"(`[^`]*`|\$[^$]*\$|\{\w*\}|<[^>]+>|\]\([^)]*\))", text)
+    parts = re.split(r"(```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\{\w*\}|<[^>]+>|\]\([^)]*\))", text, flags=re.S)
     out = []
     for i, part in enumerate(parts):
         if i % 2:
@@ -78,6 +79,7 @@ def normalize(text: str) -> str:
         p = re.sub(rf"(?<=[{CJK}])（", "（", p)
         p = re.sub(rf" *([{FULL_PUNCT}]) *", r"\1", p)
         p = _SPACE_CJK.sub("", p)
+        p = _SOFT_BREAK.sub("", p)  # a line break inside a Chinese paragraph prints as a space
         p = _CJK_LATIN.sub(lambda m: f"{m.group(1)} {m.group(2)}" if m.group(1) else f"{m.group(3)} {m.group(4)}", p)
         out.append(p)
     return "".join(out)
@@ -86,10 +88,11 @@ def normalize(text: str) -> str:
 def problems(text: str, where: str = "") -> list[str]:
     """Where ``text`` breaks the punctuation, spacing, quotation and terminology rules."""
     found = []
-    plain = re.sub(r"`[^`]*`|\$[^$]*\$|<[^>]+>|\]\([^)]*\)|\{\w*\}", "X", text)
+    plain = re.sub(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|<[^>]+>|\]\([^)]*\)|\{\w*\}", "X", text, flags=re.S)
     checks = {
         "a space between Chinese characters or next to full-width punctuation": _SPACE_CJK,
         "half-width punctuation after Chinese": _HALF_AFTER_CJK,
+        "a line break inside a Chinese paragraph (prints as a space)": _SOFT_BREAK,
         "half-width parentheses around Chinese": _PAREN,
         "「」 quotation marks (the edition uses “”)": _CORNER,
     }
