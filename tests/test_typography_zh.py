@@ -10,7 +10,7 @@ import pytest
 
 from clip_course.report import lint, typography_zh
 from clip_course.report.catalogue_zh import CATALOGUE, GLOSSARY
-from clip_course.report.outline import undouble
+from clip_course.report.outline import page_of, undouble
 
 NOTEBOOKS = Path(typography_zh.__file__).resolve().parents[2] / "notebooks"
 
@@ -75,3 +75,10 @@ def test_outline_titles_written_twice_are_read_once():
     assert undouble("11 CLIP 介绍 CLIP 介绍") == "1 CLIP 介绍"
     assert undouble("1.2 目标1.2 目标") == "1.2 目标"
     assert undouble("1.1 The model") == "1.1 The model"
+
+
+def test_a_heading_is_found_by_its_number_when_its_math_has_no_outline_text():
+    pages = {"6.3 曲线": 29, "6.4 编辑强度与保真度： 扫描": 30, "6.4.1 子节": 31}
+    assert page_of(pages, "6.3 曲线", "6.3") == 29
+    assert page_of(pages, "6.4 编辑强度与保真度：$\\lambda$ 扫描", "6.4") == 30
+    assert page_of(pages, "参考文献") is None

@@ -186,7 +186,7 @@ ZH_ALLOWED = frozenset(w.lower() for w in (set(KEPT_NAMES) | set("""
     ResNet-50 ResNet-101 Oxford-IIIT CIFAR-10 CIFAR-100 CIFAR-10-C VisionTransformer ModifiedResNet
     clip-course scikit-learn scikit-image torchvision open_clip Wilson SGD L-BFGS Contrastive Language
     Pre-training Colab Jupyter GitHub arXiv Debian papermill Frans Schaldenbrand Karras DALL-E GAN VAE
-    make report download dirty a an the on of
+    make report download dirty a an the on of background
     """.split()) | set(shapes_world.SHAPES) | set(shapes_world.COLOUR_NAMES) | set(corruptions.CORRUPTIONS)
     | set(single_image.BUILTIN_PHOTOS)
     | {w for words in (shapes_world.SIZES, shapes_world.POSITIONS, shapes_world.BACKGROUNDS, shapes_world.STYLES,

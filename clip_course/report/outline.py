@@ -54,3 +54,14 @@ def pdf_page_count(pdf: Path) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(str(pdf)).pages)
+
+
+def page_of(pages: dict[str, int], label: str, number: str = "") -> int | None:
+    """The page of the heading ``label`` ("6.4 Title") in an outline read by :func:`outline_pages`;
+    a numbered heading whose title the outline holds differently (math drawn by MathJax has no
+    text there: "6.4 编辑强度与保真度： 扫描") is found by its number, which is unique."""
+    page = pages.get(_norm(label))
+    if page is None and number:
+        found = [p for key, p in pages.items() if key.split(" ", 1)[0] == number]
+        page = found[0] if len(found) == 1 else None
+    return page
