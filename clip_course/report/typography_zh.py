@@ -47,7 +47,7 @@ _SOFT_BREAK = re.compile(rf"(?<=[{CJK}{FULL_PUNCT}])\n(?=[{CJK}{FULL_PUNCT}])")
 _HALF_AFTER_CJK = re.compile(rf"(?<=[{CJK}）”])([,.:;?!])(?=\s|$|[{CJK}*])")
 _HALF_BEFORE_CJK = re.compile(rf"(?<=[{CJK}\s])([,:;?!])(?=[{CJK}])")
 _PAREN = re.compile(rf"\(([^()]*[{CJK}][^()]*)\)")
-_CJK_LATIN = re.compile(rf"([{CJK}])([A-Za-z0-9])|([A-Za-z0-9%])([{CJK}])")
+_CJK_LATIN = re.compile(rf"(?<=[{CJK}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])(?=[{CJK}])")
 _CORNER = re.compile(r"「([^「」]*)」")
 _STRAIGHT = re.compile(r'"([^"\n]*)"')
 
@@ -80,7 +80,7 @@ def normalize(text: str) -> str:
         p = re.sub(rf" *([{FULL_PUNCT}]) *", r"\1", p)
         p = _SPACE_CJK.sub("", p)
         p = _SOFT_BREAK.sub("", p)  # a line break inside a Chinese paragraph prints as a space
-        p = _CJK_LATIN.sub(lambda m: f"{m.group(1)} {m.group(2)}" if m.group(1) else f"{m.group(3)} {m.group(4)}", p)
+        p = _CJK_LATIN.sub(" ", p)
         out.append(p)
     return "".join(out)
 
