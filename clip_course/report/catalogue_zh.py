@@ -30,7 +30,7 @@ CATALOGUE: dict[str, str] = {
     "the linear probe": "线性探测",
     "the probe": "线性探测",
     "zero-shot": "零样本",
-    "ensemble": "集成",
+    "ensemble": "提示集成",
     "single": "单一模板",
     "the Chinese-prompt classifier": "中文提示分类器",
     "the English-prompt classifier": "英文提示分类器",
@@ -43,7 +43,7 @@ CATALOGUE: dict[str, str] = {
     "{changes} times.": "逐步胜出的提示：{winners}。在 {n} 次细化中，新加入的提示胜出 {won} 次；胜出者更换了 {changes} 次。",
     ", ahead of “{prompt}” ({p})": "，领先于“{prompt}”（{p}）",
     "; last: “{prompt}” ({p})": "；最低：“{prompt}”（{p}）",
-    "Here **“{top}”** wins with {p}{tail}{last}.": "此处 **“{top}”** 以 {p} 胜出{tail}{last}。",
+    "Here **“{top}”** wins with {p}{tail}{last}.": "此处“**{top}**”以 {p} 胜出{tail}{last}。",
     "The {total} images get {k} different top prompts.": "{total} 张图像得到 {k} 个不同的最高提示。",
     "{n} of the {total} images get the same top prompt, “{prompt}”.":
         "{total} 张图像中有 {n} 张得到同一个最高提示“{prompt}”。",
@@ -74,7 +74,7 @@ CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
-        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}；{fine}（{fine_task}，类别更细）的 "
+        "使用{template}时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}；{fine}（{fine_task}，类别更细）的 "
         "top-1 为 {fine_top1}：{verdict}。",
     "{n}-way{of}, chance {chance}, {images} images": "{n} 类{of}，随机水平 {chance}，{images} 张图像",
     ", test images of {k} classes": "，测试图像来自 {k} 个类别",
@@ -383,6 +383,7 @@ CATALOGUE: dict[str, str] = {
     "({dataset})": "（{dataset}）",
     "({dataset}, not comparable)": "（{dataset}，不可比）",
     "linear probe top-1": "线性探测 top-1",
+    "{title} ([Figure](#fig-{label})).": "{title}（[图](#fig-{label})）。",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).

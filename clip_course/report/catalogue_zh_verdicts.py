@@ -55,7 +55,7 @@ VERDICTS: dict[str, str] = {
         "：在这个批次中，对角线上的匹配对并不比其他组合突出（其差距的 95% 区间包含零），而训练好的模型会让它们突出。",
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1 and {fine} ({fine_task}) "
     "{fine_top1}. {verdict}":
-        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
+        "使用{template}时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
     "on {name} both are at chance level ({ens} and {single}), so the ensemble's effect is not read":
         "在 {name} 上两者都处于随机水平（{ens} 与 {single}），因此不解读集成的效果",
     "On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and templates scores "

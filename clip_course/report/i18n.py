@@ -30,7 +30,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from clip_course.errors import ReportError
-from clip_course.report.typography_zh import normalize
+from clip_course.report.typography_zh import normalize, tidy_html
 
 LANGS = ("en", "zh")
 #: Output metadata naming the language of a notebook output shown once per language (the report
@@ -159,7 +159,7 @@ def edition_html(html: str, lang: str) -> str:
     out = select(html, lang)
     out = re.sub(r"<p>\s*</p>", "", out)
     if lang == "zh":
-        out = _NUM_CJK.sub(lambda m: (m.group(1) or "") + "\u00a0", out)
+        out = tidy_html(_NUM_CJK.sub(lambda m: (m.group(1) or "") + "\u00a0", out))
     return out
 
 

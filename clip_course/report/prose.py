@@ -104,7 +104,8 @@ def refinement_sentence(series: Sequence[Ranking]) -> Bi:
     """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
     rows = _series_rows(series)
     newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
-    winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
+    winners = Bi(" → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows),
+                 " → ".join(f"“{r['winner']}”（{100 * r['probability']:.0f}%）" for r in rows))
     changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
     return tr("Winners step by step: {winners}. The newly added prompt won {won} of {n} refinements; the winner "
               "changed {changes} time." if changes == 1 else

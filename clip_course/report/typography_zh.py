@@ -82,7 +82,9 @@ def normalize(text: str) -> str:
         p = _SOFT_BREAK.sub("", p)  # a line break inside a Chinese paragraph prints as a space
         p = _CJK_LATIN.sub(" ", p)
         out.append(p)
-    return "".join(out)
+    # a cross-reference prints as "表 1" / "图 3": a digit, so one space before the Chinese after it, none before
+    text = re.sub(rf"(\]\(#(?:tab|fig)-[\w-]+\))(?=[{CJK}])", r"\1 ", "".join(out))
+    return re.sub(rf"(?<=[{CJK}{FULL_PUNCT}]) +(?=\[[{CJK}]+\]\(#)", "", text)
 
 
 def problems(text: str, where: str = "") -> list[str]:
@@ -108,3 +110,15 @@ def problems(text: str, where: str = "") -> list[str]:
         if re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", plain):
             found.append(f"{where}: '{word}': the edition says '{term}'")
     return found
+
+
+_PUNCT_SPACE = re.compile(r"(?<=[，。：；？！）”])[ \u00a0]+(?=[^\s<])|(?<=[^\s>])[ \u00a0]+(?=[，。：；？！（“])")
+
+
+def tidy_html(html: str) -> str:
+    """The Chinese edition's HTML with the spaces next to full-width punctuation removed, outside
+    ``<pre>``, ``<code>`` and math: sentences generated one by one and joined with a space
+    ("……？ 此处") read as one text."""
+    parts = re.split(r"(<pre.*?</pre>|<code.*?</code>|<script.*?</script>|<style.*?</style>|\$\$.*?\$\$|<[^>]+>)",
+                     html, flags=re.S)
+    return "".join(p if i % 2 else _PUNCT_SPACE.sub("", p) for i, p in enumerate(parts))
