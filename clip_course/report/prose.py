@@ -264,7 +264,7 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int) -> Bi:
     return tr("**{name}:** {k} classes have no training images ({some}{more}: pairs held out of training), so no "
               "probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot "
               "numbers here, which are all on the same {n}-way task.",
-              name=name, k=len(left_out), some=", ".join(left_out[:5]), more=more, n=n_way)
+              name=name, k=len(left_out), some=Bi(", ".join(left_out[:5]), "、".join(left_out[:5])), more=more, n=n_way)
 
 
 # ----------------------------------------------------------------------------- 06 analysis

@@ -121,4 +121,7 @@ def tidy_html(html: str) -> str:
     ("……？ 此处") read as one text."""
     parts = re.split(r"(<pre.*?</pre>|<code.*?</code>|<script.*?</script>|<style.*?</style>|\$\$.*?\$\$|<[^>]+>)",
                      html, flags=re.S)
-    return "".join(p if i % 2 else _PUNCT_SPACE.sub("", p) for i, p in enumerate(parts))
+    out = "".join(p if i % 2 else _PUNCT_SPACE.sub("", p) for i, p in enumerate(parts))
+    # a table header never breaks at the hyphen of "top-1" / "k-shot": a non-breaking hyphen there
+    return re.sub(r"<th\b[^>]*>.*?</th>", lambda m: re.sub(r"(?<=[A-Za-z0-9])-(?=[A-Za-z0-9])(?![^<]*>)", "\u2011",
+                                                            m.group(0)), out, flags=re.S)
