@@ -343,7 +343,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
             return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
         return printable(v).replace("|", "\\|")  # a name with a newline must not end the row
 
-    lines = ["| " + " | ".join(maybe_tr(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(str(maybe_tr(h)).replace("|", "\\|") for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 

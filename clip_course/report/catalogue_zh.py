@@ -384,6 +384,7 @@ CATALOGUE: dict[str, str] = {
     "({dataset}, not comparable)": "（{dataset}，不可比）",
     "linear probe top-1": "线性探测 top-1",
     "{title} ([Figure](#fig-{label})).": "{title}（[图](#fig-{label})）。",
+    "offline": "离线",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).
