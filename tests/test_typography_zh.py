@@ -50,6 +50,21 @@ def test_the_chinese_notebook_cells_follow_the_rules():
     assert bad == []
 
 
+def test_the_chinese_captions_in_the_notebooks_code_follow_the_rules():
+    import ast
+
+    found = []
+    for nb in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(nb, 4).cells:
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and typography_zh.CJK_RE.search(node.value):
+                    found += typography_zh.problems(node.value, nb.name)
+    assert found == []
+
+
 def test_every_chosen_term_is_in_the_printed_terminology_table():
     terms = " ".join(t for t, _, _ in GLOSSARY)
     for chosen in set(typography_zh.SYNONYMS.values()):

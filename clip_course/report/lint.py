@@ -180,7 +180,7 @@ def float_problems(html: str) -> list[str]:
 #: the abbreviations of metrics, and data: ShapesWorld's vocabulary, the corruptions' and built-in
 #: photos' names and the demo prompts (class names, prompts and captions are what the model read,
 #: printed as it read them), with the four articles and prepositions of their grammar.
-ZH_ALLOWED = frozenset(w.lower() for w in (set(KEPT_NAMES) | set("""
+ZH_ALLOWED = frozenset(w.lower() for w in ((set(KEPT_NAMES) - {"notebook"}) | set("""
     px MB GB KB ms GMACs MACs FLOPs dpi pt fp32 fp16 top-1 top-5 k-shot cpu cuda mps UTF-8
     CLIP_benchmark ImageNet-Sketch ImageNet-R ImageNet-A ImageNet-V2 ImageNetV2 ObjectNet ViT-B ViT-L RN50
     ResNet-50 ResNet-101 Oxford-IIIT CIFAR-10 CIFAR-100 CIFAR-10-C VisionTransformer ModifiedResNet

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 CJK = "\u2e80-\u2fdf\u3400-\u9fff\uf900-\ufaff"
+CJK_RE = re.compile(f"[{CJK}]")
 FULL_PUNCT = "，。：；？！（）、“”‘’《》…—"
 _HALF_TO_FULL = {",": "，", ".": "。", ":": "：", ";": "；", "?": "？", "!": "！"}
 
