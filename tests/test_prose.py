@@ -30,7 +30,8 @@ def test_granularity_verdict_follows_the_interval():
 def test_difference_says_no_detectable_difference_inside_the_interval():
     assert prose.difference("x", "y", 0.4, -1.0, 1.8).en.startswith("no detectable difference between x and y")
     assert prose.difference("x", "y", 3.0, 1.0, 5.0).en == "x is 3.0 points above y (95% CI +1.0 to +5.0)"
-    assert prose.difference("x", "y", 3.0, 1.0, 5.0).zh == "x比y高 3.0 个百分点（95% 置信区间 +1.0 至 +5.0）"
+    # the Chinese edition's rule: one space between Chinese and Latin letters or digits (report/typography_zh.py)
+    assert prose.difference("x", "y", 3.0, 1.0, 5.0).zh == "x 比 y 高 3.0 个百分点（95% 置信区间 +1.0 至 +5.0）"
     assert "below" in prose.difference("x", "y", -3.0, -5.0, -1.0)
 
 

@@ -143,7 +143,7 @@ def test_the_report_passes_its_lint(real_build):
 
     assert sorted(result.editions) == ["en", "zh"]
     for lang, (pdf, html, _) in result.editions.items():
-        assert lint(pdf, html) == [], lang
+        assert lint(pdf, html, lang) == [], lang
 
 
 def test_one_run_of_the_notebooks_serves_both_editions(real_build):

@@ -37,12 +37,14 @@ from clip_course.core.cache import user_cache_dir
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
+from clip_course.figures.lang import needs_translation, translate_figure
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.pdf import REPORT_CUT_MIME
 from clip_course.report.schema import read_results
+from clip_course.report.typography_zh import normalize as normalize_zh
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
@@ -306,7 +308,7 @@ def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> 
     ``zh`` is its Chinese (the Chinese edition's caption; tests/test_i18n.py requires it)."""
     if kind not in ("figure", "table") or not label.replace("_", "").replace("-", "").isalnum():
         raise NotebookError(f"caption kind must be 'figure' or 'table' and label a plain name, got {kind!r}, {label!r}.")
-    text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(zh)))
+    text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(normalize_zh(zh))))
     return f'<p class="caption" data-kind="{kind}" data-label="{label}">{text}</p>'
 
 
@@ -314,8 +316,26 @@ def figure(fig: Any, label: str, caption: str, zh: str | None = None) -> None:
     """Show a figure with its caption (what it shows and the takeaway), in English and ``zh``."""
     from IPython.display import display
 
-    display(fig)
+    lang = display_lang()
+    if lang == "both":  # the report build: the figure once per edition, each marked with its language
+        display(fig, metadata={OUTPUT_METADATA: {"lang": "en"}})
+        _translate(fig)
+        display(fig, metadata={OUTPUT_METADATA: {"lang": "zh"}})
+    else:
+        if lang == "zh":
+            _translate(fig)
+        display(fig)
     show(caption_html("figure", label, caption, zh))
+
+
+def _translate(fig: Any) -> None:
+    """Rewrite ``fig``'s text in Chinese; with ``CLIP_COURSE_FIGURE_TEXT_LOG`` set, append the English
+    texts left untranslated that read as prose (one per line) to that file, to extend the tables."""
+    unknown = [t for t in translate_figure(fig, "zh") if needs_translation(t)]
+    log = os.environ.get("CLIP_COURSE_FIGURE_TEXT_LOG")
+    if log and unknown:
+        with open(log, "a", encoding="utf-8") as f:
+            f.writelines(repr(t) + "\n" for t in unknown)
 
 
 def table(markdown: str, label: str, caption: str, zh: str | None = None) -> None:
@@ -333,7 +353,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
             return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
         return printable(v).replace("|", "\\|")  # a name with a newline must not end the row
 
-    lines = ["| " + " | ".join(maybe_tr(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(str(maybe_tr(h)).replace("|", "\\|") for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -475,7 +495,7 @@ def comparison_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
     """Notebook 06's comparison table (:func:`clip_course.tasks.studies.comparison_table`) as
     Markdown: ours, then the references with their dataset."""
     return markdown_table(list(COMPARISON_COLUMNS.values()),
-                          [[r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
+                          [[maybe_tr(r[k]) if k == "quantity" else r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
 
 
 def previous_sweep(session: Session) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ CATALOGUE: dict[str, str] = {
     "the linear probe": "线性探测",
     "the probe": "线性探测",
     "zero-shot": "零样本",
-    "ensemble": "集成",
+    "ensemble": "提示集成",
     "single": "单一模板",
     "the Chinese-prompt classifier": "中文提示分类器",
     "the English-prompt classifier": "英文提示分类器",
@@ -43,13 +43,13 @@ CATALOGUE: dict[str, str] = {
     "{changes} times.": "逐步胜出的提示：{winners}。在 {n} 次细化中，新加入的提示胜出 {won} 次；胜出者更换了 {changes} 次。",
     ", ahead of “{prompt}” ({p})": "，领先于“{prompt}”（{p}）",
     "; last: “{prompt}” ({p})": "；最低：“{prompt}”（{p}）",
-    "Here **“{top}”** wins with {p}{tail}{last}.": "此处 **“{top}”** 以 {p} 胜出{tail}{last}。",
+    "Here **“{top}”** wins with {p}{tail}{last}.": "此处“**{top}**”以 {p} 胜出{tail}{last}。",
     "The {total} images get {k} different top prompts.": "{total} 张图像得到 {k} 个不同的最高提示。",
     "{n} of the {total} images get the same top prompt, “{prompt}”.":
         "{total} 张图像中有 {n} 张得到同一个最高提示“{prompt}”。",
     "MiniCLIP has only ever seen ShapesWorld renders: a photo gives it nothing it has learned to read, so its "
     "ranking of photos says nothing about the photos.":
-        "MiniCLIP 只见过 ShapesWorld 的渲染图：照片里没有它学会读取的东西，所以它对照片的排序不说明照片的任何内容。",
+        "MiniCLIP 只见过 ShapesWorld 的渲染图，照片中没有它学过的任何特征，因此它对照片的排序不反映照片的内容。",
     "The single word “{word}” wins ({p}): the finding of {original} reproduces here.":
         "单个词“{word}”胜出（{p}）：{original}的发现在此得到复现。",
     "The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and “{top}” wins.":
@@ -66,11 +66,11 @@ CATALOGUE: dict[str, str] = {
     "Is the specific true label preferred to the generic one, and a specific false one rejected?":
         "具体且正确的标签是否优于泛化标签，具体但错误的标签是否被拒绝？",
     "Is a pencil sketch of the scene still read as its content (the original course report's images 2 and 3, "
-    "a drawing and a photo)?": "场景的铅笔素描是否仍被读作其内容（原课程报告「二、单图测试」中的图片 2 和 3，一张绘画、一张照片）？",
+    "a drawing and a photo)?": "场景的铅笔素描是否仍被读作其内容（原课程报告“二、单图测试”中的图片 2 和 3，一张绘画、一张照片）？",
     "Does the description of the whole composite win, or one of its parts (the original course report's image 6)?":
-        "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告「二、单图测试」中的图片 6）？",
+        "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告“二、单图测试”中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
-        "风格词（“anime”，如原课程报告「二、单图测试」中的图片 2）是否压过真实的描述？",
+        "风格词（“anime”，如原课程报告“二、单图测试”中的图片 2）是否压过真实的描述？",
     "A photo against a drawing": "照片与手绘图对比",
     "A diagram with model names": "带模型名称的示意图",
     "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
@@ -88,7 +88,7 @@ CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
-        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}；{fine}（{fine_task}，类别更细）的 "
+        "使用{template}时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}；{fine}（{fine_task}，类别更细）的 "
         "top-1 为 {fine_top1}：{verdict}。",
     "{n}-way{of}, chance {chance}, {images} images": "{n} 类{of}，随机水平 {chance}，{images} 张图像",
     ", test images of {k} classes": "，测试图像来自 {k} 个类别",
@@ -156,7 +156,7 @@ CATALOGUE: dict[str, str] = {
     "{best_c}); the smallest change at λ = {small_l} (similarity {small_s}, pixel change {small_c}). A higher "
     "similarity is not a better edit: look at the frames.":
         "起始相似度为 {start}；最高相似度出现在 λ = {best_l}（{best_s}，平均像素变化 {best_c}）；最小变化出现在 λ = {small_l}"
-        "（相似度 {small_s}，像素变化 {small_c}）。相似度更高并不等于编辑更好：请看各帧图像。",
+        "（相似度 {small_s}，像素变化 {small_c}）。相似度更高并不意味着编辑更好，须结合各帧图像判断。",
     "The run above used λ = {l}: similarity {s}, pixel change {c}.": "上面的运行使用 λ = {l}：相似度 {s}，像素变化 {c}。",
     "Toward “{text}”, CLIP similarity rose in {rose} of {n} edits (mean {before} → {after}). Mean pixel change "
     "{change} (0–1 scale); on the image border, mostly background, {border}.":
@@ -185,10 +185,10 @@ CATALOGUE: dict[str, str] = {
         "StyleCLIP 朝向“{prompt}”编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
     "All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods behave, not how well CLIP "
     "performs; the paper profile measures that.":
-        "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法如何表现，而不是 CLIP 的性能有多好；后者由 paper 配置测量。",
+        "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法的行为，并不说明 CLIP 本身的性能；后者由论文配置测量。",
     "The original course report's closing remarks, that CLIP's training data carries bias and that models of this "
     "scale concentrate computing resources, are arguments rather than measurements; this build measures neither.":
-        "原课程报告「六、总结」的结束语，即 CLIP 的训练数据带有偏差、这种规模的模型会使计算资源集中，是论点而非测量；本次构建两者都没有测量。",
+        "原课程报告“六、总结”的结束语，即 CLIP 的训练数据带有偏差、这种规模的模型会使计算资源集中，是论点而非测量；本次构建两者都没有测量。",
     # ------------------------------------------------------------------ the document's titles and labels
     "Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)": "{coarse} 与 {fine} 上的零样本与线性探测（CIFAR 的替代）",
     "Conclusions": "总结",
@@ -208,14 +208,14 @@ CATALOGUE: dict[str, str] = {
     "No measurement was run in this build.": "本次构建没有运行任何测量。",
     "Not run in this build: {parts}.": "本次构建未运行：{parts}。",
     ", ": "、",
-    "CLIP course report ({profile} profile)": "CLIP 课程设计报告（{profile} 配置）",
-    "CLIP course report · {profile} profile": "CLIP 课程设计报告 · {profile} 配置",
+    "CLIP course report ({profile} profile)": "CLIP 课程设计报告（{profile}配置）",
+    "CLIP course report · {profile} profile": "CLIP 课程设计报告 · {profile}配置",
     " · quick build": " · 快速构建",
     "Course report, reproduced": "课程设计报告 · 可复现版",
     "CLIP: Learning Transferable Visual Models from Natural Language Supervision": "CLIP：从自然语言监督中学习可迁移的视觉模型",
     "Zero-shot classification, linear probes and StyleCLIP, measured by the <code>clip-course</code> package":
         "零样本分类、线性探测与 StyleCLIP，由 <code>clip-course</code> 软件包测量",
-    "{profile} profile": "{profile} 配置",
+    "{profile} profile": "{profile}配置",
     ": MiniCLIP on ShapesWorld": "：MiniCLIP 与 ShapesWorld",
     "quick build: reduced sizes": "快速构建：缩小规模",
     "Built": "构建时间",
@@ -226,25 +226,25 @@ CATALOGUE: dict[str, str] = {
     "Engine": "排版引擎",
     "Built by <code>make report</code> from the executed notebooks; the run manifest (Appendix B) lists every model, "
     "dataset, parameter and version behind the numbers.":
-        "由 <code>make report</code> 从执行过的 notebook 构建；运行清单（附录 B）列出数字背后的每个模型、数据集、参数和版本。",
+        "本报告由 <code>make report</code> 根据执行后的笔记本生成；运行清单（附录 B）列出每个数字所依据的模型、数据集、参数和软件版本。",
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
-    "Source: notebook {n} ({role}), executed in this build.": "来源：notebook {n}（{role}），在本次构建中执行。",
-    "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行 notebook {stem}；此部分为空。",
+    "Source: notebook {n} ({role}), executed in this build.": "来源：笔记本 {n}（{role}），在本次构建中执行。",
+    "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行笔记本 {stem}；此部分为空。",
     "Classes ({n})": "类别（{n} 个）",
     "CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)":
         "原课程报告附录 1 中的 CIFAR-10（本次构建未评估）",
     "the paper's 18 CIFAR templates": "论文的 18 个 CIFAR 模板",
     "Templates: {name} ({n})": "模板：{name}（{n} 个）",
-    "No notebook of this build recorded its class names or templates.": "本次构建没有 notebook 记录其类名或模板。",
+    "No notebook of this build recorded its class names or templates.": "本次构建没有笔记本记录其类名或模板。",
     "Profile": "配置",
     " (quick parameters)": "（快速参数）",
     "Device": "设备",
     "Report engine": "报告引擎",
     " (no local MathJax: math shown as TeX)": "（无本地 MathJax：公式以 TeX 显示）",
-    "Notebooks": "Notebook 列表",
-    "Notebook": "Notebook",
+    "Notebooks": "笔记本列表",
+    "Notebook": "笔记本",
     "Status": "状态",
     "Seconds": "秒",
     "Finished": "完成时间",
@@ -252,17 +252,17 @@ CATALOGUE: dict[str, str] = {
     "Results": "结果",
     "Total": "合计",
     "Parameters in bold were injected by this build (profile, --quick, --params); the rest are the notebook's defaults.":
-        "粗体参数由本次构建注入（profile、--quick、--params）；其余为 notebook 的默认值。",
+        "粗体参数由本次构建注入（profile、--quick、--params）；其余为笔记本的默认值。",
     "Models": "模型",
     "Checkpoint sha256": "检查点 sha256",
-    "No notebook recorded a model checkpoint.": "没有 notebook 记录模型检查点。",
+    "No notebook recorded a model checkpoint.": "没有笔记本记录模型检查点。",
     "Datasets": "数据集",
     "Dataset": "数据集",
     "Split": "划分",
     "Images": "图像数",
     "Classes": "类别数",
     "Fingerprint": "指纹",
-    "No notebook recorded its datasets.": "没有 notebook 记录其数据集。",
+    "No notebook recorded its datasets.": "没有笔记本记录其数据集。",
     "Package versions": "软件包版本",
     "CLIP introduction": "CLIP 介绍",
     "Single-image tests": "单图测试",
@@ -310,7 +310,7 @@ CATALOGUE: dict[str, str] = {
     "captions). Note how small the cosines are: CLIP multiplies them by its learned logit scale ({scale} here, "
     "τ = {tau}) before the softmax, so small gaps become confident choices.":
         "在这个含 {n} 对样本的批次中，匹配对的平均余弦为 **{diag}**，不匹配的为 **{off}**；对 **{i2t}** 的图像，正确的描述最相似"
-        "（对 {t2i} 的描述，正确的图像最相似）。注意余弦值有多小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放（此处为 {scale}，"
+        "（对 {t2i} 的描述，正确的图像最相似）。值得注意的是，这些余弦值都很小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放系数（此处为 {scale}，"
         "τ = {tau}），所以微小的差距也会变成有把握的选择。",
     "{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
@@ -325,11 +325,11 @@ CATALOGUE: dict[str, str] = {
     "**Offline profile:** the hatched bars are the published CIFAR-10/100 figures for ViT-B/32 and are *not* "
     "comparable numerically with {model} on ShapesWorld: they are quoted in the table for the shape of the "
     "comparison (coarse above fine, ensemble at or above single), not its values.":
-        "**离线配置：**斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "**离线配置**：斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
         "表中引用它们是为了比较的形态（粗类别高于细类别，提示集成不低于单一模板），而不是其数值。",
     "**Offline profile:** the last column holds the published CIFAR probe figures for ViT-B/32, not comparable "
     "numerically with this model and data.":
-        "**离线配置：**最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
+        "**离线配置**：最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
     "[Table](#tab-readout) lists, start by start, what the readout saw change.": "[表](#tab-readout) 逐个起点列出读出器看到的变化。",
     "[Figure](#fig-comparison) draws the table's numbers.": "[图](#fig-comparison) 画出表中的数字。",
     # notebook 07: where zero-shot works and where it fails
@@ -366,7 +366,7 @@ CATALOGUE: dict[str, str] = {
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
     '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
-    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '用 models=[...]（取自 clip.available_models()）加入更多模型；多次运行的结果按模型累加',
+    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
     'One model in this sweep ({listed}); {more}.': '本次扫描只有一个模型（{listed}）；{more}。',
     "{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset accuracy is in the results file.": '共 {n} 个模型（{listed}）。平均零样本 top-1 最高的是 {best}；每个模型在各数据集上的准确率见结果文件。',
     'family': '类别',
@@ -391,7 +391,7 @@ CATALOGUE: dict[str, str] = {
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
-    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较：**{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
         '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
@@ -415,10 +415,27 @@ CATALOGUE: dict[str, str] = {
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
-    'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行没有模型扫描：给出 models=[...] 即可在这些图像上为多个模型评分。',
+    'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行只评估了一个模型；指定多个模型即可在同样的图像上比较它们。',
     'This build scored one model here, so there is no sweep; the chapter on zero-shot across datasets plots accuracy against speed.':
         '本次构建在这里只评估了一个模型，因此没有模型扫描；“跨数据集的零样本”一章给出了准确率与速度的关系。',
-    'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何一个数据集上都没有领先于线性探测：这里的线性探测学习的正是零样本所用的同一组特征，外加全部标签。',
+    'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何数据集上都没有领先于线性探测：我们的线性探测使用与零样本相同的特征，并且利用了全部标签。',
+    # ------------------------------------------------------------------ table cells and attribute names (zh wording)
+    "{n} (test images of {k})": "{n}（测试图像覆盖其中 {k} 类）",
+    ", not comparable": "，不可比",
+    "zero-shot, severity {s}": "零样本（强度 {s}）",
+    "probe, severity {s}": "线性探测（强度 {s}）",
+    "{name} (flat, clean)": "{name}（平面，干净）",
+    "colour": "颜色",
+    "shape": "形状",
+    "size": "大小",
+    "position": "位置",
+    "background": "背景",
+    "style": "风格",
+    "({dataset})": "（{dataset}）",
+    "({dataset}, not comparable)": "（{dataset}，不可比）",
+    "linear probe top-1": "线性探测 top-1",
+    "{title} ([Figure](#fig-{label})).": "{title}（[图](#fig-{label})）。",
+    "offline": "离线",
 }
 
 #: The zh edition's glossary appendix: (Chinese term, English, short definition).
@@ -437,7 +454,8 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("随机水平", "chance", "随机猜测的准确率，N 类任务为 1/N。"),
     ("细粒度分类", "fine-grained classification", "类别之间差异很小的分类任务，如 CIFAR-100 相对 CIFAR-10。"),
     ("分布偏移", "distribution shift", "测试数据与训练数据分布不同，如素描、损坏的图像。"),
-    ("有效稳健性", "effective robustness", "在分布偏移下保留的干净准确率比例高于同等准确率模型的预期。"),
+    ("鲁棒性", "robustness", "分布偏移下模型保持准确率的能力；本报告以保留的干净准确率比例衡量。"),
+    ("有效鲁棒性", "effective robustness", "在分布偏移下保留的干净准确率比例高于同等准确率模型的预期。"),
     ("图像损坏", "corruption", "按类型和强度施加的噪声、模糊等扰动（CIFAR-10-C 风格）。"),
     ("检索 / 召回率", "retrieval / recall@k", "以文本查询图像；正确图像出现在前 k 个结果中的比例。"),
     ("特征纠缠", "entanglement", "编辑一个属性时其他属性（背景、嘴唇、颜色）也随之改变。"),
@@ -446,6 +464,9 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("配对自助法", "paired bootstrap", "在同一批图像上重采样，估计两个分类器准确率之差的区间。"),
     ("混淆矩阵", "confusion matrix", "真实类别对预测类别的计数表。"),
     ("字节级 BPE 分词", "byte-level BPE tokenizer", "CLIP 的分词器：文本先编码为 UTF-8 字节再合并；汉字通常占 2–3 个词元。"),
+    ("百分点", "percentage point", "两个百分比之差的单位：75.0% 与 72.0% 相差 3.0 个百分点。"),
+    ("检查点", "checkpoint", "保存模型权重的文件；报告以其 SHA-256 摘要识别所测的模型。"),
+    ("笔记本", "notebook", "Jupyter 笔记本：本报告的每一章都由一个笔记本在构建时执行生成。"),
     ("离线配置 / 论文配置", "offline / paper profile", "离线：在合成世界上自训练的小模型，无需网络；论文：OpenAI 发布的权重与 CIFAR 数据集。"),
 ]
 

@@ -14,8 +14,8 @@ VERDICTS: dict[str, str] = {
         "{a}减{b}为 {d} {unit}，仅基于 {n} 个单元，不足以给出区间（至少需要 {m} 个），因此不作判断",
     "{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing here that the "
     "class names say, so no finding that needs a trained model is drawn from it.":
-        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：模型在这里读不出类名所说的任何内容，"
-        "因此我们不据此得出任何需要训练好的模型才能成立的结论。",
+        "{what}处于随机水平（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：说明模型在此无法从类名中读出有用的信息，"
+        "因此我们不据此作任何需要训练好的模型才能成立的推论。",
     "as the paper found": "与论文的发现一致",
     "this disagrees with the paper": "这与论文不一致",
     "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
@@ -29,14 +29,14 @@ VERDICTS: dict[str, str] = {
     "; {diff}.": "；{diff}。",
     "Under seeded corruptions of {dataset} ({n} images), zero-shot loses {zs} points and the probe {probe}":
         "在 {dataset}（{n} 张图像）的固定种子损坏下，零样本下降 {zs} 个百分点，线性探测下降 {probe} 个百分点",
-    ": at chance level, no robustness verdict.": "：处于随机水平，不作稳健性判断。",
+    ": at chance level, no robustness verdict.": "：处于随机水平，不作鲁棒性判断。",
     ": the corruptions do not lower accuracy here, so they are no shift and carry no robustness verdict.":
-        "：这些损坏在这里没有降低准确率，因此不构成分布偏移，也不作稳健性判断。",
+        "：这些损坏在这里没有降低准确率，因此不构成分布偏移，也不作鲁棒性判断。",
     "zero-shot's loss": "零样本的下降",
     "the probe's": "线性探测的下降",
     "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
     "for this model and carry no robustness verdict.":
-        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作稳健性判断。",
+        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作鲁棒性判断。",
     "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} after {steps} steps).":
         "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
     "fewer than 3 starts": "起点少于 3 个",
@@ -57,7 +57,7 @@ VERDICTS: dict[str, str] = {
         "：在这个批次中，对角线上的匹配对并不比其他组合突出（其差距的 95% 区间包含零），而训练好的模型会让它们突出。",
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1 and {fine} ({fine_task}) "
     "{fine_top1}. {verdict}":
-        "使用{template}提示时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
+        "使用{template}时，{coarse}（{coarse_task}）的 top-1 为 {coarse_top1}，{fine}（{fine_task}）为 {fine_top1}。{verdict}",
     "on {name} both are at chance level ({ens} and {single}), so the ensemble's effect is not read":
         "在 {name} 上两者都处于随机水平（{ens} 与 {single}），因此不解读集成的效果",
     "On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and templates scores "
@@ -70,9 +70,9 @@ VERDICTS: dict[str, str] = {
     "the tested range of k.":
         "在 {name} 上每类 {k} 个标注样本已得到 {acc}（零样本为 {zs}）：若有交叉点，也在所测 k 的范围之下。",
     "the model is at chance level on the clean images, so there is no robustness to read.":
-        "模型在干净图像上处于随机水平，因此无从谈稳健性。",
+        "模型在干净图像上处于随机水平，因此无从谈鲁棒性。",
     "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
-        "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作稳健性判断。",
+        "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作鲁棒性判断。",
     "{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.":
         "{n} 个测试集不足以给出区间（至少需要 {m} 个），因此不判断哪一个下降得更多。",
     "on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}":
@@ -86,7 +86,7 @@ VERDICTS: dict[str, str] = {
         "在平面风格的 {dataset} 图像上训练和测试，再在以其他风格绘制的相同场景上测试：{parts}。",
     "No style lowers clean accuracy for both classifiers: these sets are not distribution shifts for this model, "
     "so no robustness verdict is drawn.":
-        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作稳健性判断。",
+        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作鲁棒性判断。",
     "Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the probe on {p}: "
     "{paper} for natural shifts (its Figures 13 and 14).":
         "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
@@ -105,7 +105,7 @@ VERDICTS: dict[str, str] = {
     "**Offline profile:** the {what} are the published CIFAR-10/100 figures for ViT-B/32 and are *not* comparable "
     "numerically with {model} on ShapesWorld: they are quoted for the shape of the comparison ({shape}), not its "
     "values.":
-        "**离线配置：**{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
+        "**离线配置**：{what}是 ViT-B/32 在 CIFAR-10/100 上公布的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
         "引用它们是为了展示比较的形态（{shape}），而不是数值本身。",
     "the probe against zero-shot, coarse against fine": "线性探测对零样本，粗粒度对细粒度",
     "coarse against fine, ensemble against single": "粗粒度对细粒度，集成对单模板",

@@ -85,12 +85,15 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
     return [{"dataset": name, "entry": e, "src": f"04_linear_probe:datasets.{name}", "k_match": e["crossover_k"]}
             for name, e in rec["datasets"].items()]
 
+#: The profiles' names in the Chinese edition (the running header reads "离线配置", never "offline 配置").
+PROFILE_NAMES_ZH = {"offline": "离线", "paper": "论文"}
+
 
 def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool,
                      lang: str = "en") -> dict[str, Any]:
     """Everything the document template needs besides the notebook HTML (texts in ``lang``)."""
     from clip_course.report.catalogue_zh import GLOSSARY
-    from clip_course.report.i18n import HTML_LANG, tr, translator
+    from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
 
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
@@ -98,6 +101,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
              "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02")}
     return {
         "profile": profile,
+        # the profile as the edition names it ("offline" / 离线): the running header and the cover
+        "profile_name": Bi(profile, PROFILE_NAMES_ZH.get(profile, profile)),
         "offline": profile == "offline",
         "quick": quick,
         "created": time.strftime("%Y-%m-%d %H:%M"),

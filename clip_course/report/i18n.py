@@ -30,6 +30,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from clip_course.errors import ReportError
+from clip_course.report.typography_zh import normalize, tidy_html
 
 LANGS = ("en", "zh")
 #: Output metadata naming the language of a notebook output shown once per language (the report
@@ -120,10 +121,11 @@ def chinese(msgid: str) -> str:
 
 def tr(msgid: str, /, **fields: Any) -> Bi:
     """``msgid`` (English, ``{name}`` placeholders) and its Chinese, both filled with ``fields``;
-    a field that is itself a :class:`Bi` gives each language its own half."""
+    a field that is itself a :class:`Bi` gives each language its own half. The Chinese, filled, passes
+    :func:`clip_course.report.typography_zh.normalize` (full-width punctuation, no stray spaces)."""
     zh = chinese(msgid)
     return Bi(msgid.format(**{k: part(v, "en") for k, v in fields.items()}),
-              zh.format(**{k: part(v, "zh") for k, v in fields.items()}))
+              normalize(zh.format(**{k: part(v, "zh") for k, v in fields.items()})))
 
 
 def tr_html(msgid: str, /, **fields: Any) -> Bi:
@@ -157,7 +159,7 @@ def edition_html(html: str, lang: str) -> str:
     out = select(html, lang)
     out = re.sub(r"<p>\s*</p>", "", out)
     if lang == "zh":
-        out = _NUM_CJK.sub(lambda m: (m.group(1) or "") + "\u00a0", out)
+        out = tidy_html(_NUM_CJK.sub(lambda m: (m.group(1) or "") + "\u00a0", out))
     return out
 
 

@@ -29,8 +29,11 @@ from xml.etree import ElementTree
 
 import numpy as np
 
+from clip_course.data import corruptions, shapes_world
 from clip_course.errors import ReportError
+from clip_course.report.i18n import KEPT_NAMES
 from clip_course.report.outline import outline_pages
+from clip_course.tasks import single_image
 
 TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
@@ -173,6 +176,52 @@ def float_problems(html: str) -> list[str]:
     return found
 
 
+#: English a Chinese page may print: names (models, data sets, methods, people, software), units and
+#: the abbreviations of metrics, and data: ShapesWorld's vocabulary, the corruptions' and built-in
+#: photos' names and the demo prompts (class names, prompts and captions are what the model read,
+#: printed as it read them), with the four articles and prepositions of their grammar.
+ZH_ALLOWED = frozenset(w.lower() for w in ((set(KEPT_NAMES) - {"notebook"}) | set("""
+    px MB GB KB ms GMACs MACs FLOPs dpi pt fp32 fp16 top-1 top-5 k-shot cpu cuda mps UTF-8
+    CLIP_benchmark ImageNet-Sketch ImageNet-R ImageNet-A ImageNet-V2 ImageNetV2 ObjectNet ViT-B ViT-L RN50
+    ResNet-50 ResNet-101 Oxford-IIIT CIFAR-10 CIFAR-100 CIFAR-10-C VisionTransformer ModifiedResNet
+    clip-course scikit-learn scikit-image torchvision open_clip Wilson SGD L-BFGS Contrastive Language
+    Pre-training Colab Jupyter GitHub arXiv Debian papermill Frans Schaldenbrand Karras DALL-E GAN VAE
+    make report download dirty a an the on of background
+    """.split()) | set(shapes_world.SHAPES) | set(shapes_world.COLOUR_NAMES) | set(corruptions.CORRUPTIONS)
+    | set(single_image.BUILTIN_PHOTOS)
+    | {w for words in (shapes_world.SIZES, shapes_world.POSITIONS, shapes_world.BACKGROUNDS, shapes_world.STYLES,
+                       *single_image.GALLERY_PROMPTS.values()) for phrase in words for w in phrase.split()}))
+# the back matter: references, class names and templates, the run manifest (their English is data)
+_BACK_MATTER = re.compile(r"^\s*参考文献\s*$", re.M)
+_QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"")
+_WORD = re.compile(r"(?<![\w./@=_<>+-])[A-Za-z][A-Za-z']+(?:-[A-Za-z0-9]+)*(?![\w/@=_(<>-])")
+_CODE_LINE = re.compile(r"[=@#\[\]_{}<>]|[A-Za-z0-9_]\(")  # a line of code or math: its English is identifiers
+_HALF_AFTER_CJK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:[,:;?!()]|\.(?!\d))")
+
+
+def chinese_problems(pages: list[str], references: int | None = None,
+                     allowed: frozenset[str] = ZH_ALLOWED) -> list[str]:
+    """The Chinese edition's text, page by page up to its references (page ``references``, where
+    they start, is read up to their heading): an English word (two letters or more) that is not a
+    name, unit or data word of :data:`ZH_ALLOWED` (case aside; text in quotation marks is data, a
+    prompt or a caption; a line of code or math is skipped), and half-width punctuation right
+    after a Chinese character ("四.1", a section number, is not). One line per page and rule."""
+    found = []
+    for number, text in enumerate(pages[:references], 1):
+        if number == references and (back := _BACK_MATTER.search(text)) is not None:
+            text = text[:back.start()]
+        flat = " ".join(text.split())
+        prose = " ".join(line for line in text.splitlines() if not _CODE_LINE.search(line))
+        words = [w for w in _WORD.findall(_QUOTED.sub(" ", prose))
+                 if w.lower() not in allowed and w.lower().removesuffix("'s") not in allowed]
+        if words:
+            found.append(f"page {number}: English in the Chinese text: {', '.join(sorted(set(words)))}")
+        if m := _HALF_AFTER_CJK.search(flat):
+            found.append(f"page {number}: half-width punctuation after Chinese: "
+                         f"…{flat[max(0, m.start() - 12):m.end() + 12]}…")
+    return found
+
+
 def _lines(pdf: Path) -> list[tuple[int, float, float, str]]:
     """(page, top, page height, text) of every text line."""
     xml = subprocess.run([_tool("pdftotext"), "-bbox-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -221,11 +270,12 @@ def fill_problems(pdf: Path, chapter_pages: set[int]) -> list[str]:
             for p, f in enumerate(fills, 1) if 1 < p < len(fills) and f < HALF and p + 1 not in chapter_pages]
 
 
-def lint(pdf: Path, html: Path) -> list[str]:
-    """Every problem of the built report, one line each."""
+def lint(pdf: Path, html: Path, lang: str = "en") -> list[str]:
+    """Every problem of the built report, one line each (in Chinese, :func:`chinese_problems` too)."""
     text = html.read_text(encoding="utf-8")
     outline = outline_pages(pdf)
     chapters = {page for label, page in outline.items() if not re.match(r"\d+\.\d", label)}
     pages = pdf_text(pdf)
     return (render_problems(pages) + box_problems(pdf) + text_problems(pages) + float_problems(text)
-            + heading_problems(pdf, list(outline)) + fill_problems(pdf, chapters))
+            + heading_problems(pdf, list(outline)) + fill_problems(pdf, chapters)
+            + (chinese_problems(pages, outline.get("参考文献")) if lang == "zh" else []))

@@ -33,7 +33,7 @@ from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
 from clip_course.report import lint, system
 from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
-from clip_course.report.outline import _norm, outline_pages, pdf_page_count
+from clip_course.report.outline import outline_pages, page_of, pdf_page_count
 from clip_course.report.references import REFERENCES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -464,7 +464,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
             atomic_write_bytes(html_path, html.encode("utf-8"))
             print_pdf(chromium, html_path, tmp)
             pages = outline_pages(tmp)
-            new = [pages.get(_norm(h.label)) for h in toc]
+            new = [page_of(pages, h.label, h.number) for h in toc]
             if new == [h.page for h in toc]:
                 break
             for h, page in zip(toc, new, strict=True):

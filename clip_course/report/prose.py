@@ -31,7 +31,7 @@ from clip_course.report.captions import (
     pretraining_caption,
     similarity_caption,
 )
-from clip_course.report.i18n import Bi, maybe_tr, tr
+from clip_course.report.i18n import Bi, maybe_tr, part, tr
 from clip_course.report.numbers import pct, points
 from clip_course.report.prose_model import (
     display_name,
@@ -109,7 +109,8 @@ def refinement_sentence(series: Sequence[Ranking]) -> Bi:
     """What a refinement series shows, in words: winners per step and how often the newest prompt won."""
     rows = _series_rows(series)
     newest_won = sum(1 for r in rows[1:] if r["winner"] == r["added"])
-    winners = " → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows)
+    winners = Bi(" → ".join(f"“{r['winner']}” ({100 * r['probability']:.0f}%)" for r in rows),
+                 " → ".join(f"“{r['winner']}”（{100 * r['probability']:.0f}%）" for r in rows))
     changes = sum(1 for a, b in zip(rows, rows[1:], strict=False) if a["winner"] != b["winner"])
     return tr("Winners step by step: {winners}. The newly added prompt won {won} of {n} refinements; the winner "
               "changed {changes} time." if changes == 1 else
@@ -293,7 +294,7 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
     return tr("**{name}:** {k} classes have no training images ({some}{more}: pairs held out of training), so no "
               "probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot "
               "numbers here, which are all on the same {n}-way task.",
-              name=name, k=len(left_out), some=", ".join(left_out[:5]), more=more, n=n_way)
+              name=name, k=len(left_out), some=Bi(", ".join(left_out[:5]), "、".join(left_out[:5])), more=more, n=n_way)
 
 
 # ----------------------------------------------------------------------------- 06 analysis
@@ -391,9 +392,11 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
               before=f"{summary['similarity_before_mean']:.3f}", after=f"{summary['similarity_after_mean']:.3f}",
               change=f"{summary['pixel_change_mean']:.3f}", border=f"{summary['border_change_mean']:.3f}")
     if "requested_reached" in summary:
-        got = ", ".join(f"{a} = {summary['requested'][a]} in {f * n:.0f}/{n}"
-                        for a, f in summary["requested_reached"].items()) or tr("nothing new")
-        leak = ", ".join(f"{a} {f * n:.0f}/{n}" for a, f in summary["unrequested_changed"].items())
+        reached = [(maybe_tr(a), summary["requested"][a], f"{f * n:.0f}/{n}") for a, f in summary["requested_reached"].items()]
+        got = Bi(", ".join(f"{part(a, 'en')} = {v} in {s}" for a, v, s in reached),
+                 "，".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
+        changed = [(maybe_tr(a), f"{f * n:.0f}/{n}") for a, f in summary["unrequested_changed"].items()]
+        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed), "，".join(f"{part(a, 'zh')} {s}" for a, s in changed))
         text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
                          "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
         text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),

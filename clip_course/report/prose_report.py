@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clip_course.report.i18n import Bi, tr_html
+from clip_course.report.i18n import Bi, maybe_tr, tr_html
 from clip_course.report.numbers import FORMATS, q
 from clip_course.report.verdicts import (
     above_chance,
@@ -218,9 +218,9 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     if "requested_reached" not in e:
         return []
     src = "05_styleclip:entanglement"
-    got = [tr_html("{a} = {v} in {share}", a=a, v=e["requested"][a], share=q(f, f"{src}.requested_reached.{a}", "share"))
+    got = [tr_html("{a} = {v} in {share}", a=maybe_tr(a), v=e["requested"][a], share=q(f, f"{src}.requested_reached.{a}", "share"))
            for a, f in e["requested_reached"].items()]
-    leak = [tr_html("{a} in {share}", a=a, share=q(f, f"{src}.unrequested_changed.{a}", "share"))
+    leak = [tr_html("{a} in {share}", a=maybe_tr(a), share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
     got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
     verdict = entanglement_verdict(e)
