@@ -363,7 +363,7 @@ def run_pretrain(args: argparse.Namespace) -> int:
     metrics = pretrain.evaluate_checkpoint(out) if (args.evaluate or args.ship) else None
     if metrics:
         print("zero-shot top-1:", json.dumps({k: round(v, 1) for k, v in metrics.items()}))
-    if args.ship:
+    if args.ship and metrics is not None:  # --ship evaluated the checkpoint above
         meta = pretrain.write_shipped(result, Path(out), metrics)
         print(f"shipped: {meta['xz_bytes'] / 1e6:.2f} MB compressed")
     return 0

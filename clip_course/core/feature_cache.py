@@ -26,12 +26,14 @@ _MEMO: OrderedDict[str, torch.Tensor] = OrderedDict()
 
 def cache_key(lm: LoadedModelLike, dataset: DatasetLike) -> dict:
     """Everything the raw image features of ``dataset`` under ``lm`` depend on."""
+    # the model's own normalisation (open_clip's), absent on clip's models and on stand-ins
+    mean, std = getattr(lm, "image_mean", None), getattr(lm, "image_std", None)
     return {
         "checkpoint_sha256": lm.checkpoint_sha256,
         # the tag and the code that built the model: an open_clip and an openai model never share an entry
         "pretrained": getattr(lm, "pretrained", None),
         "loader": getattr(lm, "loader", "clip"),
-        "normalisation": [list(v) for v in (lm.image_mean, lm.image_std)] if getattr(lm, "image_mean", None) else None,
+        "normalisation": [list(mean), list(std)] if mean and std else None,
         "dataset": dataset.name,
         "split": dataset.split,
         "fingerprint": dataset.fingerprint,

@@ -208,10 +208,11 @@ def check(state: Mapping[str, torch.Tensor], name: str | None = None) -> None:
     # The ViTs' architecture is compared with openai's published one; a ResNet's is checked by
     # build_model's strict load below only (every key and shape of the architecture it implies).
     want = ARCHITECTURES.get(name) if name else None
-    arch = architecture(state) if want is not None or name is None else want
-    if want is not None and arch != want:
-        diff = {k: (arch.get(k), v) for k, v in want.items() if arch.get(k) != v}
-        raise DownloadError(f"Hub weights for CLIP {name} have the wrong architecture (got, want): {diff}.")
+    if want is not None or name is None:
+        arch = architecture(state)  # without a name: raises DownloadError unless state is a CLIP ViT's
+        if want is not None and arch != want:
+            diff = {k: (arch.get(k), v) for k, v in want.items() if arch.get(k) != v}
+            raise DownloadError(f"Hub weights for CLIP {name} have the wrong architecture (got, want): {diff}.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

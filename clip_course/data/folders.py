@@ -112,7 +112,7 @@ def open_image(path: Path) -> Iterator[Any]:
         size = re.search(r"\((\d+) pixels\)", str(err))
         many = f"{int(size.group(1)) / 1e6:.0f} million pixels" if size else "too many pixels"
         raise DatasetError(
-            f"{printable(path)} has {many}, more than the {Image.MAX_IMAGE_PIXELS / 1e6:.0f} million that are "
+            f"{printable(path)} has {many}, more than the {(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} million that are "
             f"decoded safely (PIL's decompression-bomb limit); downscale it or remove it."
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
@@ -256,7 +256,7 @@ def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
     if (root / "train").is_dir() and (root / "test").is_dir():
         classes = sorted(set(_class_folders(root / "train")) | set(_class_folders(root / "test")))
         images, labels = _read_classes(root / split, classes)
-        meta = {"split": "subfolders", "folder": str(root / split)}
+        meta: dict[str, object] = {"split": "subfolders", "folder": str(root / split)}
         lab = np.asarray(labels, dtype=np.int64)
     else:
         classes = _class_folders(root)

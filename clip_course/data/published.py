@@ -187,11 +187,12 @@ def compute_points(datasets: tuple[str, ...] = REPORT_DATASETS) -> list[dict]:
     points = []
     for model, tag in pairs:
         accs = [benchmark_zeroshot(model, d, tag) for d in datasets]
+        top1 = [None if a is None else a["acc1"] for a in accs]
         profile = model_profile(model)
-        if profile is None or any(a is None or a["acc1"] is None for a in accs):
+        if profile is None or any(t is None for t in top1):
             continue
         points.append({"model": model, "pretrained": tag, "training_data": _training_data(tag),
-                       "gmacs": profile["gmacs"], "mean_acc1": sum(a["acc1"] for a in accs) / len(accs)})
+                       "gmacs": profile["gmacs"], "mean_acc1": sum(t for t in top1 if t is not None) / len(top1)})
     return sorted(points, key=lambda p: p["gmacs"])
 
 

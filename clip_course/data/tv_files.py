@@ -30,6 +30,8 @@ from clip_course.io import printable
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 Listing = tuple[list[Path], np.ndarray, list[str] | None]
+#: A listing whose class names are known (an ImageFolder's class folders).
+Named = tuple[list[Path], np.ndarray, list[str]]
 
 
 @contextlib.contextmanager
@@ -56,7 +58,7 @@ def _loadmat(path: Path) -> dict:
     return loadmat_isolated(path, squeeze_me=True)
 
 
-def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
+def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Named:
     """torchvision ``ImageFolder``: sorted class folders, each walked recursively in sorted order."""
     if not folder.is_dir():
         raise DatasetError(f"{folder} is missing.")
@@ -73,7 +75,7 @@ def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Li
     return paths, np.asarray(labels, dtype=np.int64), classes
 
 
-def image_folders(folders: Sequence[Path], extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
+def image_folders(folders: Sequence[Path], extensions: Sequence[str] = IMG_EXTENSIONS) -> Named:
     """Several ImageFolder splits joined (e.g. train + valid); they must share their class folders."""
     parts = [image_folder(f, extensions) for f in folders]
     for f, part in zip(folders[1:], parts[1:], strict=True):

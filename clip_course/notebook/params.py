@@ -270,10 +270,11 @@ def _literal_assignments(source: str) -> list[str] | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    names = []
+    names: list[str] = []
     for node in tree.body:
+        targets: list[ast.Name]
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-            targets, value = node.targets, node.value
+            targets, value = [t for t in node.targets if isinstance(t, ast.Name)], node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             targets, value = [node.target], node.value
         else:

@@ -341,13 +341,14 @@ _MODEL_ROWS = [
 def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32) -> str:
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself."""
-    same = compare is None or info.get("name") == REFERENCE_MODEL
+    other = None if compare is None or info.get("name") == REFERENCE_MODEL else compare
+    same = other is None
     headers = ["", tr("loaded: {name}", name=info.get("name"))] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
 
-    rows = [[label, fmt(key, info.get(key))] + ([] if same else [fmt(key, compare.get(key))])
+    rows = [[label, fmt(key, info.get(key))] + ([] if other is None else [fmt(key, other.get(key))])
             for label, key in _MODEL_ROWS]
     rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
                 + ([] if same else ["100.0"]))
@@ -378,7 +379,7 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     n = min(n, len(ds.classes))
     classes = rng.permutation(len(ds.classes))[:n]
     idx = [int(rng.choice(np.flatnonzero(ds.labels == c))) for c in classes]
-    return np.asarray(ds.images[idx]), [f"a photo of a {ds.classes[c]}." for c in classes]
+    return np.stack([np.asarray(ds.images[i]) for i in idx]), [f"a photo of a {ds.classes[c]}." for c in classes]
 
 
 def similarity_stats(sim: Any) -> dict[str, float]:

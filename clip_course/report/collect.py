@@ -48,9 +48,11 @@ class ResultsTableError(ClipCourseError, ValueError):
     """The results folder cannot be read."""
 
 
-def _row(model: Mapping, dataset: str, task: str, metrics: Mapping, n_images: Any, n_way: Any,
+def _row(model: Mapping, dataset: str | None, task: str, metrics: Mapping, n_images: Any, n_way: Any,
          template: str | None, created: str) -> dict[str, Any]:
-    origin = model.get("origin") if isinstance(model.get("origin"), Mapping) else {}
+    origin = model.get("origin")
+    if not isinstance(origin, Mapping):
+        origin = {}
     return {"model": model.get("name"), "checkpoint_sha256": model.get("checkpoint_sha256") or "",
             # an open_clip tag's file is the published one when its sha256 was the hub's (checked at run time)
             "checkpoint_published": bool(model.get("checkpoint_published") or origin.get("verified")),
@@ -117,7 +119,9 @@ def rows_of(rec: Any) -> list[dict[str, Any]]:
     created = str((rec.get("environment") or {}).get("created", ""))
     if isinstance(rec.get("benchmark_rows"), list):
         return [{"created": created, **r} for r in rec["benchmark_rows"] if isinstance(r, Mapping)]
-    model = rec.get("model") if isinstance(rec.get("model"), Mapping) else {}
+    model = rec.get("model")
+    if not isinstance(model, Mapping):
+        model = {}
     if rec.get("task") in ("zeroshot", "probe") and isinstance(rec.get("metrics"), Mapping):
         ds, params = rec.get("dataset") or {}, rec.get("params") or {}
         task = ZEROSHOT if rec["task"] == "zeroshot" else PROBE

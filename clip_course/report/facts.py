@@ -58,7 +58,7 @@ def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
 def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     """The model the run used, from any notebook's record."""
     for rec in results.values():
-        origin = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
+        origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
         return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
                 "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}

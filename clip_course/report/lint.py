@@ -181,10 +181,10 @@ def _lines(pdf: Path) -> list[tuple[int, float, float, str]]:
     root = ElementTree.fromstring(xml)
     out = []
     for number, page in enumerate(root.iter("page"), 1):
-        height = float(page.get("height"))
+        height = float(page.get("height", "nan"))
         for line in page.iter("line"):
             words = " ".join(w.text or "" for w in line.iter("word"))
-            out.append((number, float(line.get("yMin")), height, words))
+            out.append((number, float(line.get("yMin", "nan")), height, words))
     return out
 
 

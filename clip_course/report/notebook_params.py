@@ -28,7 +28,7 @@ def find_notebooks(notebooks_dir: str | Path, only: Sequence[str] | None = None)
         raise ReportError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks_dir}/.")
     if not only:
         return found
-    chosen = []
+    chosen: list[Path] = []
     for sel in only:
         sel = sel.strip()
         hits = [p for p in found if p.stem == sel or p.stem[:2] == sel.zfill(2)]

@@ -170,7 +170,10 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
 def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en") -> tuple[list[Heading], str]:
     """Drop hidden cells, the other language's markdown cells and outputs and stderr, renumber headings in place;
     (headings, notebook title)."""
-    cells, headings, counters, first_h1 = [], [], [], []
+    cells: list[nbformat.NotebookNode] = []
+    headings: list[Heading] = []
+    counters: list[int] = []
+    first_h1: list[str] = []
     hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
     for cell in nb.cells:
         if hide & set(cell.get("metadata", {}).get("tags", [])):

@@ -23,12 +23,21 @@ def _name(dataset: str) -> str:
 
 def gains(rows: Mapping[str, Mapping[str, float | None]], more: str, less: str) -> tuple[list[str], list[str]]:
     """Datasets whose published top-1 is higher with ``more`` data than with ``less``, and the others."""
-    up, not_up = [], []
+    up: list[str] = []
+    not_up: list[str] = []
     for dataset, accs in rows.items():
         if accs.get(more) is None or accs.get(less) is None:
             continue
-        (up if accs[more] > accs[less] else not_up).append(dataset)
+        (up if _gap(accs, more, less) > 0 else not_up).append(dataset)
     return up, not_up
+
+
+def _gap(accs: Mapping[str, float | None], more: str, less: str) -> float:
+    """``more``'s published top-1 minus ``less``'s, for a dataset :func:`gains` listed (both present)."""
+    hi, lo = accs[more], accs[less]
+    if hi is None or lo is None:
+        raise ValueError(f"no published top-1 for {more if hi is None else less}")
+    return hi - lo
 
 
 def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> Bi:
@@ -38,7 +47,7 @@ def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> 
 
     def listed(names: list[str], lang: str) -> str:
         sep = ", " if lang == "en" else "、"
-        shown = sep.join(f"{_name(d)} ({points(rows[d]['LAION-2B'] - rows[d]['LAION-400M'])})" for d in names)
+        shown = sep.join(f"{_name(d)} ({points(_gap(rows[d], 'LAION-2B', 'LAION-400M'))})" for d in names)
         return shown or ("none" if lang == "en" else "无")
 
     en = (f"{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 rises on {len(up)} of {len(up) + len(not_up)} "

@@ -157,9 +157,9 @@ def pdf_is_current(build_dir: Path, key: str, out: Path, stamp: str = "_report.j
     """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0
     (``stamp``: the edition's stamp file under ``build/stamps/``)."""
     try:
-        stamp = read_json(build_dir / "stamps" / stamp)
+        printed = read_json(build_dir / "stamps" / stamp)
     except (OSError, ValueError):
         return 0
-    if stamp.get("key") != key or file_sha(out) != stamp.get("pdf_sha256"):
+    if printed.get("key") != key or file_sha(out) != printed.get("pdf_sha256"):
         return 0
-    return int(stamp.get("pages", 0))
+    return int(printed.get("pages", 0))

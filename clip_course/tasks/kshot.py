@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
@@ -61,6 +61,18 @@ def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _FitSettings(TypedDict):
+    """The fitting settings every probe of one :func:`k_shot` call shares (:func:`run_probe`'s keywords)."""
+
+    fitter: str
+    device: torch.device
+    steps: int
+    max_iter: int
+    tol: float
+    dtype: torch.dtype | None
+    progress: bool
+
+
 def k_shot(
     train_X: Any,
     train_y: Any,
@@ -104,7 +116,7 @@ def k_shot(
     train_X, train_y, test_X, test_y, names, k_classes, dropped = _checked_inputs(
         train_X, train_y, test_X, test_y, classes, ks, seeds)
     dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
-    common = {"fitter": fitter, "device": dev, "steps": steps, "max_iter": max_iter, "tol": tol,
+    common: _FitSettings = {"fitter": fitter, "device": dev, "steps": steps, "max_iter": max_iter, "tol": tol,
               "dtype": dtype, "progress": False}
 
     full_runs: dict[int, dict[str, Any]] = {}
@@ -147,7 +159,7 @@ def k_shot(
 
 def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarray, names: list[str], k: int,
                 seed: int, k_classes: int, fixed_C: float | None, fixed_source: str, cv_folds: int,
-                common: dict[str, Any]) -> tuple[dict[str, Any], str]:
+                common: _FitSettings) -> tuple[dict[str, Any], str]:
     """One k-shot probe: draw k per class, choose C (cross-validation, or the fixed C at k = 1), fit, test."""
     fitter, dev, steps = common["fitter"], common["device"], common["steps"]
     max_iter, tol, dtype = common["max_iter"], common["tol"], common["dtype"]
@@ -157,6 +169,8 @@ def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarr
         C, cv_top1 = cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev, steps, max_iter, tol, dtype)
         method = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
     else:
+        if fixed_C is None:
+            raise ProbeError("k = 1 needs a fixed C (given, or the full-data sweep's).")
         C, cv_top1 = float(fixed_C), None
         method = f"fixed C from {fixed_source}"
     probe = _make_fitter(Xk, yk, k_classes, fitter, dev, max_iter, tol, dtype).fit(C)

@@ -324,8 +324,8 @@ def restrict_to_trained_classes(
     remap = np.full(len(classes), -1)
     remap[present] = np.arange(len(present))
     keep = remap[test_y] >= 0
-    dropped = [classes[i] for i in np.flatnonzero(counts == 0)]
-    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
+    dropped = [classes[int(i)] for i in np.flatnonzero(counts == 0)]
+    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[int(i)] for i in present], dropped
 
 
 def _choose_C(train_X: Any, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,

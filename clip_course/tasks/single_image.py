@@ -12,6 +12,7 @@ any image dropped into ``data/images/``, so the experiments run with no download
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def as_rgb(image: Any, name: str = "image") -> np.ndarray:
     in [0, 1] are scaled to 0-255. A missing or unreadable file raises ``DatasetError``.
     """
     if isinstance(image, (str, os.PathLike)):
-        return np.array(load_image(image))  # a writable copy: torch warns on read-only arrays
+        return np.array(load_image(os.fspath(image)))  # a writable copy: torch warns on read-only arrays
     if hasattr(image, "convert") and hasattr(image, "size"):  # a PIL image
         return np.array(image.convert("RGB"), dtype=np.uint8)
     arr = np.asarray(image)
@@ -210,7 +211,7 @@ def _folder_photos(folder: str | os.PathLike | None) -> dict[str, Callable[[], n
     """Loaders for the image files in ``folder`` by file stem (none if it does not exist)."""
     if folder is None or not Path(folder).is_dir():
         return {}
-    return {p.stem: (lambda p=p: load_image(p)) for p in sorted(Path(folder).iterdir())
+    return {p.stem: functools.partial(load_image, p) for p in sorted(Path(folder).iterdir())
             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
@@ -362,12 +363,12 @@ def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR, builtin
     return out
 
 
-def ranking_json(ranking: Ranking) -> list[dict[str, float | str]]:
+def ranking_json(ranking: Sequence[tuple[str, float]]) -> list[dict[str, float | str]]:
     """A ranking as JSON rows ``[{"prompt", "probability"}, ...]``."""
     return [{"prompt": p, "probability": float(q)} for p, q in ranking]
 
 
-def series_json(series: Sequence[Ranking]) -> list[dict[str, Any]]:
+def series_json(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
     """A refinement series as JSON: per step, the prompt it added, its winner and the ranking."""
     out, seen = [], set()
     for i, ranking in enumerate(series):
