@@ -22,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clip_course import __version__
 from clip_course.cli_commands import (
@@ -52,6 +53,9 @@ from clip_course.cli_flags import (
 )
 from clip_course.errors import ClipCourseError
 from clip_course.io import printable
+
+if TYPE_CHECKING:  # annotations only: the instant commands never import numpy
+    import numpy as np
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -87,7 +91,7 @@ def _topk_text(metrics: dict, n_classes: int) -> str:
     return f"  top-5 {metrics['top5']:.2f}%" if n_classes > 5 else ""
 
 
-def _write_predictions(path: str, logits: object, true: list[str], classes: list[str], ids: list,
+def _write_predictions(path: str, logits: np.ndarray, true: list[str], classes: list[str], ids: list,
                        k: int, meta: dict) -> None:
     """``--predictions``: per image, the top-k classes by ``softmax(logits)``."""
     from clip_course.tasks import predictions  # lazy: numpy, only when asked
@@ -233,7 +237,7 @@ def run_probe(args: argparse.Namespace) -> int:
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
     print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, "
-          f"{args.fitter}): {probe.summary(m, len(params['classes']))}")
+          f"{args.fitter}): {probe.summary(result, len(params['classes']))}")
     if args.predictions:  # test images of classes without training images are left out, as in the metrics
         trained = set(np.asarray(train.labels).tolist())
         kept = [i for i, label in enumerate(np.asarray(test.labels).tolist()) if label in trained]

@@ -44,10 +44,10 @@ _MAX_ITEMSIZE = 16
 class _ScriptRecord:
     """Inert stand-in for a ``__torch__`` class: keeps the state it is given, runs nothing."""
 
-    def __init__(self, *args: Any) -> None:
-        self.state: Any = None
+    def __init__(self, *args: object) -> None:
+        self.state: object = None
 
-    def __setstate__(self, state: Any) -> None:
+    def __setstate__(self, state: object) -> None:
         self.state = state
 
 
@@ -87,7 +87,7 @@ class _TensorsOnlyUnpickler(pickle.Unpickler):
             return collections.OrderedDict
         raise UnsafeCheckpointError(f"refusing the global {module}.{name}")
 
-    def persistent_load(self, pid: Any) -> Any:
+    def persistent_load(self, pid: object) -> torch.storage.TypedStorage:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType)):
             raise UnsafeCheckpointError(f"unexpected persistent id {pid!r}")
@@ -112,7 +112,7 @@ def is_torchscript_archive(path: str | os.PathLike) -> bool:
         return any(n.split("/")[1:2] == ["constants.pkl"] or "/code/" in n for n in z.namelist())
 
 
-def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor], seen: set[int] | None = None) -> None:
+def _flatten(obj: object, prefix: str, out: dict[str, torch.Tensor], seen: set[int] | None = None) -> None:
     # A module record's state is its attribute dict: tensors are parameters and buffers,
     # records are sub-modules (torch.jit.save writes exactly these for a traced model).
     seen = set() if seen is None else seen

@@ -76,7 +76,7 @@ def environment(device: torch.device | str | None = None) -> dict[str, Any]:
     }
 
 
-def _published_checkpoint(lm: Any) -> bool:
+def _published_checkpoint(lm: LoadedModelLike) -> bool:
     from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 
     try:

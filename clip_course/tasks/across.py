@@ -204,7 +204,7 @@ def openai_weights(lm: LoadedModelLike) -> bool:
     return session_model_name(lm).openai
 
 
-def published_checkpoint(lm: Any) -> bool:
+def published_checkpoint(lm: LoadedModelLike) -> bool:
     """Whether ``lm``'s file is the one published figures measured (openai's, or the hub's for an open_clip tag)."""
     from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 

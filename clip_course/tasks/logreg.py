@@ -7,11 +7,11 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
+from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
 
 FITTERS = ("torch", "sklearn")
@@ -20,7 +20,7 @@ FITTERS = ("torch", "sklearn")
 # --------------------------------------------------------------------------- input checks
 
 
-def as_features(X: Any, name: str) -> np.ndarray | torch.Tensor:
+def as_features(X: FeatureInput, name: str) -> np.ndarray | torch.Tensor:
     """Validate (N, D) finite features; tensors stay tensors (no device round trip)."""
     if not isinstance(X, torch.Tensor):
         X = np.asarray(X)
@@ -34,7 +34,7 @@ def as_features(X: Any, name: str) -> np.ndarray | torch.Tensor:
     return X
 
 
-def as_labels(y: Any, n: int, name: str, features_name: str) -> np.ndarray:
+def as_labels(y: Labels, n: int, name: str, features_name: str) -> np.ndarray:
     """Validate integer labels matching ``n`` feature rows."""
     y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if y.ndim != 1:
@@ -51,7 +51,7 @@ def as_labels(y: Any, n: int, name: str, features_name: str) -> np.ndarray:
     return y
 
 
-def check_pair(X: Any, y: Any, name: str) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
+def check_pair(X: FeatureInput, y: Labels, name: str) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
     X = as_features(X, f"{name}_X")
     return X, as_labels(y, X.shape[0], f"{name}_y", f"{name}_X")
 
@@ -130,14 +130,14 @@ class LinearProbe:
     n_iter: int
     converged: bool
 
-    def predict_logits(self, X: Any) -> np.ndarray:
+    def predict_logits(self, X: FeatureInput) -> np.ndarray:
         """Class scores (N, K) as float64 numpy (softmax of these gives the probabilities)."""
         X = as_features(X, "X")
         if X.shape[1] != self.coef_.shape[1]:
             raise ProbeError(f"X has {X.shape[1]} features but the probe was fitted on {self.coef_.shape[1]}.")
         return as_numpy(X).astype(np.float64) @ self.coef_.T + self.intercept_
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: FeatureMatrix) -> np.ndarray:
         """Predicted class indices (N,)."""
         return self.predict_logits(X).argmax(axis=1)
 
@@ -150,7 +150,7 @@ class _SklearnFitter:
 
     name = "sklearn"
 
-    def __init__(self, X: Any, y: np.ndarray, n_classes: int, max_iter: int, tol: float) -> None:
+    def __init__(self, X: FeatureMatrix, y: np.ndarray, n_classes: int, max_iter: int, tol: float) -> None:
         self.X = as_numpy(X)
         if self.X.dtype not in (np.float32, np.float64):
             self.X = self.X.astype(np.float64)
@@ -194,7 +194,7 @@ class _TorchFitter:
 
     def __init__(
         self,
-        X: Any,
+        X: FeatureMatrix,
         y: np.ndarray,
         n_classes: int,
         max_iter: int,
@@ -272,7 +272,7 @@ def _float_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype in (torch.float32, torch.float64) else torch.float64
 
 
-def _dtype_name(dtype: torch.dtype | None, X: Any, fitter: str) -> str:
+def _dtype_name(dtype: torch.dtype | None, X: FeatureMatrix, fitter: str) -> str:
     """The precision a fitter computes in, for result records."""
     if fitter == "sklearn":
         return "float32" if as_numpy(X[:1]).dtype == np.float32 else "float64"
@@ -280,7 +280,7 @@ def _dtype_name(dtype: torch.dtype | None, X: Any, fitter: str) -> str:
 
 
 def _make_fitter(
-    X: Any,
+    X: FeatureMatrix,
     y: np.ndarray,
     n_classes: int,
     fitter: str,
@@ -296,8 +296,8 @@ def _make_fitter(
 
 
 def fit_logreg(
-    X: Any,
-    y: Any,
+    X: FeatureInput,
+    y: Labels,
     C: float,
     fitter: str = "torch",
     device: torch.device | str | None = None,

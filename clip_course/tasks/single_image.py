@@ -17,20 +17,27 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from PIL import Image
 
+from clip_course.core.types import LoadedModelLike
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
 from clip_course.tasks.zeroshot import model_logit_scale
 
+if TYPE_CHECKING:
+    from clip_course.core.models import LoadedModel
+
 IMAGES_DIR = Path("data") / "images"
 
 Ranking = list[tuple[str, float]]
+#: One image as the functions here take it: a file path, a PIL image or an RGB / grey array.
+ImageLike: TypeAlias = "str | os.PathLike[str] | Image.Image | npt.ArrayLike"
 
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:
@@ -62,7 +69,7 @@ BUILTIN_PHOTOS: dict[str, Callable[[], np.ndarray]] = {
 }
 
 
-def as_rgb(image: Any, name: str = "image") -> np.ndarray:
+def as_rgb(image: ImageLike, name: str = "image") -> np.ndarray:
     """An image as RGB uint8 (H, W, 3) from a path, a PIL image or an array.
 
     Grey images are repeated to three channels, an alpha channel is dropped, float arrays
@@ -104,14 +111,14 @@ def _check_prompts(prompts: Sequence[str], what: str = "prompts") -> list[str]:
     return prompts
 
 
-def _image_feature(lm: Any, image: Any) -> torch.Tensor:
+def _image_feature(lm: LoadedModelLike, image: ImageLike) -> torch.Tensor:
     from clip_course.core.encode import encode_images
 
     rgb = as_rgb(image)
     return encode_images(lm, rgb[None], batch_size=1, normalize=True, progress=False)[0]
 
 
-def _text_features(lm: Any, prompts: list[str]) -> dict[str, torch.Tensor]:
+def _text_features(lm: LoadedModelLike, prompts: list[str]) -> dict[str, torch.Tensor]:
     from clip_course.core.encode import encode_texts
 
     unique = list(dict.fromkeys(prompts))
@@ -134,14 +141,14 @@ def _distinct(prompts: Sequence[str]) -> list[str]:
     return prompts
 
 
-def rank_images(lm: Any, images: Sequence[Any], prompts: Sequence[str]) -> list[Ranking]:
+def rank_images(lm: LoadedModelLike, images: Sequence[ImageLike], prompts: Sequence[str]) -> list[Ranking]:
     """:func:`rank_prompts` for each image in turn, the prompts encoded once."""
     prompts = _distinct(prompts)
     text, scale = _text_features(lm, prompts), model_logit_scale(lm)
     return [_rank(_image_feature(lm, image), prompts, text, scale) for image in images]
 
 
-def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
+def rank_prompts(lm: LoadedModelLike, image: ImageLike, prompts: Sequence[str]) -> Ranking:
     """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
 
     Probabilities are ``softmax(s * cosine(image, prompt))`` over the given prompts with the
@@ -152,7 +159,7 @@ def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
     return rank_images(lm, [image], prompts)[0]
 
 
-def open_image(spec: Any) -> np.ndarray:
+def open_image(spec: ImageLike) -> np.ndarray:
     """An image as RGB uint8 from a path, a PIL image, an array, or a built-in photo's name
     (:data:`BUILTIN_PHOTOS`: astronaut, chelsea, ...) when no file of that name exists."""
     if isinstance(spec, str) and not Path(spec).exists() and spec in BUILTIN_PHOTOS:
@@ -163,7 +170,8 @@ def open_image(spec: Any) -> np.ndarray:
     return as_rgb(spec)
 
 
-def predict(images: Any, texts: Sequence[str], model: Any = None, device: str | None = None) -> Any:
+def predict(images: ImageLike | list[ImageLike] | tuple[ImageLike, ...], texts: Sequence[str], model: str | LoadedModel | None = None,
+            device: str | None = None) -> Ranking | list[Ranking]:
     """The openai/CLIP README's demo as one call: texts ranked for each image, most probable first.
 
     ``images``: one image or a list of them (paths, PIL images, RGB arrays, or built-in photo names
@@ -176,12 +184,12 @@ def predict(images: Any, texts: Sequence[str], model: Any = None, device: str | 
     from clip_course.data.profiles import resolve
 
     lm = model if isinstance(model, LoadedModel) else load(model or resolve("auto").model, device=device)
-    single = not isinstance(images, (list, tuple))
-    rankings = rank_images(lm, [open_image(im) for im in ([images] if single else images)], texts)
-    return rankings[0] if single else rankings
+    if isinstance(images, (list, tuple)):
+        return rank_images(lm, [open_image(im) for im in images], texts)
+    return rank_images(lm, [open_image(images)], texts)[0]
 
 
-def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
+def refinement_series(lm: LoadedModelLike, image: ImageLike, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
     """:func:`rank_prompts` for each prompt list in turn, same image (one ranking per list).
 
     Use it for progressive refinement, e.g. ``cumulative(["map", "a white map", ...])``:

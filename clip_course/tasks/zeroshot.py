@@ -228,7 +228,7 @@ def predict(
     return scored.logits, scored.classifier.weights, list(scored.classifier.templates)
 
 
-def published_figure(lm: Any, dataset: str) -> dict[str, Any] | None:
+def published_figure(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | None:
     """CLIP_benchmark's published zero-shot figure for ``lm``'s model and tag on ``dataset``, or None.
 
     Only beside the checkpoint it measured (:func:`clip_course.core.models.is_published_checkpoint`):
