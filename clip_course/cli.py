@@ -51,8 +51,12 @@ from clip_course.cli_flags import (
     check_args,
     with_classnames,
 )
-from clip_course.errors import ClipCourseError
-from clip_course.io import printable
+from clip_course.core import miniclip
+from clip_course.core.prompts import templates as resolve_templates
+from clip_course.core.provenance import run_record
+from clip_course.errors import ClipCourseError, ProbeError
+from clip_course.io import printable, write_json
+from clip_course.report.collect import custom_name
 
 if TYPE_CHECKING:  # annotations only: the instant commands never import numpy
     import numpy as np
@@ -105,10 +109,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
     """``zeroshot``: evaluate and print top-1/top-5; write the record with ``--out``."""
     # lazy: torch, clip and the datasets, for the work commands only
     from clip_course.core.models import load
-    from clip_course.core.prompts import templates as resolve_templates
     from clip_course.data.catalog import load_dataset
-    from clip_course.io import write_json
-    from clip_course.report.collect import custom_name
     from clip_course.tasks.zeroshot import evaluate, predict
 
     apply_profile(args)
@@ -141,6 +142,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
 
 
 def _probe_parser(sub: argparse._SubParsersAction) -> None:
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.tasks.logreg import FITTERS
     from clip_course.tasks.probe import GRID_STEPS, SEARCHES
 
@@ -177,8 +179,6 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
 
 def parse_ks(text: str) -> tuple[int | None, ...]:
     """``"1,2,4,full"`` -> (1, 2, 4, None)."""
-    from clip_course.errors import ProbeError
-
     out: list[int | None] = []
     for part in text.split(","):
         part = part.strip().lower()
@@ -193,8 +193,6 @@ def parse_ks(text: str) -> tuple[int | None, ...]:
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     """``"0,1,2"`` -> (0, 1, 2)."""
-    from clip_course.errors import ProbeError
-
     try:
         return tuple(int(s) for s in text.split(","))
     except ValueError:
@@ -203,6 +201,7 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 def probe_features(args: argparse.Namespace) -> tuple:
     """(model, train dataset, test dataset, train features, test features) for ``probe``."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.feature_cache import image_features
     from clip_course.core.models import load
     from clip_course.data.catalog import load_dataset
@@ -219,8 +218,6 @@ def run_probe(args: argparse.Namespace) -> int:
     # lazy: torch and the probe, for the work commands only
     import numpy as np
 
-    from clip_course.core.provenance import run_record
-    from clip_course.io import write_json
     from clip_course.tasks import probe
     from clip_course.tasks.kshot import k_shot
     from clip_course.tasks.zeroshot import classification_metrics, predict
@@ -296,10 +293,10 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_styleclip(args: argparse.Namespace) -> int:
     """``styleclip``: one edit, its figures, GIF and ``result.json``."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.device import default_device
     from clip_course.figures import styleclip as figs
     from clip_course.generators import shapes_generator
-    from clip_course.io import write_json
     from clip_course.tasks import styleclip, styleclip_studies
 
     if args.train_generator:
@@ -329,6 +326,7 @@ def run_styleclip(args: argparse.Namespace) -> int:
 
 
 def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.tasks.pretrain import shipped_config
 
     defaults = shipped_config()
@@ -350,7 +348,6 @@ def run_pretrain(args: argparse.Namespace) -> int:
     """``pretrain``: retrain MiniCLIP and compare with the shipped checkpoint."""
     from dataclasses import asdict, replace
 
-    from clip_course.core import miniclip
     from clip_course.tasks import pretrain
 
     config = replace(args._defaults, steps=args.steps, seed=args.seed)

@@ -25,8 +25,10 @@ from clip_course.cli_flags import (
     apply_profile,
     check_out_file,
 )
-from clip_course.errors import UsageError
+from clip_course.core.prompts import class_names, templates
+from clip_course.errors import PromptError, UsageError
 from clip_course.io import atomic_write_bytes
+from clip_course.report.collect import collect, to_csv, to_markdown
 
 OFFLINE_MODEL = "miniclip"  # core.models.OFFLINE_MODEL; that module imports torch
 
@@ -94,12 +96,11 @@ def predict_labels(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         labels = _split_labels(text, "--labels-file")
         return labels, labels
     # lazy: the command's own imports
-    from clip_course.core.prompts import class_names, templates
-    from clip_course.errors import PromptError
 
     try:
         classes = class_names(args.dataset)
     except PromptError:  # names read from the dataset itself (ShapesWorld, folders, DTD ...)
+        # lazy: keeps numpy out of the CLI until needed
         from clip_course.data.catalog import load_dataset
 
         classes = list(load_dataset(args.dataset, "test", root=args.data_root).classes)
@@ -231,7 +232,6 @@ def results_parser(sub: argparse._SubParsersAction) -> None:
 def run_results(args: argparse.Namespace) -> int:
     """``results``: collect, then print or write the table."""
     # lazy: only this command reads results
-    from clip_course.report.collect import collect, to_csv, to_markdown
 
     for flag in ("csv", "markdown"):
         if getattr(args, flag):

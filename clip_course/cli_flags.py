@@ -12,8 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from clip_course.core.prompts import validate_templates
 from clip_course.data.profiles import PROFILE_NAMES
 from clip_course.errors import UsageError
+from clip_course.io import check_replaceable
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -134,7 +136,6 @@ def check_out_file(flag: str, value: str | os.PathLike) -> None:
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'result.json'}.")
     _check_writable_dir(flag, path.parent, "Choose an output path in a writable folder.")
-    from clip_course.io import check_replaceable
 
     check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
 
@@ -151,6 +152,7 @@ def _resolve_model(args: argparse.Namespace) -> None:
     """Fold ``--pretrained`` into ``--model`` as open_clip writes the pair (``ViT-B-32:laion2b_s34b_b79k``;
     openai's weights keep openai's name), so every command's ``load(args.model)`` gets the tag, and a
     misspelt name or unknown tag fails here, before any data is read."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.models import model_spec
 
     spec = model_spec(args.model, args.pretrained)
@@ -178,6 +180,7 @@ def check_args(args: argparse.Namespace) -> None:
     if getattr(args, "model", None) is not None and hasattr(args, "pretrained"):
         _resolve_model(args)
     if getattr(args, "device", None) is not None:
+        # lazy: keeps torch out of the CLI until needed
         from clip_course.core.models import resolve_device
 
         resolve_device(args.device)
@@ -187,8 +190,6 @@ def check_args(args: argparse.Namespace) -> None:
     if getattr(args, "build_dir", None):
         _check_writable_dir("--build-dir", Path(args.build_dir), "Give a writable folder for the build.")
     if getattr(args, "custom_templates", None):
-        from clip_course.core.prompts import validate_templates
-
         validate_templates(args.custom_templates)
     if getattr(args, "top_k", 1) is not None and getattr(args, "top_k", 1) <= 0:
         raise UsageError(f"--top-k {args.top_k} must be a positive integer.")

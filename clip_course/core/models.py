@@ -44,6 +44,7 @@ with warnings.catch_warnings():
     import clip
     import clip.clip as _clip_impl
 
+from clip_course.core.miniclip import miniclip_checkpoint
 from clip_course.io import display_path, sha256_file
 
 #: Where clip keeps downloaded weights (clip's own default).
@@ -174,8 +175,6 @@ def resolve_checkpoint(name_or_path: str, download: bool = True, pretrained: str
         return Path(openclip.weights_file(*_open_clip_names(spec), download=download))
     name_or_path = spec.name
     if name_or_path == OFFLINE_MODEL:
-        from clip_course.core.miniclip import miniclip_checkpoint
-
         return miniclip_checkpoint()
     if name_or_path in clip.available_models():
         target = weights_path(name_or_path)

@@ -40,6 +40,7 @@ def device_name(device: torch.device | str | None = None) -> str:
     device = torch.device(device) if device is not None else None
     if device is not None and device.type == "cuda" and torch.cuda.is_available():
         return torch.cuda.get_device_name(device)
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.device import current_threads
 
     t = current_threads()
@@ -65,6 +66,7 @@ def git_commit(root: str | Path = ".") -> str:
 
 def environment(device: torch.device | str | None = None) -> dict[str, Any]:
     """Versions, device, thread counts, git commit and a timestamp."""
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.device import current_threads
 
     return {
@@ -77,6 +79,7 @@ def environment(device: torch.device | str | None = None) -> dict[str, Any]:
 
 
 def _published_checkpoint(lm: LoadedModelLike) -> bool:
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 
     try:

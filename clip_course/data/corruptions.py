@@ -30,6 +30,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from clip_course.data.dataset import ImageDataset
 from clip_course.errors import CorruptionError
 
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -174,8 +175,6 @@ def corrupt_dataset(dataset, kind: str, severity: int, seed: int = 0):
     Its name (``shapes10+blur@3``) and therefore its fingerprint and feature-cache key differ
     from the clean set's; labels, classes and split are kept. Severity 0 returns ``dataset``.
     """
-    from clip_course.data.dataset import ImageDataset
-
     if check_severity(severity) == 0:
         check_kind(kind)
         return dataset

@@ -27,6 +27,10 @@ from urllib.parse import urlparse
 
 from tqdm.auto import tqdm
 
+from clip_course.core import hub, models
+from clip_course.core.models import weights_problem
+from clip_course.data import torchvision_sets as tv
+from clip_course.data.cifar import _CIFAR, cifar_present
 from clip_course.errors import DownloadError
 from clip_course.io import atomic_path
 
@@ -80,8 +84,6 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
     openai's is left alone and refused (it is the user's); when openai's address fails (404s
     since October 2025) the hub copy is converted to openai's layout (:mod:`clip_course.core.hub`).
     """
-    from clip_course.core import hub, models
-
     target = models.weights_path(name)
     if target.is_file():
         if not models._sha_matches(name, target):
@@ -109,6 +111,7 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
 
 def fetch_cifar(name: str, root: str | Path = "data") -> Path:
     """CIFAR through torchvision into a staging folder, then its batches moved under ``root``."""
+    # lazy: tests replace clip_course.data.cifar.download_cifar (monkeypatch), which a module-top binding would not see
     from clip_course.data.cifar import _CIFAR, cifar_present, download_cifar
 
     root = Path(root)
@@ -171,9 +174,6 @@ def fetch_stylegan2(url: str = STYLEGAN2_URL, target: Path | None = None) -> Pat
 
 def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32") -> list[Path]:
     """Everything the paper profile needs; skips what is already on disk."""
-    from clip_course.core.models import weights_problem
-    from clip_course.data.cifar import cifar_present
-
     # (profiles.missing_paper_assets says the same; profiles fetches through here, so not imported)
     if weights_problem(model) is None and all(cifar_present(n, data_root) for n in ("cifar10", "cifar100")):
         return []
@@ -185,8 +185,6 @@ def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32
 def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
     """One torchvision dataset, downloaded by torchvision into a staging folder beside ``root``'s
     own, then moved into place whole; returns its folder. Already on disk: nothing is fetched."""
-    from clip_course.data import torchvision_sets as tv
-
     name, root = tv.canonical(name), Path(root)
     spec = tv.SPECS[name]
     folder = root / spec.folder
@@ -211,15 +209,11 @@ def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
 
 
 def _dataset_host(name: str) -> str | None:
-    from clip_course.data import torchvision_sets as tv
-
     return CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
 
 
 def parse_dataset_names(text: str) -> list[str]:
     """``"eurosat,dtd"`` or ``"all"`` -> our names; an unknown or non-downloadable name is refused."""
-    from clip_course.data import torchvision_sets as tv
-
     known = ["cifar10", "cifar100", *tv.downloadable()]
     names = known if text.strip() == "all" else [tv.canonical(n.strip()) for n in text.split(",") if n.strip()]
     for n in names:
@@ -239,9 +233,6 @@ def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
     Each host is checked before its download, and one dataset failing does not stop the others:
     what could be fetched is in place, and one :class:`DownloadError` then names every failure.
     """
-    from clip_course.data import torchvision_sets as tv
-    from clip_course.data.cifar import _CIFAR, cifar_present
-
     root = Path(root)
     done, failed = [], []
     for n in names:
@@ -264,9 +255,6 @@ def ensure_dataset(name: str, root: str | Path = "data") -> Path | None:
     For a notebook or script that should fetch what it needs; returns the dataset's folder, or
     None for datasets that are generated or given by path (ShapesWorld, ``folder:PATH``).
     """
-    from clip_course.data import torchvision_sets as tv
-    from clip_course.data.cifar import _CIFAR, cifar_present
-
     name, root = tv.canonical(name), Path(root)
     if name in _CIFAR and cifar_present(name, root):
         return root / str(_CIFAR[name]["folder"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from clip_course.errors import ProfileError
+from clip_course.errors import DownloadError, ProfileError
 
 PROFILE_NAMES = ("auto", "paper", "offline")
 PAPER_MODEL = "ViT-B/32"
@@ -43,6 +43,7 @@ def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAP
     openai's weights count only when their sha256 is openai's (or when they were fetched from
     the Hugging Face hub and converted); a checkpoint path counts when it is a file.
     """
+    # lazy: keeps torch out of profiles (the CLI's instant commands import it) until needed
     from clip_course.core.models import weights_problem
     from clip_course.data.cifar import _CIFAR, cifar_present
 
@@ -61,9 +62,9 @@ def fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> li
 
     Nothing is fetched for a checkpoint path, nor over a user's file at openai's weights path.
     """
+    # lazy: keeps torch out of profiles (the CLI's instant commands import it) until needed
     from clip_course.core.models import available_models
     from clip_course.data.download import download_paper_assets
-    from clip_course.errors import DownloadError
 
     if model not in available_models():
         return missing  # a path: nothing to fetch for it (CIFAR alone would not make it run)

@@ -71,6 +71,7 @@ def _split_tag(model: str, pretrained: str | None) -> tuple[str, str]:
 
 def benchmark_dataset_name(dataset: str) -> str:
     """Our dataset name as CLIP_benchmark writes it (``eurosat`` -> ``vtab/eurosat``)."""
+    # lazy: keeps numpy out of published (the CLI's instant commands import it) until needed
     from clip_course.data.torchvision_sets import canonical
 
     dataset = canonical(dataset)

@@ -33,6 +33,7 @@ import numpy as np
 
 from clip_course.core import prompts
 from clip_course.data import shapes_captions
+from clip_course.data.dataset import ImageDataset
 from clip_course.data.shapes_captions import Captions, caption_matches, make_captions
 from clip_course.data.shapes_render import (
     _BG_LEVEL,
@@ -163,8 +164,6 @@ def load_shapes_dataset(
 
     ``n`` defaults to :data:`DEFAULT_SIZES`; the same arguments always give the same images.
     """
-    from clip_course.data.dataset import ImageDataset
-
     base, style = parse_name(name)
     if split not in _SPLIT_SEEDS:
         raise ShapesWorldError(f"Unknown split {split!r}; use 'train' or 'test'.")

@@ -22,6 +22,7 @@ from clip_course.data.shapes_world import (
     SIZES,
     STYLES,
     Scenes,
+    _index,
 )
 from clip_course.errors import ShapesWorldError
 
@@ -300,8 +301,6 @@ def render(
     The colour is the name's own shade unless ``colour_spread`` > 0 (1 varies it as the
     datasets and pretraining do), so a named scene shows what its name says.
     """
-    from clip_course.data.shapes_world import _index
-
     if count not in (1, 2, 3, 4):
         raise ShapesWorldError(f"count must be 1..4, got {count!r}.")
     scenes = Scenes(

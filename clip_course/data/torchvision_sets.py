@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.core.prompts import class_names
 from clip_course.data import tv_binary, tv_files
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.data.folders import FileImages, stratified_test_mask
@@ -198,8 +199,6 @@ def _check_classes(spec: TorchvisionSet, folder: Path, classes: list[str], found
 
 def read_torchvision_set(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageDataset:
     """One split of a torchvision dataset from its files under ``root`` (see the module docstring)."""
-    from clip_course.core.prompts import class_names
-
     name, root = canonical(name), Path(root)
     spec = SPECS[name]
     missing = missing_files(name, root)
@@ -224,8 +223,6 @@ def read_torchvision_set(name: str, split: str, root: str | Path = DATA_ROOT) ->
 
 def describe(name: str, root: str | Path = DATA_ROOT) -> dict:
     """One row of the ``datasets`` listing for ``name``."""
-    from clip_course.core.prompts import class_names
-
     spec = SPECS[name]
     splits: dict[str, int | str]
     if spec.sizes and spec.splits:  # a fixed split has both

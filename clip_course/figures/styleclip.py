@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from clip_course.figures import style
+from clip_course.io import atomic_path
 from clip_course.tasks.styleclip import EditResult
 
 # ------------------------------------------------------------------------------- figures
@@ -125,8 +126,6 @@ def save_gif(
 ) -> Path:
     """The trajectory as an animated GIF (Pillow), frames resized to ``size`` px."""
     from PIL import Image
-
-    from clip_course.io import atomic_path
 
     frames = []
     for _, images in result.frames:

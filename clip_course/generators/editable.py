@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clip_course.data import shapes as sw
 from clip_course.errors import StyleCLIPError
 
 ASSETS = Path(__file__).parent / "assets"
@@ -23,8 +24,6 @@ ATTRIBUTES = ("shape", "colour", "size", "position", "background")
 
 
 def attribute_names() -> dict[str, list[str]]:
-    from clip_course.data import shapes as sw
-
     return {
         "shape": list(sw.SHAPES),
         "colour": list(sw.COLOUR_NAMES),

@@ -16,6 +16,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from clip_course.core.device import default_device
+from clip_course.data import shapes as sw
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import (
     ATTRIBUTES,
@@ -24,6 +26,7 @@ from clip_course.generators.editable import (
     attribute_names,
     load_latent_file,
 )
+from clip_course.io import atomic_path
 
 # ----------------------------------------------------------------------- offline: ShapesVAE
 
@@ -116,8 +119,6 @@ class ShapesTrainConfig:
 
 def training_images(n: int, seed: int, image_size: int = 32) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``n`` ShapesWorld renders (all pairs, held-out ones included) and their attributes."""
-    from clip_course.data import shapes as sw
-
     rng = np.random.default_rng([seed, 5])
     scenes = sw.sample_scenes(n, rng, exclude_held_out=False)
     images = sw.render_scenes(scenes, rng, image_size)
@@ -268,8 +269,6 @@ def save_shapes_generator(
     extra: dict | None = None,
 ) -> Path:
     """Write a shapes-generator checkpoint (fp16 weights, config, metadata) atomically."""
-    from clip_course.io import atomic_path
-
     payload = {
         "format": "clip-course/shapes-generator/1",
         "config": {**asdict(config), "vae": asdict(vae.config)},
@@ -374,8 +373,6 @@ def parse_phrase(text: str) -> dict[str, str]:
 
 def render_phrase(text: str, seed: int = 0, image_size: int = 32) -> np.ndarray:
     """Render the ShapesWorld scene a phrase describes (uint8 (H, W, 3))."""
-    from clip_course.data import shapes as sw
-
     return sw.render(**cast(dict[str, Any], parse_phrase(text)), rng=seed, image_size=image_size)
 
 
@@ -383,8 +380,6 @@ def load_shapes_generator(
     path: str | os.PathLike = SHAPES_GENERATOR, device: str | torch.device | None = None
 ) -> ShapesGenerator:
     """Load the offline generator (the shipped one by default)."""
-    from clip_course.core.device import default_device
-
     path = Path(path)
     device = torch.device(device) if device is not None else default_device()
     if not path.is_file():

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from clip_course.core.device import default_device
 from clip_course.data.download import STYLEGAN2_CHECKPOINT
 from clip_course.errors import StyleCLIPError
 
@@ -487,8 +488,6 @@ def load_generator(
     The ``"g_ema"`` weights are used (as StyleCLIP does); a bare generator state dict also
     loads. Sizes are read from the state dict, and every key must match.
     """
-    from clip_course.core.device import default_device
-
     path = Path(path).expanduser()
     device = torch.device(device) if device is not None else default_device()
     ckpt = _read_checkpoint(path)

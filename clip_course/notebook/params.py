@@ -22,7 +22,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from clip_course.data.catalog import dataset_names
+from clip_course.data.corruptions import CORRUPTIONS, SEVERITIES
 from clip_course.errors import NotebookError
+from clip_course.tasks.logreg import FITTERS
+from clip_course.tasks.probe import SEARCHES
 
 #: A check returns None when the value is fine, else a description of what is allowed.
 Check = Callable[[Any], str | None]
@@ -94,8 +98,6 @@ def flag(v: Any) -> str | None:
 
 def dataset_name(optional: bool = False) -> Check:
     def check(v: Any) -> str | None:
-        from clip_course.data.catalog import dataset_names
-
         if (optional and v is None) or (isinstance(v, str) and (v in dataset_names() or v.startswith("folder:"))):
             return None
         return f"one of {dataset_names()} or 'folder:PATH'" + (" or None" if optional else "")
@@ -103,26 +105,18 @@ def dataset_name(optional: bool = False) -> Check:
 
 
 def _corruptions() -> tuple[str, ...]:
-    from clip_course.data.corruptions import CORRUPTIONS
-
     return CORRUPTIONS
 
 
 def _severities() -> tuple[int, ...]:
-    from clip_course.data.corruptions import SEVERITIES
-
     return SEVERITIES
 
 
 def _fitters() -> tuple[str, ...]:
-    from clip_course.tasks.logreg import FITTERS
-
     return FITTERS
 
 
 def _searches() -> tuple[str, ...]:
-    from clip_course.tasks.probe import SEARCHES
-
     return SEARCHES
 
 

@@ -34,6 +34,12 @@ import torch
 
 from clip_course import repository as _repository
 from clip_course.core.cache import user_cache_dir
+from clip_course.core.device import configure_threads
+from clip_course.core.encode import use_text_cache
+from clip_course.core.models import checkpoint_origin, is_openai_release
+from clip_course.core.provenance import environment
+from clip_course.data import profiles
+from clip_course.data import shapes as synthetic
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
@@ -41,7 +47,7 @@ from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
-from clip_course.report.schema import read_results
+from clip_course.report.schema import read_results, write_results
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
@@ -114,8 +120,6 @@ class Outputs:
 
     def write(self, record: Mapping[str, Any]) -> Path:
         """Validate the record against the notebook's schema, then write it atomically."""
-        from clip_course.report.schema import write_results
-
         return write_results(self.results, self.stem, record)
 
 
@@ -125,7 +129,7 @@ class Session:
 
     notebook: str
     profile: Any  # clip_course.data.profiles.Profile (.name .model .coarse .fine .reason)
-    lm: Any  # clip_course.models.LoadedModel
+    lm: Any  # clip_course.core.models.LoadedModel
     out: Outputs
     seed: int
     #: "en", "zh" or "both" (the report build): what captions, tables and generated text show
@@ -146,8 +150,6 @@ class Session:
         """The model's identity for results: name, full checkpoint sha256, what the file is
         (``origin``: openai's release or not, see :func:`clip_course.core.models.checkpoint_origin`),
         dtype, device."""
-        from clip_course.core.models import checkpoint_origin
-
         return {"name": self.lm.name, "checkpoint_sha256": self.lm.checkpoint_sha256,
                 "origin": checkpoint_origin(self.lm.name, self.lm.checkpoint, self.lm.checkpoint_sha256),
                 "input_resolution": self.lm.input_resolution,
@@ -184,8 +186,6 @@ class Session:
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
-        from clip_course.core.provenance import environment
-
         rec: dict[str, Any] = {"notebook": self.notebook, "profile": self.profile.name,
                                "profile_reason": self.profile.reason, "model": self.model_record()}
         rec.update(fields)
@@ -220,10 +220,8 @@ def setup(
     validated first by :func:`clip_course.notebook.params.validate_params`, so a bad one is named
     before any work.
     """
-    from clip_course.core.device import configure_threads
-    from clip_course.core.encode import use_text_cache
+    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
     from clip_course.core.models import load
-    from clip_course.data import profiles
     from clip_course.notebook import params as nb_params
 
     nb_params.validate_params({"seed": seed, "lang": lang,
@@ -365,12 +363,11 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     pretraining). Paper: N test images of the coarse set (distinct classes) with the
     caption "a photo of a {class}.".
     """
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
 
     rng = np.random.default_rng(seed)
     if session.offline:
-        from clip_course.data import shapes as synthetic
-
         n = min(n, len(synthetic.SHAPES))
         scenes = synthetic.sample_scenes(n, rng, shape=rng.permutation(len(synthetic.SHAPES))[:n])
         images = synthetic.render_scenes(scenes, rng)
@@ -430,8 +427,6 @@ def references(task: str, dataset: str, role: str, session: Session | None = Non
     converted here): a random or fine-tuned file at the same path is not what they measured.
     Without a session nothing is comparable.
     """
-    from clip_course.core.models import is_openai_release
-
     ref = reference_dataset(role)
     origin = session.model_record()["origin"] if session is not None else {}
     same_model = is_openai_release(origin) and origin.get("model") == REFERENCE_MODEL

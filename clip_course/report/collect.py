@@ -33,6 +33,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from clip_course.core.prompts import templates
+from clip_course.data.published import BENCHMARK_SOURCE, benchmark_zeroshot
 from clip_course.errors import ClipCourseError
 
 COLUMNS = ["model", "dataset", "task", "acc1", "acc5", "mean_per_class_recall", "n_images", "n_way", "template",
@@ -69,8 +71,6 @@ def custom_name(templates: Any) -> str:
 
 def _ensemble_name(entry: Mapping, dataset: str) -> str:
     """"ensemble", or the templates themselves ("custom: ...") when notebook 03 was given its own."""
-    from clip_course.core.prompts import templates
-
     used = (entry.get("templates") or {}).get("ensemble")
     return "ensemble" if used is None or used == templates("ensemble", dataset) else custom_name(used)
 
@@ -137,6 +137,7 @@ def rows_of(rec: Any) -> list[dict[str, Any]]:
 def checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str:
     """"openai" (openai's released file), "openai (hub copy)" (this machine's conversion of it),
     "open_clip (hub file)" (an open_clip tag's file with the hub's published sha256) or ""."""
+    # lazy: keeps torch out of collect (the CLI's instant commands import it) until needed
     from clip_course.core import hub, models
 
     if model and ":" in model and not model.endswith(":openai"):
@@ -152,8 +153,6 @@ def checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str
 
 
 def _with_benchmark(row: dict[str, Any]) -> dict[str, Any]:
-    from clip_course.data.published import benchmark_zeroshot
-
     row["checkpoint"] = checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""),
                                         bool(row.pop("checkpoint_published", False)))
     ref = None
@@ -220,6 +219,4 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def _source() -> str:
-    from clip_course.data.published import BENCHMARK_SOURCE
-
     return BENCHMARK_SOURCE

@@ -12,7 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from clip_course.core.provenance import device_name, git_commit, package_versions
+from clip_course.io import display_path
 from clip_course.report import prose
+from clip_course.report.catalogue_zh import GLOSSARY
+from clip_course.report.i18n import HTML_LANG, tr, translator
 from clip_course.report.schema import read_results, results_path
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
@@ -87,9 +91,6 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
 def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool,
                      lang: str = "en") -> dict[str, Any]:
     """Everything the document template needs besides the notebook HTML (texts in ``lang``)."""
-    from clip_course.report.catalogue_zh import GLOSSARY
-    from clip_course.report.i18n import HTML_LANG, tr, translator
-
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
@@ -169,7 +170,6 @@ def device_used(results: dict[str, dict]) -> str:
     for rec in _walk(results):
         if isinstance(rec.get("environment"), dict) and rec["environment"].get("device"):
             return str(rec["environment"]["device"])
-    from clip_course.core.provenance import device_name
 
     return device_name()
 
@@ -177,7 +177,6 @@ def device_used(results: dict[str, dict]) -> str:
 def _shown(key: str, value: Any, root: Path) -> Any:
     # a checkpoint path is printed as a reader sees it (relative to the repository, or ~/...), and a
     # path outside both by its file name alone: no absolute path of the machine goes into the report
-    from clip_course.io import display_path
 
     if key != "model" or not isinstance(value, str) or "/" not in value:
         return value
@@ -187,8 +186,6 @@ def _shown(key: str, value: Any, root: Path) -> Any:
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
     """Appendix B: everything needed to trace a number to what produced it."""
-    from clip_course.core.provenance import git_commit, package_versions
-
     return {
         "profile": profile,
         "git_commit": git_commit(root),

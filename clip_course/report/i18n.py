@@ -30,6 +30,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from clip_course.errors import ReportError
+from clip_course.report.catalogue_zh import CATALOGUE
 
 LANGS = ("en", "zh")
 #: Output metadata naming the language of a notebook output shown once per language (the report
@@ -109,8 +110,6 @@ def has_pairs(text: str) -> bool:
 
 def chinese(msgid: str) -> str:
     """The catalogue's Chinese for ``msgid``."""
-    from clip_course.report.catalogue_zh import CATALOGUE
-
     try:
         return CATALOGUE[msgid]
     except KeyError:
@@ -134,8 +133,6 @@ def tr_html(msgid: str, /, **fields: Any) -> Bi:
 
 def maybe_tr(text: str) -> str:
     """``text`` in both languages when the catalogue has it (data such as a question), else as is."""
-    from clip_course.report.catalogue_zh import CATALOGUE
-
     return tr(text) if text in CATALOGUE else text
 
 

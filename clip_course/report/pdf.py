@@ -29,8 +29,10 @@ import jinja2
 import nbformat
 
 from clip_course import __version__
+from clip_course.data.profiles import offline
 from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
+from clip_course.report import facts as report_facts
 from clip_course.report import lint, system
 from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
@@ -273,8 +275,6 @@ class Section:
 def section_title(spec: SectionSpec, profile: str, lang: str = "en") -> str:
     """A chapter's title names what was measured: offline, chapter 3 is not CIFAR."""
     if spec.number == "3" and profile == "offline":
-        from clip_course.data.profiles import offline
-
         p = offline("")
         return tr("Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)", coarse=p.coarse,
                   fine=p.fine).get(lang)
@@ -432,8 +432,6 @@ def chromium_version(chromium: Path) -> str:
 def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: Path, quick: bool = False,
               lang: str = "en") -> tuple[Path, int]:
     """Assemble the HTML of ``runs`` in ``lang`` and print it to ``out`` atomically; (html path, pages)."""
-    from clip_course.report import facts as report_facts
-
     chromium = ensure_chromium()
     start = time.perf_counter()
     results = report_facts.load_results(root, runs)

@@ -41,6 +41,7 @@ from clip_course.report.prose_model import (
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.report.verdicts import at_chance, interval
+from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
 __all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
@@ -123,8 +124,6 @@ def winner_sentence(ranking: Ranking, question: str = "") -> Bi:
 
 
 def _series_rows(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
-    from clip_course.tasks.single_image import series_json
-
     return series_json(series)
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from clip_course.core.provenance import git_commit
 from clip_course.io import read_json, sha256_file
 from clip_course.report import system
 
@@ -83,6 +84,7 @@ def tree_digest(folder: Path, contents: bool) -> str:
 def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
     """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
     try:
+        # lazy: its failure is handled where it is imported
         from clip_course.core import models
         from clip_course.data import profiles
 
@@ -140,8 +142,6 @@ def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out:
     """What the PDF depends on besides the package: each run, its results, templates, commit, and
     what the renderer has (:func:`clip_course.report.system.fingerprint`: Chromium, MathJax, CJK
     fonts), so a PDF printed before a font or MathJax was installed is printed again."""
-    from clip_course.core.provenance import git_commit
-
     templates = Path(__file__).resolve().parent / "templates"
     blob = json.dumps({
         "runs": [(r.stem, r.key, file_sha(r.results(root))) for r in runs],

@@ -24,11 +24,18 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 import numpy as np
 
 from clip_course.core import prompts
+from clip_course.core.encode import encode_images
 from clip_course.core.feature_cache import image_features
+from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import torchvision_sets as tv
 from clip_course.data.dataset import ImageDataset
+from clip_course.data.naming import session_model_name
+from clip_course.errors import ClipCourseError, NotebookError
+from clip_course.io import status
 from clip_course.tasks import zeroshot
 from clip_course.tasks.entries import probe_entry
+from clip_course.tasks.stats import sign, wilson
 from clip_course.tasks.types import (
     AcrossEntry,
     Diff,
@@ -38,6 +45,7 @@ from clip_course.tasks.types import (
     SweepEntry,
     Top,
 )
+from clip_course.tasks.zeroshot import published_figure
 
 if TYPE_CHECKING:  # Unpack is in typing from Python 3.11 only
     from typing_extensions import Unpack
@@ -89,8 +97,6 @@ def with_intervals(name: str, entry: ProbeEntry, source: str) -> dict[str, Any]:
     sign: ``zeroshot_minus_probe`` (positive where zero-shot wins). ``source`` names the notebook
     that measured it (07 itself, or 04 for the datasets it already measured in this build).
     """
-    from clip_course.tasks.stats import wilson
-
     n = int(entry["n_test"])
     zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
 
@@ -117,8 +123,6 @@ def verdict_counts(entries: Mapping[str, AcrossEntry]) -> dict[str, int]:
 
 def family_summary(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, Any]]:
     """Per family: its datasets, how many have zero-shot ahead / behind / no detectable difference."""
-    from clip_course.tasks.stats import sign
-
     out = {}
     for fam, names in by_family(entries).items():
         signs = [sign(entries[n]["zeroshot_minus_probe"]["lo"], entries[n]["zeroshot_minus_probe"]["hi"])
@@ -141,6 +145,7 @@ class MeasureSizes(TypedDict):
 def measure(session: SessionLike, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
             max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
     """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
 
     train = load_dataset(name, "train", limit=limit_train, seed=session.seed)
@@ -160,9 +165,6 @@ def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | No
 
 def earlier_probe(session: SessionLike) -> dict[str, Any] | None:
     """Notebook 04's results of this build (same profile and checkpoint), or None when it has none."""
-    from clip_course.errors import NotebookError
-    from clip_course.io import status
-
     try:
         return session.earlier("04_linear_probe")
     except NotebookError as err:
@@ -175,10 +177,9 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 
     With ``fetch``, a torchvision dataset that is not on disk is downloaded first (needs internet).
     """
-    from clip_course.data import torchvision_sets as tv
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
     from clip_course.data.download import ensure_dataset
-    from clip_course.errors import ClipCourseError
 
     present, missing = [], {}
     for name in names:
@@ -199,15 +200,11 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 def openai_weights(lm: LoadedModelLike) -> bool:
     """Whether ``lm`` holds openai's released weights (their file, or a verified hub conversion of it),
     as :func:`clip_course.data.naming.model_name` decides from the checkpoint's sha256."""
-    from clip_course.data.naming import session_model_name
-
     return session_model_name(lm).openai
 
 
 def published_checkpoint(lm: LoadedModelLike) -> bool:
     """Whether ``lm``'s file is the one published figures measured (openai's, or the hub's for an open_clip tag)."""
-    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
-
     return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
 
@@ -215,8 +212,6 @@ def published_zeroshot(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | No
     """CLIP_benchmark's zero-shot figure for this model and tag on ``dataset``, only for the weights it
     measured: openai's released file (or this machine's hub conversion of it), or an open_clip tag's
     file whose sha256 is the one the hub published."""
-    from clip_course.tasks.zeroshot import published_figure
-
     return published_figure(lm, dataset)
 
 
@@ -230,8 +225,6 @@ def images_per_second(lm: LoadedModelLike, images: np.ndarray, batch_size: int =
     the best is the least disturbed by other work on the machine.
     """
     import torch
-
-    from clip_course.core.encode import encode_images
 
     encode_images(lm, images[: min(len(images), batch_size)], batch_size=batch_size, progress=False)
     best = float("inf")
@@ -292,7 +285,6 @@ def sweep_models(session: SessionLike, models: Sequence[str], entries: Mapping[s
     from functools import cache
 
     from clip_course.core.models import load
-    from clip_course.io import status
 
     test = cache(load_test)
     names = list(entries)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from clip_course.core.device import default_device
 from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
 
@@ -74,8 +75,6 @@ def check_fitter(fitter: str) -> None:
 
 def resolve_device(device: torch.device | str | None) -> torch.device:
     if device is None:
-        from clip_course.core.device import default_device
-
         return default_device()
     return torch.device(device)
 

@@ -44,6 +44,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from clip_course.core.checkpoint import read_state_dict
+from clip_course.core.device import default_device
 from clip_course.core.miniclip import (
     ASSETS,
     SHIPPED_CHECKPOINT,
@@ -342,8 +344,6 @@ def train(
     progress: bool = True,
 ) -> tuple[clip.model.CLIP, dict[str, Any]]:
     """Train MiniCLIP from scratch; returns the model (fp32) and its per-step log."""
-    from clip_course.core.device import default_device
-
     config.validate()
     device = torch.device(device) if device is not None else default_device()
     model = build_model(config).to(device).train()
@@ -420,8 +420,6 @@ def zero_shot_accuracy(model: clip.model.CLIP, dataset: ImageDataset, templates:
 
 def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict[str, float]:
     """Zero-shot top-1 of a checkpoint (tensors only, built by clip) on the three ShapesWorld tests."""
-    from clip_course.core.checkpoint import read_state_dict
-
     # clip.load would unpickle with torch's default, not weights-only before torch 2.6.
     model = clip.model.build_model(read_state_dict(path)).to(device)
     if torch.device(device).type == "cpu":

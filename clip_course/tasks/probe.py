@@ -55,6 +55,7 @@ from clip_course.tasks.logreg import (
     take_rows,
 )
 from clip_course.tasks.stats import wilson
+from clip_course.tasks.zeroshot import classification_metrics
 
 SEARCHES = ("refine", "grid")
 C_RANGE = (1e-6, 1e6)
@@ -294,8 +295,6 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.
 
 
 def _test_metrics(probe: LinearProbe, X: FeatureMatrix, y: np.ndarray, classes: list[str]) -> dict[str, Any]:
-    from clip_course.tasks.zeroshot import classification_metrics
-
     return classification_metrics(torch.from_numpy(probe.predict_logits(X)), y, classes)
 
 

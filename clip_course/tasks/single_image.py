@@ -24,7 +24,9 @@ import numpy.typing as npt
 import torch
 from PIL import Image
 
+from clip_course.core.encode import encode_images, encode_texts
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import shapes as synthetic
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
@@ -112,15 +114,11 @@ def _check_prompts(prompts: Sequence[str], what: str = "prompts") -> list[str]:
 
 
 def _image_feature(lm: LoadedModelLike, image: ImageLike) -> torch.Tensor:
-    from clip_course.core.encode import encode_images
-
     rgb = as_rgb(image)
     return encode_images(lm, rgb[None], batch_size=1, normalize=True, progress=False)[0]
 
 
 def _text_features(lm: LoadedModelLike, prompts: list[str]) -> dict[str, torch.Tensor]:
-    from clip_course.core.encode import encode_texts
-
     unique = list(dict.fromkeys(prompts))
     feats = encode_texts(lm, unique, normalize=True)
     return dict(zip(unique, feats, strict=True))
@@ -180,6 +178,7 @@ def predict(images: ImageLike | list[ImageLike] | tuple[ImageLike, ...], texts: 
     Returns ``[(text, probability), ...]`` for one image, a list of those for a list of images;
     probabilities are softmax at the model's own logit scale (:func:`rank_prompts`).
     """
+    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
     from clip_course.core.models import LoadedModel, load
     from clip_course.data.profiles import resolve
 
@@ -257,8 +256,6 @@ class Experiment:
 def scene(spec: str, seed: int = 0) -> np.ndarray:
     """A ShapesWorld render from a phrase: "small red circle on grey" (on: a background name),
     optionally "... as sketch" (a rendering style)."""
-    from clip_course.data import shapes as synthetic
-
     spec, _, style = spec.partition(" as ")
     words, _, background = spec.partition(" on ")
     parts = words.split()

@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core import encode
+from clip_course.core.preprocess import preprocess_images_differentiable
 from clip_course.core.types import LoadedModelLike, network
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
@@ -118,8 +120,6 @@ class ClipSimilarity:
     """Cosine similarity of generated images to one text under a CLIP model (differentiable)."""
 
     def __init__(self, lm: LoadedModelLike, text: str):
-        from clip_course.core import encode
-
         self.lm = lm
         self.text = check_text(text)
         tokens = encode.tokenize(lm, [self.text]).to(lm.device)
@@ -129,8 +129,6 @@ class ClipSimilarity:
 
     def __call__(self, images01: torch.Tensor) -> torch.Tensor:
         """(B,) cosine similarities; gradients flow to ``images01``."""
-        from clip_course.core.preprocess import preprocess_images_differentiable
-
         x = preprocess_images_differentiable(images01, self.lm.input_resolution)
         f = network(self.lm).encode_image(x.to(self.lm.dtype)).float()
         f = f / f.norm(dim=-1, keepdim=True)
@@ -329,8 +327,6 @@ def clip_identity_loss(lm: LoadedModelLike) -> IdentityLoss:
     StyleCLIP's own ID loss is ArcFace face recognition (weights not shipped here); this
     keeps what CLIP sees of the whole image close to the start, for any generator.
     """
-    from clip_course.core.preprocess import preprocess_images_differentiable
-
     def embed(x: torch.Tensor) -> torch.Tensor:
         f = network(lm).encode_image(preprocess_images_differentiable(x, lm.input_resolution).to(lm.dtype)).float()
         return f / f.norm(dim=-1, keepdim=True)

@@ -10,10 +10,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core import models
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import profiles
 from clip_course.errors import StyleCLIPError
-from clip_course.generators.editable import EditableGenerator
-from clip_course.generators.shapes_generator import ShapesGenerator
+from clip_course.generators import stylegan2
+from clip_course.generators.editable import ATTRIBUTES, EditableGenerator, attribute_names
+from clip_course.generators.load import load_editable
+from clip_course.generators.shapes_generator import ShapesGenerator, find_attributes, parse_phrase
 from clip_course.io import status
 from clip_course.tasks.styleclip import EditConfig, EditResult, edit
 
@@ -28,8 +32,6 @@ def attribute_changes(generator: ShapesGenerator, result: EditResult) -> dict:
     readout is a separate CNN trained on ShapesWorld renders and reconstructions, not the
     CLIP model that guided the edit, so it is an independent witness.
     """
-    from clip_course.generators.editable import ATTRIBUTES, attribute_names
-
     if not isinstance(generator, ShapesGenerator):
         raise StyleCLIPError("attribute_changes needs the offline ShapesWorld generator (it has the readout).")
     names = attribute_names()
@@ -80,8 +82,6 @@ def start_batch(generator: EditableGenerator, start: object, n: int, seed: int =
     if n <= 0:
         raise StyleCLIPError(f"n must be a positive number of start images, got {n}.")
     if isinstance(generator, ShapesGenerator):
-        from clip_course.generators.shapes_generator import parse_phrase
-
         base = parse_phrase(str(start))
         shape, colour = base["shape"], base["colour"]
         variants = [str(start)] + [
@@ -135,9 +135,6 @@ def entanglement_study(
 
 
 def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
-    from clip_course.generators.editable import ATTRIBUTES
-    from clip_course.generators.shapes_generator import find_attributes
-
     changes = attribute_changes(generator, run)
     target = find_attributes(run.text)
     n = len(run.after)
@@ -160,9 +157,6 @@ def resolve_setup(profile: str = "auto", generator: str | None = None, model: st
     rest of the paper report is unchanged); ``offline``: the ShapesWorld generator + MiniCLIP;
     ``auto``: paper when its CLIP weights and the StyleGAN2 checkpoint are both on disk.
     """
-    from clip_course.data import profiles
-    from clip_course.generators import stylegan2
-
     prof = profiles.resolve(profile, model=model)
     if prof.name == "paper" and generator is None and not stylegan2.DEFAULT_CHECKPOINT.is_file():
         missing = (f"no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT} (`make download` fetches it; "
@@ -202,9 +196,6 @@ def default_phrases(gen: EditableGenerator) -> dict[str, str]:
 def cli_setup(generator: str, model: str | None, start: str | None,
               device: str | None, trust: bool = False) -> tuple[EditableGenerator, Any, str]:
     """The ``styleclip`` command's generator, CLIP model and start phrase (defaults follow the generator)."""
-    from clip_course.core import models
-    from clip_course.generators.load import load_editable
-
     gen = load_editable(generator, device=device)
     offline = isinstance(gen, ShapesGenerator)
     small_model_threads(gen)

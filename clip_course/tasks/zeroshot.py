@@ -27,11 +27,13 @@ import torch
 from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
 from clip_course.core.feature_cache import image_features
+from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 from clip_course.core.prompts import templates as resolve_templates
 from clip_course.core.prompts import validate_classnames, validate_templates
 from clip_course.core.provenance import run_record
 from clip_course.core.types import Labels, LoadedModelLike, network
 from clip_course.data.dataset import ImageDataset
+from clip_course.data.published import benchmark_zeroshot
 
 
 def model_logit_scale(lm: LoadedModelLike) -> float:
@@ -235,9 +237,6 @@ def published_figure(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | None
     openai's released file or its hub conversion, or an open_clip tag's file whose sha256 is the
     hub's published one; never beside a retrained or altered file of the same name.
     """
-    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
-    from clip_course.data.published import benchmark_zeroshot
-
     if not is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256)):
         return None
     return benchmark_zeroshot(lm.name, dataset, getattr(lm, "pretrained", None))
@@ -251,7 +250,7 @@ def evaluate(
     profile: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (see results.run_record)."""
+    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (:func:`clip_course.core.provenance.run_record`)."""
     start = time.perf_counter()
     scored = measure(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
     tmpl = list(scored.classifier.templates)
