@@ -61,6 +61,11 @@ from clip_course.report.collect import custom_name
 if TYPE_CHECKING:  # annotations only: the instant commands never import numpy
     import numpy as np
 
+__all__ = [
+    "build_parser", "COMMANDS", "Handler", "HELP", "main", "Path", "printable", "probe_features", "ProbeError",
+    "run_probe", "run_report", "sys", "time", "warnings",
+]
+
 Handler = Callable[[argparse.Namespace], int]
 
 _TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-100) under metrics.top1 "

@@ -30,6 +30,11 @@ from clip_course.errors import PromptError, UsageError
 from clip_course.io import atomic_write_bytes
 from clip_course.report.collect import collect, to_csv, to_markdown
 
+__all__ = [
+    "datasets_parser", "download_parser", "HELP", "models_listing", "models_parser", "OFFLINE_MODEL", "predict_parser",
+    "report_parser", "results_parser", "run_report",
+]
+
 OFFLINE_MODEL = "miniclip"  # core.models.OFFLINE_MODEL; that module imports torch
 
 #: Each command's line in ``--help``, in one place so that listing them builds no parser.

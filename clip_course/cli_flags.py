@@ -17,6 +17,12 @@ from clip_course.data.profiles import PROFILE_NAMES
 from clip_course.errors import UsageError
 from clip_course.io import check_replaceable
 
+__all__ = [
+    "add_cache", "add_command", "add_dataset", "add_device", "add_limit", "add_model", "add_out_json",
+    "add_predictions", "add_profile", "add_seed", "add_split", "apply_profile", "check_args", "check_out_file",
+    "Handler", "HelpFormatter", "os", "with_classnames",
+]
+
 Handler = Callable[[argparse.Namespace], int]
 
 # ----------------------------------------------------------------------------- shared flags

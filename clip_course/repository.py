@@ -15,6 +15,11 @@ from pathlib import Path
 
 from clip_course.errors import ClipCourseError
 
+__all__ = [
+    "colab_base", "colab_package", "FALLBACK_URL", "github_slug", "importlib", "repository_url", "RepositoryError",
+    "SOURCE_PYPROJECT", "url_from_pyproject",
+]
+
 #: The distribution name, for importlib.metadata.
 DISTRIBUTION = "clip-course"
 #: The key under ``[project.urls]`` that holds the address.

@@ -24,6 +24,8 @@ import torch
 from clip_course.errors import ModelLoadError
 from clip_course.io import printable
 
+__all__ = ["is_torchscript_archive", "read_state_dict", "UnsafeCheckpointError"]
+
 #: Storage classes a TorchScript pickle names, mapped to the dtype of their bytes.
 _STORAGE_DTYPES = {
     "FloatStorage": torch.float32, "DoubleStorage": torch.float64, "HalfStorage": torch.float16,

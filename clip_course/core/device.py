@@ -12,6 +12,8 @@ import os
 
 import torch
 
+__all__ = ["configure_threads", "current_threads", "default_device", "thread_counts", "torch", "usable_cpus"]
+
 THREADS_ENV = "CLIP_COURSE_THREADS"
 
 

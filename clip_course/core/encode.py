@@ -27,6 +27,11 @@ from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD, preprocess_images
 from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
 from clip_course.io import status
 
+__all__ = [
+    "embed_dim", "encode_images", "encode_texts", "ESTIMATE_ABOVE_S", "finish_features", "ImageInputError",
+    "preprocess_images", "status", "TextInputError", "TextTooLongError", "tokenize", "torch", "use_text_cache",
+]
+
 # Per (size, resolution, device, dtype); bounded, since a folder of photos can hold many sizes.
 
 

@@ -19,6 +19,8 @@ from clip_course.core.encode import embed_dim, encode_images, finish_features
 from clip_course.core.types import DatasetLike, LoadedModelLike
 from clip_course.io import atomic_path, sha256_bytes
 
+__all__ = ["cache_key", "clear_memo", "image_features", "LoadedModelLike", "preprocess", "warnings"]
+
 _MEMO_SIZE = 8
 
 _MEMO: OrderedDict[str, torch.Tensor] = OrderedDict()

@@ -34,6 +34,12 @@ import torch
 
 from clip_course.errors import DownloadError
 
+__all__ = [
+    "architecture", "ARCHITECTURES", "check", "converted_path", "CONVERTED_SHA256", "fetch", "HUB_COPIES", "HUB_HOST",
+    "HubUnreachable", "is_converted", "OPEN_CLIP", "reachable", "record_path", "tensors_sha256", "to_openai",
+    "TRANSFORMERS",
+]
+
 OPEN_CLIP = "open_clip"
 TRANSFORMERS = "transformers"
 LAYOUTS = (OPEN_CLIP, TRANSFORMERS)

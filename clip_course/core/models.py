@@ -38,6 +38,14 @@ from clip_course.core.checkpoint import (
 from clip_course.core.device import default_device
 from clip_course.errors import DownloadError, ModelLoadError
 
+__all__ = [
+    "available_models", "checkpoint_origin", "checkpoint_sha256", "CLIP_CACHE", "DownloadError", "is_openai_release",
+    "is_published_checkpoint", "known_models", "load", "LoadedModel", "model_spec", "ModelLoadError",
+    "not_openai_message", "OFFLINE_MODEL", "openai_sha256", "openai_sha256s", "os", "Path", "resolve_checkpoint",
+    "resolve_device", "TENSORS_ONLY", "torch", "TRUSTED_BY_USER", "TRUSTED_OPENAI", "warnings", "weights_path",
+    "weights_problem",
+]
+
 with warnings.catch_warnings():
     # clip-anytorch imports pkg_resources, which warns on import (setuptools < 82 keeps it importable).
     warnings.simplefilter("ignore")

@@ -30,6 +30,12 @@ from clip_course.core import hub
 from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD
 from clip_course.errors import ModelLoadError
 
+__all__ = [
+    "build", "hub_sha256", "input_resolution", "known_models", "normalisation", "open_clip_spelling", "openai_spelling",
+    "OPENAI_TAG", "pretrained_cfg", "resolve", "Spec", "split_name", "training_data", "unreachable_message",
+    "weights_file",
+]
+
 OPENAI_TAG = "openai"
 
 #: The pretraining data behind a tag, by the tag's prefix (open_clip's pretrained registry and its

@@ -12,6 +12,12 @@ import torch
 
 from clip_course.errors import ImageInputError
 
+__all__ = [
+    "CLIP_MEAN", "CLIP_STD", "crop_offsets", "ImageInputError", "pil_resize_matrix", "preprocess_fingerprint",
+    "preprocess_images", "preprocess_images_differentiable", "PREPROCESS_VERSION", "resample_uint8_batch",
+    "resize_crop_matrices", "resized_size",
+]
+
 #: Bump whenever preprocessing output changes: it is part of every feature-cache key.
 PREPROCESS_VERSION = "pil-bicubic-separable-1"
 

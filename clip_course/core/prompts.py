@@ -24,6 +24,12 @@ from pathlib import Path
 
 from clip_course.errors import PromptError
 
+__all__ = [
+    "CIFAR100_CLASSES", "CIFAR10_CLASSES", "CIFAR_TEMPLATES", "class_names", "COUNT_TEMPLATES", "PromptError",
+    "REFERENCES_DIR", "SHAPES_TEMPLATES", "SINGLE_TEMPLATE", "template_sets", "templates", "TORCHVISION_CLASSES",
+    "validate_classnames", "validate_templates",
+]
+
 #: CLIP_benchmark's JSON files and CSV, packaged (see references/README.md).
 REFERENCES_DIR = Path(__file__).resolve().parents[1] / "references"
 LANGUAGES = {"en": "en", "zh": "cn"}  # our code -> CLIP_benchmark's file prefix

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from clip_course.errors import PromptError
 
+__all__ = ["class_names_zh", "templates_zh"]
+
 #: CLIP_benchmark's Chinese imagenet1k templates (see the module docstring).
 CN_TEMPLATES = [
     '{}的照片。',

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # torch is imported lazily: the report runner uses this modul
 
     from clip_course.core.types import DatasetLike, LoadedModelLike
 
+__all__ = ["device_name", "environment", "git_commit", "package_versions", "run_record", "TYPE_CHECKING"]
+
 _PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
 
 

@@ -15,7 +15,10 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-__all__ = ["ClipNetwork", "FeatureInput", "Features", "FeatureMatrix", "Labels", "LoadedModelLike", "network"]
+__all__ = [
+    "ClipNetwork", "DatasetLike", "FeatureInput", "FeatureMatrix", "Features", "Labels", "LoadedModelLike", "network",
+    "Path", "Protocol", "torch",
+]
 
 #: (N, D) image or text features (L2-normalised where a function says so), on any device.
 Features: TypeAlias = torch.Tensor

@@ -25,6 +25,11 @@ from clip_course.data.folders import read_image_folder
 from clip_course.data.shapes import DATASET_NAMES, load_shapes_dataset
 from clip_course.errors import DatasetError
 
+__all__ = [
+    "cifar_present", "dataset_names", "DatasetError", "describe_datasets", "format_datasets", "load_dataset",
+    "read_image_folder", "tv",
+]
+
 
 def load_dataset(
     name: str,

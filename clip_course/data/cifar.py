@@ -13,6 +13,8 @@ from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.errors import DatasetError
 
+__all__ = ["cifar_present", "DATA_ROOT", "DatasetError", "download_cifar", "ImageDataset", "Path", "read_cifar"]
+
 #: The only globals a CIFAR python batch names (numpy arrays, old and new numpy module paths).
 _CIFAR_GLOBALS = {
     (mod, name)

@@ -33,6 +33,11 @@ from PIL import Image
 from clip_course.data.dataset import ImageDataset
 from clip_course.errors import CorruptionError
 
+__all__ = [
+    "Callable", "check_kind", "check_severity", "corrupt", "corrupt_dataset", "corrupted_name", "CORRUPTIONS",
+    "ImageDataset", "PARAMETERS", "SEVERITIES",
+]
+
 SEVERITIES = (1, 2, 3, 4, 5)
 REFERENCE_SIZE = 32  # the image size CIFAR-10-C's spatial parameters were chosen for
 

@@ -34,6 +34,12 @@ from clip_course.data.cifar import _CIFAR, cifar_present
 from clip_course.errors import DownloadError
 from clip_course.io import atomic_path
 
+__all__ = [
+    "check_connectivity", "download_paper_assets", "ensure_dataset", "fetch_cifar", "fetch_clip_weights",
+    "fetch_datasets", "fetch_stylegan2", "fetch_url", "parse_dataset_names", "STYLEGAN2_CHECKPOINT", "stylegan2_target",
+    "STYLEGAN2_URL", "tv", "urllib", "urllib",
+]
+
 CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
 #: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it, from where
 #: StyleCLIP's own code fetches it (Google Drive; ``confirm=t`` answers the "download anyway"

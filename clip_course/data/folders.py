@@ -26,6 +26,11 @@ from clip_course.data.dataset import IMAGE_SUFFIXES, ImageDataset
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
+__all__ = [
+    "DatasetError", "FileImages", "ImageRangeWarning", "load_image", "np", "open_image", "Path", "read_image_folder",
+    "stratified_test_mask",
+]
+
 #: Share of each class held out as the test split of a folder without train/ and test/.
 FOLDER_TEST_FRACTION = 0.5
 #: Seed of that split: fixed, so that train and test never overlap whatever --seed is.

@@ -21,6 +21,8 @@ from typing import Any
 from clip_course.core.models import OFFLINE_MODEL, checkpoint_origin, openai_sha256s
 from clip_course.data.published import REFERENCE_MODEL
 
+__all__ = ["Any", "Mapping", "model_name", "ModelName", "session_model_name"]
+
 #: Hex digits of a sha256 shown beside a user's file name (enough to tell two files apart).
 SHORT_SHA = 12
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from clip_course.errors import DownloadError, ProfileError
 
+__all__ = ["missing_paper_assets", "offline", "paper", "Path", "Profile", "PROFILE_NAMES", "resolve"]
+
 PROFILE_NAMES = ("auto", "paper", "offline")
 PAPER_MODEL = "ViT-B/32"
 

@@ -16,6 +16,12 @@ import csv
 import functools
 from pathlib import Path
 
+__all__ = [
+    "BENCHMARK_SOURCE", "benchmark_table", "benchmark_zeroshot", "compute_points", "csv", "DATA_SCALE", "data_scale",
+    "dataset_type", "model_profile", "REFERENCE_MODEL", "REFERENCE_SOURCES", "REFERENCES", "REFERENCES_DIR",
+    "REPORT_DATASETS", "VIT_B32",
+]
+
 #: openai's ViT-B/32 as the "Interacting with CLIP" notebook and model card report it.
 VIT_B32 = {
     "parameters": 151_277_313, "image_encoder": "VisionTransformer", "input_resolution": 224,

@@ -61,10 +61,11 @@ from clip_course.data.shapes_world import (
 from clip_course.errors import ShapesWorldError
 
 __all__ = [
-    "BACKGROUNDS", "COLOUR_NAMES", "COLOURS", "COUNTS", "HELD_OUT_PAIRS", "HUE_JITTER_DEG", "MIN_CONTRAST",
-    "POSITIONS", "SHAPES", "SIZES", "STYLES", "Captions", "Scenes", "_BG_LEVEL", "_shades",
-    "caption_matches", "held_out_mask", "make_captions", "render", "render_scenes", "sample_scenes",
-    "with_counts",
+    "_BG_LEVEL", "_shades", "BACKGROUNDS", "BASE_NAMES", "caption_matches", "Captions", "class_names", "COLOUR_NAMES",
+    "COLOURS", "COUNT_TEMPLATES", "COUNTS", "DATASET_NAMES", "DEFAULT_SIZES", "held_out_mask", "HELD_OUT_PAIRS",
+    "HUE_JITTER_DEG", "load_shapes_dataset", "make_captions", "MIN_CONTRAST", "parse_name", "POSITIONS",
+    "pretraining_scenes", "render", "render_scenes", "sample_scenes", "Scenes", "SHAPES", "SHAPES100_CLASSES",
+    "SHAPES_TEMPLATES", "SHIFTED_STYLES", "SIZES", "STYLES", "vocabulary_texts", "with_counts",
 ]
 
 SHAPES10_CLASSES = list(SHAPES)

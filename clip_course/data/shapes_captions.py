@@ -30,6 +30,10 @@ from clip_course.data.shapes_world import (
     held_out_mask,
 )
 
+__all__ = [
+    "caption_matches", "Captions", "LABEL_NOISE", "make_captions", "SHAPE_SYNONYMS", "STYLE_WORDS", "vocabulary_texts",
+]
+
 #: Synonyms captions use instead of the class word (evaluation prompts use the class word).
 SHAPE_SYNONYMS = {
     "circle": ["disc", "round dot"], "square": ["box", "block"], "triangle": ["pyramid", "trigon"],

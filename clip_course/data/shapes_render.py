@@ -26,6 +26,8 @@ from clip_course.data.shapes_world import (
 )
 from clip_course.errors import ShapesWorldError
 
+__all__ = ["HUE_JITTER_DEG", "MIN_CONTRAST", "render", "render_scenes"]
+
 _BG_LEVEL = {"grey": 128, "light grey": 175, "dark grey": 80, "striped": 128, "checkered": 128}
 
 def _shape_mask(kind: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -36,6 +36,11 @@ from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.data.folders import FileImages, stratified_test_mask
 from clip_course.errors import DatasetError
 
+__all__ = [
+    "canonical", "describe", "downloadable", "EUROSAT_FOLDERS", "is_torchvision_set", "missing_files", "present",
+    "read_torchvision_set", "SPECS", "SPLIT_SEED", "torchvision_download",
+]
+
 #: Share of each class in ``test`` for datasets without a fixed split (VTAB's EuroSAT test share).
 SEEDED_TEST_FRACTION = 0.2
 #: Seed of that split: fixed, so that train and test never overlap whatever --seed is.

@@ -26,6 +26,11 @@ from clip_course.data.tv_binary import loadmat_isolated
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
+__all__ = [
+    "dtd", "fgvc_aircraft", "flowers102", "food101", "gtsrb", "image_folders", "IMG_EXTENSIONS", "Named", "oxford_pets",
+    "stanford_cars", "sun397",
+]
+
 #: torchvision's ``IMG_EXTENSIONS`` (what ImageFolder accepts).
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 

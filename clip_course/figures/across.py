@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 
 from clip_course.figures.style import CYCLE, PALETTE, finish, new_figure, style
 
+__all__ = ["accuracy_vs_speed", "zeroshot_minus_probe"]
+
 #: One colour per dataset family, the same in every figure of the chapter.
 FAMILY_COLOURS = {
     "objects": PALETTE["blue"], "fine-grained": PALETTE["sky"], "style-shifted": PALETTE["orange"],

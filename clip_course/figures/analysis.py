@@ -33,8 +33,8 @@ from clip_course.figures.style import (
 from clip_course.figures.zeroshot import accuracy_comparison
 
 __all__ = [
-    "prompt_templates", "kshot_curve", "robustness_curves", "corruption_examples",
-    "retrieval_grid", "coarse_fine", "reference_comparison",
+    "coarse_fine", "corruption_examples", "kshot_curve", "prompt_templates", "reference_comparison", "retrieval_grid",
+    "robustness_curves", "Save",
 ]
 
 ZS_COLOUR = PALETTE["blue"]

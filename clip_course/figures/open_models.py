@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 
 from clip_course.figures.style import CYCLE, finish, new_figure, style
 
+__all__ = ["data_scale"]
+
 _TAB10 = matplotlib.colormaps["tab10"]  # nine datasets: more colours than the house cycle holds
 #: One colour per pretraining data set, the same in both panels.
 DATA_COLOURS = {"WIT-400M": CYCLE[0], "LAION-400M": CYCLE[1], "LAION-2B": CYCLE[2]}

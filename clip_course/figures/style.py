@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # matplotlib.typing exists from matplotlib 3.8 on
 
 from clip_course.io import atomic_path
 
+__all__ = [
+    "Any", "COUNTS", "CYCLE", "finish", "matplotlib", "new_figure", "os", "PALETTE", "RIGHT", "save_figure",
+    "SEQUENTIAL", "shorten", "show_image", "style", "use_style", "wrap", "WRONG",
+]
+
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
 PALETTE = {
     "blue": "#0072B2",

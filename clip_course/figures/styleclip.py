@@ -13,6 +13,8 @@ from clip_course.figures import style
 from clip_course.io import atomic_path
 from clip_course.tasks.styleclip import EditResult
 
+__all__ = ["plot_batch", "plot_before_after", "plot_curves", "plot_strip", "plot_sweep", "save_gif"]
+
 # ------------------------------------------------------------------------------- figures
 
 

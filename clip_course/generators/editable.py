@@ -16,6 +16,8 @@ import torch
 from clip_course.data import shapes as sw
 from clip_course.errors import StyleCLIPError
 
+__all__ = ["ASSETS", "attribute_names", "ATTRIBUTES", "EditableGenerator", "load_latent_file", "SHAPES_GENERATOR"]
+
 ASSETS = Path(__file__).parent / "assets"
 #: The shipped offline generator (VAE + attribute readout weights and their config).
 SHAPES_GENERATOR = ASSETS / "shapes_generator.pt"

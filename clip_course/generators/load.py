@@ -28,6 +28,8 @@ from clip_course.generators import stylegan2
 from clip_course.generators.editable import EditableGenerator, load_latent_file
 from clip_course.generators.shapes_generator import load_shapes_generator
 
+__all__ = ["load_editable", "StyleGAN2Generator"]
+
 # ----------------------------------------------------------------------- StyleGAN2 wrapper
 
 

@@ -28,6 +28,11 @@ from clip_course.generators.editable import (
 )
 from clip_course.io import atomic_path
 
+__all__ = [
+    "EditableGenerator", "find_attributes", "load_shapes_generator", "parse_phrase", "save_shapes_generator",
+    "ShapesGenerator", "ShapesTrainConfig", "ShapesVAE", "ShapesVAEConfig", "train_shapes_generator",
+]
+
 # ----------------------------------------------------------------------- offline: ShapesVAE
 
 

@@ -29,6 +29,11 @@ from clip_course.core.device import default_device
 from clip_course.data.download import STYLEGAN2_CHECKPOINT
 from clip_course.errors import StyleCLIPError
 
+__all__ = [
+    "DEFAULT_CHECKPOINT", "fused_leaky_relu", "Generator", "load_generator", "ModulatedConv2d", "PixelNorm",
+    "rosinality_channels", "upfirdn2d", "Upsample",
+]
+
 #: Where ``make download-styleclip`` puts the FFHQ checkpoint StyleCLIP uses (check a download
 #: with :func:`load_generator`).
 DEFAULT_CHECKPOINT = STYLEGAN2_CHECKPOINT

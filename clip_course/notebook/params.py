@@ -28,6 +28,11 @@ from clip_course.errors import NotebookError
 from clip_course.tasks.logreg import FITTERS
 from clip_course.tasks.probe import SEARCHES
 
+__all__ = [
+    "Check", "check_names", "declared_names", "flag", "ipython_history", "ipython_params", "number", "one_of",
+    "OTHER_NAMES", "parameter_cells", "SPEC", "text", "validate_params",
+]
+
 #: A check returns None when the value is fine, else a description of what is allowed.
 Check = Callable[[Any], str | None]
 

@@ -52,11 +52,10 @@ from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
 __all__ = [
-    "COLAB_PACKAGE", "COLAB_BASE", "DISPLAY_LANGS", "RUNS_DIR", "Outputs", "Session",
-    "caption_html", "chdir_repo_root", "colab_url", "comparison_markdown", "figure",
-    "markdown_table", "model_table", "pick_examples", "pretraining_summary", "display_lang",
-    "previous_sweep", "reference_dataset", "references", "run_folder", "seed_everything",
-    "setup", "in_display_lang", "show", "show_figures_inline", "similarity_batch",
+    "caption_html", "chdir_repo_root", "COLAB_BASE", "COLAB_PACKAGE", "colab_url", "comparison_markdown",
+    "display_lang", "DISPLAY_LANGS", "figure", "in_display_lang", "markdown_table", "model_table", "NotebookError",
+    "Outputs", "Path", "pick_examples", "pretraining_summary", "previous_sweep", "reference_dataset", "references",
+    "run_folder", "RUNS_DIR", "seed_everything", "Session", "setup", "show", "show_figures_inline", "similarity_batch",
     "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
 ]
 

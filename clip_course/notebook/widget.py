@@ -20,6 +20,8 @@ from clip_course.data.folders import load_image
 from clip_course.errors import NotebookError
 from clip_course.figures.single_image import prompt_bars
 
+__all__ = ["headless", "HEADLESS_LINE", "parse_prompts", "prompt_explorer", "rank", "uploaded_image"]
+
 HEADLESS_LINE = ("Interactive cell: nothing to do in a headless run (papermill, make report); open the notebook "
                  "in JupyterLab or Colab to upload an image and rank your own prompts.")
 

@@ -19,6 +19,8 @@ from clip_course.report.i18n import Bi, tr
 from clip_course.report.numbers import pct
 from clip_course.tasks.stats import wilson
 
+__all__ = ["accuracy_caption", "per_class_caption", "predictions_caption", "pretraining_caption", "similarity_caption"]
+
 
 def similarity_caption(sim: Any) -> Bi:
     """The similarity matrix's caption, from the matrix: "matching pairs stand out" only when each

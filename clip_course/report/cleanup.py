@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+__all__ = ["BuildInterrupted", "mark_stale", "no_leftovers", "remove_debris", "stale_path"]
+
 
 def stale_path(pdf: Path) -> Path:
     """Where a failed build moves the previous report."""

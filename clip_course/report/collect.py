@@ -37,6 +37,8 @@ from clip_course.core.prompts import templates
 from clip_course.data.published import BENCHMARK_SOURCE, benchmark_zeroshot
 from clip_course.errors import ClipCourseError
 
+__all__ = ["collect", "custom_name", "to_csv", "to_markdown"]
+
 COLUMNS = ["model", "dataset", "task", "acc1", "acc5", "mean_per_class_recall", "n_images", "n_way", "template",
            "checkpoint", "benchmark_dataset", "benchmark_acc1", "benchmark_acc5", "benchmark_mean_per_class_recall",
            "source"]

@@ -19,6 +19,8 @@ from clip_course.report.catalogue_zh import GLOSSARY
 from clip_course.report.i18n import HTML_LANG, tr, translator
 from clip_course.report.schema import read_results, results_path
 
+__all__ = ["back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES"]
+
 #: Unnumbered back matter after the conclusions: (title, anchor).
 BACK_MATTER = (
     ("References", "sec-references"),

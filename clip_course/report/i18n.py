@@ -32,6 +32,12 @@ from markupsafe import Markup, escape
 from clip_course.errors import ReportError
 from clip_course.report.catalogue_zh import CATALOGUE
 
+__all__ = [
+    "Any", "Bi", "chinese", "chinese_share", "cjk_share", "edition_html", "editions", "fields_of", "has_pairs",
+    "HTML_LANG", "KEPT_NAMES", "LANGS", "maybe_tr", "MissingTranslationError", "output_language", "OUTPUT_METADATA",
+    "part", "ReportError", "select", "tr", "tr_html", "translator", "twin_problems",
+]
+
 LANGS = ("en", "zh")
 #: Output metadata naming the language of a notebook output shown once per language (the report
 #: build's runs): ``{"clip_course": {"lang": "zh"}}``; the PDF keeps the edition's, JupyterLab shows both.

@@ -32,6 +32,11 @@ import numpy as np
 from clip_course.errors import ReportError
 from clip_course.report.outline import outline_pages
 
+__all__ = [
+    "box_problems", "empty_boxes", "fill_problems", "float_problems", "heading_problems", "lint", "page_fill",
+    "pdf_text", "render_problems", "text_problems",
+]
+
 TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
     "the word 'seed' for the original course report": r"\bseed\b(?!\s*[=:]?\s*\d)(?!ed)",

@@ -14,6 +14,11 @@ import yaml
 
 from clip_course.errors import ParamsError, ReportError
 
+__all__ = [
+    "check_params_file", "declared_parameters", "find_notebooks", "load_params_file", "notebook_params",
+    "notebook_reads", "Path", "quick_parameters",
+]
+
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["outline_pages", "Path", "pdf_page_count"]
+
 
 def outline_pages(pdf: Path) -> dict[str, int]:
     """{heading text: 1-based page} from the PDF's outline (Chromium's document outline)."""

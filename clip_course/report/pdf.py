@@ -38,6 +38,12 @@ from clip_course.report.i18n import HTML_LANG, edition_html, output_language, se
 from clip_course.report.outline import _norm, outline_pages, pdf_page_count
 from clip_course.report.references import REFERENCES
 
+__all__ = [
+    "assemble_sections", "build_pdf", "CHROMIUM_ENV", "DEBIAN_PACKAGES", "ensure_chromium", "find_chromium",
+    "MATHJAX_ENV", "mathjax_url", "number_floats", "Part", "prepare_notebook", "print_pdf", "refuse_broken_print",
+    "renumber_markdown", "Section", "SECTIONS", "TEMPLATES",
+]
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # where the system tools are found: clip_course.report.system (re-exported for callers of this module)
 CHROMIUM_ENV, MATHJAX_ENV, DEBIAN_PACKAGES = system.CHROMIUM_ENV, system.MATHJAX_ENV, system.DEBIAN_PACKAGES

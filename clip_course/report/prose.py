@@ -44,10 +44,17 @@ from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign
 
-__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
-           "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
-           "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
-           "similarity_caption", "tr"]
+__all__ = [
+    "abstract_results", "accuracy_caption", "at_chance", "classifier_sentence", "concept_sentence", "conclusions",
+    "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence", "FORMATS",
+    "granularity", "granularity_sentence", "hardest_classes_sentence", "interval", "language_sentence",
+    "left_out_sentence", "maybe_tr", "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct",
+    "per_class_caption", "photos_sentence", "points", "predictions_caption", "pretraining_caption",
+    "pretraining_sentence", "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence",
+    "published_figures_note", "q", "Ranking", "refinement_sentence", "retrieval_sentence", "session_name",
+    "shift_sentence", "similarity_caption", "similarity_sentence", "style_shift_sentence", "style_word_sentence",
+    "sweep_sentence", "tr", "winner_sentence",
+]
 
 ORIGINAL = tr("the original course report")
 #: A prompt ranking: (prompt, probability) pairs, most probable first.

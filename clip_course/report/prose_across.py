@@ -16,8 +16,10 @@ from clip_course.report.prose import difference, interval
 from clip_course.report.prose_model import display_name, session_name
 from clip_course.report.verdicts import against_paper
 
-__all__ = ["accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
-           "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr"]
+__all__ = [
+    "accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
+    "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr",
+]
 
 #: The paper's Figure 5 in words (no number of it is printed: see the references' README).
 FIGURE5 = ("The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all "

@@ -13,6 +13,8 @@ from typing import Any
 from clip_course.report.i18n import Bi
 from clip_course.report.numbers import pct, points
 
+__all__ = ["data_sentence", "gains", "worry_sentence"]
+
 SOURCE = Bi("CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv",
             "CLIP_benchmark（LAION），benchmark/benchmark.csv 与 probe_benchmark/clip_table_2.csv")
 

@@ -23,7 +23,7 @@ from clip_course.report.verdicts import (
     style_shift_verdict,
 )
 
-__all__ = ["FORMATS", "abstract_results", "chance_level", "conclusions", "q"]
+__all__ = ["abstract_results", "chance_level", "conclusions", "FORMATS", "q"]
 
 
 def _diff_words(src: str, d: Mapping[str, float], a: Any, b: Any, **gates: Any) -> Bi:

@@ -74,6 +74,11 @@ from clip_course.report.stamps import (
     stamp_key,
 )
 
+__all__ = [
+    "build_report", "BuildResult", "default_jobs", "DEFAULT_OUT", "edition_path", "editions", "execute_notebook",
+    "JOBS_ENV", "NotebookFailedError", "NotebookRun", "PROFILES", "run_notebooks", "stamps", "usable_cpus",
+]
+
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
 #: A quick build never touches a full build's PDF, results/ or figures/: it writes here instead
 #: (the PDF beside the full one, the notebooks' outputs and stamps under ``<build_dir>/quick``).

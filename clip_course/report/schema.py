@@ -27,6 +27,12 @@ from typing import Any, TypeAlias, TypeGuard
 from clip_course.errors import ClipCourseError
 from clip_course.io import read_json, write_json
 
+__all__ = [
+    "ACCURACY_CI", "ACROSS_ENTRY", "DATASET", "DIFF", "example", "example_record", "ListOf", "lookup", "MapOf",
+    "NUMBER", "Optional", "Path", "PROBE_ENTRY", "PROMPT_ENTRY", "read_results", "results_path", "ResultsSchemaError",
+    "SCHEMAS", "Spec", "SWEEP_ENTRY", "TOP", "validate", "write_results", "ZEROSHOT_ENTRY",
+]
+
 
 class ResultsSchemaError(ClipCourseError, ValueError):
     """A results file lacks a key the schema requires, or holds a value of the wrong type."""

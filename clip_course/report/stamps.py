@@ -19,6 +19,11 @@ from clip_course.report import system
 if TYPE_CHECKING:  # the runner imports this module
     from clip_course.report.runner import NotebookRun
 
+__all__ = [
+    "file_sha", "input_fingerprint", "PACKAGE_DIR", "package_fingerprint", "pdf_is_current", "pdf_key",
+    "stamp_is_current", "stamp_key",
+]
+
 #: Bumped when the stamp format or what goes into its key changes.
 STAMP_VERSION = 1
 

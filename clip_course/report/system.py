@@ -21,6 +21,11 @@ from pathlib import Path
 
 from clip_course.errors import ChromiumNotFoundError, SystemDependencyError
 
+__all__ = [
+    "can_install", "CHROMIUM_ENV", "cjk_fonts", "DEBIAN_PACKAGES", "ensure", "find_chromium", "find_mathjax",
+    "fingerprint", "install", "MATHJAX_ENV", "message", "missing",
+]
+
 CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
 MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -50,6 +50,12 @@ from clip_course.tasks.zeroshot import published_figure
 if TYPE_CHECKING:  # Unpack is in typing from Python 3.11 only
     from typing_extensions import Unpack
 
+__all__ = [
+    "default_datasets", "earlier_probe", "family", "family_gaps", "family_summary", "images_per_second", "measure",
+    "merge_sweep", "openai_weights", "paper_contrast", "published_zeroshot", "reuse_or_measure", "split_present",
+    "sweep_models", "verdict_counts", "with_intervals", "zeroshot_top1",
+]
+
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
 #: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
 OFFLINE_FAMILIES = {

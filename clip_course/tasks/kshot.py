@@ -34,6 +34,8 @@ from clip_course.tasks.probe import (
     run_probe,
 )
 
+__all__ = ["k_shot", "run_probe", "sample_k_shot"]
+
 
 def sample_k_shot(y: np.ndarray, k: int, seed: int = 0, classes: Sequence[str] | None = None) -> np.ndarray:
     """Seeded indices of ``k`` examples of every class in ``y`` (sorted)."""

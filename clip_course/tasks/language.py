@@ -19,6 +19,8 @@ from clip_course.errors import PromptError
 from clip_course.tasks import zeroshot
 from clip_course.tasks.stats import paired_difference
 
+__all__ = ["language_entry", "tokens_per_prompt"]
+
 
 def fitting_templates(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> list[str]:
     """The templates whose every prompt fits the model's context."""

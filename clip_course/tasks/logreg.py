@@ -15,6 +15,11 @@ from clip_course.core.device import default_device
 from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
 
+__all__ = [
+    "check_fitter", "check_pair", "count_classes", "fit_logreg", "FITTERS", "gaussian_mixture", "Labels", "LinearProbe",
+    "resolve_device", "take_rows", "torch",
+]
+
 FITTERS = ("torch", "sklearn")
 
 

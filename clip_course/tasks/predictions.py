@@ -19,6 +19,8 @@ import numpy.typing as npt
 
 from clip_course.io import atomic_write_bytes, write_json
 
+__all__ = ["softmax", "to_csv", "topk_rows", "write"]
+
 
 def softmax(logits: npt.ArrayLike) -> np.ndarray:
     """Row-wise softmax of (N, C) logits, in float64 (stable: the row maximum is subtracted)."""

@@ -58,6 +58,12 @@ from clip_course.data.dataset import ImageDataset
 from clip_course.errors import PretrainError
 from clip_course.io import atomic_path, sha256_bytes, write_json
 
+__all__ = [
+    "batches", "build_model", "CLIP_MEAN", "CLIP_STD", "contrastive_loss", "encode_captions", "evaluate_checkpoint",
+    "lr_at", "normalise_images", "np", "PretrainConfig", "shapes_token_ids", "shipped_config", "train", "TRAIN_CONTEXT",
+    "train_miniclip", "write_shipped", "zero_shot_accuracy",
+]
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import clip

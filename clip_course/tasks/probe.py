@@ -57,6 +57,11 @@ from clip_course.tasks.logreg import (
 from clip_course.tasks.stats import wilson
 from clip_course.tasks.zeroshot import classification_metrics
 
+__all__ = [
+    "Any", "c_grid", "C_RANGE", "Callable", "cv_choose_C", "DEFAULT_KS", "FIXED_C", "GRID_STEPS", "MIN_VAL_IMAGES",
+    "np", "ProbeRun", "restrict_to_trained_classes", "run_probe", "SEARCHES", "stratified_split", "summary", "sweep",
+]
+
 SEARCHES = ("refine", "grid")
 C_RANGE = (1e-6, 1e6)
 GRID_STEPS = 97  # 1e-6..1e6 at 8 steps per decade, as in the paper

@@ -22,6 +22,8 @@ from clip_course.tasks.stats import independent_difference, sign, wilson
 from clip_course.tasks.types import Predictor
 from clip_course.tasks.zeroshot import Classifier
 
+__all__ = ["concept_study", "correct", "style_shift_study"]
+
 
 def correct(probe: Predictor, zs: Classifier, features: torch.Tensor, labels: Labels) -> dict[str, np.ndarray]:
     """Per-image correctness of the zero-shot classifier and of the probe."""

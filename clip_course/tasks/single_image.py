@@ -35,6 +35,12 @@ from clip_course.tasks.zeroshot import model_logit_scale
 if TYPE_CHECKING:
     from clip_course.core.models import LoadedModel
 
+__all__ = [
+    "as_rgb", "BUILTIN_PHOTOS", "cumulative", "experiment_image", "experiments", "gallery", "GALLERY_PROMPTS",
+    "open_image", "predict", "rank_images", "rank_prompts", "Ranking", "ranking_json", "refinement_series",
+    "sample_photos", "scene", "series_json",
+]
+
 IMAGES_DIR = Path("data") / "images"
 
 Ranking = list[tuple[str, float]]

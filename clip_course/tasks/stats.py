@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["crossover_k", "independent_difference", "mean_interval", "paired_difference", "Sequence", "sign", "wilson"]
+
 Z95 = 1.959963984540054
 
 

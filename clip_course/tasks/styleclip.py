@@ -39,12 +39,8 @@ from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
 
 __all__ = [
-    "StyleCLIPError",
-    "EditConfig",
-    "EditResult",
-    "lr_schedule",
-    "edit",
-    "lambda_sweep",
+    "check_text", "clip_identity_loss", "ClipSimilarity", "edit", "EditConfig", "EditResult", "lambda_sweep",
+    "lr_schedule", "StyleCLIPError",
 ]
 
 #: An identity loss: (edited images, start images), both (B, 3, H, W) in about [0, 1] (unclamped,

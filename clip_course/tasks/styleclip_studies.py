@@ -21,6 +21,11 @@ from clip_course.generators.shapes_generator import ShapesGenerator, find_attrib
 from clip_course.io import status
 from clip_course.tasks.styleclip import EditConfig, EditResult, edit
 
+__all__ = [
+    "attribute_changes", "cli_record", "cli_setup", "default_phrases", "edit_entry", "entanglement_study",
+    "resolve_setup", "small_model_threads", "start_batch",
+]
+
 # -------------------------------------------------------------------- entanglement (offline)
 
 

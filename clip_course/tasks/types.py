@@ -13,10 +13,11 @@ import numpy as np
 
 from clip_course.core.types import FeatureMatrix, Features, Labels, LoadedModelLike
 
-__all__ = ["AccuracyCI", "AcrossEntry", "ClassMetrics", "DatasetRecord", "Diff", "Features", "FeatureMatrix",
-           "KShotRow", "Labels", "LoadedModelLike", "OutputsLike", "Predictor", "ProbeEntry", "ProbeResults",
-           "ProfileLike", "PromptEntry", "RobustnessEntry", "SessionLike", "SweepEntry", "Top", "ZeroShotEntry",
-           "ZeroShotResults"]
+__all__ = [
+    "AccuracyCI", "AcrossEntry", "ClassMetrics", "DatasetRecord", "Diff", "FeatureMatrix", "Features", "KShotRow",
+    "Labels", "LoadedModelLike", "OutputsLike", "Predictor", "ProbeEntry", "ProbeResults", "ProfileLike", "PromptEntry",
+    "RobustnessEntry", "SessionLike", "SweepEntry", "Top", "ZeroShotEntry", "ZeroShotResults",
+]
 
 
 class ProfileLike(Protocol):

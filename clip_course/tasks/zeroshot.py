@@ -35,6 +35,12 @@ from clip_course.core.types import Labels, LoadedModelLike, network
 from clip_course.data.dataset import ImageDataset
 from clip_course.data.published import benchmark_zeroshot
 
+__all__ = [
+    "build_classifier", "classification_metrics", "Classifier", "classifier", "confusion_matrix", "ensemble_weights",
+    "evaluate", "granularity_verdict", "Labels", "measure", "model_logit_scale", "most_confused_pairs", "np", "predict",
+    "prompt_features", "published_figure", "score", "Scored", "torch",
+]
+
 
 def model_logit_scale(lm: LoadedModelLike) -> float:
     """The model's learned logit scale ``exp(t)`` (1/temperature): 100 for openai's CLIP."""
