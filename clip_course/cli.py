@@ -76,7 +76,7 @@ _TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-10
 
 
 def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "zeroshot", run_zeroshot,
+    p = add_command(sub, "zeroshot", _run_zeroshot,
                     "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
                     "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY, HELP["zeroshot"])
     add_model(p)
@@ -110,7 +110,7 @@ def _write_predictions(path: str, logits: np.ndarray, true: list[str], classes: 
     print(f"wrote {path} ({len(rows)} images, {sum(not r['correct'] for r in rows)} misclassified)")
 
 
-def run_zeroshot(args: argparse.Namespace) -> int:
+def _run_zeroshot(args: argparse.Namespace) -> int:
     """``zeroshot``: evaluate and print top-1/top-5; write the record with ``--out``."""
     # lazy: torch, clip and the datasets, for the work commands only
     from clip_course.core.models import load
@@ -182,7 +182,7 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(_out_kind="file")
 
 
-def parse_ks(text: str) -> tuple[int | None, ...]:
+def _parse_ks(text: str) -> tuple[int | None, ...]:
     """``"1,2,4,full"`` -> (1, 2, 4, None)."""
     out: list[int | None] = []
     for part in text.split(","):
@@ -196,7 +196,7 @@ def parse_ks(text: str) -> tuple[int | None, ...]:
     return tuple(out)
 
 
-def parse_seeds(text: str) -> tuple[int, ...]:
+def _parse_seeds(text: str) -> tuple[int, ...]:
     """``"0,1,2"`` -> (0, 1, 2)."""
     try:
         return tuple(int(s) for s in text.split(","))
@@ -227,7 +227,7 @@ def run_probe(args: argparse.Namespace) -> int:
     from clip_course.tasks.kshot import k_shot
     from clip_course.tasks.zeroshot import classification_metrics, predict
 
-    ks, seeds = parse_ks(args.ks), parse_seeds(args.seeds)  # fail on bad flags before loading anything
+    ks, seeds = _parse_ks(args.ks), _parse_seeds(args.seeds)  # fail on bad flags before loading anything
     apply_profile(args)
     start = time.perf_counter()
     lm, train, test, Xtr, Xte = probe_features(args)
@@ -272,7 +272,7 @@ def run_probe(args: argparse.Namespace) -> int:
 
 
 def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "styleclip", run_styleclip,
+    p = add_command(sub, "styleclip", _run_styleclip,
                     "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
                     "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.", HELP["styleclip"])
     p.add_argument("--text", help="target description, e.g. 'a blue circle' or 'a woman with purple hair'")
@@ -296,7 +296,7 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
                    "same device kind, same bytes) and exit")
 
 
-def run_styleclip(args: argparse.Namespace) -> int:
+def _run_styleclip(args: argparse.Namespace) -> int:
     """``styleclip``: one edit, its figures, GIF and ``result.json``."""
     # lazy: keeps torch out of the CLI until needed
     from clip_course.core.device import default_device
@@ -335,7 +335,7 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     from clip_course.tasks.pretrain import shipped_config
 
     defaults = shipped_config()
-    p = add_command(sub, "pretrain", run_pretrain,
+    p = add_command(sub, "pretrain", _run_pretrain,
                     "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
                     "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
                     "whether the sha256 matches.", HELP["pretrain"])
@@ -349,7 +349,7 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(_defaults=defaults, _out_kind="file")
 
 
-def run_pretrain(args: argparse.Namespace) -> int:
+def _run_pretrain(args: argparse.Namespace) -> int:
     """``pretrain``: retrain MiniCLIP and compare with the shipped checkpoint."""
     from dataclasses import asdict, replace
 

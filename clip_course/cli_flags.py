@@ -146,7 +146,7 @@ def check_out_file(flag: str, value: str | os.PathLike) -> None:
     check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
 
 
-def check_out_folder(flag: str, value: str | os.PathLike) -> None:
+def _check_out_folder(flag: str, value: str | os.PathLike) -> None:
     """``value`` can be used as an output folder: not an existing file, creatable, writable."""
     path = Path(value)
     if path.exists() and not path.is_dir():
@@ -206,7 +206,7 @@ def check_args(args: argparse.Namespace) -> None:
                          f"per line.")
     out = getattr(args, "out", None)
     if out is not None:
-        (check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
+        (_check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
 
 
 #: OSErrors that mean "this path cannot be written", the user's to fix.
@@ -236,7 +236,7 @@ def apply_profile(args: argparse.Namespace, fill_dataset: bool = True) -> None:
           f"{' '.join(profile.reason.split())}", flush=True)
 
 
-def read_classnames(path: str | os.PathLike, n: int) -> list[str]:
+def _read_classnames(path: str | os.PathLike, n: int) -> list[str]:
     """``n`` class names from a text file, one per line (blank lines and surrounding spaces ignored)."""
     try:
         names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -255,4 +255,4 @@ def with_classnames(dataset: Any, path: str | os.PathLike | None) -> Any:
     """``dataset`` (an ImageDataset) with the class names of ``--classnames`` (unchanged when None)."""
     if path is None:
         return dataset
-    return replace(dataset, classes=read_classnames(path, len(dataset.classes)))
+    return replace(dataset, classes=_read_classnames(path, len(dataset.classes)))

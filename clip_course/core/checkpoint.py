@@ -135,7 +135,7 @@ def _flatten(obj: object, prefix: str, out: dict[str, torch.Tensor], seen: set[i
             _flatten(value, f"{key}.", out, seen)
 
 
-def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+def _read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """The state dict of a TorchScript archive, read without executing the archive."""
     with zipfile.ZipFile(path) as z:
         data = [n for n in z.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
@@ -151,7 +151,7 @@ def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]
 
 def _read(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if is_torchscript_archive(path):
-        return read_torchscript_tensors(path)
+        return _read_torchscript_tensors(path)
     obj = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]

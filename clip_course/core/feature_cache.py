@@ -47,7 +47,7 @@ def cache_key(lm: LoadedModelLike, dataset: DatasetLike) -> dict:
     }
 
 
-def cache_path(cache_dir: str | Path, key: dict) -> Path:
+def _cache_path(cache_dir: str | Path, key: dict) -> Path:
     """The cache file for ``key``: readable dataset/split prefix plus a hash of the whole key."""
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{key['dataset']}_{key['split']}")[-60:]
@@ -110,7 +110,7 @@ def image_features(
         _MEMO.move_to_end(memo_key)
         return finish_features(_MEMO[memo_key].clone(), normalize)
     folder = resolve_cache_dir(cache_dir)
-    path = cache_path(folder, key) if folder is not None else None
+    path = _cache_path(folder, key) if folder is not None else None
     feats = _read_cache(path, key, embed_dim(lm)) if path is not None and path.is_file() else None
     if feats is None:
         feats = encode_images(lm, dataset.images, batch_size, normalize=False, progress=progress)

@@ -78,7 +78,7 @@ CIFAR_TEMPLATES = [
 ]
 
 SINGLE_TEMPLATE = ["a photo of a {}."]
-BARE_TEMPLATE = ["{}"]
+_BARE_TEMPLATE = ["{}"]
 
 # dataset -> set name -> templates. "single" and "bare" apply to every dataset.
 #: ShapesWorld's evaluation ensemble (the offline profile's prompts).
@@ -109,7 +109,7 @@ _TEMPLATES: dict[str, dict[str, list[str]]] = {
     "shapes": {"ensemble": SHAPES_TEMPLATES},
     "shapes_count": {"ensemble": COUNT_TEMPLATES},
 }
-_GENERIC = {"single": SINGLE_TEMPLATE, "bare": BARE_TEMPLATE}
+_GENERIC = {"single": SINGLE_TEMPLATE, "bare": _BARE_TEMPLATE}
 
 
 def register_templates(dataset: str, name: str, templates: list[str]) -> None:
@@ -196,7 +196,7 @@ def _templates_in(name: str, dataset: str | None, lang: str) -> list[str]:
     """Template set ``name`` in a language other than English: the JSON's ensemble, or bare."""
     _check_lang(lang)
     if name == "bare":
-        return list(BARE_TEMPLATE)
+        return list(_BARE_TEMPLATE)
     have = _benchmark_json(lang, "templates")
     if name == "ensemble" and dataset in have:
         return list(have[dataset])

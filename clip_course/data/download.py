@@ -40,15 +40,15 @@ __all__ = [
     "STYLEGAN2_URL", "tv", "urllib", "urllib",
 ]
 
-CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
+_CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
 #: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it, from where
 #: StyleCLIP's own code fetches it (Google Drive; ``confirm=t`` answers the "download anyway"
 #: step a large file needs).
 STYLEGAN2_URL = "https://drive.google.com/uc?export=download&id=1EM87UquaoQmk17Q8d5kYIAHqu0dkYqdT&confirm=t"
-STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
+_STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
 #: Where ``make download-styleclip`` puts it, and where StyleCLIP looks for it.
-STYLEGAN2_CHECKPOINT = Path("data") / STYLEGAN2_FILENAME
-CONNECT_TIMEOUT = 5.0
+STYLEGAN2_CHECKPOINT = Path("data") / _STYLEGAN2_FILENAME
+_CONNECT_TIMEOUT = 5.0
 
 
 def stylegan2_target() -> Path:
@@ -56,7 +56,7 @@ def stylegan2_target() -> Path:
     return STYLEGAN2_CHECKPOINT
 
 
-def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> None:
+def check_connectivity(urls: list[str], timeout: float = _CONNECT_TIMEOUT) -> None:
     """Open a TCP connection to each URL's host, or raise :class:`DownloadError` at once."""
     for url in urls:
         parsed = urlparse(url)
@@ -73,7 +73,7 @@ def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> Non
 
 
 @contextlib.contextmanager
-def staging_dir(target_dir: Path) -> Iterator[Path]:
+def _staging_dir(target_dir: Path) -> Iterator[Path]:
     """A temporary folder beside ``target_dir`` (same file system), always removed."""
     target_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target_dir))
@@ -98,7 +98,7 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
     converted = hub.converted_path(name, models.CLIP_CACHE)
     if hub.is_converted(converted):
         return converted
-    with staging_dir(target.parent) as tmp:
+    with _staging_dir(target.parent) as tmp:
         try:
             path = Path(models._clip_impl._download(models._clip_impl._MODELS[name], str(tmp)))
         except (urllib.error.URLError, OSError, RuntimeError) as err:  # incl. clip's sha256 check
@@ -124,7 +124,7 @@ def fetch_cifar(name: str, root: str | Path = "data") -> Path:
     folder = root / str(_CIFAR[name]["folder"])
     if cifar_present(name, root):
         return folder
-    with staging_dir(root) as tmp:
+    with _staging_dir(root) as tmp:
         try:
             staged = download_cifar(name, tmp)
         except (urllib.error.URLError, OSError, RuntimeError) as err:
@@ -146,13 +146,13 @@ def fetch_url(url: str, target: Path, timeout: float = 30.0) -> Path:
                 while block := response.read(1 << 20):
                     f.write(block)
                     bar.update(len(block))
-            check_torch_checkpoint(tmp, url)
+            _check_torch_checkpoint(tmp, url)
     except (urllib.error.URLError, OSError) as err:
         raise DownloadError(f"Downloading {url} failed ({err}); nothing was kept. Try again.") from err
     return target
 
 
-def check_torch_checkpoint(path: Path, source: str) -> None:
+def _check_torch_checkpoint(path: Path, source: str) -> None:
     """Refuse a file that is not a torch checkpoint holding ``g_ema`` (an HTML page, say)."""
     import torch
 
@@ -184,11 +184,11 @@ def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32
     if weights_problem(model) is None and all(cifar_present(n, data_root) for n in ("cifar10", "cifar100")):
         return []
     # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
-    check_connectivity([CIFAR_HOST])
+    check_connectivity([_CIFAR_HOST])
     return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]
 
 
-def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
+def _fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
     """One torchvision dataset, downloaded by torchvision into a staging folder beside ``root``'s
     own, then moved into place whole; returns its folder. Already on disk: nothing is fetched."""
     name, root = tv.canonical(name), Path(root)
@@ -198,7 +198,7 @@ def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
         return folder
     if spec.host is None:
         raise DownloadError(spec.no_download)
-    with staging_dir(root) as tmp:
+    with _staging_dir(root) as tmp:
         try:
             staged = tv.torchvision_download(name, tmp)
         except (urllib.error.URLError, OSError, RuntimeError, ValueError) as err:  # incl. torchvision's md5 check
@@ -215,7 +215,7 @@ def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
 
 
 def _dataset_host(name: str) -> str | None:
-    return CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
+    return _CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
 
 
 def parse_dataset_names(text: str) -> list[str]:
@@ -246,7 +246,7 @@ def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
         try:
             if not (cifar_present(n, root) if is_cifar else tv.present(n, root)):
                 check_connectivity([str(_dataset_host(n))])  # parse_dataset_names let only hosted sets through
-            done.append(fetch_cifar(n, root) if is_cifar else fetch_torchvision_set(n, root))
+            done.append(fetch_cifar(n, root) if is_cifar else _fetch_torchvision_set(n, root))
         except DownloadError as err:
             failed.append(f"{n}: {err}")
     if failed:

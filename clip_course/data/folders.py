@@ -32,9 +32,9 @@ __all__ = [
 ]
 
 #: Share of each class held out as the test split of a folder without train/ and test/.
-FOLDER_TEST_FRACTION = 0.5
+_FOLDER_TEST_FRACTION = 0.5
 #: Seed of that split: fixed, so that train and test never overlap whatever --seed is.
-FOLDER_SPLIT_SEED = 0
+_FOLDER_SPLIT_SEED = 0
 
 #: 16-bit grayscale modes (the data's range is the format's: 0..65535).
 _MODES_16 = {"I;16", "I;16B", "I;16L", "I;16N"}
@@ -226,8 +226,8 @@ def _read_classes(root: Path, classes: list[str]) -> tuple[list[np.ndarray], lis
     return images, labels
 
 
-def stratified_test_mask(labels: np.ndarray, test_fraction: float = FOLDER_TEST_FRACTION,
-                         seed: int = FOLDER_SPLIT_SEED) -> np.ndarray:
+def stratified_test_mask(labels: np.ndarray, test_fraction: float = _FOLDER_TEST_FRACTION,
+                         seed: int = _FOLDER_SPLIT_SEED) -> np.ndarray:
     """Boolean mask of the test images: per class a seeded ``ceil(n * test_fraction)`` of them.
 
     Every class with images is in the test split; a class of one image is in test only.
@@ -276,7 +276,7 @@ def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
             )
         lab_all = lab
         images, lab = [images[i] for i in keep], lab[keep]
-        meta = {"split": "stratified", "test_fraction": FOLDER_TEST_FRACTION, "split_seed": FOLDER_SPLIT_SEED,
+        meta = {"split": "stratified", "test_fraction": _FOLDER_TEST_FRACTION, "split_seed": _FOLDER_SPLIT_SEED,
                 "folder_images_per_class": dict(zip(classes, np.bincount(lab_all, minlength=len(classes)).tolist(),
                                                     strict=True))}
     # how many images each class has in this split: small folders are where this matters

@@ -68,10 +68,10 @@ __all__ = [
     "SHAPES_TEMPLATES", "SHIFTED_STYLES", "SIZES", "STYLES", "vocabulary_texts", "with_counts",
 ]
 
-SHAPES10_CLASSES = list(SHAPES)
+_SHAPES10_CLASSES = list(SHAPES)
 #: "colour shape" names, colour-major: index = colour * 10 + shape.
 SHAPES100_CLASSES = [f"{c} {s}" for c in COLOUR_NAMES for s in SHAPES]
-COUNT_CLASSES = ["one", "two", "three", "four"]
+_COUNT_CLASSES = ["one", "two", "three", "four"]
 
 #: Zero-shot prompts (they live in :mod:`clip_course.core.prompts` with every dataset's): English
 #: sentences around the class word, none of them a caption (captions are alt-text without articles).
@@ -81,8 +81,8 @@ COUNT_TEMPLATES = prompts.COUNT_TEMPLATES
 
 SHIFTED_STYLES = STYLES[1:]
 BASE_NAMES = ("shapes10", "shapes100", "shapes100_unseen")
-SHIFTED_NAMES = tuple(f"{b}_{s}" for b in ("shapes10", "shapes100") for s in SHIFTED_STYLES)
-DATASET_NAMES = (*BASE_NAMES, *SHIFTED_NAMES, "shapes_count")
+_SHIFTED_NAMES = tuple(f"{b}_{s}" for b in ("shapes10", "shapes100") for s in SHIFTED_STYLES)
+DATASET_NAMES = (*BASE_NAMES, *_SHIFTED_NAMES, "shapes_count")
 #: Default (train, test) sizes per base set (shifted sets take their base's).
 DEFAULT_SIZES = {
     "shapes10": (5000, 1000),
@@ -93,14 +93,14 @@ DEFAULT_SIZES = {
 _SPLIT_SEEDS = {"train": 1, "test": 2}
 _DATASET_SEEDS = {"shapes10": 10, "shapes100": 100, "shapes100_unseen": 1000, "shapes_count": 4}
 #: Pretraining mixture: styles uniform, this share of images with 2..4 copies.
-PRETRAIN_MULTI = 0.25
+_PRETRAIN_MULTI = 0.25
 
 
 def parse_name(name: str) -> tuple[str, int]:
     """(base set, style index) of a dataset name, e.g. shapes10_sketch -> (shapes10, 2)."""
     if name not in DATASET_NAMES:
         raise ShapesWorldError(f"Unknown ShapesWorld dataset {name!r}; use one of {list(DATASET_NAMES)}.")
-    base, _, style = name.rpartition("_") if name in SHIFTED_NAMES else (name, "", "flat")
+    base, _, style = name.rpartition("_") if name in _SHIFTED_NAMES else (name, "", "flat")
     return base, STYLES.index(style)
 
 
@@ -108,14 +108,14 @@ def class_names(name: str) -> list[str]:
     """The class names of a ShapesWorld dataset."""
     base, _ = parse_name(name)
     if base == "shapes_count":
-        return list(COUNT_CLASSES)
-    return list(SHAPES10_CLASSES if base == "shapes10" else SHAPES100_CLASSES)
+        return list(_COUNT_CLASSES)
+    return list(_SHAPES10_CLASSES if base == "shapes10" else SHAPES100_CLASSES)
 
 
 def pretraining_scenes(n: int, rng: np.random.Generator) -> Scenes:
     """Pretraining's scene distribution: seen pairs, every style, some repeated shapes."""
     scenes = sample_scenes(n, rng, exclude_held_out=True, style=rng.integers(0, len(STYLES), n))
-    count = np.where(rng.random(n) < PRETRAIN_MULTI, rng.integers(2, 5, n), 1)
+    count = np.where(rng.random(n) < _PRETRAIN_MULTI, rng.integers(2, 5, n), 1)
     return with_counts(scenes, count)
 
 
@@ -139,7 +139,7 @@ def _generate(name: str, split: str, n: int, seed: int, image_size: int) -> tupl
     rng = np.random.default_rng([seed, _DATASET_SEEDS[base], _SPLIT_SEEDS[split]])
     held = np.array([COLOUR_NAMES.index(c) * 10 + SHAPES.index(s) for s, c in HELD_OUT_PAIRS])
     if base == "shapes_count":
-        labels = _balanced_labels(n, len(COUNT_CLASSES), rng)
+        labels = _balanced_labels(n, len(_COUNT_CLASSES), rng)
         scenes = with_counts(sample_scenes(n, rng, exclude_held_out=True), labels + 1)
     elif base == "shapes10":
         labels = _balanced_labels(n, 10, rng)

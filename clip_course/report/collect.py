@@ -39,16 +39,16 @@ from clip_course.errors import ClipCourseError
 
 __all__ = ["collect", "custom_name", "to_csv", "to_markdown"]
 
-COLUMNS = ["model", "dataset", "task", "acc1", "acc5", "mean_per_class_recall", "n_images", "n_way", "template",
+_COLUMNS = ["model", "dataset", "task", "acc1", "acc5", "mean_per_class_recall", "n_images", "n_way", "template",
            "checkpoint", "benchmark_dataset", "benchmark_acc1", "benchmark_acc5", "benchmark_mean_per_class_recall",
            "source"]
-ZEROSHOT, PROBE = "zeroshot_classification", "linear_probe"
-ACROSS = "07_zero_shot_across_datasets"
+_ZEROSHOT, _PROBE = "zeroshot_classification", "linear_probe"
+_ACROSS = "07_zero_shot_across_datasets"
 _PERCENT = ("acc1", "acc5", "mean_per_class_recall", "benchmark_acc1", "benchmark_acc5",
             "benchmark_mean_per_class_recall")
 
 
-class ResultsTableError(ClipCourseError, ValueError):
+class _ResultsTableError(ClipCourseError, ValueError):
     """The results folder cannot be read."""
 
 
@@ -91,18 +91,18 @@ def _notebook_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[
         name = ds.get("name", key)
         for tset in ("single", "ensemble"):
             if isinstance(e.get(tset), Mapping) and "top1" in e[tset]:
-                yield _row(model, name, ZEROSHOT, e[tset], e.get("n_images"), e.get("n_way"),
+                yield _row(model, name, _ZEROSHOT, e[tset], e.get("n_images"), e.get("n_way"),
                            tset if tset == "single" else _ensemble_name(e, name), created)
         if isinstance(e.get("probe"), Mapping) and "top1" in e["probe"]:
-            yield _row(model, name, PROBE, e["probe"], e.get("n_test"), e.get("n_way"), None, created)
-        if rec.get("notebook") == ACROSS and isinstance(e.get("zeroshot"), Mapping):  # 07: ensemble, probe's task
-            yield _row(model, name, ZEROSHOT, e["zeroshot"], e.get("n_test"), e.get("n_way"), "ensemble", created)
+            yield _row(model, name, _PROBE, e["probe"], e.get("n_test"), e.get("n_way"), None, created)
+        if rec.get("notebook") == _ACROSS and isinstance(e.get("zeroshot"), Mapping):  # 07: ensemble, probe's task
+            yield _row(model, name, _ZEROSHOT, e["zeroshot"], e.get("n_test"), e.get("n_way"), "ensemble", created)
     yield from _sweep_rows(rec, model, created)
 
 
 def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str, Any]]:
     """Notebook 07's model sweep: each other model's zero-shot top-1 on the chapter's datasets and tasks."""
-    if rec.get("notebook") != ACROSS or not isinstance(rec.get("sweep"), Mapping):
+    if rec.get("notebook") != _ACROSS or not isinstance(rec.get("sweep"), Mapping):
         return
     for e in rec["sweep"].values():
         if not isinstance(e, Mapping) or e.get("checkpoint_sha256") == model.get("checkpoint_sha256"):
@@ -111,10 +111,10 @@ def _sweep_rows(rec: Mapping, model: Mapping, created: str) -> Iterator[dict[str
                  "checkpoint_published": e.get("checkpoint_published")}
         for name, top1 in (e.get("zeroshot_top1") or {}).items():
             d = (rec.get("datasets") or {}).get(name) or {}
-            yield _row(other, name, ZEROSHOT, {"top1": top1}, d.get("n_test"), d.get("n_way"), "ensemble", created)
+            yield _row(other, name, _ZEROSHOT, {"top1": top1}, d.get("n_test"), d.get("n_way"), "ensemble", created)
 
 
-def rows_of(rec: Any) -> list[dict[str, Any]]:
+def _rows_of(rec: Any) -> list[dict[str, Any]]:
     """The table rows one results record holds (without ``source`` and the benchmark columns)."""
     if not isinstance(rec, Mapping):
         return []
@@ -126,17 +126,17 @@ def rows_of(rec: Any) -> list[dict[str, Any]]:
         model = {}
     if rec.get("task") in ("zeroshot", "probe") and isinstance(rec.get("metrics"), Mapping):
         ds, params = rec.get("dataset") or {}, rec.get("params") or {}
-        task = ZEROSHOT if rec["task"] == "zeroshot" else PROBE
-        n_way = ds.get("classes") if task == ZEROSHOT else len(params.get("classes") or []) or ds.get("classes")
+        task = _ZEROSHOT if rec["task"] == "zeroshot" else _PROBE
+        n_way = ds.get("classes") if task == _ZEROSHOT else len(params.get("classes") or []) or ds.get("classes")
         return [_row(model, ds.get("name"), task, rec["metrics"], ds.get("size"), n_way,
-                     _record_template(params) if task == ZEROSHOT else None, created)]
+                     _record_template(params) if task == _ZEROSHOT else None, created)]
     if isinstance(rec.get("models"), Mapping):
         return [r for name, sub in rec["models"].items() if isinstance(sub, Mapping)
                 for r in _notebook_rows(sub, {"name": name, **(sub.get("model") or {})}, created)]
     return list(_notebook_rows(rec, model, created))
 
 
-def checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str:
+def _checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str:
     """"openai" (openai's released file), "openai (hub copy)" (this machine's conversion of it),
     "open_clip (hub file)" (an open_clip tag's file with the hub's published sha256) or ""."""
     # lazy: keeps torch out of collect (the CLI's instant commands import it) until needed
@@ -155,10 +155,10 @@ def checkpoint_kind(model: str | None, sha: str, published: bool = False) -> str
 
 
 def _with_benchmark(row: dict[str, Any]) -> dict[str, Any]:
-    row["checkpoint"] = checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""),
+    row["checkpoint"] = _checkpoint_kind(row.get("model"), str(row.pop("checkpoint_sha256", "") or ""),
                                         bool(row.pop("checkpoint_published", False)))
     ref = None
-    if row["task"] == ZEROSHOT and row.get("template") == "ensemble" and row["checkpoint"]:
+    if row["task"] == _ZEROSHOT and row.get("template") == "ensemble" and row["checkpoint"]:
         ref = benchmark_zeroshot(row["model"], str(row["dataset"]))  # the tag rides in the name (ARCH:TAG)
     row["benchmark_dataset"] = ref["dataset"] if ref else None
     for k in ("acc1", "acc5", "mean_per_class_recall"):
@@ -170,13 +170,13 @@ def collect(root: str | Path = "results") -> tuple[list[dict[str, Any]], list[st
     """Every row under ``root`` (sorted by dataset, model, task, template) and one note per file skipped."""
     root = Path(root)
     if not root.is_dir():
-        raise ResultsTableError(f"--root {root} is not a folder; give the folder the notebooks and commands wrote "
+        raise _ResultsTableError(f"--root {root} is not a folder; give the folder the notebooks and commands wrote "
                                 f"their results JSON to (default results/).")
     best: dict[tuple, dict[str, Any]] = {}
     skipped = []
     for path in sorted(root.rglob("*.json")):
         try:
-            rows = rows_of(json.loads(path.read_text(encoding="utf-8")))
+            rows = _rows_of(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError) as err:
             skipped.append(f"{path}: not readable as JSON ({type(err).__name__})")
             continue
@@ -193,7 +193,7 @@ def collect(root: str | Path = "results") -> tuple[list[dict[str, Any]], list[st
                 best[key] = r
     rows = [_with_benchmark(dict(r)) for r in best.values()]
     rows.sort(key=lambda r: (str(r["dataset"]), str(r["model"]), r["task"], str(r.get("template") or "")))
-    return [{c: r.get(c) for c in COLUMNS} for r in rows], skipped
+    return [{c: r.get(c) for c in _COLUMNS} for r in rows], skipped
 
 
 def _cell(row: Mapping, col: str, digits: int) -> str:
@@ -206,15 +206,15 @@ def _cell(row: Mapping, col: str, digits: int) -> str:
 def to_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(_COLUMNS)
     for r in rows:
-        writer.writerow([_cell(r, c, 4) for c in COLUMNS])
+        writer.writerow([_cell(r, c, 4) for c in _COLUMNS])
     return out.getvalue()
 
 
 def to_markdown(rows: list[dict[str, Any]]) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "|".join("---" for _ in COLUMNS) + "|\n"
-    body = "".join("| " + " | ".join(_cell(r, c, 2).replace("|", "\\|") for c in COLUMNS) + " |\n" for r in rows)
+    head = "| " + " | ".join(_COLUMNS) + " |\n|" + "|".join("---" for _ in _COLUMNS) + "|\n"
+    body = "".join("| " + " | ".join(_cell(r, c, 2).replace("|", "\\|") for c in _COLUMNS) + " |\n" for r in rows)
     note = ("\nacc1, acc5, mean_per_class_recall in percent; benchmark_*: " + _source() + ", openai checkpoints, "
             "ensemble templates (VTAB datasets on VTAB's test split).\n")
     return head + body + note

@@ -19,21 +19,23 @@ from clip_course.report.catalogue_zh import GLOSSARY
 from clip_course.report.i18n import HTML_LANG, tr, translator
 from clip_course.report.schema import read_results, results_path
 
-__all__ = ["back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES"]
+__all__ = [
+    "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "probe_facts", "zero_shot_facts",
+]
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
-BACK_MATTER = (
+_BACK_MATTER = (
     ("References", "sec-references"),
     ("Appendix A: Class names and templates", "sec-appendix-a"),
     ("Appendix B: Run manifest", "sec-appendix-b"),
 )
 #: The Chinese edition adds a glossary (catalogue_zh.GLOSSARY).
-GLOSSARY_MATTER = ("Appendix C: Glossary", "sec-appendix-c")
+_GLOSSARY_MATTER = ("Appendix C: Glossary", "sec-appendix-c")
 
 
 def back_matter(lang: str) -> tuple[tuple[str, str], ...]:
     """The back matter of an edition: (English title, anchor); the titles are msgids."""
-    return BACK_MATTER + ((GLOSSARY_MATTER,) if lang == "zh" else ())
+    return _BACK_MATTER + ((_GLOSSARY_MATTER,) if lang == "zh" else ())
 
 #: What each notebook is, for "not run" notes and the manifest.
 NOTEBOOK_ROLES = {
@@ -61,7 +63,7 @@ def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- facts
 
 
-def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
+def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     """The model the run used, from any notebook's record."""
     for rec in results.values():
         origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
@@ -102,11 +104,11 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "offline": profile == "offline",
         "quick": quick,
         "created": time.strftime("%Y-%m-%d %H:%M"),
-        "model": model_facts(results),
+        "model": _model_facts(results),
         "abstract_results": prose.abstract_results(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": class_and_templates(results),
+        "appendix": _class_and_templates(results),
         "manifest": manifest(results, runs, profile, root),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
@@ -127,7 +129,7 @@ def _walk(obj: Any) -> Iterator[dict]:
             yield from _walk(v)
 
 
-def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
+def _models_used(results: dict[str, dict]) -> list[dict[str, str]]:
     """Every distinct model record (name, checkpoint sha256) in the results."""
     seen: dict[tuple, dict[str, str]] = {}
     for rec in _walk(results):
@@ -138,7 +140,7 @@ def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
+def _datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
     """Every distinct dataset (name, split, size, classes, fingerprint) the results describe:
     ``run_record``-style ``"dataset"`` dicts, and the entries of 03/04's ``"datasets"``."""
     seen: dict[tuple, dict[str, Any]] = {}
@@ -150,7 +152,7 @@ def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
+def _class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
     """Per dataset: the class names and template sets the run recorded (Appendix A)."""
     found: dict[str, dict[str, Any]] = {}
     for name, entry in (results["03"]["datasets"] if "03" in results else {}).items():
@@ -167,7 +169,7 @@ def class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
     return [v for v in found.values() if v["classes"] or v["templates"]]
 
 
-def device_used(results: dict[str, dict]) -> str:
+def _device_used(results: dict[str, dict]) -> str:
     """The device the notebooks recorded, else this machine's."""
     for rec in _walk(results):
         if isinstance(rec.get("environment"), dict) and rec["environment"].get("device"):
@@ -191,10 +193,10 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
     return {
         "profile": profile,
         "git_commit": git_commit(root),
-        "device": device_used(results),
+        "device": _device_used(results),
         "versions": package_versions(),
-        "models": models_used(results),
-        "datasets": datasets_used(results),
+        "models": _models_used(results),
+        "datasets": _datasets_used(results),
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,

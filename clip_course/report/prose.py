@@ -56,7 +56,7 @@ __all__ = [
     "sweep_sentence", "tr", "winner_sentence",
 ]
 
-ORIGINAL = tr("the original course report")
+_ORIGINAL = tr("the original course report")
 #: A prompt ranking: (prompt, probability) pairs, most probable first.
 Ranking = Sequence[tuple[str, float]]
 
@@ -169,7 +169,7 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
     if g["verdict"] == "drop":
         verdict = tr("top-1 drops by {d} points (95% CI {lo} to {hi}), as {original} found on CIFAR",
                      d=points(-g["diff"], signed=False), lo=points(-g["hi"], False), hi=points(-g["lo"], False),
-                     original=ORIGINAL)
+                     original=_ORIGINAL)
     elif g["verdict"] == "chance":
         low = cn if V.at_chance(c, template) else fn
         e = entries[low]
@@ -180,10 +180,10 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
                   verdict=verdict)
     elif g["verdict"] == "rise":
         verdict = tr("top-1 rises by {d} points ({ci}), the opposite of {original}'s CIFAR finding",
-                     d=points(g["diff"], signed=False), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
+                     d=points(g["diff"], signed=False), ci=interval(g["lo"], g["hi"]), original=_ORIGINAL)
     else:
         verdict = tr("there is no detectable difference ({d} points, {ci}), unlike CIFAR in {original}",
-                     d=points(g["diff"]), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
+                     d=points(g["diff"]), ci=interval(g["lo"], g["hi"]), original=_ORIGINAL)
     return tr("With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} "
               "({fine_task}, finer classes) scores {fine_top1} top-1: {verdict}.",
               template=maybe_tr(template), coarse=cn, coarse_task=_task(c), coarse_top1=pct(c[template]["top1"]),
@@ -231,7 +231,7 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
 # ----------------------------------------------------------------------------- 04 probe
 
 
-def shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> float | None:
+def _shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> float | None:
     """Labelled examples per class at which the k-shot mean reaches zero-shot (log-k interpolation)."""
     ks = sorted(curve, key=float)
     return crossover_k([float(k) for k in ks], [curve[k]["mean"] for k in ks], zeroshot_top1)
@@ -472,6 +472,6 @@ def style_word_sentence(ranking: Ranking, word: str) -> Bi:
     p = f"{100 * probs[word]:.1f}%"
     if ranking[0][0] == word:
         return tr("The single word “{word}” wins ({p}): the finding of {original} reproduces here.",
-                  word=word, p=p, original=ORIGINAL)
+                  word=word, p=p, original=_ORIGINAL)
     return tr("The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and "
-              "“{top}” wins.", original=ORIGINAL, word=word, p=p, top=ranking[0][0])
+              "“{top}” wins.", original=_ORIGINAL, word=word, p=p, top=ranking[0][0])

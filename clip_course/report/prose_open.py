@@ -15,7 +15,7 @@ from clip_course.report.numbers import pct, points
 
 __all__ = ["data_sentence", "gains", "worry_sentence"]
 
-SOURCE = Bi("CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv",
+_SOURCE = Bi("CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv",
             "CLIP_benchmark（LAION），benchmark/benchmark.csv 与 probe_benchmark/clip_table_2.csv")
 
 
@@ -61,7 +61,7 @@ def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> 
     return Bi(en, zh)
 
 
-def compute_sentence(points_: Sequence[Mapping[str, Any]], n_datasets: int) -> Bi:
+def _compute_sentence(points_: Sequence[Mapping[str, Any]], n_datasets: int) -> Bi:
     """At each architecture's compute, the best mean published top-1 per pretraining data."""
     by_gmacs: dict[float, list[Mapping[str, Any]]] = {}
     for p in points_:
@@ -101,7 +101,7 @@ def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) ->
     return Bi(en, zh)
 
 
-def scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:
+def _scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows: dataset, then each architecture's top-1 per pretraining data (published, percent)."""
     archs = list(scale)
     datas = list(next(iter(scale[archs[0]].values())))

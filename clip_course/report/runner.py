@@ -83,10 +83,10 @@ DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
 #: A quick build never touches a full build's PDF, results/ or figures/: it writes here instead
 #: (the PDF beside the full one, the notebooks' outputs and stamps under ``<build_dir>/quick``).
 QUICK_OUT = Path("report") / "clip_course_report_quick.pdf"
-QUICK_DIR = "quick"
+_QUICK_DIR = "quick"
 PROFILES = ("auto", "offline", "paper")
 #: Set in the kernels of a report build (see :func:`clip_course.notebook.status`).
-REPORT_ENV = "CLIP_COURSE_REPORT"
+_REPORT_ENV = "CLIP_COURSE_REPORT"
 
 
 @dataclass
@@ -126,7 +126,7 @@ class BuildResult:
     editions: dict[str, tuple[Path, Path, int]] = field(default_factory=dict)
 
 
-def resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
+def _resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
     """(profile name, reason): ``auto`` resolves through ``clip_course.data.profiles`` when present.
 
     ``model``: the model the notebooks load (PARAMS' global ``model``); its weights are checked,
@@ -148,7 +148,7 @@ def _kernel_env(extra: dict[str, str] | None = None) -> Iterator[None]:
     # Kernels inherit this environment; our own tqdm read its settings at import already.
     # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
     # are printed once on the title page, not in every chapter.
-    settings = {"TQDM_DISABLE": "1", REPORT_ENV: "1", **(extra or {})}
+    settings = {"TQDM_DISABLE": "1", _REPORT_ENV: "1", **(extra or {})}
     old = {k: os.environ.get(k) for k in settings}
     os.environ.update(settings)
     try:
@@ -414,7 +414,7 @@ def build_report(
     root = Path(root).resolve()
     if quick:  # a quick build writes beside the full one, never over it
         out = QUICK_OUT if Path(out) == DEFAULT_OUT else out
-        build_dir = Path(build_dir) / QUICK_DIR
+        build_dir = Path(build_dir) / _QUICK_DIR
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
     outs = {code: edition_path(out, code) for code in editions(lang)}
@@ -457,7 +457,7 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
         model = params_file.get("global", {}).get("model")
         if model and not Path(str(model)).expanduser().is_absolute() and (root / str(model)).exists():
             model = str(root / str(model))  # notebooks run with cwd = root
-        name, reason = resolve_profile(profile, model, root / "data")  # as the notebooks see it
+        name, reason = _resolve_profile(profile, model, root / "data")  # as the notebooks see it
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
         check_params_file(params_file, selected)

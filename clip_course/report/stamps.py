@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 #: Bumped when the stamp format or what goes into its key changes.
-STAMP_VERSION = 1
+_STAMP_VERSION = 1
 
 
 # --------------------------------------------------------------------------- stamps
@@ -47,7 +47,7 @@ def package_fingerprint(pkg: Path = PACKAGE_DIR) -> str:
     return h.hexdigest()
 
 
-def notebook_fingerprint(notebook: Path) -> str:
+def _notebook_fingerprint(notebook: Path) -> str:
     """sha256 of what a notebook runs: cells' types, sources and tags, and its metadata."""
     nb = nbformat.read(notebook, as_version=4)
     cells = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in nb.cells]
@@ -59,7 +59,7 @@ def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str,
               inputs: str = "") -> str:
     """The key a notebook's stamp must match for its previous run to be reused."""
     blob = json.dumps(
-        {"v": STAMP_VERSION, "nb": notebook_fingerprint(notebook), "params": params,
+        {"v": _STAMP_VERSION, "nb": _notebook_fingerprint(notebook), "params": params,
          "profile": profile, "kernel": kernel, "package": package, "inputs": inputs},
         sort_keys=True, default=str,
     )
@@ -70,7 +70,7 @@ def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str,
 _DATA_OUTPUTS = {"cache"}
 
 
-def tree_digest(folder: Path, contents: bool) -> str:
+def _tree_digest(folder: Path, contents: bool) -> str:
     """sha256 over the files under ``folder``: names and contents, or (cheaply, for large
     datasets and checkpoints) names, sizes and mtimes. ``"absent"`` when there is no folder."""
     if not folder.is_dir():
@@ -86,7 +86,7 @@ def tree_digest(folder: Path, contents: bool) -> str:
     return h.hexdigest()
 
 
-def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
+def _checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None:
     """sha256 of the checkpoint a notebook loads (``model`` or the profile's); None if none."""
     try:
         # lazy: its failure is handled where it is imported
@@ -115,9 +115,9 @@ def input_fingerprint(root: Path, profile: str, params: dict[str, Any], declared
     images = root / str(params.get("images_dir", declared.get("images_dir") or "data/images"))
     model = params.get("model", declared.get("model"))
     parts = {
-        "images": once(("images", images), lambda: tree_digest(images, contents=True)),
-        "data": once(("data",), lambda: tree_digest(root / "data", contents=False)),
-        "checkpoint": once(("ckpt", model, profile), lambda: checkpoint_digest(model, profile, root)),
+        "images": once(("images", images), lambda: _tree_digest(images, contents=True)),
+        "data": once(("data",), lambda: _tree_digest(root / "data", contents=False)),
+        "checkpoint": once(("ckpt", model, profile), lambda: _checkpoint_digest(model, profile, root)),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

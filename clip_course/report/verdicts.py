@@ -223,14 +223,14 @@ def style_shift_verdict(study: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ counts over units
 
 
-def share_interval(k: int, n: int) -> tuple[float, float]:
+def _share_interval(k: int, n: int) -> tuple[float, float]:
     """A share of ``k`` out of ``n`` units in percent, its 95% Wilson interval."""
     return wilson(100.0 * k / n if n else 0.0, n)
 
 
-def share_detected(k: int, n: int) -> bool:
+def _share_detected(k: int, n: int) -> bool:
     """Whether ``k`` of ``n`` units (n >= :data:`MIN_UNITS`) is a share whose interval excludes zero."""
-    return n >= MIN_UNITS and k > 0 and share_interval(k, n)[0] > 0
+    return n >= MIN_UNITS and k > 0 and _share_interval(k, n)[0] > 0
 
 
 def entanglement_verdict(summary: Mapping[str, Any]) -> str:
@@ -242,9 +242,9 @@ def entanglement_verdict(summary: Mapping[str, Any]) -> str:
     n = int(summary["n"])
     if n < MIN_UNITS:
         return "few"
-    if not any(share_detected(round(f * n), n) for f in summary["requested_reached"].values()):
+    if not any(_share_detected(round(f * n), n) for f in summary["requested_reached"].values()):
         return "missed"
-    if not any(share_detected(round(f * n), n) for f in summary["unrequested_changed"].values()):
+    if not any(_share_detected(round(f * n), n) for f in summary["unrequested_changed"].values()):
         return "clean"
     return "entangle"
 

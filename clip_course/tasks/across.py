@@ -58,7 +58,7 @@ __all__ = [
 
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
 #: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
-OFFLINE_FAMILIES = {
+_OFFLINE_FAMILIES = {
     "shapes10": "objects", "shapes100": "fine-grained",
     "shapes10_outline": "style-shifted", "shapes10_sketch": "style-shifted",
     "shapes10_photo": "style-shifted", "shapes10_cartoon": "style-shifted",
@@ -66,7 +66,7 @@ OFFLINE_FAMILIES = {
 }
 #: The paper profile's sets (torchvision's, :mod:`clip_course.data.catalog`), by the family the
 #: paper's Figure 5 discussion puts them in.
-PAPER_FAMILIES = {
+_PAPER_FAMILIES = {
     "cifar10": "objects", "cifar100": "objects", "stl10": "objects",
     "food101": "fine-grained", "pets": "fine-grained", "flowers": "fine-grained", "fgvc_aircraft": "fine-grained",
     "cars": "fine-grained",
@@ -80,15 +80,15 @@ FAMILY_ORDER = ("objects", "fine-grained", "style-shifted", "specialised", "abst
 
 def family(dataset: str) -> str:
     """The family a dataset belongs to ("other" for a folder or an unlisted set)."""
-    return {**OFFLINE_FAMILIES, **PAPER_FAMILIES}.get(dataset, "other")
+    return {**_OFFLINE_FAMILIES, **_PAPER_FAMILIES}.get(dataset, "other")
 
 
 def default_datasets(offline: bool) -> list[str]:
     """The datasets notebook 07 measures by default in a profile."""
-    return list(OFFLINE_FAMILIES if offline else PAPER_FAMILIES)
+    return list(_OFFLINE_FAMILIES if offline else _PAPER_FAMILIES)
 
 
-def by_family(entries: Mapping[str, object]) -> dict[str, list[str]]:
+def _by_family(entries: Mapping[str, object]) -> dict[str, list[str]]:
     """Dataset names grouped by family, families in :data:`FAMILY_ORDER`."""
     groups: dict[str, list[str]] = {}
     for name in entries:
@@ -130,14 +130,14 @@ def verdict_counts(entries: Mapping[str, AcrossEntry]) -> dict[str, int]:
 def family_summary(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, Any]]:
     """Per family: its datasets, how many have zero-shot ahead / behind / no detectable difference."""
     out = {}
-    for fam, names in by_family(entries).items():
+    for fam, names in _by_family(entries).items():
         signs = [sign(entries[n]["zeroshot_minus_probe"]["lo"], entries[n]["zeroshot_minus_probe"]["hi"])
                  for n in names]
         out[fam] = {"datasets": names, "ahead": signs.count(1), "behind": signs.count(-1), "tied": signs.count(0)}
     return out
 
 
-class MeasureSizes(TypedDict):
+class _MeasureSizes(TypedDict):
     """The sizes :func:`measure` takes after the dataset's name (notebook 07 passes them on as ``**sizes``)."""
 
     limit: int | None
@@ -162,7 +162,7 @@ def measure(session: SessionLike, name: str, limit: int | None, limit_train: int
     return with_intervals(name, cast(ProbeEntry, entry), session.notebook)
 
 
-def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[MeasureSizes]) -> dict[str, Any]:
+def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[_MeasureSizes]) -> dict[str, Any]:
     """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
     if earlier and name in earlier.get("datasets", {}):
         return with_intervals(name, earlier["datasets"][name], earlier["notebook"])
@@ -209,7 +209,7 @@ def openai_weights(lm: LoadedModelLike) -> bool:
     return session_model_name(lm).openai
 
 
-def published_checkpoint(lm: LoadedModelLike) -> bool:
+def _published_checkpoint(lm: LoadedModelLike) -> bool:
     """Whether ``lm``'s file is the one published figures measured (openai's, or the hub's for an open_clip tag)."""
     return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
@@ -255,7 +255,7 @@ def sweep_entry(lm: LoadedModelLike, zeroshot_top1: Mapping[str, float], rate: f
         "openai_weights": openai_weights(lm), "profile": profile,
         # the tag, and whether the file is the one CLIP_benchmark's published figures measured
         "pretrained": getattr(lm, "pretrained", None), "training_data": getattr(lm, "training_data", None),
-        "checkpoint_published": published_checkpoint(lm),
+        "checkpoint_published": _published_checkpoint(lm),
         "parameters": int(sum(p.numel() for p in lm.model.parameters())),
         "images_per_s": float(rate), "n_timed": int(n_timed), "device": str(lm.device),
         "threads": int(torch.get_num_threads()),
@@ -334,7 +334,7 @@ def family_gaps(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, float
     read back from its bootstrap interval); a family of one dataset keeps that dataset's interval.
     """
     out = {}
-    for fam, names in by_family(entries).items():
+    for fam, names in _by_family(entries).items():
         ds = [entries[n]["zeroshot_minus_probe"] for n in names]
         if len(ds) == 1:  # the dataset's own bootstrap interval, not a normal approximation of it
             out[fam] = {**{k: float(ds[0][k]) for k in ("diff", "lo", "hi")}, "n_datasets": 1}
@@ -345,7 +345,7 @@ def family_gaps(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, float
     return out
 
 
-def gap_difference(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+def _gap_difference(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     """Family ``a``'s mean gap minus family ``b``'s, with a 95% interval (independent test sets)."""
     d = float(a["diff"]) - float(b["diff"])
     h = 1.959964 * float(np.hypot(_se(a), _se(b)))
@@ -361,4 +361,4 @@ def paper_contrast(gaps: Mapping[str, Mapping[str, float]]) -> dict[str, Any] | 
     if "objects" not in gaps or not others:
         return None
     hardest = min(others, key=lambda f: others[f]["diff"])
-    return {"against": hardest, **gap_difference(gaps["objects"], others[hardest])}
+    return {"against": hardest, **_gap_difference(gaps["objects"], others[hardest])}

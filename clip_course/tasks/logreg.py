@@ -26,7 +26,7 @@ FITTERS = ("torch", "sklearn")
 # --------------------------------------------------------------------------- input checks
 
 
-def as_features(X: FeatureInput, name: str) -> np.ndarray | torch.Tensor:
+def _as_features(X: FeatureInput, name: str) -> np.ndarray | torch.Tensor:
     """Validate (N, D) finite features; tensors stay tensors (no device round trip)."""
     if not isinstance(X, torch.Tensor):
         X = np.asarray(X)
@@ -40,7 +40,7 @@ def as_features(X: FeatureInput, name: str) -> np.ndarray | torch.Tensor:
     return X
 
 
-def as_labels(y: Labels, n: int, name: str, features_name: str) -> np.ndarray:
+def _as_labels(y: Labels, n: int, name: str, features_name: str) -> np.ndarray:
     """Validate integer labels matching ``n`` feature rows."""
     y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if y.ndim != 1:
@@ -58,8 +58,8 @@ def as_labels(y: Labels, n: int, name: str, features_name: str) -> np.ndarray:
 
 
 def check_pair(X: FeatureInput, y: Labels, name: str) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
-    X = as_features(X, f"{name}_X")
-    return X, as_labels(y, X.shape[0], f"{name}_y", f"{name}_X")
+    X = _as_features(X, f"{name}_X")
+    return X, _as_labels(y, X.shape[0], f"{name}_y", f"{name}_X")
 
 
 def count_classes(y: np.ndarray, n_classes: int | None, name: str) -> int:
@@ -84,7 +84,7 @@ def resolve_device(device: torch.device | str | None) -> torch.device:
     return torch.device(device)
 
 
-def as_numpy(X: np.ndarray | torch.Tensor) -> np.ndarray:
+def _as_numpy(X: np.ndarray | torch.Tensor) -> np.ndarray:
     return X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
 
 
@@ -92,7 +92,7 @@ def take_rows(X: np.ndarray | torch.Tensor, idx: np.ndarray) -> np.ndarray | tor
     return X[torch.as_tensor(idx, device=X.device)] if isinstance(X, torch.Tensor) else X[idx]
 
 
-def concat_rows(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+def _concat_rows(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return torch.cat([torch.as_tensor(a), torch.as_tensor(b).to(torch.as_tensor(a))])
     return np.concatenate([a, b])
@@ -136,10 +136,10 @@ class LinearProbe:
 
     def predict_logits(self, X: FeatureInput) -> np.ndarray:
         """Class scores (N, K) as float64 numpy (softmax of these gives the probabilities)."""
-        X = as_features(X, "X")
+        X = _as_features(X, "X")
         if X.shape[1] != self.coef_.shape[1]:
             raise ProbeError(f"X has {X.shape[1]} features but the probe was fitted on {self.coef_.shape[1]}.")
-        return as_numpy(X).astype(np.float64) @ self.coef_.T + self.intercept_
+        return _as_numpy(X).astype(np.float64) @ self.coef_.T + self.intercept_
 
     def predict(self, X: FeatureMatrix) -> np.ndarray:
         """Predicted class indices (N,)."""
@@ -155,7 +155,7 @@ class _SklearnFitter:
     name = "sklearn"
 
     def __init__(self, X: FeatureMatrix, y: np.ndarray, n_classes: int, max_iter: int, tol: float) -> None:
-        self.X = as_numpy(X)
+        self.X = _as_numpy(X)
         if self.X.dtype not in (np.float32, np.float64):
             self.X = self.X.astype(np.float64)
         self.y, self.k, self.max_iter, self.tol = y, n_classes, max_iter, tol
@@ -279,7 +279,7 @@ def _float_dtype(dtype: torch.dtype) -> torch.dtype:
 def _dtype_name(dtype: torch.dtype | None, X: FeatureMatrix, fitter: str) -> str:
     """The precision a fitter computes in, for result records."""
     if fitter == "sklearn":
-        return "float32" if as_numpy(X[:1]).dtype == np.float32 else "float64"
+        return "float32" if _as_numpy(X[:1]).dtype == np.float32 else "float64"
     return str(dtype or _float_dtype(torch.as_tensor(X[:1]).dtype)).replace("torch.", "")
 
 

@@ -65,12 +65,12 @@ __all__ = [
 SEARCHES = ("refine", "grid")
 C_RANGE = (1e-6, 1e6)
 GRID_STEPS = 97  # 1e-6..1e6 at 8 steps per decade, as in the paper
-COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
+_COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
 DEFAULT_KS: tuple[int | None, ...] = (1, 2, 4, 8, 16, None)
 #: Fewer validation images than this choose C by cross-validation instead (see the module doc).
 MIN_VAL_IMAGES = 10
 #: Most folds of that cross-validation.
-CV_FOLDS = 5
+_CV_FOLDS = 5
 #: C when some class has a single training image: scikit-learn's default, chosen without any data.
 FIXED_C = 1.0
 
@@ -114,10 +114,10 @@ def _search_order(n: int, search: str) -> Callable[[Callable[[int], tuple]], int
                 scores[i] = evaluate(i)
             return max(scores, key=lambda i: scores[i])
         # Paper: coarse grid, then halve the interval around the peak to the grid's resolution.
-        for i in np.unique(np.round(np.linspace(0, n - 1, min(COARSE_POINTS, n))).astype(int)):
+        for i in np.unique(np.round(np.linspace(0, n - 1, min(_COARSE_POINTS, n))).astype(int)):
             scores[int(i)] = evaluate(int(i))
         best = max(scores, key=lambda i: scores[i])
-        h = (n - 1) / (COARSE_POINTS - 1)
+        h = (n - 1) / (_COARSE_POINTS - 1)
         while h > 1:
             h /= 2
             for j in (best - round(h), best + round(h)):
@@ -352,7 +352,7 @@ def _choose_C(train_X: FeatureMatrix, train_y: np.ndarray, k: int, per_class: np
            f"(fewer than {MIN_VAL_IMAGES}); the smallest class has {smallest} training image(s)")
     everything, none = np.arange(len(train_y)), np.arange(0)
     if smallest >= 2:
-        folds = min(CV_FOLDS, smallest)
+        folds = min(_CV_FOLDS, smallest)
         C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
         return C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}", None, everything, none
     method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"

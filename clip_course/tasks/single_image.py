@@ -41,11 +41,11 @@ __all__ = [
     "sample_photos", "scene", "series_json",
 ]
 
-IMAGES_DIR = Path("data") / "images"
+_IMAGES_DIR = Path("data") / "images"
 
 Ranking = list[tuple[str, float]]
 #: One image as the functions here take it: a file path, a PIL image or an RGB / grey array.
-ImageLike: TypeAlias = "str | os.PathLike[str] | Image.Image | npt.ArrayLike"
+_ImageLike: TypeAlias = "str | os.PathLike[str] | Image.Image | npt.ArrayLike"
 
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:
@@ -77,7 +77,7 @@ BUILTIN_PHOTOS: dict[str, Callable[[], np.ndarray]] = {
 }
 
 
-def as_rgb(image: ImageLike, name: str = "image") -> np.ndarray:
+def as_rgb(image: _ImageLike, name: str = "image") -> np.ndarray:
     """An image as RGB uint8 (H, W, 3) from a path, a PIL image or an array.
 
     Grey images are repeated to three channels, an alpha channel is dropped, float arrays
@@ -119,7 +119,7 @@ def _check_prompts(prompts: Sequence[str], what: str = "prompts") -> list[str]:
     return prompts
 
 
-def _image_feature(lm: LoadedModelLike, image: ImageLike) -> torch.Tensor:
+def _image_feature(lm: LoadedModelLike, image: _ImageLike) -> torch.Tensor:
     rgb = as_rgb(image)
     return encode_images(lm, rgb[None], batch_size=1, normalize=True, progress=False)[0]
 
@@ -145,14 +145,14 @@ def _distinct(prompts: Sequence[str]) -> list[str]:
     return prompts
 
 
-def rank_images(lm: LoadedModelLike, images: Sequence[ImageLike], prompts: Sequence[str]) -> list[Ranking]:
+def rank_images(lm: LoadedModelLike, images: Sequence[_ImageLike], prompts: Sequence[str]) -> list[Ranking]:
     """:func:`rank_prompts` for each image in turn, the prompts encoded once."""
     prompts = _distinct(prompts)
     text, scale = _text_features(lm, prompts), model_logit_scale(lm)
     return [_rank(_image_feature(lm, image), prompts, text, scale) for image in images]
 
 
-def rank_prompts(lm: LoadedModelLike, image: ImageLike, prompts: Sequence[str]) -> Ranking:
+def rank_prompts(lm: LoadedModelLike, image: _ImageLike, prompts: Sequence[str]) -> Ranking:
     """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
 
     Probabilities are ``softmax(s * cosine(image, prompt))`` over the given prompts with the
@@ -163,7 +163,7 @@ def rank_prompts(lm: LoadedModelLike, image: ImageLike, prompts: Sequence[str]) 
     return rank_images(lm, [image], prompts)[0]
 
 
-def open_image(spec: ImageLike) -> np.ndarray:
+def open_image(spec: _ImageLike) -> np.ndarray:
     """An image as RGB uint8 from a path, a PIL image, an array, or a built-in photo's name
     (:data:`BUILTIN_PHOTOS`: astronaut, chelsea, ...) when no file of that name exists."""
     if isinstance(spec, str) and not Path(spec).exists() and spec in BUILTIN_PHOTOS:
@@ -174,7 +174,7 @@ def open_image(spec: ImageLike) -> np.ndarray:
     return as_rgb(spec)
 
 
-def predict(images: ImageLike | list[ImageLike] | tuple[ImageLike, ...], texts: Sequence[str], model: str | LoadedModel | None = None,
+def predict(images: _ImageLike | list[_ImageLike] | tuple[_ImageLike, ...], texts: Sequence[str], model: str | LoadedModel | None = None,
             device: str | None = None) -> Ranking | list[Ranking]:
     """The openai/CLIP README's demo as one call: texts ranked for each image, most probable first.
 
@@ -194,7 +194,7 @@ def predict(images: ImageLike | list[ImageLike] | tuple[ImageLike, ...], texts: 
     return rank_images(lm, [open_image(images)], texts)[0]
 
 
-def refinement_series(lm: LoadedModelLike, image: ImageLike, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
+def refinement_series(lm: LoadedModelLike, image: _ImageLike, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
     """:func:`rank_prompts` for each prompt list in turn, same image (one ranking per list).
 
     Use it for progressive refinement, e.g. ``cumulative(["map", "a white map", ...])``:
@@ -228,7 +228,7 @@ def _folder_photos(folder: str | os.PathLike | None) -> dict[str, Callable[[], n
             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = IMAGES_DIR) -> dict[str, np.ndarray]:
+def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = _IMAGES_DIR) -> dict[str, np.ndarray]:
     """Named RGB uint8 photos: the built-in ones (:data:`BUILTIN_PHOTOS`) plus every image in ``folder``.
 
     Images in ``folder`` are named by their file stem; ``names`` picks a subset in that order.
@@ -275,7 +275,7 @@ def scene(spec: str, seed: int = 0) -> np.ndarray:
                             style=style.strip() or "flat")
 
 
-def experiment_image(spec: str, folder: str | os.PathLike | None = IMAGES_DIR) -> np.ndarray:
+def experiment_image(spec: str, folder: str | os.PathLike | None = _IMAGES_DIR) -> np.ndarray:
     """The image an :class:`Experiment` names: a ShapesWorld scene, a sample photo, or "A + B", a
     composite of two such images side by side (the original course report's image 6)."""
     if " + " in spec:
@@ -300,7 +300,7 @@ GALLERY_PROMPTS = {
                 "a photo of a cat", "a rocket"],
 }
 #: Gallery images per profile (the paper profile adds every photo in data/images/).
-GALLERY_IMAGES = {
+_GALLERY_IMAGES = {
     "paper": list(BUILTIN_PHOTOS),
     "offline": ["shapes:small red circle on grey", "shapes:big blue star on striped",
                 "shapes:big green triangle on checkered", "shapes:small yellow heart on dark grey",
@@ -356,20 +356,20 @@ def experiments(profile: str) -> list[Experiment]:
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
 
-def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
+def gallery(profile: str, folder: str | os.PathLike | None = _IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
     """The images notebook 02 ranks prompts for: the profile's list (unless ``builtin`` is False)
     plus every photo in ``folder``. A folder other than the default that does not exist is an
     error, not silence: a mistyped path would otherwise just show no photos of yours."""
-    if profile not in GALLERY_IMAGES:
+    if profile not in _GALLERY_IMAGES:
         raise DatasetError(f"Unknown profile {profile!r}; use 'paper' or 'offline'.")
-    if folder is not None and Path(folder) != IMAGES_DIR and not Path(folder).is_dir():
+    if folder is not None and Path(folder) != _IMAGES_DIR and not Path(folder).is_dir():
         raise DatasetError(f"images_dir={str(folder)!r} is not a folder: give the folder that holds your images, "
                            f"or images_dir=None for the built-in ones only.")
     mine = {name: as_rgb(loader(), name=name) for name, loader in _folder_photos(folder).items()}
     if not builtin and not mine:
         raise DatasetError(f"own_images_only=True, but {str(folder)!r} holds no image files "
                            f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
-    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]} if builtin else {}
+    out = {spec.removeprefix("shapes:"): experiment_image(spec, folder=None) for spec in _GALLERY_IMAGES[profile]} if builtin else {}
     out.update(mine)
     return out
 

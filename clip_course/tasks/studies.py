@@ -156,7 +156,7 @@ def zeroshot_classifier(lm: LoadedModelLike, dataset: ImageDataset, ensemble: Se
 # ------------------------------------------------------------------------------- robustness
 
 
-class ProbeOptions(TypedDict, total=False):
+class _ProbeOptions(TypedDict, total=False):
     """What :func:`fit_probe` passes on to :func:`clip_course.tasks.logreg.fit_logreg` besides ``C``."""
 
     fitter: str
@@ -167,7 +167,7 @@ class ProbeOptions(TypedDict, total=False):
 
 
 def fit_probe(train_features: torch.Tensor, train_labels: Labels, C: float, n_classes: int,
-              device: torch.device | str | None = None, **options: Unpack[ProbeOptions]) -> LinearProbe:
+              device: torch.device | str | None = None, **options: Unpack[_ProbeOptions]) -> LinearProbe:
     """The full-data linear probe at a chosen ``C`` (a :class:`clip_course.tasks.logreg.LinearProbe`)."""
     return fit_logreg(train_features, train_labels, C=C, n_classes=n_classes, device=device, **options)
 

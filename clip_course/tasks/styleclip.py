@@ -45,7 +45,7 @@ __all__ = [
 
 #: An identity loss: (edited images, start images), both (B, 3, H, W) in about [0, 1] (unclamped,
 #: so gradients flow) -> (B,) or a scalar.
-IdentityLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+_IdentityLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # --------------------------------------------------------------------------- configuration
@@ -202,7 +202,7 @@ def edit(
     start: torch.Tensor | None = None,
     config: EditConfig = EditConfig(),
     l2_lambdas: Sequence[float] | None = None,
-    id_loss: IdentityLoss | None = None,
+    id_loss: _IdentityLoss | None = None,
     progress: bool = True,
 ) -> EditResult:
     """Optimise latents toward ``text`` (StyleCLIP's latent optimisation, edit mode).
@@ -317,7 +317,7 @@ def lambda_sweep(
     return run, rows
 
 
-def clip_identity_loss(lm: LoadedModelLike) -> IdentityLoss:
+def clip_identity_loss(lm: LoadedModelLike) -> _IdentityLoss:
     """A stand-in identity loss: 1 - cosine of CLIP *image* embeddings of edit and start.
 
     StyleCLIP's own ID loss is ArcFace face recognition (weights not shipped here); this

@@ -187,7 +187,7 @@ def small_model_threads(gen: EditableGenerator) -> None:
 
 
 #: What the notebook edits when its ``text`` / ``start`` parameters are None.
-DEFAULTS = {
+_DEFAULTS = {
     "offline": {"text": "a blue circle", "start": "a red circle"},
     "paper": {"text": "a woman with purple hair", "start": "random"},  # the original course report's example
 }
@@ -195,7 +195,7 @@ DEFAULTS = {
 
 def default_phrases(gen: EditableGenerator) -> dict[str, str]:
     """The ``text`` / ``start`` defaults for the generator actually used (not the profile's)."""
-    return DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]
+    return _DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]
 
 
 def cli_setup(generator: str, model: str | None, start: str | None,

@@ -111,7 +111,7 @@ class Top(TypedDict):
     top5: float
 
 
-class TopRecall(Top):
+class _TopRecall(Top):
     mean_per_class_recall: float
 
 
@@ -127,8 +127,8 @@ class _ZeroShotEntry(TypedDict):
     n_classes: int
     classes: list[str]
     templates: _Templates
-    single: TopRecall
-    ensemble: TopRecall
+    single: _TopRecall
+    ensemble: _TopRecall
     ensemble_gain: Diff
     per_class_accuracy: dict[str, float | None]
     most_confused: list[Any]

@@ -146,7 +146,7 @@ def score(lm: LoadedModelLike, image_features: torch.Tensor, labels: Labels, lab
     return classifier(lm, kept, templates).score(image_features, labels, label_classes)
 
 
-def topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
+def _topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
     """Boolean (N,): is the label among the ``k`` highest scores."""
     k = min(k, scores.shape[1])
     return (scores.topk(k, dim=1).indices == labels[:, None]).any(dim=1)
@@ -171,8 +171,8 @@ def classification_metrics(scores: torch.Tensor, labels: Labels, classes: list[s
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = np.where(support > 0, np.diag(cm) / np.maximum(support, 1), np.nan)
     return {
-        "top1": 100.0 * topk_correct(scores, labels_t, 1).float().mean().item(),
-        "top5": 100.0 * topk_correct(scores, labels_t, 5).float().mean().item(),
+        "top1": 100.0 * _topk_correct(scores, labels_t, 1).float().mean().item(),
+        "top5": 100.0 * _topk_correct(scores, labels_t, 5).float().mean().item(),
         "mean_per_class_recall": 100.0 * float(np.nanmean(recall)),
         "per_class_accuracy": {c: (None if np.isnan(r) else 100.0 * float(r)) for c, r in zip(classes, recall, strict=True)},
         "confusion": cm.tolist(),
