@@ -2,4 +2,6 @@
 
 from clip_course.cli import main
 
+__all__ = []
+
 raise SystemExit(main())

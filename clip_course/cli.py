@@ -22,6 +22,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clip_course import __version__
 from clip_course.cli_commands import (
@@ -50,8 +51,20 @@ from clip_course.cli_flags import (
     check_args,
     with_classnames,
 )
-from clip_course.errors import ClipCourseError
-from clip_course.io import printable
+from clip_course.core import miniclip
+from clip_course.core.prompts import templates as resolve_templates
+from clip_course.core.provenance import run_record
+from clip_course.errors import ClipCourseError, ProbeError
+from clip_course.io import printable, write_json
+from clip_course.report.collect import custom_name
+
+if TYPE_CHECKING:  # annotations only: the instant commands never import numpy
+    import numpy as np
+
+__all__ = [
+    "build_parser", "COMMANDS", "Handler", "HELP", "main", "Path", "printable", "probe_features", "ProbeError",
+    "run_probe", "run_report", "sys", "time", "warnings",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -63,7 +76,7 @@ _TOP1_KEY = ("The JSON record (--out) gives test top-1 accuracy in percent (0-10
 
 
 def _zeroshot_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "zeroshot", run_zeroshot,
+    p = add_command(sub, "zeroshot", _run_zeroshot,
                     "Zero-shot classification with a prompt-template ensemble, as in the CLIP paper. "
                     "Writes a JSON record with every parameter beside the metrics. " + _TOP1_KEY, HELP["zeroshot"])
     add_model(p)
@@ -87,7 +100,7 @@ def _topk_text(metrics: dict, n_classes: int) -> str:
     return f"  top-5 {metrics['top5']:.2f}%" if n_classes > 5 else ""
 
 
-def _write_predictions(path: str, logits: object, true: list[str], classes: list[str], ids: list,
+def _write_predictions(path: str, logits: np.ndarray, true: list[str], classes: list[str], ids: list,
                        k: int, meta: dict) -> None:
     """``--predictions``: per image, the top-k classes by ``softmax(logits)``."""
     from clip_course.tasks import predictions  # lazy: numpy, only when asked
@@ -97,14 +110,11 @@ def _write_predictions(path: str, logits: object, true: list[str], classes: list
     print(f"wrote {path} ({len(rows)} images, {sum(not r['correct'] for r in rows)} misclassified)")
 
 
-def run_zeroshot(args: argparse.Namespace) -> int:
+def _run_zeroshot(args: argparse.Namespace) -> int:
     """``zeroshot``: evaluate and print top-1/top-5; write the record with ``--out``."""
     # lazy: torch, clip and the datasets, for the work commands only
     from clip_course.core.models import load
-    from clip_course.core.prompts import templates as resolve_templates
     from clip_course.data.catalog import load_dataset
-    from clip_course.io import write_json
-    from clip_course.report.collect import custom_name
     from clip_course.tasks.zeroshot import evaluate, predict
 
     apply_profile(args)
@@ -137,6 +147,7 @@ def run_zeroshot(args: argparse.Namespace) -> int:
 
 
 def _probe_parser(sub: argparse._SubParsersAction) -> None:
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.tasks.logreg import FITTERS
     from clip_course.tasks.probe import GRID_STEPS, SEARCHES
 
@@ -171,10 +182,8 @@ def _probe_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(_out_kind="file")
 
 
-def parse_ks(text: str) -> tuple[int | None, ...]:
+def _parse_ks(text: str) -> tuple[int | None, ...]:
     """``"1,2,4,full"`` -> (1, 2, 4, None)."""
-    from clip_course.errors import ProbeError
-
     out: list[int | None] = []
     for part in text.split(","):
         part = part.strip().lower()
@@ -187,10 +196,8 @@ def parse_ks(text: str) -> tuple[int | None, ...]:
     return tuple(out)
 
 
-def parse_seeds(text: str) -> tuple[int, ...]:
+def _parse_seeds(text: str) -> tuple[int, ...]:
     """``"0,1,2"`` -> (0, 1, 2)."""
-    from clip_course.errors import ProbeError
-
     try:
         return tuple(int(s) for s in text.split(","))
     except ValueError:
@@ -199,6 +206,7 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 def probe_features(args: argparse.Namespace) -> tuple:
     """(model, train dataset, test dataset, train features, test features) for ``probe``."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.feature_cache import image_features
     from clip_course.core.models import load
     from clip_course.data.catalog import load_dataset
@@ -215,13 +223,11 @@ def run_probe(args: argparse.Namespace) -> int:
     # lazy: torch and the probe, for the work commands only
     import numpy as np
 
-    from clip_course.core.provenance import run_record
-    from clip_course.io import write_json
     from clip_course.tasks import probe
     from clip_course.tasks.kshot import k_shot
     from clip_course.tasks.zeroshot import classification_metrics, predict
 
-    ks, seeds = parse_ks(args.ks), parse_seeds(args.seeds)  # fail on bad flags before loading anything
+    ks, seeds = _parse_ks(args.ks), _parse_seeds(args.seeds)  # fail on bad flags before loading anything
     apply_profile(args)
     start = time.perf_counter()
     lm, train, test, Xtr, Xte = probe_features(args)
@@ -233,7 +239,7 @@ def run_probe(args: argparse.Namespace) -> int:
     params.update({"normalize": args.normalize, "train_size": len(train), "limit": args.limit,
                    "train_fingerprint": train.fingerprint[:16]})
     print(f"{printable(args.model)} on {printable(test.name)} ({len(train)} train / {len(test)} test, "
-          f"{args.fitter}): {probe.summary(m, len(params['classes']))}")
+          f"{args.fitter}): {probe.summary(result, len(params['classes']))}")
     if args.predictions:  # test images of classes without training images are left out, as in the metrics
         trained = set(np.asarray(train.labels).tolist())
         kept = [i for i, label in enumerate(np.asarray(test.labels).tolist()) if label in trained]
@@ -266,7 +272,7 @@ def run_probe(args: argparse.Namespace) -> int:
 
 
 def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "styleclip", run_styleclip,
+    p = add_command(sub, "styleclip", _run_styleclip,
                     "StyleCLIP latent optimisation: CLIP loss + l2_lambda * ||w - w0||^2, Adam with "
                     "StyleCLIP's schedule. Writes figures, a GIF and result.json to --out.", HELP["styleclip"])
     p.add_argument("--text", help="target description, e.g. 'a blue circle' or 'a woman with purple hair'")
@@ -290,12 +296,12 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
                    "same device kind, same bytes) and exit")
 
 
-def run_styleclip(args: argparse.Namespace) -> int:
+def _run_styleclip(args: argparse.Namespace) -> int:
     """``styleclip``: one edit, its figures, GIF and ``result.json``."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.device import default_device
     from clip_course.figures import styleclip as figs
     from clip_course.generators import shapes_generator
-    from clip_course.io import write_json
     from clip_course.tasks import styleclip, styleclip_studies
 
     if args.train_generator:
@@ -325,10 +331,11 @@ def run_styleclip(args: argparse.Namespace) -> int:
 
 
 def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.tasks.pretrain import shipped_config
 
     defaults = shipped_config()
-    p = add_command(sub, "pretrain", run_pretrain,
+    p = add_command(sub, "pretrain", _run_pretrain,
                     "Train MiniCLIP from scratch with CLIP's contrastive objective on ShapesWorld. With the "
                     "defaults it reproduces the shipped checkpoint byte for byte (on a CPU) and reports "
                     "whether the sha256 matches.", HELP["pretrain"])
@@ -342,11 +349,10 @@ def _pretrain_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(_defaults=defaults, _out_kind="file")
 
 
-def run_pretrain(args: argparse.Namespace) -> int:
+def _run_pretrain(args: argparse.Namespace) -> int:
     """``pretrain``: retrain MiniCLIP and compare with the shipped checkpoint."""
     from dataclasses import asdict, replace
 
-    from clip_course.core import miniclip
     from clip_course.tasks import pretrain
 
     config = replace(args._defaults, steps=args.steps, seed=args.seed)
@@ -363,7 +369,7 @@ def run_pretrain(args: argparse.Namespace) -> int:
     metrics = pretrain.evaluate_checkpoint(out) if (args.evaluate or args.ship) else None
     if metrics:
         print("zero-shot top-1:", json.dumps({k: round(v, 1) for k, v in metrics.items()}))
-    if args.ship:
+    if args.ship and metrics is not None:  # --ship evaluated the checkpoint above
         meta = pretrain.write_shipped(result, Path(out), metrics)
         print(f"shipped: {meta['xz_bytes'] / 1e6:.2f} MB compressed")
     return 0

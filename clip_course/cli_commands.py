@@ -25,8 +25,15 @@ from clip_course.cli_flags import (
     apply_profile,
     check_out_file,
 )
-from clip_course.errors import UsageError
+from clip_course.core.prompts import class_names, templates
+from clip_course.errors import PromptError, UsageError
 from clip_course.io import atomic_write_bytes
+from clip_course.report.collect import collect, to_csv, to_markdown
+
+__all__ = [
+    "datasets_parser", "download_parser", "HELP", "models_listing", "models_parser", "OFFLINE_MODEL", "predict_parser",
+    "report_parser", "results_parser", "run_report",
+]
 
 OFFLINE_MODEL = "miniclip"  # core.models.OFFLINE_MODEL; that module imports torch
 
@@ -50,7 +57,7 @@ HELP = {
 
 def predict_parser(sub: argparse._SubParsersAction) -> None:
     """``predict``'s flags."""
-    p = add_command(sub, "predict", run_predict,
+    p = add_command(sub, "predict", _run_predict,
                     "Rank texts for each image, as in the openai/CLIP README: probabilities are a softmax over "
                     "the texts at the model's own logit scale (100 for openai's CLIP). IMAGE is an image file or "
                     "a photo shipped with scikit-image/scikit-learn (astronaut, chelsea, coffee, rocket, china, "
@@ -80,7 +87,7 @@ def _split_labels(text: str, what: str) -> list[str]:
     return labels
 
 
-def predict_labels(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+def _predict_labels(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """(labels shown, texts encoded): ``--labels``/``--labels-file`` as given, ``--dataset`` templated."""
     if args.labels is not None:
         labels = _split_labels(args.labels, "--labels")
@@ -94,12 +101,11 @@ def predict_labels(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         labels = _split_labels(text, "--labels-file")
         return labels, labels
     # lazy: the command's own imports
-    from clip_course.core.prompts import class_names, templates
-    from clip_course.errors import PromptError
 
     try:
         classes = class_names(args.dataset)
     except PromptError:  # names read from the dataset itself (ShapesWorld, folders, DTD ...)
+        # lazy: keeps numpy out of the CLI until needed
         from clip_course.data.catalog import load_dataset
 
         classes = list(load_dataset(args.dataset, "test", root=args.data_root).classes)
@@ -107,14 +113,14 @@ def predict_labels(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     return classes, [template.format(c) for c in classes]
 
 
-def run_predict(args: argparse.Namespace) -> int:
+def _run_predict(args: argparse.Namespace) -> int:
     """``predict``: a ranked table per image; every ranking to ``--out``."""
     # lazy: torch, only for the work commands
     from clip_course.core.models import load
     from clip_course.tasks import predictions, single_image
     from clip_course.tasks.zeroshot import model_logit_scale
 
-    labels, texts = predict_labels(args)  # fail on bad labels before loading anything
+    labels, texts = _predict_labels(args)  # fail on bad labels before loading anything
     images = [single_image.open_image(spec) for spec in args.images]
     apply_profile(args, fill_dataset=False)
     lm = load(args.model, device=args.device, trust=args.trust_checkpoint)
@@ -138,7 +144,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def models_parser(sub: argparse._SubParsersAction) -> None:
     """``models``' flags: ``--all`` adds every open_clip architecture and pretrained tag."""
-    p = add_command(sub, "models", run_models,
+    p = add_command(sub, "models", _run_models,
                     "List the model names --model accepts: openai's CLIP models (weights fetched by `make download`, "
                     "into ~/.cache/clip) and the offline miniclip shipped with the package; with --all also every "
                     "OpenCLIP architecture and pretrained tag (--model ARCH --pretrained TAG, or ARCH:TAG) with "
@@ -147,7 +153,7 @@ def models_parser(sub: argparse._SubParsersAction) -> None:
                    help="also list open_clip's models and tags (imports torch and open_clip, a few seconds)")
 
 
-def openai_model_names() -> list[str]:
+def _openai_model_names() -> list[str]:
     """``clip.available_models()``, read from clip's source without importing it (that imports torch)."""
     spec = importlib.util.find_spec("clip")
     if spec is None or not spec.submodule_search_locations:
@@ -173,13 +179,13 @@ def models_listing() -> str:
     return "\n".join(lines)
 
 
-def run_models(args: argparse.Namespace) -> int:
+def _run_models(args: argparse.Namespace) -> int:
     """``models``: one line per name (``--all``: every model and tag, open_clip's included)."""
     if args.all:
         # lazy: open_clip's registry needs torch, which the plain listing avoids
         print(models_listing())
         return 0
-    for name in openai_model_names():
+    for name in _openai_model_names():
         print(f"{name:<16} openai CLIP")
     print(f"{OFFLINE_MODEL:<16} offline MiniCLIP, shipped with the package (no download)")
     print("openai weights: `make download` fetches ViT-B/32 into ~/.cache/clip; other names download on "
@@ -192,7 +198,7 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def datasets_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "datasets", run_datasets,
+    p = add_command(sub, "datasets", _run_datasets,
                  "List the datasets --dataset accepts (offline ShapesWorld sets, the paper's CIFAR, and the "
                  "torchvision datasets `download --datasets` fetches), with their source, number of classes, "
                  "the first class names, the train/test sizes (and how a split is made where the dataset has "
@@ -202,7 +208,7 @@ def datasets_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the full list (every class name) as JSON")
 
 
-def run_datasets(args: argparse.Namespace) -> int:
+def _run_datasets(args: argparse.Namespace) -> int:
     """``datasets``: one line per dataset name (or JSON with ``--json``)."""
     # lazy: numpy, for this command only
     from clip_course.data.catalog import describe_datasets, format_datasets
@@ -216,7 +222,7 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 
 def results_parser(sub: argparse._SubParsersAction) -> None:
-    p = add_command(sub, "results", run_results,
+    p = add_command(sub, "results", _run_results,
                  "Collect every results JSON under --root (the notebooks' results/<notebook>.json and the "
                  "zeroshot/probe --out records) into one table, one row per model x dataset x task (and "
                  "template set), with CLIP_benchmark's keys (model, dataset, task, acc1, acc5, "
@@ -228,10 +234,9 @@ def results_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", default=None, help="write the table as markdown here")
 
 
-def run_results(args: argparse.Namespace) -> int:
+def _run_results(args: argparse.Namespace) -> int:
     """``results``: collect, then print or write the table."""
     # lazy: only this command reads results
-    from clip_course.report.collect import collect, to_csv, to_markdown
 
     for flag in ("csv", "markdown"):
         if getattr(args, flag):
@@ -257,7 +262,7 @@ def download_parser(sub: argparse._SubParsersAction) -> None:
     # lazy: built only when `download` is named
     from clip_course.data.download import STYLEGAN2_URL
 
-    p = add_command(sub, "download", run_download,
+    p = add_command(sub, "download", _run_download,
                  "Fetch the paper profile's assets: CLIP weights (clip's sha256-checked downloader, into "
                  "~/.cache/clip) and CIFAR-10/100 (into --data). With --datasets, fetch those datasets instead "
                  "through torchvision's own classes (eurosat,dtd,... or all; see `datasets`). With --styleclip, "
@@ -274,7 +279,7 @@ def download_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(_out_kind="file")
 
 
-def run_download(args: argparse.Namespace) -> int:
+def _run_download(args: argparse.Namespace) -> int:
     """``download``: the paper profile's assets, named datasets, or the StyleGAN2 checkpoint."""
     # lazy: the download machinery, for this command only
     from clip_course.data.download import (

@@ -12,8 +12,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from clip_course.core.prompts import validate_templates
 from clip_course.data.profiles import PROFILE_NAMES
 from clip_course.errors import UsageError
+from clip_course.io import check_replaceable
+
+__all__ = [
+    "add_cache", "add_command", "add_dataset", "add_device", "add_limit", "add_model", "add_out_json",
+    "add_predictions", "add_profile", "add_seed", "add_split", "apply_profile", "check_args", "check_out_file",
+    "Handler", "HelpFormatter", "os", "with_classnames",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -134,12 +142,11 @@ def check_out_file(flag: str, value: str | os.PathLike) -> None:
     if path.is_dir():
         raise UsageError(f"{flag} {path} is a folder; give a file name, e.g. {path / 'result.json'}.")
     _check_writable_dir(flag, path.parent, "Choose an output path in a writable folder.")
-    from clip_course.io import check_replaceable
 
     check_replaceable(os.path.realpath(path))  # no device node or FIFO, before any work
 
 
-def check_out_folder(flag: str, value: str | os.PathLike) -> None:
+def _check_out_folder(flag: str, value: str | os.PathLike) -> None:
     """``value`` can be used as an output folder: not an existing file, creatable, writable."""
     path = Path(value)
     if path.exists() and not path.is_dir():
@@ -151,6 +158,7 @@ def _resolve_model(args: argparse.Namespace) -> None:
     """Fold ``--pretrained`` into ``--model`` as open_clip writes the pair (``ViT-B-32:laion2b_s34b_b79k``;
     openai's weights keep openai's name), so every command's ``load(args.model)`` gets the tag, and a
     misspelt name or unknown tag fails here, before any data is read."""
+    # lazy: keeps torch out of the CLI until needed
     from clip_course.core.models import model_spec
 
     spec = model_spec(args.model, args.pretrained)
@@ -178,6 +186,7 @@ def check_args(args: argparse.Namespace) -> None:
     if getattr(args, "model", None) is not None and hasattr(args, "pretrained"):
         _resolve_model(args)
     if getattr(args, "device", None) is not None:
+        # lazy: keeps torch out of the CLI until needed
         from clip_course.core.models import resolve_device
 
         resolve_device(args.device)
@@ -187,8 +196,6 @@ def check_args(args: argparse.Namespace) -> None:
     if getattr(args, "build_dir", None):
         _check_writable_dir("--build-dir", Path(args.build_dir), "Give a writable folder for the build.")
     if getattr(args, "custom_templates", None):
-        from clip_course.core.prompts import validate_templates
-
         validate_templates(args.custom_templates)
     if getattr(args, "top_k", 1) is not None and getattr(args, "top_k", 1) <= 0:
         raise UsageError(f"--top-k {args.top_k} must be a positive integer.")
@@ -199,7 +206,7 @@ def check_args(args: argparse.Namespace) -> None:
                          f"per line.")
     out = getattr(args, "out", None)
     if out is not None:
-        (check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
+        (_check_out_folder if getattr(args, "_out_kind", "file") == "folder" else check_out_file)("--out", out)
 
 
 #: OSErrors that mean "this path cannot be written", the user's to fix.
@@ -229,7 +236,7 @@ def apply_profile(args: argparse.Namespace, fill_dataset: bool = True) -> None:
           f"{' '.join(profile.reason.split())}", flush=True)
 
 
-def read_classnames(path: str | os.PathLike, n: int) -> list[str]:
+def _read_classnames(path: str | os.PathLike, n: int) -> list[str]:
     """``n`` class names from a text file, one per line (blank lines and surrounding spaces ignored)."""
     try:
         names = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -248,4 +255,4 @@ def with_classnames(dataset: Any, path: str | os.PathLike | None) -> Any:
     """``dataset`` (an ImageDataset) with the class names of ``--classnames`` (unchanged when None)."""
     if path is None:
         return dataset
-    return replace(dataset, classes=read_classnames(path, len(dataset.classes)))
+    return replace(dataset, classes=_read_classnames(path, len(dataset.classes)))

@@ -9,6 +9,13 @@ caught those keep working.
 
 from __future__ import annotations
 
+__all__ = [
+    "AnalysisError", "ChromiumNotFoundError", "ClipCourseError", "CorruptionError", "DatasetError", "DownloadError",
+    "ImageInputError", "ModelLoadError", "NotebookError", "NotebookFailedError", "OutputPathError", "ParamsError",
+    "PdfPrintError", "PretrainError", "ProbeError", "ProfileError", "PromptError", "ReportError", "RetrievalError",
+    "ShapesWorldError", "StyleCLIPError", "SystemDependencyError", "TextInputError", "TextTooLongError", "UsageError",
+]
+
 
 class ClipCourseError(Exception):
     """Base class of the package's user errors: the message says what is wrong and the fix."""

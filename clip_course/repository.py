@@ -15,14 +15,19 @@ from pathlib import Path
 
 from clip_course.errors import ClipCourseError
 
+__all__ = [
+    "colab_base", "colab_package", "FALLBACK_URL", "github_slug", "importlib", "repository_url", "RepositoryError",
+    "SOURCE_PYPROJECT", "url_from_pyproject",
+]
+
 #: The distribution name, for importlib.metadata.
-DISTRIBUTION = "clip-course"
+_DISTRIBUTION = "clip-course"
 #: The key under ``[project.urls]`` that holds the address.
 URL_KEY = "Repository"
 #: Used only when neither pyproject.toml nor installed metadata has the key (still a placeholder).
 FALLBACK_URL = "https://github.com/clip-course/clip-course"
 #: The branch Colab opens notebooks from.
-BRANCH = "main"
+_BRANCH = "main"
 SOURCE_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
@@ -45,10 +50,10 @@ def url_from_pyproject(pyproject: str | Path) -> str | None:
     return urls.get(URL_KEY)
 
 
-def url_from_metadata() -> str | None:
+def _url_from_metadata() -> str | None:
     """The ``Repository`` project URL of the installed distribution, or None."""
     try:
-        entries = importlib.metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
+        entries = importlib.metadata.metadata(_DISTRIBUTION).get_all("Project-URL") or []
     except importlib.metadata.PackageNotFoundError:
         return None
     for entry in entries:
@@ -68,7 +73,7 @@ def repository_url(pyproject: str | Path | None = None) -> str:
             )
         return url.rstrip("/")
     url = url_from_pyproject(SOURCE_PYPROJECT) if SOURCE_PYPROJECT.is_file() else None
-    return (url or url_from_metadata() or FALLBACK_URL).rstrip("/")
+    return (url or _url_from_metadata() or FALLBACK_URL).rstrip("/")
 
 
 def github_slug(url: str) -> str:
@@ -87,6 +92,6 @@ def colab_package(url: str) -> str:
     return f"git+https://github.com/{github_slug(url)}"
 
 
-def colab_base(url: str, branch: str = BRANCH) -> str:
+def colab_base(url: str, branch: str = _BRANCH) -> str:
     """The Open-in-Colab prefix of ``notebooks/`` in the repository (append ``<stem>.ipynb``)."""
     return f"https://colab.research.google.com/github/{github_slug(url)}/blob/{branch}/notebooks/"

@@ -143,13 +143,6 @@ def test_no_import_runs_up_the_stages():
     assert upward_imports(import_graph()) == []
 
 
-#: Files whose ``Any`` parameters other branches of this round type (their owners edit them now);
-#: the lead empties this set at merge. Every other file of tasks/, core/ and report/schema.py has none.
-# files typed in a later pass (the last four gained Any parameters in branches merged beside the typing one)
-ANY_PENDING = {"tasks/probe.py", "tasks/kshot.py", "tasks/logreg.py", "tasks/single_image.py", "core/checkpoint.py",
-               "core/provenance.py", "tasks/across.py", "tasks/predictions.py", "tasks/zeroshot.py"}
-
-
 def any_parameters(paths: list[Path]) -> list[str]:
     """Every parameter annotated ``Any`` or with ``Any`` inside (``Mapping[str, Any]``), as 'file:function:name'."""
     out = []
@@ -174,5 +167,5 @@ def test_any_parameter_finder_finds_a_planted_one(tmp_path):
 
 def test_no_any_parameters_in_tasks_core_and_the_schema():
     paths = [*sorted((PKG / "tasks").glob("*.py")), *sorted((PKG / "core").glob("*.py")), PKG / "report" / "schema.py"]
-    found = [p for p in any_parameters(paths) if p.split(":")[0] not in ANY_PENDING]
+    found = any_parameters(paths)
     assert len(paths) > 25 and found == [], found

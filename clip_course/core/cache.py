@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["Path", "resolve_cache_dir", "USER_CACHE", "user_cache_dir"]
+
 #: Pass as ``cache_dir`` to mean :func:`user_cache_dir` (resolved when used, so a changed
 #: ``CLIP_COURSE_CACHE`` is honoured); ``None`` still means no disk cache.
 USER_CACHE = "<user cache>"

@@ -24,6 +24,8 @@ import torch
 from clip_course.errors import ModelLoadError
 from clip_course.io import printable
 
+__all__ = ["is_torchscript_archive", "read_state_dict", "UnsafeCheckpointError"]
+
 #: Storage classes a TorchScript pickle names, mapped to the dtype of their bytes.
 _STORAGE_DTYPES = {
     "FloatStorage": torch.float32, "DoubleStorage": torch.float64, "HalfStorage": torch.float16,
@@ -44,10 +46,10 @@ _MAX_ITEMSIZE = 16
 class _ScriptRecord:
     """Inert stand-in for a ``__torch__`` class: keeps the state it is given, runs nothing."""
 
-    def __init__(self, *args: Any) -> None:
-        self.state: Any = None
+    def __init__(self, *args: object) -> None:
+        self.state: object = None
 
-    def __setstate__(self, state: Any) -> None:
+    def __setstate__(self, state: object) -> None:
         self.state = state
 
 
@@ -87,7 +89,7 @@ class _TensorsOnlyUnpickler(pickle.Unpickler):
             return collections.OrderedDict
         raise UnsafeCheckpointError(f"refusing the global {module}.{name}")
 
-    def persistent_load(self, pid: Any) -> Any:
+    def persistent_load(self, pid: object) -> torch.storage.TypedStorage:
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType)):
             raise UnsafeCheckpointError(f"unexpected persistent id {pid!r}")
@@ -112,7 +114,7 @@ def is_torchscript_archive(path: str | os.PathLike) -> bool:
         return any(n.split("/")[1:2] == ["constants.pkl"] or "/code/" in n for n in z.namelist())
 
 
-def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor], seen: set[int] | None = None) -> None:
+def _flatten(obj: object, prefix: str, out: dict[str, torch.Tensor], seen: set[int] | None = None) -> None:
     # A module record's state is its attribute dict: tensors are parameters and buffers,
     # records are sub-modules (torch.jit.save writes exactly these for a traced model).
     seen = set() if seen is None else seen
@@ -133,7 +135,7 @@ def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor], seen: set[int]
             _flatten(value, f"{key}.", out, seen)
 
 
-def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+def _read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """The state dict of a TorchScript archive, read without executing the archive."""
     with zipfile.ZipFile(path) as z:
         data = [n for n in z.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
@@ -149,7 +151,7 @@ def read_torchscript_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]
 
 def _read(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     if is_torchscript_archive(path):
-        return read_torchscript_tensors(path)
+        return _read_torchscript_tensors(path)
     obj = torch.load(path, map_location="cpu", weights_only=True)
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]

@@ -12,7 +12,9 @@ import os
 
 import torch
 
-THREADS_ENV = "CLIP_COURSE_THREADS"
+__all__ = ["configure_threads", "current_threads", "default_device", "thread_counts", "torch", "usable_cpus"]
+
+_THREADS_ENV = "CLIP_COURSE_THREADS"
 
 
 def default_device() -> torch.device:
@@ -31,7 +33,7 @@ def usable_cpus() -> int:
 def thread_counts(cpus: int | None = None, override: str | None = None) -> dict[str, int]:
     """{"cpus", "torch", "blas"}: the thread counts :func:`configure_threads` applies."""
     cpus = usable_cpus() if cpus is None else cpus
-    override = os.environ.get(THREADS_ENV) if override is None else override
+    override = os.environ.get(_THREADS_ENV) if override is None else override
     if override and override.strip().isdigit() and int(override) > 0:
         n = int(override)
     else:

@@ -22,8 +22,15 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core import text_cache
 from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD, preprocess_images
 from clip_course.errors import ImageInputError, TextInputError, TextTooLongError
+from clip_course.io import status
+
+__all__ = [
+    "embed_dim", "encode_images", "encode_texts", "ESTIMATE_ABOVE_S", "finish_features", "ImageInputError",
+    "preprocess_images", "status", "TextInputError", "TextTooLongError", "tokenize", "torch", "use_text_cache",
+]
 
 # Per (size, resolution, device, dtype); bounded, since a folder of photos can hold many sizes.
 
@@ -121,8 +128,6 @@ class _Estimate:
         rate = n / max(self._time() - self.start, 1e-9)
         left = (self.total - n) / rate
         if left > ESTIMATE_ABOVE_S:
-            from clip_course.io import status
-
             status(f"encoding {self.total:,} images on {self.device}: about {_duration(left)} more at "
                    f"{rate:,.0f} images/s (measured on the first batch)")
 
@@ -225,8 +230,6 @@ def use_text_cache(cache_dir: str | None) -> None:
 
 
 def _text_memo(lm) -> dict[str, torch.Tensor] | None:
-    from clip_course.core import text_cache
-
     model = lm.model
     if model.training or not getattr(lm, "checkpoint_sha256", ""):
         return None  # weights may change under training: never reuse
@@ -240,8 +243,6 @@ def _text_memo(lm) -> dict[str, torch.Tensor] | None:
 
 
 def _save_text_memo(lm, memo: dict[str, torch.Tensor]) -> None:
-    from clip_course.core import text_cache
-
     if _TEXT_CACHE_DIR[0]:
         key = text_cache.key_of(lm)
         try:

@@ -19,6 +19,8 @@ from clip_course.core.encode import embed_dim, encode_images, finish_features
 from clip_course.core.types import DatasetLike, LoadedModelLike
 from clip_course.io import atomic_path, sha256_bytes
 
+__all__ = ["cache_key", "clear_memo", "image_features", "LoadedModelLike", "preprocess", "warnings"]
+
 _MEMO_SIZE = 8
 
 _MEMO: OrderedDict[str, torch.Tensor] = OrderedDict()
@@ -26,12 +28,14 @@ _MEMO: OrderedDict[str, torch.Tensor] = OrderedDict()
 
 def cache_key(lm: LoadedModelLike, dataset: DatasetLike) -> dict:
     """Everything the raw image features of ``dataset`` under ``lm`` depend on."""
+    # the model's own normalisation (open_clip's), absent on clip's models and on stand-ins
+    mean, std = getattr(lm, "image_mean", None), getattr(lm, "image_std", None)
     return {
         "checkpoint_sha256": lm.checkpoint_sha256,
         # the tag and the code that built the model: an open_clip and an openai model never share an entry
         "pretrained": getattr(lm, "pretrained", None),
         "loader": getattr(lm, "loader", "clip"),
-        "normalisation": [list(v) for v in (lm.image_mean, lm.image_std)] if getattr(lm, "image_mean", None) else None,
+        "normalisation": [list(mean), list(std)] if mean and std else None,
         "dataset": dataset.name,
         "split": dataset.split,
         "fingerprint": dataset.fingerprint,
@@ -43,7 +47,7 @@ def cache_key(lm: LoadedModelLike, dataset: DatasetLike) -> dict:
     }
 
 
-def cache_path(cache_dir: str | Path, key: dict) -> Path:
+def _cache_path(cache_dir: str | Path, key: dict) -> Path:
     """The cache file for ``key``: readable dataset/split prefix plus a hash of the whole key."""
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{key['dataset']}_{key['split']}")[-60:]
@@ -106,7 +110,7 @@ def image_features(
         _MEMO.move_to_end(memo_key)
         return finish_features(_MEMO[memo_key].clone(), normalize)
     folder = resolve_cache_dir(cache_dir)
-    path = cache_path(folder, key) if folder is not None else None
+    path = _cache_path(folder, key) if folder is not None else None
     feats = _read_cache(path, key, embed_dim(lm)) if path is not None and path.is_file() else None
     if feats is None:
         feats = encode_images(lm, dataset.images, batch_size, normalize=False, progress=progress)

@@ -34,13 +34,19 @@ import torch
 
 from clip_course.errors import DownloadError
 
+__all__ = [
+    "architecture", "ARCHITECTURES", "check", "converted_path", "CONVERTED_SHA256", "fetch", "HUB_COPIES", "HUB_HOST",
+    "HubUnreachable", "is_converted", "OPEN_CLIP", "reachable", "record_path", "tensors_sha256", "to_openai",
+    "TRANSFORMERS",
+]
+
 OPEN_CLIP = "open_clip"
 TRANSFORMERS = "transformers"
 LAYOUTS = (OPEN_CLIP, TRANSFORMERS)
 
 
 @dataclass(frozen=True)
-class HubCopy:
+class _HubCopy:
     """One Hugging Face hub repository holding openai's weights in one layout."""
 
     repo_id: str
@@ -48,15 +54,15 @@ class HubCopy:
     filenames: tuple[str, ...]
 
 
-def _copies(open_clip_repo: str, transformers_repo: str) -> tuple[HubCopy, ...]:
+def _copies(open_clip_repo: str, transformers_repo: str) -> tuple[_HubCopy, ...]:
     return (
-        HubCopy(open_clip_repo, OPEN_CLIP, ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")),
-        HubCopy(transformers_repo, TRANSFORMERS, ("model.safetensors", "pytorch_model.bin")),
+        _HubCopy(open_clip_repo, OPEN_CLIP, ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")),
+        _HubCopy(transformers_repo, TRANSFORMERS, ("model.safetensors", "pytorch_model.bin")),
     )
 
 
-def _open_clip_only(repo: str) -> tuple[HubCopy, ...]:
-    return (HubCopy(repo, OPEN_CLIP, ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")),)
+def _open_clip_only(repo: str) -> tuple[_HubCopy, ...]:
+    return (_HubCopy(repo, OPEN_CLIP, ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")),)
 
 
 #: Hub copies of openai's weights, tried in this order. The ResNets have no transformers copy;
@@ -65,7 +71,7 @@ def _open_clip_only(repo: str) -> tuple[HubCopy, ...]:
 #: has ``hf_hub_id='timm/resnet50_clip.openai'``, ``hf_hub_filename='open_clip_pytorch_model.bin'``,
 #: and likewise resnet101, resnet50x4, resnet50x16, resnet50x64), which open_clip's pretrained
 #: registry also uses for its ``openai`` tags.
-HUB_COPIES: dict[str, tuple[HubCopy, ...]] = {
+HUB_COPIES: dict[str, tuple[_HubCopy, ...]] = {
     "ViT-B/32": _copies("timm/vit_base_patch32_clip_224.openai", "openai/clip-vit-base-patch32"),
     "ViT-B/16": _copies("timm/vit_base_patch16_clip_224.openai", "openai/clip-vit-base-patch16"),
     "ViT-L/14": _copies("timm/vit_large_patch14_clip_224.openai", "openai/clip-vit-large-patch14"),
@@ -114,7 +120,7 @@ def _unwrap(state: Mapping) -> dict[str, torch.Tensor]:
     return {k.removeprefix("module."): v for k, v in state.items() if isinstance(v, torch.Tensor)}
 
 
-def from_open_clip(state: Mapping) -> dict[str, torch.Tensor]:
+def _from_open_clip(state: Mapping) -> dict[str, torch.Tensor]:
     """open_clip's layout is openai's; drop its non-weight buffers (the causal ``attn_mask``)."""
     return {k: v for k, v in _unwrap(state).items() if not k.endswith("attn_mask")}
 
@@ -140,7 +146,7 @@ _FIXED = {
 _LAYER_KEY = re.compile(r"(text|vision)_model\.encoder\.layers\.(\d+)\.(.+)\.(weight|bias)")
 
 
-def from_transformers(state: Mapping) -> dict[str, torch.Tensor]:
+def _from_transformers(state: Mapping) -> dict[str, torch.Tensor]:
     """transformers' ``CLIPModel`` keys to openai's (q/k/v fused, projections transposed)."""
     src = {k: v for k, v in _unwrap(state).items() if not k.endswith("position_ids")}
     out: dict[str, torch.Tensor] = {}
@@ -174,7 +180,7 @@ def to_openai(state: Mapping, layout: str) -> dict[str, torch.Tensor]:
     """A hub checkpoint in ``layout`` ("open_clip" or "transformers") in openai's key layout, float32."""
     if layout not in LAYOUTS:
         raise DownloadError(f"Unknown hub layout {layout!r}; use one of {list(LAYOUTS)}.")
-    converted = from_open_clip(state) if layout == OPEN_CLIP else from_transformers(state)
+    converted = _from_open_clip(state) if layout == OPEN_CLIP else _from_transformers(state)
     # float32 holds both openai's fp16 release and the hub's fp32 upcasts exactly
     return {k: v.detach().to("cpu", torch.float32) if v.is_floating_point() else v.detach().cpu()
             for k, v in sorted(converted.items())}
@@ -208,10 +214,11 @@ def check(state: Mapping[str, torch.Tensor], name: str | None = None) -> None:
     # The ViTs' architecture is compared with openai's published one; a ResNet's is checked by
     # build_model's strict load below only (every key and shape of the architecture it implies).
     want = ARCHITECTURES.get(name) if name else None
-    arch = architecture(state) if want is not None or name is None else want
-    if want is not None and arch != want:
-        diff = {k: (arch.get(k), v) for k, v in want.items() if arch.get(k) != v}
-        raise DownloadError(f"Hub weights for CLIP {name} have the wrong architecture (got, want): {diff}.")
+    if want is not None or name is None:
+        arch = architecture(state)  # without a name: raises DownloadError unless state is a CLIP ViT's
+        if want is not None and arch != want:
+            diff = {k: (arch.get(k), v) for k, v in want.items() if arch.get(k) != v}
+            raise DownloadError(f"Hub weights for CLIP {name} have the wrong architecture (got, want): {diff}.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -252,10 +259,10 @@ def is_converted(path: Path) -> bool:
 
 HUB_HOST = "huggingface.co"
 #: Seconds to wait for a host to accept a connection before calling it unreachable.
-PROBE_TIMEOUT_S = 3.0
+_PROBE_TIMEOUT_S = 3.0
 
 
-def reachable(host: str, port: int = 443, timeout: float = PROBE_TIMEOUT_S) -> bool:
+def reachable(host: str, port: int = 443, timeout: float = _PROBE_TIMEOUT_S) -> bool:
     """Whether ``host`` accepts a TCP connection within ``timeout`` (False with ``HF_HUB_OFFLINE`` set
     for the hub). One probe instead of ``huggingface_hub``'s five retries per file (about 30 s each
     file, 117 s for openai's four hub copies of ViT-B/32 on an offline machine)."""

@@ -13,6 +13,11 @@ from clip_course.core.cache import user_cache_dir
 from clip_course.errors import PretrainError
 from clip_course.io import atomic_path, read_json, sha256_bytes, sha256_file
 
+__all__ = [
+    "ASSETS", "cache_dir", "miniclip_checkpoint", "sha256_file", "SHIPPED_CHECKPOINT", "SHIPPED_LOG", "SHIPPED_META",
+    "shipped_metadata", "training_log",
+]
+
 ASSETS = Path(__file__).parent / "assets"
 SHIPPED_CHECKPOINT = ASSETS / "miniclip.pt.xz"
 SHIPPED_META = ASSETS / "miniclip.json"

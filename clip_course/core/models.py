@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -37,12 +38,21 @@ from clip_course.core.checkpoint import (
 from clip_course.core.device import default_device
 from clip_course.errors import DownloadError, ModelLoadError
 
+__all__ = [
+    "available_models", "checkpoint_origin", "checkpoint_sha256", "CLIP_CACHE", "DownloadError", "is_openai_release",
+    "is_published_checkpoint", "known_models", "load", "LoadedModel", "model_spec", "ModelLoadError",
+    "not_openai_message", "OFFLINE_MODEL", "openai_sha256", "openai_sha256s", "os", "Path", "resolve_checkpoint",
+    "resolve_device", "TENSORS_ONLY", "torch", "TRUSTED_BY_USER", "TRUSTED_OPENAI", "warnings", "weights_path",
+    "weights_problem",
+]
+
 with warnings.catch_warnings():
     # clip-anytorch imports pkg_resources, which warns on import (setuptools < 82 keeps it importable).
     warnings.simplefilter("ignore")
     import clip
     import clip.clip as _clip_impl
 
+from clip_course.core.miniclip import miniclip_checkpoint
 from clip_course.io import display_path, sha256_file
 
 #: Where clip keeps downloaded weights (clip's own default).
@@ -87,16 +97,19 @@ class LoadedModel:
 
     def describe(self) -> dict:
         """Architecture facts as a flat dict (for tables and run manifests)."""
-        m = self.model
+        # clip's and open_clip's modules: their sub-modules and hyper-parameters are plain attributes
+        m: Any = self.model
         visual = m.visual
-        vision_layers = _count_layers(visual)
+        vit = getattr(visual, "transformer", None)  # a ViT's; a ResNet has stages layer1..layer4 instead
+        vision_layers = vit.layers if vit is not None else "x".join(str(len(getattr(visual, f"layer{i}")))
+                                                                    for i in range(1, 5))
         return {
             "name": self.name,
             "checkpoint_sha256": self.checkpoint_sha256[:16],
             "parameters": sum(p.numel() for p in m.parameters()),
             "image_encoder": type(visual).__name__,
             "input_resolution": self.input_resolution,
-            "vision_width": _vision_width(visual),
+            "vision_width": vit.width if vit is not None else visual.layer1[0].conv1.in_channels,
             "vision_layers": vision_layers,
             "patch_size": getattr(getattr(visual, "conv1", None), "kernel_size", (None,))[0],
             "text_width": m.ln_final.weight.shape[0],
@@ -113,18 +126,6 @@ class LoadedModel:
             "training_data": self.training_data,
             "loader": self.loader,
         }
-
-
-def _count_layers(visual: torch.nn.Module) -> int | str:
-    if hasattr(visual, "transformer"):
-        return visual.transformer.layers
-    return "x".join(str(len(getattr(visual, f"layer{i}"))) for i in range(1, 5))
-
-
-def _vision_width(visual: torch.nn.Module) -> int:
-    if hasattr(visual, "transformer"):
-        return visual.transformer.width
-    return visual.layer1[0].conv1.in_channels
 
 
 def available_models() -> list[str]:
@@ -179,11 +180,9 @@ def resolve_checkpoint(name_or_path: str, download: bool = True, pretrained: str
     """The local checkpoint file for a model name (+ tag) or path, downloading weights if allowed."""
     spec = model_spec(name_or_path, pretrained)
     if spec.kind == "open_clip":
-        return Path(openclip.weights_file(spec.arch, spec.pretrained, download=download))
+        return Path(openclip.weights_file(*_open_clip_names(spec), download=download))
     name_or_path = spec.name
     if name_or_path == OFFLINE_MODEL:
-        from clip_course.core.miniclip import miniclip_checkpoint
-
         return miniclip_checkpoint()
     if name_or_path in clip.available_models():
         target = weights_path(name_or_path)
@@ -264,7 +263,7 @@ def weights_problem(name: str, pretrained: str | None = None) -> str | None:
         return f"model checkpoint {path} (not a file)" if looks_like_path else str(err)
     if spec.kind == "open_clip":
         try:
-            openclip.weights_file(spec.arch, spec.pretrained, download=False)
+            openclip.weights_file(*_open_clip_names(spec), download=False)
             return None
         except ModelLoadError:
             return f"{spec.name} weights (not in the Hugging Face hub cache)"
@@ -471,22 +470,30 @@ def load(
     )
 
 
+def _open_clip_names(spec: openclip.Spec) -> tuple[str, str]:
+    """An open_clip spec's architecture and tag (both set when ``spec.kind`` is ``"open_clip"``)."""
+    if spec.arch is None or spec.pretrained is None:
+        raise ModelLoadError(f"{spec.name!r} names no open_clip architecture and tag.")
+    return spec.arch, spec.pretrained
+
+
 def _load_open_clip(spec: openclip.Spec, device: torch.device, download: bool) -> LoadedModel:
     """An open_clip tag's model: open_clip downloads (through the hub cache) and builds it.
 
     fp16 on CUDA and fp32 on CPU, as openai's models are here. The file is read by open_clip with
     ``weights_only=True`` (tensors only, as :mod:`core.checkpoint` reads unknown files).
     """
-    cfg = openclip.pretrained_cfg(spec.arch, spec.pretrained)
-    norm = openclip.normalisation(spec.arch, spec.pretrained, cfg)
-    path = Path(openclip.weights_file(spec.arch, spec.pretrained, download=download))
+    arch, tag = _open_clip_names(spec)
+    cfg = openclip.pretrained_cfg(arch, tag)
+    norm = openclip.normalisation(arch, tag, cfg)
+    path = Path(openclip.weights_file(arch, tag, download=download))
     sha = checkpoint_sha256(path)
     precision = "fp16" if device.type == "cuda" else "fp32"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with _no_random_init():  # open_clip then loads every weight with load_state_dict(strict=True)
-                model, preprocess = openclip.build(spec.arch, spec.pretrained, str(path), device, precision)
+                model, preprocess = openclip.build(arch, tag, str(path), device, precision)
     except ModelLoadError:
         raise
     except torch.cuda.OutOfMemoryError as err:

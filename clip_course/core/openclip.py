@@ -30,11 +30,17 @@ from clip_course.core import hub
 from clip_course.core.preprocess import CLIP_MEAN, CLIP_STD
 from clip_course.errors import ModelLoadError
 
+__all__ = [
+    "build", "hub_sha256", "input_resolution", "known_models", "normalisation", "open_clip_spelling", "openai_spelling",
+    "OPENAI_TAG", "pretrained_cfg", "resolve", "Spec", "split_name", "training_data", "unreachable_message",
+    "weights_file",
+]
+
 OPENAI_TAG = "openai"
 
 #: The pretraining data behind a tag, by the tag's prefix (open_clip's pretrained registry and its
 #: README's model table name them); the first matching prefix wins.
-TRAINING_DATA: tuple[tuple[str, str], ...] = (
+_TRAINING_DATA: tuple[tuple[str, str], ...] = (
     ("openai", "WIT-400M"),
     ("laion400m", "LAION-400M"),
     ("laion2b", "LAION-2B"),
@@ -63,7 +69,7 @@ def training_data(tag: str | None) -> str | None:
     """The pretraining data set a tag names (``laion2b_s34b_b79k`` -> ``LAION-2B``), None if unknown."""
     if not tag:
         return None
-    return next((data for prefix, data in TRAINING_DATA if tag.startswith(prefix)), None)
+    return next((data for prefix, data in _TRAINING_DATA if tag.startswith(prefix)), None)
 
 
 def _open_clip():

@@ -12,6 +12,12 @@ import torch
 
 from clip_course.errors import ImageInputError
 
+__all__ = [
+    "CLIP_MEAN", "CLIP_STD", "crop_offsets", "ImageInputError", "pil_resize_matrix", "preprocess_fingerprint",
+    "preprocess_images", "preprocess_images_differentiable", "PREPROCESS_VERSION", "resample_uint8_batch",
+    "resize_crop_matrices", "resized_size",
+]
+
 #: Bump whenever preprocessing output changes: it is part of every feature-cache key.
 PREPROCESS_VERSION = "pil-bicubic-separable-1"
 
@@ -101,7 +107,7 @@ def pil_resize_matrix(in_size: int, out_size: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def pil_fixed_point_matrix(in_size: int, out_size: int) -> np.ndarray:
+def _pil_fixed_point_matrix(in_size: int, out_size: int) -> np.ndarray:
     """:func:`pil_resize_matrix` quantised as PIL's 8-bit path does (22 fractional bits,
     round half away from zero). Entries are integer multiples of 2**-22 (exact in floats)."""
     scale = float(1 << _PIL_PRECISION_BITS)
@@ -120,7 +126,7 @@ def _coefficients_digest() -> str:
 
     h = hashlib.sha256()
     for n_in, n_out in _FINGERPRINT_SIZES:
-        h.update(np.ascontiguousarray(pil_fixed_point_matrix(n_in, n_out)).tobytes())
+        h.update(np.ascontiguousarray(_pil_fixed_point_matrix(n_in, n_out)).tobytes())
     return h.hexdigest()
 
 
@@ -158,7 +164,7 @@ def resize_crop_matrices(
     if key in _DEVICE_MATRICES:
         _DEVICE_MATRICES.move_to_end(key)
     else:
-        make = pil_fixed_point_matrix if fixed_point else pil_resize_matrix
+        make = _pil_fixed_point_matrix if fixed_point else pil_resize_matrix
         v = make(height, new_h)[top : top + resolution]
         h = make(width, new_w)[left : left + resolution]
         _DEVICE_MATRICES[key] = (

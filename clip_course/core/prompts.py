@@ -24,6 +24,12 @@ from pathlib import Path
 
 from clip_course.errors import PromptError
 
+__all__ = [
+    "CIFAR100_CLASSES", "CIFAR10_CLASSES", "CIFAR_TEMPLATES", "class_names", "COUNT_TEMPLATES", "Path", "PromptError",
+    "REFERENCES_DIR", "SHAPES_TEMPLATES", "SINGLE_TEMPLATE", "template_sets", "templates", "TORCHVISION_CLASSES",
+    "validate_classnames", "validate_templates",
+]
+
 #: CLIP_benchmark's JSON files and CSV, packaged (see references/README.md).
 REFERENCES_DIR = Path(__file__).resolve().parents[1] / "references"
 LANGUAGES = {"en": "en", "zh": "cn"}  # our code -> CLIP_benchmark's file prefix
@@ -72,7 +78,7 @@ CIFAR_TEMPLATES = [
 ]
 
 SINGLE_TEMPLATE = ["a photo of a {}."]
-BARE_TEMPLATE = ["{}"]
+_BARE_TEMPLATE = ["{}"]
 
 # dataset -> set name -> templates. "single" and "bare" apply to every dataset.
 #: ShapesWorld's evaluation ensemble (the offline profile's prompts).
@@ -103,7 +109,7 @@ _TEMPLATES: dict[str, dict[str, list[str]]] = {
     "shapes": {"ensemble": SHAPES_TEMPLATES},
     "shapes_count": {"ensemble": COUNT_TEMPLATES},
 }
-_GENERIC = {"single": SINGLE_TEMPLATE, "bare": BARE_TEMPLATE}
+_GENERIC = {"single": SINGLE_TEMPLATE, "bare": _BARE_TEMPLATE}
 
 
 def register_templates(dataset: str, name: str, templates: list[str]) -> None:
@@ -190,7 +196,7 @@ def _templates_in(name: str, dataset: str | None, lang: str) -> list[str]:
     """Template set ``name`` in a language other than English: the JSON's ensemble, or bare."""
     _check_lang(lang)
     if name == "bare":
-        return list(BARE_TEMPLATE)
+        return list(_BARE_TEMPLATE)
     have = _benchmark_json(lang, "templates")
     if name == "ensemble" and dataset in have:
         return list(have[dataset])

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from clip_course.errors import PromptError
 
+__all__ = ["class_names_zh", "templates_zh"]
+
 #: CLIP_benchmark's Chinese imagenet1k templates (see the module docstring).
-CN_TEMPLATES = [
+_CN_TEMPLATES = [
     '{}的照片。',
     '质量差的{}的照片。',
     '许多{}的照片。',
@@ -103,9 +105,9 @@ CN_TEMPLATES = [
     '{}的刺青。',
 ]
 
-CIFAR10_ZH = ["飞机", "汽车", "鸟", "猫", "鹿", "狗", "青蛙", "马", "船", "卡车"]
+_CIFAR10_ZH = ["飞机", "汽车", "鸟", "猫", "鹿", "狗", "青蛙", "马", "船", "卡车"]
 
-CIFAR100_ZH = [
+_CIFAR100_ZH = [
     "苹果", "观赏鱼", "婴儿", "熊", "河狸", "床", "蜜蜂", "甲虫", "自行车", "瓶子", "碗", "男孩", "桥", "公共汽车",
     "蝴蝶", "骆驼", "罐子", "城堡", "毛毛虫", "牛", "椅子", "黑猩猩", "钟", "云", "蟑螂",
     "沙发", "螃蟹", "鳄鱼", "杯子", "恐龙", "海豚", "大象", "比目鱼", "森林", "狐狸", "女孩", "仓鼠",
@@ -118,26 +120,26 @@ CIFAR100_ZH = [
 ]
 
 #: ShapesWorld's shapes and colours in Chinese (ours), in the order of data/shapes_world.py.
-SHAPES_ZH = ["圆形", "正方形", "三角形", "星形", "心形", "菱形", "十字", "圆环", "月牙", "箭头"]
-COLOURS_ZH = ["红色", "橙色", "黄色", "绿色", "蓝色", "紫色", "粉色", "棕色", "白色", "黑色"]
+_SHAPES_ZH = ["圆形", "正方形", "三角形", "星形", "心形", "菱形", "十字", "圆环", "月牙", "箭头"]
+_COLOURS_ZH = ["红色", "橙色", "黄色", "绿色", "蓝色", "紫色", "粉色", "棕色", "白色", "黑色"]
 #: Short Chinese templates for ShapesWorld (ours): "a photo of a {}.", "a picture of a {}.", "a {}.", "{}".
-SHAPES_TEMPLATES_ZH = ["{}的照片。", "{}的图片。", "一个{}。", "{}"]
+_SHAPES_TEMPLATES_ZH = ["{}的照片。", "{}的图片。", "一个{}。", "{}"]
 
 
 def class_names_zh(dataset: str) -> list[str]:
     """Chinese class names of ``dataset`` in its class order."""
     if dataset == "cifar10":
-        return list(CIFAR10_ZH)
+        return list(_CIFAR10_ZH)
     if dataset == "cifar100":
-        return list(CIFAR100_ZH)
+        return list(_CIFAR100_ZH)
     if dataset.startswith("shapes100"):
-        return [c + s for c in COLOURS_ZH for s in SHAPES_ZH]
+        return [c + s for c in _COLOURS_ZH for s in _SHAPES_ZH]
     if dataset.startswith("shapes10"):
-        return list(SHAPES_ZH)
+        return list(_SHAPES_ZH)
     raise PromptError(f"No Chinese class names for dataset {dataset!r}; the Chinese-prompt experiment has "
                       f"cifar10, cifar100, shapes10 and shapes100.")
 
 
 def templates_zh(dataset: str) -> list[str]:
     """Chinese templates for ``dataset``."""
-    return list(SHAPES_TEMPLATES_ZH if dataset.startswith("shapes") else CN_TEMPLATES)
+    return list(_SHAPES_TEMPLATES_ZH if dataset.startswith("shapes") else _CN_TEMPLATES)

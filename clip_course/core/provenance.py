@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # torch is imported lazily: the report runner uses this modul
 
     from clip_course.core.types import DatasetLike, LoadedModelLike
 
+__all__ = ["device_name", "environment", "git_commit", "package_versions", "run_record", "TYPE_CHECKING"]
+
 _PACKAGES = ("clip-course", "torch", "torchvision", "clip-anytorch", "numpy", "scikit-learn", "papermill")
 
 
@@ -40,6 +42,7 @@ def device_name(device: torch.device | str | None = None) -> str:
     device = torch.device(device) if device is not None else None
     if device is not None and device.type == "cuda" and torch.cuda.is_available():
         return torch.cuda.get_device_name(device)
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.device import current_threads
 
     t = current_threads()
@@ -65,6 +68,7 @@ def git_commit(root: str | Path = ".") -> str:
 
 def environment(device: torch.device | str | None = None) -> dict[str, Any]:
     """Versions, device, thread counts, git commit and a timestamp."""
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.device import current_threads
 
     return {
@@ -76,7 +80,8 @@ def environment(device: torch.device | str | None = None) -> dict[str, Any]:
     }
 
 
-def _published_checkpoint(lm: Any) -> bool:
+def _published_checkpoint(lm: LoadedModelLike) -> bool:
+    # lazy: keeps torch out of provenance (the CLI's instant commands import it) until needed
     from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 
     try:

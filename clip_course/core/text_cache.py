@@ -17,6 +17,8 @@ import torch
 from clip_course.core.types import LoadedModelLike
 from clip_course.io import atomic_path, sha256_bytes
 
+__all__ = ["key_of", "path_of", "read", "write"]
+
 
 def key_of(lm: LoadedModelLike) -> dict:
     """What a text feature depends on besides the text."""

@@ -15,12 +15,17 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-__all__ = ["ClipNetwork", "Features", "FeatureMatrix", "Labels", "LoadedModelLike", "network"]
+__all__ = [
+    "ClipNetwork", "DatasetLike", "FeatureInput", "FeatureMatrix", "Features", "Labels", "LoadedModelLike", "network",
+    "Path", "Protocol", "torch",
+]
 
 #: (N, D) image or text features (L2-normalised where a function says so), on any device.
 Features: TypeAlias = torch.Tensor
 #: Features as a classifier takes them: a tensor or a NumPy array, (N, D).
 FeatureMatrix: TypeAlias = torch.Tensor | np.ndarray
+#: Features as a caller may pass them before validation: a tensor or anything ``np.asarray`` reads, (N, D).
+FeatureInput: TypeAlias = torch.Tensor | npt.ArrayLike
 #: Integer class labels, (N,): a NumPy array, a list or a tensor (anything ``np.asarray`` reads).
 Labels: TypeAlias = npt.ArrayLike
 

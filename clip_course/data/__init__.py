@@ -2,3 +2,5 @@
 and the downloads of the paper profile. :func:`clip_course.data.catalog.load_dataset` opens
 any of them by name.
 """
+
+__all__ = []

@@ -17,11 +17,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clip_course.data import shapes
 from clip_course.data import torchvision_sets as tv
 from clip_course.data.cifar import _CIFAR, cifar_present, read_cifar
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.data.folders import read_image_folder
+from clip_course.data.shapes import DATASET_NAMES, load_shapes_dataset
 from clip_course.errors import DatasetError
+
+__all__ = [
+    "cifar_present", "dataset_names", "DatasetError", "describe_datasets", "format_datasets", "load_dataset",
+    "read_image_folder", "tv",
+]
 
 
 def load_dataset(
@@ -37,8 +44,6 @@ def load_dataset(
     if name in _CIFAR:
         ds = read_cifar(name, split, root)
     elif name.startswith("shapes") and name in _shapes_names():
-        from clip_course.data.shapes import load_shapes_dataset
-
         ds = load_shapes_dataset(name, split)
     elif tv.is_torchvision_set(name):
         ds = tv.read_torchvision_set(name, split, root)
@@ -53,8 +58,6 @@ def load_dataset(
 
 
 def _shapes_names() -> tuple[str, ...]:
-    from clip_course.data.shapes import DATASET_NAMES
-
     return DATASET_NAMES
 
 
@@ -79,8 +82,6 @@ def describe_datasets(root: str | Path = DATA_ROOT) -> list[dict]:
     """One row per dataset name: name, description, source, classes (count and names where fixed),
     split sizes (``split_note`` says how they are made) and whether it is on disk under ``root``
     (``None``: generated on demand)."""
-    from clip_course.data import shapes
-
     rows = []
     for name in dataset_names():
         if name in tv.SPECS:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
 from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR100_CLASSES
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.errors import DatasetError
+
+__all__ = ["cifar_present", "DATA_ROOT", "DatasetError", "download_cifar", "ImageDataset", "Path", "read_cifar"]
 
 #: The only globals a CIFAR python batch names (numpy arrays, old and new numpy module paths).
 _CIFAR_GLOBALS = {
@@ -39,7 +42,17 @@ def _load_batch(path: Path) -> dict:
         return _CifarUnpickler(f, encoding="bytes").load()
 
 
-_CIFAR = {
+class _Spec(TypedDict):
+    """Where one CIFAR's python-pickle batches live and how their labels are keyed."""
+
+    folder: str
+    train: list[str]
+    test: list[str]
+    labels: bytes
+    classes: list[str]
+
+
+_CIFAR: dict[str, _Spec] = {
     "cifar10": {
         "folder": "cifar-10-batches-py",
         "train": [f"data_batch_{i}" for i in range(1, 6)],
@@ -69,7 +82,9 @@ def read_cifar(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageData
     spec = _CIFAR[name]
     folder = Path(root) / spec["folder"]
     images, labels = [], []
-    for fname in spec[split]:
+    if split not in ("train", "test"):
+        raise DatasetError(f"Unknown split {split!r}; use 'train' or 'test'.")
+    for fname in spec["train"] if split == "train" else spec["test"]:
         path = folder / fname
         if not path.is_file():
             raise DatasetError(

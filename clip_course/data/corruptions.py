@@ -30,10 +30,16 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
+from clip_course.data.dataset import ImageDataset
 from clip_course.errors import CorruptionError
 
+__all__ = [
+    "Callable", "check_kind", "check_severity", "corrupt", "corrupt_dataset", "corrupted_name", "CORRUPTIONS",
+    "ImageDataset", "PARAMETERS", "SEVERITIES",
+]
+
 SEVERITIES = (1, 2, 3, 4, 5)
-REFERENCE_SIZE = 32  # the image size CIFAR-10-C's spatial parameters were chosen for
+_REFERENCE_SIZE = 32  # the image size CIFAR-10-C's spatial parameters were chosen for
 
 #: kind -> parameter per severity 1..5 (CIFAR-10-C's values).
 PARAMETERS: dict[str, tuple[float, ...]] = {
@@ -50,7 +56,7 @@ def _gaussian_noise(x: np.ndarray, sigma: float, rng: np.random.Generator) -> np
     return x.astype(np.float32) + noise * np.float32(sigma * 255.0)
 
 
-def gaussian_kernel(sigma: float, truncate: float = 4.0) -> np.ndarray:
+def _gaussian_kernel(sigma: float, truncate: float = 4.0) -> np.ndarray:
     """Normalised 1-D Gaussian taps, radius ``round(truncate * sigma)`` (scipy's rule)."""
     radius = max(int(truncate * sigma + 0.5), 1)
     t = np.arange(-radius, radius + 1, dtype=np.float64)
@@ -73,8 +79,8 @@ def _blur_axis(x: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    sigma = sigma * min(x.shape[1], x.shape[2]) / REFERENCE_SIZE
-    k = gaussian_kernel(sigma)
+    sigma = sigma * min(x.shape[1], x.shape[2]) / _REFERENCE_SIZE
+    k = _gaussian_kernel(sigma)
     return _blur_axis(_blur_axis(x.astype(np.float32), k, 1), k, 2)
 
 
@@ -174,8 +180,6 @@ def corrupt_dataset(dataset, kind: str, severity: int, seed: int = 0):
     Its name (``shapes10+blur@3``) and therefore its fingerprint and feature-cache key differ
     from the clean set's; labels, classes and split are kept. Severity 0 returns ``dataset``.
     """
-    from clip_course.data.dataset import ImageDataset
-
     if check_severity(severity) == 0:
         check_kind(kind)
         return dataset

@@ -13,6 +13,8 @@ import numpy as np
 from clip_course.errors import DatasetError
 from clip_course.io import sha256_bytes
 
+__all__ = ["DATA_ROOT", "DatasetError", "IMAGE_SUFFIXES", "ImageDataset", "np", "Path", "sha256_bytes"]
+
 DATA_ROOT = Path("data")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 

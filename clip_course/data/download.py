@@ -27,18 +27,28 @@ from urllib.parse import urlparse
 
 from tqdm.auto import tqdm
 
-from clip_course.errors import DownloadError
+from clip_course.core import hub, models
+from clip_course.core.models import weights_problem
+from clip_course.data import torchvision_sets as tv
+from clip_course.data.cifar import _CIFAR, cifar_present
+from clip_course.errors import DownloadError, ModelLoadError
 from clip_course.io import atomic_path
 
-CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
+__all__ = [
+    "check_connectivity", "download_paper_assets", "ensure_dataset", "fetch_cifar", "fetch_clip_weights",
+    "fetch_datasets", "fetch_stylegan2", "fetch_url", "parse_dataset_names", "STYLEGAN2_CHECKPOINT", "stylegan2_target",
+    "STYLEGAN2_URL", "tv", "urllib", "urllib",
+]
+
+_CIFAR_HOST = "https://www.cs.toronto.edu/~kriz/"
 #: rosinality's StyleGAN2 FFHQ 1024 px config-f conversion, as StyleCLIP uses it, from where
 #: StyleCLIP's own code fetches it (Google Drive; ``confirm=t`` answers the "download anyway"
 #: step a large file needs).
 STYLEGAN2_URL = "https://drive.google.com/uc?export=download&id=1EM87UquaoQmk17Q8d5kYIAHqu0dkYqdT&confirm=t"
-STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
+_STYLEGAN2_FILENAME = "stylegan2-ffhq-config-f.pt"
 #: Where ``make download-styleclip`` puts it, and where StyleCLIP looks for it.
-STYLEGAN2_CHECKPOINT = Path("data") / STYLEGAN2_FILENAME
-CONNECT_TIMEOUT = 5.0
+STYLEGAN2_CHECKPOINT = Path("data") / _STYLEGAN2_FILENAME
+_CONNECT_TIMEOUT = 5.0
 
 
 def stylegan2_target() -> Path:
@@ -46,7 +56,7 @@ def stylegan2_target() -> Path:
     return STYLEGAN2_CHECKPOINT
 
 
-def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> None:
+def check_connectivity(urls: list[str], timeout: float = _CONNECT_TIMEOUT) -> None:
     """Open a TCP connection to each URL's host, or raise :class:`DownloadError` at once."""
     for url in urls:
         parsed = urlparse(url)
@@ -63,7 +73,7 @@ def check_connectivity(urls: list[str], timeout: float = CONNECT_TIMEOUT) -> Non
 
 
 @contextlib.contextmanager
-def staging_dir(target_dir: Path) -> Iterator[Path]:
+def _staging_dir(target_dir: Path) -> Iterator[Path]:
     """A temporary folder beside ``target_dir`` (same file system), always removed."""
     target_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=target_dir))
@@ -80,9 +90,6 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
     openai's is left alone and refused (it is the user's); when openai's address fails (404s
     since October 2025) the hub copy is converted to openai's layout (:mod:`clip_course.core.hub`).
     """
-    from clip_course.core import hub, models
-    from clip_course.errors import ModelLoadError
-
     if ":" in name and models.model_spec(name).kind == "open_clip":  # an open_clip tag: open_clip's own download
         try:
             return models.resolve_checkpoint(name, download=True)
@@ -96,7 +103,7 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
     converted = hub.converted_path(name, models.CLIP_CACHE)
     if hub.is_converted(converted):
         return converted
-    with staging_dir(target.parent) as tmp:
+    with _staging_dir(target.parent) as tmp:
         try:
             path = Path(models._clip_impl._download(models._clip_impl._MODELS[name], str(tmp)))
         except (urllib.error.URLError, OSError, RuntimeError) as err:  # incl. clip's sha256 check
@@ -115,13 +122,14 @@ def fetch_clip_weights(name: str = "ViT-B/32") -> Path:
 
 def fetch_cifar(name: str, root: str | Path = "data") -> Path:
     """CIFAR through torchvision into a staging folder, then its batches moved under ``root``."""
+    # lazy: tests replace clip_course.data.cifar.download_cifar (monkeypatch), which a module-top binding would not see
     from clip_course.data.cifar import _CIFAR, cifar_present, download_cifar
 
     root = Path(root)
     folder = root / str(_CIFAR[name]["folder"])
     if cifar_present(name, root):
         return folder
-    with staging_dir(root) as tmp:
+    with _staging_dir(root) as tmp:
         try:
             staged = download_cifar(name, tmp)
         except (urllib.error.URLError, OSError, RuntimeError) as err:
@@ -143,13 +151,13 @@ def fetch_url(url: str, target: Path, timeout: float = 30.0) -> Path:
                 while block := response.read(1 << 20):
                     f.write(block)
                     bar.update(len(block))
-            check_torch_checkpoint(tmp, url)
+            _check_torch_checkpoint(tmp, url)
     except (urllib.error.URLError, OSError) as err:
         raise DownloadError(f"Downloading {url} failed ({err}); nothing was kept. Try again.") from err
     return target
 
 
-def check_torch_checkpoint(path: Path, source: str) -> None:
+def _check_torch_checkpoint(path: Path, source: str) -> None:
     """Refuse a file that is not a torch checkpoint holding ``g_ema`` (an HTML page, say)."""
     import torch
 
@@ -177,24 +185,19 @@ def fetch_stylegan2(url: str = STYLEGAN2_URL, target: Path | None = None) -> Pat
 
 def download_paper_assets(data_root: str | Path = "data", model: str = "ViT-B/32") -> list[Path]:
     """Everything the paper profile needs; skips what is already on disk."""
-    from clip_course.core.models import weights_problem
-    from clip_course.data.cifar import cifar_present
-
     # (profiles.missing_paper_assets says the same; profiles fetches through here, so not imported)
     cifar_missing = [n for n in ("cifar10", "cifar100") if not cifar_present(n, data_root)]
     if weights_problem(model) is None and not cifar_missing:
         return []
     # openai's weights host may answer 404 (the hub copy is the fallback), so only CIFAR's is required
     if cifar_missing:
-        check_connectivity([CIFAR_HOST])
+        check_connectivity([_CIFAR_HOST])
     return [fetch_clip_weights(model), fetch_cifar("cifar10", data_root), fetch_cifar("cifar100", data_root)]
 
 
-def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
+def _fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
     """One torchvision dataset, downloaded by torchvision into a staging folder beside ``root``'s
     own, then moved into place whole; returns its folder. Already on disk: nothing is fetched."""
-    from clip_course.data import torchvision_sets as tv
-
     name, root = tv.canonical(name), Path(root)
     spec = tv.SPECS[name]
     folder = root / spec.folder
@@ -202,7 +205,7 @@ def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
         return folder
     if spec.host is None:
         raise DownloadError(spec.no_download)
-    with staging_dir(root) as tmp:
+    with _staging_dir(root) as tmp:
         try:
             staged = tv.torchvision_download(name, tmp)
         except (urllib.error.URLError, OSError, RuntimeError, ValueError) as err:  # incl. torchvision's md5 check
@@ -219,15 +222,11 @@ def fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
 
 
 def _dataset_host(name: str) -> str | None:
-    from clip_course.data import torchvision_sets as tv
-
-    return CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
+    return _CIFAR_HOST if name in ("cifar10", "cifar100") else tv.SPECS[name].host
 
 
 def parse_dataset_names(text: str) -> list[str]:
     """``"eurosat,dtd"`` or ``"all"`` -> our names; an unknown or non-downloadable name is refused."""
-    from clip_course.data import torchvision_sets as tv
-
     known = ["cifar10", "cifar100", *tv.downloadable()]
     names = known if text.strip() == "all" else [tv.canonical(n.strip()) for n in text.split(",") if n.strip()]
     for n in names:
@@ -247,9 +246,6 @@ def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
     Each host is checked before its download, and one dataset failing does not stop the others:
     what could be fetched is in place, and one :class:`DownloadError` then names every failure.
     """
-    from clip_course.data import torchvision_sets as tv
-    from clip_course.data.cifar import _CIFAR, cifar_present
-
     root = Path(root)
     done, failed = [], []
     for n in names:
@@ -257,7 +253,7 @@ def fetch_datasets(names: list[str], root: str | Path = "data") -> list[Path]:
         try:
             if not (cifar_present(n, root) if is_cifar else tv.present(n, root)):
                 check_connectivity([str(_dataset_host(n))])  # parse_dataset_names let only hosted sets through
-            done.append(fetch_cifar(n, root) if is_cifar else fetch_torchvision_set(n, root))
+            done.append(fetch_cifar(n, root) if is_cifar else _fetch_torchvision_set(n, root))
         except DownloadError as err:
             failed.append(f"{n}: {err}")
     if failed:
@@ -272,9 +268,6 @@ def ensure_dataset(name: str, root: str | Path = "data") -> Path | None:
     For a notebook or script that should fetch what it needs; returns the dataset's folder, or
     None for datasets that are generated or given by path (ShapesWorld, ``folder:PATH``).
     """
-    from clip_course.data import torchvision_sets as tv
-    from clip_course.data.cifar import _CIFAR, cifar_present
-
     name, root = tv.canonical(name), Path(root)
     if name in _CIFAR and cifar_present(name, root):
         return root / str(_CIFAR[name]["folder"])

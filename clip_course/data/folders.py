@@ -26,10 +26,15 @@ from clip_course.data.dataset import IMAGE_SUFFIXES, ImageDataset
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
+__all__ = [
+    "DatasetError", "FileImages", "ImageRangeWarning", "load_image", "np", "open_image", "Path", "read_image_folder",
+    "stratified_test_mask",
+]
+
 #: Share of each class held out as the test split of a folder without train/ and test/.
-FOLDER_TEST_FRACTION = 0.5
+_FOLDER_TEST_FRACTION = 0.5
 #: Seed of that split: fixed, so that train and test never overlap whatever --seed is.
-FOLDER_SPLIT_SEED = 0
+_FOLDER_SPLIT_SEED = 0
 
 #: 16-bit grayscale modes (the data's range is the format's: 0..65535).
 _MODES_16 = {"I;16", "I;16B", "I;16L", "I;16N"}
@@ -112,7 +117,7 @@ def open_image(path: Path) -> Iterator[Any]:
         size = re.search(r"\((\d+) pixels\)", str(err))
         many = f"{int(size.group(1)) / 1e6:.0f} million pixels" if size else "too many pixels"
         raise DatasetError(
-            f"{printable(path)} has {many}, more than the {Image.MAX_IMAGE_PIXELS / 1e6:.0f} million that are "
+            f"{printable(path)} has {many}, more than the {(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} million that are "
             f"decoded safely (PIL's decompression-bomb limit); downscale it or remove it."
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
@@ -221,8 +226,8 @@ def _read_classes(root: Path, classes: list[str]) -> tuple[list[np.ndarray], lis
     return images, labels
 
 
-def stratified_test_mask(labels: np.ndarray, test_fraction: float = FOLDER_TEST_FRACTION,
-                         seed: int = FOLDER_SPLIT_SEED) -> np.ndarray:
+def stratified_test_mask(labels: np.ndarray, test_fraction: float = _FOLDER_TEST_FRACTION,
+                         seed: int = _FOLDER_SPLIT_SEED) -> np.ndarray:
     """Boolean mask of the test images: per class a seeded ``ceil(n * test_fraction)`` of them.
 
     Every class with images is in the test split; a class of one image is in test only.
@@ -256,7 +261,7 @@ def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
     if (root / "train").is_dir() and (root / "test").is_dir():
         classes = sorted(set(_class_folders(root / "train")) | set(_class_folders(root / "test")))
         images, labels = _read_classes(root / split, classes)
-        meta = {"split": "subfolders", "folder": str(root / split)}
+        meta: dict[str, object] = {"split": "subfolders", "folder": str(root / split)}
         lab = np.asarray(labels, dtype=np.int64)
     else:
         classes = _class_folders(root)
@@ -271,7 +276,7 @@ def read_image_folder(root: str | Path, split: str = "test") -> ImageDataset:
             )
         lab_all = lab
         images, lab = [images[i] for i in keep], lab[keep]
-        meta = {"split": "stratified", "test_fraction": FOLDER_TEST_FRACTION, "split_seed": FOLDER_SPLIT_SEED,
+        meta = {"split": "stratified", "test_fraction": _FOLDER_TEST_FRACTION, "split_seed": _FOLDER_SPLIT_SEED,
                 "folder_images_per_class": dict(zip(classes, np.bincount(lab_all, minlength=len(classes)).tolist(),
                                                     strict=True))}
     # how many images each class has in this split: small folders are where this matters

@@ -21,8 +21,10 @@ from typing import Any
 from clip_course.core.models import OFFLINE_MODEL, checkpoint_origin, openai_sha256s
 from clip_course.data.published import REFERENCE_MODEL
 
+__all__ = ["Any", "Mapping", "model_name", "ModelName", "session_model_name"]
+
 #: Hex digits of a sha256 shown beside a user's file name (enough to tell two files apart).
-SHORT_SHA = 12
+_SHORT_SHA = 12
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def model_name(model: Mapping[str, Any]) -> ModelName:
         return ModelName(f"OpenAI's {arch}", f"OpenAI 的 {arch}", kind, True, arch == REFERENCE_MODEL, sha)
     if kind == "miniclip":
         return ModelName("MiniCLIP", "MiniCLIP", kind, False, False, sha)
-    short = (sha or str(origin.get("tensors_sha256") or ""))[:SHORT_SHA]
+    short = (sha or str(origin.get("tensors_sha256") or ""))[:_SHORT_SHA]
     if kind == "hub":  # a hub copy whose tensors no recorded value confirms
         return ModelName(f"an unverified hub copy of {arch} (sha256 {short}…)",
                          f"未经核验的 {arch} 模型库副本（sha256 {short}…）", kind, False, False, sha)

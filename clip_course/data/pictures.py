@@ -15,7 +15,9 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-SIZE = 224
+__all__ = ["composite", "diagram", "emblem", "picture", "PICTURES"]
+
+_SIZE = 224
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -23,11 +25,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def _canvas(colour: tuple[int, int, int]) -> tuple[Image.Image, ImageDraw.ImageDraw]:
-    img = Image.new("RGB", (SIZE, SIZE), colour)
+    img = Image.new("RGB", (_SIZE, _SIZE), colour)
     return img, ImageDraw.Draw(img)
 
 
-def map_picture() -> np.ndarray:
+def _map_picture() -> np.ndarray:
     """A white map of a province divided into prefectures (black borders) on a pale blue sea."""
     img, d = _canvas((200, 225, 245))
     rng = np.random.default_rng(7)
@@ -69,18 +71,18 @@ def _dog(d: ImageDraw.ImageDraw, x: int, y: int, fur: tuple[int, int, int]) -> N
 def drawn_picture() -> np.ndarray:
     """A flat, cartoon-style drawing in blue tones of a smiling person beside a dog."""
     img, d = _canvas((120, 170, 230))
-    d.rectangle((0, 170, SIZE, SIZE), fill=(70, 110, 190))
+    d.rectangle((0, 170, _SIZE, _SIZE), fill=(70, 110, 190))
     _person(d, 75, 70, (255, 220, 190), (40, 70, 160), smile=True)
     _dog(d, 160, 160, (235, 235, 245))
     return np.asarray(img)
 
 
-def person_with_dog() -> np.ndarray:
+def _person_with_dog() -> np.ndarray:
     """A photo of a person (scikit-image's astronaut, Eileen Collins) with a drawn dog beside her:
     the photo-like counterpart of :func:`drawn_picture`."""
     from skimage import data
 
-    img = Image.fromarray(data.astronaut()).resize((SIZE, SIZE))
+    img = Image.fromarray(data.astronaut()).resize((_SIZE, _SIZE))
     d = ImageDraw.Draw(img)
     _dog(d, 165, 180, (150, 100, 55))
     return np.asarray(img)
@@ -90,12 +92,12 @@ def emblem() -> np.ndarray:
     """A round university emblem: a gold ring lettered BEIHANG UNIVERSITY around a navy disc with a
     stylised wing and the founding year."""
     img, d = _canvas((255, 255, 255))
-    d.ellipse((8, 8, SIZE - 8, SIZE - 8), fill=(20, 50, 120), outline=(200, 160, 40), width=10)
-    d.ellipse((48, 48, SIZE - 48, SIZE - 48), outline=(200, 160, 40), width=4)
-    d.text((SIZE // 2, 32), "BEIHANG", fill=(240, 210, 90), font=_font(20), anchor="mm")
-    d.text((SIZE // 2, SIZE - 32), "UNIVERSITY", fill=(240, 210, 90), font=_font(18), anchor="mm")
+    d.ellipse((8, 8, _SIZE - 8, _SIZE - 8), fill=(20, 50, 120), outline=(200, 160, 40), width=10)
+    d.ellipse((48, 48, _SIZE - 48, _SIZE - 48), outline=(200, 160, 40), width=4)
+    d.text((_SIZE // 2, 32), "BEIHANG", fill=(240, 210, 90), font=_font(20), anchor="mm")
+    d.text((_SIZE // 2, _SIZE - 32), "UNIVERSITY", fill=(240, 210, 90), font=_font(18), anchor="mm")
     d.polygon([(70, 130), (112, 70), (154, 130), (112, 112)], fill=(240, 240, 250))  # a wing
-    d.text((SIZE // 2, 150), "1952", fill=(240, 210, 90), font=_font(18), anchor="mm")
+    d.text((_SIZE // 2, 150), "1952", fill=(240, 210, 90), font=_font(18), anchor="mm")
     return np.asarray(img)
 
 
@@ -124,24 +126,24 @@ def composite() -> np.ndarray:
     img, d = _canvas((255, 255, 255))
     for y in range(150):  # the sky, darker at the top
         t = y / 150
-        d.line((0, y, SIZE, y), fill=(int(60 + 110 * t), int(120 + 90 * t), int(210 + 40 * t)))
+        d.line((0, y, _SIZE, y), fill=(int(60 + 110 * t), int(120 + 90 * t), int(210 + 40 * t)))
     d.ellipse((20, 25, 80, 50), fill=(250, 250, 250))  # a cloud
     d.rectangle((85, 35, 165, 150), fill=(170, 165, 160), outline=(90, 90, 90), width=2)  # the building
     d.polygon([(80, 38), (125, 8), (170, 38)], fill=(140, 60, 50))
     for wy in range(50, 140, 18):
         for wx in range(95, 160, 20):
             d.rectangle((wx, wy, wx + 10, wy + 10), fill=(60, 80, 110))
-    d.rectangle((0, 150, SIZE, SIZE), fill=(60, 190, 70))  # the painted lawn
-    for x in range(0, SIZE, 16):
-        d.line((x, 150, x + 8, SIZE), fill=(90, 215, 95), width=3)
+    d.rectangle((0, 150, _SIZE, _SIZE), fill=(60, 190, 70))  # the painted lawn
+    for x in range(0, _SIZE, 16):
+        d.line((x, 150, x + 8, _SIZE), fill=(90, 215, 95), width=3)
     return np.asarray(img)
 
 
 #: The six pictures by name: (role in the original course report, its image number, drawing function).
 PICTURES: dict[str, tuple[str, int, Callable[[], np.ndarray]]] = {
-    "map": ("a white map of a province", 1, map_picture),
+    "map": ("a white map of a province", 1, _map_picture),
     "drawn": ("a drawn picture of a person with a dog", 2, drawn_picture),
-    "person_dog": ("a photo of a person with a dog", 3, person_with_dog),
+    "person_dog": ("a photo of a person with a dog", 3, _person_with_dog),
     "emblem": ("a university emblem", 4, emblem),
     "diagram": ("a diagram with model names", 5, diagram),
     "composite": ("a composite of sky, a building and a painted lawn", 6, composite),

@@ -16,10 +16,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from clip_course.errors import ProfileError
+from clip_course.errors import DownloadError, ModelLoadError, ProfileError
+
+__all__ = ["missing_paper_assets", "offline", "paper", "Path", "Profile", "PROFILE_NAMES", "resolve"]
 
 PROFILE_NAMES = ("auto", "paper", "offline")
-PAPER_MODEL = "ViT-B/32"
+_PAPER_MODEL = "ViT-B/32"
 
 
 @dataclass(frozen=True)
@@ -37,17 +39,18 @@ class Profile:
         return asdict(self)
 
 
-def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAPER_MODEL) -> list[str]:
+def missing_paper_assets(data_root: str | Path = "data", model: str | None = _PAPER_MODEL) -> list[str]:
     """What the paper profile needs for ``model`` and is not on disk (empty when it can run).
 
     openai's weights count only when their sha256 is openai's (or when they were fetched from
     the Hugging Face hub and converted); a checkpoint path counts when it is a file.
     """
+    # lazy: keeps torch out of profiles (the CLI's instant commands import it) until needed
     from clip_course.core.models import weights_problem
     from clip_course.data.cifar import _CIFAR, cifar_present
 
     missing = []
-    problem = weights_problem(model or PAPER_MODEL)
+    problem = weights_problem(model or _PAPER_MODEL)
     if problem:
         missing.append(problem)
     for name in ("cifar10", "cifar100"):
@@ -56,14 +59,15 @@ def missing_paper_assets(data_root: str | Path = "data", model: str | None = PAP
     return missing
 
 
-def fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> list[str]:
+def _fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> list[str]:
     """Fetch the paper profile's missing assets (online only); what is still missing after it.
 
     Nothing is fetched for a checkpoint path, nor over a user's file at openai's weights path.
     """
+    # lazy: keeps torch out of profiles (the CLI's instant commands import it) until needed
     from clip_course.core.models import available_models, model_spec
     from clip_course.data.download import download_paper_assets
-    from clip_course.errors import DownloadError, ModelLoadError
+    # lazy: keeps torch out of profiles (the CLI's instant commands import it) until needed
 
     try:
         kind = model_spec(model).kind if model not in available_models() else "openai"
@@ -82,7 +86,7 @@ def fetch_on_demand(data_root: str | Path, model: str, missing: list[str]) -> li
 
 def paper(reason: str) -> Profile:
     """The paper profile."""
-    return Profile("paper", PAPER_MODEL, "cifar10", "cifar100", reason)
+    return Profile("paper", _PAPER_MODEL, "cifar10", "cifar100", reason)
 
 
 def offline(reason: str) -> Profile:
@@ -100,11 +104,11 @@ def resolve(profile: str = "auto", data_root: str | Path = "data", model: str | 
         raise ProfileError(f"Unknown profile {profile!r}; choose one of {list(PROFILE_NAMES)}.")
     if profile == "offline":
         return offline("The offline profile was asked for.")
-    model = model or PAPER_MODEL
+    model = model or _PAPER_MODEL
     missing = missing_paper_assets(data_root, model)
     if profile == "paper":
         if missing:
-            missing = fetch_on_demand(data_root, model, missing)
+            missing = _fetch_on_demand(data_root, model, missing)
         if missing:
             raise ProfileError(
                 "The paper profile needs files that are not on disk: " + "; ".join(missing)

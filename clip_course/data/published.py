@@ -16,6 +16,12 @@ import csv
 import functools
 from pathlib import Path
 
+__all__ = [
+    "BENCHMARK_SOURCE", "benchmark_table", "benchmark_zeroshot", "compute_points", "csv", "DATA_SCALE", "data_scale",
+    "dataset_type", "model_profile", "REFERENCE_MODEL", "REFERENCE_SOURCES", "REFERENCES", "REFERENCES_DIR",
+    "REPORT_DATASETS", "VIT_B32",
+]
+
 #: openai's ViT-B/32 as the "Interacting with CLIP" notebook and model card report it.
 VIT_B32 = {
     "parameters": 151_277_313, "image_encoder": "VisionTransformer", "input_resolution": 224,
@@ -44,18 +50,18 @@ REFERENCE_SOURCES = {
 }
 
 REFERENCES_DIR = Path(__file__).resolve().parents[1] / "references"
-BENCHMARK_CSV = REFERENCES_DIR / "clip_benchmark_zeroshot_all.csv"
-PROFILES_CSV = REFERENCES_DIR / "clip_benchmark_model_profiles.csv"
-DATASET_TYPES_CSV = REFERENCES_DIR / "clip_benchmark_dataset_types.csv"
+_BENCHMARK_CSV = REFERENCES_DIR / "clip_benchmark_zeroshot_all.csv"
+_PROFILES_CSV = REFERENCES_DIR / "clip_benchmark_model_profiles.csv"
+_DATASET_TYPES_CSV = REFERENCES_DIR / "clip_benchmark_dataset_types.csv"
 BENCHMARK_SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv"
-PROFILES_SOURCE = "CLIP_benchmark (LAION), probe_benchmark/clip_table_2.csv"
-DATASET_TYPES_SOURCE = "CLIP_benchmark (LAION), benchmark/dataset_type.csv"
+_PROFILES_SOURCE = "CLIP_benchmark (LAION), probe_benchmark/clip_table_2.csv"
+_DATASET_TYPES_SOURCE = "CLIP_benchmark (LAION), benchmark/dataset_type.csv"
 #: Our dataset names whose CLIP_benchmark name differs (VTAB's versions, measured on VTAB's splits).
-BENCHMARK_DATASETS = {name: f"vtab/{name}" for name in (
+_BENCHMARK_DATASETS = {name: f"vtab/{name}" for name in (
     "cifar10", "cifar100", "svhn", "eurosat", "dtd", "flowers", "pets", "caltech101", "resisc45", "pcam")}
 
 
-def benchmark_model_name(model: str) -> str:
+def _benchmark_model_name(model: str) -> str:
     """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` -> ``ViT-L-14-336``."""
     # lazy: core.openclip imports torch, and `results` / `datasets` answer without it
     from clip_course.core.openclip import open_clip_spelling
@@ -66,15 +72,16 @@ def benchmark_model_name(model: str) -> str:
 def _split_tag(model: str, pretrained: str | None) -> tuple[str, str]:
     """(open_clip architecture, tag) of ``model`` (``ARCH:TAG`` or a name) and ``pretrained`` (default openai)."""
     arch, sep, tag = model.partition(":")
-    return benchmark_model_name(arch), (tag if sep else None) or pretrained or "openai"
+    return _benchmark_model_name(arch), (tag if sep else None) or pretrained or "openai"
 
 
-def benchmark_dataset_name(dataset: str) -> str:
+def _benchmark_dataset_name(dataset: str) -> str:
     """Our dataset name as CLIP_benchmark writes it (``eurosat`` -> ``vtab/eurosat``)."""
+    # lazy: keeps numpy out of published (the CLI's instant commands import it) until needed
     from clip_course.data.torchvision_sets import canonical
 
     dataset = canonical(dataset)
-    return BENCHMARK_DATASETS.get(dataset, dataset)
+    return _BENCHMARK_DATASETS.get(dataset, dataset)
 
 
 def _arch_key(arch: str) -> str:
@@ -85,7 +92,7 @@ def _arch_key(arch: str) -> str:
 
 @functools.cache
 def _benchmark_rows() -> dict[tuple[str, str, str], dict[str, str]]:
-    with open(BENCHMARK_CSV, newline="", encoding="utf-8") as f:
+    with open(_BENCHMARK_CSV, newline="", encoding="utf-8") as f:
         return {(_arch_key(r["model"]), r["pretrained"], r["dataset"]): r for r in csv.DictReader(f)
                 if r["task"] == "zeroshot_classification"}
 
@@ -100,7 +107,7 @@ def benchmark_zeroshot(model: str, dataset: str, pretrained: str | None = None) 
     such row (no ResNets, no Food-101, tags it did not run).
     """
     arch, tag = _split_tag(model, pretrained)
-    row = _benchmark_rows().get((_arch_key(arch), tag, benchmark_dataset_name(dataset)))
+    row = _benchmark_rows().get((_arch_key(arch), tag, _benchmark_dataset_name(dataset)))
     if row is None:
         return None
 
@@ -115,7 +122,7 @@ def benchmark_zeroshot(model: str, dataset: str, pretrained: str | None = None) 
 def benchmark_table(task: str = "zeroshot_classification") -> list[dict]:
     """Every published row of ``task``: model, pretrained, training data, dataset, its kind, the
     architecture's GMACs, and acc1/acc5/mean per-class recall in percent (None where unpublished)."""
-    with open(BENCHMARK_CSV, newline="", encoding="utf-8") as f:
+    with open(_BENCHMARK_CSV, newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["task"] == task]
     out = []
     for r in rows:
@@ -129,19 +136,19 @@ def benchmark_table(task: str = "zeroshot_classification") -> list[dict]:
 
 @functools.cache
 def _profiles() -> dict[str, dict[str, float]]:
-    with open(PROFILES_CSV, newline="", encoding="utf-8") as f:
+    with open(_PROFILES_CSV, newline="", encoding="utf-8") as f:
         return {r["model"]: {k: float(v) for k, v in r.items() if k != "model" and v} for r in csv.DictReader(f)}
 
 
 def model_profile(model: str) -> dict[str, float] | None:
     """CLIP_benchmark's compute profile of an architecture (any spelling): ``gmacs``, ``mparams``,
     ``image_size``, ``embed_dim``, the towers' own ``image_gmacs`` / ``text_gmacs`` ...; None if absent."""
-    return _profiles().get(_arch_key(benchmark_model_name(model)))
+    return _profiles().get(_arch_key(_benchmark_model_name(model)))
 
 
 @functools.cache
 def _dataset_types() -> dict[str, str]:
-    with open(DATASET_TYPES_CSV, newline="", encoding="utf-8") as f:
+    with open(_DATASET_TYPES_CSV, newline="", encoding="utf-8") as f:
         return {r["dataset"]: r["type"] for r in csv.DictReader(f)}
 
 
@@ -150,7 +157,7 @@ def dataset_type(dataset: str) -> str | None:
     types = _dataset_types()
     if dataset in types:
         return types[dataset]
-    name = benchmark_dataset_name(dataset)
+    name = _benchmark_dataset_name(dataset)
     return types.get(name, types.get(name.removeprefix("vtab/")))
 
 
@@ -187,11 +194,12 @@ def compute_points(datasets: tuple[str, ...] = REPORT_DATASETS) -> list[dict]:
     points = []
     for model, tag in pairs:
         accs = [benchmark_zeroshot(model, d, tag) for d in datasets]
+        top1 = [None if a is None else a["acc1"] for a in accs]
         profile = model_profile(model)
-        if profile is None or any(a is None or a["acc1"] is None for a in accs):
+        if profile is None or any(t is None for t in top1):
             continue
         points.append({"model": model, "pretrained": tag, "training_data": _training_data(tag),
-                       "gmacs": profile["gmacs"], "mean_acc1": sum(a["acc1"] for a in accs) / len(accs)})
+                       "gmacs": profile["gmacs"], "mean_acc1": sum(t for t in top1 if t is not None) / len(top1)})
     return sorted(points, key=lambda p: p["gmacs"])
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from clip_course.core import prompts
 from clip_course.data import shapes_captions, shapes_store
+from clip_course.data.dataset import ImageDataset
 from clip_course.data.shapes_captions import Captions, caption_matches, make_captions
 from clip_course.data.shapes_render import (
     _BG_LEVEL,
@@ -60,16 +61,17 @@ from clip_course.data.shapes_world import (
 from clip_course.errors import ShapesWorldError
 
 __all__ = [
-    "BACKGROUNDS", "COLOUR_NAMES", "COLOURS", "COUNTS", "HELD_OUT_PAIRS", "HUE_JITTER_DEG", "MIN_CONTRAST",
-    "POSITIONS", "SHAPES", "SIZES", "STYLES", "Captions", "Scenes", "_BG_LEVEL", "_shades",
-    "caption_matches", "held_out_mask", "make_captions", "render", "render_scenes", "sample_scenes",
-    "with_counts",
+    "_BG_LEVEL", "_shades", "BACKGROUNDS", "BASE_NAMES", "caption_matches", "Captions", "class_names", "COLOUR_NAMES",
+    "COLOURS", "COUNT_TEMPLATES", "COUNTS", "DATASET_NAMES", "DEFAULT_SIZES", "held_out_mask", "HELD_OUT_PAIRS",
+    "HUE_JITTER_DEG", "load_shapes_dataset", "make_captions", "MIN_CONTRAST", "parse_name", "POSITIONS",
+    "pretraining_scenes", "render", "render_scenes", "sample_scenes", "Scenes", "SHAPES", "SHAPES100_CLASSES",
+    "SHAPES_TEMPLATES", "SHIFTED_STYLES", "SIZES", "STYLES", "vocabulary_texts", "with_counts",
 ]
 
-SHAPES10_CLASSES = list(SHAPES)
+_SHAPES10_CLASSES = list(SHAPES)
 #: "colour shape" names, colour-major: index = colour * 10 + shape.
 SHAPES100_CLASSES = [f"{c} {s}" for c in COLOUR_NAMES for s in SHAPES]
-COUNT_CLASSES = ["one", "two", "three", "four"]
+_COUNT_CLASSES = ["one", "two", "three", "four"]
 
 #: Zero-shot prompts (they live in :mod:`clip_course.core.prompts` with every dataset's): English
 #: sentences around the class word, none of them a caption (captions are alt-text without articles).
@@ -79,8 +81,8 @@ COUNT_TEMPLATES = prompts.COUNT_TEMPLATES
 
 SHIFTED_STYLES = STYLES[1:]
 BASE_NAMES = ("shapes10", "shapes100", "shapes100_unseen")
-SHIFTED_NAMES = tuple(f"{b}_{s}" for b in ("shapes10", "shapes100") for s in SHIFTED_STYLES)
-DATASET_NAMES = (*BASE_NAMES, *SHIFTED_NAMES, "shapes_count")
+_SHIFTED_NAMES = tuple(f"{b}_{s}" for b in ("shapes10", "shapes100") for s in SHIFTED_STYLES)
+DATASET_NAMES = (*BASE_NAMES, *_SHIFTED_NAMES, "shapes_count")
 #: Default (train, test) sizes per base set (shifted sets take their base's).
 DEFAULT_SIZES = {
     "shapes10": (5000, 1000),
@@ -91,14 +93,14 @@ DEFAULT_SIZES = {
 _SPLIT_SEEDS = {"train": 1, "test": 2}
 _DATASET_SEEDS = {"shapes10": 10, "shapes100": 100, "shapes100_unseen": 1000, "shapes_count": 4}
 #: Pretraining mixture: styles uniform, this share of images with 2..4 copies.
-PRETRAIN_MULTI = 0.25
+_PRETRAIN_MULTI = 0.25
 
 
 def parse_name(name: str) -> tuple[str, int]:
     """(base set, style index) of a dataset name, e.g. shapes10_sketch -> (shapes10, 2)."""
     if name not in DATASET_NAMES:
         raise ShapesWorldError(f"Unknown ShapesWorld dataset {name!r}; use one of {list(DATASET_NAMES)}.")
-    base, _, style = name.rpartition("_") if name in SHIFTED_NAMES else (name, "", "flat")
+    base, _, style = name.rpartition("_") if name in _SHIFTED_NAMES else (name, "", "flat")
     return base, STYLES.index(style)
 
 
@@ -106,14 +108,14 @@ def class_names(name: str) -> list[str]:
     """The class names of a ShapesWorld dataset."""
     base, _ = parse_name(name)
     if base == "shapes_count":
-        return list(COUNT_CLASSES)
-    return list(SHAPES10_CLASSES if base == "shapes10" else SHAPES100_CLASSES)
+        return list(_COUNT_CLASSES)
+    return list(_SHAPES10_CLASSES if base == "shapes10" else SHAPES100_CLASSES)
 
 
 def pretraining_scenes(n: int, rng: np.random.Generator) -> Scenes:
     """Pretraining's scene distribution: seen pairs, every style, some repeated shapes."""
     scenes = sample_scenes(n, rng, exclude_held_out=True, style=rng.integers(0, len(STYLES), n))
-    count = np.where(rng.random(n) < PRETRAIN_MULTI, rng.integers(2, 5, n), 1)
+    count = np.where(rng.random(n) < _PRETRAIN_MULTI, rng.integers(2, 5, n), 1)
     return with_counts(scenes, count)
 
 
@@ -150,7 +152,7 @@ def _render(name: str, split: str, n: int, seed: int, image_size: int) -> tuple[
     rng = np.random.default_rng([seed, _DATASET_SEEDS[base], _SPLIT_SEEDS[split]])
     held = np.array([COLOUR_NAMES.index(c) * 10 + SHAPES.index(s) for s, c in HELD_OUT_PAIRS])
     if base == "shapes_count":
-        labels = _balanced_labels(n, len(COUNT_CLASSES), rng)
+        labels = _balanced_labels(n, len(_COUNT_CLASSES), rng)
         scenes = with_counts(sample_scenes(n, rng, exclude_held_out=True), labels + 1)
     elif base == "shapes10":
         labels = _balanced_labels(n, 10, rng)
@@ -173,8 +175,6 @@ def load_shapes_dataset(
 
     ``n`` defaults to :data:`DEFAULT_SIZES`; the same arguments always give the same images.
     """
-    from clip_course.data.dataset import ImageDataset
-
     base, style = parse_name(name)
     if split not in _SPLIT_SEEDS:
         raise ShapesWorldError(f"Unknown split {split!r}; use 'train' or 'test'.")

@@ -30,6 +30,10 @@ from clip_course.data.shapes_world import (
     held_out_mask,
 )
 
+__all__ = [
+    "caption_matches", "Captions", "LABEL_NOISE", "make_captions", "SHAPE_SYNONYMS", "STYLE_WORDS", "vocabulary_texts",
+]
+
 #: Synonyms captions use instead of the class word (evaluation prompts use the class word).
 SHAPE_SYNONYMS = {
     "circle": ["disc", "round dot"], "square": ["box", "block"], "triangle": ["pyramid", "trigon"],
@@ -37,29 +41,29 @@ SHAPE_SYNONYMS = {
     "diamond": ["rhombus", "lozenge"], "cross": ["plus sign", "plus"], "ring": ["donut", "hoop"],
     "crescent": ["moon", "half moon"], "arrow": ["pointer", "chevron arrow"],
 }
-COLOUR_SYNONYMS = {
+_COLOUR_SYNONYMS = {
     "red": ["crimson", "scarlet"], "orange": ["tangerine", "amber"], "yellow": ["golden", "lemon"],
     "green": ["lime", "emerald"], "blue": ["navy", "azure"], "purple": ["violet", "lilac"],
     "pink": ["rose", "magenta"], "brown": ["chocolate", "tan"], "white": ["ivory", "snow"],
     "black": ["ebony", "jet"],
 }
-SIZE_WORDS = {"small": ["small", "tiny", "little"], "big": ["big", "large", "huge"]}
-POSITION_WORDS = {"centre": ["centered", "middle"], "left": ["left side"], "right": ["right side"],
+_SIZE_WORDS = {"small": ["small", "tiny", "little"], "big": ["big", "large", "huge"]}
+_POSITION_WORDS = {"centre": ["centered", "middle"], "left": ["left side"], "right": ["right side"],
                   "top": ["top"], "bottom": ["bottom"]}
-BACKGROUND_WORDS = {b: [f"{b} background", f"on {b}"] for b in BACKGROUNDS}
+_BACKGROUND_WORDS = {b: [f"{b} background", f"on {b}"] for b in BACKGROUNDS}
 STYLE_WORDS = {
     "flat": ["flat", "vector", "clipart"], "outline": ["outline", "line art", "outlined"],
     "sketch": ["sketch", "pencil drawing", "hand drawn"], "photo": ["photo", "photograph", "realistic"],
     "cartoon": ["cartoon", "comic", "sticker"],
 }
-FILLER = ["free", "download", "hd", "png", "jpg", "stock", "image", "icon", "illustration", "design",
+_FILLER = ["free", "download", "hd", "png", "jpg", "stock", "image", "icon", "illustration", "design",
           "art", "wallpaper", "cute", "simple", "graphic", "logo", "symbol", "new", "best", "my",
           "img", "1", "2", "3", "set", "pic", "of", "the", "a", "with", "and", "for", "kids"]
 #: Probability each stated attribute word is wrong (another value of that attribute).
 LABEL_NOISE = {"shape": 0.05, "colour": 0.15}
 #: Probability a caption states each attribute (the shape: by class word or synonym).
-STATE_P = {"shape": 0.85, "colour": 0.6, "size": 0.3, "position": 0.15, "background": 0.15, "style": 0.6}
-CLASS_WORD_P = 0.4  # a stated shape/colour uses its class word (else a synonym)
+_STATE_P = {"shape": 0.85, "colour": 0.6, "size": 0.3, "position": 0.15, "background": 0.15, "style": 0.6}
+_CLASS_WORD_P = 0.4  # a stated shape/colour uses its class word (else a synonym)
 
 
 @dataclass
@@ -91,7 +95,7 @@ def _stated(scenes: Scenes, rng: np.random.Generator) -> dict[str, np.ndarray]:
               "background": (scenes.background, len(BACKGROUNDS)), "style": (scenes.style, len(STYLES))}
     out = {}
     for key, (true, k) in values.items():
-        said = np.where(rng.random(n) < STATE_P[key], true, -1)
+        said = np.where(rng.random(n) < _STATE_P[key], true, -1)
         if key in LABEL_NOISE:
             wrong = (said >= 0) & (rng.random(n) < LABEL_NOISE[key])
             said = np.where(wrong, (true + rng.integers(1, k, n)) % k, said)
@@ -107,29 +111,29 @@ def _words(said: dict[str, int], rng: np.random.Generator) -> tuple[list[str], l
     """The noun-phrase words and the style/background/position words of one caption."""
     noun = []
     if said["size"] >= 0:
-        noun.append(_pick(SIZE_WORDS[SIZES[said["size"]]], rng))
+        noun.append(_pick(_SIZE_WORDS[SIZES[said["size"]]], rng))
     if said["colour"] >= 0:
         c = COLOUR_NAMES[said["colour"]]
-        noun.append(c if rng.random() < CLASS_WORD_P else _pick(COLOUR_SYNONYMS[c], rng))
+        noun.append(c if rng.random() < _CLASS_WORD_P else _pick(_COLOUR_SYNONYMS[c], rng))
     if said["shape"] >= 0:
         s = SHAPES[said["shape"]]
-        noun.append(s if rng.random() < CLASS_WORD_P else _pick(SHAPE_SYNONYMS[s], rng))
+        noun.append(s if rng.random() < _CLASS_WORD_P else _pick(SHAPE_SYNONYMS[s], rng))
     else:
         noun.append(_pick(["shape", "thing", "object", ""], rng))
     extra = []
     if said["style"] >= 0:
         extra.append(_pick(STYLE_WORDS[STYLES[said["style"]]], rng))
     if said["position"] >= 0:
-        extra.append(_pick(POSITION_WORDS[POSITIONS[said["position"]]], rng))
+        extra.append(_pick(_POSITION_WORDS[POSITIONS[said["position"]]], rng))
     if said["background"] >= 0:
-        extra.append(_pick(BACKGROUND_WORDS[BACKGROUNDS[said["background"]]], rng))
+        extra.append(_pick(_BACKGROUND_WORDS[BACKGROUNDS[said["background"]]], rng))
     return [w for w in noun if w], extra
 
 
-def alt_text(said: dict[str, int], rng: np.random.Generator) -> str:
+def _alt_text(said: dict[str, int], rng: np.random.Generator) -> str:
     """One alt-text caption for the stated attribute indices (see the module docstring)."""
     noun, extra = _words(said, rng)
-    filler = [_pick(FILLER, rng) for _ in range(rng.integers(0, 3))]
+    filler = [_pick(_FILLER, rng) for _ in range(rng.integers(0, 3))]
     form = rng.integers(4)
     if form == 0:
         parts = [*noun, *extra, *filler]
@@ -146,7 +150,7 @@ def alt_text(said: dict[str, int], rng: np.random.Generator) -> str:
 def make_captions(scenes: Scenes, rng: np.random.Generator) -> Captions:
     """One random alt-text caption per scene, with the attributes it states."""
     said = _stated(scenes, rng)
-    texts = [alt_text({k: int(v[i]) for k, v in said.items()}, rng) for i in range(len(scenes))]
+    texts = [_alt_text({k: int(v[i]) for k, v in said.items()}, rng) for i in range(len(scenes))]
     return Captions(texts, **said)
 
 
@@ -169,7 +173,7 @@ def caption_matches(scenes: Scenes, caps: Captions) -> np.ndarray:
 
 def vocabulary_texts(templates: list[str]) -> list[str]:
     """Texts covering every word captions and ``templates`` can produce (for the token table)."""
-    words = [*SHAPES, *COLOUR_NAMES, *FILLER, "shape", "thing", "object", "image", "-"]
-    for table in (SHAPE_SYNONYMS, COLOUR_SYNONYMS, SIZE_WORDS, POSITION_WORDS, BACKGROUND_WORDS, STYLE_WORDS):
+    words = [*SHAPES, *COLOUR_NAMES, *_FILLER, "shape", "thing", "object", "image", "-"]
+    for table in (SHAPE_SYNONYMS, _COLOUR_SYNONYMS, _SIZE_WORDS, _POSITION_WORDS, _BACKGROUND_WORDS, STYLE_WORDS):
         words += [w for ws in table.values() for w in ws]
     return words + [t.format("") for t in templates] + ["one two three four"]

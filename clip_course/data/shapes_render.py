@@ -22,8 +22,11 @@ from clip_course.data.shapes_world import (
     SIZES,
     STYLES,
     Scenes,
+    _index,
 )
 from clip_course.errors import ShapesWorldError
+
+__all__ = ["HUE_JITTER_DEG", "MIN_CONTRAST", "render", "render_scenes"]
 
 _BG_LEVEL = {"grey": 128, "light grey": 175, "dark grey": 80, "striped": 128, "checkered": 128}
 
@@ -97,10 +100,10 @@ def _geometry(scenes: Scenes, size: int, rng: np.random.Generator) -> tuple[np.n
 #: Per-image spread of each colour name (see :func:`_shades`). Wide enough that neighbouring
 #: names overlap partly (an ideal observer of the exact object colour names about 80% right).
 HUE_JITTER_DEG = 22.0
-SATURATION = (0.6, 1.1)
-PASTEL = 0.3  # at most this fraction mixed towards white
-LIGHT = (0.6, 1.15)
-TINT = 30.0  # per-channel offset (coloured light)
+_SATURATION = (0.6, 1.1)
+_PASTEL = 0.3  # at most this fraction mixed towards white
+_LIGHT = (0.6, 1.15)
+_TINT = 30.0  # per-channel offset (coloured light)
 MIN_CONTRAST = 40.0  # the object always stands out from its background by this much
 
 
@@ -121,10 +124,10 @@ def _shades(scenes: Scenes, rng: np.random.Generator, spread: float = 1.0) -> np
     """
     n = len(scenes)
     hue = rng.uniform(-HUE_JITTER_DEG, HUE_JITTER_DEG, n)
-    sat = rng.uniform(*SATURATION, (n, 1))
-    white = rng.uniform(0, PASTEL, (n, 1))
-    light = rng.uniform(*LIGHT, (n, 1))
-    tint = rng.uniform(-TINT, TINT, (n, 3))
+    sat = rng.uniform(*_SATURATION, (n, 1))
+    white = rng.uniform(0, _PASTEL, (n, 1))
+    light = rng.uniform(*_LIGHT, (n, 1))
+    tint = rng.uniform(-_TINT, _TINT, (n, 3))
     if spread != 1.0:
         hue, white, tint = hue * spread, white * spread, tint * spread
         sat, light = 1 + spread * (sat - 1), 1 + spread * (light - 1)
@@ -300,8 +303,6 @@ def render(
     The colour is the name's own shade unless ``colour_spread`` > 0 (1 varies it as the
     datasets and pretraining do), so a named scene shows what its name says.
     """
-    from clip_course.data.shapes_world import _index
-
     if count not in (1, 2, 3, 4):
         raise ShapesWorldError(f"count must be 1..4, got {count!r}.")
     scenes = Scenes(

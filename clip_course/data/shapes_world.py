@@ -15,6 +15,11 @@ import numpy as np
 
 from clip_course.errors import ShapesWorldError
 
+__all__ = [
+    "BACKGROUNDS", "COLOUR_NAMES", "COLOURS", "COUNTS", "held_out_mask", "HELD_OUT_PAIRS", "POSITIONS", "sample_scenes",
+    "Scenes", "SHAPES", "SIZES", "STYLES", "with_counts",
+]
+
 SHAPES = [
     "circle", "square", "triangle", "star", "heart",
     "diamond", "cross", "ring", "crescent", "arrow",

@@ -30,10 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.core.prompts import class_names
 from clip_course.data import tv_binary, tv_files
 from clip_course.data.dataset import DATA_ROOT, ImageDataset
 from clip_course.data.folders import FileImages, stratified_test_mask
 from clip_course.errors import DatasetError
+
+__all__ = [
+    "canonical", "describe", "downloadable", "EUROSAT_FOLDERS", "is_torchvision_set", "missing_files", "present",
+    "read_torchvision_set", "SPECS", "SPLIT_SEED", "torchvision_download",
+]
 
 #: Share of each class in ``test`` for datasets without a fixed split (VTAB's EuroSAT test share).
 SEEDED_TEST_FRACTION = 0.2
@@ -45,7 +51,7 @@ EUROSAT_FOLDERS = ["AnnualCrop", "Forest", "HerbaceousVegetation", "Highway", "I
 
 
 @dataclass(frozen=True)
-class TorchvisionSet:
+class _TorchvisionSet:
     """One dataset: its torchvision class, where its files lie and how our splits map onto its own."""
 
     name: str
@@ -64,9 +70,9 @@ class TorchvisionSet:
     no_download: str = ""
 
 
-def _mnist(name: str, tv_class: str, about: str, host: str) -> TorchvisionSet:
+def _mnist(name: str, tv_class: str, about: str, host: str) -> _TorchvisionSet:
     raw = tuple(f"raw/{p}-{kind}-ubyte" for p in ("train", "t10k") for kind in ("images-idx3", "labels-idx1"))
-    return TorchvisionSet(name, tv_class, tv_class, about, 10, (60000, 10000),
+    return _TorchvisionSet(name, tv_class, tv_class, about, 10, (60000, 10000),
                           {"train": ("train",), "test": ("test",)}, raw, host, ({"train": True}, {"train": False}))
 
 
@@ -77,45 +83,45 @@ _TV = (
     _mnist("fashion_mnist", "FashionMNIST", "Zalando's clothing thumbnails",
            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
     _mnist("kmnist", "KMNIST", "Kuzushiji (cursive Japanese) characters", "http://codh.rois.ac.jp/"),
-    TorchvisionSet("svhn", "SVHN", "svhn", "street-view house-number digits", 10, (73257, 26032),
+    _TorchvisionSet("svhn", "SVHN", "svhn", "street-view house-number digits", 10, (73257, 26032),
                    {"train": ("train",), "test": ("test",)}, ("train_32x32.mat", "test_32x32.mat"),
                    "http://ufldl.stanford.edu/", ({"split": "train"}, {"split": "test"}), tv_root_is_folder=True),
-    TorchvisionSet("stl10", "STL10", "stl10_binary", "96 px ImageNet-like objects", 10, (5000, 8000),
+    _TorchvisionSet("stl10", "STL10", "stl10_binary", "96 px ImageNet-like objects", 10, (5000, 8000),
                    {"train": ("train",), "test": ("test",)},
                    ("train_X.bin", "train_y.bin", "test_X.bin", "test_y.bin", "class_names.txt"),
                    "http://ai.stanford.edu/", ({"split": "test"},)),
-    TorchvisionSet("eurosat", "EuroSAT", "eurosat", "Sentinel-2 satellite land use (RGB)", 10, None, None, ("2750",),
+    _TorchvisionSet("eurosat", "EuroSAT", "eurosat", "Sentinel-2 satellite land use (RGB)", 10, None, None, ("2750",),
                    "https://huggingface.co/", total=27000),
-    TorchvisionSet("dtd", "DTD", "dtd", "describable textures (partition 1)", 47, (3760, 1880),
+    _TorchvisionSet("dtd", "DTD", "dtd", "describable textures (partition 1)", 47, (3760, 1880),
                    {"train": ("train", "val"), "test": ("test",)},
                    ("dtd/images", "dtd/labels/train1.txt", "dtd/labels/val1.txt", "dtd/labels/test1.txt"), _OX,
                    ({"split": "test"},), names="files"),
-    TorchvisionSet("flowers", "Flowers102", "flowers-102", "Oxford 102 flower species", 102, (2040, 6149),
+    _TorchvisionSet("flowers", "Flowers102", "flowers-102", "Oxford 102 flower species", 102, (2040, 6149),
                    {"train": ("train", "val"), "test": ("test",)}, ("jpg", "imagelabels.mat", "setid.mat"), _OX,
                    ({"split": "test"},)),
-    TorchvisionSet("pets", "OxfordIIITPet", "oxford-iiit-pet", "Oxford-IIIT cat and dog breeds", 37, (3680, 3669),
+    _TorchvisionSet("pets", "OxfordIIITPet", "oxford-iiit-pet", "Oxford-IIIT cat and dog breeds", 37, (3680, 3669),
                    {"train": ("trainval",), "test": ("test",)},
                    ("images", "annotations/trainval.txt", "annotations/test.txt"), _OX, ({"split": "test"},)),
-    TorchvisionSet("food101", "Food101", "food-101", "Food-101 dishes", 101, (75750, 25250),
+    _TorchvisionSet("food101", "Food101", "food-101", "Food-101 dishes", 101, (75750, 25250),
                    {"train": ("train",), "test": ("test",)}, ("images", "meta/train.json", "meta/test.json"),
                    "http://data.vision.ee.ethz.ch/", ({"split": "test"},), names="files"),
-    TorchvisionSet("gtsrb", "GTSRB", "gtsrb", "German traffic signs", 43, (26640, 12630),
+    _TorchvisionSet("gtsrb", "GTSRB", "gtsrb", "German traffic signs", 43, (26640, 12630),
                    {"train": ("train",), "test": ("test",)},
                    ("GTSRB/Training", "GTSRB/Final_Test/Images", "GT-final_test.csv"), "https://sid.erda.dk/",
                    ({"split": "train"}, {"split": "test"})),
-    TorchvisionSet("fgvc_aircraft", "FGVCAircraft", "fgvc-aircraft-2013b", "aircraft variants", 100, (6667, 3333),
+    _TorchvisionSet("fgvc_aircraft", "FGVCAircraft", "fgvc-aircraft-2013b", "aircraft variants", 100, (6667, 3333),
                    {"train": ("trainval",), "test": ("test",)},
                    ("data/images", "data/variants.txt", "data/images_variant_trainval.txt",
                     "data/images_variant_test.txt"), _OX, ({"split": "test"},), names="files"),
-    TorchvisionSet("country211", "Country211", "country211", "YFCC100m photos by country (geolocation)", 211,
+    _TorchvisionSet("country211", "Country211", "country211", "YFCC100m photos by country (geolocation)", 211,
                    (42200, 21100), {"train": ("train", "valid"), "test": ("test",)}, ("train", "valid", "test"),
                    _OPENAI, ({"split": "test"},)),
-    TorchvisionSet("renderedsst2", "RenderedSST2", "rendered-sst2", "rendered movie-review sentences (sentiment, OCR)",
+    _TorchvisionSet("renderedsst2", "RenderedSST2", "rendered-sst2", "rendered movie-review sentences (sentiment, OCR)",
                    2, (7792, 1821), {"train": ("train", "valid"), "test": ("test",)}, ("train", "valid", "test"),
                    _OPENAI, ({"split": "test"},)),
-    TorchvisionSet("sun397", "SUN397", "SUN397", "SUN397 scenes (a large download)", 397, None, None,
+    _TorchvisionSet("sun397", "SUN397", "SUN397", "SUN397 scenes (a large download)", 397, None, None,
                    ("ClassName.txt",), "http://vision.princeton.edu/", total=108754, names="files"),
-    TorchvisionSet("cars", "StanfordCars", "stanford_cars", "Stanford Cars models", 196, (8144, 8041),
+    _TorchvisionSet("cars", "StanfordCars", "stanford_cars", "Stanford Cars models", 196, (8144, 8041),
                    {"train": ("train",), "test": ("test",)},
                    ("devkit/cars_meta.mat", "devkit/cars_train_annos.mat", "cars_test_annos_withlabels.mat",
                     "cars_train", "cars_test"), None, names="files",
@@ -123,14 +129,14 @@ _TV = (
                    "StanfordCars says so). Copy a mirror (e.g. Kaggle's) into data/stanford_cars in torchvision's "
                    "layout (devkit/, cars_train/, cars_test/, cars_test_annos_withlabels.mat)."),
 )
-SPECS: dict[str, TorchvisionSet] = {s.name: s for s in _TV}
-ALIASES = {"flowers102": "flowers", "oxford_pets": "pets", "stanford_cars": "cars", "fashionmnist": "fashion_mnist",
+SPECS: dict[str, _TorchvisionSet] = {s.name: s for s in _TV}
+_ALIASES = {"flowers102": "flowers", "oxford_pets": "pets", "stanford_cars": "cars", "fashionmnist": "fashion_mnist",
            "rendered_sst2": "renderedsst2"}
 
 
 def canonical(name: str) -> str:
     """Our name for ``name`` (aliases resolved); unchanged when unknown."""
-    return ALIASES.get(name, name)
+    return _ALIASES.get(name, name)
 
 
 def is_torchvision_set(name: str) -> bool:
@@ -162,7 +168,7 @@ def _missing_message(name: str, split: str, root: Path, missing: list) -> str:
     return f"{name} {split} data not found under {root}: missing {shown}. {fix}"
 
 
-def _listing(spec: TorchvisionSet, folder: Path, tv_splits: tuple[str, ...], classes: list[str] | None):
+def _listing(spec: _TorchvisionSet, folder: Path, tv_splits: tuple[str, ...], classes: list[str] | None):
     """(images, labels, class names from the files or None) of torchvision splits ``tv_splits``."""
     name = spec.name
     if name in ("mnist", "fashion_mnist", "kmnist"):
@@ -185,7 +191,7 @@ def _listing(spec: TorchvisionSet, folder: Path, tv_splits: tuple[str, ...], cla
     return FileImages(paths), labels, found
 
 
-def _check_classes(spec: TorchvisionSet, folder: Path, classes: list[str], found: list[str] | None,
+def _check_classes(spec: _TorchvisionSet, folder: Path, classes: list[str], found: list[str] | None,
                    labels: np.ndarray) -> None:
     if spec.name == "eurosat" and found != EUROSAT_FOLDERS:
         raise DatasetError(f"{folder / '2750'} has class folders {found}, not EuroSAT's {EUROSAT_FOLDERS}.")
@@ -198,8 +204,6 @@ def _check_classes(spec: TorchvisionSet, folder: Path, classes: list[str], found
 
 def read_torchvision_set(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageDataset:
     """One split of a torchvision dataset from its files under ``root`` (see the module docstring)."""
-    from clip_course.core.prompts import class_names
-
     name, root = canonical(name), Path(root)
     spec = SPECS[name]
     missing = missing_files(name, root)
@@ -224,8 +228,6 @@ def read_torchvision_set(name: str, split: str, root: str | Path = DATA_ROOT) ->
 
 def describe(name: str, root: str | Path = DATA_ROOT) -> dict:
     """One row of the ``datasets`` listing for ``name``."""
-    from clip_course.core.prompts import class_names
-
     spec = SPECS[name]
     splits: dict[str, int | str]
     if spec.sizes and spec.splits:  # a fixed split has both

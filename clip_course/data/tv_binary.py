@@ -24,6 +24,8 @@ import numpy as np
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
+__all__ = ["DatasetError", "loadmat_isolated", "printable", "read_idx", "read_mnist_like", "read_stl10", "read_svhn"]
+
 #: idx header: two zero bytes, the element type (0x08 = unsigned byte), the number of dimensions.
 _IDX_UBYTE = 0x08
 

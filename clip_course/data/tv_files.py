@@ -26,10 +26,17 @@ from clip_course.data.tv_binary import loadmat_isolated
 from clip_course.errors import DatasetError
 from clip_course.io import printable
 
+__all__ = [
+    "dtd", "fgvc_aircraft", "flowers102", "food101", "gtsrb", "image_folders", "IMG_EXTENSIONS", "Named", "oxford_pets",
+    "stanford_cars", "sun397",
+]
+
 #: torchvision's ``IMG_EXTENSIONS`` (what ImageFolder accepts).
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
-Listing = tuple[list[Path], np.ndarray, list[str] | None]
+_Listing = tuple[list[Path], np.ndarray, list[str] | None]
+#: A listing whose class names are known (an ImageFolder's class folders).
+Named = tuple[list[Path], np.ndarray, list[str]]
 
 
 @contextlib.contextmanager
@@ -56,7 +63,7 @@ def _loadmat(path: Path) -> dict:
     return loadmat_isolated(path, squeeze_me=True)
 
 
-def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
+def _image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Named:
     """torchvision ``ImageFolder``: sorted class folders, each walked recursively in sorted order."""
     if not folder.is_dir():
         raise DatasetError(f"{folder} is missing.")
@@ -73,16 +80,16 @@ def image_folder(folder: Path, extensions: Sequence[str] = IMG_EXTENSIONS) -> Li
     return paths, np.asarray(labels, dtype=np.int64), classes
 
 
-def image_folders(folders: Sequence[Path], extensions: Sequence[str] = IMG_EXTENSIONS) -> Listing:
+def image_folders(folders: Sequence[Path], extensions: Sequence[str] = IMG_EXTENSIONS) -> Named:
     """Several ImageFolder splits joined (e.g. train + valid); they must share their class folders."""
-    parts = [image_folder(f, extensions) for f in folders]
+    parts = [_image_folder(f, extensions) for f in folders]
     for f, part in zip(folders[1:], parts[1:], strict=True):
         if part[2] != parts[0][2]:
             raise DatasetError(f"{f} has class folders {part[2][:5]}..., unlike {folders[0]}'s {parts[0][2][:5]}...")
     return ([p for part in parts for p in part[0]], np.concatenate([part[1] for part in parts]), parts[0][2])
 
 
-def dtd(base: Path, splits: Sequence[str], partition: int = 1) -> Listing:
+def dtd(base: Path, splits: Sequence[str], partition: int = 1) -> _Listing:
     """``dtd/dtd/labels/<split><partition>.txt`` lines ``class/name.jpg``; classes sorted over all splits."""
     rows = {}
     for s in ("train", "val", "test"):
@@ -97,7 +104,7 @@ def dtd(base: Path, splits: Sequence[str], partition: int = 1) -> Listing:
             np.asarray([index[cls] for cls, _ in chosen], dtype=np.int64), classes)
 
 
-def flowers102(base: Path, splits: Sequence[str]) -> Listing:
+def flowers102(base: Path, splits: Sequence[str]) -> _Listing:
     """``flowers-102/setid.mat`` (trnid / valid / tstid) and ``imagelabels.mat`` (labels 1..102)."""
     keys = {"train": "trnid", "val": "valid", "test": "tstid"}
     set_ids, labels = _loadmat(base / "setid.mat"), _loadmat(base / "imagelabels.mat")
@@ -112,7 +119,7 @@ def flowers102(base: Path, splits: Sequence[str]) -> Listing:
     return [base / "jpg" / f"image_{i:05d}.jpg" for i in ids], per_image[np.asarray(ids, dtype=np.int64) - 1], None
 
 
-def oxford_pets(base: Path, splits: Sequence[str]) -> Listing:
+def oxford_pets(base: Path, splits: Sequence[str]) -> _Listing:
     """``oxford-iiit-pet/annotations/{trainval,test}.txt`` lines ``<image id> <class 1..37> ...``."""
     paths, labels = [], []
     for s in splits:
@@ -127,7 +134,7 @@ def oxford_pets(base: Path, splits: Sequence[str]) -> Listing:
     return paths, np.asarray(labels, dtype=np.int64), None
 
 
-def food101(base: Path, splits: Sequence[str]) -> Listing:
+def food101(base: Path, splits: Sequence[str]) -> _Listing:
     """``food-101/meta/{train,test}.json``: {class: ["class/id", ...]}; classes sorted (over both
     files, so train and test share them), "_" read as " " (as CLIP_benchmark does)."""
     metas = {}
@@ -150,11 +157,11 @@ def food101(base: Path, splits: Sequence[str]) -> Listing:
     return paths, np.asarray(labels, dtype=np.int64), [c.replace("_", " ") for c in classes]
 
 
-def gtsrb(base: Path, splits: Sequence[str]) -> Listing:
+def gtsrb(base: Path, splits: Sequence[str]) -> _Listing:
     """Train: ``gtsrb/GTSRB/Training/<00000..00042>/*.ppm``; test: ``GTSRB/Final_Test/Images`` + ``GT-final_test.csv``."""
     (split,) = splits
     if split == "train":
-        paths, labels, _ = image_folder(base / "GTSRB" / "Training", (".ppm",))
+        paths, labels, _ = _image_folder(base / "GTSRB" / "Training", (".ppm",))
         return paths, labels, None
     gt = base / "GT-final_test.csv"
     if not gt.is_file():
@@ -166,7 +173,7 @@ def gtsrb(base: Path, splits: Sequence[str]) -> Listing:
                 None)
 
 
-def fgvc_aircraft(base: Path, splits: Sequence[str]) -> Listing:
+def fgvc_aircraft(base: Path, splits: Sequence[str]) -> _Listing:
     """``fgvc-aircraft-2013b/data/variants.txt`` and ``images_variant_<split>.txt`` (``<id> <variant>``)."""
     data = base / "data"
     classes = _lines(data / "variants.txt")
@@ -183,7 +190,7 @@ def fgvc_aircraft(base: Path, splits: Sequence[str]) -> Listing:
     return paths, np.asarray(labels, dtype=np.int64), classes
 
 
-def sun397(base: Path, splits: Sequence[str]) -> Listing:
+def sun397(base: Path, splits: Sequence[str]) -> _Listing:
     """``SUN397/ClassName.txt`` (``/a/abbey``) and every ``sun_*.jpg`` below, labelled by its folder."""
     classes = [c[3:] for c in _lines(base / "ClassName.txt")]
     index = {c: i for i, c in enumerate(classes)}
@@ -194,7 +201,7 @@ def sun397(base: Path, splits: Sequence[str]) -> Listing:
     return paths, np.asarray(labels, dtype=np.int64), [c.replace("_", " ").replace("/", " ") for c in classes]
 
 
-def stanford_cars(base: Path, splits: Sequence[str]) -> Listing:
+def stanford_cars(base: Path, splits: Sequence[str]) -> _Listing:
     """``stanford_cars/devkit/cars_meta.mat`` class names; train/test annotation .mat files (classes 1..196)."""
     (split,) = splits
     annos = base / "devkit" / "cars_train_annos.mat" if split == "train" else base / "cars_test_annos_withlabels.mat"

@@ -2,3 +2,5 @@
 Each function takes plain data, returns a matplotlib Figure and, given ``save=path``, writes
 a PNG atomically.
 """
+
+__all__ = []

@@ -15,8 +15,10 @@ from matplotlib.figure import Figure
 from clip_course.data.naming import model_name
 from clip_course.figures.style import CYCLE, PALETTE, finish, new_figure, style
 
+__all__ = ["accuracy_vs_speed", "zeroshot_minus_probe"]
+
 #: One colour per dataset family, the same in every figure of the chapter.
-FAMILY_COLOURS = {
+_FAMILY_COLOURS = {
     "objects": PALETTE["blue"], "fine-grained": PALETTE["sky"], "style-shifted": PALETTE["orange"],
     "specialised": PALETTE["vermillion"], "abstract or synthetic": PALETTE["purple"],
     "counting": PALETTE["green"], "other": PALETTE["grey"],
@@ -40,7 +42,7 @@ def zeroshot_minus_probe(entries: Mapping[str, Mapping[str, Any]],
         fig = new_figure((6.4, 0.9 + 0.36 * max(len(names), 2)))
         ax = fig.add_subplot()
         y = np.arange(len(names))
-        ax.barh(y, d, color=[FAMILY_COLOURS.get(f, PALETTE["grey"]) for f in families], height=0.62)
+        ax.barh(y, d, color=[_FAMILY_COLOURS.get(f, PALETTE["grey"]) for f in families], height=0.62)
         ax.errorbar(d, y, xerr=[d - lo, hi - d], fmt="none", ecolor="black", elinewidth=1.0, capsize=2.5)
         ax.axvline(0, color="#444444", lw=0.9)
         ax.set_yticks(y, names)
@@ -51,8 +53,8 @@ def zeroshot_minus_probe(entries: Mapping[str, Mapping[str, Any]],
         ax.set_xlim(-1.25 * span, 1.25 * span)
         ax.set_xlabel("Δ top-1 (points): zero-shot − linear probe; right of 0, zero-shot wins")
         ax.grid(True, axis="x")
-        shown = [f for f in FAMILY_COLOURS if f in families]
-        handles = [ax.barh([np.nan], [np.nan], color=FAMILY_COLOURS[f]) for f in shown]
+        shown = [f for f in _FAMILY_COLOURS if f in families]
+        handles = [ax.barh([np.nan], [np.nan], color=_FAMILY_COLOURS[f]) for f in shown]
         ax.legend(handles, shown, loc="lower right", title="family")
         ax.set_title(title)
     return finish(fig, save)

@@ -33,12 +33,12 @@ from clip_course.figures.style import (
 from clip_course.figures.zeroshot import accuracy_comparison
 
 __all__ = [
-    "prompt_templates", "kshot_curve", "robustness_curves", "corruption_examples",
-    "retrieval_grid", "coarse_fine", "reference_comparison",
+    "coarse_fine", "corruption_examples", "kshot_curve", "prompt_templates", "reference_comparison", "retrieval_grid",
+    "robustness_curves", "Save",
 ]
 
-ZS_COLOUR = PALETTE["blue"]
-PROBE_COLOUR = PALETTE["orange"]
+_ZS_COLOUR = PALETTE["blue"]
+_PROBE_COLOUR = PALETTE["orange"]
 Save = str | os.PathLike | None
 
 
@@ -110,7 +110,7 @@ def robustness_curves(
         for ax, kind in zip(axes, kinds, strict=False):
             e = robustness[kind]
             sev = e["severities"]
-            for key, colour, label in (("zeroshot", ZS_COLOUR, "zero-shot"), ("probe", PROBE_COLOUR, "linear probe")):
+            for key, colour, label in (("zeroshot", _ZS_COLOUR, "zero-shot"), ("probe", _PROBE_COLOUR, "linear probe")):
                 ys = np.asarray(e[key], dtype=float)
                 ax.plot(sev, ys, "o-", color=colour, label=label)
                 rel[key].append(ys / ys[0] if ys[0] > 0 else ys * np.nan)
@@ -121,7 +121,7 @@ def robustness_curves(
             ax.set_ylabel("top-1 (%)")
             ax.set_title(kind.replace("_", " "), fontsize=10)
         ax = axes[len(kinds)]
-        for key, colour, label in (("zeroshot", ZS_COLOUR, "zero-shot"), ("probe", PROBE_COLOUR, "linear probe")):
+        for key, colour, label in (("zeroshot", _ZS_COLOUR, "zero-shot"), ("probe", _PROBE_COLOUR, "linear probe")):
             ax.plot(robustness[kinds[0]]["severities"], 100 * np.nanmean(np.stack(rel[key]), axis=0), "o-",
                     color=colour, label=label)
         ax.set_title("mean over corruptions")

@@ -23,6 +23,8 @@ from clip_course.figures.style import (
     style,
 )
 
+__all__ = ["pipeline_diagram", "pretraining_diagram", "similarity_heatmap", "training_curves"]
+
 
 # ---------------------------------------------------------------------------------- 01 intro
 def similarity_heatmap(

@@ -25,11 +25,15 @@ from matplotlib.ticker import FixedFormatter, FuncFormatter
 
 from clip_course.errors import ClipCourseError
 
+__all__ = [
+    "cjk_family", "FIGURE_ZH", "MissingCJKFontError", "needs_translation", "Text", "translate_figure", "translate_text",
+]
+
 #: Chinese font families, in order of preference (the first one installed is used).
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "Source Han Sans CN",
                 "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
 #: The Latin font drawn first (digits, Greek, the minus sign), so both editions' numbers look the same.
-LATIN_FAMILY = "DejaVu Sans"
+_LATIN_FAMILY = "DejaVu Sans"
 
 
 class MissingCJKFontError(ClipCourseError, RuntimeError):
@@ -263,7 +267,7 @@ def translate_figure(fig: Figure, lang: str = "zh") -> list[str]:
     font that draws Chinese. Returns the texts the tables did not know (left as they are)."""
     if lang != "zh":
         return []
-    families = [LATIN_FAMILY, cjk_family()]
+    families = [_LATIN_FAMILY, cjk_family()]
     unknown: list[str] = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):

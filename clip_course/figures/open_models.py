@@ -12,9 +12,11 @@ from matplotlib.figure import Figure
 
 from clip_course.figures.style import CYCLE, finish, new_figure, style
 
+__all__ = ["data_scale"]
+
 _TAB10 = matplotlib.colormaps["tab10"]  # nine datasets: more colours than the house cycle holds
 #: One colour per pretraining data set, the same in both panels.
-DATA_COLOURS = {"WIT-400M": CYCLE[0], "LAION-400M": CYCLE[1], "LAION-2B": CYCLE[2]}
+_DATA_COLOURS = {"WIT-400M": CYCLE[0], "LAION-400M": CYCLE[1], "LAION-2B": CYCLE[2]}
 
 
 def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], points: Sequence[Mapping[str, Any]],
@@ -39,7 +41,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
         left.grid(True)
         placed: list[Mapping[str, Any]] = []
         for p in sorted(points, key=lambda p: (p["gmacs"], p["mean_acc1"])):
-            right.scatter(p["gmacs"], p["mean_acc1"], s=60, color=DATA_COLOURS.get(p["training_data"], "grey"),
+            right.scatter(p["gmacs"], p["mean_acc1"], s=60, color=_DATA_COLOURS.get(p["training_data"], "grey"),
                           edgecolors="black", linewidths=0.6)
             # labels of points that (nearly) coincide fan out upwards
             k = sum(q["gmacs"] == p["gmacs"] and abs(q["mean_acc1"] - p["mean_acc1"]) < 1.0 for q in placed)
@@ -49,7 +51,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
             right.annotate(f"{p['model'].removesuffix('-quickgelu')} {p['pretrained']}", (p["gmacs"], p["mean_acc1"]),
                            xytext=(-4, -11 - 9 * k) if below else (6, -4 + 9 * k), textcoords="offset points",
                            fontsize=6.5)
-        for data, colour in DATA_COLOURS.items():
+        for data, colour in _DATA_COLOURS.items():
             right.scatter([], [], color=colour, edgecolors="black", label=data)
         right.set_xscale("log")
         right.margins(y=0.1)  # room for the labels drawn under the lowest points

@@ -23,6 +23,8 @@ from clip_course.figures.style import CYCLE, PALETTE, finish, new_figure, style
 from clip_course.figures.zeroshot import accuracy_comparison
 from clip_course.tasks.stats import crossover_k
 
+__all__ = ["finish", "kshot_curve", "new_figure", "PALETTE", "probe_vs_zeroshot", "style", "sweep_curve"]
+
 
 # -------------------------------------------------------------------------- 04 linear probe
 def sweep_curve(

@@ -23,6 +23,8 @@ from clip_course.figures.style import (
     wrap,
 )
 
+__all__ = ["image_grid", "prompt_bars", "prompt_panels", "refinement_chart"]
+
 
 # ---------------------------------------------------------------------------- 02 single image
 def prompt_bars(

@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # matplotlib.typing exists from matplotlib 3.8 on
 
 from clip_course.io import atomic_path
 
+__all__ = [
+    "Any", "COUNTS", "CYCLE", "finish", "matplotlib", "new_figure", "os", "PALETTE", "RIGHT", "save_figure",
+    "SEQUENTIAL", "shorten", "show_image", "style", "use_style", "wrap", "WRONG",
+]
+
 # Okabe & Ito (2008): distinguishable under the common colour-vision deficiencies.
 PALETTE = {
     "blue": "#0072B2",
@@ -40,7 +45,7 @@ WRONG = PALETTE["vermillion"]
 SEQUENTIAL = "viridis"  # perceptually uniform and colour-blind safe
 COUNTS = "Blues"
 
-STYLE: dict[RcKeyType, Any] = {
+_STYLE: dict[RcKeyType, Any] = {
     "figure.dpi": 110,
     "savefig.dpi": 150,
     "savefig.bbox": "tight",
@@ -78,13 +83,13 @@ STYLE: dict[RcKeyType, Any] = {
 @contextlib.contextmanager
 def style() -> Iterator[None]:
     """The house style for the duration of a ``with`` block."""
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(_STYLE):
         yield
 
 
 def use_style() -> None:
     """Set the house style globally (notebooks call this once)."""
-    matplotlib.rcParams.update(STYLE)
+    matplotlib.rcParams.update(_STYLE)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, svg: bool = False) -> Path:

@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from clip_course.figures import style
+from clip_course.io import atomic_path
 from clip_course.tasks.styleclip import EditResult
+
+__all__ = ["plot_batch", "plot_before_after", "plot_curves", "plot_strip", "plot_sweep", "save_gif"]
 
 # ------------------------------------------------------------------------------- figures
 
@@ -125,8 +128,6 @@ def save_gif(
 ) -> Path:
     """The trajectory as an animated GIF (Pillow), frames resized to ``size`` px."""
     from PIL import Image
-
-    from clip_course.io import atomic_path
 
     frames = []
     for _, images in result.frames:

@@ -25,6 +25,11 @@ from clip_course.figures.style import (
     style,
 )
 
+__all__ = [
+    "accuracy_comparison", "Any", "confusion_matrix", "Mapping", "most_confused", "os", "PALETTE", "per_class_accuracy",
+    "prediction_grid",
+]
+
 
 # ------------------------------------------------------------------------- 03 zero-shot CIFAR
 def accuracy_comparison(

@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clip_course.data import shapes as sw
 from clip_course.errors import StyleCLIPError
+
+__all__ = ["ASSETS", "attribute_names", "ATTRIBUTES", "EditableGenerator", "load_latent_file", "SHAPES_GENERATOR"]
 
 ASSETS = Path(__file__).parent / "assets"
 #: The shipped offline generator (VAE + attribute readout weights and their config).
@@ -23,8 +26,6 @@ ATTRIBUTES = ("shape", "colour", "size", "position", "background")
 
 
 def attribute_names() -> dict[str, list[str]]:
-    from clip_course.data import shapes as sw
-
     return {
         "shape": list(sw.SHAPES),
         "colour": list(sw.COLOUR_NAMES),

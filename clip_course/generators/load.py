@@ -24,8 +24,11 @@ from pathlib import Path
 import torch
 
 from clip_course.errors import StyleCLIPError
+from clip_course.generators import stylegan2
 from clip_course.generators.editable import EditableGenerator, load_latent_file
 from clip_course.generators.shapes_generator import load_shapes_generator
+
+__all__ = ["load_editable", "StyleGAN2Generator"]
 
 # ----------------------------------------------------------------------- StyleGAN2 wrapper
 
@@ -83,8 +86,6 @@ def load_editable(
 ) -> EditableGenerator:
     """``"offline"`` (the shipped ShapesWorld generator), ``"stylegan2"`` (the default FFHQ
     checkpoint path) or the path of a rosinality StyleGAN2 / clip-course shapes checkpoint."""
-    from clip_course.generators import stylegan2
-
     if generator == "offline":
         return load_shapes_generator(device=device)
     path = stylegan2.DEFAULT_CHECKPOINT if generator == "stylegan2" else Path(generator)

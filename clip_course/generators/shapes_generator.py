@@ -16,6 +16,8 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from clip_course.core.device import default_device
+from clip_course.data import shapes as sw
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import (
     ATTRIBUTES,
@@ -24,6 +26,12 @@ from clip_course.generators.editable import (
     attribute_names,
     load_latent_file,
 )
+from clip_course.io import atomic_path
+
+__all__ = [
+    "EditableGenerator", "find_attributes", "load_shapes_generator", "parse_phrase", "save_shapes_generator",
+    "ShapesGenerator", "ShapesTrainConfig", "ShapesVAE", "ShapesVAEConfig", "train_shapes_generator",
+]
 
 # ----------------------------------------------------------------------- offline: ShapesVAE
 
@@ -81,7 +89,7 @@ class ShapesVAE(nn.Module):
         return torch.sigmoid(self.decoder(F.leaky_relu(h, 0.2)))
 
 
-class AttributeReadout(nn.Module):
+class _AttributeReadout(nn.Module):
     """A small CNN with one classification head per ShapesWorld attribute."""
 
     def __init__(self, sizes: dict[str, int], width: int = 32):
@@ -114,10 +122,8 @@ class ShapesTrainConfig:
     vae: ShapesVAEConfig = ShapesVAEConfig()
 
 
-def training_images(n: int, seed: int, image_size: int = 32) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _training_images(n: int, seed: int, image_size: int = 32) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``n`` ShapesWorld renders (all pairs, held-out ones included) and their attributes."""
-    from clip_course.data import shapes as sw
-
     rng = np.random.default_rng([seed, 5])
     scenes = sw.sample_scenes(n, rng, exclude_held_out=False)
     images = sw.render_scenes(scenes, rng, image_size)
@@ -137,7 +143,7 @@ def _lr_at(step: int, steps: int, lr: float) -> float:
     return lr * 0.5 * (1 + np.cos(np.pi * (step - warm) / max(1, steps - warm)))
 
 
-def train_vae(
+def _train_vae(
     images: torch.Tensor, config: ShapesTrainConfig, progress: bool = True, device: str | torch.device = "cpu"
 ) -> tuple[ShapesVAE, list[dict]]:
     """Train the VAE on float images (N, 3, H, W) in [0, 1]; returns it (eval mode, on CPU) and a log.
@@ -167,14 +173,14 @@ def train_vae(
     return vae.eval().cpu(), log
 
 
-def train_readout(
+def _train_readout(
     images: torch.Tensor,
     labels: dict[str, np.ndarray],
     vae: ShapesVAE,
     config: ShapesTrainConfig,
     progress: bool = True,
     device: str | torch.device = "cpu",
-) -> tuple[AttributeReadout, list[dict]]:
+) -> tuple[_AttributeReadout, list[dict]]:
     """Train the attribute readout on renders and on their VAE reconstructions (half each).
 
     Seeing reconstructions keeps the readout calibrated on the generator's own, smoother
@@ -182,7 +188,7 @@ def train_readout(
     """
     torch.manual_seed(config.seed + 1)
     names = attribute_names()
-    readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES}).to(device)
+    readout = _AttributeReadout({k: len(names[k]) for k in ATTRIBUTES}).to(device)
     vae = vae.to(device)
     images = images.to(device)
     opt = torch.optim.Adam(readout.parameters(), lr=config.lr)
@@ -210,10 +216,10 @@ def train_readout(
 
 
 @torch.no_grad()
-def evaluate_generator(vae: ShapesVAE, readout: AttributeReadout | None, n: int = 1000, seed: int = 99) -> dict:
+def _evaluate_generator(vae: ShapesVAE, readout: _AttributeReadout | None, n: int = 1000, seed: int = 99) -> dict:
     """Held-out quality: reconstruction error (mean |pixel| 0..1) and readout accuracy per
     attribute on fresh renders and on their reconstructions."""
-    images_u8, labels = training_images(n, seed, vae.config.image_size)
+    images_u8, labels = _training_images(n, seed, vae.config.image_size)
     x = _to_float(images_u8)
     recon = vae.decode(vae.encode(x)[0])
     out: dict = {"recon_mae": round(float((recon - x).abs().mean()), 4)}
@@ -240,7 +246,7 @@ def train_shapes_generator(
     """
     start = time.perf_counter()
     device = torch.device(device)
-    images_u8, labels = training_images(config.n_images, config.seed, config.vae.image_size)
+    images_u8, labels = _training_images(config.n_images, config.seed, config.vae.image_size)
     images = _to_float(images_u8)
     threads = torch.get_num_threads()
     cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
@@ -248,28 +254,26 @@ def train_shapes_generator(
         torch.set_num_threads(1)  # a fixed summation order
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     try:
-        vae, vae_log = train_vae(images, config, progress, device)
-        readout, readout_log = train_readout(images, labels, vae, config, progress, device)
+        vae, vae_log = _train_vae(images, config, progress, device)
+        readout, readout_log = _train_readout(images, labels, vae, config, progress, device)
     finally:
         torch.set_num_threads(threads)
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
     extra = {"log": {"vae": vae_log, "readout": readout_log},
              "train_seconds": round(time.perf_counter() - start, 1),
              "train_device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-             "evaluation": evaluate_generator(vae, readout)}
+             "evaluation": _evaluate_generator(vae, readout)}
     return save_shapes_generator(out, vae, readout, config, extra)
 
 
 def save_shapes_generator(
     out: str | os.PathLike,
     vae: ShapesVAE,
-    readout: AttributeReadout | None,
+    readout: _AttributeReadout | None,
     config: ShapesTrainConfig = ShapesTrainConfig(),
     extra: dict | None = None,
 ) -> Path:
     """Write a shapes-generator checkpoint (fp16 weights, config, metadata) atomically."""
-    from clip_course.io import atomic_path
-
     payload = {
         "format": "clip-course/shapes-generator/1",
         "config": {**asdict(config), "vae": asdict(vae.config)},
@@ -295,7 +299,7 @@ def _half_state(module: nn.Module) -> dict[str, torch.Tensor]:
 class ShapesGenerator(EditableGenerator):
     """The offline generator: a ShapesWorld VAE decoder, plus its attribute readout."""
 
-    def __init__(self, vae: ShapesVAE, readout: AttributeReadout | None, device: torch.device, source: str):
+    def __init__(self, vae: ShapesVAE, readout: _AttributeReadout | None, device: torch.device, source: str):
         self.vae = vae.eval().requires_grad_(False).to(device)
         self.readout = readout.eval().requires_grad_(False).to(device) if readout is not None else None
         self.device = device
@@ -322,7 +326,7 @@ class ShapesGenerator(EditableGenerator):
             return self.encode(start[None] if start.ndim == 3 else start)
         if isinstance(start, (str, os.PathLike)) and Path(start).suffix in (".pt", ".pth"):
             return self.check_latent(load_latent_file(start), f"start latent from {start}")
-        return self.encode(render_phrase(str(start), seed, self.image_size)[None])
+        return self.encode(_render_phrase(str(start), seed, self.image_size)[None])
 
     def read_attributes(self, images01: torch.Tensor) -> dict[str, torch.Tensor]:
         """Class probabilities (B, n_values) per attribute for images in [0, 1]."""
@@ -372,10 +376,8 @@ def parse_phrase(text: str) -> dict[str, str]:
     return out
 
 
-def render_phrase(text: str, seed: int = 0, image_size: int = 32) -> np.ndarray:
+def _render_phrase(text: str, seed: int = 0, image_size: int = 32) -> np.ndarray:
     """Render the ShapesWorld scene a phrase describes (uint8 (H, W, 3))."""
-    from clip_course.data import shapes as sw
-
     return sw.render(**cast(dict[str, Any], parse_phrase(text)), rng=seed, image_size=image_size)
 
 
@@ -383,8 +385,6 @@ def load_shapes_generator(
     path: str | os.PathLike = SHAPES_GENERATOR, device: str | torch.device | None = None
 ) -> ShapesGenerator:
     """Load the offline generator (the shipped one by default)."""
-    from clip_course.core.device import default_device
-
     path = Path(path)
     device = torch.device(device) if device is not None else default_device()
     if not path.is_file():
@@ -400,7 +400,7 @@ def load_shapes_generator(
         readout = None
         if payload.get("readout"):
             names = attribute_names()
-            readout = AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
+            readout = _AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
             readout.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["readout"].items()})
     except Exception as err:
         raise StyleCLIPError(

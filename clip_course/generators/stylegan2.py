@@ -25,15 +25,21 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from clip_course.core.device import default_device
 from clip_course.data.download import STYLEGAN2_CHECKPOINT
 from clip_course.errors import StyleCLIPError
+
+__all__ = [
+    "DEFAULT_CHECKPOINT", "fused_leaky_relu", "Generator", "load_generator", "ModulatedConv2d", "PixelNorm",
+    "rosinality_channels", "upfirdn2d", "Upsample",
+]
 
 #: Where ``make download-styleclip`` puts the FFHQ checkpoint StyleCLIP uses (check a download
 #: with :func:`load_generator`).
 DEFAULT_CHECKPOINT = STYLEGAN2_CHECKPOINT
 #: StyleCLIP's FFHQ config-f: 1024 px, 512-d styles, 8 mapping layers, channel multiplier 2.
-FFHQ_CONFIG = {"size": 1024, "style_dim": 512, "n_mlp": 8, "channel_multiplier": 2}
-BLUR_KERNEL = (1, 3, 3, 1)
+_FFHQ_CONFIG = {"size": 1024, "style_dim": 512, "n_mlp": 8, "channel_multiplier": 2}
+_BLUR_KERNEL = (1, 3, 3, 1)
 _LRELU_GAIN = math.sqrt(2.0)
 
 
@@ -87,7 +93,7 @@ def fused_leaky_relu(x: torch.Tensor, bias: torch.Tensor, slope: float = 0.2) ->
     return F.leaky_relu(x + bias.view(shape), slope) * _LRELU_GAIN
 
 
-def make_kernel(k: Sequence[float]) -> torch.Tensor:
+def _make_kernel(k: Sequence[float]) -> torch.Tensor:
     """A normalised 2-D FIR kernel from a 1-D (separable) or 2-D one."""
     t = torch.tensor(k, dtype=torch.float32)
     if t.ndim == 1:
@@ -113,7 +119,7 @@ class Upsample(nn.Module):
     def __init__(self, kernel: Sequence[int], factor: int = 2):
         super().__init__()
         self.factor = factor
-        self.register_buffer("kernel", make_kernel(kernel) * factor**2)
+        self.register_buffer("kernel", _make_kernel(kernel) * factor**2)
         p = self.kernel.shape[0] - factor
         self.pad = ((p + 1) // 2 + factor - 1, p // 2)
 
@@ -121,21 +127,21 @@ class Upsample(nn.Module):
         return upfirdn2d(x, self.kernel, up=self.factor, pad=self.pad)
 
 
-class Blur(nn.Module):
+class _Blur(nn.Module):
     """FIR low-pass filter applied after a transposed convolution."""
 
     kernel: torch.Tensor  # a buffer (registered in __init__)
 
     def __init__(self, kernel: Sequence[int], pad: tuple[int, int], upsample_factor: int = 1):
         super().__init__()
-        self.register_buffer("kernel", make_kernel(kernel) * upsample_factor**2)
+        self.register_buffer("kernel", _make_kernel(kernel) * upsample_factor**2)
         self.pad = pad
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return upfirdn2d(x, self.kernel, pad=self.pad)
 
 
-class EqualLinear(nn.Module):
+class _EqualLinear(nn.Module):
     """Linear layer with equalised learning rate (weights scaled at run time)."""
 
     def __init__(
@@ -173,7 +179,7 @@ class ModulatedConv2d(nn.Module):
         style_dim: int,
         demodulate: bool = True,
         upsample: bool = False,
-        blur_kernel: Sequence[int] = BLUR_KERNEL,
+        blur_kernel: Sequence[int] = _BLUR_KERNEL,
     ):
         super().__init__()
         self.kernel_size = kernel_size
@@ -184,11 +190,11 @@ class ModulatedConv2d(nn.Module):
             factor = 2
             p = (len(blur_kernel) - factor) - (kernel_size - 1)
             pad = ((p + 1) // 2 + factor - 1, p // 2 + 1)
-            self.blur = Blur(blur_kernel, pad=pad, upsample_factor=factor)
+            self.blur = _Blur(blur_kernel, pad=pad, upsample_factor=factor)
         self.scale = 1 / math.sqrt(in_channel * kernel_size**2)
         self.padding = kernel_size // 2
         self.weight = nn.Parameter(torch.randn(1, out_channel, in_channel, kernel_size, kernel_size))
-        self.modulation = EqualLinear(style_dim, in_channel, bias_init=1)
+        self.modulation = _EqualLinear(style_dim, in_channel, bias_init=1)
         self.demodulate = demodulate
 
     def modulated_weight(self, style: torch.Tensor) -> torch.Tensor:
@@ -216,7 +222,7 @@ class ModulatedConv2d(nn.Module):
         return out.view(b, self.out_channel, *out.shape[2:])
 
 
-class NoiseInjection(nn.Module):
+class _NoiseInjection(nn.Module):
     """Adds per-pixel noise scaled by a learned weight."""
 
     def __init__(self):
@@ -230,7 +236,7 @@ class NoiseInjection(nn.Module):
         return image + self.weight * noise
 
 
-class ConstantInput(nn.Module):
+class _ConstantInput(nn.Module):
     """The learned 4x4 constant the synthesis network starts from."""
 
     def __init__(self, channel: int, size: int = 4):
@@ -241,7 +247,7 @@ class ConstantInput(nn.Module):
         return self.input.repeat(latent.shape[0], 1, 1, 1)
 
 
-class FusedLeakyReLU(nn.Module):
+class _FusedLeakyReLU(nn.Module):
     """Bias + leaky ReLU + gain; the bias is the checkpoint's ``activate.bias``."""
 
     def __init__(self, channel: int):
@@ -252,7 +258,7 @@ class FusedLeakyReLU(nn.Module):
         return fused_leaky_relu(x, self.bias)
 
 
-class StyledConv(nn.Module):
+class _StyledConv(nn.Module):
     """Modulated convolution, noise, activation."""
 
     def __init__(
@@ -262,14 +268,14 @@ class StyledConv(nn.Module):
         kernel_size: int,
         style_dim: int,
         upsample: bool = False,
-        blur_kernel: Sequence[int] = BLUR_KERNEL,
+        blur_kernel: Sequence[int] = _BLUR_KERNEL,
     ):
         super().__init__()
         self.conv = ModulatedConv2d(
             in_channel, out_channel, kernel_size, style_dim, upsample=upsample, blur_kernel=blur_kernel
         )
-        self.noise = NoiseInjection()
-        self.activate = FusedLeakyReLU(out_channel)
+        self.noise = _NoiseInjection()
+        self.activate = _FusedLeakyReLU(out_channel)
 
     def forward(
         self, x: torch.Tensor, style: torch.Tensor, noise: torch.Tensor | None = None
@@ -277,11 +283,11 @@ class StyledConv(nn.Module):
         return self.activate(self.noise(self.conv(x, style), noise=noise))
 
 
-class ToRGB(nn.Module):
+class _ToRGB(nn.Module):
     """1x1 modulated convolution to RGB, added to the upsampled skip image."""
 
     def __init__(
-        self, in_channel: int, style_dim: int, upsample: bool = True, blur_kernel: Sequence[int] = BLUR_KERNEL
+        self, in_channel: int, style_dim: int, upsample: bool = True, blur_kernel: Sequence[int] = _BLUR_KERNEL
     ):
         super().__init__()
         if upsample:
@@ -312,7 +318,7 @@ class Generator(nn.Module):
         style_dim: int = 512,
         n_mlp: int = 8,
         channel_multiplier: int = 2,
-        blur_kernel: Sequence[int] = BLUR_KERNEL,
+        blur_kernel: Sequence[int] = _BLUR_KERNEL,
         lr_mlp: float = 0.01,
         channels: Mapping[int, int] | None = None,
     ):
@@ -322,15 +328,15 @@ class Generator(nn.Module):
         self.style = nn.Sequential(
             PixelNorm(),
             *(
-                EqualLinear(style_dim, style_dim, lr_mul=lr_mlp, activation="fused_lrelu")
+                _EqualLinear(style_dim, style_dim, lr_mul=lr_mlp, activation="fused_lrelu")
                 for _ in range(n_mlp)
             ),
         )
         self.channels = dict(channels) if channels is not None else rosinality_channels(channel_multiplier)
         c4 = self.channels[4]
-        self.input = ConstantInput(c4)
-        self.conv1 = StyledConv(c4, c4, 3, style_dim, blur_kernel=blur_kernel)
-        self.to_rgb1 = ToRGB(c4, style_dim, upsample=False)
+        self.input = _ConstantInput(c4)
+        self.conv1 = _StyledConv(c4, c4, 3, style_dim, blur_kernel=blur_kernel)
+        self.to_rgb1 = _ToRGB(c4, style_dim, upsample=False)
 
         self.log_size = int(math.log2(size))
         self.num_layers = (self.log_size - 2) * 2 + 1
@@ -344,10 +350,10 @@ class Generator(nn.Module):
         for i in range(3, self.log_size + 1):
             out_channel = self.channels[2**i]
             self.convs.append(
-                StyledConv(in_channel, out_channel, 3, style_dim, upsample=True, blur_kernel=blur_kernel)
+                _StyledConv(in_channel, out_channel, 3, style_dim, upsample=True, blur_kernel=blur_kernel)
             )
-            self.convs.append(StyledConv(out_channel, out_channel, 3, style_dim, blur_kernel=blur_kernel))
-            self.to_rgbs.append(ToRGB(out_channel, style_dim))
+            self.convs.append(_StyledConv(out_channel, out_channel, 3, style_dim, blur_kernel=blur_kernel))
+            self.to_rgbs.append(_ToRGB(out_channel, style_dim))
             in_channel = out_channel
         #: Number of style vectors in a W+ latent (18 at 1024 px).
         self.n_latent = self.log_size * 2 - 2
@@ -446,7 +452,7 @@ class Generator(nn.Module):
 # --- checkpoints ---------------------------------------------------------------------------
 
 
-def config_from_state_dict(state: Mapping[str, torch.Tensor]) -> dict:
+def _config_from_state_dict(state: Mapping[str, torch.Tensor]) -> dict:
     """The Generator arguments that produce exactly the keys and shapes of ``state``."""
     n_rgbs = len({k.split(".")[1] for k in state if k.startswith("to_rgbs.")})
     n_mlp = len({k.split(".")[1] for k in state if k.startswith("style.")})
@@ -487,14 +493,12 @@ def load_generator(
     The ``"g_ema"`` weights are used (as StyleCLIP does); a bare generator state dict also
     loads. Sizes are read from the state dict, and every key must match.
     """
-    from clip_course.core.device import default_device
-
     path = Path(path).expanduser()
     device = torch.device(device) if device is not None else default_device()
     ckpt = _read_checkpoint(path)
     state = ckpt.get("g_ema", ckpt)
     try:
-        generator = Generator(**config_from_state_dict(state))
+        generator = Generator(**_config_from_state_dict(state))
         missing, unexpected = generator.load_state_dict(state, strict=False)
         # Old checkpoints lack the stored noise buffers: the seeded ones stand in for them.
         missing = [k for k in missing if not k.startswith("noises.")]

@@ -22,7 +22,16 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from clip_course.data.catalog import dataset_names
+from clip_course.data.corruptions import CORRUPTIONS, SEVERITIES
 from clip_course.errors import NotebookError
+from clip_course.tasks.logreg import FITTERS
+from clip_course.tasks.probe import SEARCHES
+
+__all__ = [
+    "Check", "check_names", "declared_names", "flag", "ipython_history", "ipython_params", "number", "one_of",
+    "OTHER_NAMES", "parameter_cells", "SPEC", "text", "validate_params",
+]
 
 #: A check returns None when the value is fine, else a description of what is allowed.
 Check = Callable[[Any], str | None]
@@ -36,7 +45,7 @@ def _is_number(v: Any) -> bool:
     return (_is_int(v) or isinstance(v, float)) and math.isfinite(v)
 
 
-def positive_int(optional: bool = False, minimum: int = 1) -> Check:
+def _positive_int(optional: bool = False, minimum: int = 1) -> Check:
     """An integer >= ``minimum`` (or None when ``optional``)."""
     def check(v: Any) -> str | None:
         if optional and v is None:
@@ -47,7 +56,7 @@ def positive_int(optional: bool = False, minimum: int = 1) -> Check:
     return check
 
 
-def non_negative_int(v: Any) -> str | None:
+def _non_negative_int(v: Any) -> str | None:
     return None if _is_int(v) and v >= 0 else "an integer >= 0"
 
 
@@ -59,7 +68,7 @@ def number(minimum: float = 0.0, strict: bool = False) -> Check:
     return check
 
 
-def list_of(item: Check, what: str, length: int | None = None, optional: bool = False) -> Check:
+def _list_of(item: Check, what: str, length: int | None = None, optional: bool = False) -> Check:
     """A non-empty list (or tuple) whose items pass ``item`` (exactly ``length`` of them if given)."""
     def check(v: Any) -> str | None:
         if optional and v is None:
@@ -92,10 +101,8 @@ def flag(v: Any) -> str | None:
     return None if isinstance(v, bool) else "True or False"
 
 
-def dataset_name(optional: bool = False) -> Check:
+def _dataset_name(optional: bool = False) -> Check:
     def check(v: Any) -> str | None:
-        from clip_course.data.catalog import dataset_names
-
         if (optional and v is None) or (isinstance(v, str) and (v in dataset_names() or v.startswith("folder:"))):
             return None
         return f"one of {dataset_names()} or 'folder:PATH'" + (" or None" if optional else "")
@@ -103,26 +110,18 @@ def dataset_name(optional: bool = False) -> Check:
 
 
 def _corruptions() -> tuple[str, ...]:
-    from clip_course.data.corruptions import CORRUPTIONS
-
     return CORRUPTIONS
 
 
 def _severities() -> tuple[int, ...]:
-    from clip_course.data.corruptions import SEVERITIES
-
     return SEVERITIES
 
 
 def _fitters() -> tuple[str, ...]:
-    from clip_course.tasks.logreg import FITTERS
-
     return FITTERS
 
 
 def _searches() -> tuple[str, ...]:
-    from clip_course.tasks.probe import SEARCHES
-
     return SEARCHES
 
 
@@ -132,42 +131,42 @@ def _severity(v: Any) -> str | None:
 
 #: The parameters the notebooks share, by name.
 SPEC: dict[str, Check] = {
-    "seed": non_negative_int,
-    "limit": positive_int(optional=True),
-    "limit_train": positive_int(optional=True),
-    "robustness_limit": positive_int(optional=True),
-    "batch": positive_int(),
-    "batch_size": positive_int(),
-    "top_k": positive_int(),
-    "n_starts": positive_int(),
-    "steps": positive_int(),
-    "max_iter": positive_int(),
-    "probe_max_iter": positive_int(),
-    "grid_steps": positive_int(minimum=2),
-    "kshot_steps": positive_int(minimum=2),
-    "ks": list_of(positive_int(), "positive integers"),
-    "kshot_seeds": list_of(non_negative_int, "integers >= 0"),
-    "datasets": list_of(dataset_name(), "dataset names ([coarse, fine])", length=2, optional=True),
-    "coarse": dataset_name(optional=True),
-    "fine": dataset_name(optional=True),
-    "corruptions": list_of(one_of(_corruptions), "corruption names from clip_course.data.corruptions."
+    "seed": _non_negative_int,
+    "limit": _positive_int(optional=True),
+    "limit_train": _positive_int(optional=True),
+    "robustness_limit": _positive_int(optional=True),
+    "batch": _positive_int(),
+    "batch_size": _positive_int(),
+    "top_k": _positive_int(),
+    "n_starts": _positive_int(),
+    "steps": _positive_int(),
+    "max_iter": _positive_int(),
+    "probe_max_iter": _positive_int(),
+    "grid_steps": _positive_int(minimum=2),
+    "kshot_steps": _positive_int(minimum=2),
+    "ks": _list_of(_positive_int(), "positive integers"),
+    "kshot_seeds": _list_of(_non_negative_int, "integers >= 0"),
+    "datasets": _list_of(_dataset_name(), "dataset names ([coarse, fine])", length=2, optional=True),
+    "coarse": _dataset_name(optional=True),
+    "fine": _dataset_name(optional=True),
+    "corruptions": _list_of(one_of(_corruptions), "corruption names from clip_course.data.corruptions."
                            "CORRUPTIONS"),
-    "severities": list_of(_severity, "severities 1..5"),
+    "severities": _list_of(_severity, "severities 1..5"),
     "fitter": one_of(_fitters),
     "search": one_of(_searches),
     "lr": number(strict=True),
     "l2_lambda": number(),
     "id_lambda": number(),
-    "sweep_lambdas": list_of(number(), "numbers >= 0"),
-    "queries": list_of(text(optional=False), "non-empty strings", optional=True),
-    "prompts": list_of(text(optional=False), "non-empty strings", optional=True),
-    "templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
-    "chinese_templates": list_of(text(optional=False), "templates with {} for the class name", optional=True),
+    "sweep_lambdas": _list_of(number(), "numbers >= 0"),
+    "queries": _list_of(text(optional=False), "non-empty strings", optional=True),
+    "prompts": _list_of(text(optional=False), "non-empty strings", optional=True),
+    "templates": _list_of(text(optional=False), "templates with {} for the class name", optional=True),
+    "chinese_templates": _list_of(text(optional=False), "templates with {} for the class name", optional=True),
     "text": text(),
     "model": text(),
-    "models": list_of(text(optional=False), "model names (clip.available_models()) or checkpoint paths",
+    "models": _list_of(text(optional=False), "model names (clip.available_models()) or checkpoint paths",
                       optional=True),
-    "timed_images": positive_int(),
+    "timed_images": _positive_int(),
     "fetch": flag,
     "device": text(),
     "output_dir": text(),
@@ -179,12 +178,12 @@ SPEC: dict[str, Check] = {
 #: Where one notebook's parameter of a shared name takes other values.
 NOTEBOOK_SPEC: dict[str, dict[str, Check]] = {
     "07_zero_shot_across_datasets": {
-        "datasets": list_of(dataset_name(), "dataset names (any number)", optional=True),
+        "datasets": _list_of(_dataset_name(), "dataset names (any number)", optional=True),
     },
 }
 
 
-def check_param(name: str, value: Any, check: Check | None = None) -> None:
+def _check_param(name: str, value: Any, check: Check | None = None) -> None:
     """Raise :class:`NotebookError` unless ``value`` is allowed for parameter ``name``."""
     check = check or SPEC.get(name)
     if check is None:
@@ -202,7 +201,7 @@ def validate_params(params: Mapping[str, Any], notebook: str | None = None) -> N
     :data:`NOTEBOOK_SPEC`); the first bad one raises."""
     own = NOTEBOOK_SPEC.get(notebook or "", {})
     for name, value in params.items():
-        check_param(name, value, own.get(name))
+        _check_param(name, value, own.get(name))
 
 
 def declared_names(notebook: str) -> set[str]:
@@ -270,10 +269,11 @@ def _literal_assignments(source: str) -> list[str] | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    names = []
+    names: list[str] = []
     for node in tree.body:
+        targets: list[ast.Name]
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
-            targets, value = node.targets, node.value
+            targets, value = [t for t in node.targets if isinstance(t, ast.Name)], node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             targets, value = [node.target], node.value
         else:

@@ -34,6 +34,12 @@ import torch
 
 from clip_course import repository as _repository
 from clip_course.core.cache import user_cache_dir
+from clip_course.core.device import configure_threads
+from clip_course.core.encode import use_text_cache
+from clip_course.core.models import checkpoint_origin, is_openai_release
+from clip_course.core.provenance import environment
+from clip_course.data import profiles
+from clip_course.data import shapes as synthetic
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
@@ -43,18 +49,17 @@ from clip_course.generators.load import load_editable
 from clip_course.io import printable, status
 from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
 from clip_course.report.pdf import REPORT_CUT_MIME
-from clip_course.report.schema import read_results
+from clip_course.report.schema import read_results, write_results
 from clip_course.report.typography_zh import normalize as normalize_zh
 from clip_course.tasks import styleclip_studies
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
 __all__ = [
-    "COLAB_PACKAGE", "COLAB_BASE", "DISPLAY_LANGS", "RUNS_DIR", "Outputs", "Session",
-    "caption_html", "chdir_repo_root", "colab_url", "comparison_markdown", "figure",
-    "markdown_table", "model_table", "pick_examples", "pretraining_summary", "display_lang",
-    "previous_sweep", "reference_dataset", "references", "report_ends_here", "run_folder", "seed_everything",
-    "setup", "in_display_lang", "show", "show_figures_inline", "similarity_batch",
-    "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
+    "caption_html", "chdir_repo_root", "COLAB_BASE", "COLAB_PACKAGE", "colab_url", "comparison_markdown",
+    "display_lang", "DISPLAY_LANGS", "figure", "in_display_lang", "markdown_table", "model_table", "NotebookError",
+    "Outputs", "Path", "pick_examples", "pretraining_summary", "previous_sweep", "reference_dataset", "references",
+    "report_ends_here", "run_folder", "RUNS_DIR", "seed_everything", "Session", "setup", "show", "show_figures_inline",
+    "similarity_batch", "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
 ]
 
 #: The package as Colab installs it, and the notebooks' Open-in-Colab prefix: both from
@@ -117,8 +122,6 @@ class Outputs:
 
     def write(self, record: Mapping[str, Any]) -> Path:
         """Validate the record against the notebook's schema, then write it atomically."""
-        from clip_course.report.schema import write_results
-
         return write_results(self.results, self.stem, record)
 
 
@@ -128,7 +131,7 @@ class Session:
 
     notebook: str
     profile: Any  # clip_course.data.profiles.Profile (.name .model .coarse .fine .reason)
-    lm: Any  # clip_course.models.LoadedModel
+    lm: Any  # clip_course.core.models.LoadedModel
     out: Outputs
     seed: int
     #: "en", "zh" or "both" (the report build): what captions, tables and generated text show
@@ -149,8 +152,6 @@ class Session:
         """The model's identity for results: name, full checkpoint sha256, what the file is
         (``origin``: openai's release or not, see :func:`clip_course.core.models.checkpoint_origin`),
         dtype, device."""
-        from clip_course.core.models import checkpoint_origin
-
         return {"name": self.lm.name, "checkpoint_sha256": self.lm.checkpoint_sha256,
                 "origin": checkpoint_origin(self.lm.name, self.lm.checkpoint, self.lm.checkpoint_sha256),
                 "input_resolution": self.lm.input_resolution,
@@ -187,8 +188,6 @@ class Session:
 
     def record(self, **fields: Any) -> dict[str, Any]:
         """A results dict: notebook, profile, model, then ``fields``, then the environment."""
-        from clip_course.core.provenance import environment
-
         rec: dict[str, Any] = {"notebook": self.notebook, "profile": self.profile.name,
                                "profile_reason": self.profile.reason, "model": self.model_record()}
         rec.update(fields)
@@ -223,10 +222,8 @@ def setup(
     validated first by :func:`clip_course.notebook.params.validate_params`, so a bad one is named
     before any work.
     """
-    from clip_course.core.device import configure_threads
-    from clip_course.core.encode import use_text_cache
+    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
     from clip_course.core.models import load
-    from clip_course.data import profiles
     from clip_course.notebook import params as nb_params
 
     nb_params.validate_params({"seed": seed, "lang": lang,
@@ -372,13 +369,14 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
     hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
-    same = compare is None or info.get("name") == REFERENCE_MODEL
+    other = None if compare is None or info.get("name") == REFERENCE_MODEL else compare
+    same = other is None
     headers = ["", tr("loaded: {name}", name=info.get("name") if name is None else name)] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
 
-    rows = [[label, fmt(key, info.get(key))] + ([] if same else [fmt(key, compare.get(key))])
+    rows = [[label, fmt(key, info.get(key))] + ([] if other is None else [fmt(key, other.get(key))])
             for label, key in _MODEL_ROWS]
     rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
                 + ([] if same else ["100.0"]))
@@ -395,12 +393,11 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     pretraining). Paper: N test images of the coarse set (distinct classes) with the
     caption "a photo of a {class}.".
     """
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
 
     rng = np.random.default_rng(seed)
     if session.offline:
-        from clip_course.data import shapes as synthetic
-
         n = min(n, len(synthetic.SHAPES))
         scenes = synthetic.sample_scenes(n, rng, shape=rng.permutation(len(synthetic.SHAPES))[:n])
         images = synthetic.render_scenes(scenes, rng)
@@ -409,7 +406,7 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     n = min(n, len(ds.classes))
     classes = rng.permutation(len(ds.classes))[:n]
     idx = [int(rng.choice(np.flatnonzero(ds.labels == c))) for c in classes]
-    return np.asarray(ds.images[idx]), [f"a photo of a {ds.classes[c]}." for c in classes]
+    return np.stack([np.asarray(ds.images[i]) for i in idx]), [f"a photo of a {ds.classes[c]}." for c in classes]
 
 
 def similarity_stats(sim: Any) -> dict[str, float]:
@@ -460,8 +457,6 @@ def references(task: str, dataset: str, role: str, session: Session | None = Non
     converted here): a random or fine-tuned file at the same path is not what they measured.
     Without a session nothing is comparable.
     """
-    from clip_course.core.models import is_openai_release
-
     ref = reference_dataset(role)
     origin = session.model_record()["origin"] if session is not None else {}
     same_model = is_openai_release(origin) and origin.get("model") == REFERENCE_MODEL

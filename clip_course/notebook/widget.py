@@ -16,7 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.data.folders import load_image
 from clip_course.errors import NotebookError
+from clip_course.figures.single_image import prompt_bars
+
+__all__ = ["headless", "HEADLESS_LINE", "parse_prompts", "prompt_explorer", "rank", "uploaded_image"]
 
 HEADLESS_LINE = ("Interactive cell: nothing to do in a headless run (papermill, make report); open the notebook "
                  "in JupyterLab or Colab to upload an image and rank your own prompts.")
@@ -55,8 +59,6 @@ def uploaded_image(upload_value: Any) -> np.ndarray | None:
     Read through :func:`clip_course.data.folders.load_image`, so a 16-bit or float file is scaled
     as everywhere else, and a file that is not an image is named.
     """
-    from clip_course.data.folders import load_image
-
     files = list(upload_value.values()) if isinstance(upload_value, Mapping) else list(upload_value or ())
     if not files:
         return None
@@ -70,6 +72,7 @@ def uploaded_image(upload_value: Any) -> np.ndarray | None:
 
 def rank(lm: Any, image: np.ndarray, prompts_text: str) -> list[tuple[str, float]]:
     """The prompts typed (one per line) ranked for ``image``, as the batch cells rank them."""
+    # lazy: tests replace clip_course.tasks.single_image.rank_prompts (monkeypatch), which a module-top binding would not see
     from clip_course.tasks.single_image import rank_prompts
 
     return list(rank_prompts(lm, image, parse_prompts(prompts_text)))
@@ -82,8 +85,6 @@ def prompt_explorer(lm: Any, photos: Mapping[str, np.ndarray], prompts: Sequence
         return None
     import ipywidgets as w
     from IPython.display import display
-
-    from clip_course.figures.single_image import prompt_bars
 
     pick = w.Dropdown(options=list(photos), description="image")
     upload = w.FileUpload(accept="image/*", multiple=False, description="or upload")

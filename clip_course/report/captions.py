@@ -19,6 +19,11 @@ from clip_course.report.i18n import Bi, tr
 from clip_course.report.numbers import pct
 from clip_course.tasks.stats import wilson
 
+__all__ = [
+    "accuracy_caption", "kshot_caption", "per_class_caption", "predictions_caption", "pretraining_caption",
+    "similarity_caption",
+]
+
 
 def similarity_caption(sim: Any) -> Bi:
     """The similarity matrix's caption, from the matrix: "matching pairs stand out" only when each
@@ -29,9 +34,9 @@ def similarity_caption(sim: Any) -> Bi:
     off = [(s[i].sum() - s[i, i]) / max(n - 1, 1) for i in range(n)]
     wins = int((s.argmax(axis=1) == np.arange(n)).sum())
     head = tr("Cosine similarity of every image with every caption of one batch")
-    if V.diagonal_stands_out(np.diag(s), off, wins):
+    if V.diagonal_stands_out(np.diag(s).tolist(), off, wins):
         return head + tr(": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.")
-    if V.diagonal_higher(np.diag(s), off):
+    if V.diagonal_higher(np.diag(s).tolist(), off):
         return head + tr(": the matching pairs on the diagonal are more similar on average, yet the right caption is "
                          "the most similar one for only {k} of the {n} images.", k=wins, n=n)
     return head + tr(": the matching pairs on the diagonal do not stand out from the other pairings in this batch "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from clip_course.report.catalogue_zh_verdicts import VERDICTS
 
+__all__ = ["CATALOGUE", "GLOSSARY"]
+
 #: English msgid -> Chinese.
 CATALOGUE: dict[str, str] = {
     # ------------------------------------------------------------------ words and numbers

@@ -7,6 +7,8 @@ msgids exactly, the same placeholders, 稳健性 for robustness as in the glossa
 
 from __future__ import annotations
 
+__all__ = ["VERDICTS"]
+
 #: English msgid -> Chinese.
 VERDICTS: dict[str, str] = {
     "{a} and {b} are the same configuration here, so they are not compared": "{a}与{b}在这里是同一配置，因此不作比较",

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+__all__ = ["BuildInterrupted", "mark_stale", "no_leftovers", "remove_debris", "stale_path"]
+
 
 def stale_path(pdf: Path) -> Path:
     """Where a failed build moves the previous report."""
@@ -46,7 +48,7 @@ def _descendants() -> list[Any]:
         return []
 
 
-def end_processes(procs: list[Any], grace: float = 3.0) -> None:
+def _end_processes(procs: list[Any], grace: float = 3.0) -> None:
     """SIGTERM ``procs`` (psutil processes), then SIGKILL whichever outlive ``grace`` seconds."""
     if not procs:
         return
@@ -95,7 +97,7 @@ def no_leftovers(out: Path, build_dir: Path) -> Iterator[None]:
         return [p for p in _descendants() if p.pid not in before]
 
     def on_signal(signum: int, frame: Any) -> None:
-        end_processes(started_here())  # now, while the process tree is intact
+        _end_processes(started_here())  # now, while the process tree is intact
         raise BuildInterrupted(f"build interrupted by {signal.Signals(signum).name}")
 
     main = threading.current_thread() is threading.main_thread()
@@ -106,6 +108,6 @@ def no_leftovers(out: Path, build_dir: Path) -> Iterator[None]:
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
-        end_processes(started_here())
+        _end_processes(started_here())
         _set_subreaper(False)
         remove_debris(out, build_dir)

@@ -13,23 +13,31 @@ from pathlib import Path
 from typing import Any
 
 from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
+from clip_course.core.provenance import device_name, git_commit, package_versions
+from clip_course.io import display_path
 from clip_course.report import prose, prose_report
-from clip_course.report.i18n import tr
+from clip_course.report.catalogue_zh import GLOSSARY
+from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
 from clip_course.report.schema import read_results, results_path
 
+__all__ = [
+    "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "original_templates",
+    "probe_facts", "zero_shot_facts",
+]
+
 #: Unnumbered back matter after the conclusions: (title, anchor).
-BACK_MATTER = (
+_BACK_MATTER = (
     ("References", "sec-references"),
     ("Appendix A: Class names and templates", "sec-appendix-a"),
     ("Appendix B: Run manifest", "sec-appendix-b"),
 )
 #: The Chinese edition adds a glossary (catalogue_zh.GLOSSARY).
-GLOSSARY_MATTER = ("Appendix C: Glossary", "sec-appendix-c")
+_GLOSSARY_MATTER = ("Appendix C: Glossary", "sec-appendix-c")
 
 
 def back_matter(lang: str) -> tuple[tuple[str, str], ...]:
     """The back matter of an edition: (English title, anchor); the titles are msgids."""
-    return BACK_MATTER + ((GLOSSARY_MATTER,) if lang == "zh" else ())
+    return _BACK_MATTER + ((_GLOSSARY_MATTER,) if lang == "zh" else ())
 
 #: What each notebook is, for "not run" notes and the manifest.
 NOTEBOOK_ROLES = {
@@ -57,10 +65,10 @@ def load_results(root: Path, runs: list[Any]) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- facts
 
 
-def model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
+def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     """The model the run used, from any notebook's record."""
     for rec in results.values():
-        origin = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
+        origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
         return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
                 "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}
@@ -86,15 +94,12 @@ def probe_facts(results: dict[str, dict]) -> list[dict[str, Any]]:
             for name, e in rec["datasets"].items()]
 
 #: The profiles' names in the Chinese edition (the running header reads "离线配置", never "offline 配置").
-PROFILE_NAMES_ZH = {"offline": "离线", "paper": "论文"}
+_PROFILE_NAMES_ZH = {"offline": "离线", "paper": "论文"}
 
 
 def document_context(results: dict[str, dict], runs: list[Any], profile: str, root: Path, quick: bool,
                      lang: str = "en") -> dict[str, Any]:
     """Everything the document template needs besides the notebook HTML (texts in ``lang``)."""
-    from clip_course.report.catalogue_zh import GLOSSARY
-    from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
-
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
@@ -102,15 +107,15 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     return {
         "profile": profile,
         # the profile as the edition names it ("offline" / 离线): the running header and the cover
-        "profile_name": Bi(profile, PROFILE_NAMES_ZH.get(profile, profile)),
+        "profile_name": Bi(profile, _PROFILE_NAMES_ZH.get(profile, profile)),
         "offline": profile == "offline",
         "quick": quick,
         "created": time.strftime("%Y-%m-%d %H:%M"),
-        "model": model_facts(results),
+        "model": _model_facts(results),
         "abstract_results": prose_report.abstract_summary(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": class_and_templates(results) + original_templates(results, lang),
+        "appendix": _class_and_templates(results) + original_templates(results, lang),
         "manifest": manifest(results, runs, profile, root),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
@@ -131,7 +136,7 @@ def _walk(obj: Any) -> Iterator[dict]:
             yield from _walk(v)
 
 
-def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
+def _models_used(results: dict[str, dict]) -> list[dict[str, str]]:
     """Every distinct model record (name, checkpoint sha256) in the results."""
     seen: dict[tuple, dict[str, str]] = {}
     for rec in _walk(results):
@@ -142,7 +147,7 @@ def models_used(results: dict[str, dict]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
+def _datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
     """Every distinct dataset (name, split, size, classes, fingerprint) the results describe:
     ``run_record``-style ``"dataset"`` dicts, and the entries of 03/04's ``"datasets"``."""
     seen: dict[tuple, dict[str, Any]] = {}
@@ -154,7 +159,7 @@ def datasets_used(results: dict[str, dict]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
+def _class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
     """Per dataset: the class names and template sets the run recorded (Appendix A)."""
     found: dict[str, dict[str, Any]] = {}
     for name, entry in (results["03"]["datasets"] if "03" in results else {}).items():
@@ -175,7 +180,7 @@ def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[
     """The original course report's Appendix 1 (CIFAR-10's classes and the paper's 18 CIFAR templates),
     for Appendix A when no notebook of this build recorded that template list (the offline profile
     evaluates ShapesWorld's own templates; the paper profile's 03 records the 18 itself)."""
-    recorded = [tl for item in class_and_templates(results) for tl in item["templates"].values()]
+    recorded = [tl for item in _class_and_templates(results) for tl in item["templates"].values()]
     if CIFAR_TEMPLATES in recorded:
         return []
     return [{"dataset": tr("CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)").get(lang),
@@ -183,12 +188,11 @@ def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[
              "templates": {tr("the paper's 18 CIFAR templates").get(lang): list(CIFAR_TEMPLATES)}}]
 
 
-def device_used(results: dict[str, dict]) -> str:
+def _device_used(results: dict[str, dict]) -> str:
     """The device the notebooks recorded, else this machine's."""
     for rec in _walk(results):
         if isinstance(rec.get("environment"), dict) and rec["environment"].get("device"):
             return str(rec["environment"]["device"])
-    from clip_course.core.provenance import device_name
 
     return device_name()
 
@@ -196,7 +200,6 @@ def device_used(results: dict[str, dict]) -> str:
 def _shown(key: str, value: Any, root: Path) -> Any:
     # a checkpoint path is printed as a reader sees it (relative to the repository, or ~/...), and a
     # path outside both by its file name alone: no absolute path of the machine goes into the report
-    from clip_course.io import display_path
 
     if key != "model" or not isinstance(value, str) or "/" not in value:
         return value
@@ -206,15 +209,13 @@ def _shown(key: str, value: Any, root: Path) -> Any:
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
     """Appendix B: everything needed to trace a number to what produced it."""
-    from clip_course.core.provenance import git_commit, package_versions
-
     return {
         "profile": profile,
         "git_commit": git_commit(root),
-        "device": device_used(results),
+        "device": _device_used(results),
         "versions": package_versions(),
-        "models": models_used(results),
-        "datasets": datasets_used(results),
+        "models": _models_used(results),
+        "datasets": _datasets_used(results),
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,

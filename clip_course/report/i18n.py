@@ -30,7 +30,14 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from clip_course.errors import ReportError
+from clip_course.report.catalogue_zh import CATALOGUE
 from clip_course.report.typography_zh import normalize, tidy_html
+
+__all__ = [
+    "Any", "Bi", "chinese", "chinese_share", "cjk_share", "edition_html", "editions", "fields_of", "has_pairs",
+    "HTML_LANG", "KEPT_NAMES", "LANGS", "maybe_tr", "MissingTranslationError", "normalize", "output_language",
+    "OUTPUT_METADATA", "part", "ReportError", "select", "tr", "tr_html", "translator", "twin_problems",
+]
 
 LANGS = ("en", "zh")
 #: Output metadata naming the language of a notebook output shown once per language (the report
@@ -110,8 +117,6 @@ def has_pairs(text: str) -> bool:
 
 def chinese(msgid: str) -> str:
     """The catalogue's Chinese for ``msgid``."""
-    from clip_course.report.catalogue_zh import CATALOGUE
-
     try:
         return CATALOGUE[msgid]
     except KeyError:
@@ -136,8 +141,6 @@ def tr_html(msgid: str, /, **fields: Any) -> Bi:
 
 def maybe_tr(text: str) -> str:
     """``text`` in both languages when the catalogue has it (data such as a question), else as is."""
-    from clip_course.report.catalogue_zh import CATALOGUE
-
     return tr(text) if text in CATALOGUE else text
 
 

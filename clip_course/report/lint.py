@@ -35,7 +35,12 @@ from clip_course.report.i18n import KEPT_NAMES
 from clip_course.report.outline import outline_pages
 from clip_course.tasks import single_image
 
-TEXT_RULES = {
+__all__ = [
+    "box_problems", "chinese_problems", "empty_boxes", "fill_problems", "float_problems", "heading_problems", "lint",
+    "page_fill", "pdf_text", "render_problems", "text_problems",
+]
+
+_TEXT_RULES = {
     # "seed" as a name for the original report; parameters ("seed=0", "seed 0") and "seeded" are fine
     "the word 'seed' for the original course report": r"\bseed\b(?!\s*[=:]?\s*\d)(?!ed)",
     "notebook debris 'wrote results'": r"wrote results",
@@ -50,8 +55,8 @@ RENDER_RULES = {
         r"\\(?:[a-zA-Z]{2,}|[()\[\]])|\$[^$\n]{0,80}?[\\^_{][^$\n]{0,80}?\$",
     "a replacement character U+FFFD (text lost in encoding)": "\ufffd",
 }
-FOOT = 0.85  # a heading below this fraction of the page height sits at its foot
-HALF = 0.5
+_FOOT = 0.85  # a heading below this fraction of the page height sits at its foot
+_HALF = 0.5
 
 
 def _tool(name: str) -> str:
@@ -73,7 +78,7 @@ def text_problems(pages: list[str]) -> list[str]:
     found = []
     for number, text in enumerate(pages, 1):
         flat = " ".join(text.split())
-        for what, pattern in TEXT_RULES.items():
+        for what, pattern in _TEXT_RULES.items():
             for m in re.finditer(pattern, flat, flags=re.I if "seed" in what else 0):
                 context = flat[max(0, m.start() - 30):m.end() + 30]
                 found.append(f"page {number}: {what}: …{context}…")
@@ -230,10 +235,10 @@ def _lines(pdf: Path) -> list[tuple[int, float, float, str]]:
     root = ElementTree.fromstring(xml)
     out = []
     for number, page in enumerate(root.iter("page"), 1):
-        height = float(page.get("height"))
+        height = float(page.get("height", "nan"))
         for line in page.iter("line"):
             words = " ".join(w.text or "" for w in line.iter("word"))
-            out.append((number, float(line.get("yMin")), height, words))
+            out.append((number, float(line.get("yMin", "nan")), height, words))
     return out
 
 
@@ -243,7 +248,7 @@ def heading_problems(pdf: Path, headings: list[str]) -> list[str]:
     labels = {h.split(" ", 1)[0]: h for h in headings if re.match(r"\d+(\.\d+)* ", h)}
     for page, top, height, text in _lines(pdf):
         first = text.split(" ", 1)[0]
-        if first in labels and text.startswith(labels[first][:20]) and top > FOOT * height:
+        if first in labels and text.startswith(labels[first][:20]) and top > _FOOT * height:
             found.append(f"page {page}: heading '{labels[first]}' in the last 15% of the page")
     return found
 
@@ -267,7 +272,7 @@ def fill_problems(pdf: Path, chapter_pages: set[int]) -> list[str]:
     """Pages under half full that are not followed by a chapter break (title page and last page exempt)."""
     fills = page_fill(pdf)
     return [f"page {p}: only {100 * f:.0f}% full, and page {p + 1} starts no chapter"
-            for p, f in enumerate(fills, 1) if 1 < p < len(fills) and f < HALF and p + 1 not in chapter_pages]
+            for p, f in enumerate(fills, 1) if 1 < p < len(fills) and f < _HALF and p + 1 not in chapter_pages]
 
 
 def lint(pdf: Path, html: Path, lang: str = "en") -> list[str]:

@@ -14,6 +14,11 @@ import yaml
 
 from clip_course.errors import ParamsError, ReportError
 
+__all__ = [
+    "check_params_file", "declared_parameters", "find_notebooks", "load_params_file", "notebook_params",
+    "notebook_reads", "Path", "quick_parameters",
+]
+
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 
@@ -28,7 +33,7 @@ def find_notebooks(notebooks_dir: str | Path, only: Sequence[str] | None = None)
         raise ReportError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks_dir}/.")
     if not only:
         return found
-    chosen = []
+    chosen: list[Path] = []
     for sel in only:
         sel = sel.strip()
         hits = [p for p in found if p.stem == sel or p.stem[:2] == sel.zfill(2)]

@@ -7,6 +7,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+__all__ = ["Any", "FORMATS", "pct", "points", "q"]
+
 
 def _zero(x: float) -> float:
     return 0.0 if abs(x) < 0.05 else x

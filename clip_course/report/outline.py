@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+__all__ = ["outline_pages", "page_of", "Path", "pdf_page_count", "undouble"]
+
 
 def outline_pages(pdf: Path) -> dict[str, int]:
     """{heading text: 1-based page} from the PDF's outline (Chromium's document outline)."""

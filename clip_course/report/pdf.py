@@ -29,27 +29,35 @@ import jinja2
 import nbformat
 
 from clip_course import __version__
+from clip_course.data.profiles import offline
 from clip_course.errors import PdfPrintError, ReportError
 from clip_course.io import atomic_path, atomic_write_bytes
+from clip_course.report import facts as report_facts
 from clip_course.report import lint, system
 from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import outline_pages, page_of, pdf_page_count
 from clip_course.report.references import REFERENCES
+
+__all__ = [
+    "assemble_sections", "build_pdf", "CHROMIUM_ENV", "DEBIAN_PACKAGES", "ensure_chromium", "find_chromium",
+    "MATHJAX_ENV", "mathjax_url", "number_floats", "Part", "prepare_notebook", "print_pdf", "refuse_broken_print",
+    "renumber_markdown", "REPORT_CUT_MIME", "Section", "SECTIONS", "TEMPLATES",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # where the system tools are found: clip_course.report.system (re-exported for callers of this module)
 CHROMIUM_ENV, MATHJAX_ENV, DEBIAN_PACKAGES = system.CHROMIUM_ENV, system.MATHJAX_ENV, system.DEBIAN_PACKAGES
 find_chromium = system.find_chromium
 # The flags that make a headless print offline, quiet and repeatable.
-CHROMIUM_FLAGS = (
+_CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-pdf-header-footer", "--virtual-time-budget=10000", "--generate-pdf-document-outline",
 )
 #: Cells with one of these tags are left out of the report.
-HIDE_TAGS = {"remove-cell", "report-hide", "injected-parameters", "parameters"}
+_HIDE_TAGS = {"remove-cell", "report-hide", "injected-parameters", "parameters"}
 #: A markdown cell in one language is tagged ``lang-en`` or ``lang-zh`` (its twin follows it).
-LANG_TAGS = {"en": "lang-en", "zh": "lang-zh"}
+_LANG_TAGS = {"en": "lang-en", "zh": "lang-zh"}
 #: A markdown cell that explains one profile only is tagged ``profile-offline`` or ``profile-paper``:
 #: the report of the other profile leaves it out (Jupyter shows both).
 PROFILE_TAGS = {"offline": "profile-offline", "paper": "profile-paper"}
@@ -59,7 +67,7 @@ REPORT_CUT_MIME = "application/vnd.clip-course.report-cut+json"
 
 
 @dataclass(frozen=True)
-class SectionSpec:
+class _SectionSpec:
     """A numbered report section and the notebooks (by number prefix) that fill it."""
 
     number: str
@@ -71,13 +79,13 @@ class SectionSpec:
 #: The original course report's structure; section 4 (analysis) is notebook 06, then notebook 07
 #: measures the paper's Figure 5, which the original course report's analysis could only quote.
 SECTIONS = (
-    SectionSpec("1", "CLIP introduction", ("01",)),
-    SectionSpec("2", "Single-image tests", ("02",)),
-    SectionSpec("3", "CIFAR: zero-shot and linear probe", ("03", "04"),
+    _SectionSpec("1", "CLIP introduction", ("01",)),
+    _SectionSpec("2", "Single-image tests", ("02",)),
+    _SectionSpec("3", "CIFAR: zero-shot and linear probe", ("03", "04"),
                 ("Zero-shot classification", "Linear probe")),
-    SectionSpec("4", "Analysis", ("06",)),
-    SectionSpec("5", "Where zero-shot works and where it fails", ("07",)),
-    SectionSpec("6", "StyleCLIP", ("05",)),
+    _SectionSpec("4", "Analysis", ("06",)),
+    _SectionSpec("5", "Where zero-shot works and where it fails", ("07",)),
+    _SectionSpec("6", "StyleCLIP", ("05",)),
 )
 
 # --------------------------------------------------------------------------- tools
@@ -102,7 +110,7 @@ def mathjax_url() -> str | None:
 
 
 @dataclass
-class Heading:
+class _Heading:
     """A numbered heading of the report, for the table of contents."""
 
     number: str
@@ -125,7 +133,7 @@ class Part:
 
     stem: str
     html: str
-    headings: list[Heading] = field(default_factory=list)
+    headings: list[_Heading] = field(default_factory=list)
     title: str = ""
 
 
@@ -135,12 +143,12 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _REMOTE_IMAGE = re.compile(r"\[?!\[[^\]]*\]\(https?://[^)]*\)(\]\([^)]*\))?")
 
 
-def anchor_for(number: str) -> str:
+def _anchor_for(number: str) -> str:
     """HTML id of a numbered heading."""
     return "sec-" + number.replace(".", "-")
 
 
-def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: list[str]) -> tuple[str, list[Heading]]:
+def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: list[str]) -> tuple[str, list[_Heading]]:
     """Rewrite a markdown cell's headings as numbered report headings under ``prefix``.
 
     ``counters`` carries the numbering between the cells of one notebook; the notebook's
@@ -167,18 +175,21 @@ def renumber_markdown(source: str, prefix: str, counters: list[int], first_h1: l
         counters.extend([0] * (rel - len(counters)))
         counters[rel - 1] += 1
         number = ".".join([prefix] * bool(prefix) + [str(c) for c in counters[:rel]])
-        heading = Heading(number, text, anchor_for(number))
+        heading = _Heading(number, text, _anchor_for(number))
         headings.append(heading)
         out += [f'<div id="{heading.anchor}"></div>', "", "#" * heading.depth + f" {number} {text}"]
     return "\n".join(out), headings
 
 
 def prepare_notebook(nb: nbformat.NotebookNode, prefix: str, lang: str = "en",
-                     profile: str | None = None) -> tuple[list[Heading], str]:
+                     profile: str | None = None) -> tuple[list[_Heading], str]:
     """Drop hidden cells, the other language's markdown cells and outputs, the other profile's cells
     (:data:`PROFILE_TAGS`) and stderr, renumber headings in place; (headings, notebook title)."""
-    cells, headings, counters, first_h1 = [], [], [], []
-    hide = HIDE_TAGS | {t for k, t in LANG_TAGS.items() if k != lang}
+    cells: list[nbformat.NotebookNode] = []
+    headings: list[_Heading] = []
+    counters: list[int] = []
+    first_h1: list[str] = []
+    hide = _HIDE_TAGS | {t for k, t in _LANG_TAGS.items() if k != lang}
     hide |= {t for k, t in PROFILE_TAGS.items() if profile is not None and k != profile}
     for cell in nb.cells:
         if hide & set(cell.get("metadata", {}).get("tags", [])):
@@ -232,7 +243,7 @@ def _keep_output(output: dict) -> bool:
     return output.get("output_type") != "error"
 
 
-def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Heading | None = None,
+def _notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: _Heading | None = None,
                   lang: str = "en", profile: str | None = None) -> Part:
     """The HTML of one executed notebook in ``lang`` for ``profile``, headings numbered under ``prefix``."""
     from nbconvert import HTMLExporter
@@ -249,11 +260,11 @@ def notebook_part(executed: Path, prefix: str, notebooks_dir: Path, heading: Hea
     if heading is not None:  # a sub-section's heading opens the part, so it keeps with its first cell
         body = (f'<div class="nb-cell nb-markdown"><h2 id="{heading.anchor}"><span class="secnum">{heading.number}'
                 f'</span> {html.escape(heading.title)}</h2></div>') + body
-    body = keep_headings_with_content(body)
+    body = _keep_headings_with_content(body)
     return Part(executed.stem, body, headings, title)
 
 
-def keep_headings_with_content(body: str) -> str:
+def _keep_headings_with_content(body: str) -> str:
     """Wrap each markdown cell that holds a heading together with the cell after it in a block
     that does not split, so no heading is left alone at a page foot. (CSS ``break-after: avoid``
     on the heading cannot reach across nbconvert's cell blocks in Chromium.)"""
@@ -277,15 +288,13 @@ def keep_headings_with_content(body: str) -> str:
 class Section:
     """A numbered section of the document as the template renders it."""
 
-    heading: Heading
-    parts: list[tuple[Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
+    heading: _Heading
+    parts: list[tuple[_Heading | None, Part | None, str]]  # (subheading, part, stem when not run)
 
 
-def section_title(spec: SectionSpec, profile: str, lang: str = "en") -> str:
+def _section_title(spec: _SectionSpec, profile: str, lang: str = "en") -> str:
     """A chapter's title names what was measured: offline, chapter 3 is not CIFAR."""
     if spec.number == "3" and profile == "offline":
-        from clip_course.data.profiles import offline
-
         p = offline("")
         return tr("Zero-shot and linear probe on {coarse} and {fine} (CIFAR stand-ins)", coarse=p.coarse,
                   fine=p.fine).get(lang)
@@ -299,29 +308,29 @@ def assemble_sections(runs: list[Any], profile: str = "paper", lang: str = "en")
     specs = list(SECTIONS)
     for run in runs:
         if not any(run.stem[:2] in s.notebooks for s in SECTIONS):
-            specs.append(SectionSpec(str(len(specs) + 1), "", (run.stem[:2],)))
+            specs.append(_SectionSpec(str(len(specs) + 1), "", (run.stem[:2],)))
     for spec in specs:
-        parts: list[tuple[Heading | None, Part | None, str]] = []
+        parts: list[tuple[_Heading | None, Part | None, str]] = []
         for i, prefix in enumerate(spec.notebooks):
             sub = None
             if spec.subtitles:
                 number = f"{spec.number}.{i + 1}"
-                sub = Heading(number, tr(spec.subtitles[i]).get(lang), anchor_for(number))
+                sub = _Heading(number, tr(spec.subtitles[i]).get(lang), _anchor_for(number))
             run = by_prefix.get(prefix)
             if run is None:
                 parts.append((sub, None, prefix))
                 continue
             used.add(prefix)
             # Markdown images resolve against the source notebook's folder, as in Jupyter.
-            part = notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang,
+            part = _notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang,
                                  profile)
             parts.append((sub, part, run.stem))
-        title = section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
-        sections.append(Section(Heading(spec.number, title, anchor_for(spec.number)), parts))
+        title = _section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
+        sections.append(Section(_Heading(spec.number, title, _anchor_for(spec.number)), parts))
     return sections
 
 
-def toc_entries(sections: list[Section], extra: list[Heading]) -> list[Heading]:
+def _toc_entries(sections: list[Section], extra: list[_Heading]) -> list[_Heading]:
     """Contents: sections and their first-level subsections, then unnumbered back matter."""
     entries = []
     for section in sections:
@@ -379,7 +388,7 @@ def number_floats(html: str, lang: str = "en") -> str:
     return _CITE.sub(cite, _XREF.sub(xref, _CAPTION.sub(caption, html)))
 
 
-def render_document(context: dict[str, Any]) -> str:
+def _render_document(context: dict[str, Any]) -> str:
     """The whole report as one HTML page, in ``context["lang"]`` (default English)."""
     env = _jinja()
     lang = context.get("lang", "en")
@@ -396,7 +405,7 @@ def render_document(context: dict[str, Any]) -> str:
 def print_pdf(chromium: Path, html: Path, pdf: Path, timeout: float = 300) -> None:
     """Print ``html`` to ``pdf`` with headless Chromium and a fresh profile."""
     with tempfile.TemporaryDirectory(prefix="clip-course-chromium-") as profile:
-        cmd = [str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+        cmd = [str(chromium), *_CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                f"--print-to-pdf={pdf}", html.resolve().as_uri()]
         proc = _run_in_own_group(cmd, timeout)
     if proc.returncode != 0 or not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
@@ -432,7 +441,7 @@ def refuse_broken_print(pdf: Path) -> None:
         raise PdfPrintError("Chromium printed a broken PDF, not given the report's name: " + "; ".join(problems))
 
 
-def chromium_version(chromium: Path) -> str:
+def _chromium_version(chromium: Path) -> str:
     """``Chromium 1xx...`` for the manifest, or the path when it does not say."""
     try:
         out = subprocess.run([str(chromium), "--version"], capture_output=True, text=True, timeout=30)
@@ -444,23 +453,21 @@ def chromium_version(chromium: Path) -> str:
 def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: Path, quick: bool = False,
               lang: str = "en") -> tuple[Path, int]:
     """Assemble the HTML of ``runs`` in ``lang`` and print it to ``out`` atomically; (html path, pages)."""
-    from clip_course.report import facts as report_facts
-
     chromium = ensure_chromium()
     start = time.perf_counter()
     results = report_facts.load_results(root, runs)
     sections = assemble_sections(runs, profile, lang)
     context = report_facts.document_context(results, runs, profile, root, quick, lang)
     context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
-                   version=__version__, engine=chromium_version(chromium))
-    back = [Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
-    conclusions = Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")
-    toc = toc_entries(sections, [conclusions, *back])
+                   version=__version__, engine=_chromium_version(chromium))
+    back = [_Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
+    conclusions = _Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")
+    toc = _toc_entries(sections, [conclusions, *back])
     html_path = build_dir / "report" / ("report.html" if lang == "en" else f"report_{lang}.html")
     pdf_pages = 0
     with atomic_path(out) as tmp:
         for _ in range(3):  # until the contents' page numbers stop moving (twice in practice)
-            html = render_document(dict(context, toc=toc, conclusions_heading=conclusions))
+            html = _render_document(dict(context, toc=toc, conclusions_heading=conclusions))
             atomic_write_bytes(html_path, html.encode("utf-8"))
             print_pdf(chromium, html_path, tmp)
             pages = outline_pages(tmp)

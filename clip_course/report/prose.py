@@ -45,15 +45,23 @@ from clip_course.report.prose_model import (
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.report.verdicts import at_chance, interval
+from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
-__all__ = ["FORMATS", "abstract_results", "accuracy_caption", "at_chance", "conclusions", "display_name", "interval",
-           "face_readout_sentence", "kshot_caption", "maybe_tr", "model_identity", "model_name", "no_training_log",
-           "offline_generator_note", "pct",
-           "per_class_caption", "points", "predictions_caption", "pretraining_caption", "published_figures_note", "q", "session_name",
-           "similarity_caption", "tr"]
+__all__ = [
+    "abstract_results", "accuracy_caption", "at_chance", "classifier_sentence", "concept_sentence", "conclusions",
+    "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
+    "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
+    "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
+    "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
+    "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
+    "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
+    "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
+    "similarity_sentence", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
+    "unseen_words_sentence", "winner_sentence",
+]
 
-ORIGINAL = tr("the original course report")
+_ORIGINAL = tr("the original course report")
 #: A prompt ranking: (prompt, probability) pairs, most probable first.
 Ranking = Sequence[tuple[str, float]]
 
@@ -129,8 +137,6 @@ def winner_sentence(ranking: Ranking, question: str = "") -> Bi:
 
 
 def _series_rows(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
-    from clip_course.tasks.single_image import series_json
-
     return series_json(series)
 
 
@@ -188,7 +194,7 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
     if g["verdict"] == "drop":
         verdict = tr("top-1 drops by {d} points (95% CI {lo} to {hi}), as {original} found on CIFAR",
                      d=points(-g["diff"], signed=False), lo=points(-g["hi"], False), hi=points(-g["lo"], False),
-                     original=ORIGINAL)
+                     original=_ORIGINAL)
     elif g["verdict"] == "chance":
         low = cn if V.at_chance(c, template) else fn
         e = entries[low]
@@ -199,10 +205,10 @@ def granularity_sentence(names: tuple[str, str], entries: Mapping[str, Mapping[s
                   verdict=verdict)
     elif g["verdict"] == "rise":
         verdict = tr("top-1 rises by {d} points ({ci}), the opposite of {original}'s CIFAR finding",
-                     d=points(g["diff"], signed=False), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
+                     d=points(g["diff"], signed=False), ci=interval(g["lo"], g["hi"]), original=_ORIGINAL)
     else:
         verdict = tr("there is no detectable difference ({d} points, {ci}), unlike CIFAR in {original}",
-                     d=points(g["diff"]), ci=interval(g["lo"], g["hi"]), original=ORIGINAL)
+                     d=points(g["diff"]), ci=interval(g["lo"], g["hi"]), original=_ORIGINAL)
     return tr("With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} "
               "({fine_task}, finer classes) scores {fine_top1} top-1: {verdict}.",
               template=maybe_tr(template), coarse=cn, coarse_task=_task(c), coarse_top1=pct(c[template]["top1"]),
@@ -250,7 +256,7 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
 # ----------------------------------------------------------------------------- 04 probe
 
 
-def shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> float | None:
+def _shots_to_match(curve: Mapping[str, Mapping[str, float]], zeroshot_top1: float) -> float | None:
     """Labelled examples per class at which the k-shot mean reaches zero-shot (log-k interpolation)."""
     ks = sorted(curve, key=float)
     return crossover_k([float(k) for k in ks], [curve[k]["mean"] for k in ks], zeroshot_top1)
@@ -523,9 +529,9 @@ def style_word_sentence(ranking: Ranking, word: str, trained: bool = True) -> Bi
     p = f"{100 * probs[word]:.1f}%"
     if not trained:
         return tr("“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.",
-                  word=word, p=p, original=ORIGINAL)
+                  word=word, p=p, original=_ORIGINAL)
     if ranking[0][0] == word:
         return tr("The single word “{word}” wins ({p}): the finding of {original} reproduces here.",
-                  word=word, p=p, original=ORIGINAL)
+                  word=word, p=p, original=_ORIGINAL)
     return tr("The finding of {original} does not reproduce here: the salient word “{word}” gets {p} and "
-              "“{top}” wins.", original=ORIGINAL, word=word, p=p, top=ranking[0][0])
+              "“{top}” wins.", original=_ORIGINAL, word=word, p=p, top=ranking[0][0])

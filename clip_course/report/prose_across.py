@@ -16,17 +16,19 @@ from clip_course.report.prose import difference, interval
 from clip_course.report.prose_model import display_name, session_name
 from clip_course.report.verdicts import MIN_UNITS, against_paper
 
-__all__ = ["accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
-           "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr"]
+__all__ = [
+    "accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
+    "family_sentence", "paper_sentence", "pct", "points", "session_name", "sweep_sentence", "tr",
+]
 
 #: The paper's Figure 5 in words (no number of it is printed: see the references' README).
-FIGURE5 = ("The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all "
+_FIGURE5 = ("The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all "
            "of each dataset's labels: zero-shot is ahead on most everyday-object datasets (StanfordCars and Food101 "
            "among them) and behind on specialised, abstract or synthetic ones (satellite images as in EuroSAT, "
            "textures as in DTD, Flowers102, digits, counting).")
-BASELINE = ("Our probe sits on the same CLIP's features, a stronger baseline than Figure 5's ResNet-50, so every gap "
+_BASELINE = ("Our probe sits on the same CLIP's features, a stronger baseline than Figure 5's ResNet-50, so every gap "
             "here is lower than Figure 5's would be; what can carry over is the order of the families.")
-OFFLINE_WHY = (" In the offline world the pretraining captions name shapes and colours, and every family's test set "
+_OFFLINE_WHY = (" In the offline world the pretraining captions name shapes and colours, and every family's test set "
                "is drawn by the same renderer, so the families differ less than the web's datasets do for CLIP.")
 
 
@@ -75,7 +77,7 @@ def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int
 
     ``ahead``: on how many sets zero-shot beat the probe; none is a disagreement with Figure 5 and is said.
     """
-    head = tr(FIGURE5) + " " + tr(BASELINE)
+    head = tr(_FIGURE5) + " " + tr(_BASELINE)
     if ahead == 0:
         head += " " + tr("Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here "
                          "learns from the same features zero-shot uses, plus every label.")
@@ -89,7 +91,7 @@ def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int
         return head + " " + tr("Here too: {words}, as the paper found.", words=words)
     if verdict < 0:
         return head + " " + tr("Here: {words}. This disagrees with the paper.", words=words) + (
-            tr(OFFLINE_WHY) if offline else "")
+            tr(_OFFLINE_WHY) if offline else "")
     return head + " " + tr("Here: {words}; the interval cannot tell whether this agrees with the paper.", words=words)
 
 

@@ -16,8 +16,10 @@ from clip_course.data.naming import model_name as _model_name
 from clip_course.data.naming import session_model_name as session_name
 from clip_course.report.i18n import Bi, maybe_tr, tr
 
-__all__ = ["display_name", "model_identity", "model_name", "no_training_log", "offline_generator_note",
-           "published_figures_note", "session_name"]
+__all__ = [
+    "display_name", "face_readout_sentence", "model_identity", "model_name", "no_training_log",
+    "offline_generator_note", "published_figures_note", "session_name",
+]
 
 
 def model_name(model: Mapping[str, Any] | Any) -> Bi:

@@ -23,7 +23,10 @@ from clip_course.report.verdicts import (
     style_shift_verdict,
 )
 
-__all__ = ["FORMATS", "abstract_results", "abstract_summary", "chance_level", "conclusions", "q"]
+__all__ = [
+    "abstract_results", "abstract_summary", "chance_level", "conclusions", "FORMATS", "q", "substituted_generator",
+    "tr_html",
+]
 
 
 def _diff_words(src: str, d: Mapping[str, float], a: Any, b: Any, **gates: Any) -> Bi:
@@ -222,11 +225,12 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
            for a, f in e["requested_reached"].items()]
     leak = [tr_html("{a} in {share}", a=maybe_tr(a), share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
-    got, leak = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None for x in (got, leak))
+    got_words, leak_words = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None
+                             for x in (got, leak))
     verdict = entanglement_verdict(e)
     read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} "
-                   "(unrequested changes)", n=q(e["n"], f"{src}.n", "int"), got=got or tr_html("nothing new"),
-                   leak=leak or tr_html("none"))
+                   "(unrequested changes)", n=q(e["n"], f"{src}.n", "int"), got=got_words or tr_html("nothing new"),
+                   leak=leak_words or tr_html("none"))
     if verdict == "entangle":
         return [read + tr_html(": the edits entangle, as the original course report saw on faces.")]
     why = {"few": tr_html("fewer than 3 starts"), "missed": tr_html("the requested value was not reached"),

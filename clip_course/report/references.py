@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["REFERENCES"]
+
 #: The references: the original course report's, in its order, plus those this edition adds. The
 #: text cites one as ``[ref](#ref-<key>)``; the report numbers it ``[n]`` (see :func:`number_floats`).
 REFERENCES = {

@@ -32,34 +32,10 @@ Interruption: SIGINT and SIGTERM unwind the build like an error (the previous PD
 temporary files are removed, and only notebooks that finished have a stamp. Papermill writes
 each executed notebook to a temporary file renamed on success.
 
-Results conventions (what the report reads; every key optional, an absent one reads
-"not run" / "not reported"). Percentages are percent (0-100), as
-``zeroshot.classification_metrics`` returns them. Any dict below may instead be a
-``results.run_record`` whose ``"metrics"`` hold the keys: lookups step into ``"metrics"``::
-
-    results/<stem>.json            {"profile": str, ...}  (every notebook)
-    01_intro.json                  {"model": {"name", "parameters", "checkpoint_sha256", ...},
-                                    "pretraining": {"steps", "final_loss", "final_accuracy"}}
-    02_single_image.json           {"images": [{"image", "prompts", "probabilities",
-                                                "top_prompt"}, ...]}
-    03_cifar_zero_shot.json        {"model": {...}, "datasets": {"<name>": {
-                                        "single": {"top1", "top5"}, "ensemble": {"top1", "top5"},
-                                        "n_classes", "n_images", "classes": [...],
-                                        "templates": {"single": [...], "ensemble": [...]}}}}
-    04_linear_probe.json           {"datasets": {"<name>": {"probe": {"top1", "top5", "C"},
-                                        "zero_shot": {"top1", "top5"}, "crossover_k"}}}
-    05_styleclip.json              {"generator": str, "edits": [{"prompt", "steps",
-                                        "similarity_before", "similarity_after"}]}
-    06_analysis.json               {"prompts": {"<name>": {"ensemble_gain_points"}},
-                                    "fewshot": {"<name>": {"k_to_match_zeroshot"}},
-                                    "robustness_summary": {"dataset",
-                                        "mean_drop_points": {"zeroshot", "probe"}},
-                                    "retrieval": {"dataset", "recall@1", "recall@5", "recall@10",
-                                        "by_dataset": {"<name>": {"recall@1", ...}}}}
-
-Models and datasets for the run manifest are gathered from every ``"model"`` dict holding a
-``"checkpoint_sha256"`` and every ``"dataset"`` dict holding a ``"fingerprint"`` anywhere in
-the results (the shape ``results.run_record`` writes).
+Results: what each notebook's ``results/<stem>.json`` holds, and what the report and other
+notebooks read from it, is :mod:`clip_course.report.schema` (one spec per notebook, checked on
+write and on read; every accuracy a percentage, 0-100). The run manifest's models and datasets
+come from :func:`clip_course.report.facts.manifest`.
 """
 
 from __future__ import annotations
@@ -76,6 +52,7 @@ from typing import Any
 
 from clip_course.errors import NotebookFailedError, ReportError
 from clip_course.io import sha256_file, write_json
+from clip_course.report import pdf as report_pdf
 from clip_course.report import stamps, system
 from clip_course.report.cleanup import mark_stale, no_leftovers, remove_debris, stale_path
 from clip_course.report.i18n import editions
@@ -97,14 +74,19 @@ from clip_course.report.stamps import (
     stamp_key,
 )
 
+__all__ = [
+    "build_report", "BuildResult", "default_jobs", "DEFAULT_OUT", "edition_path", "editions", "execute_notebook",
+    "JOBS_ENV", "NotebookFailedError", "NotebookRun", "PROFILES", "run_notebooks", "stamps", "usable_cpus",
+]
+
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
 #: A quick build never touches a full build's PDF, results/ or figures/: it writes here instead
 #: (the PDF beside the full one, the notebooks' outputs and stamps under ``<build_dir>/quick``).
 QUICK_OUT = Path("report") / "clip_course_report_quick.pdf"
-QUICK_DIR = "quick"
+_QUICK_DIR = "quick"
 PROFILES = ("auto", "offline", "paper")
 #: Set in the kernels of a report build (see :func:`clip_course.notebook.status`).
-REPORT_ENV = "CLIP_COURSE_REPORT"
+_REPORT_ENV = "CLIP_COURSE_REPORT"
 
 
 @dataclass
@@ -144,7 +126,7 @@ class BuildResult:
     editions: dict[str, tuple[Path, Path, int]] = field(default_factory=dict)
 
 
-def resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
+def _resolve_profile(profile: str, model: str | None = None, data_root: str | Path = "data") -> tuple[str, str]:
     """(profile name, reason): ``auto`` resolves through ``clip_course.data.profiles`` when present.
 
     ``model``: the model the notebooks load (PARAMS' global ``model``); its weights are checked,
@@ -153,6 +135,7 @@ def resolve_profile(profile: str, model: str | None = None, data_root: str | Pat
     if profile not in PROFILES:
         raise ReportError(f"--profile {profile!r}: use one of {', '.join(PROFILES)}.")
     try:
+        # lazy: its failure is handled where it is imported
         from clip_course.data import profiles
     except ImportError:
         return profile, "clip_course.data.profiles is not installed; notebooks resolve it"
@@ -165,7 +148,7 @@ def _kernel_env(extra: dict[str, str] | None = None) -> Iterator[None]:
     # Kernels inherit this environment; our own tqdm read its settings at import already.
     # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
     # are printed once on the title page, not in every chapter.
-    settings = {"TQDM_DISABLE": "1", REPORT_ENV: "1", **(extra or {})}
+    settings = {"TQDM_DISABLE": "1", _REPORT_ENV: "1", **(extra or {})}
     old = {k: os.environ.get(k) for k in settings}
     os.environ.update(settings)
     try:
@@ -431,7 +414,7 @@ def build_report(
     root = Path(root).resolve()
     if quick:  # a quick build writes beside the full one, never over it
         out = QUICK_OUT if Path(out) == DEFAULT_OUT else out
-        build_dir = Path(build_dir) / QUICK_DIR
+        build_dir = Path(build_dir) / _QUICK_DIR
     out, build_dir = root / out, root / build_dir
     notebooks_dir = root / (notebooks_dir or "notebooks")
     outs = {code: edition_path(out, code) for code in editions(lang)}
@@ -450,8 +433,6 @@ def edition_path(out: Path, lang: str) -> Path:
 def _edition(runs: list[NotebookRun], name: str, quick: bool, root: Path, build_dir: Path, out: Path,
              lang: str) -> tuple[Path, int]:
     """Print one edition's PDF unless the one on disk is current; (html, pages)."""
-    from clip_course.report import pdf as report_pdf
-
     stamp = "_report.json" if lang == "en" else f"_report_{lang}.json"
     key = pdf_key(runs, name, quick, root, out)
     pages = pdf_is_current(build_dir, key, out, stamp)
@@ -476,7 +457,7 @@ def _build(profile: str, params: str | Path | None, notebooks: Sequence[str] | N
         model = params_file.get("global", {}).get("model")
         if model and not Path(str(model)).expanduser().is_absolute() and (root / str(model)).exists():
             model = str(root / str(model))  # notebooks run with cwd = root
-        name, reason = resolve_profile(profile, model, root / "data")  # as the notebooks see it
+        name, reason = _resolve_profile(profile, model, root / "data")  # as the notebooks see it
         print(f"profile: {name}" + (f" ({reason})" if reason and profile == "auto" else ""), flush=True)
         selected = find_notebooks(notebooks_dir, notebooks)
         check_params_file(params_file, selected)

@@ -27,13 +27,19 @@ from typing import Any, TypeAlias, TypeGuard
 from clip_course.errors import ClipCourseError
 from clip_course.io import read_json, write_json
 
+__all__ = [
+    "ACCURACY_CI", "ACROSS_ENTRY", "DATASET", "DIFF", "example", "example_record", "ListOf", "lookup", "MapOf",
+    "NUMBER", "Optional", "Path", "PROBE_ENTRY", "PROMPT_ENTRY", "read_results", "results_path", "ResultsSchemaError",
+    "SCHEMAS", "Spec", "SWEEP_ENTRY", "TOP", "validate", "write_results", "ZEROSHOT_ENTRY",
+]
+
 
 class ResultsSchemaError(ClipCourseError, ValueError):
     """A results file lacks a key the schema requires, or holds a value of the wrong type."""
 
 
 @dataclass(frozen=True)
-class Percent:
+class _Percent:
     """An accuracy in percent, 0-100."""
 
 
@@ -60,67 +66,67 @@ class MapOf:
 
 #: A spec: a Python type (``str``, ``int``, ``dict``...), :data:`NUMBER`, one of the classes above,
 #: or a dict from keys to specs. Values checked against a spec are JSON values: ``object``.
-Spec: TypeAlias = type | tuple[type, ...] | Percent | Optional | ListOf | MapOf | dict[str, "Spec"]
+Spec: TypeAlias = type | tuple[type, ...] | _Percent | Optional | ListOf | MapOf | dict[str, "Spec"]
 
 
 NUMBER: tuple[type, ...] = (int, float)
-TOP: dict[str, Spec] = {"top1": Percent(), "top5": Percent()}
+TOP: dict[str, Spec] = {"top1": _Percent(), "top5": _Percent()}
 DIFF: dict[str, Spec] = {"diff": NUMBER, "lo": NUMBER, "hi": NUMBER}  # a difference in points with its 95% interval
-MODEL: dict[str, Spec] = {"name": str, "checkpoint_sha256": str}
-HEADER: dict[str, Spec] = {"notebook": str, "profile": str, "profile_reason": str, "model": MODEL, "environment": dict}
+_MODEL: dict[str, Spec] = {"name": str, "checkpoint_sha256": str}
+_HEADER: dict[str, Spec] = {"notebook": str, "profile": str, "profile_reason": str, "model": _MODEL, "environment": dict}
 DATASET: dict[str, Spec] = {"name": str, "split": str, "size": int, "classes": int, "fingerprint": str}
 
 ZEROSHOT_ENTRY: dict[str, Spec] = {
     "role": str, "n_way": int, "n_images": int, "n_classes": int, "classes": ListOf(str),
     "templates": {"single": ListOf(str), "ensemble": ListOf(str)},
-    "single": {**TOP, "mean_per_class_recall": Percent()},
-    "ensemble": {**TOP, "mean_per_class_recall": Percent()},
-    "ensemble_gain": DIFF, "per_class_accuracy": MapOf(Optional(Percent())), "most_confused": list, "dataset": DATASET,
+    "single": {**TOP, "mean_per_class_recall": _Percent()},
+    "ensemble": {**TOP, "mean_per_class_recall": _Percent()},
+    "ensemble_gain": DIFF, "per_class_accuracy": MapOf(Optional(_Percent())), "most_confused": list, "dataset": DATASET,
 }
 PROBE_ENTRY: dict[str, Spec] = {
     "role": str, "n_way": int, "n_train": int, "n_test": int, "n_classes": int,
     "classes_without_training_images": ListOf(str),
-    "probe": {**TOP, "C": NUMBER, "val_top1": Percent()},
+    "probe": {**TOP, "C": NUMBER, "val_top1": _Percent()},
     "zeroshot": TOP, "probe_minus_zeroshot": DIFF,
-    "kshot": MapOf({"mean": Percent(), "std": NUMBER}),
+    "kshot": MapOf({"mean": _Percent(), "std": NUMBER}),
     "crossover_k": Optional(NUMBER),
-    "sweep": ListOf({"C": NUMBER, "val_top1": Percent()}),
+    "sweep": ListOf({"C": NUMBER, "val_top1": _Percent()}),
     "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
 }
 PROMPT_ENTRY: dict[str, Spec] = {
-    "bare": Percent(), "single": Percent(), "ensemble": Percent(), "ensemble_gain_points": NUMBER,
+    "bare": _Percent(), "single": _Percent(), "ensemble": _Percent(), "ensemble_gain_points": NUMBER,
     "templates": list, "n_images": int, "n_way": int,
 }
-ROBUSTNESS_SUMMARY: dict[str, Spec] = {"dataset": str, "n_images": int, "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
+_ROBUSTNESS_SUMMARY: dict[str, Spec] = {"dataset": str, "n_images": int, "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
                       "degradation": {**DIFF, "cells": int}}
-RETRIEVAL_ENTRY: dict[str, Spec] = {"recall@1": Percent(), "recall@5": Percent(), "recall@10": Percent(),
+_RETRIEVAL_ENTRY: dict[str, Spec] = {"recall@1": _Percent(), "recall@5": _Percent(), "recall@10": _Percent(),
                    "n_queries": int, "n_images": int}
 
 ACCURACY_CI: dict[str, Spec] = {**TOP, "lo": NUMBER, "hi": NUMBER}  # with its 95% Wilson interval
 ACROSS_ENTRY: dict[str, Spec] = {
     "family": str, "source": str, "n_way": int, "n_train": int, "n_test": int,
     "zeroshot": ACCURACY_CI, "probe": {**ACCURACY_CI, "C": NUMBER}, "zeroshot_minus_probe": DIFF,
-    "benchmark": Optional({"acc1": Percent(), "source": str}),
+    "benchmark": Optional({"acc1": _Percent(), "source": str}),
     "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
 }
 SWEEP_ENTRY: dict[str, Spec] = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str, "parameters": int,
-               "images_per_s": NUMBER, "device": str, "threads": int, "zeroshot_top1": MapOf(Percent()),
-               "mean_zeroshot_top1": Percent()}
+               "images_per_s": NUMBER, "device": str, "threads": int, "zeroshot_top1": MapOf(_Percent()),
+               "mean_zeroshot_top1": _Percent()}
 
 #: One spec per notebook stem.
 SCHEMAS: dict[str, dict[str, Spec]] = {
-    "01_intro": {**HEADER, "similarity": {"diagonal_mean": NUMBER, "off_diagonal_mean": NUMBER,
-                                          "batch_top1": Percent(), "batch_size": int}},
-    "02_single_image": {**HEADER, "images": MapOf(ListOf({"prompt": str, "probability": Percent()}))},
-    "03_cifar_zero_shot": {**HEADER, "datasets": MapOf(ZEROSHOT_ENTRY), "conclusion": str,
+    "01_intro": {**_HEADER, "similarity": {"diagonal_mean": NUMBER, "off_diagonal_mean": NUMBER,
+                                          "batch_top1": _Percent(), "batch_size": int}},
+    "02_single_image": {**_HEADER, "images": MapOf(ListOf({"prompt": str, "probability": _Percent()}))},
+    "03_cifar_zero_shot": {**_HEADER, "datasets": MapOf(ZEROSHOT_ENTRY), "conclusion": str,
                            "granularity": {**DIFF, "verdict": str}, "params": {"limit": Optional(int), "seed": int}},
-    "04_linear_probe": {**HEADER, "datasets": MapOf(PROBE_ENTRY), "crossover": MapOf(str),
+    "04_linear_probe": {**_HEADER, "datasets": MapOf(PROBE_ENTRY), "crossover": MapOf(str),
                         "params": {"limit_train": Optional(int), "limit": Optional(int), "seed": int}},
-    "05_styleclip": {**HEADER, "edits": ListOf({"prompt": str, "similarity_before": NUMBER,
+    "05_styleclip": {**_HEADER, "edits": ListOf({"prompt": str, "similarity_before": NUMBER,
                                                 "similarity_after": NUMBER, "steps": int})},
-    "06_analysis": {**HEADER, "prompts": MapOf(PROMPT_ENTRY), "robustness_summary": ROBUSTNESS_SUMMARY,
-                    "retrieval": {"by_dataset": MapOf(RETRIEVAL_ENTRY)}},
-    "07_zero_shot_across_datasets": {**HEADER, "datasets": MapOf(ACROSS_ENTRY), "missing": MapOf(str),
+    "06_analysis": {**_HEADER, "prompts": MapOf(PROMPT_ENTRY), "robustness_summary": _ROBUSTNESS_SUMMARY,
+                    "retrieval": {"by_dataset": MapOf(_RETRIEVAL_ENTRY)}},
+    "07_zero_shot_across_datasets": {**_HEADER, "datasets": MapOf(ACROSS_ENTRY), "missing": MapOf(str),
                                      "family_gaps": MapOf({**DIFF, "n_datasets": int}),
                                      "verdict_counts": {"ahead": int, "behind": int, "tied": int},
                                      "paper_contrast": Optional({**DIFF, "against": str}),
@@ -132,7 +138,7 @@ SCHEMAS: dict[str, dict[str, Spec]] = {
 def _type_name(spec: Spec) -> str:
     if isinstance(spec, tuple):
         return "a number"
-    if isinstance(spec, Percent):
+    if isinstance(spec, _Percent):
         return "a percentage (0-100)"
     names: dict[object, str] = {str: "a string", int: "an integer", float: "a number", dict: "an object",
                                 list: "a list"}
@@ -163,7 +169,7 @@ def _check(value: object, spec: Spec, key: str, where: str) -> None:
         for i, v in items:
             _check(v, spec.spec, f"{key}.{i}", where)
         return
-    ok = _is_number(value) and 0.0 <= float(value) <= 100.0 if isinstance(spec, Percent) else (
+    ok = _is_number(value) and 0.0 <= float(value) <= 100.0 if isinstance(spec, _Percent) else (
         _is_number(value) if spec in (NUMBER, float) else isinstance(value, spec) and not (
             spec is int and isinstance(value, bool)))
     if not ok:
@@ -226,7 +232,7 @@ def example(spec: Spec) -> Any:
         return []
     if isinstance(spec, MapOf):
         return {}
-    if isinstance(spec, Percent):
+    if isinstance(spec, _Percent):
         return 50.0
     return {str: "", int: 1, float: 0.0, bool: False, dict: {}, list: []}.get(spec, 0.0) if not isinstance(spec, tuple) else 0.0
 

@@ -12,14 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from clip_course.core.provenance import git_commit
 from clip_course.io import read_json, sha256_file
 from clip_course.report import system
 
 if TYPE_CHECKING:  # the runner imports this module
     from clip_course.report.runner import NotebookRun
 
+__all__ = [
+    "checkpoint_digest", "file_sha", "input_fingerprint", "PACKAGE_DIR", "package_fingerprint", "pdf_is_current",
+    "pdf_key", "stamp_is_current", "stamp_key",
+]
+
 #: Bumped when the stamp format or what goes into its key changes.
-STAMP_VERSION = 1
+_STAMP_VERSION = 1
 
 
 # --------------------------------------------------------------------------- stamps
@@ -41,7 +47,7 @@ def package_fingerprint(pkg: Path = PACKAGE_DIR) -> str:
     return h.hexdigest()
 
 
-def notebook_fingerprint(notebook: Path) -> str:
+def _notebook_fingerprint(notebook: Path) -> str:
     """sha256 of what a notebook runs: cells' types, sources and tags, and its metadata."""
     nb = nbformat.read(notebook, as_version=4)
     cells = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in nb.cells]
@@ -53,7 +59,7 @@ def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str,
               inputs: str = "") -> str:
     """The key a notebook's stamp must match for its previous run to be reused."""
     blob = json.dumps(
-        {"v": STAMP_VERSION, "nb": notebook_fingerprint(notebook), "params": params,
+        {"v": _STAMP_VERSION, "nb": _notebook_fingerprint(notebook), "params": params,
          "profile": profile, "kernel": kernel, "package": package, "inputs": inputs},
         sort_keys=True, default=str,
     )
@@ -64,7 +70,7 @@ def stamp_key(notebook: Path, params: dict[str, Any], profile: str, kernel: str,
 _DATA_OUTPUTS = {"cache"}
 
 
-def tree_digest(folder: Path, contents: bool) -> str:
+def _tree_digest(folder: Path, contents: bool) -> str:
     """sha256 over the files under ``folder``: names and contents, or (cheaply, for large
     datasets and checkpoints) names, sizes and mtimes. ``"absent"`` when there is no folder."""
     if not folder.is_dir():
@@ -86,6 +92,7 @@ def checkpoint_digest(model: str | None, profile: str, root: Path) -> str | None
     An open_clip model (``ARCH:TAG``) is its hub file in the Hugging Face cache: the sha256 the hub
     published (the blob's name), else the file's own."""
     try:
+        # lazy: its failure is handled where it is imported
         from clip_course.core import models, openclip
         from clip_course.data import profiles
 
@@ -114,8 +121,8 @@ def input_fingerprint(root: Path, profile: str, params: dict[str, Any], declared
     images = root / str(params.get("images_dir", declared.get("images_dir") or "data/images"))
     model = params.get("model", declared.get("model"))
     parts = {
-        "images": once(("images", images), lambda: tree_digest(images, contents=True)),
-        "data": once(("data",), lambda: tree_digest(root / "data", contents=False)),
+        "images": once(("images", images), lambda: _tree_digest(images, contents=True)),
+        "data": once(("data",), lambda: _tree_digest(root / "data", contents=False)),
         "checkpoint": once(("ckpt", model, profile), lambda: checkpoint_digest(model, profile, root)),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -146,8 +153,6 @@ def pdf_key(runs: list[NotebookRun], profile: str, quick: bool, root: Path, out:
     """What the PDF depends on besides the package: each run, its results, templates, commit, and
     what the renderer has (:func:`clip_course.report.system.fingerprint`: Chromium, MathJax, CJK
     fonts), so a PDF printed before a font or MathJax was installed is printed again."""
-    from clip_course.core.provenance import git_commit
-
     templates = Path(__file__).resolve().parent / "templates"
     blob = json.dumps({
         "runs": [(r.stem, r.key, file_sha(r.results(root))) for r in runs],
@@ -163,9 +168,9 @@ def pdf_is_current(build_dir: Path, key: str, out: Path, stamp: str = "_report.j
     """The PDF's page count when ``out`` is the PDF a build with ``key`` printed, else 0
     (``stamp``: the edition's stamp file under ``build/stamps/``)."""
     try:
-        stamp = read_json(build_dir / "stamps" / stamp)
+        printed = read_json(build_dir / "stamps" / stamp)
     except (OSError, ValueError):
         return 0
-    if stamp.get("key") != key or file_sha(out) != stamp.get("pdf_sha256"):
+    if printed.get("key") != key or file_sha(out) != printed.get("pdf_sha256"):
         return 0
-    return int(stamp.get("pages", 0))
+    return int(printed.get("pages", 0))

@@ -21,10 +21,15 @@ from pathlib import Path
 
 from clip_course.errors import ChromiumNotFoundError, SystemDependencyError
 
+__all__ = [
+    "can_install", "CHROMIUM_ENV", "cjk_fonts", "DEBIAN_PACKAGES", "ensure", "find_chromium", "find_mathjax",
+    "fingerprint", "install", "MATHJAX_ENV", "message", "missing",
+]
+
 CHROMIUM_ENV = "CLIP_COURSE_CHROMIUM"
 MATHJAX_ENV = "CLIP_COURSE_MATHJAX"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_MATHJAX_PATHS = ("/usr/share/javascript/mathjax/MathJax.js", "/usr/share/mathjax/MathJax.js")
 
 
 def _playwright_chromes() -> list[Path]:
@@ -44,7 +49,7 @@ def find_chromium() -> Path | None:
         if not (Path(env).is_file() and os.access(env, os.X_OK)):
             raise ChromiumNotFoundError(f"${CHROMIUM_ENV}={env} is not an executable file.")
         return Path(env)
-    for name in CHROMIUM_NAMES:
+    for name in _CHROMIUM_NAMES:
         if path := shutil.which(name):
             return Path(path)
     return next(iter(_playwright_chromes()), None)
@@ -52,7 +57,7 @@ def find_chromium() -> Path | None:
 
 def find_mathjax() -> Path | None:
     """A local MathJax 2 (``$CLIP_COURSE_MATHJAX``, else Debian's libjs-mathjax), or None."""
-    candidates = [os.environ[MATHJAX_ENV]] if os.environ.get(MATHJAX_ENV) else list(MATHJAX_PATHS)
+    candidates = [os.environ[MATHJAX_ENV]] if os.environ.get(MATHJAX_ENV) else list(_MATHJAX_PATHS)
     return next((Path(p).resolve() for p in candidates if Path(p).is_file()), None)
 
 
@@ -70,7 +75,7 @@ def cjk_fonts() -> list[str]:
 
 
 @dataclass(frozen=True)
-class Dependency:
+class _Dependency:
     """One system tool of the report build: what it is for, its Debian package, how to find it."""
 
     name: str
@@ -83,16 +88,16 @@ class Dependency:
         return bool(globals()[self.finder]())
 
 
-DEPENDENCIES = (
-    Dependency("Chromium", "chromium", "prints the PDF", "find_chromium"),
-    Dependency("MathJax", "libjs-mathjax", "renders the math (else the PDF shows TeX source)", "find_mathjax"),
-    Dependency("a CJK font", "fonts-noto-cjk", "draws Chinese (else empty boxes)", "cjk_fonts"),
+_DEPENDENCIES = (
+    _Dependency("Chromium", "chromium", "prints the PDF", "find_chromium"),
+    _Dependency("MathJax", "libjs-mathjax", "renders the math (else the PDF shows TeX source)", "find_mathjax"),
+    _Dependency("a CJK font", "fonts-noto-cjk", "draws Chinese (else empty boxes)", "cjk_fonts"),
 )
 #: Every package, for the install hint.
-DEBIAN_PACKAGES = tuple(d.package for d in DEPENDENCIES)
+DEBIAN_PACKAGES = tuple(d.package for d in _DEPENDENCIES)
 
 
-def missing(deps: tuple[Dependency, ...] = DEPENDENCIES) -> list[Dependency]:
+def missing(deps: tuple[_Dependency, ...] = _DEPENDENCIES) -> list[_Dependency]:
     """The dependencies this machine lacks, each checked on its own."""
     return [d for d in deps if not d.present()]
 
@@ -115,7 +120,7 @@ def install(packages: list[str]) -> None:
             raise SystemDependencyError(f"`{' '.join(cmd)}` failed (exit {proc.returncode}): {tail}")
 
 
-def message(lacking: list[Dependency]) -> str:
+def message(lacking: list[_Dependency]) -> str:
     """One line per missing package (the CLI joins them into its one error line)."""
     lines = [f"the report build lacks {d.name}, which {d.why}: install the Debian package {d.package}"
              for d in lacking]
@@ -126,7 +131,7 @@ def message(lacking: list[Dependency]) -> str:
     return "\n".join(lines)
 
 
-def ensure(deps: tuple[Dependency, ...] = DEPENDENCIES) -> None:
+def ensure(deps: tuple[_Dependency, ...] = _DEPENDENCIES) -> None:
     """Check each dependency; as root on Debian install the missing ones, else raise naming each.
 
     Raises :class:`ChromiumNotFoundError` when Chromium is among the missing (a subclass of
@@ -144,7 +149,7 @@ def ensure(deps: tuple[Dependency, ...] = DEPENDENCIES) -> None:
 def fingerprint() -> dict[str, str | list[str] | None]:
     """What the renderer has: Chromium's path and version, MathJax's path and size, the CJK font
     files. A PDF printed with other tools (a font installed since, MathJax removed) is not current."""
-    chromium = find_chromium_quietly()
+    chromium = _find_chromium_quietly()
     mathjax = find_mathjax()
     fonts = cjk_fonts()
     return {
@@ -154,7 +159,7 @@ def fingerprint() -> dict[str, str | list[str] | None]:
     }
 
 
-def find_chromium_quietly() -> Path | None:
+def _find_chromium_quietly() -> Path | None:
     """:func:`find_chromium`, with an unusable ``$CLIP_COURSE_CHROMIUM`` as None (the build says why)."""
     try:
         return find_chromium()

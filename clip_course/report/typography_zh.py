@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+__all__ = ["CJK", "CJK_RE", "normalize", "problems", "SYNONYMS", "tidy_html"]
+
 CJK = "\u2e80-\u2fdf\u3400-\u9fff\uf900-\ufaff"
 CJK_RE = re.compile(f"[{CJK}]")
 FULL_PUNCT = "，。：；？！（）、“”‘’《》…—"

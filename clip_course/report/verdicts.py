@@ -32,6 +32,12 @@ from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.report.numbers import pct, points, q
 from clip_course.tasks.stats import crossover_k, independent_difference, mean_interval, sign, wilson
 
+__all__ = [
+    "above_chance", "against_paper", "at_chance", "chance_note", "crossover", "crossover_k", "diagonal_higher",
+    "diagonal_stands_out", "difference", "entanglement_verdict", "gate", "independent_difference", "interval", "lowers",
+    "MIN_UNITS", "paper_words", "same_configuration", "sign", "style_shift_verdict", "tr", "Verdict", "wilson",
+]
+
 #: Fewest independent units (sets, seeds, edits) an interval, and so a verdict, is drawn from.
 MIN_UNITS = 3
 
@@ -217,14 +223,14 @@ def style_shift_verdict(study: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ counts over units
 
 
-def share_interval(k: int, n: int) -> tuple[float, float]:
+def _share_interval(k: int, n: int) -> tuple[float, float]:
     """A share of ``k`` out of ``n`` units in percent, its 95% Wilson interval."""
     return wilson(100.0 * k / n if n else 0.0, n)
 
 
-def share_detected(k: int, n: int) -> bool:
+def _share_detected(k: int, n: int) -> bool:
     """Whether ``k`` of ``n`` units (n >= :data:`MIN_UNITS`) is a share whose interval excludes zero."""
-    return n >= MIN_UNITS and k > 0 and share_interval(k, n)[0] > 0
+    return n >= MIN_UNITS and k > 0 and _share_interval(k, n)[0] > 0
 
 
 def entanglement_verdict(summary: Mapping[str, Any]) -> str:
@@ -236,9 +242,9 @@ def entanglement_verdict(summary: Mapping[str, Any]) -> str:
     n = int(summary["n"])
     if n < MIN_UNITS:
         return "few"
-    if not any(share_detected(round(f * n), n) for f in summary["requested_reached"].values()):
+    if not any(_share_detected(round(f * n), n) for f in summary["requested_reached"].values()):
         return "missed"
-    if not any(share_detected(round(f * n), n) for f in summary["unrequested_changed"].values()):
+    if not any(_share_detected(round(f * n), n) for f in summary["unrequested_changed"].values()):
         return "clean"
     return "entangle"
 

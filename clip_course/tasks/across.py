@@ -24,11 +24,18 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 import numpy as np
 
 from clip_course.core import prompts
+from clip_course.core.encode import encode_images
 from clip_course.core.feature_cache import image_features
+from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import torchvision_sets as tv
 from clip_course.data.dataset import ImageDataset
+from clip_course.data.naming import session_model_name
+from clip_course.errors import ClipCourseError, NotebookError
+from clip_course.io import status
 from clip_course.tasks import zeroshot
 from clip_course.tasks.entries import probe_entry
+from clip_course.tasks.stats import sign, wilson
 from clip_course.tasks.types import (
     AcrossEntry,
     Diff,
@@ -38,13 +45,20 @@ from clip_course.tasks.types import (
     SweepEntry,
     Top,
 )
+from clip_course.tasks.zeroshot import published_figure
 
 if TYPE_CHECKING:  # Unpack is in typing from Python 3.11 only
     from typing_extensions import Unpack
 
+__all__ = [
+    "default_datasets", "earlier_probe", "family", "family_gaps", "family_summary", "images_per_second", "measure",
+    "merge_sweep", "openai_weights", "paper_contrast", "published_checkpoint", "published_zeroshot", "reuse_or_measure",
+    "Sequence", "split_present", "sweep_models", "verdict_counts", "wilson", "with_intervals", "zeroshot_top1",
+]
+
 #: The offline world's sets, by family: objects (CIFAR-10-like), fine-grained (CIFAR-100-like),
 #: the same shapes drawn in other styles, and counting (CLEVR counting's role in Figure 5).
-OFFLINE_FAMILIES = {
+_OFFLINE_FAMILIES = {
     "shapes10": "objects", "shapes100": "fine-grained",
     "shapes10_outline": "style-shifted", "shapes10_sketch": "style-shifted",
     "shapes10_photo": "style-shifted", "shapes10_cartoon": "style-shifted",
@@ -52,7 +66,7 @@ OFFLINE_FAMILIES = {
 }
 #: The paper profile's sets (torchvision's, :mod:`clip_course.data.catalog`), by the family the
 #: paper's Figure 5 discussion puts them in.
-PAPER_FAMILIES = {
+_PAPER_FAMILIES = {
     "cifar10": "objects", "cifar100": "objects", "stl10": "objects",
     "food101": "fine-grained", "pets": "fine-grained", "flowers": "fine-grained", "fgvc_aircraft": "fine-grained",
     "cars": "fine-grained",
@@ -66,15 +80,15 @@ FAMILY_ORDER = ("objects", "fine-grained", "style-shifted", "specialised", "abst
 
 def family(dataset: str) -> str:
     """The family a dataset belongs to ("other" for a folder or an unlisted set)."""
-    return {**OFFLINE_FAMILIES, **PAPER_FAMILIES}.get(dataset, "other")
+    return {**_OFFLINE_FAMILIES, **_PAPER_FAMILIES}.get(dataset, "other")
 
 
 def default_datasets(offline: bool) -> list[str]:
     """The datasets notebook 07 measures by default in a profile."""
-    return list(OFFLINE_FAMILIES if offline else PAPER_FAMILIES)
+    return list(_OFFLINE_FAMILIES if offline else _PAPER_FAMILIES)
 
 
-def by_family(entries: Mapping[str, object]) -> dict[str, list[str]]:
+def _by_family(entries: Mapping[str, object]) -> dict[str, list[str]]:
     """Dataset names grouped by family, families in :data:`FAMILY_ORDER`."""
     groups: dict[str, list[str]] = {}
     for name in entries:
@@ -89,8 +103,6 @@ def with_intervals(name: str, entry: ProbeEntry, source: str) -> dict[str, Any]:
     sign: ``zeroshot_minus_probe`` (positive where zero-shot wins). ``source`` names the notebook
     that measured it (07 itself, or 04 for the datasets it already measured in this build).
     """
-    from clip_course.tasks.stats import wilson
-
     n = int(entry["n_test"])
     zs, pr, d = entry["zeroshot"], entry["probe"], entry["probe_minus_zeroshot"]
 
@@ -117,17 +129,15 @@ def verdict_counts(entries: Mapping[str, AcrossEntry]) -> dict[str, int]:
 
 def family_summary(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, Any]]:
     """Per family: its datasets, how many have zero-shot ahead / behind / no detectable difference."""
-    from clip_course.tasks.stats import sign
-
     out = {}
-    for fam, names in by_family(entries).items():
+    for fam, names in _by_family(entries).items():
         signs = [sign(entries[n]["zeroshot_minus_probe"]["lo"], entries[n]["zeroshot_minus_probe"]["hi"])
                  for n in names]
         out[fam] = {"datasets": names, "ahead": signs.count(1), "behind": signs.count(-1), "tied": signs.count(0)}
     return out
 
 
-class MeasureSizes(TypedDict):
+class _MeasureSizes(TypedDict):
     """The sizes :func:`measure` takes after the dataset's name (notebook 07 passes them on as ``**sizes``)."""
 
     limit: int | None
@@ -141,6 +151,7 @@ class MeasureSizes(TypedDict):
 def measure(session: SessionLike, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
             max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
     """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
 
     train = load_dataset(name, "train", limit=limit_train, seed=session.seed)
@@ -151,7 +162,7 @@ def measure(session: SessionLike, name: str, limit: int | None, limit_train: int
     return with_intervals(name, cast(ProbeEntry, entry), session.notebook)
 
 
-def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[MeasureSizes]) -> dict[str, Any]:
+def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[_MeasureSizes]) -> dict[str, Any]:
     """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
     if earlier and name in earlier.get("datasets", {}):
         return with_intervals(name, earlier["datasets"][name], earlier["notebook"])
@@ -160,9 +171,6 @@ def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | No
 
 def earlier_probe(session: SessionLike) -> dict[str, Any] | None:
     """Notebook 04's results of this build (same profile and checkpoint), or None when it has none."""
-    from clip_course.errors import NotebookError
-    from clip_course.io import status
-
     try:
         return session.earlier("04_linear_probe")
     except NotebookError as err:
@@ -175,10 +183,9 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 
     With ``fetch``, a torchvision dataset that is not on disk is downloaded first (needs internet).
     """
-    from clip_course.data import torchvision_sets as tv
+    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
     from clip_course.data.catalog import load_dataset
     from clip_course.data.download import ensure_dataset
-    from clip_course.errors import ClipCourseError
 
     present, missing = [], {}
     for name in names:
@@ -199,15 +206,11 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 def openai_weights(lm: LoadedModelLike) -> bool:
     """Whether ``lm`` holds openai's released weights (their file, or a verified hub conversion of it),
     as :func:`clip_course.data.naming.model_name` decides from the checkpoint's sha256."""
-    from clip_course.data.naming import session_model_name
-
     return session_model_name(lm).openai
 
 
-def published_checkpoint(lm: Any) -> bool:
+def published_checkpoint(lm: LoadedModelLike) -> bool:
     """Whether ``lm``'s file is the one published figures measured (openai's, or the hub's for an open_clip tag)."""
-    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
-
     return is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256))
 
 
@@ -215,8 +218,6 @@ def published_zeroshot(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | No
     """CLIP_benchmark's zero-shot figure for this model and tag on ``dataset``, only for the weights it
     measured: openai's released file (or this machine's hub conversion of it), or an open_clip tag's
     file whose sha256 is the one the hub published."""
-    from clip_course.tasks.zeroshot import published_figure
-
     return published_figure(lm, dataset)
 
 
@@ -230,8 +231,6 @@ def images_per_second(lm: LoadedModelLike, images: np.ndarray, batch_size: int =
     the best is the least disturbed by other work on the machine.
     """
     import torch
-
-    from clip_course.core.encode import encode_images
 
     encode_images(lm, images[: min(len(images), batch_size)], batch_size=batch_size, progress=False)
     best = float("inf")
@@ -292,7 +291,6 @@ def sweep_models(session: SessionLike, models: Sequence[str], entries: Mapping[s
     from functools import cache
 
     from clip_course.core.models import load
-    from clip_course.io import status
 
     test = cache(load_test)
     names = list(entries)
@@ -336,7 +334,7 @@ def family_gaps(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, float
     read back from its bootstrap interval); a family of one dataset keeps that dataset's interval.
     """
     out = {}
-    for fam, names in by_family(entries).items():
+    for fam, names in _by_family(entries).items():
         ds = [entries[n]["zeroshot_minus_probe"] for n in names]
         if len(ds) == 1:  # the dataset's own bootstrap interval, not a normal approximation of it
             out[fam] = {**{k: float(ds[0][k]) for k in ("diff", "lo", "hi")}, "n_datasets": 1}
@@ -347,7 +345,7 @@ def family_gaps(entries: Mapping[str, AcrossEntry]) -> dict[str, dict[str, float
     return out
 
 
-def gap_difference(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+def _gap_difference(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
     """Family ``a``'s mean gap minus family ``b``'s, with a 95% interval (independent test sets)."""
     d = float(a["diff"]) - float(b["diff"])
     h = 1.959964 * float(np.hypot(_se(a), _se(b)))
@@ -363,4 +361,4 @@ def paper_contrast(gaps: Mapping[str, Mapping[str, float]]) -> dict[str, Any] | 
     if "objects" not in gaps or not others:
         return None
     hardest = min(others, key=lambda f: others[f]["diff"])
-    return {"against": hardest, **gap_difference(gaps["objects"], others[hardest])}
+    return {"against": hardest, **_gap_difference(gaps["objects"], others[hardest])}

@@ -22,6 +22,8 @@ from clip_course.tasks import probe, zeroshot
 from clip_course.tasks.stats import crossover_k, paired_difference
 from clip_course.tasks.types import KShotRow, SessionLike
 
+__all__ = ["dataset_record", "features", "kshot_summary", "probe_entry", "SessionLike", "zero_shot_entry"]
+
 # ----------------------------------------------------------------------------- 04 probe
 
 

@@ -5,13 +5,14 @@ cross-validation inside each k-shot set, and where the curve meets zero-shot.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
 from clip_course.tasks.logreg import (
     _make_fitter,
@@ -25,12 +26,15 @@ from clip_course.tasks.probe import (
     C_RANGE,
     DEFAULT_KS,
     GRID_STEPS,
+    ProbeRun,
     _class_names,
     _test_metrics,
     cv_choose_C,
     restrict_to_trained_classes,
     run_probe,
 )
+
+__all__ = ["k_shot", "run_probe", "sample_k_shot"]
 
 
 def sample_k_shot(y: np.ndarray, k: int, seed: int = 0, classes: Sequence[str] | None = None) -> np.ndarray:
@@ -51,7 +55,7 @@ def sample_k_shot(y: np.ndarray, k: int, seed: int = 0, classes: Sequence[str] |
     return np.sort(np.concatenate(out))
 
 
-def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def _summarise(runs: Sequence[Mapping[str, object]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in ("top1", "top5"):
         vals = np.array([r[key] for r in runs], dtype=np.float64)
@@ -61,11 +65,23 @@ def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _FitSettings(TypedDict):
+    """The fitting settings every probe of one :func:`k_shot` call shares (:func:`run_probe`'s keywords)."""
+
+    fitter: str
+    device: torch.device
+    steps: int
+    max_iter: int
+    tol: float
+    dtype: torch.dtype | None
+    progress: bool
+
+
 def k_shot(
-    train_X: Any,
-    train_y: Any,
-    test_X: Any,
-    test_y: Any,
+    train_X: FeatureInput,
+    train_y: Labels,
+    test_X: FeatureInput,
+    test_y: Labels,
     ks: Sequence[int | None] = DEFAULT_KS,
     seeds: Sequence[int] = (0, 1, 2),
     classes: Sequence[str] | None = None,
@@ -79,7 +95,7 @@ def k_shot(
     tol: float = 1e-4,
     dtype: torch.dtype | None = None,
     progress: bool = True,
-    full_probe: dict[str, Any] | None = None,
+    full_probe: ProbeRun | None = None,
 ) -> dict[str, Any]:
     """k-shot probes (k examples per class; ``None`` = all) over seeds: mean and spread per k.
 
@@ -104,14 +120,14 @@ def k_shot(
     train_X, train_y, test_X, test_y, names, k_classes, dropped = _checked_inputs(
         train_X, train_y, test_X, test_y, classes, ks, seeds)
     dev = resolve_device(device) if fitter == "torch" else torch.device("cpu")
-    common = {"fitter": fitter, "device": dev, "steps": steps, "max_iter": max_iter, "tol": tol,
+    common: _FitSettings = {"fitter": fitter, "device": dev, "steps": steps, "max_iter": max_iter, "tol": tol,
               "dtype": dtype, "progress": False}
 
-    full_runs: dict[int, dict[str, Any]] = {}
+    full_runs: dict[int, ProbeRun] = {}
     if full_probe is not None:
         full_runs[seeds[0]] = full_probe
 
-    def full(seed: int) -> dict[str, Any]:
+    def full(seed: int) -> ProbeRun:
         if seed not in full_runs:
             full_runs[seed] = run_probe(train_X, train_y, test_X, test_y, names, val_fraction, seed, **common)
         return full_runs[seed]
@@ -145,9 +161,9 @@ def k_shot(
     return {"params": params, "metrics": {"per_k": per_k, "fixed_C": fixed_C, "fixed_C_source": fixed_source}}
 
 
-def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarray, names: list[str], k: int,
+def _k_shot_run(train_X: FeatureMatrix, train_y: np.ndarray, test_X: FeatureMatrix, test_y: np.ndarray, names: list[str], k: int,
                 seed: int, k_classes: int, fixed_C: float | None, fixed_source: str, cv_folds: int,
-                common: dict[str, Any]) -> tuple[dict[str, Any], str]:
+                common: _FitSettings) -> tuple[dict[str, Any], str]:
     """One k-shot probe: draw k per class, choose C (cross-validation, or the fixed C at k = 1), fit, test."""
     fitter, dev, steps = common["fitter"], common["device"], common["steps"]
     max_iter, tol, dtype = common["max_iter"], common["tol"], common["dtype"]
@@ -157,6 +173,8 @@ def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarr
         C, cv_top1 = cv_choose_C(Xk, yk, k_classes, min(k, cv_folds), seed, fitter, dev, steps, max_iter, tol, dtype)
         method = f"{min(k, cv_folds)}-fold cross-validation within the k-shot set"
     else:
+        if fixed_C is None:
+            raise ProbeError("k = 1 needs a fixed C (given, or the full-data sweep's).")
         C, cv_top1 = float(fixed_C), None
         method = f"fixed C from {fixed_source}"
     probe = _make_fitter(Xk, yk, k_classes, fitter, dev, max_iter, tol, dtype).fit(C)
@@ -165,8 +183,9 @@ def _k_shot_run(train_X: Any, train_y: np.ndarray, test_X: Any, test_y: np.ndarr
              "n_train": int(len(idx)), "converged": probe.converged}, method)
 
 
-def _checked_inputs(train_X: Any, train_y: Any, test_X: Any, test_y: Any, classes: Sequence[str] | None,
-                    ks: Sequence[int | None], seeds: Sequence[int]) -> tuple:
+def _checked_inputs(train_X: FeatureInput, train_y: Labels, test_X: FeatureInput, test_y: Labels, classes: Sequence[str] | None,
+                    ks: Sequence[int | None], seeds: Sequence[int]
+                    ) -> tuple[FeatureMatrix, np.ndarray, FeatureMatrix, np.ndarray, list[str], int, list[str]]:
     """Validated arrays without the classes that have no training examples, class names, the
     number of trained classes and the names left out; fails before any fitting."""
     train_X, train_y = check_pair(train_X, train_y, "train")

@@ -19,8 +19,10 @@ from clip_course.errors import PromptError
 from clip_course.tasks import zeroshot
 from clip_course.tasks.stats import paired_difference
 
+__all__ = ["language_entry", "tokens_per_prompt"]
 
-def fitting_templates(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> list[str]:
+
+def _fitting_templates(lm: LoadedModelLike, classnames: list[str], templates: list[str]) -> list[str]:
     """The templates whose every prompt fits the model's context."""
     import clip
 
@@ -49,7 +51,7 @@ def language_entry(lm: LoadedModelLike, feats: torch.Tensor, labels: Labels, en_
     ``en_scores`` are notebook 03's English ensemble logits of these images and ``en_top1`` its
     recorded top-1, read rather than scored again.
     """
-    kept = fitting_templates(lm, classnames_zh, templates_zh)
+    kept = _fitting_templates(lm, classnames_zh, templates_zh)
     if not kept:
         raise PromptError(f"No Chinese template fits the model's context of {lm.context_length} tokens.")
     zh = zeroshot.score(lm, feats, labels, classnames_zh, kept)

@@ -7,12 +7,18 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
+from clip_course.core.device import default_device
+from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
+
+__all__ = [
+    "check_fitter", "check_pair", "count_classes", "fit_logreg", "FITTERS", "gaussian_mixture", "Labels", "LinearProbe",
+    "resolve_device", "take_rows", "torch",
+]
 
 FITTERS = ("torch", "sklearn")
 
@@ -20,7 +26,7 @@ FITTERS = ("torch", "sklearn")
 # --------------------------------------------------------------------------- input checks
 
 
-def as_features(X: Any, name: str) -> np.ndarray | torch.Tensor:
+def _as_features(X: FeatureInput, name: str) -> np.ndarray | torch.Tensor:
     """Validate (N, D) finite features; tensors stay tensors (no device round trip)."""
     if not isinstance(X, torch.Tensor):
         X = np.asarray(X)
@@ -34,7 +40,7 @@ def as_features(X: Any, name: str) -> np.ndarray | torch.Tensor:
     return X
 
 
-def as_labels(y: Any, n: int, name: str, features_name: str) -> np.ndarray:
+def _as_labels(y: Labels, n: int, name: str, features_name: str) -> np.ndarray:
     """Validate integer labels matching ``n`` feature rows."""
     y = y.cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     if y.ndim != 1:
@@ -51,9 +57,9 @@ def as_labels(y: Any, n: int, name: str, features_name: str) -> np.ndarray:
     return y
 
 
-def check_pair(X: Any, y: Any, name: str) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
-    X = as_features(X, f"{name}_X")
-    return X, as_labels(y, X.shape[0], f"{name}_y", f"{name}_X")
+def check_pair(X: FeatureInput, y: Labels, name: str) -> tuple[np.ndarray | torch.Tensor, np.ndarray]:
+    X = _as_features(X, f"{name}_X")
+    return X, _as_labels(y, X.shape[0], f"{name}_y", f"{name}_X")
 
 
 def count_classes(y: np.ndarray, n_classes: int | None, name: str) -> int:
@@ -74,13 +80,11 @@ def check_fitter(fitter: str) -> None:
 
 def resolve_device(device: torch.device | str | None) -> torch.device:
     if device is None:
-        from clip_course.core.device import default_device
-
         return default_device()
     return torch.device(device)
 
 
-def as_numpy(X: np.ndarray | torch.Tensor) -> np.ndarray:
+def _as_numpy(X: np.ndarray | torch.Tensor) -> np.ndarray:
     return X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
 
 
@@ -88,7 +92,7 @@ def take_rows(X: np.ndarray | torch.Tensor, idx: np.ndarray) -> np.ndarray | tor
     return X[torch.as_tensor(idx, device=X.device)] if isinstance(X, torch.Tensor) else X[idx]
 
 
-def concat_rows(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+def _concat_rows(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return torch.cat([torch.as_tensor(a), torch.as_tensor(b).to(torch.as_tensor(a))])
     return np.concatenate([a, b])
@@ -130,14 +134,14 @@ class LinearProbe:
     n_iter: int
     converged: bool
 
-    def predict_logits(self, X: Any) -> np.ndarray:
+    def predict_logits(self, X: FeatureInput) -> np.ndarray:
         """Class scores (N, K) as float64 numpy (softmax of these gives the probabilities)."""
-        X = as_features(X, "X")
+        X = _as_features(X, "X")
         if X.shape[1] != self.coef_.shape[1]:
             raise ProbeError(f"X has {X.shape[1]} features but the probe was fitted on {self.coef_.shape[1]}.")
-        return as_numpy(X).astype(np.float64) @ self.coef_.T + self.intercept_
+        return _as_numpy(X).astype(np.float64) @ self.coef_.T + self.intercept_
 
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: FeatureMatrix) -> np.ndarray:
         """Predicted class indices (N,)."""
         return self.predict_logits(X).argmax(axis=1)
 
@@ -150,8 +154,8 @@ class _SklearnFitter:
 
     name = "sklearn"
 
-    def __init__(self, X: Any, y: np.ndarray, n_classes: int, max_iter: int, tol: float) -> None:
-        self.X = as_numpy(X)
+    def __init__(self, X: FeatureMatrix, y: np.ndarray, n_classes: int, max_iter: int, tol: float) -> None:
+        self.X = _as_numpy(X)
         if self.X.dtype not in (np.float32, np.float64):
             self.X = self.X.astype(np.float64)
         self.y, self.k, self.max_iter, self.tol = y, n_classes, max_iter, tol
@@ -194,7 +198,7 @@ class _TorchFitter:
 
     def __init__(
         self,
-        X: Any,
+        X: FeatureMatrix,
         y: np.ndarray,
         n_classes: int,
         max_iter: int,
@@ -272,15 +276,15 @@ def _float_dtype(dtype: torch.dtype) -> torch.dtype:
     return dtype if dtype in (torch.float32, torch.float64) else torch.float64
 
 
-def _dtype_name(dtype: torch.dtype | None, X: Any, fitter: str) -> str:
+def _dtype_name(dtype: torch.dtype | None, X: FeatureMatrix, fitter: str) -> str:
     """The precision a fitter computes in, for result records."""
     if fitter == "sklearn":
-        return "float32" if as_numpy(X[:1]).dtype == np.float32 else "float64"
+        return "float32" if _as_numpy(X[:1]).dtype == np.float32 else "float64"
     return str(dtype or _float_dtype(torch.as_tensor(X[:1]).dtype)).replace("torch.", "")
 
 
 def _make_fitter(
-    X: Any,
+    X: FeatureMatrix,
     y: np.ndarray,
     n_classes: int,
     fitter: str,
@@ -296,8 +300,8 @@ def _make_fitter(
 
 
 def fit_logreg(
-    X: Any,
-    y: Any,
+    X: FeatureInput,
+    y: Labels,
     C: float,
     fitter: str = "torch",
     device: torch.device | str | None = None,

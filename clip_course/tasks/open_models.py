@@ -17,16 +17,18 @@ import numpy as np
 
 from clip_course.core import prompts
 from clip_course.core.feature_cache import image_features
+from clip_course.core.models import weights_problem
 from clip_course.core.types import LoadedModelLike
 from clip_course.data.dataset import ImageDataset
 from clip_course.tasks import zeroshot
+from clip_course.tasks.across import published_checkpoint
 from clip_course.tasks.stats import paired_difference, wilson
+
+__all__ = ["measure", "on_disk", "row"]
 
 
 def on_disk(models: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     """The models of ``models`` whose weights are on disk, and ``{model: why not}`` for the others."""
-    from clip_course.core.models import weights_problem
-
     present, missing = [], {}
     for name in models:
         problem = weights_problem(name)
@@ -39,8 +41,6 @@ def on_disk(models: Sequence[str]) -> tuple[list[str], dict[str, str]]:
 
 def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: str | None) -> tuple[dict[str, Any], np.ndarray]:
     """One model's measured row on ``dataset`` (template ensemble) and its per-image correctness."""
-    from clip_course.tasks.across import published_checkpoint
-
     feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size, progress=False)
     scored = zeroshot.score(lm, feats, dataset.labels, dataset.classes, prompts.templates("ensemble", dataset.name))
     n = len(scored.labels)
@@ -56,6 +56,7 @@ def measure(base: LoadedModelLike, models: Sequence[str], dataset: ImageDataset,
             cache_dir: str | None, seed: int = 0) -> list[dict[str, Any]]:
     """The base model's row, then one row per model of ``models`` (loaded on the base's device), each
     with ``vs_base``: its top-1 minus the base's, paired bootstrap 95% interval over the same images."""
+    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
     from clip_course.core.models import load
 
     first, base_correct = row(base, dataset, batch_size, cache_dir)

@@ -10,23 +10,26 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from clip_course.io import atomic_write_bytes, write_json
 
+__all__ = ["softmax", "to_csv", "topk_rows", "write"]
 
-def softmax(logits: Any) -> np.ndarray:
+
+def softmax(logits: npt.ArrayLike) -> np.ndarray:
     """Row-wise softmax of (N, C) logits, in float64 (stable: the row maximum is subtracted)."""
     z = np.asarray(logits, dtype=np.float64)
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
 
 
-def topk_rows(probabilities: Any, true_labels: Sequence[str], classes: Sequence[str], ids: Sequence[Any],
+def topk_rows(probabilities: npt.ArrayLike, true_labels: Sequence[str], classes: Sequence[str], ids: Sequence[str | int],
               k: int = 5) -> list[dict[str, Any]]:
     """One row per image: ``id``, ``true_label``, ``correct`` (top-1) and ``top_k``:
     ``[{"label", "probability"}, ...]``, most probable first (``k`` capped at the number of classes).
@@ -41,22 +44,30 @@ def topk_rows(probabilities: Any, true_labels: Sequence[str], classes: Sequence[
     return rows
 
 
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+def _ranked(row: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """A row's ranked list (``top_k``)."""
+    top = row["top_k"]
+    if not isinstance(top, list):
+        raise TypeError(f"a prediction row's top_k is a list, not {type(top).__name__}")
+    return top
+
+
+def to_csv(rows: Sequence[Mapping[str, object]]) -> str:
     """Rows as CSV: the scalar keys, then ``label_1, probability_1, ...`` for the ranked list."""
     if not rows:
         return ""
     scalar = [key for key in rows[0] if key != "top_k"]
-    k = max(len(r["top_k"]) for r in rows)
+    k = max(len(_ranked(r)) for r in rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(scalar + [f"{name}_{j + 1}" for j in range(k) for name in ("label", "probability")])
     for r in rows:
-        ranked = [v for t in r["top_k"] for v in (t["label"], f"{t['probability']:.6f}")]
+        ranked = [v for t in _ranked(r) for v in (t["label"], f"{t['probability']:.6f}")]
         writer.writerow([r[key] for key in scalar] + ranked)
     return out.getvalue()
 
 
-def write(path: str | os.PathLike, rows: Sequence[dict[str, Any]], meta: dict[str, Any] | None = None) -> None:
+def write(path: str | os.PathLike, rows: Sequence[Mapping[str, object]], meta: Mapping[str, object] | None = None) -> None:
     """Write ``rows`` atomically: CSV for a ``.csv`` path, else JSON (``{**meta, "rows": rows}``)."""
     if Path(path).suffix.lower() == ".csv":
         atomic_write_bytes(path, to_csv(rows).encode("utf-8"))

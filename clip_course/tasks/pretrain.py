@@ -44,6 +44,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from clip_course.core.checkpoint import read_state_dict
+from clip_course.core.device import default_device
 from clip_course.core.miniclip import (
     ASSETS,
     SHIPPED_CHECKPOINT,
@@ -56,6 +58,12 @@ from clip_course.data.dataset import ImageDataset
 from clip_course.errors import PretrainError
 from clip_course.io import atomic_path, sha256_bytes, write_json
 
+__all__ = [
+    "batches", "build_model", "CLIP_MEAN", "CLIP_STD", "contrastive_loss", "encode_captions", "evaluate_checkpoint",
+    "lr_at", "normalise_images", "np", "PretrainConfig", "shapes_token_ids", "shipped_config", "train", "TRAIN_CONTEXT",
+    "train_miniclip", "write_shipped", "zero_shot_accuracy",
+]
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import clip
@@ -63,11 +71,11 @@ with warnings.catch_warnings():
 #: CLIP's image normalisation (clip's preprocess), applied to uint8 images in training.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-CONTEXT_LENGTH = 77  # clip.tokenize's default, so every caller's tokens fit the model
+_CONTEXT_LENGTH = 77  # clip.tokenize's default, so every caller's tokens fit the model
 TRAIN_CONTEXT = 24  # longest ShapesWorld caption is under 20 tokens
 
 
-class TrainResult(TypedDict):
+class _TrainResult(TypedDict):
     """What :func:`train_miniclip` returns: the config as a dict, the training log, the file's hash and size."""
 
     config: dict[str, Any]
@@ -137,11 +145,11 @@ def build_model(config: PretrainConfig, context_length: int = TRAIN_CONTEXT) -> 
         )
     with torch.no_grad():
         model.logit_scale.fill_(math.log(1 / config.init_temperature))
-    model.token_embedding = CompactEmbedding(model.token_embedding, shapes_token_ids())
+    model.token_embedding = _CompactEmbedding(model.token_embedding, shapes_token_ids())
     return model
 
 
-class CompactEmbedding(torch.nn.Module):
+class _CompactEmbedding(torch.nn.Module):
     """A token embedding holding only the rows of ShapesWorld's tokens.
 
     Training the full 49408-row table would spend most optimiser time on rows that never
@@ -182,20 +190,20 @@ def export_state_dict(model: clip.model.CLIP) -> dict[str, torch.Tensor]:
     """The state dict as clip.load will hold it: fp16 where CLIP's convert_weights casts,
     77 text positions (rows past the training context are zero)."""
     m = copy.deepcopy(model).cpu()
-    if isinstance(m.token_embedding, CompactEmbedding):
+    if isinstance(m.token_embedding, _CompactEmbedding):
         full = torch.nn.Embedding(m.token_embedding.num_embeddings, m.token_embedding.weight.shape[1])
         full.weight.data = m.token_embedding.full_weight()
         m.token_embedding = full
     clip.model.convert_weights(m)
     sd = {k: v.detach().clone() for k, v in m.state_dict().items()}
     pos = sd["positional_embedding"]
-    positions = torch.zeros(CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
+    positions = torch.zeros(_CONTEXT_LENGTH, pos.shape[1], dtype=pos.dtype)
     positions[: pos.shape[0]] = pos
     sd["positional_embedding"] = positions
     return sd
 
 
-def checkpoint_bytes(model: clip.model.CLIP) -> bytes:
+def _checkpoint_bytes(model: clip.model.CLIP) -> bytes:
     """``torch.save`` bytes of :func:`export_state_dict` (deterministic for equal weights)."""
     buf = io.BytesIO()
     torch.save(export_state_dict(model), buf)
@@ -315,7 +323,7 @@ def _deterministic(device: torch.device) -> Iterator[None]:
         torch.utils.deterministic.fill_uninitialized_memory = fill_before  # type: ignore[attr-defined]
 
 
-TRAIN_THREADS = 1
+_TRAIN_THREADS = 1
 
 
 @contextlib.contextmanager
@@ -327,7 +335,7 @@ def _single_thread() -> Iterator[None]:
     the many-fold slowdown of OpenMP threads on an oversubscribed CPU.
     """
     before = torch.get_num_threads()
-    torch.set_num_threads(TRAIN_THREADS)
+    torch.set_num_threads(_TRAIN_THREADS)
     try:
         yield
     finally:
@@ -342,8 +350,6 @@ def train(
     progress: bool = True,
 ) -> tuple[clip.model.CLIP, dict[str, Any]]:
     """Train MiniCLIP from scratch; returns the model (fp32) and its per-step log."""
-    from clip_course.core.device import default_device
-
     config.validate()
     device = torch.device(device) if device is not None else default_device()
     model = build_model(config).to(device).train()
@@ -378,19 +384,19 @@ def train(
     log_out["seconds"] = time.perf_counter() - start
     log_out["cpu_seconds"] = time.process_time() - cpu_start
     log_out["device"] = str(device)
-    log_out["threads"] = TRAIN_THREADS
+    log_out["threads"] = _TRAIN_THREADS
     return model.eval(), log_out
 
 
 def train_miniclip(config: PretrainConfig | dict | None, out_path: str | os.PathLike, progress: bool = True,
-                   device: str | torch.device | None = None) -> TrainResult:
+                   device: str | torch.device | None = None) -> _TrainResult:
     """Train, write the state dict to ``out_path`` atomically; returns log, config and sha256."""
     if config is None:
         config = PretrainConfig()
     elif isinstance(config, dict):
         config = PretrainConfig.from_dict(config)
     model, log = train(config, device=device, progress=progress)
-    data = checkpoint_bytes(model)
+    data = _checkpoint_bytes(model)
     with atomic_path(out_path) as tmp:
         tmp.write_bytes(data)
     return {"config": asdict(config), "log": log, "sha256": sha256_bytes(data), "bytes": len(data)}
@@ -420,8 +426,6 @@ def zero_shot_accuracy(model: clip.model.CLIP, dataset: ImageDataset, templates:
 
 def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict[str, float]:
     """Zero-shot top-1 of a checkpoint (tensors only, built by clip) on the three ShapesWorld tests."""
-    from clip_course.core.checkpoint import read_state_dict
-
     # clip.load would unpickle with torch's default, not weights-only before torch 2.6.
     model = clip.model.build_model(read_state_dict(path)).to(device)
     if torch.device(device).type == "cpu":
@@ -431,7 +435,7 @@ def evaluate_checkpoint(path: str | os.PathLike, device: str | torch.device = "c
             for name in synthetic.BASE_NAMES}
 
 
-def write_shipped(result: TrainResult, checkpoint: Path, metrics: dict[str, float],
+def write_shipped(result: _TrainResult, checkpoint: Path, metrics: dict[str, float],
                   assets: Path = ASSETS) -> dict[str, Any]:
     """Compress a trained checkpoint into ``assets`` with its metadata and training log."""
     data = checkpoint.read_bytes()

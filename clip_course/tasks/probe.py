@@ -34,12 +34,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core.types import FeatureInput, FeatureMatrix, Labels
 from clip_course.errors import ProbeError
 from clip_course.io import printable
 from clip_course.tasks.logreg import (
@@ -54,16 +55,22 @@ from clip_course.tasks.logreg import (
     take_rows,
 )
 from clip_course.tasks.stats import wilson
+from clip_course.tasks.zeroshot import classification_metrics
+
+__all__ = [
+    "Any", "c_grid", "C_RANGE", "Callable", "cv_choose_C", "DEFAULT_KS", "FIXED_C", "GRID_STEPS", "MIN_VAL_IMAGES",
+    "np", "ProbeRun", "restrict_to_trained_classes", "run_probe", "SEARCHES", "stratified_split", "summary", "sweep",
+]
 
 SEARCHES = ("refine", "grid")
 C_RANGE = (1e-6, 1e6)
 GRID_STEPS = 97  # 1e-6..1e6 at 8 steps per decade, as in the paper
-COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
+_COARSE_POINTS = 7  # 1e-6, 1e-4, ..., 1e6
 DEFAULT_KS: tuple[int | None, ...] = (1, 2, 4, 8, 16, None)
 #: Fewer validation images than this choose C by cross-validation instead (see the module doc).
 MIN_VAL_IMAGES = 10
 #: Most folds of that cross-validation.
-CV_FOLDS = 5
+_CV_FOLDS = 5
 #: C when some class has a single training image: scikit-learn's default, chosen without any data.
 FIXED_C = 1.0
 
@@ -74,7 +81,7 @@ FIXED_C = 1.0
 class _Scorer:
     """Top-1 accuracy (%) and mean cross-entropy of probes on fixed held-out features."""
 
-    def __init__(self, X: Any, y: np.ndarray, device: torch.device) -> None:
+    def __init__(self, X: FeatureMatrix, y: np.ndarray, device: torch.device) -> None:
         X = torch.as_tensor(X)
         self.X = X.to(device=device, dtype=_float_dtype(X.dtype))  # float32 stays float32: cheaper
         self.y = torch.as_tensor(y, device=device)
@@ -107,10 +114,10 @@ def _search_order(n: int, search: str) -> Callable[[Callable[[int], tuple]], int
                 scores[i] = evaluate(i)
             return max(scores, key=lambda i: scores[i])
         # Paper: coarse grid, then halve the interval around the peak to the grid's resolution.
-        for i in np.unique(np.round(np.linspace(0, n - 1, min(COARSE_POINTS, n))).astype(int)):
+        for i in np.unique(np.round(np.linspace(0, n - 1, min(_COARSE_POINTS, n))).astype(int)):
             scores[int(i)] = evaluate(int(i))
         best = max(scores, key=lambda i: scores[i])
-        h = (n - 1) / (COARSE_POINTS - 1)
+        h = (n - 1) / (_COARSE_POINTS - 1)
         while h > 1:
             h /= 2
             for j in (best - round(h), best + round(h)):
@@ -129,9 +136,9 @@ def _nearest(fitted: dict[float, LinearProbe], C: float) -> LinearProbe | None:
 
 
 def _sweep(
-    X_train: Any,
+    X_train: FeatureMatrix,
     y_train: np.ndarray,
-    X_val: Any,
+    X_val: FeatureMatrix,
     y_val: np.ndarray,
     n_classes: int,
     fitter: str,
@@ -182,10 +189,10 @@ def _sweep(
 
 
 def sweep(
-    X_train: Any,
-    y_train: Any,
-    X_val: Any,
-    y_val: Any,
+    X_train: FeatureInput,
+    y_train: Labels,
+    X_val: FeatureInput,
+    y_val: Labels,
     fitter: str = "torch",
     search: str = "refine",
     steps: int = GRID_STEPS,
@@ -220,7 +227,7 @@ def sweep(
 
 
 def cv_choose_C(
-    X: Any,
+    X: FeatureMatrix,
     y: np.ndarray,
     n_classes: int,
     folds: int,
@@ -292,9 +299,7 @@ def stratified_split(y: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.
 # --------------------------------------------------------------------------- probe runs
 
 
-def _test_metrics(probe: LinearProbe, X: Any, y: np.ndarray, classes: list[str]) -> dict[str, Any]:
-    from clip_course.tasks.zeroshot import classification_metrics
-
+def _test_metrics(probe: LinearProbe, X: FeatureMatrix, y: np.ndarray, classes: list[str]) -> dict[str, Any]:
     return classification_metrics(torch.from_numpy(probe.predict_logits(X)), y, classes)
 
 
@@ -307,8 +312,8 @@ def _class_names(classes: Sequence[str] | None, k: int) -> list[str]:
 
 
 def restrict_to_trained_classes(
-    train_y: np.ndarray, test_X: Any, test_y: np.ndarray, classes: Sequence[str] | None
-) -> tuple[np.ndarray, Any, np.ndarray, list[str] | None, list[str]]:
+    train_y: np.ndarray, test_X: FeatureMatrix, test_y: np.ndarray, classes: Sequence[str] | None
+) -> tuple[np.ndarray, FeatureMatrix, np.ndarray, list[str] | None, list[str]]:
     """Drop classes that have no training examples, relabelling the rest to 0..K'-1.
 
     A probe cannot learn a class it never sees (ShapesWorld holds some colour-shape pairs
@@ -324,11 +329,11 @@ def restrict_to_trained_classes(
     remap = np.full(len(classes), -1)
     remap[present] = np.arange(len(present))
     keep = remap[test_y] >= 0
-    dropped = [classes[i] for i in np.flatnonzero(counts == 0)]
-    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[i] for i in present], dropped
+    dropped = [classes[int(i)] for i in np.flatnonzero(counts == 0)]
+    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[int(i)] for i in present], dropped
 
 
-def _choose_C(train_X: Any, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,
+def _choose_C(train_X: FeatureMatrix, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,
               fitter: str, dev: torch.device, search: str, steps: int, max_iter: int, tol: float,
               dtype: torch.dtype | None, progress: bool) -> tuple:
     """(C, validation top-1, warm start, how C was chosen, sweep summary, train and val indices).
@@ -347,18 +352,31 @@ def _choose_C(train_X: Any, train_y: np.ndarray, k: int, per_class: np.ndarray, 
            f"(fewer than {MIN_VAL_IMAGES}); the smallest class has {smallest} training image(s)")
     everything, none = np.arange(len(train_y)), np.arange(0)
     if smallest >= 2:
-        folds = min(CV_FOLDS, smallest)
+        folds = min(_CV_FOLDS, smallest)
         C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
         return C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}", None, everything, none
     method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"
     return FIXED_C, None, None, method, None, everything, none
 
 
+class _ProbeRunKeys(TypedDict):
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    predictions: list[int]
+
+
+class ProbeRun(_ProbeRunKeys, total=False):
+    """A :func:`run_probe` result: its settings, its metrics, the test images' predicted classes
+    and, when asked for (``test_logits=True``), their (N, C) logits."""
+
+    test_logits: np.ndarray
+
+
 def run_probe(
-    train_X: Any,
-    train_y: Any,
-    test_X: Any,
-    test_y: Any,
+    train_X: FeatureInput,
+    train_y: Labels,
+    test_X: FeatureInput,
+    test_y: Labels,
     classes: Sequence[str] | None = None,
     val_fraction: float = 0.2,
     seed: int = 0,
@@ -371,7 +389,7 @@ def run_probe(
     dtype: torch.dtype | None = None,
     progress: bool = True,
     test_logits: bool = False,
-) -> dict[str, Any]:
+) -> ProbeRun:
     """The paper's probe: sweep C on a seeded validation split, refit on train+val, test.
 
     With fewer than :data:`MIN_VAL_IMAGES` validation images C comes from cross-validation
@@ -418,15 +436,17 @@ def run_probe(
         "device": str(dev), "feature_dim": int(train_X.shape[1]), "classes": names,
         "classes_without_training_images": dropped,
     }
-    out = {"params": params, "metrics": metrics, "predictions": np.asarray(final.predict(test_X)).tolist()}
+    out: ProbeRun = {"params": params, "metrics": metrics,
+                     "predictions": np.asarray(final.predict(test_X)).tolist()}
     if test_logits:  # a numpy array: asked for only by callers that do not write the result as JSON
         out["test_logits"] = final.predict_logits(test_X)
     return out
 
 
-def summary(metrics: dict[str, Any], n_classes: int) -> str:
+def summary(result: ProbeRun, n_classes: int) -> str:
     """The CLI's lines for a :func:`run_probe` result: C (and its validation top-1), top-1 with its
     95% interval, top-5; how C was chosen; the training images of each class (names escaped)."""
+    metrics = result["metrics"]
     lo, hi = metrics["top1_interval"]
     val = "" if metrics["val_top1"] is None else f" (val {metrics['val_top1']:.2f}%)"
     counts = ", ".join(f"{printable(c)} {n}" for c, n in metrics["train_images_per_class"].items())

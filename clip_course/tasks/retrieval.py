@@ -24,6 +24,8 @@ import torch
 from clip_course.core.types import FeatureMatrix, Labels
 from clip_course.errors import RetrievalError
 
+__all__ = ["np", "recall_at_k", "search"]
+
 
 def _as_tensor(x: FeatureMatrix, name: str) -> torch.Tensor:
     t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).float()

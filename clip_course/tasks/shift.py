@@ -22,6 +22,8 @@ from clip_course.tasks.stats import independent_difference, sign, wilson
 from clip_course.tasks.types import Predictor
 from clip_course.tasks.zeroshot import Classifier
 
+__all__ = ["concept_study", "correct", "style_shift_study"]
+
 
 def correct(probe: Predictor, zs: Classifier, features: torch.Tensor, labels: Labels) -> dict[str, np.ndarray]:
     """Per-image correctness of the zero-shot classifier and of the probe."""
@@ -29,7 +31,7 @@ def correct(probe: Predictor, zs: Classifier, features: torch.Tensor, labels: La
     return {"zeroshot": zs.score(features, y).correct, "probe": np.asarray(probe.predict(features)) == y}
 
 
-def share_gap(clean: Mapping[str, np.ndarray], shifted: Mapping[str, np.ndarray], n_boot: int = 1000,
+def _share_gap(clean: Mapping[str, np.ndarray], shifted: Mapping[str, np.ndarray], n_boot: int = 1000,
               seed: int = 0) -> dict[str, float]:
     """Share of clean accuracy kept under the shift, zero-shot minus probe, with a bootstrap 95%
     interval (clean and shifted images resampled independently; both classifiers paired on each)."""
@@ -58,7 +60,7 @@ def style_shift_study(probe: Predictor, zs: Classifier, clean: tuple[torch.Tenso
         top1 = {m: 100.0 * float(v.mean()) for m, v in c.items()}
         out["sets"][name] = {"top1": top1, "n_images": len(c["zeroshot"]),
                              "kept": {m: top1[m] / max(out["clean"][m], 1e-9) for m in top1},
-                             "kept_gap": share_gap(base, c, seed=seed)}
+                             "kept_gap": _share_gap(base, c, seed=seed)}
     out["zeroshot_more_robust"] = sum(sign(s["kept_gap"]["lo"], s["kept_gap"]["hi"]) > 0 for s in out["sets"].values())
     return out
 

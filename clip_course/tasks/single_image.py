@@ -12,25 +12,41 @@ any image dropped into ``data/images/``, so the experiments run with no download
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from PIL import Image
 
+from clip_course.core.encode import encode_images, encode_texts
+from clip_course.core.types import LoadedModelLike
 from clip_course.data import pictures
+from clip_course.data import shapes as synthetic
 from clip_course.data.dataset import IMAGE_SUFFIXES
 from clip_course.data.folders import load_image
 from clip_course.errors import DatasetError, PromptError
 from clip_course.tasks.zeroshot import model_logit_scale
 
-IMAGES_DIR = Path("data") / "images"
+if TYPE_CHECKING:
+    from clip_course.core.models import LoadedModel
+
+__all__ = [
+    "as_rgb", "BUILTIN_PHOTOS", "cumulative", "experiment_image", "experiments", "gallery", "GALLERY_PROMPTS",
+    "GALLERY_ROLES", "np", "open_image", "predict", "rank_images", "rank_prompts", "Ranking", "ranking_json",
+    "refinement_series", "sample_photos", "scene", "series_json",
+]
+
+_IMAGES_DIR = Path("data") / "images"
 
 Ranking = list[tuple[str, float]]
+#: One image as the functions here take it: a file path, a PIL image or an RGB / grey array.
+_ImageLike: TypeAlias = "str | os.PathLike[str] | Image.Image | npt.ArrayLike"
 
 
 def _skimage(name: str) -> Callable[[], np.ndarray]:
@@ -62,14 +78,14 @@ BUILTIN_PHOTOS: dict[str, Callable[[], np.ndarray]] = {
 }
 
 
-def as_rgb(image: Any, name: str = "image") -> np.ndarray:
+def as_rgb(image: _ImageLike, name: str = "image") -> np.ndarray:
     """An image as RGB uint8 (H, W, 3) from a path, a PIL image or an array.
 
     Grey images are repeated to three channels, an alpha channel is dropped, float arrays
     in [0, 1] are scaled to 0-255. A missing or unreadable file raises ``DatasetError``.
     """
     if isinstance(image, (str, os.PathLike)):
-        return np.array(load_image(image))  # a writable copy: torch warns on read-only arrays
+        return np.array(load_image(os.fspath(image)))  # a writable copy: torch warns on read-only arrays
     if hasattr(image, "convert") and hasattr(image, "size"):  # a PIL image
         return np.array(image.convert("RGB"), dtype=np.uint8)
     arr = np.asarray(image)
@@ -104,16 +120,12 @@ def _check_prompts(prompts: Sequence[str], what: str = "prompts") -> list[str]:
     return prompts
 
 
-def _image_feature(lm: Any, image: Any) -> torch.Tensor:
-    from clip_course.core.encode import encode_images
-
+def _image_feature(lm: LoadedModelLike, image: _ImageLike) -> torch.Tensor:
     rgb = as_rgb(image)
     return encode_images(lm, rgb[None], batch_size=1, normalize=True, progress=False)[0]
 
 
-def _text_features(lm: Any, prompts: list[str]) -> dict[str, torch.Tensor]:
-    from clip_course.core.encode import encode_texts
-
+def _text_features(lm: LoadedModelLike, prompts: list[str]) -> dict[str, torch.Tensor]:
     unique = list(dict.fromkeys(prompts))
     feats = encode_texts(lm, unique, normalize=True)
     return dict(zip(unique, feats, strict=True))
@@ -134,14 +146,14 @@ def _distinct(prompts: Sequence[str]) -> list[str]:
     return prompts
 
 
-def rank_images(lm: Any, images: Sequence[Any], prompts: Sequence[str]) -> list[Ranking]:
+def rank_images(lm: LoadedModelLike, images: Sequence[_ImageLike], prompts: Sequence[str]) -> list[Ranking]:
     """:func:`rank_prompts` for each image in turn, the prompts encoded once."""
     prompts = _distinct(prompts)
     text, scale = _text_features(lm, prompts), model_logit_scale(lm)
     return [_rank(_image_feature(lm, image), prompts, text, scale) for image in images]
 
 
-def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
+def rank_prompts(lm: LoadedModelLike, image: _ImageLike, prompts: Sequence[str]) -> Ranking:
     """Prompts for one image, most probable first: ``[(prompt, probability), ...]``.
 
     Probabilities are ``softmax(s * cosine(image, prompt))`` over the given prompts with the
@@ -152,7 +164,7 @@ def rank_prompts(lm: Any, image: Any, prompts: Sequence[str]) -> Ranking:
     return rank_images(lm, [image], prompts)[0]
 
 
-def open_image(spec: Any) -> np.ndarray:
+def open_image(spec: _ImageLike) -> np.ndarray:
     """An image as RGB uint8 from a path, a PIL image, an array, or a built-in photo's name
     (:data:`BUILTIN_PHOTOS`: astronaut, chelsea, ...) when no file of that name exists."""
     if isinstance(spec, str) and not Path(spec).exists() and spec in BUILTIN_PHOTOS:
@@ -163,7 +175,8 @@ def open_image(spec: Any) -> np.ndarray:
     return as_rgb(spec)
 
 
-def predict(images: Any, texts: Sequence[str], model: Any = None, device: str | None = None) -> Any:
+def predict(images: _ImageLike | list[_ImageLike] | tuple[_ImageLike, ...], texts: Sequence[str], model: str | LoadedModel | None = None,
+            device: str | None = None) -> Ranking | list[Ranking]:
     """The openai/CLIP README's demo as one call: texts ranked for each image, most probable first.
 
     ``images``: one image or a list of them (paths, PIL images, RGB arrays, or built-in photo names
@@ -172,16 +185,17 @@ def predict(images: Any, texts: Sequence[str], model: Any = None, device: str | 
     Returns ``[(text, probability), ...]`` for one image, a list of those for a list of images;
     probabilities are softmax at the model's own logit scale (:func:`rank_prompts`).
     """
+    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
     from clip_course.core.models import LoadedModel, load
     from clip_course.data.profiles import resolve
 
     lm = model if isinstance(model, LoadedModel) else load(model or resolve("auto").model, device=device)
-    single = not isinstance(images, (list, tuple))
-    rankings = rank_images(lm, [open_image(im) for im in ([images] if single else images)], texts)
-    return rankings[0] if single else rankings
+    if isinstance(images, (list, tuple)):
+        return rank_images(lm, [open_image(im) for im in images], texts)
+    return rank_images(lm, [open_image(images)], texts)[0]
 
 
-def refinement_series(lm: Any, image: Any, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
+def refinement_series(lm: LoadedModelLike, image: _ImageLike, prompt_lists: Sequence[Sequence[str]]) -> list[Ranking]:
     """:func:`rank_prompts` for each prompt list in turn, same image (one ranking per list).
 
     Use it for progressive refinement, e.g. ``cumulative(["map", "a white map", ...])``:
@@ -211,11 +225,11 @@ def _folder_photos(folder: str | os.PathLike | None) -> dict[str, Callable[[], n
     """Loaders for the image files in ``folder`` by file stem (none if it does not exist)."""
     if folder is None or not Path(folder).is_dir():
         return {}
-    return {p.stem: (lambda p=p: load_image(p)) for p in sorted(Path(folder).iterdir())
+    return {p.stem: functools.partial(load_image, p) for p in sorted(Path(folder).iterdir())
             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = IMAGES_DIR) -> dict[str, np.ndarray]:
+def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = _IMAGES_DIR) -> dict[str, np.ndarray]:
     """Named RGB uint8 photos: the built-in ones (:data:`BUILTIN_PHOTOS`) plus every image in ``folder``.
 
     Images in ``folder`` are named by their file stem; ``names`` picks a subset in that order.
@@ -249,8 +263,6 @@ class Experiment:
 def scene(spec: str, seed: int = 0) -> np.ndarray:
     """A ShapesWorld render from a phrase: "small red circle on grey" (on: a background name),
     optionally "... as sketch" (a rendering style)."""
-    from clip_course.data import shapes as synthetic
-
     spec, _, style = spec.partition(" as ")
     words, _, background = spec.partition(" on ")
     parts = words.split()
@@ -264,7 +276,7 @@ def scene(spec: str, seed: int = 0) -> np.ndarray:
                             style=style.strip() or "flat")
 
 
-def experiment_image(spec: str, folder: str | os.PathLike | None = IMAGES_DIR) -> np.ndarray:
+def experiment_image(spec: str, folder: str | os.PathLike | None = _IMAGES_DIR) -> np.ndarray:
     """The image an :class:`Experiment` names: a ShapesWorld scene, a sample photo, or "A + B", a
     composite of two such images side by side (the original course report's image 6)."""
     if " + " in spec:
@@ -296,7 +308,7 @@ GALLERY_PROMPTS = {
 }
 #: Gallery images per profile (each adds every photo in data/images/): in the paper profile the six
 #: pictures that play the roles of the original course report's (:mod:`clip_course.data.pictures`).
-GALLERY_IMAGES = {
+_GALLERY_IMAGES = {
     "paper": [f"picture:{name}" for name in pictures.PICTURES],
     "offline": ["shapes:small red circle on grey", "shapes:big blue star on striped",
                 "shapes:big green triangle on checkered", "shapes:small yellow heart on dark grey",
@@ -366,30 +378,30 @@ def experiments(profile: str) -> list[Experiment]:
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
 
-def gallery(profile: str, folder: str | os.PathLike | None = IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
+def gallery(profile: str, folder: str | os.PathLike | None = _IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
     """The images notebook 02 ranks prompts for: the profile's list (unless ``builtin`` is False)
     plus every photo in ``folder``. A folder other than the default that does not exist is an
     error, not silence: a mistyped path would otherwise just show no photos of yours."""
-    if profile not in GALLERY_IMAGES:
+    if profile not in _GALLERY_IMAGES:
         raise DatasetError(f"Unknown profile {profile!r}; use 'paper' or 'offline'.")
-    if folder is not None and Path(folder) != IMAGES_DIR and not Path(folder).is_dir():
+    if folder is not None and Path(folder) != _IMAGES_DIR and not Path(folder).is_dir():
         raise DatasetError(f"images_dir={str(folder)!r} is not a folder: give the folder that holds your images, "
                            f"or images_dir=None for the built-in ones only.")
     mine = {name: as_rgb(loader(), name=name) for name, loader in _folder_photos(folder).items()}
     if not builtin and not mine:
         raise DatasetError(f"own_images_only=True, but {str(folder)!r} holds no image files "
                            f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
-    out = {spec.split(":", 1)[-1]: experiment_image(spec, folder=None) for spec in GALLERY_IMAGES[profile]} if builtin else {}
+    out = {spec.split(":", 1)[-1]: experiment_image(spec, folder=None) for spec in _GALLERY_IMAGES[profile]} if builtin else {}
     out.update(mine)
     return out
 
 
-def ranking_json(ranking: Ranking) -> list[dict[str, float | str]]:
+def ranking_json(ranking: Sequence[tuple[str, float]]) -> list[dict[str, float | str]]:
     """A ranking as JSON rows ``[{"prompt", "probability"}, ...]``."""
     return [{"prompt": p, "probability": float(q)} for p, q in ranking]
 
 
-def series_json(series: Sequence[Ranking]) -> list[dict[str, Any]]:
+def series_json(series: Sequence[Sequence[tuple[str, float]]]) -> list[dict[str, Any]]:
     """A refinement series as JSON: per step, the prompt it added, its winner and the ranking."""
     out, seen = [], set()
     for i, ranking in enumerate(series):

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-Z95 = 1.959963984540054
+__all__ = ["crossover_k", "independent_difference", "mean_interval", "paired_difference", "Sequence", "sign", "wilson"]
+
+_Z95 = 1.959963984540054
 
 
 def wilson(pct: float, n: int) -> tuple[float, float]:
@@ -21,9 +23,9 @@ def wilson(pct: float, n: int) -> tuple[float, float]:
     if n <= 0:
         return (0.0, 100.0)
     p = pct / 100.0
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
+    denom = 1 + _Z95**2 / n
+    centre = (p + _Z95**2 / (2 * n)) / denom
+    half = _Z95 * math.sqrt(p * (1 - p) / n + _Z95**2 / (4 * n * n)) / denom
     return (100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half))
 
 
@@ -69,7 +71,7 @@ def _t95(dof: int) -> float:
     for k in sorted(table):
         if dof <= k:
             return table[k]
-    return Z95
+    return _Z95
 
 
 def sign(lo: float, hi: float) -> int:

@@ -18,11 +18,16 @@ import torch
 
 from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
+from clip_course.core.feature_cache import image_features
 from clip_course.core.prompts import SINGLE_TEMPLATE
 from clip_course.core.prompts import templates as resolve_templates
 from clip_course.core.types import Labels, LoadedModelLike
+from clip_course.data.corruptions import check_kind, check_severity, corrupt_dataset
 from clip_course.data.dataset import ImageDataset
+from clip_course.data.published import REFERENCE_MODEL, REFERENCES
 from clip_course.errors import AnalysisError
+from clip_course.tasks.logreg import fit_logreg
+from clip_course.tasks.retrieval import recall_at_k, search
 from clip_course.tasks.stats import mean_interval
 from clip_course.tasks.types import (
     ClassMetrics,
@@ -38,6 +43,13 @@ if TYPE_CHECKING:  # names for annotations only (Unpack is in typing from Python
     from typing_extensions import Unpack
 
     from clip_course.tasks.logreg import LinearProbe
+
+__all__ = [
+    "coarse_groups", "coarse_vs_fine", "COMPARISON_COLUMNS", "comparison_table", "default_queries", "degradation",
+    "ensemble_metrics", "fit_probe", "free_text_search", "probe_top1", "prompt_accuracies", "prompt_study",
+    "retrieval_study", "robustness_entry", "robustness_study", "robustness_summary", "stratified_limit", "top1",
+    "zeroshot_classifier",
+]
 
 # ------------------------------------------------------------------------------- helpers
 
@@ -144,7 +156,7 @@ def zeroshot_classifier(lm: LoadedModelLike, dataset: ImageDataset, ensemble: Se
 # ------------------------------------------------------------------------------- robustness
 
 
-class ProbeOptions(TypedDict, total=False):
+class _ProbeOptions(TypedDict, total=False):
     """What :func:`fit_probe` passes on to :func:`clip_course.tasks.logreg.fit_logreg` besides ``C``."""
 
     fitter: str
@@ -155,10 +167,8 @@ class ProbeOptions(TypedDict, total=False):
 
 
 def fit_probe(train_features: torch.Tensor, train_labels: Labels, C: float, n_classes: int,
-              device: torch.device | str | None = None, **options: Unpack[ProbeOptions]) -> LinearProbe:
+              device: torch.device | str | None = None, **options: Unpack[_ProbeOptions]) -> LinearProbe:
     """The full-data linear probe at a chosen ``C`` (a :class:`clip_course.tasks.logreg.LinearProbe`)."""
-    from clip_course.tasks.logreg import fit_logreg
-
     return fit_logreg(train_features, train_labels, C=C, n_classes=n_classes, device=device, **options)
 
 
@@ -229,9 +239,6 @@ def robustness_study(
     """
     from tqdm.auto import tqdm
 
-    from clip_course.core.feature_cache import image_features
-    from clip_course.data.corruptions import check_kind, check_severity, corrupt_dataset
-
     levels = [0, *sorted({check_severity(s) for s in severities if s != 0})]
     for kind in corruptions:
         check_kind(kind)
@@ -260,8 +267,6 @@ def retrieval_study(
     clf: Classifier, image_features: torch.Tensor, labels: Labels, ks: Sequence[int] = (1, 5, 10)
 ) -> dict[str, Any]:
     """recall@k / precision@k with each class's ensemble prompt embedding as its query."""
-    from clip_course.tasks.retrieval import recall_at_k
-
     out = recall_at_k(clf.weights.T, image_features, labels, ks)
     out["queries"] = "one per class: the normalised mean of its ensemble prompts (the zero-shot weights)"
     return out
@@ -271,9 +276,6 @@ def free_text_search(
     lm: LoadedModelLike, queries: Sequence[str], image_features: torch.Tensor, labels: Labels, classes: Sequence[str], k: int = 8
 ) -> list[dict[str, Any]]:
     """The ``k`` best images for each free-text query: indices, labels and similarities."""
-    from clip_course.core.encode import encode_texts
-    from clip_course.tasks.retrieval import search
-
     if not queries:
         return []
     scores, idx = search(encode_texts(lm, list(queries)), image_features, k)
@@ -380,8 +382,6 @@ def comparison_table(profile: str, model: str, coarse: str, fine: str,
     CIFAR-10 (beside our coarse set) and CIFAR-100 (beside the fine set) whatever the profile;
     every row names both datasets, so a ShapesWorld number is never read as a CIFAR one.
     """
-    from clip_course.data.published import REFERENCE_MODEL, REFERENCES
-
     ref_ds = {coarse: "cifar10", fine: "cifar100"}
     rows = []
     for ds in (coarse, fine):

@@ -32,22 +32,20 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from clip_course.core import encode
+from clip_course.core.preprocess import preprocess_images_differentiable
 from clip_course.core.types import LoadedModelLike, network
 from clip_course.errors import StyleCLIPError
 from clip_course.generators.editable import EditableGenerator
 
 __all__ = [
-    "StyleCLIPError",
-    "EditConfig",
-    "EditResult",
-    "lr_schedule",
-    "edit",
-    "lambda_sweep",
+    "check_text", "clip_identity_loss", "ClipSimilarity", "edit", "EditConfig", "EditResult", "lambda_sweep",
+    "lr_schedule", "StyleCLIPError",
 ]
 
 #: An identity loss: (edited images, start images), both (B, 3, H, W) in about [0, 1] (unclamped,
 #: so gradients flow) -> (B,) or a scalar.
-IdentityLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+_IdentityLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # --------------------------------------------------------------------------- configuration
@@ -118,8 +116,6 @@ class ClipSimilarity:
     """Cosine similarity of generated images to one text under a CLIP model (differentiable)."""
 
     def __init__(self, lm: LoadedModelLike, text: str):
-        from clip_course.core import encode
-
         self.lm = lm
         self.text = check_text(text)
         tokens = encode.tokenize(lm, [self.text]).to(lm.device)
@@ -129,8 +125,6 @@ class ClipSimilarity:
 
     def __call__(self, images01: torch.Tensor) -> torch.Tensor:
         """(B,) cosine similarities; gradients flow to ``images01``."""
-        from clip_course.core.preprocess import preprocess_images_differentiable
-
         x = preprocess_images_differentiable(images01, self.lm.input_resolution)
         f = network(self.lm).encode_image(x.to(self.lm.dtype)).float()
         f = f / f.norm(dim=-1, keepdim=True)
@@ -208,7 +202,7 @@ def edit(
     start: torch.Tensor | None = None,
     config: EditConfig = EditConfig(),
     l2_lambdas: Sequence[float] | None = None,
-    id_loss: IdentityLoss | None = None,
+    id_loss: _IdentityLoss | None = None,
     progress: bool = True,
 ) -> EditResult:
     """Optimise latents toward ``text`` (StyleCLIP's latent optimisation, edit mode).
@@ -323,14 +317,12 @@ def lambda_sweep(
     return run, rows
 
 
-def clip_identity_loss(lm: LoadedModelLike) -> IdentityLoss:
+def clip_identity_loss(lm: LoadedModelLike) -> _IdentityLoss:
     """A stand-in identity loss: 1 - cosine of CLIP *image* embeddings of edit and start.
 
     StyleCLIP's own ID loss is ArcFace face recognition (weights not shipped here); this
     keeps what CLIP sees of the whole image close to the start, for any generator.
     """
-    from clip_course.core.preprocess import preprocess_images_differentiable
-
     def embed(x: torch.Tensor) -> torch.Tensor:
         f = network(lm).encode_image(preprocess_images_differentiable(x, lm.input_resolution).to(lm.dtype)).float()
         return f / f.norm(dim=-1, keepdim=True)

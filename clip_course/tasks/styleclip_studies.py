@@ -10,13 +10,23 @@ from typing import Any
 import numpy as np
 import torch
 
+from clip_course.core import models
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import profiles
 from clip_course.errors import StyleCLIPError
-from clip_course.generators.editable import EditableGenerator
-from clip_course.generators.shapes_generator import ShapesGenerator
+from clip_course.generators import stylegan2
+from clip_course.generators.editable import ATTRIBUTES, EditableGenerator, attribute_names
+from clip_course.generators.load import load_editable
+from clip_course.generators.shapes_generator import ShapesGenerator, find_attributes, parse_phrase
 from clip_course.io import status
 from clip_course.tasks.single_image import rank_images
 from clip_course.tasks.styleclip import EditConfig, EditResult, edit
+
+__all__ = [
+    "attribute_changes", "cli_record", "cli_setup", "default_phrases", "edit_entry", "edits_faces",
+    "entanglement_study", "face_readout", "FACE_READOUT_PROMPTS", "resolve_setup", "SAD_TEXT", "small_model_threads",
+    "start_batch",
+]
 
 # -------------------------------------------------------------------- entanglement (offline)
 
@@ -29,8 +39,6 @@ def attribute_changes(generator: ShapesGenerator, result: EditResult) -> dict:
     readout is a separate CNN trained on ShapesWorld renders and reconstructions, not the
     CLIP model that guided the edit, so it is an independent witness.
     """
-    from clip_course.generators.editable import ATTRIBUTES, attribute_names
-
     if not isinstance(generator, ShapesGenerator):
         raise StyleCLIPError("attribute_changes needs the offline ShapesWorld generator (it has the readout).")
     names = attribute_names()
@@ -81,8 +89,6 @@ def start_batch(generator: EditableGenerator, start: object, n: int, seed: int =
     if n <= 0:
         raise StyleCLIPError(f"n must be a positive number of start images, got {n}.")
     if isinstance(generator, ShapesGenerator):
-        from clip_course.generators.shapes_generator import parse_phrase
-
         base = parse_phrase(str(start))
         shape, colour = base["shape"], base["colour"]
         variants = [str(start)] + [
@@ -136,9 +142,6 @@ def entanglement_study(
 
 
 def _attribute_summary(generator: ShapesGenerator, run: EditResult) -> dict:
-    from clip_course.generators.editable import ATTRIBUTES
-    from clip_course.generators.shapes_generator import find_attributes
-
     changes = attribute_changes(generator, run)
     target = find_attributes(run.text)
     n = len(run.after)
@@ -161,9 +164,6 @@ def resolve_setup(profile: str = "auto", generator: str | None = None, model: st
     rest of the paper report is unchanged); ``offline``: the ShapesWorld generator + MiniCLIP;
     ``auto``: paper when its CLIP weights and the StyleGAN2 checkpoint are both on disk.
     """
-    from clip_course.data import profiles
-    from clip_course.generators import stylegan2
-
     prof = profiles.resolve(profile, model=model)
     if prof.name == "paper" and generator is None and not stylegan2.DEFAULT_CHECKPOINT.is_file():
         missing = (f"no StyleGAN2 checkpoint at {stylegan2.DEFAULT_CHECKPOINT} (`make download` fetches it; "
@@ -189,7 +189,7 @@ def small_model_threads(gen: EditableGenerator) -> None:
 
 
 #: What the notebook edits when its ``text`` / ``start`` parameters are None.
-DEFAULTS = {
+_DEFAULTS = {
     "offline": {"text": "a blue circle", "start": "a red circle"},
     "paper": {"text": "a woman with purple hair", "start": "random"},  # the original course report's example
 }
@@ -197,15 +197,12 @@ DEFAULTS = {
 
 def default_phrases(gen: EditableGenerator) -> dict[str, str]:
     """The ``text`` / ``start`` defaults for the generator actually used (not the profile's)."""
-    return DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]
+    return _DEFAULTS["offline" if isinstance(gen, ShapesGenerator) else "paper"]
 
 
 def cli_setup(generator: str, model: str | None, start: str | None,
               device: str | None, trust: bool = False) -> tuple[EditableGenerator, Any, str]:
     """The ``styleclip`` command's generator, CLIP model and start phrase (defaults follow the generator)."""
-    from clip_course.core import models
-    from clip_course.generators.load import load_editable
-
     gen = load_editable(generator, device=device)
     offline = isinstance(gen, ShapesGenerator)
     small_model_threads(gen)

@@ -13,10 +13,11 @@ import numpy as np
 
 from clip_course.core.types import FeatureMatrix, Features, Labels, LoadedModelLike
 
-__all__ = ["AccuracyCI", "AcrossEntry", "ClassMetrics", "DatasetRecord", "Diff", "Features", "FeatureMatrix",
-           "KShotRow", "Labels", "LoadedModelLike", "OutputsLike", "Predictor", "ProbeEntry", "ProbeResults",
-           "ProfileLike", "PromptEntry", "RobustnessEntry", "SessionLike", "SweepEntry", "Top", "ZeroShotEntry",
-           "ZeroShotResults"]
+__all__ = [
+    "AccuracyCI", "AcrossEntry", "ClassMetrics", "DatasetRecord", "Diff", "FeatureMatrix", "Features", "KShotRow",
+    "Labels", "LoadedModelLike", "OutputsLike", "Predictor", "ProbeEntry", "ProbeResults", "ProfileLike", "PromptEntry",
+    "RobustnessEntry", "SessionLike", "SweepEntry", "Top", "ZeroShotEntry", "ZeroShotResults",
+]
 
 
 class ProfileLike(Protocol):
@@ -110,7 +111,7 @@ class Top(TypedDict):
     top5: float
 
 
-class TopRecall(Top):
+class _TopRecall(Top):
     mean_per_class_recall: float
 
 
@@ -126,8 +127,8 @@ class _ZeroShotEntry(TypedDict):
     n_classes: int
     classes: list[str]
     templates: _Templates
-    single: TopRecall
-    ensemble: TopRecall
+    single: _TopRecall
+    ensemble: _TopRecall
     ensemble_gain: Diff
     per_class_accuracy: dict[str, float | None]
     most_confused: list[Any]

@@ -27,11 +27,19 @@ import torch
 from clip_course.core.cache import USER_CACHE
 from clip_course.core.encode import encode_texts
 from clip_course.core.feature_cache import image_features
+from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 from clip_course.core.prompts import templates as resolve_templates
 from clip_course.core.prompts import validate_classnames, validate_templates
 from clip_course.core.provenance import run_record
 from clip_course.core.types import Labels, LoadedModelLike, network
 from clip_course.data.dataset import ImageDataset
+from clip_course.data.published import benchmark_zeroshot
+
+__all__ = [
+    "build_classifier", "classification_metrics", "Classifier", "classifier", "confusion_matrix", "ensemble_weights",
+    "evaluate", "granularity_verdict", "Labels", "measure", "model_logit_scale", "most_confused_pairs", "np", "predict",
+    "prompt_features", "published_figure", "score", "Scored", "torch",
+]
 
 
 def model_logit_scale(lm: LoadedModelLike) -> float:
@@ -138,7 +146,7 @@ def score(lm: LoadedModelLike, image_features: torch.Tensor, labels: Labels, lab
     return classifier(lm, kept, templates).score(image_features, labels, label_classes)
 
 
-def topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
+def _topk_correct(scores: torch.Tensor, labels: torch.Tensor, k: int) -> torch.Tensor:
     """Boolean (N,): is the label among the ``k`` highest scores."""
     k = min(k, scores.shape[1])
     return (scores.topk(k, dim=1).indices == labels[:, None]).any(dim=1)
@@ -163,8 +171,8 @@ def classification_metrics(scores: torch.Tensor, labels: Labels, classes: list[s
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = np.where(support > 0, np.diag(cm) / np.maximum(support, 1), np.nan)
     return {
-        "top1": 100.0 * topk_correct(scores, labels_t, 1).float().mean().item(),
-        "top5": 100.0 * topk_correct(scores, labels_t, 5).float().mean().item(),
+        "top1": 100.0 * _topk_correct(scores, labels_t, 1).float().mean().item(),
+        "top5": 100.0 * _topk_correct(scores, labels_t, 5).float().mean().item(),
         "mean_per_class_recall": 100.0 * float(np.nanmean(recall)),
         "per_class_accuracy": {c: (None if np.isnan(r) else 100.0 * float(r)) for c, r in zip(classes, recall, strict=True)},
         "confusion": cm.tolist(),
@@ -228,16 +236,13 @@ def predict(
     return scored.logits, scored.classifier.weights, list(scored.classifier.templates)
 
 
-def published_figure(lm: Any, dataset: str) -> dict[str, Any] | None:
+def published_figure(lm: LoadedModelLike, dataset: str) -> dict[str, Any] | None:
     """CLIP_benchmark's published zero-shot figure for ``lm``'s model and tag on ``dataset``, or None.
 
     Only beside the checkpoint it measured (:func:`clip_course.core.models.is_published_checkpoint`):
     openai's released file or its hub conversion, or an open_clip tag's file whose sha256 is the
     hub's published one; never beside a retrained or altered file of the same name.
     """
-    from clip_course.core.models import checkpoint_origin, is_published_checkpoint
-    from clip_course.data.published import benchmark_zeroshot
-
     if not is_published_checkpoint(checkpoint_origin(lm.name, lm.checkpoint, lm.checkpoint_sha256)):
         return None
     return benchmark_zeroshot(lm.name, dataset, getattr(lm, "pretrained", None))
@@ -251,7 +256,7 @@ def evaluate(
     profile: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (see results.run_record)."""
+    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (:func:`clip_course.core.provenance.run_record`)."""
     start = time.perf_counter()
     scored = measure(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
     tmpl = list(scored.classifier.templates)
