@@ -284,7 +284,8 @@ def _styleclip_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--l2-lambda", type=float, default=0.008, help="weight of ||w - w0||^2 (StyleCLIP: 0.008)")
     add_seed(p, "the start latent")
     p.add_argument("--generator", default="offline",
-                   help="'offline' (ShapesWorld VAE), 'stylegan2' (data/stylegan2-ffhq-config-f.pt) or a checkpoint path")
+                   help="'offline' (ShapesWorld VAE), 'stylegan2' (data/stylegan2-ffhq-config-f.pt) or a "
+                        "checkpoint path")
     add_model(p, None, " (default: the --profile's; with auto, the generator's: miniclip for the offline one, "
                        "ViT-B/32 for StyleGAN2)")
     add_profile(p)

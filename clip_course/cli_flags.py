@@ -32,7 +32,8 @@ def add_model(p: argparse.ArgumentParser, default: str | None = None,
               help_default: str = " (default: the --profile's: miniclip offline, ViT-B/32 paper)") -> None:
     p.add_argument("--model", default=default,
                    help="CLIP model: an openai name (ViT-B/32 or open_clip's spelling ViT-B-32), an open_clip "
-                   "architecture with --pretrained (or written ARCH:TAG), 'miniclip', or a checkpoint path" + help_default)
+                   "architecture with --pretrained (or written ARCH:TAG), 'miniclip', or a checkpoint path"
+                   + help_default)
     p.add_argument("--pretrained", default=None, metavar="TAG",
                    help="open_clip / CLIP_benchmark pretrained tag, e.g. laion2b_s34b_b79k, laion400m_e32; "
                    "'openai' is openai's weights (the default for openai's architectures)")

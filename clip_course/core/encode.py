@@ -119,7 +119,8 @@ class _Estimate:
     def __init__(self, total: int, device: torch.device) -> None:
         import time
 
-        self.total, self.device, self.first, self.start, self._time = total, device, True, time.perf_counter(), time.perf_counter
+        self.total, self.device, self.first, self.start, self._time = (total, device, True, time.perf_counter(),
+                                                                       time.perf_counter)
 
     def done(self, n: int) -> None:
         if not self.first:
@@ -279,7 +280,8 @@ def _open_clip_text(model, tokens: torch.Tensor) -> torch.Tensor:
     x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:n].to(cast)
     x = model.ln_final(model.transformer(x, attn_mask=mask[:n, :n]))
     x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
-    return x @ model.text_projection if not isinstance(model.text_projection, torch.nn.Linear) else model.text_projection(x)
+    return (x @ model.text_projection if not isinstance(model.text_projection, torch.nn.Linear)
+            else model.text_projection(x))
 
 
 def encode_texts(
@@ -302,7 +304,8 @@ def encode_texts(
             for start in range(0, len(tokens), batch_size):
                 batch = _trim(tokens[start : start + batch_size]).to(lm.device)
                 open_clip_model = getattr(lm, "loader", "clip") == "open_clip"
-                feats = (_open_clip_text(lm.model, batch) if open_clip_model else lm.model.encode_text(batch)).float().cpu()
+                feats = (_open_clip_text(lm.model, batch) if open_clip_model
+                         else lm.model.encode_text(batch)).float().cpu()
                 fresh.update(zip(todo[start : start + len(batch)], feats, strict=True))
     if memo is not None and fresh and len(memo) + len(fresh) <= _TEXT_MEMO_MAX:
         memo.update(fresh)

@@ -259,7 +259,8 @@ def weights_problem(name: str, pretrained: str | None = None) -> str | None:
         spec = model_spec(name, pretrained)
     except ModelLoadError as err:
         path = Path(name).expanduser()
-        looks_like_path = os.sep in name.replace("/", os.sep).removeprefix("ViT-") or path.suffix in (".pt", ".pth", ".bin")
+        looks_like_path = (os.sep in name.replace("/", os.sep).removeprefix("ViT-")
+                           or path.suffix in (".pt", ".pth", ".bin"))
         return f"model checkpoint {path} (not a file)" if looks_like_path else str(err)
     if spec.kind == "open_clip":
         try:

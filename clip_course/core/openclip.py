@@ -80,7 +80,8 @@ def _open_clip():
 
 
 def open_clip_spelling(name: str) -> str:
-    """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` -> ``ViT-L-14-336``."""
+    """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` ->
+    ``ViT-L-14-336``."""
     return name.replace("@336px", "-336").replace("/", "-")
 
 
@@ -137,7 +138,8 @@ def resolve(name: str, pretrained: str | None, openai_names: list[str], others: 
         known = [*openai_names, *others, *archs]
         close = difflib.get_close_matches(arch, known, n=3, cutoff=0.6)
         hint = f"Did you mean {' or '.join(close)}? " if close else ""
-        raise ModelLoadError(f"Unknown model {arch!r} (and no such file). {hint}Known: {', '.join([*openai_names, *others])}, "
+        raise ModelLoadError(f"Unknown model {arch!r} (and no such file). {hint}Known: "
+                             f"{', '.join([*openai_names, *others])}, "
                              f"or an open_clip architecture with --pretrained TAG (`python -m clip_course models`).")
     tags = oc.list_pretrained_tags_by_model(oc_arch)
     if tag is None:

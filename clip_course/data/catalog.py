@@ -89,7 +89,8 @@ def describe_datasets(root: str | Path = DATA_ROOT) -> list[dict]:
             continue
         if name in _CIFAR:
             classes, sizes = _CIFAR[name]["classes"], _CIFAR_SIZES[name]
-            about, source, on_disk = _ABOUT[name], "CIFAR python batches (torchvision's download)", cifar_present(name, root)
+            about, source, on_disk = (_ABOUT[name], "CIFAR python batches (torchvision's download)",
+                                      cifar_present(name, root))
         else:
             base, style = shapes.parse_name(name)
             classes, sizes = shapes.class_names(name), shapes.DEFAULT_SIZES[base]

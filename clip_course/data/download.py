@@ -213,7 +213,8 @@ def _fetch_torchvision_set(name: str, root: str | Path = "data") -> Path:
                                 f"({type(err).__name__}: {err}); nothing was kept. Try again.") from err
         if not tv.present(name, tmp):
             raise DownloadError(f"torchvision.datasets.{spec.tv_class} finished but left no complete {spec.folder}/ "
-                                f"(missing {', '.join(str(p.relative_to(tmp)) for p in tv.missing_files(name, tmp)[:3])}); "
+                                "(missing "
+                                f"{', '.join(str(p.relative_to(tmp)) for p in tv.missing_files(name, tmp)[:3])}); "
                                 f"nothing was kept.")
         if folder.exists():  # an incomplete earlier copy: replace it whole
             shutil.rmtree(folder)

@@ -62,7 +62,8 @@ _BENCHMARK_DATASETS = {name: f"vtab/{name}" for name in (
 
 
 def _benchmark_model_name(model: str) -> str:
-    """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` -> ``ViT-L-14-336``."""
+    """openai's model name in open_clip's spelling: ``ViT-B/32`` -> ``ViT-B-32``, ``ViT-L/14@336px`` ->
+    ``ViT-L-14-336``."""
     # lazy: core.openclip imports torch, and `results` / `datasets` answer without it
     from clip_course.core.openclip import open_clip_spelling
 
@@ -127,7 +128,8 @@ def benchmark_table(task: str = "zeroshot_classification") -> list[dict]:
     out = []
     for r in rows:
         profile = model_profile(r["model"]) or {}
-        out.append({"model": r["model"], "pretrained": r["pretrained"], "training_data": _training_data(r["pretrained"]),
+        out.append({"model": r["model"], "pretrained": r["pretrained"],
+                    "training_data": _training_data(r["pretrained"]),
                     "dataset": r["dataset"], "dataset_type": dataset_type(r["dataset"]),
                     "gmacs": profile.get("gmacs"), "mparams": profile.get("mparams"),
                     **{k: 100.0 * float(r[k]) if r[k] else None for k in ("acc1", "acc5", "mean_per_class_recall")}})
@@ -176,7 +178,8 @@ REPORT_DATASETS = ("imagenet1k", "vtab/cifar10", "vtab/cifar100", "cars", "vtab/
                    "vtab/flowers", "mnist", "vtab/pets")
 
 
-def data_scale(arch: str = "ViT-B-32", datasets: tuple[str, ...] = REPORT_DATASETS) -> dict[str, dict[str, float | None]]:
+def data_scale(arch: str = "ViT-B-32",
+               datasets: tuple[str, ...] = REPORT_DATASETS) -> dict[str, dict[str, float | None]]:
     """``{dataset: {training data: published zero-shot top-1 (%)}}`` of ``arch`` for each tag of :data:`DATA_SCALE`."""
     out: dict[str, dict[str, float | None]] = {}
     for dataset in datasets:

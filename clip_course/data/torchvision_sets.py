@@ -182,7 +182,8 @@ def _listing(spec: _TorchvisionSet, folder: Path, tv_splits: tuple[str, ...], cl
         paths, labels, found = tv_files.image_folders([folder / s for s in sub],
                                                       (".png",) if name == "renderedsst2" else tv_files.IMG_EXTENSIONS)
     else:
-        readers: dict[str, Callable[..., Any]] = {"dtd": lambda: tv_files.dtd(folder / "dtd", tv_splits), "flowers": tv_files.flowers102,
+        readers: dict[str, Callable[..., Any]] = {"dtd": lambda: tv_files.dtd(folder / "dtd", tv_splits),
+                                                  "flowers": tv_files.flowers102,
                   "pets": tv_files.oxford_pets, "food101": tv_files.food101, "gtsrb": tv_files.gtsrb,
                   "fgvc_aircraft": tv_files.fgvc_aircraft, "sun397": tv_files.sun397,
                   "cars": tv_files.stanford_cars}
@@ -199,7 +200,8 @@ def _check_classes(spec: _TorchvisionSet, folder: Path, classes: list[str], foun
         raise DatasetError(f"{folder} defines {len(found)} classes, not {spec.name}'s {len(classes)}; "
                            f"delete it and download it again.")
     if len(labels) and (labels.min() < 0 or labels.max() >= len(classes)):
-        raise DatasetError(f"{folder} holds labels outside 0..{len(classes) - 1} ({spec.name} has {len(classes)} classes).")
+        raise DatasetError(f"{folder} holds labels outside 0..{len(classes) - 1} ({spec.name} has {len(classes)} "
+                           "classes).")
 
 
 def read_torchvision_set(name: str, split: str, root: str | Path = DATA_ROOT) -> ImageDataset:
@@ -237,7 +239,8 @@ def describe(name: str, root: str | Path = DATA_ROOT) -> dict:
         assert spec.total is not None  # a seeded split has a total
         test = round(spec.total * SEEDED_TEST_FRACTION)
         splits = {"train": spec.total - test, "test": test}
-        note = f"seeded split: {SEEDED_TEST_FRACTION:.0%} of each class is test (split seed {SPLIT_SEED}), of {spec.total}"
+        note = (f"seeded split: {SEEDED_TEST_FRACTION:.0%} of each class is test (split seed {SPLIT_SEED}), "
+                f"of {spec.total}")
     if spec.sizes is None and spec.name == "sun397":
         splits = {"train": f"~{splits['train']}", "test": f"~{splits['test']}"}
     classes = class_names(name) if spec.names == "fixed" else []

@@ -41,7 +41,8 @@ def read_idx(path: Path) -> np.ndarray:
         else:
             raise DatasetError(f"{printable(path)} is missing.")
     except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
-        raise DatasetError(f"{printable(gz)} is not a readable gzip file ({printable(err)}); download it again.") from None
+        raise DatasetError(f"{printable(gz)} is not a readable gzip file ({printable(err)}); "
+                           "download it again.") from None
     if len(data) < 4 or data[0] or data[1] or data[2] != _IDX_UBYTE or not 1 <= data[3] <= 3:
         raise DatasetError(f"{printable(path)} is not an unsigned-byte idx file (header {data[:4].hex()}).")
     nd = data[3]
@@ -60,7 +61,8 @@ def read_mnist_like(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     images = read_idx(folder / "raw" / f"{prefix}-images-idx3-ubyte")
     labels = read_idx(folder / "raw" / f"{prefix}-labels-idx1-ubyte").astype(np.int64)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DatasetError(f"{folder / 'raw'}: {prefix} images {images.shape} and labels {labels.shape} do not pair up.")
+        raise DatasetError(f"{folder / 'raw'}: {prefix} images {images.shape} and labels {labels.shape} "
+                           "do not pair up.")
     return np.ascontiguousarray(np.repeat(images[..., None], 3, axis=3)), labels
 
 
@@ -113,7 +115,8 @@ def read_svhn(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
         x, y = np.asarray(mat["X"]), np.asarray(mat["y"])
     except Exception as err:  # without X / y
-        raise DatasetError(f"{printable(path)} is not SVHN's .mat file ({type(err).__name__}: {printable(err)}).") from err
+        raise DatasetError(f"{printable(path)} is not SVHN's .mat file "
+                           f"({type(err).__name__}: {printable(err)}).") from err
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[2] != 3 or y.size != x.shape[3]:
         raise DatasetError(f"{path}: X is {x.dtype} {x.shape} and y has {y.size} labels; expected uint8 "
                            f"(32, 32, 3, N) and N labels.")

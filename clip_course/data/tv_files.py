@@ -158,7 +158,8 @@ def food101(base: Path, splits: Sequence[str]) -> _Listing:
 
 
 def gtsrb(base: Path, splits: Sequence[str]) -> _Listing:
-    """Train: ``gtsrb/GTSRB/Training/<00000..00042>/*.ppm``; test: ``GTSRB/Final_Test/Images`` + ``GT-final_test.csv``."""
+    """Train: ``gtsrb/GTSRB/Training/<00000..00042>/*.ppm``; test: ``GTSRB/Final_Test/Images`` +
+    ``GT-final_test.csv``."""
     (split,) = splits
     if split == "train":
         paths, labels, _ = _image_folder(base / "GTSRB" / "Training", (".ppm",))

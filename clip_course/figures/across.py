@@ -86,7 +86,8 @@ def accuracy_vs_speed(sweep: Mapping[str, Mapping[str, Any]], title: str = "Zero
         ax.scatter(rate, acc, s=area, c=[CYCLE[i % len(CYCLE)] for i in range(len(models))], alpha=0.85,
                    edgecolors="black", linewidths=0.6)
         for m, x, yv, p in zip(models, rate, acc, params, strict=True):
-            ax.annotate(f"{_label(m, sweep[m])}\n{p / 1e6:.1f} M params", (x, yv), xytext=(14, 0), textcoords="offset points",
+            ax.annotate(f"{_label(m, sweep[m])}\n{p / 1e6:.1f} M params", (x, yv), xytext=(14, 0),
+                        textcoords="offset points",
                         fontsize=8.5, va="center", ha="left")
         ax.set_xscale("log")
         if len(models) == 1:  # one point: keep a readable decade around it

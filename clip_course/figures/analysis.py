@@ -220,7 +220,8 @@ def coarse_fine(
         ax, ax2 = fig.subplots(1, 2, width_ratios=[1, 2.3])
         vals = [summary["coarse_top1"], summary["fine_top1"]]
         chance = [summary["chance"]["coarse"], summary["chance"]["fine"]]
-        labels = [f"{coarse}\n({summary['n_classes']['coarse']} classes)", f"{fine}\n({summary['n_classes']['fine']} classes)"]
+        labels = [f"{coarse}\n({summary['n_classes']['coarse']} classes)",
+                  f"{fine}\n({summary['n_classes']['fine']} classes)"]
         ax.bar([0, 1], vals, color=[RIGHT, PALETTE["sky"]], width=0.6)
         ax.bar([0, 1], chance, color="none", edgecolor=PALETTE["black"], hatch="//", width=0.6, label="chance")
         for x, v in enumerate(vals):

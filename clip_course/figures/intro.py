@@ -214,7 +214,8 @@ def pipeline_diagram(
         _arrow(ax, 2.85, 3.42, 3.45, 3.42)
         _box(ax, 3.5, 2.95, 1.7, 0.95, "text\nencoder", "#D9ECF7")
         _arrow(ax, 5.25, 3.42, 5.85, 3.42)
-        _box(ax, 5.9, 2.75, 2.2, 1.35, f"classifier W\n({len(classnames)} columns)\nmean of normalised\nprompt embeddings",
+        _box(ax, 5.9, 2.75, 2.2, 1.35,
+             f"classifier W\n({len(classnames)} columns)\nmean of normalised\nprompt embeddings",
             "#D9ECF7", 8.5)
         if image is not None:
             inset = ax.inset_axes([0.75, 0.25, 1.4, 1.4], transform=ax.transData)

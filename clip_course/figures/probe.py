@@ -94,7 +94,8 @@ def kshot_curve(
                     ax.annotate(f"probe matches zero-shot\nat ≈ {k_star:.1f} shots", (k_star, zs),
                                 xytext=(8, -30), textcoords="offset points", fontsize=8)
             if full and full.get(name) is not None:
-                ax.axhline(full[name], color=colour, ls=":", lw=1.3, label=f"probe, all training data ({full[name]:.1f}%)")
+                ax.axhline(full[name], color=colour, ls=":", lw=1.3,
+                           label=f"probe, all training data ({full[name]:.1f}%)")
             ax.set_xscale("log", base=2)
             ax.set_xticks(ks, [f"{k:g}" for k in ks])
             ax.set_xlabel("labelled examples per class (k)")

@@ -401,7 +401,8 @@ def load_shapes_generator(
         if payload.get("readout"):
             names = attribute_names()
             readout = _AttributeReadout({k: len(names[k]) for k in ATTRIBUTES})
-            readout.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["readout"].items()})
+            readout.load_state_dict({k: v.float() if v.is_floating_point() else v
+                                     for k, v in payload["readout"].items()})
     except Exception as err:
         raise StyleCLIPError(
             f"Could not load the offline generator {path}: corrupt or not a clip-course shapes "

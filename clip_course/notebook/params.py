@@ -9,7 +9,8 @@ allowed. :func:`clip_course.notebook.setup` calls it.
 Names are checked too (:func:`check_names`): papermill accepts ``-p limitt 50`` with only a
 warning and the notebook runs on its default, and Colab users edit the parameters cell by hand.
 ``setup`` (through :func:`ipython_params`) reads the cells the kernel ran (IPython's input
-history, the same in a papermill run, the report's runner, Jupyter and Colab): papermill's injected cell (``# Parameters``) and the
+history, the same in a papermill run, the report's runner, Jupyter and Colab): papermill's injected cell
+(``# Parameters``) and the
 latest run of the parameters cell itself; a name the notebook does not define is refused with
 the closest real one.
 """

@@ -304,7 +304,8 @@ def caption_html(kind: str, label: str, caption: str, zh: str | None = None) -> 
     """A caption the report numbers ("Figure 3."); the text cites it as ``[Figure](#fig-<label>)``.
     ``zh`` is its Chinese (the Chinese edition's caption; tests/test_i18n.py requires it)."""
     if kind not in ("figure", "table") or not label.replace("_", "").replace("-", "").isalnum():
-        raise NotebookError(f"caption kind must be 'figure' or 'table' and label a plain name, got {kind!r}, {label!r}.")
+        raise NotebookError("caption kind must be 'figure' or 'table' and label a plain name, "
+                            f"got {kind!r}, {label!r}.")
     text = html.escape(caption) if zh is None else str(Bi(html.escape(caption), html.escape(normalize_zh(zh))))
     return f'<p class="caption" data-kind="{kind}" data-label="{label}">{text}</p>'
 
@@ -350,7 +351,8 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
             return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
         return printable(v).replace("|", "\\|")  # a name with a newline must not end the row
 
-    lines = ["| " + " | ".join(str(maybe_tr(h)).replace("|", "\\|") for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines = ["| " + " | ".join(str(maybe_tr(h)).replace("|", "\\|") for h in headers) + " |",
+             "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -365,13 +367,15 @@ _MODEL_ROWS = [
 ]
 
 
-def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32, name: Bi | str | None = None) -> str:
+def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32,
+                name: Bi | str | None = None) -> str:
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
     hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
     other = None if compare is None or info.get("name") == REFERENCE_MODEL else compare
     same = other is None
-    headers = ["", tr("loaded: {name}", name=info.get("name") if name is None else name)] + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)])
+    headers = (["", tr("loaded: {name}", name=info.get("name") if name is None else name)]
+               + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)]))
 
     def fmt(key: str, v: Any) -> Any:
         return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v

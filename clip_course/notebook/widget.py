@@ -72,7 +72,8 @@ def uploaded_image(upload_value: Any) -> np.ndarray | None:
 
 def rank(lm: Any, image: np.ndarray, prompts_text: str) -> list[tuple[str, float]]:
     """The prompts typed (one per line) ranked for ``image``, as the batch cells rank them."""
-    # lazy: tests replace clip_course.tasks.single_image.rank_prompts (monkeypatch), which a module-top binding would not see
+    # lazy: tests replace clip_course.tasks.single_image.rank_prompts (monkeypatch), which a module-top binding would
+    # not see
     from clip_course.tasks.single_image import rank_prompts
 
     return list(rank_prompts(lm, image, parse_prompts(prompts_text)))

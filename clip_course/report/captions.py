@@ -93,9 +93,9 @@ def pretraining_caption(log: Mapping[str, Any], window: float = 0.1) -> Bi:
             (1 if last > first else -1)
 
     words = {1: tr("rises"), -1: tr("falls"), 0: tr("ends where it began")}
-    return tr("MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss "
-              "{loss}, the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of "
-              "the steps against the first).", loss=words[moved("loss")], acc=words[moved("accuracy")],
+    return tr("MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive "
+              "loss {loss}, the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last "
+              "tenth of the steps against the first).", loss=words[moved("loss")], acc=words[moved("accuracy")],
               temp=words[moved("temperature")])
 
 

@@ -157,7 +157,8 @@ def _checkpoint_kind(model: str | None, sha: str, published: bool = False) -> st
 
     if model and ":" in model and not model.endswith(":openai"):
         return "open_clip (hub file)" if published and len(sha) >= 16 else ""
-    if not model or len(sha) < 16 or model not in models.openai_sha256s().values():  # not openai's name (miniclip, a path)
+    # not openai's name (miniclip, a path)
+    if not model or len(sha) < 16 or model not in models.openai_sha256s().values():
         return ""
     if models.openai_sha256(model).startswith(sha):
         return "openai"
@@ -205,7 +206,8 @@ def collect(root: str | Path = "results") -> tuple[list[dict[str, Any]], list[st
             if key not in best or rank >= (best[key].get("n_images") or 0, best[key].get("created") or ""):
                 best[key] = r
     rows = [_with_benchmark(dict(r)) for r in best.values()]
-    rows.sort(key=lambda r: (str(r["dataset"]), *_side_by_side(str(r["model"])), r["task"], str(r.get("template") or "")))
+    rows.sort(key=lambda r: (str(r["dataset"]), *_side_by_side(str(r["model"])), r["task"],
+                             str(r.get("template") or "")))
     return [{c: r.get(c) for c in _COLUMNS} for r in rows], skipped
 
 

@@ -70,7 +70,8 @@ def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     for rec in results.values():
         origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
-        return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
+        return {"name": prose.model_name({**rec["model"], "origin": origin}),
+                "sha256": rec["model"]["checkpoint_sha256"],
                 "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}
     return None
 
@@ -103,7 +104,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
-             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02")}
+             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"),
+             "single_image": results.get("02")}
     return {
         "profile": profile,
         # the profile as the edition names it ("offline" / 离线): the running header and the cover
@@ -183,7 +185,8 @@ def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[
     recorded = [tl for item in _class_and_templates(results) for tl in item["templates"].values()]
     if CIFAR_TEMPLATES in recorded:
         return []
-    return [{"dataset": tr("CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)").get(lang),
+    return [{"dataset": tr("CIFAR-10 in the original course report's Appendix 1 "
+                           "(not evaluated in this build)").get(lang),
              "classes": list(CIFAR10_CLASSES),
              "templates": {tr("the paper's 18 CIFAR templates").get(lang): list(CIFAR_TEMPLATES)}}]
 
@@ -219,7 +222,8 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,
-            "params": [(k, repr(_shown(k, v, root)), k in run.params) for k, v in {**run.defaults, **run.params}.items()],
+            "params": [(k, repr(_shown(k, v, root)), k in run.params)
+                       for k, v in {**run.defaults, **run.params}.items()],
             "results": "written" if run.stem[:2] in results else "none",
             # each notebook picks its own threads (core.device): its device line says which
             "device": str(results.get(run.stem[:2], {}).get("environment", {}).get("device", "")),

@@ -155,7 +155,8 @@ def float_problems(html: str) -> list[str]:
     found = []
     parts = re.findall(r'<div class="notebook"[^>]*>(.*?)<p class="source-note">', html, re.S)
     body = "".join(parts)
-    tokens = re.finditer(r'<img(?![^>]*class="nb-gif")|<table|<p class="caption (figure|table)-caption" id="([\w-]+)"', body)
+    tokens = re.finditer(r'<img(?![^>]*class="nb-gif")|<table|<p class="caption (figure|table)-caption" id="([\w-]+)"',
+                         body)
     pending_img = pending_tab_caption = 0
     for t in tokens:
         if t.group(0) == "<img":

@@ -81,7 +81,8 @@ def declared_parameters(notebook: Path) -> dict[str, Any]:
         raise ReportError(f"{notebook.name}: its parameters cell is not valid Python ({err}).") from err
     declared: dict[str, Any] = {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
         for target in targets:
             if isinstance(target, ast.Name):
                 try:

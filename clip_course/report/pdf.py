@@ -302,7 +302,8 @@ def _section_title(spec: _SectionSpec, profile: str, lang: str = "en") -> str:
 
 
 def assemble_sections(runs: list[Any], profile: str = "paper", lang: str = "en") -> list[Section]:
-    """The numbered sections: the original course report's five, then any notebook the original course report has no place for."""
+    """The numbered sections: the original course report's five, then any notebook the original course report has no
+    place for."""
     by_prefix = {run.stem[:2]: run for run in runs}
     sections, used = [], set()
     specs = list(SECTIONS)
@@ -325,7 +326,8 @@ def assemble_sections(runs: list[Any], profile: str = "paper", lang: str = "en")
             part = _notebook_part(run.executed, sub.number if sub else spec.number, run.source.parent, sub, lang,
                                  profile)
             parts.append((sub, part, run.stem))
-        title = _section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "") or parts[0][2]
+        title = (_section_title(spec, profile, lang) or next((p.title for _, p, _ in parts if p and p.title), "")
+                 or parts[0][2])
         sections.append(Section(_Heading(spec.number, title, _anchor_for(spec.number)), parts))
     return sections
 
@@ -395,7 +397,8 @@ def _render_document(context: dict[str, Any]) -> str:
     context = dict(context, css=(TEMPLATES / "report" / "report.css").read_text(encoding="utf-8"), lang=lang,
                    html_lang=HTML_LANG[lang], t=translator(lang))
     context["abstract_html"] = jinja2.utils.markupsafe.Markup(env.get_template("abstract.html.j2").render(**context))
-    context["conclusions_html"] = jinja2.utils.markupsafe.Markup(env.get_template("conclusions.html.j2").render(**context))
+    context["conclusions_html"] = jinja2.utils.markupsafe.Markup(
+        env.get_template("conclusions.html.j2").render(**context))
     return number_floats(edition_html(env.get_template("document.html.j2").render(**context), lang), lang)
 
 

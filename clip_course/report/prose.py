@@ -250,7 +250,8 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
     return tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
               "templates scores {zh} top-1 and the English one {en}: {diff}.",
               name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
-              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
+              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"],
+                              d["lo"], d["hi"]))
 
 
 # ----------------------------------------------------------------------------- 04 probe
@@ -325,7 +326,8 @@ def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str, chan
     pts, deg = summary["mean_drop_points"], summary["degradation"]
     text = tr("Averaged over {cells} corruption-severity sets of {n} {dataset} test images, zero-shot loses {zs} "
               "points and the linear probe {probe}: ", cells=deg["cells"], n=n_images, dataset=dataset,
-              zs=points(pts["zeroshot"], signed=pts["zeroshot"] < 0), probe=points(pts["probe"], signed=pts["probe"] < 0))
+              zs=points(pts["zeroshot"], signed=pts["zeroshot"] < 0),
+              probe=points(pts["probe"], signed=pts["probe"] < 0))
     if chance:
         return text + tr("the model is at chance level on the clean images, so there is no robustness to read.")
     if pts["zeroshot"] <= 0 and pts["probe"] <= 0:
@@ -358,7 +360,8 @@ def hardest_classes_sentence(cvf: Mapping[str, Any]) -> Bi:
                 other=w["confused_with"]) if w["confused_with"] else Bi(f"{w['class']} ({w['top1']:.0f}%)",
                                                                            f"{w['class']}（{w['top1']:.0f}%）")
              for w in cvf["worst_classes"][:5]]
-    text = tr("The hardest fine classes: {worst}.", worst=Bi(", ".join(i.en for i in items), "、".join(i.zh for i in items)))
+    text = tr("The hardest fine classes: {worst}.",
+              worst=Bi(", ".join(i.en for i in items), "、".join(i.zh for i in items)))
     if cvf["per_coarse_class"]:
         top = cvf["per_coarse_class"][0]
         text += " " + tr("Grouped by coarse class, \"{cls}\" suffers most: {coarse} as a coarse class, {fine} on "
@@ -398,13 +401,16 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
               before=f"{summary['similarity_before_mean']:.3f}", after=f"{summary['similarity_after_mean']:.3f}",
               change=f"{summary['pixel_change_mean']:.3f}", border=f"{summary['border_change_mean']:.3f}")
     if "requested_reached" in summary:
-        reached = [(maybe_tr(a), summary["requested"][a], f"{f * n:.0f}/{n}") for a, f in summary["requested_reached"].items()]
+        reached = [(maybe_tr(a), summary["requested"][a], f"{f * n:.0f}/{n}")
+                   for a, f in summary["requested_reached"].items()]
         got = Bi(", ".join(f"{part(a, 'en')} = {v} in {s}" for a, v, s in reached),
                  "，".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
         changed = [(maybe_tr(a), f"{f * n:.0f}/{n}") for a, f in summary["unrequested_changed"].items()]
-        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed), "，".join(f"{part(a, 'zh')} {s}" for a, s in changed))
-        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
-                         "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
+        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed),
+                  "，".join(f"{part(a, 'zh')} {s}" for a, s in changed))
+        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the "
+                         "requested attribute reached in: {got}; and unrequested attributes changed in: {leak}.",
+                         got=got, leak=leak)
         text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),
                        "few": tr("No entanglement is claimed: fewer than 3 edits."),
                        "missed": tr("No entanglement is claimed: the requested value was not reached."),
@@ -473,8 +479,9 @@ def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> Bi:
         return text + " " + tr("No style lowers clean accuracy for both classifiers: these sets are not distribution "
                                "shifts for this model, so no robustness verdict is drawn.")
     if len(v["shifts"]) == 1:
-        return text + " " + tr("On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures "
-                               "13 and 14).", who=verdicts[1 if v["zeroshot_more"] else (-1 if v["probe_more"] else 0)],
+        return text + " " + tr("On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its "
+                               "Figures 13 and 14).",
+                               who=verdicts[1 if v["zeroshot_more"] else (-1 if v["probe_more"] else 0)],
                                paper=V.paper_words(v["paper"]))
     return text + " " + tr("Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the "
                            "probe on {p}: {paper} for natural shifts (its Figures 13 and 14).", n=len(v["shifts"]),
@@ -491,11 +498,12 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
     paper = (tr("The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.") if same else
              tr("The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; "
                 "this run does not show that pattern."))
-    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no "
-              "caption ever states how many shapes an image holds. A linear probe on the same features scores {probe}: "
-              "{diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot across "
-              "datasets pairs them image by image). {paper}",
-              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
+    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: "
+              "no caption ever states how many shapes an image holds. A linear probe on the same features scores "
+              "{probe}: {diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot "
+              "across datasets pairs them image by image). {paper}",
+              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}",
+              hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
               diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
 

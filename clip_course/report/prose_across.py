@@ -68,7 +68,8 @@ def family_sentence(fam: str, summary: Mapping[str, Any], gap: Mapping[str, floa
                   behind=summary["behind"], tied=summary["tied"], n=len(sets), gap=points(gap["diff"]), m=MIN_UNITS)
     return tr("*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not "
               "detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).",
-              family=family_name(fam, capital=True), sets=", ".join(sets), ahead=summary["ahead"], behind=summary["behind"],
+              family=family_name(fam, capital=True), sets=", ".join(sets), ahead=summary["ahead"],
+              behind=summary["behind"],
               tied=summary["tied"], n=len(sets), gap=points(gap["diff"]), ci=interval(gap["lo"], gap["hi"]))
 
 
@@ -83,7 +84,8 @@ def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int
                          "learns from the same features zero-shot uses, plus every label.")
     if contrast is None:
         return head + " " + tr("This run has no object family and another to set against it.")
-    words = difference(tr("the object sets' mean gap"), tr("the {family} sets'", family=family_name(contrast["against"])),
+    words = difference(tr("the object sets' mean gap"),
+                       tr("the {family} sets'", family=family_name(contrast["against"])),
                        contrast["diff"], contrast["lo"], contrast["hi"])
     # Figure 5 measured another model (a ResNet-50 probe): only the direction of the contrast can agree
     verdict = against_paper(contrast, 1.0, comparable=False)

@@ -88,7 +88,8 @@ def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) ->
     head = tr("The original course report closed on a worry: a model like CLIP needs data and compute that few "
               "hold, and one pretrained model might come to take all. In these published figures, a model trained "
               "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
-              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)), n=str(len(beat) + len(not_beat)))
+              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)),
+              n=str(len(beat) + len(not_beat)))
     sep = Bi(" ", "")  # Chinese sentences follow each other without a space
     if not_up:
         head += sep + tr("More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "
@@ -114,14 +115,16 @@ def _cell(a: Mapping[str, float]) -> str:
 def measured_table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the measured part: model, tag, data, top-1 [95% CI], the paired difference
     to the first row's model, and CLIP_benchmark's figure or "not comparable"."""
-    headers = ["model", "pretrained", "data", "zero-shot top-1 [95% CI]", f"− {display_name(rows[0]['model'])} [95% CI]",
+    headers = ["model", "pretrained", "data", "zero-shot top-1 [95% CI]",
+               f"− {display_name(rows[0]['model'])} [95% CI]",
                "CLIP_benchmark top-1"]
     out = []
     for r in rows:
         d = r.get("vs_base")
         vs = "" if d is None else f"{points(d['diff'])} [{points(d['lo'])}, {points(d['hi'])}]"
         pub = pct(r["published"]["acc1"])[:-1] if r.get("published") else tr("not comparable")
-        out.append([display_name(r["model"]), r.get("pretrained") or "", r.get("training_data") or "", _cell(r), vs, pub])
+        out.append([display_name(r["model"]), r.get("pretrained") or "", r.get("training_data") or "", _cell(r), vs,
+                    pub])
     return headers, out
 
 

@@ -52,7 +52,8 @@ def _across_sentences(c: Mapping[str, Any] | None) -> list[Bi]:
     src, v = "07_zero_shot_across_datasets", c["verdict_counts"]
     text = tr_html("Across {n} datasets, zero-shot is ahead of a linear probe trained on all labels on {ahead}, "
                    "behind on {behind} and not detectably different on {tied}",
-                   n=q(c["datasets"], f"{src}:datasets", "len"), ahead=q(v["ahead"], f"{src}:verdict_counts.ahead", "int"),
+                   n=q(c["datasets"], f"{src}:datasets", "len"),
+                   ahead=q(v["ahead"], f"{src}:verdict_counts.ahead", "int"),
                    behind=q(v["behind"], f"{src}:verdict_counts.behind", "int"),
                    tied=q(v["tied"], f"{src}:verdict_counts.tied", "int"))
     pc = c["paper_contrast"]
@@ -91,7 +92,8 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
         e, src = r["entry"], r["src"]
         text = tr_html("A linear probe on {dataset} ({n}-way, the classes with training images) reaches {probe} top-1 "
                        "against {zs} zero-shot: {diff}.", dataset=r["dataset"], n=q(e["n_way"], f"{src}.n_way", "int"),
-                       probe=q(e["probe"]["top1"], f"{src}.probe.top1"), zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
+                       probe=q(e["probe"]["top1"], f"{src}.probe.top1"),
+                       zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
                        diff=_diff_words(f"{src}.probe_minus_zeroshot", e["probe_minus_zeroshot"], probe, zs))
         curve = e.get("kshot") or {}
         cross = crossover([float(k) for k in curve], [v["mean"] for v in curve.values()], e["zeroshot"]["top1"]) \
@@ -221,16 +223,17 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
     if "requested_reached" not in e:
         return []
     src = "05_styleclip:entanglement"
-    got = [tr_html("{a} = {v} in {share}", a=maybe_tr(a), v=e["requested"][a], share=q(f, f"{src}.requested_reached.{a}", "share"))
+    got = [tr_html("{a} = {v} in {share}", a=maybe_tr(a), v=e["requested"][a],
+                   share=q(f, f"{src}.requested_reached.{a}", "share"))
            for a, f in e["requested_reached"].items()]
     leak = [tr_html("{a} in {share}", a=maybe_tr(a), share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
     got_words, leak_words = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None
                              for x in (got, leak))
     verdict = entanglement_verdict(e)
-    read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} "
-                   "(unrequested changes)", n=q(e["n"], f"{src}.n", "int"), got=got_words or tr_html("nothing new"),
-                   leak=leak_words or tr_html("none"))
+    read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and "
+                   "{leak} (unrequested changes)", n=q(e["n"], f"{src}.n", "int"),
+                   got=got_words or tr_html("nothing new"), leak=leak_words or tr_html("none"))
     if verdict == "entangle":
         return [read + tr_html(": the edits entangle, as the original course report saw on faces.")]
     why = {"few": tr_html("fewer than 3 starts"), "missed": tr_html("the requested value was not reached"),
@@ -253,7 +256,8 @@ def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:
     items: list[Bi] = []
     # 1. strong zero-shot and linear-probe classification
     one = _pick(found, "is at chance level (", "A linear probe on", "It matches zero-shot", "Across ")
-    items.append(tr_html(bold.format("The original course report's point 1: CLIP is strong at zero-shot and linear-probe classification.")
+    items.append(tr_html(bold.format("The original course report's point 1: CLIP is strong at zero-shot and "
+                                     "linear-probe classification.")
                          ) + (Bi(" ".join(x.en for x in one), "".join(x.zh for x in one)) if one else
                               tr_html("No classification was measured in this build.")))
     # 2. bias of the data and dependence on the downstream task
@@ -274,7 +278,8 @@ def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:
                 "introduction, not reproduced.")))
     # 4. weak on fine-grained and abstract tasks; StyleCLIP's entanglement
     four = _pick(found, "Finer classes", "Under seeded corruptions", "StyleCLIP towards", "attribute readout")
-    items.append(tr_html(bold.format("Point 4: CLIP is weaker on fine-grained and abstract tasks, and worth further study.")) + (
+    items.append(tr_html(bold.format("Point 4: CLIP is weaker on fine-grained and abstract tasks, and worth further "
+                                     "study.")) + (
         Bi(" ".join(x.en for x in four), "".join(x.zh for x in four)) if four else
         tr_html("This build ran neither the corruption study nor StyleCLIP.")))
     # 5. the field's direction and the concentration of computing resources

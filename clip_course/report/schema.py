@@ -73,7 +73,8 @@ NUMBER: tuple[type, ...] = (int, float)
 TOP: dict[str, Spec] = {"top1": _Percent(), "top5": _Percent()}
 DIFF: dict[str, Spec] = {"diff": NUMBER, "lo": NUMBER, "hi": NUMBER}  # a difference in points with its 95% interval
 _MODEL: dict[str, Spec] = {"name": str, "checkpoint_sha256": str}
-_HEADER: dict[str, Spec] = {"notebook": str, "profile": str, "profile_reason": str, "model": _MODEL, "environment": dict}
+_HEADER: dict[str, Spec] = {"notebook": str, "profile": str, "profile_reason": str, "model": _MODEL,
+                            "environment": dict}
 DATASET: dict[str, Spec] = {"name": str, "split": str, "size": int, "classes": int, "fingerprint": str}
 
 ZEROSHOT_ENTRY: dict[str, Spec] = {
@@ -97,7 +98,8 @@ PROMPT_ENTRY: dict[str, Spec] = {
     "bare": _Percent(), "single": _Percent(), "ensemble": _Percent(), "ensemble_gain_points": NUMBER,
     "templates": list, "n_images": int, "n_way": int,
 }
-_ROBUSTNESS_SUMMARY: dict[str, Spec] = {"dataset": str, "n_images": int, "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
+_ROBUSTNESS_SUMMARY: dict[str, Spec] = {"dataset": str, "n_images": int,
+                                        "mean_drop_points": {"zeroshot": NUMBER, "probe": NUMBER},
                       "degradation": {**DIFF, "cells": int}}
 _RETRIEVAL_ENTRY: dict[str, Spec] = {"recall@1": _Percent(), "recall@5": _Percent(), "recall@10": _Percent(),
                    "n_queries": int, "n_images": int}
@@ -109,7 +111,8 @@ ACROSS_ENTRY: dict[str, Spec] = {
     "benchmark": Optional({"acc1": _Percent(), "source": str}),
     "train": {"dataset": DATASET}, "test": {"dataset": DATASET},
 }
-SWEEP_ENTRY: dict[str, Spec] = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str, "parameters": int,
+SWEEP_ENTRY: dict[str, Spec] = {"model": str, "checkpoint_sha256": str, "openai_weights": bool, "profile": str,
+                                "parameters": int,
                "images_per_s": NUMBER, "device": str, "threads": int, "zeroshot_top1": MapOf(_Percent()),
                "mean_zeroshot_top1": _Percent()}
 
@@ -234,7 +237,8 @@ def example(spec: Spec) -> Any:
         return {}
     if isinstance(spec, _Percent):
         return 50.0
-    return {str: "", int: 1, float: 0.0, bool: False, dict: {}, list: []}.get(spec, 0.0) if not isinstance(spec, tuple) else 0.0
+    return ({str: "", int: 1, float: 0.0, bool: False, dict: {}, list: []}.get(spec, 0.0)
+            if not isinstance(spec, tuple) else 0.0)
 
 
 def example_record(stem: str, **fields: object) -> dict[str, Any]:

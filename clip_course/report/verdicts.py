@@ -130,7 +130,8 @@ def chance_note(what: Any, top1: float, n: int, chance: float) -> Bi:
     """The one sentence that replaces claims needing a trained model when ``what`` is at chance."""
     lo, hi = wilson(top1, n)
     return tr("{what} is at chance level ({acc}, 95% CI {lo} to {hi}, chance {chance}): the model reads nothing "
-              "here that the class names say, so no finding that needs a trained model is drawn from it.", what=what, acc=pct(top1), lo=pct(lo)[:-1],
+              "here that the class names say, so no finding that needs a trained model is drawn from it.", what=what,
+              acc=pct(top1), lo=pct(lo)[:-1],
               hi=pct(hi), chance=pct(chance))
 
 

@@ -162,8 +162,10 @@ def measure(session: SessionLike, name: str, limit: int | None, limit_train: int
     return with_intervals(name, cast(ProbeEntry, entry), session.notebook)
 
 
-def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None, **sizes: Unpack[_MeasureSizes]) -> dict[str, Any]:
-    """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else :func:`measure`."""
+def reuse_or_measure(session: SessionLike, name: str, earlier: ProbeResults | None,
+                     **sizes: Unpack[_MeasureSizes]) -> dict[str, Any]:
+    """Notebook 04's entry for ``name`` when this build's 04 measured it (one source per number), else
+    :func:`measure`."""
     if earlier and name in earlier.get("datasets", {}):
         return with_intervals(name, earlier["datasets"][name], earlier["notebook"])
     return measure(session, name, **sizes)
@@ -264,7 +266,8 @@ def sweep_entry(lm: LoadedModelLike, zeroshot_top1: Mapping[str, float], rate: f
     }
 
 
-def zeroshot_top1(lm: LoadedModelLike, dataset: ImageDataset, left_out: Sequence[str], batch_size: int, cache_dir: str | None,
+def zeroshot_top1(lm: LoadedModelLike, dataset: ImageDataset, left_out: Sequence[str], batch_size: int,
+                  cache_dir: str | None,
                   templates: Sequence[str] | None = None) -> float:
     """Zero-shot top-1 (%) of ``lm`` on ``dataset`` with its template ensemble, on the probe's task.
 

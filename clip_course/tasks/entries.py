@@ -48,7 +48,8 @@ def dataset_record(dataset: ImageDataset) -> dict[str, Any]:
             "classes": len(dataset.classes), "fingerprint": dataset.fingerprint[:16]}
 
 
-def features(session: SessionLike, dataset: ImageDataset, batch_size: int = 256, cache_dir: str | None = USER_CACHE) -> torch.Tensor:
+def features(session: SessionLike, dataset: ImageDataset, batch_size: int = 256,
+             cache_dir: str | None = USER_CACHE) -> torch.Tensor:
     """L2-normalised image features of ``dataset`` (cached on disk under ``cache_dir``)."""
     return image_features(session.lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size,
                           progress=True)  # tqdm.auto; a report build sets TQDM_DISABLE
@@ -112,7 +113,8 @@ def probe_entry(
     """Linear probe (paper protocol), zero-shot (ensemble) and k-shot probes on one dataset.
 
     All three are scored on the same task: classes without training images are left out
-    (with their test images), as :func:`clip_course.tasks.probe.run_probe` does. The k = 1 probes use the C the full-data sweep chose (nothing can be held out from one
+    (with their test images), as :func:`clip_course.tasks.probe.run_probe` does. The k = 1 probes use the C the
+    full-data sweep chose (nothing can be held out from one
     example per class); k >= 2 choose C by cross-validation inside the k-shot set. ``ensemble``:
     the zero-shot templates instead of the dataset's own (notebook 04's ``templates``).
     """

@@ -161,7 +161,8 @@ def k_shot(
     return {"params": params, "metrics": {"per_k": per_k, "fixed_C": fixed_C, "fixed_C_source": fixed_source}}
 
 
-def _k_shot_run(train_X: FeatureMatrix, train_y: np.ndarray, test_X: FeatureMatrix, test_y: np.ndarray, names: list[str], k: int,
+def _k_shot_run(train_X: FeatureMatrix, train_y: np.ndarray, test_X: FeatureMatrix, test_y: np.ndarray,
+                names: list[str], k: int,
                 seed: int, k_classes: int, fixed_C: float | None, fixed_source: str, cv_folds: int,
                 common: _FitSettings) -> tuple[dict[str, Any], str]:
     """One k-shot probe: draw k per class, choose C (cross-validation, or the fixed C at k = 1), fit, test."""
@@ -183,7 +184,8 @@ def _k_shot_run(train_X: FeatureMatrix, train_y: np.ndarray, test_X: FeatureMatr
              "n_train": int(len(idx)), "converged": probe.converged}, method)
 
 
-def _checked_inputs(train_X: FeatureInput, train_y: Labels, test_X: FeatureInput, test_y: Labels, classes: Sequence[str] | None,
+def _checked_inputs(train_X: FeatureInput, train_y: Labels, test_X: FeatureInput, test_y: Labels,
+                    classes: Sequence[str] | None,
                     ks: Sequence[int | None], seeds: Sequence[int]
                     ) -> tuple[FeatureMatrix, np.ndarray, FeatureMatrix, np.ndarray, list[str], int, list[str]]:
     """Validated arrays without the classes that have no training examples, class names, the

@@ -39,7 +39,8 @@ def on_disk(models: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return present, missing
 
 
-def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: str | None) -> tuple[dict[str, Any], np.ndarray]:
+def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int,
+        cache_dir: str | None) -> tuple[dict[str, Any], np.ndarray]:
     """One model's measured row on ``dataset`` (template ensemble) and its per-image correctness."""
     feats = image_features(lm, dataset, normalize=True, cache_dir=cache_dir, batch_size=batch_size, progress=False)
     scored = zeroshot.score(lm, feats, dataset.labels, dataset.classes, prompts.templates("ensemble", dataset.name))
@@ -47,7 +48,8 @@ def row(lm: LoadedModelLike, dataset: ImageDataset, batch_size: int, cache_dir: 
     lo, hi = wilson(scored.top1, n)
     return {"model": lm.name, "pretrained": getattr(lm, "pretrained", None),
             "training_data": getattr(lm, "training_data", None), "checkpoint_sha256": lm.checkpoint_sha256,
-            "checkpoint_published": published_checkpoint(lm), "dataset": dataset.name, "n_test": n, "n_way": len(dataset.classes),
+            "checkpoint_published": published_checkpoint(lm), "dataset": dataset.name, "n_test": n,
+            "n_way": len(dataset.classes),
             "top1": scored.top1, "lo": lo, "hi": hi,
             "published": zeroshot.published_figure(lm, dataset.name)}, scored.correct
 

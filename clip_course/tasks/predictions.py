@@ -29,7 +29,8 @@ def softmax(logits: npt.ArrayLike) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def topk_rows(probabilities: npt.ArrayLike, true_labels: Sequence[str], classes: Sequence[str], ids: Sequence[str | int],
+def topk_rows(probabilities: npt.ArrayLike, true_labels: Sequence[str], classes: Sequence[str],
+              ids: Sequence[str | int],
               k: int = 5) -> list[dict[str, Any]]:
     """One row per image: ``id``, ``true_label``, ``correct`` (top-1) and ``top_k``:
     ``[{"label", "probability"}, ...]``, most probable first (``k`` capped at the number of classes).
@@ -67,7 +68,8 @@ def to_csv(rows: Sequence[Mapping[str, object]]) -> str:
     return out.getvalue()
 
 
-def write(path: str | os.PathLike, rows: Sequence[Mapping[str, object]], meta: Mapping[str, object] | None = None) -> None:
+def write(path: str | os.PathLike, rows: Sequence[Mapping[str, object]],
+          meta: Mapping[str, object] | None = None) -> None:
     """Write ``rows`` atomically: CSV for a ``.csv`` path, else JSON (``{**meta, "rows": rows}``)."""
     if Path(path).suffix.lower() == ".csv":
         atomic_write_bytes(path, to_csv(rows).encode("utf-8"))

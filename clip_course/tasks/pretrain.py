@@ -114,7 +114,8 @@ class PretrainConfig:
             raise PretrainError(f"image_size {self.image_size} must be a multiple of patch_size {self.patch_size}.")
         for name in ("vision_width", "text_width"):
             if getattr(self, name) % 64:
-                raise PretrainError(f"{name} must be a multiple of 64 (CLIP uses 64-wide heads), got {getattr(self, name)}.")
+                raise PretrainError(f"{name} must be a multiple of 64 (CLIP uses 64-wide heads), got "
+                                    f"{getattr(self, name)}.")
         if not 0 <= self.warmup_steps < self.steps:
             raise PretrainError(f"warmup_steps must be in [0, steps), got {self.warmup_steps}.")
 
@@ -418,7 +419,8 @@ def zero_shot_accuracy(model: clip.model.CLIP, dataset: ImageDataset, templates:
     w = F.normalize(txt.reshape(len(dataset.classes), len(templates), -1).mean(1), dim=-1)
     correct = 0
     for i in range(0, len(dataset), batch_size):
-        img = model.encode_image(normalise_images(np.asarray(dataset.images[i : i + batch_size]), device).to(model.dtype))
+        img = model.encode_image(normalise_images(np.asarray(dataset.images[i : i + batch_size]),
+                                                  device).to(model.dtype))
         pred = (100 * F.normalize(img.float(), dim=-1) @ w.T).argmax(1).cpu().numpy()
         correct += int((pred == dataset.labels[i : i + batch_size]).sum())
     return 100.0 * correct / len(dataset)

@@ -330,10 +330,12 @@ def restrict_to_trained_classes(
     remap[present] = np.arange(len(present))
     keep = remap[test_y] >= 0
     dropped = [classes[int(i)] for i in np.flatnonzero(counts == 0)]
-    return remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]], [classes[int(i)] for i in present], dropped
+    return (remap[train_y], take_rows(test_X, np.flatnonzero(keep)), remap[test_y[keep]],
+            [classes[int(i)] for i in present], dropped)
 
 
-def _choose_C(train_X: FeatureMatrix, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float, seed: int,
+def _choose_C(train_X: FeatureMatrix, train_y: np.ndarray, k: int, per_class: np.ndarray, val_fraction: float,
+              seed: int,
               fitter: str, dev: torch.device, search: str, steps: int, max_iter: int, tol: float,
               dtype: torch.dtype | None, progress: bool) -> tuple:
     """(C, validation top-1, warm start, how C was chosen, sweep summary, train and val indices).
@@ -354,7 +356,8 @@ def _choose_C(train_X: FeatureMatrix, train_y: np.ndarray, k: int, per_class: np
     if smallest >= 2:
         folds = min(_CV_FOLDS, smallest)
         C, val_top1 = cv_choose_C(train_X, train_y, k, folds, seed, fitter, dev, steps, max_iter, tol, dtype)
-        return C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}", None, everything, none
+        return (C, val_top1, None, f"{folds}-fold cross-validation over the training images: {why}",
+                None, everything, none)
     method = f"fixed C={FIXED_C:g} (scikit-learn's default), nothing can be held out: {why}"
     return FIXED_C, None, None, method, None, everything, none
 
@@ -401,7 +404,8 @@ def run_probe(
     (%), mean per-class recall, per-class accuracy and confusion, the chosen ``C`` and the
     validation curve (``sweep``); ``predictions`` are the test images' predicted classes (for
     paired comparisons with another classifier on the same images); with ``test_logits=True``,
-    ``test_logits`` holds their (N, C) logits as numpy (softmax: the probe's probabilities). Classes without training examples are left out, with their test images
+    ``test_logits`` holds their (N, C) logits as numpy (softmax: the probe's probabilities). Classes without training
+    examples are left out, with their test images
     (see :func:`restrict_to_trained_classes`); ``params`` names them.
     """
     train_X, train_y = check_pair(train_X, train_y, "train")

@@ -175,7 +175,8 @@ def open_image(spec: _ImageLike) -> np.ndarray:
     return as_rgb(spec)
 
 
-def predict(images: _ImageLike | list[_ImageLike] | tuple[_ImageLike, ...], texts: Sequence[str], model: str | LoadedModel | None = None,
+def predict(images: _ImageLike | list[_ImageLike] | tuple[_ImageLike, ...], texts: Sequence[str],
+            model: str | LoadedModel | None = None,
             device: str | None = None) -> Ranking | list[Ranking]:
     """The openai/CLIP README's demo as one call: texts ranked for each image, most probable first.
 
@@ -202,7 +203,8 @@ def refinement_series(lm: LoadedModelLike, image: _ImageLike, prompt_lists: Sequ
     each step adds a more specific prompt and the softmax shows whether it takes over.
     """
     if isinstance(prompt_lists, str) or not list(prompt_lists):
-        raise PromptError("prompt_lists must be a non-empty list of prompt lists, e.g. [['a map'], ['a map', 'a white map']].")
+        raise PromptError("prompt_lists must be a non-empty list of prompt lists, "
+                          "e.g. [['a map'], ['a map', 'a white map']].")
     lists = [_check_prompts(p, f"prompts of step {i + 1}") for i, p in enumerate(prompt_lists)]
     for i, p in enumerate(lists):
         if len(set(p)) != len(p):
@@ -229,7 +231,8 @@ def _folder_photos(folder: str | os.PathLike | None) -> dict[str, Callable[[], n
             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def sample_photos(names: Sequence[str] | None = None, folder: str | os.PathLike | None = _IMAGES_DIR) -> dict[str, np.ndarray]:
+def sample_photos(names: Sequence[str] | None = None,
+                  folder: str | os.PathLike | None = _IMAGES_DIR) -> dict[str, np.ndarray]:
     """Named RGB uint8 photos: the built-in ones (:data:`BUILTIN_PHOTOS`) plus every image in ``folder``.
 
     Images in ``folder`` are named by their file stem; ``names`` picks a subset in that order.
@@ -282,7 +285,8 @@ def experiment_image(spec: str, folder: str | os.PathLike | None = _IMAGES_DIR) 
     if " + " in spec:
         left, right = (as_rgb(experiment_image(part.strip(), folder)) for part in spec.split(" + ", 1))
         h = min(left.shape[0], right.shape[0])
-        crop = [np.asarray(Image.fromarray(im).resize((round(im.shape[1] * h / im.shape[0]), h))) for im in (left, right)]
+        crop = [np.asarray(Image.fromarray(im).resize((round(im.shape[1] * h / im.shape[0]), h)))
+                for im in (left, right)]
         return np.concatenate(crop, axis=1)
     if spec.startswith("shapes:"):
         return scene(spec.split(":", 1)[1])
@@ -378,7 +382,8 @@ def experiments(profile: str) -> list[Experiment]:
     raise DatasetError(f"Unknown profile {profile!r} for the single-image experiments; use 'paper' or 'offline'.")
 
 
-def gallery(profile: str, folder: str | os.PathLike | None = _IMAGES_DIR, builtin: bool = True) -> dict[str, np.ndarray]:
+def gallery(profile: str, folder: str | os.PathLike | None = _IMAGES_DIR,
+            builtin: bool = True) -> dict[str, np.ndarray]:
     """The images notebook 02 ranks prompts for: the profile's list (unless ``builtin`` is False)
     plus every photo in ``folder``. A folder other than the default that does not exist is an
     error, not silence: a mistyped path would otherwise just show no photos of yours."""
@@ -391,7 +396,8 @@ def gallery(profile: str, folder: str | os.PathLike | None = _IMAGES_DIR, builti
     if not builtin and not mine:
         raise DatasetError(f"own_images_only=True, but {str(folder)!r} holds no image files "
                            f"({', '.join(sorted(IMAGE_SUFFIXES))}).")
-    out = {spec.split(":", 1)[-1]: experiment_image(spec, folder=None) for spec in _GALLERY_IMAGES[profile]} if builtin else {}
+    out = ({spec.split(":", 1)[-1]: experiment_image(spec, folder=None) for spec in _GALLERY_IMAGES[profile]}
+           if builtin else {})
     out.update(mine)
     return out
 

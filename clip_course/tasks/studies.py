@@ -145,7 +145,8 @@ def prompt_study(lm: LoadedModelLike, dataset: ImageDataset, image_features: tor
             "n_images": len(dataset), "n_way": len(dataset.classes)}
 
 
-def zeroshot_classifier(lm: LoadedModelLike, dataset: ImageDataset, ensemble: Sequence[str] | None = None) -> Classifier:
+def zeroshot_classifier(lm: LoadedModelLike, dataset: ImageDataset,
+                        ensemble: Sequence[str] | None = None) -> Classifier:
     """The ensemble zero-shot classifier of ``dataset`` (its own templates, or ``ensemble``)."""
     return classifier(lm, dataset.classes, list(ensemble) if ensemble else resolve_templates("ensemble", dataset.name))
 
@@ -273,7 +274,8 @@ def retrieval_study(
 
 
 def free_text_search(
-    lm: LoadedModelLike, queries: Sequence[str], image_features: torch.Tensor, labels: Labels, classes: Sequence[str], k: int = 8
+    lm: LoadedModelLike, queries: Sequence[str], image_features: torch.Tensor, labels: Labels, classes: Sequence[str],
+    k: int = 8
 ) -> list[dict[str, Any]]:
     """The ``k`` best images for each free-text query: indices, labels and similarities."""
     if not queries:
@@ -329,7 +331,8 @@ def coarse_vs_fine(
     cm = np.asarray(fine_metrics["confusion"], dtype=np.int64)
     per_class = fine_metrics["per_class_accuracy"]
     worst = []
-    for name in sorted((c for c in fine_classes if per_class.get(c) is not None), key=lambda c: per_class[c] or 0.0)[:n_worst]:  # None filtered out
+    for name in sorted((c for c in fine_classes if per_class.get(c) is not None),
+                       key=lambda c: per_class[c] or 0.0)[:n_worst]:  # None filtered out
         i = list(fine_classes).index(name)
         row = cm[i].copy()
         row[i] = 0
@@ -387,9 +390,12 @@ def comparison_table(profile: str, model: str, coarse: str, fine: str,
     for ds in (coarse, fine):
         zs, pr = zeroshot["datasets"][ds], probe["datasets"][ds]
         for quantity, entry, value, source, task, metric in (
-            ("zero-shot top-1", zs, zs["ensemble"]["top1"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top1", "zeroshot", "top1"),
-            ("zero-shot top-5", zs, zs["ensemble"]["top5"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top5", "zeroshot", "top5"),
-            ("linear probe top-1", pr, pr["probe"]["top1"], f"04_linear_probe:datasets.{ds}.probe.top1", "probe", "top1"),
+            ("zero-shot top-1", zs, zs["ensemble"]["top1"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top1",
+             "zeroshot", "top1"),
+            ("zero-shot top-5", zs, zs["ensemble"]["top5"], f"03_cifar_zero_shot:datasets.{ds}.ensemble.top5",
+             "zeroshot", "top5"),
+            ("linear probe top-1", pr, pr["probe"]["top1"], f"04_linear_probe:datasets.{ds}.probe.top1",
+             "probe", "top1"),
         ):
             refs = REFERENCES[ref_ds[ds]][task]
             rows.append({

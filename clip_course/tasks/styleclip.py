@@ -298,7 +298,8 @@ def lambda_sweep(
     distance and mean pixel change from the start (faithfulness), plus the start similarity.
     """
     if isinstance(lambdas, str) or len(lambdas) == 0:
-        raise StyleCLIPError(f"lambdas must be a list of l2_lambda values, e.g. [0, 0.002, 0.008, 0.03]; got {lambdas!r}.")
+        raise StyleCLIPError("lambdas must be a list of l2_lambda values, e.g. [0, 0.002, 0.008, 0.03]; got "
+                             f"{lambdas!r}.")
     if start is None:
         start = generator.start_latent(seed=config.seed)
     w0 = generator.check_latent(start, "start")

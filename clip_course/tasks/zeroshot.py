@@ -174,7 +174,8 @@ def classification_metrics(scores: torch.Tensor, labels: Labels, classes: list[s
         "top1": 100.0 * _topk_correct(scores, labels_t, 1).float().mean().item(),
         "top5": 100.0 * _topk_correct(scores, labels_t, 5).float().mean().item(),
         "mean_per_class_recall": 100.0 * float(np.nanmean(recall)),
-        "per_class_accuracy": {c: (None if np.isnan(r) else 100.0 * float(r)) for c, r in zip(classes, recall, strict=True)},
+        "per_class_accuracy": {c: (None if np.isnan(r) else 100.0 * float(r))
+                               for c, r in zip(classes, recall, strict=True)},
         "confusion": cm.tolist(),
         "n": int(len(lab)),
     }
@@ -256,7 +257,8 @@ def evaluate(
     profile: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record (:func:`clip_course.core.provenance.run_record`)."""
+    """Zero-shot evaluation of ``lm`` on ``dataset``: a full result record
+    (:func:`clip_course.core.provenance.run_record`)."""
     start = time.perf_counter()
     scored = measure(lm, dataset, templates, cache_dir=cache_dir, progress=progress)
     tmpl = list(scored.classifier.templates)
