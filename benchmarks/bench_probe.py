@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         results[fitter] = r
         iters = sum(c["n_iter"] for c in r["curve"])
         unconverged = sum(not c["converged"] for c in r["curve"])
-        print(f"{fitter:8s} ({dev}): {r['wall']:8.2f} s (CPU {r['cpu']:.2f} s)  {r['fits']} fits, {iters} L-BFGS iterations, "
-              f"{unconverged} not converged; best C {r['best_C']:.3g}, val top-1 {r['best_val_top1']:.2f}%")
+        print(f"{fitter:8s} ({dev}): {r['wall']:8.2f} s (CPU {r['cpu']:.2f} s)  {r['fits']} fits, {iters} L-BFGS "
+              f"iterations, {unconverged} not converged; best C {r['best_C']:.3g}, val top-1 {r['best_val_top1']:.2f}%")
 
     if "sklearn" in results and "torch" in results:
         sk, th = results["sklearn"], results["torch"]

@@ -25,7 +25,8 @@ Z = 1.959964
 
 def probe_entry(zs: float, pr: float, d: tuple[float, float, float], n: int = 200) -> dict:
     """What notebook.probe_entry returns, with only the keys 07 reads."""
-    return {"n_way": 10, "n_train": 1000, "n_test": n, "classes_without_training_images": ["x"], "train": {}, "test": {},
+    return {"n_way": 10, "n_train": 1000, "n_test": n, "classes_without_training_images": ["x"], "train": {},
+            "test": {},
             "zeroshot": {"top1": zs, "top5": 99.0}, "probe": {"top1": pr, "top5": 99.5, "C": 3.0},
             "probe_minus_zeroshot": dict(zip(("diff", "lo", "hi"), d, strict=True))}
 
@@ -128,7 +129,8 @@ def test_paper_sentence_says_when_the_order_disagrees_with_the_paper():
     unclear = prose_across.paper_sentence({"against": "counting", "diff": 3.0, "lo": -2.0, "hi": 8.0}, offline=True).en
     # an interval that contains zero neither agrees nor disagrees (the same rule for every row)
     assert "disagrees" not in unclear and "cannot tell" in unclear and "no detectable difference" in unclear
-    against = prose_across.paper_sentence({"against": "counting", "diff": -9.0, "lo": -12.0, "hi": -6.0}, offline=True).en
+    against = prose_across.paper_sentence({"against": "counting", "diff": -9.0, "lo": -12.0, "hi": -6.0},
+                                          offline=True).en
     assert "This disagrees with the paper" in against
 
 
@@ -203,7 +205,8 @@ def test_measure_on_a_torchvision_layout(tmp_path, tiny_clip_path, monkeypatch):
     write_eurosat(tmp_path)
     real = catalog.load_dataset
     monkeypatch.setattr(catalog, "load_dataset", lambda name, split, **kw: real(name, split, root=tmp_path, **kw))
-    session = SimpleNamespace(lm=load(str(tiny_clip_path), device="cpu"), seed=0, notebook="07_zero_shot_across_datasets")
+    session = SimpleNamespace(lm=load(str(tiny_clip_path), device="cpu"), seed=0,
+                              notebook="07_zero_shot_across_datasets")
     e = across.measure(session, "eurosat", limit=None, limit_train=None, grid_steps=3, max_iter=20, batch_size=16,
                        cache_dir=None)
     test = real("eurosat", "test", root=tmp_path)

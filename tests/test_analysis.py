@@ -203,7 +203,8 @@ def test_comparison_table_reads_03_and_04_and_cites_the_references():
         return {"n_way": n, "ensemble": {"top1": t1, "top5": t5}}
 
     z03 = {"datasets": {"shapes10": zs(70.0, 95.0, 10), "shapes100": zs(40.0, 70.0, 100)}}
-    p04 = {"datasets": {"shapes10": {"n_way": 10, "probe": {"top1": 90.0}}, "shapes100": {"n_way": 90, "probe": {"top1": 45.0}}}}
+    p04 = {"datasets": {"shapes10": {"n_way": 10, "probe": {"top1": 90.0}},
+                        "shapes100": {"n_way": 90, "probe": {"top1": 45.0}}}}
     rows = A.comparison_table("offline", "miniclip", "shapes10", "shapes100", zeroshot=z03, probe=p04)
     by = {(r["quantity"], r["dataset"]): r for r in rows}
     assert by["zero-shot top-1", "shapes10"]["paper"] == 91.3 and by["zero-shot top-1", "shapes10"]["ours"] == 70.0
@@ -269,7 +270,8 @@ def test_notebook_runs_quick_and_writes_its_results(quick_report):
     out, result = quick_report
     tmp_path = out
     nb = nbformat.read(ROOT / "notebooks" / "06_analysis.ipynb", as_version=4)
-    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells
+               if c.cell_type == "code")
     assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
     quick = nb.metadata["clip_course"]["quick_parameters"]
     out_nb = next(run.executed for run in result.runs if run.stem == "06_analysis")

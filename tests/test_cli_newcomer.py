@@ -53,7 +53,8 @@ def test_version_and_the_command_listing(tmp_path, capsys):
 
 def test_models_lists_clips_own_names_and_miniclip(capsys):
     assert main(["models"]) == 0
-    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line and not line.startswith("openai")]
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()
+              if line and not line.startswith("openai")]
     assert listed == [*clip.available_models(), "miniclip"] == available_models()
 
 
@@ -105,7 +106,8 @@ def _folder(root, names=("blue_square", "red_circle", "green__star")):
     for name in names:
         (root / name).mkdir(parents=True)
         for i in range(3):
-            Image.new("RGB", (32, 32), tuple(c + 10 * i for c in colours[name.split("_")[0]])).save(root / name / f"{i}.png")
+            Image.new("RGB", (32, 32),
+                      tuple(c + 10 * i for c in colours[name.split("_")[0]])).save(root / name / f"{i}.png")
     return f"folder:{root}"
 
 

@@ -269,7 +269,8 @@ def _write_more_layouts(root: Path, rng) -> None:
     (gt / "GTSRB" / "Final_Test" / "Images").mkdir(parents=True)
     rows = ["Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId"]
     for i, k in enumerate((3, 42, 0)):
-        Image.fromarray(_rgb(rng, 1, 18, 15 + i)[0]).save(gt / "GTSRB" / "Final_Test" / "Images" / f"{i:05d}.ppm", format="PPM")
+        Image.fromarray(_rgb(rng, 1, 18, 15 + i)[0]).save(gt / "GTSRB" / "Final_Test" / "Images" / f"{i:05d}.ppm",
+                                                          format="PPM")
         rows.append(f"{i:05d}.ppm;15;18;1;1;14;17;{k}")
     (gt / "GT-final_test.csv").write_text("\n".join(rows) + "\n")
     air = root / "fgvc-aircraft-2013b" / "data"
@@ -281,9 +282,11 @@ def _write_more_layouts(root: Path, rng) -> None:
             _save(air / "images" / f"{r.split()[0]}.jpg", _rgb(rng, 1, 30, 40)[0])
     cars = root / "stanford_cars"
     (cars / "devkit").mkdir(parents=True)
-    savemat(cars / "devkit" / "cars_meta.mat", {"class_names": np.array(["AM General Hummer SUV 2000", "Acura RL Sedan 2012",
+    savemat(cars / "devkit" / "cars_meta.mat",
+            {"class_names": np.array(["AM General Hummer SUV 2000", "Acura RL Sedan 2012",
                                                                          "Audi TT RS Coupe 2012"], dtype=object)})
-    for split, annos, rows in (("train", cars / "devkit" / "cars_train_annos.mat", [("00001.jpg", 3), ("00002.jpg", 1)]),
+    for split, annos, rows in (("train", cars / "devkit" / "cars_train_annos.mat",
+                                [("00001.jpg", 3), ("00002.jpg", 1)]),
                                ("test", cars / "cars_test_annos_withlabels.mat", [("00001.jpg", 2), ("00002.jpg", 3)])):
         records = np.array(rows, dtype=[("fname", object), ("class", object)])
         savemat(annos, {"annotations": records.reshape(1, -1)})
@@ -376,7 +379,8 @@ def test_zeroshot_and_probe_through_the_cli_match_a_reference(tmp_path, tiny_cli
     train = load_dataset("eurosat", "train", root=tmp_path / "data")
     labels = [torchvision_sets.EUROSAT_FOLDERS.index(p.parent.name) for p in test.images.paths]
     names = _json("clip_benchmark_en_classnames.json")["eurosat"]
-    tmpl = [t.replace("{c}", "{}") for t in _json("clip_benchmark_en_zeroshot_classification_templates.json")["eurosat"]]
+    tmpl = [t.replace("{c}", "{}")
+            for t in _json("clip_benchmark_en_zeroshot_classification_templates.json")["eurosat"]]
     with torch.no_grad():
         t = lm.model.encode_text(clip.tokenize([x.format(c) for c in names for x in tmpl])).float()
     t = (t / t.norm(dim=-1, keepdim=True)).reshape(len(names), len(tmpl), -1).mean(1)
@@ -491,7 +495,8 @@ def test_datasets_listing_shows_sources_splits_and_what_is_on_disk(tmp_path, cap
 
 
 def test_class_names_and_templates_come_from_clip_benchmarks_json():
-    en_names, en_tmpl = _json("clip_benchmark_en_classnames.json"), _json("clip_benchmark_en_zeroshot_classification_templates.json")
+    en_names, en_tmpl = (_json("clip_benchmark_en_classnames.json"),
+                         _json("clip_benchmark_en_zeroshot_classification_templates.json"))
     assert prompts.class_names("eurosat") == en_names["eurosat"]
     assert prompts.templates("ensemble", dataset="eurosat") == [t.replace("{c}", "{}") for t in en_tmpl["eurosat"]]
     for cifar in ("cifar10", "cifar100"):  # ours are the paper's 18, which CLIP_benchmark also uses
@@ -502,7 +507,8 @@ def test_class_names_and_templates_come_from_clip_benchmarks_json():
     cn_names = _json("clip_benchmark_cn_classnames.json")
     cn_tmpl = _json("clip_benchmark_cn_zeroshot_classification_templates.json")
     assert prompts.class_names("imagenet1k", lang="zh") == cn_names["imagenet1k"]
-    assert prompts.templates("ensemble", "imagenet1k", lang="zh") == [t.replace("{c}", "{}") for t in cn_tmpl["imagenet1k"]]
+    assert (prompts.templates("ensemble", "imagenet1k", lang="zh")
+            == [t.replace("{c}", "{}") for t in cn_tmpl["imagenet1k"]])
     with pytest.raises(PromptError, match="imagenet1k"):
         prompts.class_names("eurosat", lang="zh")
     with pytest.raises(PromptError, match="own files"):
@@ -526,7 +532,8 @@ def test_benchmark_lookup_is_the_csv_row_in_percent():
     for key in ("acc1", "acc5", "mean_per_class_recall"):
         assert got[key] == pytest.approx(100 * float(row[key]))
     assert got["source"] == "CLIP_benchmark (LAION), benchmark/benchmark.csv" and got["dataset"] == "vtab/eurosat"
-    assert benchmark_zeroshot("ViT-L/14@336px", "mnist")["acc1"] == pytest.approx(100 * float(rows[("ViT-L-14-336", "mnist")]["acc1"]))
+    assert (benchmark_zeroshot("ViT-L/14@336px", "mnist")["acc1"]
+            == pytest.approx(100 * float(rows[("ViT-L-14-336", "mnist")]["acc1"])))
     assert benchmark_zeroshot("RN50", "mnist") is None and benchmark_zeroshot("ViT-B/32", "food101") is None
 
 
@@ -554,7 +561,8 @@ def test_results_table_over_a_fixture_results_folder(tmp_path, capsys):
         "notebook": "04_linear_probe", "model": {"name": "ViT-B/32", "checkpoint_sha256": sha},
         "datasets": {"cifar10": {"n_test": 10000, "n_way": 10, "probe": {"top1": 95.0, "top5": 99.9, "C": 0.3},
                                  "zeroshot": {"top1": 89.5, "top5": 99.5}, "test": {"dataset": {"name": "cifar10"}}}}})
-    cli_zs = {"task": "zeroshot", "params": {"templates": "ensemble"}, "dataset": {"name": "eurosat", "size": 5400, "classes": 10},
+    cli_zs = {"task": "zeroshot", "params": {"templates": "ensemble"},
+              "dataset": {"name": "eurosat", "size": 5400, "classes": 10},
               "model": {"name": "miniclip", "checkpoint_sha256": "ab" * 32}, "metrics": m(40.0, 90.0, 39.0),
               "environment": {"created": "2025-01-03T00:00:00"}}
     _write(res / "runs" / "zs_eurosat.json", cli_zs)
@@ -563,7 +571,8 @@ def test_results_table_over_a_fixture_results_folder(tmp_path, capsys):
     _write(res / "runs" / "zs_vit_own.json", {**cli_zs, "model": {"name": "ViT-B/32", "checkpoint_sha256": "cd" * 32}})
     _write(res / "01_intro.json", {"notebook": "01_intro", "similarity": {}})
     (res / "broken.json").write_text("{not json")
-    assert main(["results", "--root", str(res), "--csv", str(tmp_path / "t.csv"), "--markdown", str(tmp_path / "t.md")]) == 0
+    assert main(["results", "--root", str(res), "--csv", str(tmp_path / "t.csv"), "--markdown",
+                 str(tmp_path / "t.md")]) == 0
     captured = capsys.readouterr()
     assert "broken.json" in captured.err and "01_intro.json" in captured.err
     with open(REFS / "clip_benchmark_openai_zeroshot.csv", newline="") as f:

@@ -162,7 +162,8 @@ def _valid_cifar(ds) -> None:
 
 _PICKLED_VALUES = st.recursive(
     st.one_of(st.none(), st.integers(-300, 300), st.binary(max_size=40), st.text(max_size=10),
-              st.builds(lambda n, k: np.zeros((n, k), dtype=np.uint8), st.integers(0, 3), st.sampled_from([3, 3072, 7])),
+              st.builds(lambda n, k: np.zeros((n, k), dtype=np.uint8), st.integers(0, 3),
+                        st.sampled_from([3, 3072, 7])),
               st.just(_Payload())),
     lambda inner: st.one_of(st.lists(inner, max_size=4),
                             st.dictionaries(st.sampled_from([b"data", b"labels", "data", b"x"]), inner, max_size=3)),

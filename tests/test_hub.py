@@ -224,7 +224,8 @@ def test_a_resnet_comes_from_its_open_clip_copy_and_builds_the_same_model(tmp_pa
     assert asked == ["timm/resnet50_clip.openai/open_clip_model.safetensors",
                      "timm/resnet50_clip.openai/open_clip_pytorch_model.bin"]
     record = json.loads(hub.record_path(target).read_text())
-    assert record["source"] == "timm/resnet50_clip.openai/open_clip_pytorch_model.bin" and record["recorded_sha256"] is None
+    assert (record["source"] == "timm/resnet50_clip.openai/open_clip_pytorch_model.bin"
+            and record["recorded_sha256"] is None)
     built = clip.model.build_model(dict(torch.load(target, weights_only=True))).float().eval()
     images = torch.randn(2, 3, 64, 64)
     with torch.no_grad():

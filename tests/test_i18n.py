@@ -45,7 +45,8 @@ def package_msgids() -> dict[str, str]:
     for name, source in sources:
         for node in ast.walk(ast.parse(source)):
             func = getattr(node, "func", None)
-            if isinstance(node, ast.Call) and (getattr(func, "id", None) or getattr(func, "attr", None)) in ("tr", "tr_html") \
+            if isinstance(node, ast.Call) \
+                    and (getattr(func, "id", None) or getattr(func, "attr", None)) in ("tr", "tr_html") \
                     and node.args:
                 for msgid in _literals(node.args[0]):
                     found[msgid] = f"{name}:{node.lineno}"
@@ -96,8 +97,10 @@ def test_both_languages_travel_through_concatenation_joins_and_selection():
 
 
 def test_the_chinese_edition_keeps_numbers_on_the_line_of_their_unit():
-    html = '<p><lang-en>up 3.1 points</lang-en><lang-zh>高 <span class="q">3.1</span> 个百分点，共 300 张</lang-zh></p><p><lang-en>x</lang-en></p>'
-    assert i18n.edition_html(html, "zh") == '<p>高\u00a0<span class="q">3.1</span>\u00a0个百分点，共\u00a0300\u00a0张</p>'
+    html = ('<p><lang-en>up 3.1 points</lang-en>'
+            '<lang-zh>高 <span class="q">3.1</span> 个百分点，共 300 张</lang-zh></p><p><lang-en>x</lang-en></p>')
+    assert (i18n.edition_html(html, "zh")
+            == '<p>高\u00a0<span class="q">3.1</span>\u00a0个百分点，共\u00a0300\u00a0张</p>')
     assert i18n.edition_html(html, "en") == "<p>up 3.1 points</p><p>x</p>"
 
 

@@ -78,7 +78,8 @@ def test_the_package_has_no_import_cycle():
 
 def _docstring_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     first = node.body[0]
-    is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+    is_doc = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+              and isinstance(first.value.value, str))
     return first.end_lineno - first.lineno + 1 if is_doc else 0
 
 
@@ -132,7 +133,8 @@ def upward_imports(graph: dict[str, set[str]]) -> list[str]:
 
 def test_stage_rule_finds_a_planted_upward_import():
     assert upward_imports({"clip_course.core.x": {"clip_course.report.y"},
-                           "clip_course.report.y": {"clip_course.core.x"}}) == ["clip_course.core.x -> clip_course.report.y"]
+                           "clip_course.report.y": {"clip_course.core.x"}}) == [
+        "clip_course.core.x -> clip_course.report.y"]
 
 
 def test_every_module_belongs_to_a_stage():
@@ -151,7 +153,8 @@ def any_parameters(paths: list[Path]) -> list[str]:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 a = node.args
                 for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, *[x for x in (a.vararg, a.kwarg) if x]]:
-                    names = {n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name)} if arg.annotation else set()
+                    names = ({n.id for n in ast.walk(arg.annotation) if isinstance(n, ast.Name)}
+                             if arg.annotation else set())
                     if "Any" in names or (arg.annotation is not None and "typing.Any" in ast.unparse(arg.annotation)):
                         rel = path.relative_to(PKG).as_posix() if path.is_relative_to(PKG) else path.name
                         out.append(f"{rel}:{node.name}:{arg.arg}")

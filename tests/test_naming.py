@@ -42,7 +42,8 @@ def test_a_file_at_openais_name_is_not_openais_unless_its_hash_is(user_file, mon
     path, sha = user_file
     n = naming.model_name(record(path, sha, name="ViT-B/32"))
     assert (n.kind, n.openai, n.comparable) == ("other", False, False)
-    assert n.en == f"the checkpoint ViT-B-32.pt (sha256 {sha[:12]}…)" and n.zh == f"检查点 ViT-B-32.pt（sha256 {sha[:12]}…）"
+    assert (n.en == f"the checkpoint ViT-B-32.pt (sha256 {sha[:12]}…)"
+            and n.zh == f"检查点 ViT-B-32.pt（sha256 {sha[:12]}…）")
     for text in every_text(record(path, sha)):
         assert str(path.parent) not in text and "OpenAI's ViT-B/32" not in text.replace(
             "published figures for OpenAI's released ViT-B/32", "")
@@ -50,7 +51,8 @@ def test_a_file_at_openais_name_is_not_openais_unless_its_hash_is(user_file, mon
     monkeypatch.setattr(models, "openai_sha256s", lambda: {sha: "ViT-B/32"})
     monkeypatch.setattr(naming, "openai_sha256s", lambda: {sha: "ViT-B/32"})
     n = naming.model_name(record(path, sha))
-    assert (n.en, n.zh, n.kind, n.openai, n.comparable) == ("OpenAI's ViT-B/32", "OpenAI 的 ViT-B/32", "openai", True, True)
+    assert (n.en, n.zh, n.kind, n.openai, n.comparable) == ("OpenAI's ViT-B/32", "OpenAI 的 ViT-B/32", "openai",
+                                                            True, True)
     assert prose.model_identity(record(path, sha)).en.startswith("The model is OpenAI's ViT-B/32, the released file")
     assert "comes pretrained by OpenAI" in prose.no_training_log(record(path, sha)).en
     # another openai release is OpenAI's, but the published ViT-B/32 figures do not measure it
@@ -63,7 +65,8 @@ def test_a_hub_copy_is_openais_only_when_verified(tmp_path, monkeypatch):
     converted = hub.converted_path("ViT-B/32", tmp_path / "cache")
     converted.parent.mkdir(parents=True)
     converted.write_bytes(b"converted")
-    hub.record_path(converted).write_text(json.dumps({"model": "ViT-B/32", "source": "timm/x/open_clip_model.safetensors",
+    hub.record_path(converted).write_text(json.dumps({"model": "ViT-B/32",
+                                                      "source": "timm/x/open_clip_model.safetensors",
                                                       "tensors_sha256": "c" * 64, "recorded_sha256": None}))
     sha = sha256_file(converted)
     unverified = naming.model_name(record(converted, sha, name="ViT-B/32"))

@@ -174,7 +174,8 @@ def test_references_comparable_only_for_openais_file_on_cifar():
     openai = _session(models.openai_sha256("ViT-B/32"))
     assert nbh.references("zeroshot", "cifar100", "fine", openai)["comparable"] is True
     assert nbh.references("zeroshot", "cifar100", "fine", _session("ab" * 32))["comparable"] is False
-    assert nbh.references("zeroshot", "cifar100", "fine", _session(models.openai_sha256("ViT-B/16")))["comparable"] is False
+    assert nbh.references("zeroshot", "cifar100", "fine",
+                          _session(models.openai_sha256("ViT-B/16")))["comparable"] is False
     assert nbh.references("zeroshot", "cifar100", "fine")["comparable"] is False  # no session: nothing claimed
     ref = nbh.references("zeroshot", "shapes100", "fine", openai)
     assert ref["comparable"] is False and ref["dataset"] == "cifar100" and ref["paper"]["top1"] == 65.1
@@ -361,7 +362,8 @@ def test_zero_shot_entry_takes_a_custom_ensemble(tiny_clip_path, tmp_path):
     from clip_course.core.models import load
     from clip_course.data.catalog import load_dataset
 
-    session = nbh.Session("03_cifar_zero_shot", _Profile("offline", "shapes10"), load(str(tiny_clip_path), device="cpu"),
+    session = nbh.Session("03_cifar_zero_shot", _Profile("offline", "shapes10"),
+                          load(str(tiny_clip_path), device="cpu"),
                           nbh.Outputs("03_cifar_zero_shot", tmp_path), 0)
     ds = load_dataset("shapes10", "test", limit=40, seed=0)
     own, _ = nbh.zero_shot_entry(session, ds, "coarse", cache_dir=None)

@@ -47,7 +47,8 @@ def test_sentences_count_what_the_table_shows():
     down = [d for d in scale if d not in up]
     assert prose_open.gains(scale, "LAION-2B", "LAION-400M") == (up, down)
     s = prose_open.data_sentence("ViT-B-32", scale)
-    assert f"positive amount on {len(up)} of {len(scale)}" in s.get("en") and f"{len(scale)} 个数据集中的 {len(up)} 个" in s.get("zh")
+    assert (f"positive amount on {len(up)} of {len(scale)}" in s.get("en")
+            and f"{len(scale)} 个数据集中的 {len(up)} 个" in s.get("zh"))
     worry = prose_open.worry_sentence(scale, "ViT-B-32")
     for d in down:  # a dataset that fell is named in both languages
         assert d.removeprefix("vtab/") in worry.get("en") and d.removeprefix("vtab/") in worry.get("zh")
@@ -86,14 +87,16 @@ def test_results_puts_openais_and_laions_rows_side_by_side_with_the_published_fi
     write_json(tmp_path / "07_zero_shot_across_datasets.json", {
         "notebook": "07_zero_shot_across_datasets", "model": {"name": "fake.pt"}, "datasets": {},
         "open_models": [{**base, "model": "fake.pt", "dataset": "cifar100", "top1": 1.0, "n_test": 20, "n_way": 100},
-                        {"model": "ViT-B-32:laion400m_e32", "checkpoint_sha256": "e" * 64, "checkpoint_published": False,
+                        {"model": "ViT-B-32:laion400m_e32", "checkpoint_sha256": "e" * 64,
+                         "checkpoint_published": False,
                          "dataset": "cifar100", "top1": 2.0, "n_test": 20, "n_way": 100}]})
     table, _ = collect(tmp_path)
     got = [(r["dataset"], r["model"], r["checkpoint"], r["benchmark_acc1"]) for r in table]
     assert got == [
         ("cifar10", "ViT-B/16", "openai", pytest.approx(rows[("ViT-B-16", "openai", "vtab/cifar10")])),
         ("cifar10", "ViT-B/32", "openai", pytest.approx(rows[("ViT-B-32", "openai", "vtab/cifar10")])),
-        ("cifar10", laion, "open_clip (hub file)", pytest.approx(rows[("ViT-B-32", "laion2b_s34b_b79k", "vtab/cifar10")])),
+        ("cifar10", laion, "open_clip (hub file)",
+         pytest.approx(rows[("ViT-B-32", "laion2b_s34b_b79k", "vtab/cifar10")])),
         ("cifar100", "ViT-B-32:laion400m_e32", "", None),
         ("cifar100", "fake.pt", "", None)]
 
@@ -156,5 +159,6 @@ def test_a_checkpoint_path_is_shown_by_its_file_name():
     other = {**base, "model": "ViT-B-32:laion2b_s34b_b79k", "vs_base": {"diff": 5.0, "lo": -5.0, "hi": 15.0}}
     text = prose_open.measured_sentence([base, other]).en + str(prose_open.measured_table([base, other]))
     assert "/somewhere" not in text and "ViT-B-32.pt" in text
-    missing = prose_open.not_measured_sentence(False, {"/x/y/ViT-L-14.pt": "model checkpoint /x/y/ViT-L-14.pt (not a file)"})
+    missing = prose_open.not_measured_sentence(False,
+                                               {"/x/y/ViT-L-14.pt": "model checkpoint /x/y/ViT-L-14.pt (not a file)"})
     assert missing.en == "Not measured, weights not on disk: ViT-L-14.pt."

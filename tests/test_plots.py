@@ -87,7 +87,8 @@ def test_prompt_bars_sort_and_colour_the_winner():
 
 
 def test_refinement_chart_rings_each_winner_and_labels_added_prompt():
-    steps = [[("a shape", 1.0)], [("a circle", 0.8), ("a shape", 0.2)], [("a red circle", 0.6), ("a circle", 0.3), ("a shape", 0.1)]]
+    steps = [[("a shape", 1.0)], [("a circle", 0.8), ("a shape", 0.2)],
+             [("a red circle", 0.6), ("a circle", 0.3), ("a shape", 0.1)]]
     fig = single_image.refinement_chart(steps)
     ax = fig.axes[0]
     rings = [ln for ln in ax.lines if ln.get_markersize() == 15]
@@ -121,7 +122,8 @@ def test_per_class_accuracy_sorted_and_split_at_mean():
     ax = zeroshot_figures.per_class_accuracy(many).axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 31 and labels[:2] == ["c1", "c2"] and labels[15] == "…" and labels[-1] == "c100"
-    assert "worst and best 15 of 100" in ax.get_title("left") + ax.get_title() and "mean 50.5% (all 100)" in " ".join(t.get_text() for t in ax.texts)
+    assert ("worst and best 15 of 100" in ax.get_title("left") + ax.get_title()
+            and "mean 50.5% (all 100)" in " ".join(t.get_text() for t in ax.texts))
 
 
 def test_confusion_matrix_rows_normalised():
@@ -154,7 +156,8 @@ def test_prediction_grid_colours_true_class():
     rb = bars(right_bars)
     assert to_hex(rb[0].get_facecolor()) == style.RIGHT.lower()  # first drawn = top-1 = true class
     wb = bars(wrong_bars)
-    assert [to_hex(b.get_facecolor()) for b in wb] == [style.WRONG.lower(), style.RIGHT.lower(), style.PALETTE["grey"].lower()]
+    assert [to_hex(b.get_facecolor()) for b in wb] == [style.WRONG.lower(), style.RIGHT.lower(),
+                                                       style.PALETTE["grey"].lower()]
 
 
 

@@ -92,7 +92,8 @@ def test_the_checkpoint_is_openais_only_when_its_hash_says_so(tmp_path, monkeypa
     converted = hub.converted_path("ViT-B/32", tmp_path / "cache")
     converted.parent.mkdir(parents=True)
     converted.write_bytes(b"converted")
-    hub.record_path(converted).write_text(json.dumps({"model": "ViT-B/32", "source": "timm/x/open_clip_model.safetensors",
+    hub.record_path(converted).write_text(json.dumps({"model": "ViT-B/32",
+                                                      "source": "timm/x/open_clip_model.safetensors",
                                                       "tensors_sha256": "c" * 64, "recorded_sha256": None}))
     copy = models.checkpoint_origin("ViT-B/32", converted, sha256_file(converted))
     assert copy["kind"] == "hub" and copy["verified"] is False and models.is_openai_release(copy)

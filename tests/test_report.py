@@ -32,7 +32,8 @@ REAL_PACKAGE_FINGERPRINT = stamps.package_fingerprint
 
 HEADINGS = [
     "Abstract", "Contents", "1 CLIP introduction", "1.1 The contrastive objective",
-    "2 Single-image tests", "3 Zero-shot and linear probe on shapes10 and shapes100 (CIFAR stand-ins)", "3.1 Zero-shot classification",
+    "2 Single-image tests", "3 Zero-shot and linear probe on shapes10 and shapes100 (CIFAR stand-ins)",
+    "3.1 Zero-shot classification",
     "3.2 Linear probe", "4 Analysis", "5 Where zero-shot works and where it fails", "6 StyleCLIP", "7 Conclusions",
     "References",
     "Appendix A: Class names and templates", "Appendix B: Run manifest",
@@ -196,7 +197,8 @@ def test_changed_parameter_reruns_only_that_notebook(built, tmp_path, monkeypatc
     root, _, _ = built
     params = notebook_params.load_params_file(_yaml(tmp_path, {"01_intro": {"n_points": 31}}))
     notebooks = notebook_params.find_notebooks(root / "notebooks")
-    runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build" / "quick", progress=False)  # the quick build's stamps
+    # the quick build's stamps
+    runs = report.run_notebooks(notebooks, "offline", params, True, root, root / "build" / "quick", progress=False)
     assert [r.reused for r in runs] == [False, True]
     assert read_json(root / "results" / "01_intro.json")["n_points"] == 31
 
@@ -240,7 +242,8 @@ def _yaml(tmp_path: Path, data: dict) -> Path:
 def test_params_are_checked_against_the_notebooks(tmp_path):
     nb01, nb03 = sorted(FIXTURES.glob("*.ipynb"))
     file = {"global": {"seed": 5}, "03": {"n_images": 7}}
-    assert notebook_params.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7, "seed": 5}
+    assert notebook_params.notebook_params(nb03, "offline", file, quick=True) == {"profile": "offline", "n_images": 7,
+                                                                                  "seed": 5}
     assert notebook_params.notebook_params(nb01, "offline", file, quick=True) == {"profile": "offline", "n_points": 20}
     with pytest.raises(errors.ParamsError, match="has no parameter 'n_imgs'.*n_images"):
         notebook_params.notebook_params(nb03, "offline", {"03": {"n_imgs": 1}}, quick=False)
@@ -322,7 +325,8 @@ def test_results_that_break_the_schema_are_refused(tmp_path):
     bad = json.loads(json.dumps(good))
     bad["datasets"] = {"shapes10": schema.example(schema.PROBE_ENTRY)}
     del bad["datasets"]["shapes10"]["probe"]["top1"]
-    with pytest.raises(errors.ClipCourseError, match=r"04_linear_probe.json: missing key 'datasets.shapes10.probe.top1'"):
+    with pytest.raises(errors.ClipCourseError,
+                       match=r"04_linear_probe.json: missing key 'datasets.shapes10.probe.top1'"):
         schema.write_results(path, "04_linear_probe", bad)
     assert schema.read_results(path, "04_linear_probe") == good  # the refused write left the file alone
     bad["datasets"]["shapes10"]["probe"]["top1"] = 0.943  # a fraction where a percentage belongs is fine...
@@ -357,7 +361,8 @@ def test_cli_registers_report():
 
 def test_gif_outputs_are_embedded_as_images():
     nb = nbformat.v4.new_notebook()
-    out = nbformat.v4.new_output("display_data", data={"image/gif": "R0lGODlhAQABAAAAACw=\n", "text/plain": "<IPython.core.display.Image object>"})
+    out = nbformat.v4.new_output("display_data", data={"image/gif": "R0lGODlhAQABAAAAACw=\n",
+                                                       "text/plain": "<IPython.core.display.Image object>"})
     nb.cells = [nbformat.v4.new_code_cell("show()", outputs=[out])]
     report_pdf.prepare_notebook(nb, "5")
     data = nb.cells[0].outputs[0]["data"]

@@ -59,7 +59,8 @@ def style_study(kept: dict[str, tuple[float, float]]) -> dict:
     clean = {"zeroshot": 60.0, "probe": 70.0}
     return {"clean": clean, "n_clean": 1000, "sets": {
         name: {"top1": {"zeroshot": 60.0 * zs, "probe": 70.0 * pr}, "n_images": 1000,
-               "kept": {"zeroshot": zs, "probe": pr}, "kept_gap": {"diff": zs - pr, "lo": zs - pr - 0.1, "hi": zs - pr + 0.1}}
+               "kept": {"zeroshot": zs, "probe": pr},
+               "kept_gap": {"diff": zs - pr, "lo": zs - pr - 0.1, "hi": zs - pr + 0.1}}
         for name, (zs, pr) in kept.items()}}
 
 

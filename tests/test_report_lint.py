@@ -26,8 +26,10 @@ def _doc(body: str) -> str:
 
 
 def test_float_rules_catch_uncaptioned_and_uncited():
-    ok = _doc('<img src="a"><p class="caption figure-caption" id="fig-a">F</p><a class="xref" href="#fig-a">Figure 1</a>'
-              '<p class="caption table-caption" id="tab-b">T</p><table></table><a class="xref" href="#tab-b">Table 1</a>')
+    ok = _doc('<img src="a"><p class="caption figure-caption" id="fig-a">F</p>'
+              '<a class="xref" href="#fig-a">Figure 1</a>'
+              '<p class="caption table-caption" id="tab-b">T</p><table></table>'
+              '<a class="xref" href="#tab-b">Table 1</a>')
     assert lint.float_problems(ok + '<li id="ref-k">R</li><a class="cite" href="#ref-k">[1]</a>') == []
     assert "a figure without a numbered caption" in lint.float_problems(_doc('<img src="a">'))
     assert "a table without a numbered caption" in lint.float_problems(_doc("<table></table>"))

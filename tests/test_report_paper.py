@@ -39,8 +39,10 @@ from clip_course.report import runner
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 STEMS = ["01_intro", "02_single_image", "03_cifar_zero_shot", "04_linear_probe", "05_styleclip", "06_analysis",
          "07_zero_shot_across_datasets"]
-HEADINGS = ["Abstract", "Contents", "1 CLIP introduction", "2 Single-image tests", "3 CIFAR: zero-shot and linear probe",
-            "3.1 Zero-shot classification", "3.2 Linear probe", "4 Analysis", "5 Where zero-shot works and where it fails",
+HEADINGS = ["Abstract", "Contents", "1 CLIP introduction", "2 Single-image tests",
+            "3 CIFAR: zero-shot and linear probe",
+            "3.1 Zero-shot classification", "3.2 Linear probe", "4 Analysis",
+            "5 Where zero-shot works and where it fails",
             "6 StyleCLIP", "7 Conclusions",
             "References", "Appendix A: Class names and templates", "Appendix B: Run manifest"]
 

@@ -21,7 +21,8 @@ def _notebook(root: Path) -> None:
     params.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "from pathlib import Path\nfrom clip_course.report import schema\noutput_root = output_dir or 'runs/01_intro'\n"
-        "fig = Path(output_root) / 'figures' / '01_intro' / 'curve.png'\nfig.parent.mkdir(parents=True, exist_ok=True)\n"
+        "fig = Path(output_root) / 'figures' / '01_intro' / 'curve.png'\n"
+        "fig.parent.mkdir(parents=True, exist_ok=True)\n"
         "fig.write_bytes(b'png %d' % n)\n"
         "model = {'name': 'fixture-clip', 'parameters': 1, 'checkpoint_sha256': 'ab' * 32}\n"
         "schema.write_results(str(Path(output_root) / 'results' / '01_intro.json'), '01_intro',\n"

@@ -72,7 +72,8 @@ def test_abstract_numbers_come_from_the_results(real_build):
     abstract = " ".join(pages[page_of(pages, "Abstract"):page_of(pages, "Contents", 2)])
     results = {stem: read_schema(root / "results" / f"{stem}.json", stem) for stem in STEMS}
     for name, entry in results["03_cifar_zero_shot"]["datasets"].items():
-        assert f"Zero-shot on {name}" in abstract and f"{entry['ensemble']['top1']:.1f}% top-1 with the template ensemble" in abstract
+        assert (f"Zero-shot on {name}" in abstract
+                and f"{entry['ensemble']['top1']:.1f}% top-1 with the template ensemble" in abstract)
     html = (root / "report" / "report.html").read_text()
     sources = {src.split(":")[0] for src in re.findall(r'data-src="([^"]+)"', html)}
     assert sources >= {"03_cifar_zero_shot", "04_linear_probe", "06_analysis", "05_styleclip"}
@@ -91,7 +92,8 @@ def test_comparison_table_reads_the_sections_results(real_build):
         assert row["n_way"] == lookup(results, row["source"].rsplit(".", 2)[0])["n_way"]
     # The same quantity is never measured twice: 06's prompt study scores the ensemble on 03's images.
     for name, p in results["06_analysis"]["prompts"].items():
-        assert p["ensemble"] == pytest.approx(results["03_cifar_zero_shot"]["datasets"][name]["ensemble"]["top1"], abs=1e-6)
+        assert p["ensemble"] == pytest.approx(results["03_cifar_zero_shot"]["datasets"][name]["ensemble"]["top1"],
+                                              abs=1e-6)
 
 
 def test_07_reads_what_04_measured_and_measures_the_rest(real_build):

@@ -219,7 +219,8 @@ def test_paper_profile_replays_the_original_reports_six_pictures_and_prompt_list
     assert len({img.tobytes() for img in images.values()}) == 6
     by_image = {e.image: e for e in single_image.experiments("paper")}
     assert set(by_image) == {f"picture:{n}" for n in ("map", "drawn", "person_dog", "emblem", "diagram", "composite")}
-    assert [s[-1] for s in by_image["picture:map"].steps] == ["map", "a white map", "a colorful map", "Chinese province"]
+    assert [s[-1] for s in by_image["picture:map"].steps] == ["map", "a white map", "a colorful map",
+                                                              "Chinese province"]
     dog = ("a person with a dog", "blue", "a person laughing with a dog", "anime")
     assert by_image["picture:drawn"].steps == (dog,) and by_image["picture:person_dog"].steps == (dog,)
     assert "emblem of beihang university" in by_image["picture:emblem"].steps[0]

@@ -21,7 +21,8 @@ def test_wilson_matches_the_textbook_formula_and_scipy():
 
 def test_newcombe_interval_contains_the_difference_and_widens_with_fewer_images():
     d, lo, hi = stats.independent_difference(80.0, 1000, 50.0, 1000)
-    assert d == 30.0 and lo < d < hi and (hi - lo) == pytest.approx(2 * 1.96 * 100 * math.sqrt(0.16 / 1000 + 0.25 / 1000), rel=0.05)
+    assert (d == 30.0 and lo < d < hi
+            and (hi - lo) == pytest.approx(2 * 1.96 * 100 * math.sqrt(0.16 / 1000 + 0.25 / 1000), rel=0.05))
     _, lo2, hi2 = stats.independent_difference(80.0, 100, 50.0, 100)
     assert hi2 - lo2 > hi - lo
 

@@ -60,7 +60,8 @@ def test_the_chinese_captions_in_the_notebooks_code_follow_the_rules():
                 continue
             source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
             for node in ast.walk(ast.parse(source)):
-                if isinstance(node, ast.Constant) and isinstance(node.value, str) and typography_zh.CJK_RE.search(node.value):
+                if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                        and typography_zh.CJK_RE.search(node.value)):
                     found += typography_zh.problems(node.value, nb.name)
     assert found == []
 

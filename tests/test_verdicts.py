@@ -150,7 +150,8 @@ def test_crossovers_only_inside_the_tested_range():
 
 def test_the_abstract_reports_a_crossing_only_inside_the_range():
     entry = {"n_way": 10, "probe": {"top1": 50.0}, "zeroshot": {"top1": 30.0},
-             "probe_minus_zeroshot": d(20.0, 15.0, 25.0), "kshot": {"1": {"mean": 40.0, "std": 1.0}}, "crossover_k": 1.0}
+             "probe_minus_zeroshot": d(20.0, 15.0, 25.0), "kshot": {"1": {"mean": 40.0, "std": 1.0}},
+             "crossover_k": 1.0}
     f = {"zero_shot": [], "granularity": None, "analysis": None, "across": None, "styleclip": None,
          "probe": [{"dataset": "c10", "entry": entry, "src": "04_linear_probe:datasets.c10", "k_match": 1.0}]}
     assert "matches zero-shot" not in plain(prose_report.abstract_results(f))
@@ -266,4 +267,5 @@ def test_the_pretraining_caption_reads_each_direction_off_the_log():
     log = {"step": steps, "loss": [6.0 - 0.03 * s for s in steps], "accuracy": [0.01 * s for s in steps],
            "temperature": [0.07] * 100}
     text = captions.pretraining_caption({"log": log}).en
-    assert "loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began" in text
+    assert ("loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began"
+            in text)
