@@ -256,6 +256,7 @@ def ipython_params(notebook: str) -> dict[str, Any]:
 #: notebook may take when its file cannot be read (Colab opens it from GitHub, not from disk).
 #: tests/test_param_names.py checks every notebook's parameters cell is covered.
 OTHER_NAMES = frozenset({"profile", "output_root", "output_dir", "cache_dir", "images_dir", "own_images_only",
+                         "open_models",
                          "generator", "start", "lang"})
 #: Names every notebook's parameters cell sets: how its runs are told from other cells in the history.
 _MARKER_NAMES = frozenset({"profile", "seed"})

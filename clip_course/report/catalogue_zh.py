@@ -409,7 +409,7 @@ CATALOGUE: dict[str, str] = {
     "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
         "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
     "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
-        "**{name}：** 有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
+        "**{name}**：有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
     "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
         "[表](#tab-face-readout) 给出编辑朝“{text}”前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
     'Device and threads': '设备与线程数',
