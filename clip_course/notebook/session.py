@@ -33,12 +33,13 @@ import numpy as np
 import torch
 
 from clip_course import repository as _repository
+from clip_course.core import models as core_models
 from clip_course.core.cache import user_cache_dir
 from clip_course.core.device import configure_threads
 from clip_course.core.encode import use_text_cache
 from clip_course.core.models import checkpoint_origin, is_openai_release
 from clip_course.core.provenance import environment
-from clip_course.data import profiles
+from clip_course.data import catalog, profiles
 from clip_course.data import shapes as synthetic
 from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
 from clip_course.errors import ClipCourseError, NotebookError
@@ -222,8 +223,6 @@ def setup(
     validated first by :func:`clip_course.notebook.params.validate_params`, so a bad one is named
     before any work.
     """
-    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
-    from clip_course.core.models import load
     from clip_course.notebook import params as nb_params
 
     nb_params.validate_params({"seed": seed, "lang": lang,
@@ -238,7 +237,7 @@ def setup(
     threads = configure_threads()  # from the machine's cores (see core.device); recorded per notebook
     use_text_cache(cache)  # each prompt encoded once per cache, not once per notebook
     prof = profiles.resolve(profile, model=model)  # the weights checked are the ones loaded
-    lm = load(model or prof.model, device=device)
+    lm = core_models.load(model or prof.model, device=device)
     session = Session(notebook, prof, lm, Outputs(notebook, out_dir), seed, lang, cache)
     status(f"profile: {prof.name} ({prof.reason})")
     status(f"model:   {lm.name}  sha256 {lm.checkpoint_sha256[:16]}…  on {lm.device} ({lm.dtype})")
@@ -397,8 +396,6 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
     pretraining). Paper: N test images of the coarse set (distinct classes) with the
     caption "a photo of a {class}.".
     """
-    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
-    from clip_course.data.catalog import load_dataset
 
     rng = np.random.default_rng(seed)
     if session.offline:
@@ -406,7 +403,7 @@ def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.nd
         scenes = synthetic.sample_scenes(n, rng, shape=rng.permutation(len(synthetic.SHAPES))[:n])
         images = synthetic.render_scenes(scenes, rng)
         return images, synthetic.make_captions(scenes, rng).text
-    ds = load_dataset(session.profile.coarse, "test")
+    ds = catalog.load_dataset(session.profile.coarse, "test")
     n = min(n, len(ds.classes))
     classes = rng.permutation(len(ds.classes))[:n]
     idx = [int(rng.choice(np.flatnonzero(ds.labels == c))) for c in classes]

@@ -28,6 +28,7 @@ from clip_course.core.encode import encode_images
 from clip_course.core.feature_cache import image_features
 from clip_course.core.models import checkpoint_origin, is_published_checkpoint
 from clip_course.core.types import LoadedModelLike
+from clip_course.data import catalog
 from clip_course.data import torchvision_sets as tv
 from clip_course.data.dataset import ImageDataset
 from clip_course.data.naming import session_model_name
@@ -151,11 +152,9 @@ class _MeasureSizes(TypedDict):
 def measure(session: SessionLike, name: str, limit: int | None, limit_train: int | None, grid_steps: int,
             max_iter: int, batch_size: int, cache_dir: str | None) -> dict[str, Any]:
     """Zero-shot (ensemble) and the full-data probe on dataset ``name``, as :func:`with_intervals` stores it."""
-    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
-    from clip_course.data.catalog import load_dataset
 
-    train = load_dataset(name, "train", limit=limit_train, seed=session.seed)
-    test = load_dataset(name, "test", limit=limit, seed=session.seed)
+    train = catalog.load_dataset(name, "train", limit=limit_train, seed=session.seed)
+    test = catalog.load_dataset(name, "test", limit=limit, seed=session.seed)
     entry = probe_entry(session, train, test, family(name), ks=(), grid_steps=grid_steps, max_iter=max_iter,
                            batch_size=batch_size, cache_dir=cache_dir)
     # probe_entry builds notebook 04's entry, which the schema checks when 04 writes it
@@ -185,8 +184,6 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
 
     With ``fetch``, a torchvision dataset that is not on disk is downloaded first (needs internet).
     """
-    # lazy: tests replace clip_course.data.catalog.load_dataset (monkeypatch), which a module-top binding would not see
-    from clip_course.data.catalog import load_dataset
     from clip_course.data.download import ensure_dataset
 
     present, missing = [], {}
@@ -198,7 +195,7 @@ def split_present(names: Sequence[str], root: str = "data", fetch: bool = False)
             # A torchvision set's presence is a file check (loading reads the whole set); for the others,
             # and for a missing one, loading one image raises the line naming what is missing and the fix.
             if not (torchvision_set and tv.present(name, root)):
-                load_dataset(name, "test", root=root, limit=1)
+                catalog.load_dataset(name, "test", root=root, limit=1)
             present.append(tv.canonical(name))
         except ClipCourseError as err:
             missing[name] = str(err)

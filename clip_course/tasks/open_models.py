@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from clip_course.core import models as core_models
 from clip_course.core import prompts
 from clip_course.core.feature_cache import image_features
 from clip_course.core.models import weights_problem
@@ -58,13 +59,11 @@ def measure(base: LoadedModelLike, models: Sequence[str], dataset: ImageDataset,
             cache_dir: str | None, seed: int = 0) -> list[dict[str, Any]]:
     """The base model's row, then one row per model of ``models`` (loaded on the base's device), each
     with ``vs_base``: its top-1 minus the base's, paired bootstrap 95% interval over the same images."""
-    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
-    from clip_course.core.models import load
 
     first, base_correct = row(base, dataset, batch_size, cache_dir)
     rows = [{**first, "vs_base": None}]
     for name in models:
-        lm = base if name == base.name else load(name, device=base.device)
+        lm = base if name == base.name else core_models.load(name, device=base.device)
         r, correct = row(lm, dataset, batch_size, cache_dir)
         diff, lo, hi = paired_difference(correct, base_correct, seed=seed)
         rows.append({**r, "vs_base": {"diff": diff, "lo": lo, "hi": hi, "n": int(len(correct))}})

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import torch
 from PIL import Image
 
+from clip_course.core import models as core_models
 from clip_course.core.encode import encode_images, encode_texts
 from clip_course.core.types import LoadedModelLike
 from clip_course.data import pictures
@@ -186,11 +187,10 @@ def predict(images: _ImageLike | list[_ImageLike] | tuple[_ImageLike, ...], text
     Returns ``[(text, probability), ...]`` for one image, a list of those for a list of images;
     probabilities are softmax at the model's own logit scale (:func:`rank_prompts`).
     """
-    # lazy: tests replace clip_course.core.models.load (monkeypatch), which a module-top binding would not see
-    from clip_course.core.models import LoadedModel, load
     from clip_course.data.profiles import resolve
 
-    lm = model if isinstance(model, LoadedModel) else load(model or resolve("auto").model, device=device)
+    lm = (model if isinstance(model, core_models.LoadedModel)
+          else core_models.load(model or resolve("auto").model, device=device))
     if isinstance(images, (list, tuple)):
         return rank_images(lm, [open_image(im) for im in images], texts)
     return rank_images(lm, [open_image(images)], texts)[0]
