@@ -8,6 +8,7 @@ report's sections are cited by their own titles (四.1 …). Numbers arrive alre
 
 from __future__ import annotations
 
+from clip_course.report.catalogue_zh_synthesis import SYNTHESIS
 from clip_course.report.catalogue_zh_verdicts import VERDICTS
 
 __all__ = ["CATALOGUE", "GLOSSARY"]
@@ -474,6 +475,7 @@ GLOSSARY: list[tuple[str, str, str]] = [
 
 #: The verdict gates' sentences (report/verdicts.py and the prose that uses them), kept in their own module.
 CATALOGUE.update(VERDICTS)
+CATALOGUE.update(SYNTHESIS)
 
 #: The open-models section (report/prose_open.py and notebook 07's open-models cells).
 CATALOGUE.update({
