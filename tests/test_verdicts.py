@@ -190,8 +190,8 @@ def style_study(kept_zs: float, kept_pr: float, gap: dict) -> dict:
             "zeroshot_more_robust": 1}
 
 
-def test_a_set_is_a_shift_only_when_it_lowers_clean_accuracy():
-    easier = style_study(1.25, 0.9, d(0.35, 0.3, 0.4))  # zero-shot scores higher than on the clean set
+def test_a_set_is_a_shift_only_when_it_lowers_the_probes_clean_accuracy():
+    easier = style_study(0.8, 1.05, d(-0.25, -0.3, -0.2))  # the probe scores higher than on the clean set
     v = verdicts.style_shift_verdict(easier)
     assert v["shifts"] == [] and v["not_shifts"] == ["sketch"] and v["paper"] == 0
     text = prose.style_shift_sentence("s10", easier).en

@@ -22,7 +22,7 @@ CATALOGUE: dict[str, str] = {
     "no interval: a single measurement": "无区间：仅一次测量",
     "no detectable difference between {a} and {b} ({d} {unit}, {ci})": "{a}与{b}之间无可检测的差异（{d} {unit}，{ci}）",
     "{a} is {d} {unit} above {b} ({ci})": "{a}比{b}高 {d} {unit}（{ci}）",
-    "{a} is {d} {unit} below {b} (95% CI {lo} to {hi})": "{a}比{b}低 {d} {unit}（95% 置信区间 {lo} 至 {hi}）",
+    "{a} is {d} {unit} below {b} ({ci})": "{a}比{b}低 {d} {unit}（{ci}）",
     "no detectable difference": "无可检测的差异",
     "nothing new": "无新变化",
     "{a} = {v} in {share}": "{a} = {v}（{share}）",

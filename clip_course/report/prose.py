@@ -43,7 +43,7 @@ from clip_course.report.prose_model import (
     published_figures_note,
     session_name,
 )
-from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
+from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q, style_name
 from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
@@ -57,7 +57,7 @@ __all__ = [
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
     "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
-    "similarity_sentence", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
+    "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
     "unseen_words_sentence", "winner_sentence",
 ]
 
@@ -285,7 +285,7 @@ def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> Bi:
     """Full-data probe against zero-shot on the same ``n_way``-way task and images (paired interval)."""
     g = e["probe_minus_zeroshot"]
     return tr("On {name} ({n}-way, {images} test images): {diff}.", name=name, n=e["n_way"], images=e["n_test"],
-              diff=difference(tr("the linear probe"), tr("zero-shot"), g["diff"], g["lo"], g["hi"]))
+              diff=difference(tr("zero-shot"), tr("the linear probe"), g["diff"], g["lo"], g["hi"], flipped=True))
 
 
 def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: bool = True) -> Bi:
@@ -421,23 +421,25 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
     for every row alike (:func:`clip_course.report.verdicts.against_paper`): where the published figures
     measure this model (``reference.comparable``) the interval must contain the paper's gap, otherwise
     only its direction is compared."""
-    gap = {ref: REFERENCES[ref]["probe"]["paper"]["top1"] - REFERENCES[ref]["zeroshot"]["paper"]["top1"]
+    # one sign everywhere: zero-shot minus the probe (negative where the probe wins)
+    gap = {ref: REFERENCES[ref]["zeroshot"]["paper"]["top1"] - REFERENCES[ref]["probe"]["paper"]["top1"]
            for ref in ("cifar10", "cifar100")}
-    paper = tr("In the paper (ViT-B/32, Tables 10 and 11) the probe is {c10} points above zero-shot on CIFAR-10 "
-               "and {c100} on CIFAR-100.", c10=f"{gap['cifar10']:.1f}", c100=f"{gap['cifar100']:.1f}")
+    paper = tr("In the paper (ViT-B/32, Tables 10 and 11) zero-shot minus the probe is {c10} points on CIFAR-10 "
+               "and {c100} on CIFAR-100.", c10=points(gap["cifar10"]), c100=points(gap["cifar100"]))
     rows, verdicts = [], []
     for name, e in entries.items():
         ref = e.get("reference") or {}
         ref_set = ref.get("dataset") or ("cifar100" if e.get("role") == "fine" else "cifar10")
         comparable = bool(ref.get("comparable"))
         chance = "n_test" in e and not V.above_chance(e["zeroshot"]["top1"], e["n_test"], 100.0 / e["n_way"])
-        v = 0 if chance else V.against_paper(e["probe_minus_zeroshot"], gap[ref_set], comparable)
+        p = e["probe_minus_zeroshot"]
+        d = {"diff": -p["diff"], "lo": -p["hi"], "hi": -p["lo"]}  # zero-shot minus the probe
+        v = 0 if chance else V.against_paper(d, gap[ref_set], comparable)
         verdicts.append(v)
-        d = e["probe_minus_zeroshot"]
         words = (tr("zero-shot is at chance level, so the paper's comparison does not apply") if chance
                  else V.paper_words(v))
-        rows.append(tr("on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
-                       name=name, d=points(d["diff"]), ci=interval(d["lo"], d["hi"]), paper=f"{gap[ref_set]:+.1f}",
+        rows.append(tr("on {name} it is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
+                       name=name, d=points(d["diff"]), ci=interval(d["lo"], d["hi"]), paper=points(gap[ref_set]),
                        ref=ref_set, how=tr("same model and data: the value is compared") if comparable else
                        tr("another model or data: only the direction is compared"), words=words))
     text = paper + " " + tr("Here, {rows}.", rows=Bi("; ".join(r.en for r in rows), "；".join(r.zh for r in rows)))
@@ -448,35 +450,43 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
     return text
 
 
+def _upper_first(text: str) -> str:
+    """``text`` with its first letter upper-case (a sentence that starts with a generated part)."""
+    return text[:1].upper() + text[1:]
+
+
 def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> Bi:
-    """Effective robustness on the style-shifted sets, set by set, each gap with its interval; a set
-    counts as a shift only when it lowers clean accuracy for both classifiers
-    (:func:`clip_course.report.verdicts.style_shift_verdict`)."""
+    """Effective robustness on the style-shifted sets, set by set, each share-kept gap with its
+    interval; a set counts as a shift only when it lowers the probe's clean accuracy
+    (:func:`clip_course.report.verdicts.style_shift_verdict`, the rule stated once here)."""
     verdicts = {1: tr("zero-shot keeps more"), -1: tr("the probe keeps more"), 0: tr("no detectable difference")}
     v = V.style_shift_verdict(study)
     parts = []
     for name, s in study["sets"].items():
         g = s["kept_gap"]
         if name in v["not_shifts"]:
-            parts.append(tr("{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not "
-                            "lower for both, so not a shift", name=name, zs=pct(s["top1"]["zeroshot"]),
-                            probe=pct(s["top1"]["probe"]), czs=pct(study["clean"]["zeroshot"]),
-                            cprobe=pct(study["clean"]["probe"])))
+            parts.append(tr("{name}: the probe scores {probe} (clean {cprobe}), not detectably lower, so not a shift",
+                            name=style_name(name), probe=pct(s["top1"]["probe"]), cprobe=pct(study["clean"]["probe"])))
             continue
-        parts.append(tr("{name}: zero-shot keeps {zs} and the probe {probe} of its clean accuracy, {verdict} ({d} "
-                        "points of share, {ci})", name=name, zs=f"{100 * s['kept']['zeroshot']:.0f}%",
-                        probe=f"{100 * s['kept']['probe']:.0f}%", verdict=verdicts[V.gate(g).sign],
+        parts.append(tr("{name}: the probe falls from {cprobe} to {probe} and zero-shot from {czs} to {zs}; zero-shot "
+                        "keeps {kzs} of its clean accuracy and the probe {kprobe}, a difference of {d} points of "
+                        "share ({ci}): {verdict}", name=style_name(name), cprobe=pct(study["clean"]["probe"]),
+                        probe=pct(s["top1"]["probe"]), czs=pct(study["clean"]["zeroshot"]),
+                        zs=pct(s["top1"]["zeroshot"]), kzs=f"{100 * s['kept']['zeroshot']:.0f}%",
+                        kprobe=f"{100 * s['kept']['probe']:.0f}%", verdict=verdicts[V.gate(g).sign],
                         d=points(100 * g["diff"]), ci=interval(100 * g["lo"], 100 * g["hi"])))
-    text = tr("Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.",
-              dataset=dataset, parts=Bi("; ".join(p.en for p in parts), "；".join(p.zh for p in parts)))
+    text = tr("Trained and tested on flat {dataset} images, then tested on the same scenes in other styles. A style "
+              "counts as a distribution shift when the probe, trained on the flat style, scores detectably below its "
+              "clean accuracy on it (the 95% interval of the difference excludes zero). {parts}.",
+              dataset=dataset, parts=Bi(_upper_first("; ".join(p.en for p in parts)), "；".join(p.zh for p in parts)))
     if not v["shifts"]:
-        return text + " " + tr("No style lowers clean accuracy for both classifiers: these sets are not distribution "
-                               "shifts for this model, so no robustness verdict is drawn.")
+        return text + " " + tr("No style lowers the probe's clean accuracy: these sets are not distribution shifts for "
+                               "this model, so no robustness verdict is drawn.")
     if len(v["shifts"]) == 1:
-        return text + " " + tr("On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures "
+        return text + " " + tr("On the one style that is a shift, {who}: {paper} for natural shifts (its Figures "
                                "13 and 14).", who=verdicts[1 if v["zeroshot_more"] else (-1 if v["probe_more"] else 0)],
                                paper=V.paper_words(v["paper"]))
-    return text + " " + tr("Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the "
+    return text + " " + tr("Of the {n} styles that are shifts, zero-shot keeps the larger share on {k} and the "
                            "probe on {p}: {paper} for natural shifts (its Figures 13 and 14).", n=len(v["shifts"]),
                            k=v["zeroshot_more"], p=v["probe_more"], paper=V.paper_words(v["paper"]))
 
@@ -497,7 +507,7 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
               "datasets pairs them image by image). {paper}",
               dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
-              diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
+              diff=difference(tr("zero-shot"), tr("the probe"), d["diff"], d["lo"], d["hi"], flipped=True), paper=paper)
 
 
 def gallery_sanity(rankings: Mapping[str, Sequence[tuple[str, float]]],
