@@ -135,4 +135,34 @@ SYNTHESIS: dict[str, str] = {
     "CLIP performs.":
         "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示的是方法的行为，而不是 OpenAI 的 CLIP 的性能。",
     "Findings.": "发现。",
+    "Where a drawing style does shift the data, zero-shot, which learned from many styles of caption and image, "
+    "keeps more of its clean accuracy than the probe trained on one style: {paper} for natural shifts (chapter 4).":
+        "在确实构成分布偏移的绘制风格上，从多种风格的图像与描述中学习的零样本，比只在一种风格上训练的线性探测保留了更多的"
+        "干净准确率：就自然分布偏移而言，{paper}（第 4 章）。",
+    "Where a drawing style does shift the data, the probe keeps more of its clean accuracy than zero-shot: {paper} "
+    "for natural shifts (chapter 4).":
+        "在确实构成分布偏移的绘制风格上，线性探测比零样本保留了更多的干净准确率：就自然分布偏移而言，{paper}（第 4 章）。",
+    "Where a drawing style does shift the data, neither classifier keeps detectably more of its clean accuracy on "
+    "every such style (chapter 4).":
+        "在确实构成分布偏移的绘制风格上，两种分类器都没有在每一种这样的风格上可检测地保留更多干净准确率（第 4 章）。",
+    "StyleCLIP's edit failed: the separate classifier that reads each edited image did not find the requested "
+    "attribute in a detectable share of the edits, so the other changes it saw are the edit failing, not "
+    "entanglement.":
+        "StyleCLIP 的编辑失败了：判读每张编辑后图像的独立分类器，没有在可检测比例的编辑中发现所要求的属性，"
+        "因此它看到的其他变化是编辑失败，而不是特征纠缠。",
+    "StyleCLIP's edit reached the request without a detectable unrequested change.":
+        "StyleCLIP 的编辑达到了要求，且没有可检测的非预期变化。",
+    "StyleCLIP's edit reached the request and also changed what was not asked: the edits entangle, as the original "
+    "course report saw on faces.":
+        "StyleCLIP 的编辑达到了要求，同时也改变了未要求的内容：编辑出现特征纠缠，与原课程报告在人脸上看到的一样。",
+    "A higher CLIP similarity to the prompt is not the edit the prompt asks for (chapter 6).":
+        "与提示的 CLIP 相似度更高，并不等于完成了提示所要求的编辑（第 6 章）。",
+    "This build ran {n} corruptions ({kinds}) at severities {sev}, each on the same {images} test images.":
+        "本次构建运行了 {n} 种损坏（{kinds}），强度为 {sev}，每种都作用于同样的 {images} 张测试图像。",
+    "k-shot linear probes (mean ± spread over {d} draws, k = {lo} to {hi}) against zero-shot (dashed) and the "
+    "full-data probe":
+        "k-shot 线性探测（{d} 次抽样的均值 ± 离散程度，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据的线性探测",
+    "k-shot linear probes (one draw per k, so no spread, k = {lo} to {hi}) against zero-shot (dashed) and the "
+    "full-data probe":
+        "k-shot 线性探测（每个 k 只抽样一次，因此没有离散程度，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据的线性探测",
 }
