@@ -165,4 +165,10 @@ SYNTHESIS: dict[str, str] = {
     "k-shot linear probes (one draw per k, so no spread, k = {lo} to {hi}) against zero-shot (dashed) and the "
     "full-data probe":
         "k-shot 线性探测（每个 k 只抽样一次，因此没有离散程度，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据的线性探测",
+    "On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes (a random ranking: "
+    "{c1}) and within the top 10 for {r10} (random: {c10}); on average {p10} of the top 10 images are of the queried "
+    "class (random: {cp10}), since each class holds only a few of the {images} images.":
+        "在 {name} 上，类别提示把本类图像排在第一位的比例为 {r1}（共 {n} 个类别；随机排序：{c1}），排进前 10 的比例为 "
+        "{r10}（随机：{c10}）；前 10 张图像中平均有 {p10} 属于所查询的类别（随机：{cp10}），因为 {images} 张图像中每个类别只有少数几张。",
+    "chance recall@10": "随机 recall@10",
 }

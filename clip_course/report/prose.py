@@ -347,9 +347,17 @@ def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str, chan
 
 def retrieval_sentence(name: str, r: Mapping[str, Any]) -> Bi:
     """Class-prompt retrieval on one dataset."""
-    return tr("On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes and "
-              "within the top 10 for {r10}; on average {p10} of the top 10 images are of the queried class.",
-              name=name, r1=pct(r["recall@1"]), n=r["n_queries"], r10=pct(r["recall@10"]), p10=pct(r["precision@10"]))
+    if "chance_recall@10" not in r:
+        return tr("On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes and "
+                  "within the top 10 for {r10}; on average {p10} of the top 10 images are of the queried class.",
+                  name=name, r1=pct(r["recall@1"]), n=r["n_queries"], r10=pct(r["recall@10"]),
+                  p10=pct(r["precision@10"]))
+    return tr("On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes (a random "
+              "ranking: {c1}) and within the top 10 for {r10} (random: {c10}); on average {p10} of the top 10 images "
+              "are of the queried class (random: {cp10}), since each class holds only a few of the {images} images.",
+              name=name, r1=pct(r["recall@1"]), n=r["n_queries"], r10=pct(r["recall@10"]), p10=pct(r["precision@10"]),
+              c1=pct(r["chance_recall@1"]), c10=pct(r["chance_recall@10"]), cp10=pct(r["chance_precision@10"]),
+              images=r["n_images"])
 
 
 def hardest_classes_sentence(cvf: Mapping[str, Any]) -> Bi:
