@@ -55,7 +55,7 @@ __all__ = [
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
     "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
-    "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
+    "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
     "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
     "unseen_words_sentence", "winner_sentence",
@@ -281,10 +281,19 @@ def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zero
               "(interpolated in log k between the measured k).", name=name, zs=zs, k=f"{k_star:.1f}")
 
 
+def probe_task_name(name: str, e: Mapping[str, Any]) -> Bi | str:
+    """A probe task's name: the dataset's, with "N seen classes" where classes without training images
+    were dropped (then it is not the zero-shot chapter's task of the same name)."""
+    if e.get("classes_without_training_images"):
+        return tr("{name}, {n} seen classes", name=name, n=e["n_way"])
+    return name
+
+
 def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> Bi:
     """Full-data probe against zero-shot on the same ``n_way``-way task and images (paired interval)."""
     g = e["probe_minus_zeroshot"]
-    return tr("On {name} ({n}-way, {images} test images): {diff}.", name=name, n=e["n_way"], images=e["n_test"],
+    return tr("On {name} ({n}-way, {images} test images): {diff}.", name=probe_task_name(name, e), n=e["n_way"],
+              images=e["n_test"],
               diff=difference(tr("zero-shot"), tr("the linear probe"), g["diff"], g["lo"], g["hi"], flipped=True))
 
 
@@ -447,7 +456,8 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
         words = (tr("zero-shot is at chance level, so the paper's comparison does not apply") if chance
                  else V.paper_words(v))
         rows.append(tr("on {name} it is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
-                       name=name, d=points(d["diff"]), ci=interval(d["lo"], d["hi"]), paper=points(gap[ref_set]),
+                       name=probe_task_name(name, e), d=points(d["diff"]), ci=interval(d["lo"], d["hi"]),
+                       paper=points(gap[ref_set]),
                        ref=ref_set, how=tr("same model and data: the value is compared") if comparable else
                        tr("another model or data: only the direction is compared"), words=words))
     text = paper + " " + tr("Here, {rows}.", rows=Bi("; ".join(r.en for r in rows), "；".join(r.zh for r in rows)))
