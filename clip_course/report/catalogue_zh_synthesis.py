@@ -66,9 +66,9 @@ SYNTHESIS: dict[str, str] = {
     "labels; where the captions are silent, as on counting, only labels carry the task.":
         "零样本的能力取决于预训练描述说了什么：提示所说的正是预训练描述过的内容时，它无需任何标注；描述从未提及的属性"
         "（如数量）上，只有标注才能完成任务。",
-    "Labels help on both tasks, most visibly where the captions are silent: zero-shot is a classifier that costs no "
-    "labels, not a replacement for them.":
-        "标注在两个任务上都有帮助，在描述从未提及的属性上最为明显：零样本是一种不花标注成本的分类器，而不是标注的替代品。",
+    "Labels help on both tasks: zero-shot is a classifier that costs no labels, not a replacement for them, and it "
+    "cannot read what its captions never state.":
+        "标注在两个任务上都有帮助：零样本是一种不花标注成本的分类器，而不是标注的替代品，它也读不出描述从未提及的内容。",
     "None of the {k} other drawing styles of the same scenes lowers the probe's clean accuracy, so they are not "
     "distribution shifts for this model and carry no robustness verdict.":
         "同一场景的其他 {k} 种绘制风格都没有降低线性探测的干净准确率，因此对该模型不构成分布偏移，不作稳健性判断。",

@@ -168,8 +168,8 @@ def _meaning(facts: Mapping[str, Any]) -> Bi | None:
         return tr_html("Zero-shot is as good as what its captions say: where the prompts name what pretraining "
                        "described, it needs no labels; where the captions are silent, as on counting, only labels "
                        "carry the task.")
-    return tr_html("Labels help on both tasks, most visibly where the captions are silent: zero-shot is a classifier "
-                   "that costs no labels, not a replacement for them.")
+    return tr_html("Labels help on both tasks: zero-shot is a classifier that costs no labels, not a replacement for "
+                   "them, and it cannot read what its captions never state.")
 
 
 def abstract_summary(facts: Mapping[str, Any]) -> list[Bi]:
