@@ -178,6 +178,12 @@ def test_agreement_with_the_paper_is_decided_by_the_interval_for_every_row():
     c10, c100 = text.split("; ")[0], text.split("; ")[1]
     assert "cannot tell" in c10 and "disagrees" not in c10
     assert "this disagrees with the paper" in c100  # +30 excludes the paper's +15.4
+    assert "the training set is the likely reason" not in text  # the sizes were not recorded
+    sized = {name: {**e, "n_train": 1000} for name, e in rows.items()}
+    assert "these from 1,000 labelled images" in prose.probe_against_paper(sized, offline=False).en
+    agree = {"c10": {**sized["c10"], "probe_minus_zeroshot": d(4.0, 2.0, 6.0),
+                     "reference": {"dataset": "cifar10", "comparable": True}}}
+    assert "likely reason" not in prose.probe_against_paper(agree, offline=False).en  # reproduced: no excuse
     rows["c100"].update(zeroshot={"top1": 1.2}, n_test=1000, n_way=100)  # zero-shot at chance: no paper verdict
     at_chance = prose.probe_against_paper(rows, offline=False).en
     assert "does not apply" in at_chance and "disagrees" not in at_chance and "as the paper found" not in at_chance

@@ -172,4 +172,8 @@ SYNTHESIS: dict[str, str] = {
         "{r10}（随机：{c10}）；前 10 张图像中平均有 {p10} 属于所查询的类别（随机：{cp10}），因为 {images} 张图像中每个类别只有少数几张。",
     "chance recall@10": "随机 recall@10",
     "{name}, {n} seen classes": "{name}（{n} 个见过的类别）",
+    "Where the paper's probe advantage is not reproduced here, the training set is the likely reason: the paper's "
+    "probes learn from each dataset's full training set, these from {n} labelled images.":
+        "论文中线性探测的优势在这里没有复现的地方，最可能的原因是训练集：论文的线性探测使用每个数据集的完整训练集，"
+        "而这里只用了 {n} 张有标注图像。",
 }

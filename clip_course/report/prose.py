@@ -461,6 +461,11 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
                        ref=ref_set, how=tr("same model and data: the value is compared") if comparable else
                        tr("another model or data: only the direction is compared"), words=words))
     text = paper + " " + tr("Here, {rows}.", rows=Bi("; ".join(r.en for r in rows), "；".join(r.zh for r in rows)))
+    sizes = sorted({int(e["n_train"]) for e in entries.values() if "n_train" in e})
+    if sizes and any(v <= 0 for v in verdicts):
+        text += " " + tr("Where the paper's probe advantage is not reproduced here, the training set is the likely "
+                         "reason: the paper's probes learn from each dataset's full training set, these from {n} "
+                         "labelled images.", n=" / ".join(f"{n:,}" for n in sizes))
     if offline and any(v < 0 for v in verdicts):
         text += " " + tr("The labels of a probe help where images carry what the class names do not say; where the "
                          "evaluation prompts read like the pretraining captions, zero-shot is already "
