@@ -273,3 +273,12 @@ def test_the_pretraining_caption_reads_each_direction_off_the_log():
            "temperature": [0.07] * 100}
     text = captions.pretraining_caption({"log": log}).en
     assert "loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began" in text
+
+
+def test_a_prompt_language_at_chance_is_said_to_be_at_chance_with_its_interval():
+    entry = {"n_images": 300, "chance": 10.0, "zh": {"top1": 7.7}, "en": {"top1": 75.0},
+             "zh_minus_en": d(-67.3, -72.0, -62.0)}
+    text = prose.language_sentence("s10", entry).en
+    assert "at or below chance (95% CI 5.2 to 11.3%, chance 10.0%)" in text
+    above = {**entry, "zh": {"top1": 60.0}, "zh_minus_en": d(-15.0, -22.0, -8.0)}
+    assert "at or below chance" not in prose.language_sentence("s10", above).en

@@ -176,4 +176,7 @@ SYNTHESIS: dict[str, str] = {
     "probes learn from each dataset's full training set, these from {n} labelled images.":
         "论文中线性探测的优势在这里没有复现的地方，最可能的原因是训练集：论文的线性探测使用每个数据集的完整训练集，"
         "而这里只用了 {n} 张有标注图像。",
+    "The Chinese-prompt classifier is at or below chance (95% CI {lo} to {hi}, chance {chance}): it reads nothing of "
+    "its Chinese prompts.":
+        "中文提示分类器处于或低于随机水平（95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：它读不出中文提示的任何信息。",
 }

@@ -247,10 +247,15 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
                   "templates scores {zh} top-1 and the English one {en}: both at chance level, so the languages are "
                   "not compared.", name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]),
                   en=pct(c["en"]["top1"]))
-    return tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
+    text = tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
               "templates scores {zh} top-1 and the English one {en}: {diff}.",
               name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
               diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
+    if not V.above_chance(c["zh"]["top1"], c["n_images"], c["chance"]):
+        lo, hi = V.wilson(c["zh"]["top1"], c["n_images"])
+        text += " " + tr("The Chinese-prompt classifier is at or below chance (95% CI {lo} to {hi}, chance {chance}): "
+                         "it reads nothing of its Chinese prompts.", lo=f"{lo:.1f}", hi=pct(hi), chance=pct(c["chance"]))
+    return text
 
 
 # ----------------------------------------------------------------------------- 04 probe
