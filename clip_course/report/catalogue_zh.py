@@ -474,8 +474,7 @@ GLOSSARY: list[tuple[str, str, str]] = [
 ]
 
 #: The verdict gates' sentences (report/verdicts.py and the prose that uses them), kept in their own module.
-CATALOGUE.update(VERDICTS)
-CATALOGUE.update(SYNTHESIS)
+CATALOGUE.update({**VERDICTS, **SYNTHESIS})
 
 #: The open-models section (report/prose_open.py and notebook 07's open-models cells).
 CATALOGUE.update({
