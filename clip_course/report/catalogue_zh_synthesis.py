@@ -17,7 +17,7 @@ SYNTHESIS: dict[str, str] = {
         "论文解读，并复现、测量其零样本、线性探测与 StyleCLIP 实验",
     "Measured on MiniCLIP and ShapesWorld, a small CLIP trained for this report":
         "在 MiniCLIP 与 ShapesWorld 上测量：为本报告训练的小型 CLIP",
-    "Measured on OpenAI's released CLIP weights": "在 OpenAI 发布的 CLIP 权重上测量",
+    "Measured on {model}": "测量对象：{model}",
     "A new edition of a 2022 course report on CLIP (the original course report, in Chinese); how this edition was "
     "built is in Appendix B.":
         "本报告是 2022 年一份 CLIP 课程设计报告（原课程报告，中文）的新版；本版的构建方式见附录 B。",
