@@ -137,7 +137,7 @@ def test_paper_sentence_says_when_the_order_disagrees_with_the_paper():
 def test_benchmark_sentence_never_sets_published_figures_beside_other_weights():
     entries = {"cifar10": {"benchmark": None, "zeroshot": {"top1": 88.0, "lo": 87.0, "hi": 89.0}}}
     s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=False, offline=False).en
-    assert "not openai's released file" in s and "89.8" not in s
+    assert "not OpenAI's released file" in s and "89.8" not in s
     entries["cifar10"]["benchmark"] = {"acc1": 89.82, "source": "CLIP_benchmark"}
     s = prose_across.benchmark_sentence(entries, "ViT-B/32", openai_weights=True, offline=False).en
     assert "cifar10 89.8% (ours 88.0% (95% CI 87.0 to 89.0%))" in s and "CLIP_benchmark (LAION)" in s

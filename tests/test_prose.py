@@ -79,7 +79,7 @@ def test_the_checkpoint_is_openais_only_when_its_hash_says_so(tmp_path, monkeypa
     assert other["kind"] == "other" and other["path"] == "ViT-B-32.pt" and not models.is_openai_release(other)
     sentence = prose.model_identity({"name": "ViT-B-32.pt", "checkpoint_sha256": sha, "origin": other}).en
     assert f"checkpoint ViT-B-32.pt (sha256 {sha[:12]}…)" in sentence and "not OpenAI's released weights" in sentence
-    assert f"({sha}) is not openai's" in sentence and str(tmp_path) not in sentence
+    assert f"({sha}) is not OpenAI's" in sentence and str(tmp_path) not in sentence
     assert "OpenAI's released CLIP" not in sentence
 
     monkeypatch.setattr(models, "openai_sha256s", lambda: {sha: "ViT-B/32"})

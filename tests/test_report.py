@@ -139,7 +139,7 @@ def check_tagged_numbers(html: str, results: dict) -> int:
     tags = re.findall(r'<span class="q" data-src="([^"]+)" data-fmt="(\w+)">([^<]*)</span>', html)
     for src, fmt, text in tags:
         assert FORMATS[fmt](lookup(results, src)) == text, (src, text)
-    blocks = re.findall(r"<strong>Results.</strong>(.*?)</p>", html, re.S)
+    blocks = re.findall(r"<strong>Findings.</strong>(.*?)</p>", html, re.S)
     blocks += re.findall(r'<ol class="conclusions">(.*?)</ol>', html, re.S)
     assert blocks
     for block in blocks:

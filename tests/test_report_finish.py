@@ -65,14 +65,15 @@ def style_study(kept: dict[str, tuple[float, float]]) -> dict:
 
 
 def test_the_style_shift_sentence_names_the_one_set_it_rests_on():
-    one = style_study({"outline": (0.7, 0.3), "sketch": (1.2, 1.1), "photo": (1.1, 1.05), "cartoon": (1.3, 1.2)})
+    one = style_study({"s10_outline": (0.7, 0.3), "s10_sketch": (1.2, 1.1), "s10_photo": (1.1, 1.05),
+                       "s10_cartoon": (1.3, 1.2)})
     text = re.sub(r"<[^>]+>", "", prose_report._style_shift_abstract(one).en)
-    assert "only outline lowers clean accuracy for both classifiers" in text
-    assert "the other 3 are easier than the clean set, so not shifts" in text
-    assert not re.search(r"\b1 lower\b", text) and "as the paper found" in text
-    two = style_study({"outline": (0.7, 0.3), "sketch": (0.5, 0.9)})
+    assert "only the outline style lowers the probe's clean accuracy and so counts as a distribution shift" in text
+    assert "the outline style +40.0 points (95% CI +30.0 to +50.0)" in text  # the share kept, per shift
+    assert "sketch" not in text and not re.search(r"\b1 lower\b", text) and "as the paper found" in text
+    two = style_study({"s10_outline": (0.7, 0.3), "s10_sketch": (0.5, 0.9), "s10_photo": (0.5, 1.1)})
     text = re.sub(r"<[^>]+>", "", prose_report._style_shift_abstract(two).en)
-    assert "2 lower clean accuracy for both classifiers (outline, sketch)" in text
+    assert "2 lower the probe's clean accuracy" in text and "photo" not in text  # the probe's drop is the rule
     assert "on 1 of them and the probe on 1" in text and "as the paper found" not in text
 
 
@@ -130,9 +131,10 @@ def test_the_counting_finding_prints_one_measurement():
     both = prose_report._counting_sentence(c06, {"datasets": {"shapes_count": e07}}, pr, zs)
     assert 'data-src="07_zero_shot_across_datasets:datasets.shapes_count' in both and "06_analysis" not in both
     plain = re.sub(r"<[^>]+>", "", both.en)
-    assert "chance 25.0%" in plain and "zero-shot is 32.7 points below the probe (95% CI 25.7 to 39.7)" in plain
+    assert "chance 25.0%" in plain and "zero-shot is 32.7 points below the probe (95% CI −39.7 to −25.7)" in plain
     alone = prose_report._counting_sentence(c06, None, pr, zs)
-    assert 'data-src="06_analysis:counting' in alone and "+24.9 to +39.9" in re.sub(r"<[^>]+>", "", alone.en)
+    # one sign everywhere (zero-shot minus the probe): 06's probe-minus-zero-shot interval printed flipped
+    assert 'data-src="06_analysis:counting' in alone and "CI −39.9 to −24.9" in re.sub(r"<[^>]+>", "", alone.en)
 
 
 def test_each_finding_answers_one_point_only():
@@ -185,6 +187,9 @@ def test_the_kshot_caption_names_a_crossing_only_inside_the_tested_range():
     assert "s10 at about k = 2.0" in prose.kshot_caption(inside, {"s10": 40.0}).en
     above = {"s10": {"1": {"mean": 80.0}, "2": {"mean": 90.0}}}
     assert "no curve crosses" in prose.kshot_caption(above, {"s10": 40.0}).en  # any crossing lies below k = 1
+    # the caption says what ran: one draw has no spread
+    assert "one draw per k, so no spread" in prose.kshot_caption(below, {"s10": 75.0}, draws=1).en
+    assert "mean ± spread over 3 draws" in prose.kshot_caption(below, {"s10": 75.0}, draws=3).en
 
 
 def test_the_abstract_leaves_the_detail_findings_to_the_conclusions():

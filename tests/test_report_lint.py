@@ -22,7 +22,7 @@ def test_text_rules_catch_debris_and_spare_parameters():
 
 
 def _doc(body: str) -> str:
-    return f'<div class="notebook" data-notebook="x">{body}</div><p class="source-note">s</p>'
+    return f'<div class="notebook" data-notebook="x">{body}</div><span class="notebook-end"></span>'
 
 
 def test_float_rules_catch_uncaptioned_and_uncited():

@@ -158,7 +158,7 @@ def test_the_random_checkpoint_is_not_called_openais(paper_build):
     abstract = " ".join(pages[page_of(pages, "Abstract"):page_of(pages, "Contents", 2)])
     sha = sha256_file(ckpt)  # named by file name and hash (data/naming.py), never by its folder
     assert f"The model is the checkpoint ViT-B-32.pt (sha256 {sha[:12]}…), not OpenAI's released weights" in abstract
-    assert f"its sha256 ({sha}) is not openai's" in abstract and "clip-cache/" not in abstract
+    assert f"its sha256 ({sha}) is not OpenAI's" in abstract and "clip-cache/" not in abstract
     text = " ".join(pages)
     assert "OpenAI's released CLIP" not in text and "directly comparable" not in text
     assert "Not comparable: the zero-shot figures of the table's last column are the published figures" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -80,3 +82,16 @@ def test_bad_inputs_are_clear_errors():
         recall_at_k(q, im, np.array([0, 1]))
     with pytest.raises(RetrievalError, match="0..2"):
         recall_at_k(q, im, np.array([0, 1, 3]))
+
+
+def test_chance_levels_are_those_of_a_random_ranking():
+    """Beside each recall@k and precision@k: what a random ranking scores on the same class queries
+    (1 - C(n - m, k) / C(n, k) for a class of m images among n; m / n for precision)."""
+    labels = [0] * 2 + [1] * 8  # 10 images: class 0 has 2, class 1 has 8
+    feats = torch.eye(10)[:, :4]  # any features: chance does not depend on the ranking
+    out = recall_at_k(torch.randn(2, 4), feats, labels, ks=(1, 3))
+    want1 = (2 / 10 + 8 / 10) / 2
+    want3 = ((1 - math.comb(8, 3) / math.comb(10, 3)) + (1 - math.comb(2, 3) / math.comb(10, 3))) / 2
+    assert abs(out["chance_recall@1"] - 100 * want1) < 1e-9
+    assert abs(out["chance_recall@3"] - 100 * want3) < 1e-9
+    assert abs(out["chance_precision@3"] - 100 * (0.2 + 0.8) / 2) < 1e-9

@@ -179,6 +179,12 @@ def test_agreement_with_the_paper_is_decided_by_the_interval_for_every_row():
     c10, c100 = text.split("; ")[0], text.split("; ")[1]
     assert "cannot tell" in c10 and "disagrees" not in c10
     assert "this disagrees with the paper" in c100  # +30 excludes the paper's +15.4
+    assert "the training set is the likely reason" not in text  # the sizes were not recorded
+    sized = {name: {**e, "n_train": 1000} for name, e in rows.items()}
+    assert "these from 1,000 labelled images" in prose.probe_against_paper(sized, offline=False).en
+    agree = {"c10": {**sized["c10"], "probe_minus_zeroshot": d(4.0, 2.0, 6.0),
+                     "reference": {"dataset": "cifar10", "comparable": True}}}
+    assert "likely reason" not in prose.probe_against_paper(agree, offline=False).en  # reproduced: no excuse
     rows["c100"].update(zeroshot={"top1": 1.2}, n_test=1000, n_way=100)  # zero-shot at chance: no paper verdict
     at_chance = prose.probe_against_paper(rows, offline=False).en
     assert "does not apply" in at_chance and "disagrees" not in at_chance and "as the paper found" not in at_chance
@@ -191,8 +197,8 @@ def style_study(kept_zs: float, kept_pr: float, gap: dict) -> dict:
             "zeroshot_more_robust": 1}
 
 
-def test_a_set_is_a_shift_only_when_it_lowers_clean_accuracy():
-    easier = style_study(1.25, 0.9, d(0.35, 0.3, 0.4))  # zero-shot scores higher than on the clean set
+def test_a_set_is_a_shift_only_when_it_lowers_the_probes_clean_accuracy():
+    easier = style_study(0.8, 1.05, d(-0.25, -0.3, -0.2))  # the probe scores higher than on the clean set
     v = verdicts.style_shift_verdict(easier)
     assert v["shifts"] == [] and v["not_shifts"] == ["sketch"] and v["paper"] == 0
     text = prose.style_shift_sentence("s10", easier).en
@@ -267,5 +273,13 @@ def test_the_pretraining_caption_reads_each_direction_off_the_log():
     log = {"step": steps, "loss": [6.0 - 0.03 * s for s in steps], "accuracy": [0.01 * s for s in steps],
            "temperature": [0.07] * 100}
     text = captions.pretraining_caption({"log": log}).en
-    assert ("loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began"
-            in text)
+    assert "loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began" in text
+
+
+def test_a_prompt_language_at_chance_is_said_to_be_at_chance_with_its_interval():
+    entry = {"n_images": 300, "chance": 10.0, "zh": {"top1": 7.7}, "en": {"top1": 75.0},
+             "zh_minus_en": d(-67.3, -72.0, -62.0)}
+    text = prose.language_sentence("s10", entry).en
+    assert "at or below chance (95% CI 5.2 to 11.3%, chance 10.0%)" in text
+    above = {**entry, "zh": {"top1": 60.0}, "zh_minus_en": d(-15.0, -22.0, -8.0)}
+    assert "at or below chance" not in prose.language_sentence("s10", above).en

@@ -49,7 +49,8 @@ def zeroshot_minus_probe(entries: Mapping[str, Mapping[str, Any]],
         span = max(float(np.nanmax(np.abs(np.r_[lo, hi, 1.0]))), 1.0)
         for yi, di, upper, lower in zip(y, d, hi, lo, strict=True):
             x, ha = (upper + 0.02 * span, "left") if di >= 0 else (lower - 0.02 * span, "right")
-            ax.text(x, float(yi), f"{di:+.1f}".replace("-", "−"), va="center", ha=ha, fontsize=8.5)
+            ax.text(x, float(yi), "0.0" if abs(di) < 0.05 else f"{di:+.1f}".replace("-", "−"), va="center", ha=ha,
+                    fontsize=8.5)
         ax.set_xlim(-1.25 * span, 1.25 * span)
         ax.set_xlabel("Δ top-1 (points): zero-shot − linear probe; right of 0, zero-shot wins")
         ax.grid(True, axis="x")

@@ -195,8 +195,10 @@ def pipeline_diagram(
     probabilities: Sequence[float] | None = None,
     image: np.ndarray | None = None,
     save: str | os.PathLike | None = None,
+    scale: float = 100.0,
 ) -> Figure:
-    """The zero-shot pipeline: prompts -> text encoder -> classifier W; image -> f; softmax(100 f W).
+    """The zero-shot pipeline: prompts -> text encoder -> classifier W; image -> f; softmax(s f W), with
+    ``s`` the model's learned logit scale (100 for OpenAI's CLIP).
 
     Shows the first few classes and templates as they are filled in, and, if given, the
     image and the class probabilities that come out.
@@ -228,7 +230,7 @@ def pipeline_diagram(
         _box(ax, 5.9, 0.55, 2.2, 0.8, "image feature f\n(L2-normalised)", "#E8F5EE", 8.5)
         _arrow(ax, 7.0, 2.7, 8.55, 1.9)
         _arrow(ax, 8.15, 0.95, 8.55, 1.45)
-        _box(ax, 8.6, 1.2, 2.3, 0.95, "softmax(100 · f · W)\n→ class probabilities", "#F6E3EE", 9)
+        _box(ax, 8.6, 1.2, 2.3, 0.95, f"softmax({scale:.3g} · f · W)\n→ class probabilities", "#F6E3EE", 9)
         if probabilities is not None:
             p = np.asarray(probabilities, dtype=float)
             order = np.argsort(p)[-4:]  # the four most probable classes, best on top

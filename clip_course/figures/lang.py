@@ -168,7 +168,7 @@ FIGURE_ZH: dict[str, str] = {
     "published zero-shot top-1 (%)": "公布的零样本 top-1（%）",
     "GMACs per image-text pair (log scale)": "每个图像–文本对的 GMACs（对数坐标）",
     "mean published zero-shot top-1 (%)": "公布的零样本 top-1 均值（%）",
-    "CLIP_benchmark (LAION): open pretraining data against openai's":
+    "CLIP_benchmark (LAION): open pretraining data against OpenAI's":
         "CLIP_benchmark（LAION）：开放预训练数据与 OpenAI 数据对比",
 }
 

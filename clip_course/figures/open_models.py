@@ -46,7 +46,7 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
             # labels of points that (nearly) coincide fan out upwards
             k = sum(q["gmacs"] == p["gmacs"] and abs(q["mean_acc1"] - p["mean_acc1"]) < 1.0 for q in placed)
             placed.append(p)
-            # openai's points label below themselves, the LAION points of the same compute to the right
+            # OpenAI's points label below themselves, the LAION points of the same compute to the right
             below = p["pretrained"] == "openai"
             right.annotate(f"{p['model'].removesuffix('-quickgelu')} {p['pretrained']}", (p["gmacs"], p["mean_acc1"]),
                            xytext=(-4, -11 - 9 * k) if below else (6, -4 + 9 * k), textcoords="offset points",
@@ -59,5 +59,5 @@ def data_scale(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]], po
         right.set_ylabel("mean published zero-shot top-1 (%)")
         right.legend(fontsize=8, loc="lower right")
         right.grid(True)
-        fig.suptitle("CLIP_benchmark (LAION): open pretraining data against openai's", fontsize=11)
+        fig.suptitle("CLIP_benchmark (LAION): open pretraining data against OpenAI's", fontsize=11)
     return finish(fig, save)

@@ -8,6 +8,7 @@ report's sections are cited by their own titles (四.1 …). Numbers arrive alre
 
 from __future__ import annotations
 
+from clip_course.report.catalogue_zh_synthesis import SYNTHESIS
 from clip_course.report.catalogue_zh_verdicts import VERDICTS
 
 __all__ = ["CATALOGUE", "GLOSSARY"]
@@ -21,7 +22,7 @@ CATALOGUE: dict[str, str] = {
     "no interval: a single measurement": "无区间：仅一次测量",
     "no detectable difference between {a} and {b} ({d} {unit}, {ci})": "{a}与{b}之间无可检测的差异（{d} {unit}，{ci}）",
     "{a} is {d} {unit} above {b} ({ci})": "{a}比{b}高 {d} {unit}（{ci}）",
-    "{a} is {d} {unit} below {b} (95% CI {lo} to {hi})": "{a}比{b}低 {d} {unit}（95% 置信区间 {lo} 至 {hi}）",
+    "{a} is {d} {unit} below {b} ({ci})": "{a}比{b}低 {d} {unit}（{ci}）",
     "no detectable difference": "无可检测的差异",
     "nothing new": "无新变化",
     "{a} = {v} in {share}": "{a} = {v}（{share}）",
@@ -360,12 +361,12 @@ CATALOGUE: dict[str, str] = {
     'Here too: {words}, as the paper found.': '这里也是如此：{words}，与论文的发现一致。',
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
     " In the offline world the pretraining captions name shapes and colours, and every family's test set is drawn by the same renderer, so the families differ less than the web's datasets do for CLIP.": '在离线世界中，预训练的描述文本会说出形状和颜色，而且每一类的测试集都由同一个渲染器画出，所以各类之间的差别小于网络数据集对 CLIP 而言的差别。',
-    "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured openai's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（本软件包构造的世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
-    "No published figure is set beside these: {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.":
+    "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured OpenAI's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（本软件包构造的世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
+    "No published figure is set beside these: {model} is not OpenAI's released file (its sha256 differs), so CLIP_benchmark's figures for OpenAI's weights do not apply.":
         '这里不列公开数字：{model} 不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
     'CLIP_benchmark publishes no zero-shot figure for these datasets with this model.': 'CLIP_benchmark 没有公布该模型在这些数据集上的零样本结果。',
     '{name} {theirs} (ours {ours})': '{name} {theirs}（我们的结果 {ours}）',
-    "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
+    "CLIP_benchmark's published zero-shot top-1 for OpenAI's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
     '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
     'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
@@ -473,13 +474,13 @@ GLOSSARY: list[tuple[str, str, str]] = [
 ]
 
 #: The verdict gates' sentences (report/verdicts.py and the prose that uses them), kept in their own module.
-CATALOGUE.update(VERDICTS)
+CATALOGUE.update({**VERDICTS, **SYNTHESIS})
 
 #: The open-models section (report/prose_open.py and notebook 07's open-models cells).
 CATALOGUE.update({
     "{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 changes by a positive amount on "
     "{up} of {n} datasets ({up_list}) and by zero or less on {down_list}; LAION-2B's figure exceeds "
-    "openai's (WIT-400M) on {beat} of {m}.":
+    "OpenAI's (WIT-400M) on {beat} of {m}.":
         "{arch}：预训练数据从 LAION-400M 换成 LAION-2B，公开的零样本 top-1 在 {n} 个数据集中的 {up} 个上变化为正"
         "（{up_list}），在 {down_list} 上为零或为负；LAION-2B 的数字在 {m} 个数据集中的 {beat} 个上超过 OpenAI 的"
         "（WIT-400M）。",
@@ -489,7 +490,7 @@ CATALOGUE.update({
         "{model}（{acc}，{gmacs} GMACs）。",
     "The original course report closed on a worry: a model like CLIP needs data and compute that few "
     "hold, and one pretrained model might come to take all. In these published figures, a model trained "
-    "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
+    "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds OpenAI's {arch} on {beat} of "
     "the {n} datasets that report discusses.":
         "原课程报告以一个担忧结尾：像 CLIP 这样的模型需要少数人才拥有的数据和算力，某个预训练模型可能赢者通吃。"
         "在这些公开数字中，他人用开放数据（LAION-2B）训练的模型，在该报告讨论的 {n} 个数据集中的 {beat} 个上，"
@@ -498,7 +499,7 @@ CATALOGUE.update({
     "or less on {names}.":
         "更多的开放数据并没有提高每一个数字：从 LAION-400M 到 LAION-2B，{names} 上的变化为零或为负。",
     "The table gives no training cost, so it cannot say who can afford to train such a model; "
-    "it shows that openai's model is not the only one at this accuracy.":
+    "it shows that OpenAI's model is not the only one at this accuracy.":
         "该表没有给出训练成本，因此无法说明谁负担得起训练这样的模型；它表明的是，达到这一准确率的并非只有 "
         "OpenAI 的模型。",
 })

@@ -93,13 +93,13 @@ VERDICTS: dict[str, str] = {
     "{paper} for natural shifts (its Figures 13 and 14).":
         "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
         "（论文针对自然分布偏移，见其图 13 和图 14）。",
-    "The model is {name}, the released file (sha256 {sha}…, openai's published value)":
+    "The model is {name}, the released file (sha256 {sha}…, OpenAI's published value)":
         "模型是{name}，即其发布的文件（sha256 {sha}…，与 OpenAI 公布的值一致）",
     "OpenAI's CLIP {model}": "OpenAI 的 CLIP {model}",
     "The model is {who} from the Hugging Face hub copy {source}, converted to OpenAI's layout (tensor sha256 "
     "{tensors}…, {check})":
         "模型是{who}，取自 Hugging Face hub 副本 {source}，并转换为 OpenAI 的格式（张量 sha256 {tensors}…，{check}）",
-    "The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not openai's published one, so our "
+    "The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not OpenAI's published one, so our "
     "numbers measure that file and the published figures beside them another model":
         "模型是{name}，不是 OpenAI 发布的权重：其 sha256（{sha}）不是 OpenAI 公布的值，所以我们的数字测量的是这个文件，"
         "旁边列出的公开数字测量的是另一个模型",

@@ -210,6 +210,10 @@ def _shown(key: str, value: Any, root: Path) -> Any:
     return prose.display_name(shown) if Path(shown).is_absolute() else shown
 
 
+#: Parameters that say where a build writes, not what it measured: left out of Appendix B.
+_BUILD_ONLY = frozenset({"output_dir"})
+
+
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
     """Appendix B: everything needed to trace a number to what produced it."""
     return {
@@ -222,8 +226,8 @@ def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path
         "notebooks": [{
             "stem": run.stem, "status": "reused (up to date)" if run.reused else "executed",  # msgids
             "seconds": f"{run.seconds:.1f}", "finished": run.finished,
-            "params": [(k, repr(_shown(k, v, root)), k in run.params)
-                       for k, v in {**run.defaults, **run.params}.items()],
+            "params": [(k, repr(_shown(k, v, root)), k in run.params) for k, v in {**run.defaults, **run.params}.items()
+                       if k not in _BUILD_ONLY],
             "results": "written" if run.stem[:2] in results else "none",
             # each notebook picks its own threads (core.device): its device line says which
             "device": str(results.get(run.stem[:2], {}).get("environment", {}).get("device", "")),

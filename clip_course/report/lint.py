@@ -153,7 +153,7 @@ def box_problems(pdf: Path) -> list[str]:
 def float_problems(html: str) -> list[str]:
     """Figures and tables of the chapters: numbered, captioned and cited; references cited."""
     found = []
-    parts = re.findall(r'<div class="notebook"[^>]*>(.*?)<p class="source-note">', html, re.S)
+    parts = re.findall(r'<div class="notebook"[^>]*>(.*?)<span class="notebook-end">', html, re.S)
     body = "".join(parts)
     tokens = re.finditer(r'<img(?![^>]*class="nb-gif")|<table|<p class="caption (figure|table)-caption" id="([\w-]+)"',
                          body)

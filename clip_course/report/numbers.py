@@ -30,7 +30,10 @@ def points(d: float, signed: bool = True) -> str:
 #: How a tagged number is formatted: the name is written into the HTML so a test can re-check it.
 FORMATS = {"pct": pct, "pts": lambda x: points(x, signed=False), "signed": points,
            "f3": lambda x: f"{float(x):.3f}", "share": lambda x: f"{100 * float(x):.0f}%",
-           "negpts": lambda x: points(-float(x), signed=False), "k": lambda x: f"{float(x):.1f}",
+           "negpts": lambda x: points(-float(x), signed=False),
+           "negsigned": lambda x: points(-float(x)),
+           "sharepts": lambda x: points(100 * float(x)),  # a difference of shares (0.19) in points (+19.0)
+           "k": lambda x: f"{float(x):.1f}",
            "int": lambda x: f"{int(x)}", "len": lambda x: f"{len(x)}",
            "chance": lambda n_way: pct(100.0 / float(n_way))}  # chance level from a class count
 

@@ -43,7 +43,13 @@ from clip_course.report.prose_model import (
     published_figures_note,
     session_name,
 )
-from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
+from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q, style_name
+from clip_course.report.prose_shift import (
+    concept_sentence,
+    retrieval_sentence,
+    shift_sentence,
+    style_shift_sentence,
+)
 from clip_course.report.verdicts import at_chance, interval
 from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
@@ -55,9 +61,9 @@ __all__ = [
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
     "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
-    "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
+    "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
-    "similarity_sentence", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
+    "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
     "unseen_words_sentence", "winner_sentence",
 ]
 
@@ -247,11 +253,15 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
                   "templates scores {zh} top-1 and the English one {en}: both at chance level, so the languages are "
                   "not compared.", name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]),
                   en=pct(c["en"]["top1"]))
-    return tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
+    text = tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
               "templates scores {zh} top-1 and the English one {en}: {diff}.",
               name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
-              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"],
-                              d["lo"], d["hi"]))
+              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
+    if not V.above_chance(c["zh"]["top1"], c["n_images"], c["chance"]):
+        lo, hi = V.wilson(c["zh"]["top1"], c["n_images"])
+        text += " " + tr("The Chinese-prompt classifier is at or below chance (95% CI {lo} to {hi}, chance {chance}): "
+                         "it reads nothing of its Chinese prompts.", lo=f"{lo:.1f}", hi=pct(hi), chance=pct(c["chance"]))
+    return text
 
 
 # ----------------------------------------------------------------------------- 04 probe
@@ -282,11 +292,20 @@ def crossover_sentence(name: str, curve: Mapping[str, Mapping[str, float]], zero
               "(interpolated in log k between the measured k).", name=name, zs=zs, k=f"{k_star:.1f}")
 
 
+def probe_task_name(name: str, e: Mapping[str, Any]) -> Bi | str:
+    """A probe task's name: the dataset's, with "N seen classes" where classes without training images
+    were dropped (then it is not the zero-shot chapter's task of the same name)."""
+    if e.get("classes_without_training_images"):
+        return tr("{name}, {n} seen classes", name=name, n=e["n_way"])
+    return name
+
+
 def probe_vs_zeroshot_sentence(name: str, e: Mapping[str, Any]) -> Bi:
     """Full-data probe against zero-shot on the same ``n_way``-way task and images (paired interval)."""
     g = e["probe_minus_zeroshot"]
-    return tr("On {name} ({n}-way, {images} test images): {diff}.", name=name, n=e["n_way"], images=e["n_test"],
-              diff=difference(tr("the linear probe"), tr("zero-shot"), g["diff"], g["lo"], g["hi"]))
+    return tr("On {name} ({n}-way, {images} test images): {diff}.", name=probe_task_name(name, e), n=e["n_way"],
+              images=e["n_test"],
+              diff=difference(tr("zero-shot"), tr("the linear probe"), g["diff"], g["lo"], g["hi"], flipped=True))
 
 
 def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: bool = True) -> Bi:
@@ -316,42 +335,6 @@ def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
               ensemble=pct(p["ensemble"]), worst=pct(p["worst_template"][1]), worst_t=p["worst_template"][0],
               best=pct(p["best_template"][1]), best_t=p["best_template"][0], n=p["n_images"],
               one=f"{100 / p['n_images']:.2f}")
-
-
-def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str, chance: bool = False) -> Bi:
-    """The robustness finding: which classifier loses more accuracy under the corruptions, if either.
-
-    Gated (:mod:`clip_course.report.verdicts`): the corruptions must lower accuracy to be a shift, the
-    interval needs at least 3 corruption-severity sets, and a model at chance (``chance``) gets none."""
-    pts, deg = summary["mean_drop_points"], summary["degradation"]
-    text = tr("Averaged over {cells} corruption-severity sets of {n} {dataset} test images, zero-shot loses {zs} "
-              "points and the linear probe {probe}: ", cells=deg["cells"], n=n_images, dataset=dataset,
-              zs=points(pts["zeroshot"], signed=pts["zeroshot"] < 0),
-              probe=points(pts["probe"], signed=pts["probe"] < 0))
-    if chance:
-        return text + tr("the model is at chance level on the clean images, so there is no robustness to read.")
-    if pts["zeroshot"] <= 0 and pts["probe"] <= 0:
-        return text + tr("the corruptions do not lower accuracy, so they are no shift for this model and carry no "
-                         "robustness verdict.")
-    v, ci = V.gate(deg, units=deg["cells"]), interval(deg["lo"], deg["hi"])
-    if v.reason == "units":
-        return text + tr("{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.",
-                         n=deg["cells"], m=V.MIN_UNITS)
-    if v.sign == 0:
-        return text + tr("no detectable difference in degradation ({d} points, {ci}, over the sets).",
-                         d=points(deg["diff"]), ci=ci)
-    if v.sign > 0:
-        return text + tr("zero-shot degrades faster by {d} points ({ci}, over the sets).",
-                         d=points(deg["diff"], signed=False), ci=ci)
-    return text + tr("the linear probe degrades faster by {d} points (95% CI {lo} to {hi}, over the sets).",
-                     d=points(-deg["diff"], signed=False), lo=points(-deg["hi"], False), hi=points(-deg["lo"], False))
-
-
-def retrieval_sentence(name: str, r: Mapping[str, Any]) -> Bi:
-    """Class-prompt retrieval on one dataset."""
-    return tr("On {name}, the class prompt finds an image of its class first for {r1} of the {n} classes and "
-              "within the top 10 for {r10}; on average {p10} of the top 10 images are of the queried class.",
-              name=name, r1=pct(r["recall@1"]), n=r["n_queries"], r10=pct(r["recall@10"]), p10=pct(r["precision@10"]))
 
 
 def hardest_classes_sentence(cvf: Mapping[str, Any]) -> Bi:
@@ -427,85 +410,39 @@ def probe_against_paper(entries: Mapping[str, Mapping[str, Any]], offline: bool)
     for every row alike (:func:`clip_course.report.verdicts.against_paper`): where the published figures
     measure this model (``reference.comparable``) the interval must contain the paper's gap, otherwise
     only its direction is compared."""
-    gap = {ref: REFERENCES[ref]["probe"]["paper"]["top1"] - REFERENCES[ref]["zeroshot"]["paper"]["top1"]
+    # one sign everywhere: zero-shot minus the probe (negative where the probe wins)
+    gap = {ref: REFERENCES[ref]["zeroshot"]["paper"]["top1"] - REFERENCES[ref]["probe"]["paper"]["top1"]
            for ref in ("cifar10", "cifar100")}
-    paper = tr("In the paper (ViT-B/32, Tables 10 and 11) the probe is {c10} points above zero-shot on CIFAR-10 "
-               "and {c100} on CIFAR-100.", c10=f"{gap['cifar10']:.1f}", c100=f"{gap['cifar100']:.1f}")
+    paper = tr("In the paper (ViT-B/32, Tables 10 and 11) zero-shot minus the probe is {c10} points on CIFAR-10 "
+               "and {c100} on CIFAR-100.", c10=points(gap["cifar10"]), c100=points(gap["cifar100"]))
     rows, verdicts = [], []
     for name, e in entries.items():
         ref = e.get("reference") or {}
         ref_set = ref.get("dataset") or ("cifar100" if e.get("role") == "fine" else "cifar10")
         comparable = bool(ref.get("comparable"))
         chance = "n_test" in e and not V.above_chance(e["zeroshot"]["top1"], e["n_test"], 100.0 / e["n_way"])
-        v = 0 if chance else V.against_paper(e["probe_minus_zeroshot"], gap[ref_set], comparable)
+        p = e["probe_minus_zeroshot"]
+        d = {"diff": -p["diff"], "lo": -p["hi"], "hi": -p["lo"]}  # zero-shot minus the probe
+        v = 0 if chance else V.against_paper(d, gap[ref_set], comparable)
         verdicts.append(v)
-        d = e["probe_minus_zeroshot"]
         words = (tr("zero-shot is at chance level, so the paper's comparison does not apply") if chance
                  else V.paper_words(v))
-        rows.append(tr("on {name} the gap is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
-                       name=name, d=points(d["diff"]), ci=interval(d["lo"], d["hi"]), paper=f"{gap[ref_set]:+.1f}",
+        rows.append(tr("on {name} it is {d} points ({ci}) against the paper's {paper} on {ref} ({how}): {words}",
+                       name=probe_task_name(name, e), d=points(d["diff"]), ci=interval(d["lo"], d["hi"]),
+                       paper=points(gap[ref_set]),
                        ref=ref_set, how=tr("same model and data: the value is compared") if comparable else
                        tr("another model or data: only the direction is compared"), words=words))
     text = paper + " " + tr("Here, {rows}.", rows=Bi("; ".join(r.en for r in rows), "；".join(r.zh for r in rows)))
+    sizes = sorted({int(e["n_train"]) for e in entries.values() if "n_train" in e})
+    if sizes and any(v <= 0 for v in verdicts):
+        text += " " + tr("Where the paper's probe advantage is not reproduced here, the training set is the likely "
+                         "reason: the paper's probes learn from each dataset's full training set, these from {n} "
+                         "labelled images.", n=" / ".join(f"{n:,}" for n in sizes))
     if offline and any(v < 0 for v in verdicts):
         text += " " + tr("The labels of a probe help where images carry what the class names do not say; where the "
                          "evaluation prompts read like the pretraining captions, zero-shot is already "
                          "in-distribution matching and the labels add little.")
     return text
-
-
-def style_shift_sentence(dataset: str, study: Mapping[str, Any]) -> Bi:
-    """Effective robustness on the style-shifted sets, set by set, each gap with its interval; a set
-    counts as a shift only when it lowers clean accuracy for both classifiers
-    (:func:`clip_course.report.verdicts.style_shift_verdict`)."""
-    verdicts = {1: tr("zero-shot keeps more"), -1: tr("the probe keeps more"), 0: tr("no detectable difference")}
-    v = V.style_shift_verdict(study)
-    parts = []
-    for name, s in study["sets"].items():
-        g = s["kept_gap"]
-        if name in v["not_shifts"]:
-            parts.append(tr("{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not "
-                            "lower for both, so not a shift", name=name, zs=pct(s["top1"]["zeroshot"]),
-                            probe=pct(s["top1"]["probe"]), czs=pct(study["clean"]["zeroshot"]),
-                            cprobe=pct(study["clean"]["probe"])))
-            continue
-        parts.append(tr("{name}: zero-shot keeps {zs} and the probe {probe} of its clean accuracy, {verdict} ({d} "
-                        "points of share, {ci})", name=name, zs=f"{100 * s['kept']['zeroshot']:.0f}%",
-                        probe=f"{100 * s['kept']['probe']:.0f}%", verdict=verdicts[V.gate(g).sign],
-                        d=points(100 * g["diff"]), ci=interval(100 * g["lo"], 100 * g["hi"])))
-    text = tr("Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.",
-              dataset=dataset, parts=Bi("; ".join(p.en for p in parts), "；".join(p.zh for p in parts)))
-    if not v["shifts"]:
-        return text + " " + tr("No style lowers clean accuracy for both classifiers: these sets are not distribution "
-                               "shifts for this model, so no robustness verdict is drawn.")
-    if len(v["shifts"]) == 1:
-        return text + " " + tr("On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its "
-                               "Figures 13 and 14).",
-                               who=verdicts[1 if v["zeroshot_more"] else (-1 if v["probe_more"] else 0)],
-                               paper=V.paper_words(v["paper"]))
-    return text + " " + tr("Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the "
-                           "probe on {p}: {paper} for natural shifts (its Figures 13 and 14).", n=len(v["shifts"]),
-                           k=v["zeroshot_more"], p=v["probe_more"], paper=V.paper_words(v["paper"]))
-
-
-def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
-    """Zero-shot against the probe on a concept the captions never state."""
-    zs_lo, zs_hi = c["zeroshot_ci"]
-    d = c["probe_minus_zeroshot"]
-    near = tr("at chance level") if zs_lo <= c["chance"] else tr("above chance")
-    # the paper's pattern: zero-shot near chance and a probe detectably above it
-    same = zs_lo <= c["chance"] and V.gate(d).sign > 0
-    paper = (tr("The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.") if same else
-             tr("The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; "
-                "this run does not show that pattern."))
-    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: "
-              "no caption ever states how many shapes an image holds. A linear probe on the same features scores "
-              "{probe}: {diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot "
-              "across datasets pairs them image by image). {paper}",
-              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}",
-              hi=f"{zs_hi:.1f}",
-              near=near, probe=pct(c["probe"]),
-              diff=difference(tr("the probe"), tr("zero-shot"), d["diff"], d["lo"], d["hi"]), paper=paper)
 
 
 def gallery_sanity(rankings: Mapping[str, Sequence[tuple[str, float]]],

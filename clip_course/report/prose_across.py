@@ -108,14 +108,14 @@ def benchmark_sentence(entries: Mapping[str, Mapping[str, Any]], model: Any, ope
     if not pairs:
         if offline:
             return tr("No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world "
-                      "this package made; CLIP_benchmark measured openai's models on real datasets.")
+                      "this package made; CLIP_benchmark measured OpenAI's models on real datasets.")
         if not openai_weights:
-            return tr("No published figure is set beside these: {model} is not openai's released file (its sha256 "
-                      "differs), so CLIP_benchmark's figures for openai's weights do not apply.", model=model)
+            return tr("No published figure is set beside these: {model} is not OpenAI's released file (its sha256 "
+                      "differs), so CLIP_benchmark's figures for OpenAI's weights do not apply.", model=model)
         return tr("CLIP_benchmark publishes no zero-shot figure for these datasets with this model.")
     shown = "; ".join(tr("{name} {theirs} (ours {ours})", name=n, theirs=pct(e["benchmark"]["acc1"]),
                          ours=accuracy(e["zeroshot"])) for n, e in pairs)
-    return tr("CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark "
+    return tr("CLIP_benchmark's published zero-shot top-1 for OpenAI's {model}, beside ours: {shown} (CLIP_benchmark "
               "(LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split "
               "for the vtab/ datasets).", model=model, shown=shown)
 

@@ -2,7 +2,7 @@
 
 Every sentence naming the checkpoint goes through :func:`model_name`, which asks
 :func:`clip_course.data.naming.model_name` (the checkpoint's sha256 decides: "OpenAI's ViT-B/32" only
-for openai's published hash or a verified hub copy; any other file by its file name and hash, never
+for OpenAI's published hash or a verified hub copy; any other file by its file name and hash, never
 a path). Split from :mod:`clip_course.report.prose`, which re-exports these functions.
 """
 
@@ -47,7 +47,7 @@ def model_identity(model: Mapping[str, Any]) -> Bi:
     sha = str(model.get("checkpoint_sha256") or origin.get("sha256") or "")
     n = _model_name(model)
     if n.kind == "openai":
-        return tr("The model is {name}, the released file (sha256 {sha}…, openai's published value)",
+        return tr("The model is {name}, the released file (sha256 {sha}…, OpenAI's published value)",
                   name=model_name(n), sha=sha[:16])
     if n.kind == "hub":
         check = (tr("equal to the value recorded in the package") if origin.get("verified")
@@ -59,7 +59,7 @@ def model_identity(model: Mapping[str, Any]) -> Bi:
                   tensors=str(origin.get("tensors_sha256"))[:16], check=check)
     if n.kind == "miniclip":
         return tr("The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld", sha=sha[:16])
-    return tr("The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not openai's published one, "
+    return tr("The model is {name}, not OpenAI's released weights: its sha256 ({sha}) is not OpenAI's published one, "
               "so our numbers measure that file and the published figures beside them another model",
               name=model_name(n), sha=sha)
 

@@ -18,8 +18,8 @@ from clip_course.report.prose_model import display_name
 from clip_course.report.verdicts import difference
 
 __all__ = [
-    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence",
-    "scale_table", "tr", "worry_sentence",
+    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence", "scale_table", "tr",
+    "worry_sentence",
 ]
 
 _SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv"
@@ -50,12 +50,12 @@ def _listed(rows: Mapping[str, Mapping[str, float | None]], names: list[str], mo
 
 def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> Bi:
     """For one architecture: on which datasets LAION-2B's published top-1 exceeds LAION-400M's, on
-    which it does not, and on how many LAION-2B's exceeds openai's (WIT-400M)."""
+    which it does not, and on how many LAION-2B's exceeds OpenAI's (WIT-400M)."""
     up, not_up = gains(rows, "LAION-2B", "LAION-400M")
     beat, not_beat = gains(rows, "LAION-2B", "WIT-400M")
     return tr("{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 changes by a positive amount on "
               "{up} of {n} datasets ({up_list}) and by zero or less on {down_list}; LAION-2B's figure exceeds "
-              "openai's (WIT-400M) on {beat} of {m}.",
+              "OpenAI's (WIT-400M) on {beat} of {m}.",
               arch=arch, up=str(len(up)), n=str(len(up) + len(not_up)),
               up_list=_listed(rows, up, "LAION-2B", "LAION-400M"),
               down_list=_listed(rows, not_up, "LAION-2B", "LAION-400M"),
@@ -87,15 +87,14 @@ def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) ->
     _, not_up = gains(rows, "LAION-2B", "LAION-400M")
     head = tr("The original course report closed on a worry: a model like CLIP needs data and compute that few "
               "hold, and one pretrained model might come to take all. In these published figures, a model trained "
-              "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
-              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)),
-              n=str(len(beat) + len(not_beat)))
+              "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds OpenAI's {arch} on {beat} of "
+              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)), n=str(len(beat) + len(not_beat)))
     sep = Bi(" ", "")  # Chinese sentences follow each other without a space
     if not_up:
         head += sep + tr("More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "
                          "or less on {names}.", names=_listed(rows, not_up, "LAION-2B", "LAION-400M"))
     return head + sep + tr("The table gives no training cost, so it cannot say who can afford to train such a model; "
-                           "it shows that openai's model is not the only one at this accuracy.")
+                           "it shows that OpenAI's model is not the only one at this accuracy.")
 
 
 def scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:

@@ -22,8 +22,8 @@ REFERENCES = {
     "zhihu-c": "An introduction to StyleGAN (in Chinese). https://zhuanlan.zhihu.com/p/63230738",
     "openai-clip": "openai/CLIP: the code and weights. https://github.com/openai/CLIP",
     "styleclip-tutorial": "ndb796: StyleCLIP tutorial notebooks. https://github.com/ndb796/StyleCLIP-Tutorial",
-    "clip-benchmark": "LAION-AI: CLIP_benchmark, benchmark/benchmark.csv. https://github.com/LAION-AI/CLIP_benchmark "
-    "(added in this edition)",
+    "clip-benchmark": "LAION-AI: CLIP_benchmark, a benchmark of CLIP-like models on zero-shot classification and "
+    "retrieval. https://github.com/LAION-AI/CLIP_benchmark",
     "hendrycks2019": "Dan Hendrycks, Thomas Dietterich: Benchmarking Neural Network Robustness to Common "
-    "Corruptions and Perturbations. ICLR 2019 (CIFAR-10-C; added in this edition)",
+    "Corruptions and Perturbations. ICLR 2019 (CIFAR-10-C).",
 }

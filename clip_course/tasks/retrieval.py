@@ -61,6 +61,15 @@ def search(
     return scores, indices
 
 
+def _chance_hit(counts: torch.Tensor, n_images: int, k: int) -> torch.Tensor:
+    """Per class with ``counts`` of ``n_images`` images: the chance that a random ranking puts at least
+    one of them among its first ``k`` (1 - C(n - m, k) / C(n, k))."""
+    miss = torch.ones_like(counts)
+    for i in range(min(k, n_images)):
+        miss = miss * torch.clamp(n_images - counts - i, min=0) / (n_images - i)
+    return 1.0 - miss
+
+
 def recall_at_k(
     class_text_features: FeatureMatrix,
     image_features: FeatureMatrix,
@@ -95,6 +104,10 @@ def recall_at_k(
         rel = relevant[has_images, :k]
         out[f"recall@{k}"] = 100.0 * rel.any(dim=1).float().mean().item()
         out[f"precision@{k}"] = 100.0 * rel.float().mean(dim=1).mean().item()
+    counts = torch.bincount(labels, minlength=text.shape[0])[has_images].double()
+    for k in ks:  # a random ranking: the same averages over the same class queries
+        out[f"chance_recall@{k}"] = 100.0 * float(_chance_hit(counts, n_images, k).mean())
+        out[f"chance_precision@{k}"] = 100.0 * float((counts / max(n_images, 1)).mean())
     out["n_queries"] = int(has_images.sum())
     out["n_images"] = int(n_images)
     out["n_queries_without_images"] = int((~has_images).sum())
