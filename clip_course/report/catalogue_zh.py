@@ -355,7 +355,6 @@ CATALOGUE: dict[str, str] = {
     '*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).': '*{family}*（{sets}）：在这 {n} 个数据集中，零样本领先于线性探测的有 {ahead} 个，落后的有 {behind} 个，无可检测差异的有 {tied} 个；平均差距 {gap} 个百分点（{ci}）。',
     "The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all of each dataset's labels: zero-shot is ahead on most everyday-object datasets (StanfordCars and Food101 among them) and behind on specialised, abstract or synthetic ones (satellite images as in EuroSAT, textures as in DTD, Flowers102, digits, counting).": '论文的图 5 把零样本 CLIP 与在 ResNet-50 特征上用各数据集全部标签训练的线性探测相比：在多数日常物体数据集上（其中有 StanfordCars 和 Food101）零样本领先，在专业、抽象或合成的数据集上（如 EuroSAT 的卫星图像、DTD 的纹理、Flowers102、数字、计数）零样本落后。',
     "Our probe sits on the same CLIP's features, a stronger baseline than Figure 5's ResNet-50, so every gap here is lower than Figure 5's would be; what can carry over is the order of the families.": '我们的线性探测建立在同一个 CLIP 的特征上，这是比图 5 的 ResNet-50 更强的基线，所以这里的每个差距都会低于图 5 中的对应值；能够对照的是各类数据集之间的先后次序。',
-    'This run has no object family and another to set against it.': '本次运行没有物体类数据集与其他类别可供对照。',
     "the object sets' mean gap": '物体类数据集的平均差距',
     'Here too: {words}, as the paper found.': '这里也是如此：{words}，与论文的发现一致。',
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
@@ -395,8 +394,24 @@ CATALOGUE: dict[str, str] = {
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
     "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
-    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
-        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+    "**Which generator ran.** The original course report's StyleCLIP edits ran on StyleGAN2 FFHQ, a generator of 1024 px faces, and so does this chapter when that checkpoint ({checkpoint}, about 380 MB) is on disk. It was not on disk for this build, so no face was edited: the notebook ran the same code on the package's small generator of synthetic shapes, which says nothing about faces, and this report leaves those numbers out. With the checkpoint (Appendix B gives the download step) and a GPU, this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts (the purple hair asked for, and the lips, background and clothes the original saw change with it), and shows \"a really sad person\" as a strip of frames.":
+        '**运行的是哪个生成器。** 原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ（生成 1024 px 人脸的生成器）上做的；只要该检查点（{checkpoint}，约 380 MB）在磁盘上，本章也用它。本次构建时它不在磁盘上，所以没有编辑任何人脸：notebook 在本软件包的小型合成形状生成器上运行了同一套代码，这说明不了人脸的任何情况，本报告因此略去这些数字。有了该检查点（下载步骤见附录 B）和一块 GPU，本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸（要求的紫色头发，以及原报告看到随之改变的嘴唇、背景和衣服），并把 "a really sad person" 的过程显示为一排帧。',
+    "StyleGAN2 FFHQ (stylegan2-ffhq-config-f.pt, about 380 MB): the face edits of the StyleCLIP chapter (a GPU job)":
+        "StyleGAN2 FFHQ（stylegan2-ffhq-config-f.pt，约 380 MB）：StyleCLIP 一章的人脸编辑（需要 GPU）",
+    "{names}: the datasets the chapter on zero-shot across datasets sets beside CIFAR":
+        "{names}：“跨数据集零样本”一章放在 CIFAR 旁边比较的数据集",
+    "This run measured no dataset, so there is no contrast to draw.": "本次运行没有测量任何数据集，因此无从对比。",
+    "That contrast needs everyday-object datasets and datasets of another family (specialised, abstract or synthetic) measured side by side; this run measured only {measured}, so it draws none.":
+        "这一对比需要把日常物体数据集和另一类数据集（专门领域的、抽象或合成的）放在一起测量；本次运行只测量了 {measured}，因此不作这一对比。",
+    "{others} were not on disk for this build; Appendix B gives the download step, and a build after it measures each of them here.":
+        "本次构建时 {others} 不在磁盘上；附录 B 给出了下载步骤，下载后的构建会在这里逐一测量它们。",
+    "Not on disk for this build": "本次构建时不在磁盘上的文件",
+    "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
+        "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",
+    "Missing": "缺少的文件",
+    "Download step": "下载步骤",
+    "**Which generator ran.** StyleGAN2 FFHQ, a generator of 1024 px faces ({checkpoint}, the checkpoint StyleCLIP uses), guided by {model}: a face is edited toward \"a woman with purple hair\" as in the original course report, CLIP's own prompts read the face before and after, and \"a really sad person\" is shown as a strip of frames.":
+        '**运行的是哪个生成器。** StyleGAN2 FFHQ，生成 1024 px 人脸的生成器（{checkpoint}，StyleCLIP 所用的检查点），由 {model} 引导：像原课程报告一样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 自己的提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
     "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
         "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
     "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":

@@ -22,7 +22,7 @@ from clip_course.report.schema import read_results, results_path
 
 __all__ = [
     "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "original_templates",
-    "probe_facts", "zero_shot_facts",
+    "probe_facts", "to_fetch", "zero_shot_facts",
 ]
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
@@ -117,6 +117,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": _class_and_templates(results) + original_templates(results, lang),
         "manifest": manifest(results, runs, profile, root),
+        "to_fetch": [(what.get(lang), command) for what, command in to_fetch(results)],
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
         "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "roles": NOTEBOOK_ROLES,
@@ -124,6 +125,21 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
 
 
 # --------------------------------------------------------------------------- manifest
+
+
+def to_fetch(results: dict[str, dict]) -> list[tuple[Bi, str]]:
+    """Appendix B's download steps: what this build's notebooks found missing and would have used
+    (StyleGAN2 FFHQ in a paper build, the datasets of notebook 07), each with the command that fetches it."""
+    out = []
+    st = results.get("05")
+    if st is not None and prose_report.substituted_generator(st):
+        out.append((tr("StyleGAN2 FFHQ (stylegan2-ffhq-config-f.pt, about 380 MB): the face edits of the StyleCLIP "
+                       "chapter (a GPU job)"), "make download-styleclip"))
+    missing = sorted((results.get("07") or {}).get("missing") or {})
+    if missing:
+        out.append((tr("{names}: the datasets the chapter on zero-shot across datasets sets beside CIFAR",
+                       names=", ".join(missing)), f"make download DATASETS={','.join(missing)}"))
+    return out
 
 
 def _walk(obj: Any) -> Iterator[dict]:

@@ -42,6 +42,7 @@ from clip_course.report.prose_model import (
     offline_generator_note,
     published_figures_note,
     session_name,
+    stylegan2_note,
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.report.verdicts import at_chance, interval
@@ -57,7 +58,7 @@ __all__ = [
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
     "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
-    "similarity_sentence", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
+    "similarity_sentence", "style_shift_sentence", "style_word_sentence", "stylegan2_note", "sweep_sentence", "tr",
     "unseen_words_sentence", "winner_sentence",
 ]
 
