@@ -405,6 +405,22 @@ CATALOGUE: dict[str, str] = {
         "这一对比需要把日常物体数据集和另一类数据集（专门领域的、抽象或合成的）放在一起测量；本次运行只测量了 {measured}，因此不作这一对比。",
     "{others} were not on disk for this build; Appendix B gives the download step, and a build after it measures each of them here.":
         "本次构建时 {others} 不在磁盘上；附录 B 给出了下载步骤，下载后的构建会在这里逐一测量它们。",
+    "The loaded model's architecture, read off the model itself, beside OpenAI's ViT-B/32: the offline MiniCLIP is the same class at a fraction of the size.":
+        "加载的模型的结构，直接从模型本身读出，并列出 OpenAI 的 ViT-B/32：离线的 MiniCLIP 是同一个类，尺寸只有其一小部分。",
+    "The architecture of {name}, read off the loaded model itself; its checkpoint's sha256 is the one OpenAI published.":
+        "{name} 的结构，直接从加载的模型读出；其检查点的 sha256 与 OpenAI 公布的一致。",
+    "The architecture of {name}, read off the loaded model itself, beside OpenAI's ViT-B/32: its sha256 is not the one OpenAI published.":
+        "{name} 的结构，直接从加载的模型读出，并列出 OpenAI 的 ViT-B/32：其 sha256 与 OpenAI 公布的不同。",
+    "This build used one template, “{template}”, so the ensemble is that template and no ensemble gain is measured; a build with each dataset's own template ensemble (for CIFAR, the 18 templates of the original course report's Appendix 1) measures it.":
+        "本次构建只用了一个模板“{template}”，所以提示集成就是这个模板，没有测量集成带来的提升；用每个数据集自己的提示集成（CIFAR 即原课程报告附录 1 的 18 个模板）的构建会测量它。",
+    "Zero-shot on {dataset} ({n}-way, {images} test images): {top1} top-1 with the one template this build used, “{template}”.":
+        "{dataset} 上的零样本（{n} 类，{images} 张测试图像）：用本次构建唯一的模板“{template}”，top-1 为 {top1}。",
+    "On **{name}**, the bare class name scores {bare} and the one template this build used, “{template}”, {single}, on {n} images, where one image is {one} points.":
+        "在 **{name}** 上，单独的类名得分 {bare}，本次构建唯一的模板“{template}”得分 {single}；共 {n} 张图像，一张图像相当于 {one} 个百分点。",
+    "The captions OpenAI trained CLIP on were mostly English: this section measures how much Chinese {name} has left to read.":
+        "OpenAI 训练 CLIP 所用的描述以英文为主：这一节测量 {name} 还能读懂多少中文。",
+    "The captions OpenAI trained CLIP on were mostly English; the model here is {name}, so this section measures how much Chinese that checkpoint reads.":
+        "OpenAI 训练 CLIP 所用的描述以英文为主；这里的模型是 {name}，所以这一节测量的是这个检查点能读懂多少中文。",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from clip_course.data.naming import ModelName
 from clip_course.data.published import REFERENCES
 from clip_course.data.shapes import vocabulary_texts
 from clip_course.report import verdicts as V
@@ -38,6 +39,7 @@ from clip_course.report.prose_model import (
     face_readout_sentence,
     model_identity,
     model_name,
+    model_table_caption,
     no_training_log,
     offline_generator_note,
     published_figures_note,
@@ -50,11 +52,11 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "classifier_sentence", "concept_sentence", "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
-    "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
+    "model_identity", "model_name", "model_table_caption", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
     "probe_against_paper", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
@@ -227,6 +229,11 @@ def _task(e: Mapping[str, Any]) -> Bi:
 def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> Bi:
     """Template ensemble against the single template, per dataset (paired, same images)."""
     parts: list[Bi] = []
+    if entries and all(V.same_configuration(e) for e in entries.values()):
+        one = next(iter(entries.values()))["templates"]["ensemble"][0]
+        return tr("This build used one template, “{template}”, so the ensemble is that template and no ensemble "
+                  "gain is measured; a build with each dataset's own template ensemble (for CIFAR, the 18 templates "
+                  "of the original course report's Appendix 1) measures it.", template=one)
     for name, e in entries.items():
         g = e["ensemble_gain"]
         if not V.same_configuration(e) and "n_way" in e and V.at_chance(e, "single") and V.at_chance(e):
@@ -238,6 +245,15 @@ def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> Bi:
                                         same=V.same_configuration(e))))
     joined = Bi("; ".join(p.en for p in parts), "；".join(p.zh for p in parts))
     return tr("Ensemble against single template, top-1: {parts}.", parts=joined)
+
+
+def chinese_reader_sentence(name: ModelName) -> Bi:
+    """Notebook 03's Chinese-prompt section outside the offline profile: whose Chinese it measures."""
+    if name.openai:
+        return tr("The captions OpenAI trained CLIP on were mostly English: this section measures how much Chinese "
+                  "{name} has left to read.", name=model_name(name))
+    return tr("The captions OpenAI trained CLIP on were mostly English; the model here is {name}, so this section "
+              "measures how much Chinese that checkpoint reads.", name=model_name(name))
 
 
 def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
@@ -308,7 +324,13 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
 
 
 def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
-    """One dataset's prompt study: bare name, single template, ensemble, template range."""
+    """One dataset's prompt study: bare name, single template, ensemble, template range (the last two only
+    when the build used more than one template)."""
+    if len(p["templates"]) == 1:
+        return tr("On **{name}**, the bare class name scores {bare} and the one template this build used, "
+                  "“{template}”, {single}, on {n} images, where one image is {one} points.",
+                  name=name, bare=pct(p["bare"]), template=p["templates"][0], single=pct(p["single"]),
+                  n=p["n_images"], one=f"{100 / p['n_images']:.2f}")
     return tr("On **{name}**, the bare class name scores {bare}, the single template {single} and the ensemble of "
               "{k} templates {ensemble}. Single templates range from {worst} (\"{worst_t}\") to {best} "
               "(\"{best_t}\") on {n} images, where one image is {one} points.",

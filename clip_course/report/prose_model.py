@@ -18,7 +18,7 @@ from clip_course.data.naming import session_model_name as session_name
 from clip_course.report.i18n import Bi, maybe_tr, tr
 
 __all__ = [
-    "display_name", "face_readout_sentence", "model_identity", "model_name", "no_training_log",
+    "display_name", "face_readout_sentence", "model_identity", "model_name", "model_table_caption", "no_training_log",
     "offline_generator_note", "published_figures_note", "session_name", "stylegan2_note",
 ]
 
@@ -87,6 +87,19 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
     return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
               "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
               what=what, model=display_name(model))
+
+
+def model_table_caption(name: ModelName, offline: bool) -> Bi:
+    """Notebook 01's model table: the loaded model's architecture, set beside OpenAI's ViT-B/32 only when it
+    is another model (OpenAI's own file, by its sha256, is not compared with itself)."""
+    if offline:
+        return tr("The loaded model's architecture, read off the model itself, beside OpenAI's ViT-B/32: the offline "
+                  "MiniCLIP is the same class at a fraction of the size.")
+    if name.openai:
+        return tr("The architecture of {name}, read off the loaded model itself; its checkpoint's sha256 is the one "
+                  "OpenAI published.", name=model_name(name))
+    return tr("The architecture of {name}, read off the loaded model itself, beside OpenAI's ViT-B/32: its sha256 "
+              "is not the one OpenAI published.", name=model_name(name))
 
 
 def no_training_log(model: Mapping[str, Any]) -> Bi:
