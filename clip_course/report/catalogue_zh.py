@@ -367,7 +367,6 @@ CATALOGUE: dict[str, str] = {
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
     '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
-    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
     'One model in this sweep ({listed}); {more}.': '本次扫描只有一个模型（{listed}）；{more}。',
     "{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset accuracy is in the results file.": '共 {n} 个模型（{listed}）。平均零样本 top-1 最高的是 {best}；每个模型在各数据集上的准确率见结果文件。',
     'family': '类别',
@@ -421,6 +420,8 @@ CATALOGUE: dict[str, str] = {
         "OpenAI 训练 CLIP 所用的描述以英文为主：这一节测量 {name} 还能读懂多少中文。",
     "The captions OpenAI trained CLIP on were mostly English; the model here is {name}, so this section measures how much Chinese that checkpoint reads.":
         "OpenAI 训练 CLIP 所用的描述以英文为主；这里的模型是 {name}，所以这一节测量的是这个检查点能读懂多少中文。",
+    "One model was measured ({listed}), so there is no accuracy-against-speed comparison: the scaling picture needs several models on the same datasets.":
+        "只测量了一个模型（{listed}），因此没有准确率与速度的比较：规模规律需要在相同数据集上比较多个模型。",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

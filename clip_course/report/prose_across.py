@@ -143,10 +143,12 @@ def sweep_sentence(sweep: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     listed = "; ".join(tr("{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}",
                           model=_sweep_name(r), params=f"{r['parameters'] / 1e6:.1f}", rate=f"{r['images_per_s']:,.0f}",
                           device=r["device"], top1=pct(r["mean_zeroshot_top1"])) for r in rows)
-    if len(rows) == 1:
-        more = (tr("offline only MiniCLIP exists") if offline else
-                tr("pass models=[...] from clip.available_models() to add more; runs add up, keyed by model"))
-        return tr("One model in this sweep ({listed}); {more}.", listed=listed, more=more)
+    if len(rows) == 1:  # no figure is drawn for one point
+        if offline:
+            return tr("One model in this sweep ({listed}); {more}.", listed=listed,
+                      more=tr("offline only MiniCLIP exists"))
+        return tr("One model was measured ({listed}), so there is no accuracy-against-speed comparison: the "
+                  "scaling picture needs several models on the same datasets.", listed=listed)
     best = max(rows, key=lambda r: r["mean_zeroshot_top1"])
     return tr("{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset "
               "accuracy is in the results file.", n=len(rows), listed=listed, best=_sweep_name(best))
