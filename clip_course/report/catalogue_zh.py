@@ -422,6 +422,16 @@ CATALOGUE: dict[str, str] = {
         "OpenAI 训练 CLIP 所用的描述以英文为主；这里的模型是 {name}，所以这一节测量的是这个检查点能读懂多少中文。",
     "One model was measured ({listed}), so there is no accuracy-against-speed comparison: the scaling picture needs several models on the same datasets.":
         "只测量了一个模型（{listed}），因此没有准确率与速度的比较：规模规律需要在相同数据集上比较多个模型。",
+    "This build ran {names} at severity {sev} on {n} test images of {dataset}, beside the clean images.":
+        "本次构建在 {dataset} 的 {n} 张测试图像上运行了 {names}，强度为 {sev}，并与干净图像对照。",
+    "This build ran {names} at severities {sev} on {n} test images of {dataset}, beside the clean images.":
+        "本次构建在 {dataset} 的 {n} 张测试图像上运行了 {names}，强度为 {sev}，并与干净图像对照。",
+    "The model is {name}, the file whose sha256 OpenAI published, so the published figures are for the same model.":
+        "模型是 {name}，即 sha256 与 OpenAI 公布值一致的文件，所以已发表的数字针对的是同一个模型。",
+    "The model is {name}, not OpenAI's released file (its sha256 differs), so the published figures are for another model: they are quoted, not matched.":
+        "模型是 {name}，不是 OpenAI 发布的文件（sha256 不同），所以已发表的数字针对的是另一个模型：只作引用，不作对照。",
+    "Our {quantity} on {dataset} is a {n}-way task (the classes this build's training subset holds), the published figure {m}-way: that row is not comparable.":
+        "我们在 {dataset} 上的{quantity}是 {n} 类任务（本次构建训练子集所含的类别），已发表的数字是 {m} 类：这一行不可比。",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

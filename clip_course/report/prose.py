@@ -52,7 +52,7 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "classifier_sentence", "concept_sentence", "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
@@ -321,6 +321,36 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
 
 
 # ----------------------------------------------------------------------------- 06 analysis
+
+
+def corruptions_sentence(corruptions: Sequence[str], severities: Sequence[int], n: int, dataset: str) -> Bi:
+    """Notebook 06: which corruptions and severities this build ran, on how many images."""
+    sev = ", ".join(str(v) for v in severities)
+    if len(severities) == 1:
+        return tr("This build ran {names} at severity {sev} on {n} test images of {dataset}, beside the clean images.",
+                  names=", ".join(corruptions), sev=sev, n=n, dataset=dataset)
+    return tr("This build ran {names} at severities {sev} on {n} test images of {dataset}, beside the clean images.",
+              names=", ".join(corruptions), sev=sev, n=n, dataset=dataset)
+
+
+#: How many classes the published CIFAR figures classify among.
+_REFERENCE_WAYS = {"cifar10": 10, "cifar100": 100}
+
+
+def comparison_note(rows: Sequence[Mapping[str, Any]], name: ModelName) -> Bi:
+    """Under notebook 06's comparison table (paper profile): whether the published figures measure the same
+    model, and which rows are another task (a probe on fewer classes than the published figure's)."""
+    text = (tr("The model is {name}, the file whose sha256 OpenAI published, so the published figures are for the "
+               "same model.", name=model_name(name)) if name.openai else
+            tr("The model is {name}, not OpenAI's released file (its sha256 differs), so the published figures are "
+               "for another model: they are quoted, not matched.", name=model_name(name)))
+    other = [r for r in rows if r["n_way"] != _REFERENCE_WAYS.get(r["reference_dataset"], r["n_way"])]
+    for r in other:
+        text += " " + tr("Our {quantity} on {dataset} is a {n}-way task (the classes this build's training subset "
+                         "holds), the published figure {m}-way: that row is not comparable.",
+                         quantity=maybe_tr(r["quantity"]), dataset=r["dataset"], n=r["n_way"],
+                         m=_REFERENCE_WAYS[r["reference_dataset"]])
+    return text
 
 
 def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
