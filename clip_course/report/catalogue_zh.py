@@ -432,6 +432,18 @@ CATALOGUE: dict[str, str] = {
         "模型是 {name}，不是 OpenAI 发布的文件（sha256 不同），所以已发表的数字针对的是另一个模型：只作引用，不作对照。",
     "Our {quantity} on {dataset} is a {n}-way task (the classes this build's training subset holds), the published figure {m}-way: that row is not comparable.":
         "我们在 {dataset} 上的{quantity}是 {n} 类任务（本次构建训练子集所含的类别），已发表的数字是 {m} 类：这一行不可比。",
+    "L-BFGS in PyTorch": "PyTorch 中的 L-BFGS",
+    "scikit-learn's L-BFGS": "scikit-learn 的 L-BFGS",
+    "{name}: {n} of the {limit} requested": "{name}：{n} 张（要求 {limit} 张）",
+    "{name}: {n}": "{name}：{n} 张",
+    "This build fitted each probe with {solver}, at most {max_iter} iterations per fit (the paper's protocol allows up to 1,000, so a fit here may stop short of convergence), on these training images: {sizes}.":
+        "本次构建用 {solver} 拟合每个线性探测，每次拟合最多 {max_iter} 次迭代（论文的协议允许最多 1,000 次，所以这里的拟合可能未完全收敛），所用训练图像：{sizes}。",
+    "This build fitted each probe with {solver}, at most {max_iter} iterations per fit, as in the paper's protocol, on these training images: {sizes}.":
+        "本次构建按论文的协议用 {solver} 拟合每个线性探测，每次拟合最多 {max_iter} 次迭代，所用训练图像：{sizes}。",
+    "k-shot linear probes (one draw of the training images, k = {k}) against zero-shot (dashed) and the full-data probe":
+        "k-shot 线性探测（训练图像只抽样一次，k = {k}）对比零样本（虚线）和全量数据线性探测",
+    "k-shot linear probes (one draw of the training images per k, k = {lo} to {hi}) against zero-shot (dashed) and the full-data probe":
+        "k-shot 线性探测（每个 k 只抽样一次训练图像，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据线性探测",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

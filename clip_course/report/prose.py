@@ -52,7 +52,7 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "probe_protocol_sentence", "classifier_sentence", "concept_sentence", "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
@@ -321,6 +321,22 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
 
 
 # ----------------------------------------------------------------------------- 06 analysis
+
+
+def probe_protocol_sentence(fitter: str, max_iter: int, n_train: Mapping[str, int], limit_train: int | None) -> Bi:
+    """Notebook 04: the solver and iteration cap this build's probes ran with, and the training images each
+    dataset had (fewer than requested where the set holds fewer)."""
+    solver = tr("L-BFGS in PyTorch") if fitter == "torch" else tr("scikit-learn's L-BFGS")
+    sizes = "; ".join(
+        tr("{name}: {n} of the {limit} requested", name=name, n=n, limit=limit_train)
+        if limit_train is not None and n < limit_train else tr("{name}: {n}", name=name, n=n)
+        for name, n in n_train.items())
+    if max_iter < 1000:
+        return tr("This build fitted each probe with {solver}, at most {max_iter} iterations per fit (the paper's "
+                  "protocol allows up to 1,000, so a fit here may stop short of convergence), on these training "
+                  "images: {sizes}.", solver=solver, max_iter=max_iter, sizes=sizes)
+    return tr("This build fitted each probe with {solver}, at most {max_iter} iterations per fit, as in the paper's "
+              "protocol, on these training images: {sizes}.", solver=solver, max_iter=max_iter, sizes=sizes)
 
 
 def corruptions_sentence(corruptions: Sequence[str], severities: Sequence[int], n: int, dataset: str) -> Bi:
