@@ -73,7 +73,7 @@ CATALOGUE: dict[str, str] = {
         "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告“二、单图测试”中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
         "风格词（“anime”，如原课程报告“二、单图测试”中的图片 2）是否压过真实的描述？",
-    "A photo against a drawing": "照片与手绘图对比",
+    "A photo with the drawing's prompts": "用手绘图的提示测试照片",
     "A diagram with model names": "带模型名称的示意图",
     "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
         "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
