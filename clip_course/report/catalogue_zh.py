@@ -447,8 +447,6 @@ CATALOGUE: dict[str, str] = {
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",
-    "Missing": "缺少的文件",
-    "Download step": "下载步骤",
     "**Which generator ran.** StyleGAN2 FFHQ, a generator of 1024 px faces ({checkpoint}, the checkpoint StyleCLIP uses), guided by {model}: a face is edited toward \"a woman with purple hair\" as in the original course report, CLIP's own prompts read the face before and after, and \"a really sad person\" is shown as a strip of frames.":
         '**运行的是哪个生成器。** StyleGAN2 FFHQ，生成 1024 px 人脸的生成器（{checkpoint}，StyleCLIP 所用的检查点），由 {model} 引导：像原课程报告一样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 自己的提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
     "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
