@@ -444,6 +444,10 @@ CATALOGUE: dict[str, str] = {
         "k-shot 线性探测（训练图像只抽样一次，k = {k}）对比零样本（虚线）和全量数据线性探测",
     "k-shot linear probes (one draw of the training images per k, k = {lo} to {hi}) against zero-shot (dashed) and the full-data probe":
         "k-shot 线性探测（每个 k 只抽样一次训练图像，k = {lo} 至 {hi}）对比零样本（虚线）和全量数据线性探测",
+    "From the linear-probe chapter:": "线性探测一章的结果：",
+    "measured in": "测量位置",
+    "the linear-probe chapter": "线性探测一章",
+    "this chapter": "本章",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",
