@@ -391,7 +391,8 @@ CATALOGUE: dict[str, str] = {
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
-    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the model measured here, {model}, is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的模型 {model} 不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "({dataset}, {m}-way: not comparable)": "（{dataset}，{m} 类：不可比）",
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**Which generator ran.** The original course report's StyleCLIP edits ran on StyleGAN2 FFHQ, a generator of 1024 px faces, and so does this chapter when that checkpoint ({checkpoint}, about 380 MB) is on disk. It was not on disk for this build, so no face was edited: the notebook ran the same code on the package's small generator of synthetic shapes, which says nothing about faces, and this report leaves those numbers out. With the checkpoint (Appendix B gives the download step) and a GPU, this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts (the purple hair asked for, and the lips, background and clothes the original saw change with it), and shows \"a really sad person\" as a strip of frames.":
         '**运行的是哪个生成器。** 原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ（生成 1024 px 人脸的生成器）上做的；只要该检查点（{checkpoint}，约 380 MB）在磁盘上，本章也用它。本次构建时它不在磁盘上，所以没有编辑任何人脸：notebook 在本软件包的小型合成形状生成器上运行了同一套代码，这说明不了人脸的任何情况，本报告因此略去这些数字。有了该检查点（下载步骤见附录 B）和一块 GPU，本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸（要求的紫色头发，以及原报告看到随之改变的嘴唇、背景和衣服），并把 "a really sad person" 的过程显示为一排帧。',
@@ -448,6 +449,8 @@ CATALOGUE: dict[str, str] = {
     "measured in": "测量位置",
     "the linear-probe chapter": "线性探测一章",
     "this chapter": "本章",
+    "These are CIFAR test images and OpenAI's released weights, so the {what} are for the same model; the paper's figures (Table 11) use its 18-template ensemble and this build {k} templates, so the templates are part of any difference.":
+        "这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}针对的是同一个模型；论文的数字（表 11）用的是 18 个模板的提示集成，本次构建用了 {k} 个模板，所以任何差异中都包含模板的影响。",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

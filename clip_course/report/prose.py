@@ -52,7 +52,7 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "probe_protocol_sentence", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "probe_protocol_sentence", "REFERENCE_WAYS", "classifier_sentence", "concept_sentence", "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
@@ -350,7 +350,7 @@ def corruptions_sentence(corruptions: Sequence[str], severities: Sequence[int], 
 
 
 #: How many classes the published CIFAR figures classify among.
-_REFERENCE_WAYS = {"cifar10": 10, "cifar100": 100}
+REFERENCE_WAYS = {"cifar10": 10, "cifar100": 100}
 
 
 def comparison_note(rows: Sequence[Mapping[str, Any]], name: ModelName) -> Bi:
@@ -360,12 +360,12 @@ def comparison_note(rows: Sequence[Mapping[str, Any]], name: ModelName) -> Bi:
                "same model.", name=model_name(name)) if name.openai else
             tr("The model is {name}, not OpenAI's released file (its sha256 differs), so the published figures are "
                "for another model: they are quoted, not matched.", name=model_name(name)))
-    other = [r for r in rows if r["n_way"] != _REFERENCE_WAYS.get(r["reference_dataset"], r["n_way"])]
+    other = [r for r in rows if r["n_way"] != REFERENCE_WAYS.get(r["reference_dataset"], r["n_way"])]
     for r in other:
         text += " " + tr("Our {quantity} on {dataset} is a {n}-way task (the classes this build's training subset "
                          "holds), the published figure {m}-way: that row is not comparable.",
                          quantity=maybe_tr(r["quantity"]), dataset=r["dataset"], n=r["n_way"],
-                         m=_REFERENCE_WAYS[r["reference_dataset"]])
+                         m=REFERENCE_WAYS[r["reference_dataset"]])
     return text
 
 

@@ -65,7 +65,8 @@ def model_identity(model: Mapping[str, Any]) -> Bi:
               name=model_name(n), sha=sha)
 
 
-def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars") -> Bi:
+def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars",
+                           templates: int | None = None) -> Bi:
     """Whether the published CIFAR figures beside ours measure the same thing (the same model and data).
 
     ``model``: a results ``model`` record or :class:`ModelName` (named by its hash), or a name. Published
@@ -73,6 +74,10 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
     if not comparable and what == "hatched bars":
         what = "zero-shot figures of the table's last column"
     what = maybe_tr(what)
+    if comparable and templates is not None and templates != 18:  # the paper's CIFAR ensemble has 18 templates
+        return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are for the same model; "
+                  "the paper's figures (Table 11) use its 18-template ensemble and this build {k} templates, so the "
+                  "templates are part of any difference.", what=what, k=templates)
     if comparable:
         return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
                   "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
@@ -85,7 +90,7 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
                   "*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
                   "comparison ({shape}), not its values.", what=what, model=display_name(model), shape=shape)
     return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
-              "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
+              "model measured here, {model}, is not that file (see the abstract): they are quoted, not matched.",
               what=what, model=display_name(model))
 
 
