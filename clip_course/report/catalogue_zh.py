@@ -451,6 +451,8 @@ CATALOGUE: dict[str, str] = {
     "this chapter": "本章",
     "These are CIFAR test images and OpenAI's released weights, so the {what} are for the same model; the paper's figures (Table 11) use its 18-template ensemble and this build {k} templates, so the templates are part of any difference.":
         "这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}针对的是同一个模型；论文的数字（表 11）用的是 18 个模板的提示集成，本次构建用了 {k} 个模板，所以任何差异中都包含模板的影响。",
+    "This build evaluates {name}, not OpenAI's released weights; the scale of OpenAI's training is cited in the introduction, not reproduced.":
+        "本次构建评估的是 {name}，不是 OpenAI 发布的权重；OpenAI 的训练规模在引言中引用，没有复现。",
     "Not on disk for this build": "本次构建时不在磁盘上的文件",
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",

@@ -14,6 +14,7 @@ from typing import Any
 
 from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
 from clip_course.core.provenance import device_name, git_commit, package_versions
+from clip_course.data import naming
 from clip_course.io import display_path
 from clip_course.report import prose, prose_report
 from clip_course.report.catalogue_zh import GLOSSARY
@@ -71,7 +72,8 @@ def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
         origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
         return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
-                "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}
+                "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin}),
+                "openai": naming.model_name({**rec["model"], "origin": origin}).openai}
     return None
 
 
@@ -103,7 +105,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
-             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02")}
+             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02"),
+             "model": _model_facts(results)}
     return {
         "profile": profile,
         # the profile as the edition names it ("offline" / 离线): the running header and the cover

@@ -276,7 +276,9 @@ def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:
                 "in minutes learns a zero-shot classifier for the shapes its captions name. The scale the paper "
                 "used is cited in the introduction, not reproduced.") if offline else
         tr_html("This build evaluates OpenAI's released weights; the scale of their training is cited in the "
-                "introduction, not reproduced.")))
+                "introduction, not reproduced.") if (facts.get("model") or {}).get("openai", True) else
+        tr_html("This build evaluates {name}, not OpenAI's released weights; the scale of OpenAI's training is cited "
+                "in the introduction, not reproduced.", name=facts["model"]["name"])))
     # 4. weak on fine-grained and abstract tasks; StyleCLIP's entanglement
     four = _pick(found, "Finer classes", "Under seeded corruptions", "StyleCLIP towards", "attribute readout")
     items.append(tr_html(bold.format("Point 4: CLIP is weaker on fine-grained and abstract tasks, and worth further study.")) + (
