@@ -328,8 +328,8 @@ def probe_protocol_sentence(fitter: str, max_iter: int, n_train: Mapping[str, in
     dataset had (fewer than requested where the set holds fewer)."""
     solver = tr("L-BFGS in PyTorch") if fitter == "torch" else tr("scikit-learn's L-BFGS")
     sizes = "; ".join(
-        tr("{name}: {n} of the {limit} requested", name=name, n=n, limit=limit_train)
-        if limit_train is not None and n < limit_train else tr("{name}: {n}", name=name, n=n)
+        tr("{name}: {n} of the {limit} requested", name=name, n=f"{n:,}", limit=f"{limit_train:,}")
+        if limit_train is not None and n < limit_train else tr("{name}: {n}", name=name, n=f"{n:,}")
         for name, n in n_train.items())
     if max_iter < 1000:
         return tr("This build fitted each probe with {solver}, at most {max_iter} iterations per fit (the paper's "
