@@ -56,7 +56,7 @@ from clip_course.tasks.studies import COMPARISON_COLUMNS
 
 __all__ = [
     "caption_html", "chdir_repo_root", "COLAB_BASE", "COLAB_PACKAGE", "colab_url", "comparison_markdown",
-    "display_lang", "DISPLAY_LANGS", "example_caption", "figure", "in_display_lang", "markdown_table", "model_table", "NotebookError",
+    "display_lang", "DISPLAY_LANGS", "figure", "in_display_lang", "markdown_table", "model_table", "NotebookError",
     "Outputs", "Path", "pick_examples", "pretraining_summary", "previous_sweep", "reference_dataset", "references",
     "report_ends_here", "run_folder", "RUNS_DIR", "seed_everything", "Session", "setup", "show", "show_figures_inline",
     "similarity_batch", "similarity_stats", "status", "styleclip_setup", "table", "topk_predictions",
@@ -385,12 +385,6 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
 
 
 # ----------------------------------------------------------------------------- 01 intro
-
-
-def example_caption(session: Session) -> str:
-    """One caption of the kind the session's model was trained on, for the pretraining diagram: a ShapesWorld
-    caption offline, the paper's "a photo of a dog." otherwise."""
-    return "a red circle …" if session.offline else "a photo of a dog."
 
 
 def similarity_batch(session: Session, n: int = 8, seed: int = 0) -> tuple[np.ndarray, list[str]]:

@@ -20,7 +20,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from clip_course.data.naming import ModelName
 from clip_course.data.published import REFERENCES
 from clip_course.data.shapes import vocabulary_texts
 from clip_course.report import verdicts as V
@@ -45,6 +44,13 @@ from clip_course.report.prose_model import (
     published_figures_note,
     session_name,
     stylegan2_note,
+)
+from clip_course.report.prose_ran import (
+    REFERENCE_WAYS,
+    chinese_reader_sentence,
+    comparison_note,
+    corruptions_sentence,
+    probe_protocol_sentence,
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q
 from clip_course.report.verdicts import at_chance, interval
@@ -247,15 +253,6 @@ def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> Bi:
     return tr("Ensemble against single template, top-1: {parts}.", parts=joined)
 
 
-def chinese_reader_sentence(name: ModelName) -> Bi:
-    """Notebook 03's Chinese-prompt section outside the offline profile: whose Chinese it measures."""
-    if name.openai:
-        return tr("The captions OpenAI trained CLIP on were mostly English: this section measures how much Chinese "
-                  "{name} has left to read.", name=model_name(name))
-    return tr("The captions OpenAI trained CLIP on were mostly English; the model here is {name}, so this section "
-              "measures how much Chinese that checkpoint reads.", name=model_name(name))
-
-
 def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
     """Chinese prompts against English ones on the same images (03's ``chinese_prompts`` entry)."""
     d = c["zh_minus_en"]
@@ -321,52 +318,6 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
 
 
 # ----------------------------------------------------------------------------- 06 analysis
-
-
-def probe_protocol_sentence(fitter: str, max_iter: int, n_train: Mapping[str, int], limit_train: int | None) -> Bi:
-    """Notebook 04: the solver and iteration cap this build's probes ran with, and the training images each
-    dataset had (fewer than requested where the set holds fewer)."""
-    solver = tr("L-BFGS in PyTorch") if fitter == "torch" else tr("scikit-learn's L-BFGS")
-    sizes = "; ".join(
-        tr("{name}: {n} of the {limit} requested", name=name, n=f"{n:,}", limit=f"{limit_train:,}")
-        if limit_train is not None and n < limit_train else tr("{name}: {n}", name=name, n=f"{n:,}")
-        for name, n in n_train.items())
-    if max_iter < 1000:
-        return tr("This build fitted each probe with {solver}, at most {max_iter} iterations per fit (the paper's "
-                  "protocol allows up to 1,000, so a fit here may stop short of convergence), on these training "
-                  "images: {sizes}.", solver=solver, max_iter=max_iter, sizes=sizes)
-    return tr("This build fitted each probe with {solver}, at most {max_iter} iterations per fit, as in the paper's "
-              "protocol, on these training images: {sizes}.", solver=solver, max_iter=max_iter, sizes=sizes)
-
-
-def corruptions_sentence(corruptions: Sequence[str], severities: Sequence[int], n: int, dataset: str) -> Bi:
-    """Notebook 06: which corruptions and severities this build ran, on how many images."""
-    sev = ", ".join(str(v) for v in severities)
-    if len(severities) == 1:
-        return tr("This build ran {names} at severity {sev} on {n} test images of {dataset}, beside the clean images.",
-                  names=", ".join(corruptions), sev=sev, n=n, dataset=dataset)
-    return tr("This build ran {names} at severities {sev} on {n} test images of {dataset}, beside the clean images.",
-              names=", ".join(corruptions), sev=sev, n=n, dataset=dataset)
-
-
-#: How many classes the published CIFAR figures classify among.
-REFERENCE_WAYS = {"cifar10": 10, "cifar100": 100}
-
-
-def comparison_note(rows: Sequence[Mapping[str, Any]], name: ModelName) -> Bi:
-    """Under notebook 06's comparison table (paper profile): whether the published figures measure the same
-    model, and which rows are another task (a probe on fewer classes than the published figure's)."""
-    text = (tr("The model is {name}, the file whose sha256 OpenAI published, so the published figures are for the "
-               "same model.", name=model_name(name)) if name.openai else
-            tr("The model is {name}, not OpenAI's released file (its sha256 differs), so the published figures are "
-               "for another model: they are quoted, not matched.", name=model_name(name)))
-    other = [r for r in rows if r["n_way"] != REFERENCE_WAYS.get(r["reference_dataset"], r["n_way"])]
-    for r in other:
-        text += " " + tr("Our {quantity} on {dataset} is a {n}-way task (the classes this build's training subset "
-                         "holds), the published figure {m}-way: that row is not comparable.",
-                         quantity=maybe_tr(r["quantity"]), dataset=r["dataset"], n=r["n_way"],
-                         m=REFERENCE_WAYS[r["reference_dataset"]])
-    return text
 
 
 def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
