@@ -162,7 +162,10 @@ def test_the_random_checkpoint_is_not_called_openais(paper_build):
     text = " ".join(pages)
     assert "OpenAI's released CLIP" not in text and "directly comparable" not in text
     assert "Not comparable: the zero-shot figures of the table's last column are the published figures" in text
-    assert "No StyleGAN2 checkpoint" in text and "offline generator" in text
+    assert "It was not on disk for this build, so no face was edited" in text
+    # what was missing, with its download step, in the run manifest
+    manifest = " ".join(pages[page_of(pages, "Appendix B: Run manifest", 5):])
+    assert "Not on disk for this build" in manifest and "make download-styleclip" in manifest
 
 
 def test_the_paper_report_passes_its_lint(paper_build):
@@ -212,8 +215,8 @@ def test_the_open_models_chapter_measures_the_open_clip_fakes_beside_the_openai_
 OFFLINE_VOCABULARY = ["MiniCLIP", "ShapesWorld", "shapes10", "shapes100", "shapes_count", "a red circle",
                       "a blue circle", "offline world", "(offline profile)", "In the offline profile",
                       "attribute readout"]
-PAPER_VOCABULARY = ["In the paper profile the model is", "In the paper profile: ViT-B/32 on CIFAR-10",
-                    "six pictures made for this course", "No StyleGAN2 checkpoint", "torchvision's datasets",
+PAPER_VOCABULARY = ["How the model was trained", "This chapter runs the build's CLIP on CIFAR-10",
+                    "six stand-ins made for this course", "Which generator ran", "the torchvision datasets",
                     "The batch is CIFAR-10 test images"]
 
 
@@ -229,7 +232,8 @@ def test_each_profiles_report_holds_no_word_of_the_other(paper_build, quick_repo
     for word in PAPER_VOCABULARY:
         assert word not in offline, f"paper wording {word!r} in the offline report"
     assert "MiniCLIP" in offline and "ShapesWorld" in offline
-    assert "In the paper profile the model is" in paper and "six pictures made for this course" in paper
+    assert "How the model was trained" in paper and "six stand-ins made for this course" in paper
+    assert "In the paper profile" not in paper and "In the **paper** profile" not in paper  # the case that ran, stated
 
 
 def test_no_absolute_path_of_the_build_in_the_paper_report(paper_build):
@@ -242,7 +246,8 @@ def test_the_styleclip_chapter_without_stylegan2_is_one_paragraph_on_the_generat
     _, _, pages, *_ = paper_build
     text = " ".join(pages)
     chapter = text[text.rindex("6 StyleCLIP"):text.rindex("7 Conclusions")]  # the headings, not the contents
-    assert "No StyleGAN2 checkpoint" in chapter and "offline generator of synthetic shapes" in chapter
+    assert "Which generator ran" in chapter and "small generator of synthetic shapes" in chapter
+    assert "Appendix B gives the download step" in chapter and "In the paper profile" not in chapter
     assert "a woman with purple hair" in chapter and "a really sad person" in chapter
     for figure_of_the_study in ("λ sweep", "Trajectory toward", "related starts"):
         assert figure_of_the_study not in chapter

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 __all__ = ["composite", "diagram", "emblem", "picture", "PICTURES"]
 
@@ -29,50 +29,99 @@ def _canvas(colour: tuple[int, int, int]) -> tuple[Image.Image, ImageDraw.ImageD
     return img, ImageDraw.Draw(img)
 
 
+def _coastline(rng: np.random.Generator, n: int = 72) -> list[tuple[int, int]]:
+    """An irregular province outline: a radius that wanders smoothly around the centre."""
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    noise = rng.normal(0, 1, n)
+    for _ in range(3):  # smooth the wander so the border reads as a coast, not as spikes
+        noise = (np.roll(noise, 1) + noise + np.roll(noise, -1)) / 3
+    radius = 82 * (1 + 0.18 * np.sin(2 * angles + 0.6) + 0.1 * np.cos(3 * angles) + 0.35 * noise)
+    return [(int(112 + r * np.cos(t) * 1.05), int(112 + r * np.sin(t) * 0.9)) for r, t in zip(radius, angles, strict=True)]
+
+
 def _map_picture() -> np.ndarray:
-    """A white map of a province divided into prefectures (black borders) on a pale blue sea."""
-    img, d = _canvas((200, 225, 245))
+    """A white map of a province on a pale blue sea: an irregular outline divided into prefectures (grey
+    borders, the nearest-seat regions of twelve seats), a river, the capital as a red star, other seats
+    as dots, and a north arrow and scale bar as on a printed map."""
+    img, d = _canvas((198, 224, 244))
     rng = np.random.default_rng(7)
-    outline = [(30, 60), (70, 25), (130, 30), (190, 55), (200, 120), (175, 185), (110, 205), (50, 180), (22, 120)]
-    d.polygon(outline, fill=(250, 250, 250), outline=(0, 0, 0), width=3)
-    cx, cy = 110, 115
-    for x, y in outline[::2]:  # prefecture borders from the centre to the coast, slightly wavy
-        pts = [(cx + (x - cx) * t + rng.integers(-6, 7), cy + (y - cy) * t + rng.integers(-6, 7))
-               for t in np.linspace(0, 1, 6)]
-        d.line([(int(a), int(b)) for a, b in pts], fill=(60, 60, 60), width=2)
-    d.ellipse((cx - 5, cy - 5, cx + 5, cy + 5), fill=(200, 30, 30))  # the capital
+    outline = _coastline(rng)
+    mask_img = Image.new("L", (_SIZE, _SIZE), 0)
+    ImageDraw.Draw(mask_img).polygon(outline, fill=1)
+    mask = np.asarray(mask_img).astype(bool)
+    seats = np.array([(112, 112)] + [(int(x), int(y)) for x, y in rng.uniform(45, 180, (11, 2))])
+    yy, xx = np.mgrid[0:_SIZE, 0:_SIZE]
+    region = np.argmin((xx[..., None] - seats[:, 0]) ** 2 + (yy[..., None] - seats[:, 1]) ** 2, axis=-1)
+    border = np.zeros_like(mask)
+    border[:, 1:] |= region[:, 1:] != region[:, :-1]
+    border[1:, :] |= region[1:, :] != region[:-1, :]
+    pixels = np.asarray(img).copy()
+    pixels[mask] = (252, 252, 250)
+    pixels[mask & border] = (120, 120, 120)
+    img = Image.fromarray(pixels)
+    d = ImageDraw.Draw(img)
+    d.line(outline + outline[:1], fill=(30, 30, 30), width=2)  # the coast and the province border
+    river = [(int(x), int(112 + 28 * np.sin(x / 23) + (x - 112) * 0.2)) for x in range(40, 200, 8)]
+    d.line([pt for pt in river if mask[pt[1], pt[0]]], fill=(70, 130, 210), width=3)
+    for x, y in seats[1:]:
+        if mask[y, x]:
+            d.ellipse((x - 3, y - 3, x + 3, y + 3), fill=(40, 40, 40))
+    star = [(112 + r * np.cos(np.pi / 2 + k * np.pi / 5), 112 - r * np.sin(np.pi / 2 + k * np.pi / 5))
+            for k, r in zip(range(10), [8, 3.5] * 5, strict=True)]
+    d.polygon(star, fill=(210, 30, 30))  # the capital
+    d.polygon([(205, 14), (199, 32), (205, 28), (211, 32)], fill=(30, 30, 30))  # north arrow
+    d.text((205, 40), "N", fill=(30, 30, 30), font=_font(11), anchor="mm")
+    d.rectangle((12, 206, 62, 210), fill=(30, 30, 30))  # scale bar
+    d.rectangle((37, 206, 62, 210), fill=(250, 250, 250), outline=(30, 30, 30))
     return np.asarray(img)
 
 
 def _person(d: ImageDraw.ImageDraw, x: int, y: int, skin: tuple[int, int, int], shirt: tuple[int, int, int],
             smile: bool) -> None:
-    d.ellipse((x - 22, y - 22, x + 22, y + 22), fill=skin, outline=(30, 30, 30), width=2)  # head
-    d.ellipse((x - 10, y - 8, x - 4, y - 2), fill=(30, 30, 30))
-    d.ellipse((x + 4, y - 8, x + 10, y - 2), fill=(30, 30, 30))
+    """A person drawn in an anime style: a large head with spiky dark hair, big eyes with highlights, a
+    blush, an open smile, and a body with arms."""
+    ink = (30, 30, 40)
+    d.rectangle((x - 25, y + 28, x + 25, y + 95), fill=shirt, outline=ink, width=2)  # body
+    d.polygon([(x - 10, y + 28), (x, y + 44), (x + 10, y + 28)], fill=(245, 245, 250), outline=ink)  # collar
+    d.line((x - 25, y + 38, x - 48, y + 82), fill=skin, width=9)  # arms
+    d.line((x + 25, y + 38, x + 50, y + 74), fill=skin, width=9)
+    d.ellipse((x - 28, y - 30, x + 28, y + 30), fill=skin, outline=ink, width=2)  # head
+    hair = (60, 40, 90)
+    d.chord((x - 31, y - 36, x + 31, y + 12), 180, 360, fill=hair, outline=ink)  # hair and spiky bangs
+    for k in range(-3, 4):
+        d.polygon([(x + 9 * k - 6, y - 14), (x + 9 * k + 2, y + 2), (x + 9 * k + 6, y - 14)], fill=hair)
+    for ex in (x - 12, x + 12):  # big eyes with a highlight
+        d.ellipse((ex - 7, y - 2, ex + 7, y + 14), fill=(255, 255, 255), outline=ink, width=2)
+        d.ellipse((ex - 5, y + 1, ex + 5, y + 13), fill=(60, 110, 200))
+        d.ellipse((ex - 3, y + 2, ex + 1, y + 6), fill=(255, 255, 255))
+    for bx in (x - 19, x + 19):  # blush
+        d.ellipse((bx - 5, y + 15, bx + 5, y + 19), fill=(245, 160, 160))
     if smile:
-        d.arc((x - 12, y - 4, x + 12, y + 14), 10, 170, fill=(150, 20, 20), width=3)
-    d.rectangle((x - 25, y + 24, x + 25, y + 90), fill=shirt, outline=(30, 30, 30), width=2)  # body
-    d.line((x - 25, y + 35, x - 50, y + 75), fill=skin, width=8)  # arms
-    d.line((x + 25, y + 35, x + 48, y + 70), fill=skin, width=8)
+        d.chord((x - 8, y + 14, x + 8, y + 26), 0, 180, fill=(170, 40, 50), outline=ink)
 
 
 def _dog(d: ImageDraw.ImageDraw, x: int, y: int, fur: tuple[int, int, int]) -> None:
-    d.ellipse((x - 35, y - 15, x + 25, y + 20), fill=fur, outline=(30, 30, 30), width=2)  # body
-    d.ellipse((x + 10, y - 40, x + 45, y - 8), fill=fur, outline=(30, 30, 30), width=2)  # head
-    d.polygon([(x + 14, y - 36), (x + 8, y - 55), (x + 24, y - 40)], fill=fur, outline=(30, 30, 30))  # ears
-    d.polygon([(x + 34, y - 40), (x + 44, y - 56), (x + 44, y - 34)], fill=fur, outline=(30, 30, 30))
-    d.ellipse((x + 33, y - 28, x + 39, y - 22), fill=(20, 20, 20))  # nose and eye
-    d.ellipse((x + 22, y - 32, x + 26, y - 28), fill=(20, 20, 20))
-    for dx in (-28, -12, 4, 18):  # legs
-        d.line((x + dx, y + 15, x + dx, y + 38), fill=fur, width=7)
-    d.line((x - 35, y - 5, x - 52, y - 25), fill=fur, width=6)  # tail
+    """A dog in profile facing right: floppy ears, a long muzzle with a nose and tongue, a raised tail."""
+    ink = (30, 30, 30)
+    dark = tuple(int(c * 0.7) for c in fur)
+    d.line((x - 33, y - 5, x - 50, y - 32), fill=fur, width=7)  # tail, raised
+    for dx in (-26, -12, 6, 18):  # legs
+        d.line((x + dx, y + 12, x + dx, y + 38), fill=fur, width=8)
+        d.ellipse((x + dx - 5, y + 34, x + dx + 6, y + 41), fill=dark)
+    d.ellipse((x - 38, y - 16, x + 28, y + 20), fill=fur, outline=ink, width=2)  # body
+    d.ellipse((x + 8, y - 44, x + 42, y - 10), fill=fur, outline=ink, width=2)  # head
+    d.ellipse((x + 28, y - 30, x + 56, y - 12), fill=fur, outline=ink, width=2)  # muzzle
+    d.ellipse((x + 50, y - 28, x + 58, y - 20), fill=(20, 20, 20))  # nose
+    d.chord((x + 40, y - 18, x + 50, y - 4), 0, 180, fill=(230, 90, 110))  # tongue
+    d.ellipse((x + 24, y - 36, x + 30, y - 30), fill=(20, 20, 20))  # eye
+    d.ellipse((x + 6, y - 42, x + 22, y - 12), fill=dark, outline=ink, width=1)  # floppy ear
 
 
 def drawn_picture() -> np.ndarray:
-    """A flat, cartoon-style drawing in blue tones of a smiling person beside a dog."""
+    """A flat, anime-style drawing in blue tones of a laughing person beside a dog."""
     img, d = _canvas((120, 170, 230))
     d.rectangle((0, 170, _SIZE, _SIZE), fill=(70, 110, 190))
-    _person(d, 75, 70, (255, 220, 190), (40, 70, 160), smile=True)
+    _person(d, 75, 72, (255, 222, 196), (40, 70, 160), smile=True)
     _dog(d, 160, 160, (235, 235, 245))
     return np.asarray(img)
 
@@ -83,8 +132,16 @@ def _person_with_dog() -> np.ndarray:
     from skimage import data
 
     img = Image.fromarray(data.astronaut()).resize((_SIZE, _SIZE))
-    d = ImageDraw.Draw(img)
-    _dog(d, 165, 180, (150, 100, 55))
+    layer = Image.new("RGB", (_SIZE, _SIZE), (0, 0, 0))
+    _dog(ImageDraw.Draw(layer), 160, 180, (150, 100, 55))
+    outline = Image.new("RGB", (_SIZE, _SIZE), (0, 0, 0))
+    _dog(ImageDraw.Draw(outline), 160, 180, (255, 255, 255))
+    shape = outline.convert("L")
+    # fur texture, soft edges and a light from above, so the dog sits less like a sticker on the photo
+    fur = np.asarray(layer).astype(float) * (1 + 0.18 * np.random.default_rng(3).normal(0, 1, (_SIZE, _SIZE, 1)))
+    fur *= np.linspace(1.15, 0.8, _SIZE)[:, None, None]
+    layer = Image.fromarray(np.clip(fur, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.8))
+    img.paste(layer, (0, 0), shape.point(lambda v: 255 if v > 0 else 0).filter(ImageFilter.GaussianBlur(1.2)))
     return np.asarray(img)
 
 

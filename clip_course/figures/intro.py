@@ -245,13 +245,14 @@ def pipeline_diagram(
     return finish(fig, save)
 
 
-def pretraining_diagram(n: int = 4, save: str | os.PathLike | None = None) -> Figure:
+def pretraining_diagram(n: int = 4, save: str | os.PathLike | None = None, example: str = "a red circle …") -> Figure:
     """Contrastive pretraining, after the paper's Figure 1: N images and N captions through their
-    encoders, and the N x N matrix of similarities whose diagonal (the true pairs) is trained up."""
+    encoders, and the N x N matrix of similarities whose diagonal (the true pairs) is trained up.
+    ``example``: the caption shown in the captions box (one of the build's own captions)."""
     with style():
         fig, ax = _canvas(9.5, 4.4)
 
-        _box(ax, 0.1, 3.1, 1.9, 0.9, "N captions\n“a red circle …”", "#FFF4D6")
+        _box(ax, 0.1, 3.1, 1.9, 0.9, f"N captions\n“{example}”", "#FFF4D6")
         _arrow(ax, 2.05, 3.55, 2.55, 3.55)
         _box(ax, 2.6, 3.1, 1.5, 0.9, "text\nencoder", "#D9ECF7")
         _box(ax, 0.1, 0.5, 1.9, 0.9, "N images", "#E8F5EE")

@@ -100,16 +100,19 @@ def pretraining_caption(log: Mapping[str, Any], window: float = 0.1) -> Bi:
 
 
 def kshot_caption(curves: Mapping[str, Mapping[str, Mapping[str, float]]], zeroshot: Mapping[str, float],
-                  draws: int = 2) -> Bi:
-    """The k-shot figure's caption: the tested range of k, how many draws each point is (``draws``:
-    the k-shot seeds that ran), and a crossing named only where a curve crosses its zero-shot line
-    inside that range (:func:`clip_course.report.verdicts.crossover`)."""
+                  draws: int | None = None) -> Bi:
+    """The k-shot figure's caption: the tested range of k, and a crossing named only where a curve
+    crosses its zero-shot line inside that range (:func:`clip_course.report.verdicts.crossover`).
+    ``draws``: training sets drawn per k; one draw has no spread, and the caption says so."""
     ks = sorted({float(k) for c in curves.values() for k in c})
-    lo, hi = (f"{ks[0]:g}" if ks else "–"), (f"{ks[-1]:g}" if ks else "–")
-    head = (tr("k-shot linear probes (mean ± spread over {d} draws, k = {lo} to {hi}) against zero-shot (dashed) "
-               "and the full-data probe", d=draws, lo=lo, hi=hi) if draws > 1 else
-            tr("k-shot linear probes (one draw per k, so no spread, k = {lo} to {hi}) against zero-shot (dashed) and "
-               "the full-data probe", lo=lo, hi=hi))
+    if draws == 1:
+        head = (tr("k-shot linear probes (one draw of the training images, k = {k}) against zero-shot (dashed) and "
+                   "the full-data probe", k=f"{ks[0]:g}") if len(ks) == 1 else
+                tr("k-shot linear probes (one draw of the training images per k, k = {lo} to {hi}) against "
+                   "zero-shot (dashed) and the full-data probe", lo=f"{ks[0]:g}", hi=f"{ks[-1]:g}"))
+    else:
+        head = tr("k-shot linear probes (mean ± spread over the draws, k = {lo} to {hi}) against zero-shot (dashed) "
+                  "and the full-data probe", lo=f"{ks[0]:g}" if ks else "–", hi=f"{ks[-1]:g}" if ks else "–")
     crossed = []
     for name, c in curves.items():
         order = sorted(c, key=float)

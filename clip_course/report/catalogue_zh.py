@@ -9,6 +9,7 @@ report's sections are cited by their own titles (四.1 …). Numbers arrive alre
 from __future__ import annotations
 
 from clip_course.report.catalogue_zh_synthesis import SYNTHESIS
+from clip_course.report.catalogue_zh_ran import RAN
 from clip_course.report.catalogue_zh_verdicts import VERDICTS
 
 __all__ = ["CATALOGUE", "GLOSSARY"]
@@ -74,7 +75,7 @@ CATALOGUE: dict[str, str] = {
         "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告“二、单图测试”中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
         "风格词（“anime”，如原课程报告“二、单图测试”中的图片 2）是否压过真实的描述？",
-    "A photo against a drawing": "照片与手绘图对比",
+    "A photo with the drawing's prompts": "用手绘图的提示测试照片",
     "A diagram with model names": "带模型名称的示意图",
     "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
         "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
@@ -356,7 +357,6 @@ CATALOGUE: dict[str, str] = {
     '*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).': '*{family}*（{sets}）：在这 {n} 个数据集中，零样本领先于线性探测的有 {ahead} 个，落后的有 {behind} 个，无可检测差异的有 {tied} 个；平均差距 {gap} 个百分点（{ci}）。',
     "The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all of each dataset's labels: zero-shot is ahead on most everyday-object datasets (StanfordCars and Food101 among them) and behind on specialised, abstract or synthetic ones (satellite images as in EuroSAT, textures as in DTD, Flowers102, digits, counting).": '论文的图 5 把零样本 CLIP 与在 ResNet-50 特征上用各数据集全部标签训练的线性探测相比：在多数日常物体数据集上（其中有 StanfordCars 和 Food101）零样本领先，在专业、抽象或合成的数据集上（如 EuroSAT 的卫星图像、DTD 的纹理、Flowers102、数字、计数）零样本落后。',
     "Our probe sits on the same CLIP's features, a stronger baseline than Figure 5's ResNet-50, so every gap here is lower than Figure 5's would be; what can carry over is the order of the families.": '我们的线性探测建立在同一个 CLIP 的特征上，这是比图 5 的 ResNet-50 更强的基线，所以这里的每个差距都会低于图 5 中的对应值；能够对照的是各类数据集之间的先后次序。',
-    'This run has no object family and another to set against it.': '本次运行没有物体类数据集与其他类别可供对照。',
     "the object sets' mean gap": '物体类数据集的平均差距',
     'Here too: {words}, as the paper found.': '这里也是如此：{words}，与论文的发现一致。',
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
@@ -369,7 +369,6 @@ CATALOGUE: dict[str, str] = {
     "CLIP_benchmark's published zero-shot top-1 for OpenAI's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
     '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
-    'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
     'One model in this sweep ({listed}); {more}.': '本次扫描只有一个模型（{listed}）；{more}。',
     "{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset accuracy is in the results file.": '共 {n} 个模型（{listed}）。平均零样本 top-1 最高的是 {best}；每个模型在各数据集上的准确率见结果文件。',
     'family': '类别',
@@ -394,10 +393,9 @@ CATALOGUE: dict[str, str] = {
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
-    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the model measured here, {model}, is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的模型 {model} 不是那个文件（见摘要）：它们只是引用，并不对应。',
+    "({dataset}, {m}-way: not comparable)": "（{dataset}，{m} 类：不可比）",
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
-    "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
-        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
     "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
         "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
     "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":
@@ -475,6 +473,7 @@ GLOSSARY: list[tuple[str, str, str]] = [
 
 #: The verdict gates' sentences (report/verdicts.py and the prose that uses them), kept in their own module.
 CATALOGUE.update({**VERDICTS, **SYNTHESIS})
+CATALOGUE.update(RAN)
 
 #: The open-models section (report/prose_open.py and notebook 07's open-models cells).
 CATALOGUE.update({

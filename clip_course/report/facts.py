@@ -14,6 +14,7 @@ from typing import Any
 
 from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
 from clip_course.core.provenance import device_name, git_commit, package_versions
+from clip_course.data import naming
 from clip_course.io import display_path
 from clip_course.report import prose, prose_report
 from clip_course.report.catalogue_zh import GLOSSARY
@@ -22,7 +23,7 @@ from clip_course.report.schema import read_results, results_path
 
 __all__ = [
     "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "original_templates",
-    "probe_facts", "zero_shot_facts",
+    "probe_facts", "to_fetch", "zero_shot_facts",
 ]
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
@@ -70,9 +71,9 @@ def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     for rec in results.values():
         origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
-        return {"name": prose.model_name({**rec["model"], "origin": origin}),
-                "sha256": rec["model"]["checkpoint_sha256"],
-                "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin})}
+        return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
+                "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin}),
+                "openai": naming.model_name({**rec["model"], "origin": origin}).openai}
     return None
 
 
@@ -104,8 +105,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
-             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"),
-             "single_image": results.get("02")}
+             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02"),
+             "model": _model_facts(results)}
     return {
         "profile": profile,
         # the profile as the edition names it ("offline" / 离线): the running header and the cover
@@ -119,6 +120,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": _class_and_templates(results) + original_templates(results, lang),
         "manifest": manifest(results, runs, profile, root),
+        "to_fetch": [(what.get(lang), command) for what, command in to_fetch(results)],
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
         "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "roles": NOTEBOOK_ROLES,
@@ -126,6 +128,21 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
 
 
 # --------------------------------------------------------------------------- manifest
+
+
+def to_fetch(results: dict[str, dict]) -> list[tuple[Bi, str]]:
+    """Appendix B's download steps: what this build's notebooks found missing and would have used
+    (StyleGAN2 FFHQ in a paper build, the datasets of notebook 07), each with the command that fetches it."""
+    out = []
+    st = results.get("05")
+    if st is not None and prose_report.substituted_generator(st):
+        out.append((tr("StyleGAN2 FFHQ (stylegan2-ffhq-config-f.pt, about 380 MB): the face edits of the StyleCLIP "
+                       "chapter (a GPU job)"), "make download-styleclip"))
+    missing = sorted((results.get("07") or {}).get("missing") or {})
+    if missing:
+        out.append((tr("{names}: the datasets the chapter on zero-shot across datasets sets beside CIFAR",
+                       names=", ".join(missing)), f"make download DATASETS={','.join(missing)}"))
+    return out
 
 
 def _walk(obj: Any) -> Iterator[dict]:

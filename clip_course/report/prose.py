@@ -38,10 +38,19 @@ from clip_course.report.prose_model import (
     face_readout_sentence,
     model_identity,
     model_name,
+    model_table_caption,
     no_training_log,
     offline_generator_note,
     published_figures_note,
     session_name,
+    stylegan2_note,
+)
+from clip_course.report.prose_ran import (
+    REFERENCE_WAYS,
+    chinese_reader_sentence,
+    comparison_note,
+    corruptions_sentence,
+    probe_protocol_sentence,
 )
 from clip_course.report.prose_report import FORMATS, abstract_results, conclusions, q, style_name
 from clip_course.report.prose_shift import (
@@ -55,15 +64,16 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "probe_protocol_sentence", "REFERENCE_WAYS", "classifier_sentence", "concept_sentence", "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
-    "model_identity", "model_name", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
+    "model_identity", "model_name", "model_table_caption", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
     "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
-    "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "sweep_sentence", "tr",
+    "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "stylegan2_note",
+    "sweep_sentence", "tr",
     "unseen_words_sentence", "winner_sentence",
 ]
 
@@ -232,6 +242,11 @@ def _task(e: Mapping[str, Any]) -> Bi:
 def ensemble_gain_sentence(entries: Mapping[str, Mapping[str, Any]]) -> Bi:
     """Template ensemble against the single template, per dataset (paired, same images)."""
     parts: list[Bi] = []
+    if entries and all(V.same_configuration(e) for e in entries.values()):
+        one = next(iter(entries.values()))["templates"]["ensemble"][0]
+        return tr("This build used one template, “{template}”, so the ensemble is that template and no ensemble "
+                  "gain is measured; a build with each dataset's own template ensemble (for CIFAR, the 18 templates "
+                  "of the original course report's Appendix 1) measures it.", template=one)
     for name, e in entries.items():
         g = e["ensemble_gain"]
         if not V.same_configuration(e) and "n_way" in e and V.at_chance(e, "single") and V.at_chance(e):
@@ -327,7 +342,13 @@ def left_out_sentence(name: str, left_out: Sequence[str], n_way: int, offline: b
 
 
 def prompt_sentence(name: str, p: Mapping[str, Any]) -> Bi:
-    """One dataset's prompt study: bare name, single template, ensemble, template range."""
+    """One dataset's prompt study: bare name, single template, ensemble, template range (the last two only
+    when the build used more than one template)."""
+    if len(p["templates"]) == 1:
+        return tr("On **{name}**, the bare class name scores {bare} and the one template this build used, "
+                  "“{template}”, {single}, on {n} images, where one image is {one} points.",
+                  name=name, bare=pct(p["bare"]), template=p["templates"][0], single=pct(p["single"]),
+                  n=p["n_images"], one=f"{100 / p['n_images']:.2f}")
     return tr("On **{name}**, the bare class name scores {bare}, the single template {single} and the ensemble of "
               "{k} templates {ensemble}. Single templates range from {worst} (\"{worst_t}\") to {best} "
               "(\"{best_t}\") on {n} images, where one image is {one} points.",

@@ -7,7 +7,7 @@ zero, numbers through its formatters, every sentence in English and Chinese
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clip_course.report.i18n import Bi, maybe_tr, tr
@@ -15,6 +15,7 @@ from clip_course.report.numbers import pct, points
 from clip_course.report.prose import difference, interval
 from clip_course.report.prose_model import display_name, session_name
 from clip_course.report.verdicts import MIN_UNITS, against_paper
+from clip_course.tasks.across import family
 
 __all__ = [
     "accuracy", "accuracy_cell", "benchmark_sentence", "dataset_sentence", "display_name", "family_name",
@@ -73,19 +74,30 @@ def family_sentence(fam: str, summary: Mapping[str, Any], gap: Mapping[str, floa
               tied=summary["tied"], n=len(sets), gap=points(gap["diff"]), ci=interval(gap["lo"], gap["hi"]))
 
 
-def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int | None = None) -> Bi:
+def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int | None = None,
+                   measured: Sequence[str] = (), missing: Sequence[str] = ()) -> Bi:
     """Figure 5's finding beside ours: is the object family's gap above the hardest family's, and why not.
 
     ``ahead``: on how many sets zero-shot beat the probe; none is a disagreement with Figure 5 and is said.
+    ``measured``: the datasets this run measured; ``missing``: those asked for but not on disk (named when
+    there is no contrast, with where the download step is).
     """
     head = tr(_FIGURE5) + " " + tr(_BASELINE)
     if ahead == 0:
         head += " " + tr("Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here "
                          "learns from the same features zero-shot uses, plus every label.")
     if contrast is None:
-        return head + " " + tr("This run has no object family and another to set against it.")
-    words = difference(tr("the object sets' mean gap"),
-                       tr("the {family} sets'", family=family_name(contrast["against"])),
+        if not measured:
+            return head + " " + tr("This run measured no dataset, so there is no contrast to draw.")
+        others = [n for n in missing if family(n) not in ("objects", "fine-grained")]
+        text = head + " " + tr("That contrast needs everyday-object datasets and datasets of another family "
+                               "(specialised, abstract or synthetic) measured side by side; this run measured only "
+                               "{measured}, so it draws none.", measured=", ".join(measured))
+        if others:
+            text += " " + tr("{others} were not on disk for this build; Appendix B gives the download step, and a "
+                             "build after it measures each of them here.", others=", ".join(others))
+        return text
+    words = difference(tr("the object sets' mean gap"), tr("the {family} sets'", family=family_name(contrast["against"])),
                        contrast["diff"], contrast["lo"], contrast["hi"])
     # Figure 5 measured another model (a ResNet-50 probe): only the direction of the contrast can agree
     verdict = against_paper(contrast, 1.0, comparable=False)
@@ -132,10 +144,12 @@ def sweep_sentence(sweep: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     listed = "; ".join(tr("{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}",
                           model=_sweep_name(r), params=f"{r['parameters'] / 1e6:.1f}", rate=f"{r['images_per_s']:,.0f}",
                           device=r["device"], top1=pct(r["mean_zeroshot_top1"])) for r in rows)
-    if len(rows) == 1:
-        more = (tr("offline only MiniCLIP exists") if offline else
-                tr("pass models=[...] from clip.available_models() to add more; runs add up, keyed by model"))
-        return tr("One model in this sweep ({listed}); {more}.", listed=listed, more=more)
+    if len(rows) == 1:  # no figure is drawn for one point
+        if offline:
+            return tr("One model in this sweep ({listed}); {more}.", listed=listed,
+                      more=tr("offline only MiniCLIP exists"))
+        return tr("One model was measured ({listed}), so there is no accuracy-against-speed comparison: the "
+                  "scaling picture needs several models on the same datasets.", listed=listed)
     best = max(rows, key=lambda r: r["mean_zeroshot_top1"])
     return tr("{n} models ({listed}). The highest mean zero-shot top-1 is {best}'s; each model's per-dataset "
               "accuracy is in the results file.", n=len(rows), listed=listed, best=_sweep_name(best))

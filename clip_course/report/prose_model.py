@@ -9,6 +9,7 @@ a path). Split from :mod:`clip_course.report.prose`, which re-exports these func
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from clip_course.data.naming import ModelName
@@ -17,8 +18,8 @@ from clip_course.data.naming import session_model_name as session_name
 from clip_course.report.i18n import Bi, maybe_tr, tr
 
 __all__ = [
-    "display_name", "face_readout_sentence", "model_identity", "model_name", "no_training_log",
-    "offline_generator_note", "published_figures_note", "session_name",
+    "display_name", "face_readout_sentence", "model_identity", "model_name", "model_table_caption", "no_training_log",
+    "offline_generator_note", "published_figures_note", "session_name", "stylegan2_note",
 ]
 
 
@@ -64,7 +65,8 @@ def model_identity(model: Mapping[str, Any]) -> Bi:
               name=model_name(n), sha=sha)
 
 
-def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars") -> Bi:
+def published_figures_note(comparable: bool, offline: bool, model: Any, what: str = "hatched bars",
+                           templates: int | None = None) -> Bi:
     """Whether the published CIFAR figures beside ours measure the same thing (the same model and data).
 
     ``model``: a results ``model`` record or :class:`ModelName` (named by its hash), or a name. Published
@@ -72,6 +74,10 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
     if not comparable and what == "hatched bars":
         what = "zero-shot figures of the table's last column"
     what = maybe_tr(what)
+    if comparable and templates is not None and templates != 18:  # the paper's CIFAR ensemble has 18 templates
+        return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are for the same model; "
+                  "the paper's figures (Table 11) use its 18-template ensemble and this build {k} templates, so the "
+                  "templates are part of any difference.", what=what, k=templates)
     if comparable:
         return tr("These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: "
                   "the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's "
@@ -84,8 +90,21 @@ def published_figures_note(comparable: bool, offline: bool, model: Any, what: st
                   "*not* comparable numerically with {model} on ShapesWorld: they are quoted for the shape of the "
                   "comparison ({shape}), not its values.", what=what, model=display_name(model), shape=shape)
     return tr("**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the "
-              "checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.",
+              "model measured here, {model}, is not that file (see the abstract): they are quoted, not matched.",
               what=what, model=display_name(model))
+
+
+def model_table_caption(name: ModelName, offline: bool) -> Bi:
+    """Notebook 01's model table: the loaded model's architecture, set beside OpenAI's ViT-B/32 only when it
+    is another model (OpenAI's own file, by its sha256, is not compared with itself)."""
+    if offline:
+        return tr("The loaded model's architecture, read off the model itself, beside OpenAI's ViT-B/32: the offline "
+                  "MiniCLIP is the same class at a fraction of the size.")
+    if name.openai:
+        return tr("The architecture of {name}, read off the loaded model itself; its checkpoint's sha256 is the one "
+                  "OpenAI published.", name=model_name(name))
+    return tr("The architecture of {name}, read off the loaded model itself, beside OpenAI's ViT-B/32: its sha256 "
+              "is not the one OpenAI published.", name=model_name(name))
 
 
 def no_training_log(model: Mapping[str, Any]) -> Bi:
@@ -98,14 +117,25 @@ def no_training_log(model: Mapping[str, Any]) -> Bi:
 
 def offline_generator_note(checkpoint: str) -> Bi:
     """Notebook 05 in the paper profile without the StyleGAN2 checkpoint: the one paragraph the
-    chapter prints instead of a study of synthetic shapes (which generator ran, and why)."""
-    return tr("**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the "
-              "original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small "
-              "offline generator of synthetic shapes instead, which exercises the code but says nothing about "
-              "faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about "
-              "380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original "
-              "course report did, reads the face before and after with CLIP prompts, and shows \"a really sad "
-              "person\" as a strip of frames.", checkpoint=checkpoint)
+    chapter prints instead of a study of synthetic shapes (which generator ran, why, what a run with
+    the checkpoint shows, and where the download step is)."""
+    return tr("**Which generator ran.** The original course report's StyleCLIP edits ran on StyleGAN2 FFHQ, a "
+              "generator of 1024 px faces, and so does this chapter when that checkpoint ({checkpoint}, about "
+              "380 MB) is on disk. It was not on disk for this build, so no face was edited: the notebook ran the "
+              "same code on the package's small generator of synthetic shapes, which says nothing about faces, "
+              "and this report leaves those numbers out. With the checkpoint (Appendix B gives the download step) "
+              "and a GPU, this chapter edits a face toward \"a woman with purple hair\" as the original course "
+              "report did, reads the face before and after with CLIP prompts (the purple hair asked for, and the "
+              "lips, background and clothes the original saw change with it), and shows \"a really sad person\" "
+              "as a strip of frames.", checkpoint=Path(checkpoint).name)
+
+
+def stylegan2_note(checkpoint: str, model: Bi) -> Bi:
+    """Notebook 05 in the paper profile with StyleGAN2 FFHQ on disk: which generator ran, guided by which CLIP."""
+    return tr("**Which generator ran.** StyleGAN2 FFHQ, a generator of 1024 px faces ({checkpoint}, the checkpoint "
+              "StyleCLIP uses), guided by {model}: a face is edited toward \"a woman with purple hair\" as in the "
+              "original course report, CLIP's own prompts read the face before and after, and \"a really sad "
+              "person\" is shown as a strip of frames.", checkpoint=Path(checkpoint).name, model=model)
 
 
 def face_readout_sentence(text: str) -> Bi:

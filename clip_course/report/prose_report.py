@@ -77,13 +77,18 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
                                chance["n"], chance["chance"]))
     for r in facts["zero_shot"]:
         e, src = r["entry"], r["src"]
+        if same_configuration(e):  # one template: there is no ensemble to set beside it
+            out.append(tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {top1} top-1 with the one "
+                               "template this build used, “{template}”.", dataset=r["dataset"],
+                               n=q(e["n_way"], f"{src}.n_way", "int"), images=q(e["n_images"], f"{src}.n_images", "int"),
+                               top1=q(e["single"]["top1"], f"{src}.single.top1"), template=e["templates"]["single"][0]))
+            continue
         text = tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template "
                        "ensemble", dataset=r["dataset"],
                        n=q(e["n_way"], f"{src}.n_way", "int"), images=q(e["n_images"], f"{src}.n_images", "int"),
                        ens=q(e["ensemble"]["top1"], f"{src}.ensemble.top1"))
-        if chance is None or same_configuration(e):
-            text += tr_html("; {diff}", diff=_diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], ens, single,
-                                                        same=same_configuration(e)))
+        if chance is None:
+            text += tr_html("; {diff}", diff=_diff_words(f"{src}.ensemble_gain", e["ensemble_gain"], ens, single))
         out.append(text + tr_html("."))
     if facts["granularity"] is not None and len(facts["zero_shot"]) >= 2 and chance is None:
         coarse, fine = facts["zero_shot"][0]["dataset"], facts["zero_shot"][-1]["dataset"]
@@ -413,7 +418,9 @@ def conclusions(facts: Mapping[str, Any], offline: bool) -> list[Bi]:
                 "OpenAI's CLIP general, cannot be shown this way; the paper's training scale is cited in the "
                 "introduction, not reproduced.") if offline else
         tr_html("This build evaluates OpenAI's released weights; the scale of their training is cited in the "
-                "introduction, not reproduced.")))
+                "introduction, not reproduced.") if (facts.get("model") or {}).get("openai", True) else
+        tr_html("This build evaluates {name}, not OpenAI's released weights; the scale of OpenAI's training is cited "
+                "in the introduction, not reproduced.", name=facts["model"]["name"])))
     four = _pick(found, "Finer classes", "Under seeded corruptions")
     st = facts["styleclip"]
     if st is not None and not substituted_generator(st) and st.get("edits"):

@@ -367,7 +367,7 @@ def experiments(profile: str) -> list[Experiment]:
                  [["an emblem", "a logo", "beihang", "emblem of beihang university", "emblem of tsinghua university"]],
                  "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific "
                  "false one, as on the original course report's image 4?"),
-            _exp("drawn", "A photo against a drawing", "picture:person_dog", [dog],
+            _exp("drawn", "A photo with the drawing's prompts", "picture:person_dog", [dog],
                  "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a "
                  "person (the original course report's image 3 against its image 2)?"),
             _exp("diagram", "A diagram with model names", "picture:diagram",
