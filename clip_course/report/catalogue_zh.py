@@ -19,10 +19,10 @@ CATALOGUE: dict[str, str] = {
     "points": "个百分点",
     "95% CI {lo} to {hi}": "95% 置信区间 {lo} 至 {hi}",
     "no interval: a single measurement": "无区间：仅一次测量",
-    "no detectable difference between {a} and {b} ({d} {unit}, {ci})": "{a}与{b}之间无可检测的差异（{d} {unit}，{ci}）",
+    "no detectable difference between {a} and {b} ({d} {unit}, {ci})": "{a}与{b}之间差异不显著（{d} {unit}，{ci}）",
     "{a} is {d} {unit} above {b} ({ci})": "{a}比{b}高 {d} {unit}（{ci}）",
     "{a} is {d} {unit} below {b} (95% CI {lo} to {hi})": "{a}比{b}低 {d} {unit}（95% 置信区间 {lo} 至 {hi}）",
-    "no detectable difference": "无可检测的差异",
+    "no detectable difference": "差异不显著",
     "nothing new": "无新变化",
     "{a} = {v} in {share}": "{a} = {v}（{share}）",
     "{a} in {share}": "{a}（{share}）",
@@ -43,9 +43,9 @@ CATALOGUE: dict[str, str] = {
     "{changes} time.": "逐步胜出的提示：{winners}。在 {n} 次细化中，新加入的提示胜出 {won} 次；胜出者更换了 {changes} 次。",
     "Winners step by step: {winners}. The newly added prompt won {won} of {n} refinements; the winner changed "
     "{changes} times.": "逐步胜出的提示：{winners}。在 {n} 次细化中，新加入的提示胜出 {won} 次；胜出者更换了 {changes} 次。",
-    ", ahead of “{prompt}” ({p})": "，领先于“{prompt}”（{p}）",
-    "; last: “{prompt}” ({p})": "；最低：“{prompt}”（{p}）",
-    "Here **“{top}”** wins with {p}{tail}{last}.": "此处“**{top}**”以 {p} 胜出{tail}{last}。",
+    ", ahead of “{prompt}” ({p})": "，其次是“{prompt}”（{p}）",
+    "; last: “{prompt}” ({p})": "；排在最后的是“{prompt}”（{p}）",
+    "Here **“{top}”** wins with {p}{tail}{last}.": "排在首位的是“**{top}**”（{p}）{tail}{last}。",
     "The {total} images get {k} different top prompts.": "{total} 张图像得到 {k} 个不同的最高提示。",
     "{n} of the {total} images get the same top prompt, “{prompt}”.":
         "{total} 张图像中有 {n} 张得到同一个最高提示“{prompt}”。",
@@ -59,7 +59,7 @@ CATALOGUE: dict[str, str] = {
     "Progressive refinement": "逐步细化",
     "A single dominant word": "单个主导词",
     "Generic against specific labels": "泛化标签与具体标签",
-    "Drawn rather than rendered": "手绘而非渲染",
+    "Drawn rather than rendered": "素描风格而非平面渲染",
     "A composite picture": "合成图片",
     "Does each more detailed (and true) prompt take over from the vaguer ones?":
         "每个更详细（且正确）的提示能否取代更模糊的提示？",
@@ -73,16 +73,16 @@ CATALOGUE: dict[str, str] = {
         "胜出的是整幅合成图的描述，还是其中某一部分（原课程报告“二、单图测试”中的图片 6）？",
     "Does a style word ('anime', as in the original course report's image 2) dominate real descriptions?":
         "风格词（“anime”，如原课程报告“二、单图测试”中的图片 2）是否压过真实的描述？",
-    "A photo against a drawing": "照片与手绘图对比",
+    "A photo against a drawing": "照片与绘画对比",
     "A diagram with model names": "带模型名称的示意图",
     "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
         "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
     "Does the style word 'anime' dominate the descriptions of a drawn picture, as on the original course report's image 2?":
-        "风格词 'anime' 能否压过对一张手绘图的描述，就像原课程报告的图片 2 那样？",
+        "风格词 'anime' 能否压过对一幅绘画的描述，就像原课程报告的图片 2 那样？",
     "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific false one, as on the original course report's image 4?":
         "具体的 'emblem of beihang university' 是否优于泛化标签和一个具体但错误的标签，就像原课程报告的图片 4 那样？",
     "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a person (the original course report's image 3 against its image 2)?":
-        "用与手绘图相同的提示，'a person laughing with a dog' 能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
+        "用与那幅绘画相同的提示，'a person laughing with a dog' 能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
     "Does 'nlp', a word the diagram never writes, beat the model names it does write (the original course report's image 5)?":
         "示意图中从未写出的词 'nlp' 能否胜过图中写出的模型名称（原课程报告的图片 5）？",
     "Do 'sky' and 'architecture' win while the painted lawn is not read as 'green grass' or 'lawn' (the original course report's image 6)?":
@@ -99,7 +99,7 @@ CATALOGUE: dict[str, str] = {
     "top-1 rises by {d} points ({ci}), the opposite of {original}'s CIFAR finding":
         "top-1 上升 {d} 个百分点（{ci}），与{original}在 CIFAR 上的发现相反",
     "there is no detectable difference ({d} points, {ci}), unlike CIFAR in {original}":
-        "无可检测的差异（{d} 个百分点，{ci}），不同于{original}中的 CIFAR",
+        "差异不显著（{d} 个百分点，{ci}），不同于{original}中的 CIFAR",
     "on {name} ({k} templates) {diff}": "在 {name} 上（{k} 个模板），{diff}",
     "Ensemble against single template, top-1: {parts}.": "提示集成对比单一模板（top-1）：{parts}。",
     "On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and templates scores "
@@ -138,7 +138,7 @@ CATALOGUE: dict[str, str] = {
     "the linear probe {probe}: ":
         "在 {cells} 个损坏类型与强度组合（每组 {n} 张 {dataset} 测试图像）上平均，零样本下降 {zs} 个百分点，线性探测下降 {probe} 个百分点：",
     "no detectable difference in degradation ({d} points, {ci}, over the sets).":
-        "两者的退化无可检测的差异（{d} 个百分点，{ci}，按组计算）。",
+        "两者的退化差异不显著（{d} 个百分点，{ci}，按组计算）。",
     "zero-shot degrades faster by {d} points ({ci}, over the sets).": "零样本退化更快，多 {d} 个百分点（{ci}，按组计算）。",
     "the linear probe degrades faster by {d} points (95% CI {lo} to {hi}, over the sets).":
         "线性探测退化更快，多 {d} 个百分点（95% 置信区间 {lo} 至 {hi}，按组计算）。",
@@ -148,9 +148,9 @@ CATALOGUE: dict[str, str] = {
     "The hardest fine classes: {worst}.": "最难的细粒度类别：{worst}。",
     "{cls} ({acc}, mostly taken for {other})": "{cls}（{acc}，多被误认为 {other}）",
     "Grouped by coarse class, \"{cls}\" suffers most: {coarse} as a coarse class, {fine} on average over its fine "
-    "classes.": "按粗类别分组，“{cls}”受影响最大：作为粗类别为 {coarse}，其细类别平均为 {fine}。",
+    "classes.": "按粗粒度类别分组，“{cls}”受影响最大：作为粗粒度类别为 {coarse}，其细粒度类别平均为 {fine}。",
     "{name}: zero-shot keeps {zs} and the probe {probe} of its clean accuracy, {verdict} ({d} points of share, {ci})":
-        "{name}：零样本保留其干净准确率的 {zs}，线性探测保留 {probe}，{verdict}（保留比例差 {d} 个百分点，{ci}）",
+        "{name}：零样本保留其无扰动准确率的 {zs}，线性探测保留 {probe}，{verdict}（保留比例差 {d} 个百分点，{ci}）",
     "zero-shot keeps more": "零样本保留更多",
     "the probe keeps more": "线性探测保留更多",
     # ------------------------------------------------------------------ 05 StyleCLIP
@@ -162,10 +162,10 @@ CATALOGUE: dict[str, str] = {
     "The run above used λ = {l}: similarity {s}, pixel change {c}.": "上面的运行使用 λ = {l}：相似度 {s}，像素变化 {c}。",
     "Toward “{text}”, CLIP similarity rose in {rose} of {n} edits (mean {before} → {after}). Mean pixel change "
     "{change} (0–1 scale); on the image border, mostly background, {border}.":
-        "朝向“{text}”编辑时，{n} 次编辑中有 {rose} 次 CLIP 相似度上升（均值 {before} → {after}）。平均像素变化 {change}"
+        "向“{text}”方向编辑时，{n} 次编辑中有 {rose} 次 CLIP 相似度上升（均值 {before} → {after}）。平均像素变化 {change}"
         "（0–1 标度）；在以背景为主的图像边缘为 {border}。",
     # ------------------------------------------------------------------ abstract and conclusions
-    "Finer classes, {fine} against {coarse}: {diff}.": "更细的类别，{fine} 对比 {coarse}：{diff}。",
+    "Finer classes, {fine} against {coarse}: {diff}.": "细粒度类别（{fine}）对比粗粒度类别（{coarse}）：{diff}。",
     "A linear probe on {dataset} ({n}-way, the classes with training images) reaches {probe} top-1 against {zs} "
     "zero-shot: {diff}.":
         "{dataset} 上的线性探测（{n} 类，即有训练图像的类别）top-1 达到 {probe}，零样本为 {zs}：{diff}。",
@@ -177,14 +177,14 @@ CATALOGUE: dict[str, str] = {
     "On the same scenes drawn in {k} other styles, zero-shot keeps a larger share of its clean accuracy than the "
     "probe fitted on flat images on {m} of them (each with its 95% interval in the analysis chapter), as the paper "
     "found for natural shifts.":
-        "在以另外 {k} 种风格绘制的相同场景上，零样本在其中 {m} 种上保留的干净准确率比例高于在平面图像上拟合的线性探测"
+        "在以另外 {k} 种风格绘制的相同场景上，零样本在其中 {m} 种上保留的无扰动准确率比例高于在平面图像上拟合的线性探测"
         "（各自的 95% 置信区间见分析一章），与论文对自然分布偏移的发现一致。",
     "Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe {probe}; {diff}.":
         "数形状（任何描述都没有说明数量）：零样本 {zs}（随机水平 {chance}），线性探测 {probe}；{diff}。",
     "Text-to-image retrieval on {name}: recall@1/5/10 {r1} / {r5} / {r10}.":
         "{name} 上的文本到图像检索：recall@1/5/10 为 {r1} / {r5} / {r10}。",
     "StyleCLIP towards “{prompt}” raised CLIP similarity from {before} to {after} in {steps} steps.":
-        "StyleCLIP 朝向“{prompt}”编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
+        "StyleCLIP 向“{prompt}”方向编辑，{steps} 步内将 CLIP 相似度从 {before} 提高到 {after}。",
     "All of the above are MiniCLIP's numbers on ShapesWorld: they show how the methods behave, not how well CLIP "
     "performs; the paper profile measures that.":
         "以上都是 MiniCLIP 在 ShapesWorld 上的数字：它们展示方法的行为，并不说明 CLIP 本身的性能；后者由论文配置测量。",
@@ -216,7 +216,7 @@ CATALOGUE: dict[str, str] = {
     "Course report, reproduced": "课程设计报告 · 可复现版",
     "CLIP: Learning Transferable Visual Models from Natural Language Supervision": "CLIP：从自然语言监督中学习可迁移的视觉模型",
     "Zero-shot classification, linear probes and StyleCLIP, measured by the <code>clip-course</code> package":
-        "零样本分类、线性探测与 StyleCLIP，由 <code>clip-course</code> 软件包测量",
+        "零样本分类、线性探测与 StyleCLIP 的实测",
     "{profile} profile": "{profile}配置",
     ": MiniCLIP on ShapesWorld": "：MiniCLIP 与 ShapesWorld",
     "quick build: reduced sizes": "快速构建：缩小规模",
@@ -228,11 +228,11 @@ CATALOGUE: dict[str, str] = {
     "Engine": "排版引擎",
     "Built by <code>make report</code> from the executed notebooks; the run manifest (Appendix B) lists every model, "
     "dataset, parameter and version behind the numbers.":
-        "本报告由 <code>make report</code> 根据执行后的笔记本生成；运行清单（附录 B）列出每个数字所依据的模型、数据集、参数和软件版本。",
+        "本报告由执行后的笔记本生成；运行清单（附录 B）列出每个数字所依据的模型、数据集、参数和软件版本。",
     "Abstract": "摘要",
     "Contents": "目录",
     "Source: <code>notebooks/{stem}.ipynb</code>, executed in this build.": "来源：<code>notebooks/{stem}.ipynb</code>，在本次构建中执行。",
-    "Source: notebook {n} ({role}), executed in this build.": "来源：笔记本 {n}（{role}），在本次构建中执行。",
+    "Source: notebook {n} ({role}), executed in this build.": "来源：笔记本 {n}（{role}），已在本次构建中执行。",
     "Notebook {stem} was not run in this build; this part is empty.": "本次构建没有运行笔记本 {stem}；此部分为空。",
     "Classes ({n})": "类别（{n} 个）",
     "CIFAR-10 in the original course report's Appendix 1 (not evaluated in this build)":
@@ -254,7 +254,7 @@ CATALOGUE: dict[str, str] = {
     "Results": "结果",
     "Total": "合计",
     "Parameters in bold were injected by this build (profile, --quick, --params); the rest are the notebook's defaults.":
-        "粗体参数由本次构建注入（profile、--quick、--params）；其余为笔记本的默认值。",
+        "粗体参数为本次构建所设定的值；其余为笔记本的默认值。",
     "Models": "模型",
     "Checkpoint sha256": "检查点 sha256",
     "No notebook recorded a model checkpoint.": "没有笔记本记录模型检查点。",
@@ -295,7 +295,7 @@ CATALOGUE: dict[str, str] = {
     "paper / CLIP_benchmark probe top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark 线性探测 top-1（ViT-B/32，引用）",
     "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ||w - w0||",
     "λ (L2 weight)": "λ（L2 权重）", "latent distance from the start": "与起点的潜向量距离", "mean pixel change": "平均像素变化",
-    "start": "起点", "corruption": "损坏类型", "zero-shot clean": "零样本（干净）", "probe clean": "线性探测（干净）",
+    "start": "起点", "corruption": "损坏类型", "zero-shot clean": "零样本（无扰动）", "probe clean": "线性探测（无扰动）",
     "zero-shot mean drop (points)": "零样本平均下降（百分点）", "probe mean drop (points)": "线性探测平均下降（百分点）",
     "test set": "测试集", "zero-shot keeps": "零样本保留", "probe keeps": "线性探测保留", "class queries": "类别查询数",
     "quantity": "指标", "our dataset": "我们的数据集", "ours": "我们的", "reference dataset": "参照数据集",
@@ -313,7 +313,7 @@ CATALOGUE: dict[str, str] = {
     "τ = {tau}) before the softmax, so small gaps become confident choices.":
         "在这个含 {n} 对样本的批次中，匹配对的平均余弦为 **{diag}**，不匹配的为 **{off}**；对 **{i2t}** 的图像，正确的描述最相似"
         "（对 {t2i} 的描述，正确的图像最相似）。值得注意的是，这些余弦值都很小：CLIP 在 softmax 之前把它们乘以学到的 logit 缩放系数（此处为 {scale}，"
-        "τ = {tau}），所以微小的差距也会变成有把握的选择。",
+        "τ = {tau}），因此余弦值的微小差距在 softmax 之后也会成为明确的选择。",
     "{t} templates × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
@@ -328,7 +328,7 @@ CATALOGUE: dict[str, str] = {
     "comparable numerically with {model} on ShapesWorld: they are quoted in the table for the shape of the "
     "comparison (coarse above fine, ensemble at or above single), not its values.":
         "**离线配置**：斜线填充的柱是 ViT-B/32 在 CIFAR-10/100 上已发表的数字，与 {model} 在 ShapesWorld 上的结果在数值上*不可*比较："
-        "表中引用它们是为了比较的形态（粗类别高于细类别，提示集成不低于单一模板），而不是其数值。",
+        "表中引用它们是为了比较的形态（粗粒度类别高于细粒度类别，提示集成不低于单一模板），而不是其数值。",
     "**Offline profile:** the last column holds the published CIFAR probe figures for ViT-B/32, not comparable "
     "numerically with this model and data.":
         "**离线配置**：最后一列是 ViT-B/32 在 CIFAR 上已发表的线性探测数字，与本模型和数据在数值上不可比较。",
@@ -337,7 +337,7 @@ CATALOGUE: dict[str, str] = {
     # notebook 07: where zero-shot works and where it fails
     'Where zero-shot works and where it fails': '零样本在哪里有效，在哪里失效',
     'zero-shot across datasets': '跨数据集的零样本',
-    'Across {n} datasets, zero-shot is ahead of a linear probe trained on all labels on {ahead}, behind on {behind} and not detectably different on {tied}': '在 {n} 个数据集上，零样本领先于用全部标签训练的线性探测的有 {ahead} 个，落后的有 {behind} 个，无可检测差异的有 {tied} 个',
+    'Across {n} datasets, zero-shot is ahead of a linear probe trained on all labels on {ahead}, behind on {behind} and not detectably different on {tied}': '在 {n} 个数据集中，零样本领先于用全部标注训练的线性探测的有 {ahead} 个，落后的有 {behind} 个，差异不显著的有 {tied} 个',
     '; {words}': '；{words}',
     '.': '。',
     "the object sets' zero-shot-minus-probe gap": '物体类数据集的“零样本减线性探测”差距',
@@ -360,7 +360,7 @@ CATALOGUE: dict[str, str] = {
     'Here too: {words}, as the paper found.': '这里也是如此：{words}，与论文的发现一致。',
     'Here: {words}. This disagrees with the paper.': '这里：{words}。这与论文不一致。',
     " In the offline world the pretraining captions name shapes and colours, and every family's test set is drawn by the same renderer, so the families differ less than the web's datasets do for CLIP.": '在离线世界中，预训练的描述文本会说出形状和颜色，而且每一类的测试集都由同一个渲染器画出，所以各类之间的差别小于网络数据集对 CLIP 而言的差别。',
-    "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured openai's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（本软件包构造的世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
+    "No published figure is comparable here: these are MiniCLIP's numbers on ShapesWorld, a world this package made; CLIP_benchmark measured openai's models on real datasets.": '这里没有可比的公开数字：这些是 MiniCLIP 在 ShapesWorld（我们构造的合成世界）上的结果；CLIP_benchmark 测量的是 OpenAI 的模型在真实数据集上的表现。',
     "No published figure is set beside these: {model} is not openai's released file (its sha256 differs), so CLIP_benchmark's figures for openai's weights do not apply.":
         '这里不列公开数字：{model} 不是 OpenAI 发布的文件（其 sha256 不同），因此 CLIP_benchmark 针对 OpenAI 权重的数字不适用。',
     'CLIP_benchmark publishes no zero-shot figure for these datasets with this model.': 'CLIP_benchmark 没有公布该模型在这些数据集上的零样本结果。',
@@ -389,14 +389,14 @@ CATALOGUE: dict[str, str] = {
     # the checkpoint's identity and the published figures' comparability
     'equal to the value recorded in the package': '与软件包中记录的值一致',
     'recorded at its first download, with no published value to check it against': '在首次下载时记录，没有公布的值可供核对',
-    'The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld': '模型是 MiniCLIP（sha256 {sha}…），由本软件包在 ShapesWorld 上预训练',
+    'The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld': '模型是 MiniCLIP（sha256 {sha}…），由我们在 ShapesWorld 上预训练',
     'hatched bars': '斜线柱',
     'probe figures of the last column': '最后一列的线性探测数字',
     "These are CIFAR test images and OpenAI's released weights, so the {what} are directly comparable: the paper's figures (Table 11) use the same 18-template ensemble; CLIP_benchmark's are LAION's independent re-measurement of the same model.": '这些是 CIFAR 测试图像和 OpenAI 发布的权重，所以{what}可以直接比较：论文的数字（表 11）使用同样的 18 个模板集成；CLIP_benchmark 的数字是 LAION 对同一模型的独立重新测量。',
     "**Not comparable:** the {what} are the published figures for OpenAI's released ViT-B/32, and the checkpoint measured here ({model}) is not that file (see the abstract): they are quoted, not matched.": '**不可比较**：{what}是 OpenAI 发布的 ViT-B/32 的公开数字，而这里测量的检查点（{model}）不是那个文件（见摘要）：它们只是引用，并不对应。',
     'This checkpoint came without a training log, so no pretraining curve is shown.': '该检查点没有附带训练日志，因此不显示预训练曲线。',
     "**No StyleGAN2 checkpoint** ({checkpoint} is not on disk), so this build could not edit faces: the original course report's StyleCLIP edits ran on StyleGAN2 FFHQ. The notebook ran the package's small offline generator of synthetic shapes instead, which exercises the code but says nothing about faces, so this report leaves its numbers out. With the checkpoint (`make download-styleclip`, about 380 MB; a GPU job) this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts, and shows \"a really sad person\" as a strip of frames.":
-        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。notebook 改用本软件包的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+        '**没有 StyleGAN2 检查点**（{checkpoint} 不在磁盘上），所以本次构建无法编辑人脸：原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ 上做的。笔记本改用随课程代码提供的小型离线生成器（合成形状）运行，这只检验了代码，却说明不了人脸的任何情况，因此本报告略去其数字。有了该检查点（`make download-styleclip`，约 380 MB；需要 GPU），本章会像原课程报告那样把一张人脸向“a woman with purple hair”方向编辑，用 CLIP 提示读出编辑前后的人脸，并把“a really sad person”的编辑过程显示为一排帧。',
     "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
         "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
     "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":
@@ -405,15 +405,15 @@ CATALOGUE: dict[str, str] = {
         "“{word}”得到 {p}；排序处于随机水平时，这对{original}的发现说明不了什么。",
     "prompt": "提示", "before": "编辑前", "after": "编辑后",
     "*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; their mean gap, {gap} points over {n} sets, is too few sets for an interval (at least {m}).":
-        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本在 {ahead} 个上领先探测，在 {behind} 个上落后，在 {tied} 个上没有可检测的差别；它们的平均差距为 {gap} 个百分点，只有 {n} 个数据集，不足以给出区间（至少 {m} 个）。",
+        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本在 {ahead} 个上领先探测，在 {behind} 个上落后，在 {tied} 个上差异不显著；它们的平均差距为 {gap} 个百分点，只有 {n} 个数据集，不足以给出区间（至少 {m} 个）。",
     "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
         "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
     "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
-        "**{name}：** 有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
+        "**{name}**：有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
     "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
-        "[表](#tab-face-readout) 给出编辑朝“{text}”前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
+        "[表](#tab-face-readout) 给出向“{text}”方向编辑前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
     'Device and threads': '设备与线程数',
-    '[Table](#tab-style-shift) sets the shifted sets beside the clean one.': '[表](#tab-style-shift) 把各偏移测试集与干净测试集并列。',
+    '[Table](#tab-style-shift) sets the shifted sets beside the clean one.': '[表](#tab-style-shift) 把各偏移测试集与无扰动测试集并列。',
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
     "classified as **{winner}** ({p}).":
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
@@ -426,7 +426,7 @@ CATALOGUE: dict[str, str] = {
     ", not comparable": "，不可比",
     "zero-shot, severity {s}": "零样本（强度 {s}）",
     "probe, severity {s}": "线性探测（强度 {s}）",
-    "{name} (flat, clean)": "{name}（平面，干净）",
+    "{name} (flat, clean)": "{name}（平面，无扰动）",
     "colour": "颜色",
     "shape": "形状",
     "size": "大小",
@@ -454,13 +454,14 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("少样本", "few-shot / k-shot", "每个类别只给 k 个标注样本训练线性探测。"),
     ("top-1 / top-5 准确率", "top-1 / top-5 accuracy", "正确类别排在第一 / 前五的测试图像比例。"),
     ("随机水平", "chance", "随机猜测的准确率，N 类任务为 1/N。"),
-    ("细粒度分类", "fine-grained classification", "类别之间差异很小的分类任务，如 CIFAR-100 相对 CIFAR-10。"),
+    ("细粒度 / 粗粒度", "fine-grained / coarse", "类间差异较小的类别集合称为细粒度（如 shapes100 的颜色 × 形状），类间差异较大的称为粗粒度（如 shapes10 的形状）。"),
     ("分布偏移", "distribution shift", "测试数据与训练数据分布不同，如素描、损坏的图像。"),
-    ("鲁棒性", "robustness", "分布偏移下模型保持准确率的能力；本报告以保留的干净准确率比例衡量。"),
-    ("有效鲁棒性", "effective robustness", "在分布偏移下保留的干净准确率比例高于同等准确率模型的预期。"),
+    ("鲁棒性", "robustness", "分布偏移下模型保持准确率的能力；本报告以保留的无扰动准确率比例衡量。"),
+    ("无扰动准确率", "clean accuracy", "在未经损坏、未换风格的原始测试图像上的准确率，是衡量偏移下准确率下降的基准。"),
     ("图像损坏", "corruption", "按类型和强度施加的噪声、模糊等扰动（CIFAR-10-C 风格）。"),
     ("检索 / 召回率", "retrieval / recall@k", "以文本查询图像；正确图像出现在前 k 个结果中的比例。"),
     ("特征纠缠", "entanglement", "编辑一个属性时其他属性（背景、嘴唇、颜色）也随之改变。"),
+    ("保真度", "faithfulness", "编辑后的图像保留原图中与编辑目标无关的属性（背景、大小、位置等）的程度。"),
     ("潜空间优化", "latent optimisation", "StyleCLIP 在生成器的潜向量上做梯度下降，使图像接近文本描述。"),
     ("置信区间", "confidence interval (CI)", "本报告所有比较都给出 95% 置信区间；区间不含零才下结论。"),
     ("配对自助法", "paired bootstrap", "在同一批图像上重采样，估计两个分类器准确率之差的区间。"),
@@ -468,7 +469,7 @@ GLOSSARY: list[tuple[str, str, str]] = [
     ("字节级 BPE 分词", "byte-level BPE tokenizer", "CLIP 的分词器：文本先编码为 UTF-8 字节再合并；汉字通常占 2–3 个词元。"),
     ("百分点", "percentage point", "两个百分比之差的单位：75.0% 与 72.0% 相差 3.0 个百分点。"),
     ("检查点", "checkpoint", "保存模型权重的文件；报告以其 SHA-256 摘要识别所测的模型。"),
-    ("笔记本", "notebook", "Jupyter 笔记本：本报告的每一章都由一个笔记本在构建时执行生成。"),
+    ("笔记本", "notebook", "Jupyter 笔记本：本报告的每一章都由一个笔记本执行生成，附录 B 列出各章对应的笔记本。"),
     ("离线配置 / 论文配置", "offline / paper profile", "离线：在合成世界上自训练的小模型，无需网络；论文：OpenAI 发布的权重与 CIFAR 数据集。"),
 ]
 
@@ -491,8 +492,8 @@ CATALOGUE.update({
     "hold, and one pretrained model might come to take all. In these published figures, a model trained "
     "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
     "the {n} datasets that report discusses.":
-        "原课程报告以一个担忧结尾：像 CLIP 这样的模型需要少数人才拥有的数据和算力，某个预训练模型可能赢者通吃。"
-        "在这些公开数字中，他人用开放数据（LAION-2B）训练的模型，在该报告讨论的 {n} 个数据集中的 {beat} 个上，"
+        "原课程报告以一个担忧作结：像 CLIP 这样的模型需要只有少数机构才拥有的数据和算力，某个预训练模型可能一家独大。"
+        "在这些已发表的数字中，他人用开放数据（LAION-2B）训练的模型，在该报告讨论的 {n} 个数据集中的 {beat} 个上，"
         "零样本 top-1 超过 OpenAI 的 {arch}。",
     "More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "
     "or less on {names}.":
@@ -514,6 +515,6 @@ CATALOGUE.update({
         "不能与 CLIP_benchmark 的数字比较：{models}（检查点的 sha256 不是 CLIP_benchmark 所测文件的 sha256）。",
     "This offline build shows the published part only: its one model is MiniCLIP, and the paper "
     "profile measures the models of the open_models parameter whose weights are on disk.":
-        "本离线构建只显示公开数字部分：离线配置唯一的模型是 MiniCLIP；论文配置会测量 open_models 参数中权重已在磁盘上的模型。",
+        "本次离线构建只显示已发表的数字：离线配置唯一的模型是 MiniCLIP，没有其他开放模型可供实测。",
     "Not measured, weights not on disk: {models}.": "未测量（权重不在磁盘上）：{models}。",
 })

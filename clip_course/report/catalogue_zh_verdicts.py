@@ -38,9 +38,9 @@ VERDICTS: dict[str, str] = {
     "the probe's": "线性探测的下降",
     "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
     "for this model and carry no robustness verdict.":
-        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作鲁棒性判断。",
+        "另外 {k} 种风格都没有同时降低两个分类器的无扰动准确率，因此对这个模型而言它们不是分布偏移，不作鲁棒性判断。",
     "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} after {steps} steps).":
-        "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
+        "StyleCLIP 向“{prompt}”方向的编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
     "fewer than 3 starts": "起点少于 3 个",
     "no unrequested attribute changed": "没有未要求的属性发生变化",
     "The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested attribute reached "
@@ -50,7 +50,7 @@ VERDICTS: dict[str, str] = {
     "No entanglement is claimed: fewer than 3 edits.": "我们不声称存在特征纠缠：编辑少于 3 次。",
     "No entanglement is claimed: no unrequested attribute changed.": "我们不声称存在特征纠缠：没有未要求的属性发生变化。",
     "On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures 13 and 14).":
-        "在唯一一个降低干净准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
+        "在唯一一个降低无扰动准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
     "Cosine similarity of every image with every caption of one batch": "一个批次中每张图像与每条描述的余弦相似度",
     ": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.":
         "：对角线上的匹配对突出，这正是对比损失所训练的。",
@@ -72,7 +72,7 @@ VERDICTS: dict[str, str] = {
     "the tested range of k.":
         "在 {name} 上每类 {k} 个标注样本已得到 {acc}（零样本为 {zs}）：若有交叉点，也在所测 k 的范围之下。",
     "the model is at chance level on the clean images, so there is no robustness to read.":
-        "模型在干净图像上处于随机水平，因此无从谈鲁棒性。",
+        "模型在无扰动图像上处于随机水平，因此无从谈鲁棒性。",
     "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
         "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作鲁棒性判断。",
     "{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.":
@@ -83,15 +83,15 @@ VERDICTS: dict[str, str] = {
     "same model and data: the value is compared": "同一模型和数据：比较数值",
     "another model or data: only the direction is compared": "另一模型或数据：只比较方向",
     "{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not lower for both, so not a "
-    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（干净测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
+    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（无扰动测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
     "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.":
         "在平面风格的 {dataset} 图像上训练和测试，再在以其他风格绘制的相同场景上测试：{parts}。",
     "No style lowers clean accuracy for both classifiers: these sets are not distribution shifts for this model, "
     "so no robustness verdict is drawn.":
-        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作鲁棒性判断。",
+        "没有哪种风格同时降低两个分类器的无扰动准确率：对这个模型而言这些测试集不是分布偏移，因此不作鲁棒性判断。",
     "Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the probe on {p}: "
     "{paper} for natural shifts (its Figures 13 and 14).":
-        "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
+        "在降低无扰动准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
         "（论文针对自然分布偏移，见其图 13 和图 14）。",
     "The model is {name}, the released file (sha256 {sha}…, openai's published value)":
         "模型是{name}，即其发布的文件（sha256 {sha}…，与 OpenAI 公布的值一致）",
@@ -166,20 +166,20 @@ VERDICTS: dict[str, str] = {
     "Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on {m} of those "
     "zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat images, on {p} the probe "
     "does: {paper} (each with its 95% interval in the analysis chapter).":
-        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的干净准确率；在这些风格中，零样本在 {m} 种上保留的干净准确率"
-        "比例高于在平面图像上拟合的线性探测，线性探测在 {p} 种上更高：{paper}（各自的 95% 区间见分析一章）。",
+        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的无扰动准确率；在这些风格中，零样本在 {m} 种上保留的无扰动准确率"
+        "比例高于在平面图像上拟合的线性探测，线性探测保留比例更高的有 {p} 种：{paper}（各自的 95% 置信区间见分析一章）。",
     # ------------------------------------------------------------------ the style shift, set by set (abstract)
     "zero-shot keeps the larger share of its clean accuracy on {m} of them and the probe on {p}":
-        "其中零样本在 {m} 种上保留的干净准确率比例更高，线性探测在 {p} 种上更高",
+        "其中零样本保留的无扰动准确率比例更高的有 {m} 种，线性探测更高的有 {p} 种",
     "zero-shot keeps the larger share of its clean accuracy on {m} of them":
-        "其中零样本在 {m} 种上保留的干净准确率比例更高",
+        "其中零样本在 {m} 种上保留的无扰动准确率比例更高",
     "the probe keeps the larger share of its clean accuracy on {p} of them":
-        "其中线性探测在 {p} 种上保留的干净准确率比例更高",
+        "其中线性探测在 {p} 种上保留的无扰动准确率比例更高",
     "neither classifier keeps a detectably larger share of its clean accuracy":
-        "两个分类器保留的干净准确率比例没有可检测的差异",
-    " (the other {r} are easier than the clean set, so not shifts)": "（其余 {r} 种比干净集合更容易，因而不算分布偏移）",
-    "only {names} lowers clean accuracy for both classifiers": "只有 {names} 同时降低了两个分类器的干净准确率",
-    "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的干净准确率（{names}）",
+        "两个分类器保留的无扰动准确率比例差异不显著",
+    " (the other {r} are easier than the clean set, so not shifts)": "（其余 {r} 种比无扰动测试集更容易，因而不算分布偏移）",
+    "only {names} lowers clean accuracy for both classifiers": "只有 {names} 同时降低了两个分类器的无扰动准确率",
+    "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的无扰动准确率（{names}）",
     "Of the {k} other drawing styles of the same scenes, {lowers}{rest}; {who}: {paper} (each set with its 95% "
     "interval in the analysis chapter).":
         "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见分析一章）。",

@@ -18,7 +18,8 @@ from clip_course.report.prose_model import display_name
 from clip_course.report.verdicts import difference
 
 __all__ = [
-    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence", "tr",
+    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence", "scale_table",
+    "tr",
     "worry_sentence",
 ]
 
@@ -97,7 +98,7 @@ def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) ->
                            "it shows that openai's model is not the only one at this accuracy.")
 
 
-def _scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:
+def scale_table(scale: Mapping[str, Mapping[str, Mapping[str, float | None]]]) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows: dataset, then each architecture's top-1 per pretraining data (published, percent)."""
     archs = list(scale)
     datas = list(next(iter(scale[archs[0]].values())))
