@@ -156,3 +156,15 @@ def test_every_caption_and_literal_table_header_of_the_notebooks_has_its_chinese
     headers = [e.value for _, n in _notebook_calls("markdown_table") for e in getattr(n.args[0], "elts", [])
                if isinstance(e, ast.Constant)]
     assert len(headers) > 30 and [h for h in headers if h not in CATALOGUE] == []
+
+
+def test_the_chinese_manifest_names_the_profile_and_the_threads_in_chinese():
+    line = "CPU (x86_64, 1 torch, 2 BLAS threads of 16 CPUs)"
+    assert facts.device_label(line, "en") == line
+    assert facts.device_label(line, "zh") == "CPU（x86_64；torch 1 个线程，BLAS 2 个线程，共 16 个 CPU）"
+    assert facts.device_label("CPU (arm64, 4 torch threads of 8 CPUs)", "zh") == "CPU（arm64；torch 4 个线程，共 8 个 CPU）"
+    assert facts.device_label("NVIDIA H100 80GB HBM3", "zh") == "NVIDIA H100 80GB HBM3"  # a GPU's name is a name
+    m = {"profile": "offline", "device": line, "notebooks": [{"stem": "01_intro", "device": line}]}
+    zh = facts.manifest_in(m, "zh")
+    assert zh["profile"] == "离线" and zh["notebooks"][0]["device"].startswith("CPU（x86_64；")
+    assert facts.manifest_in(m, "en") == m and m["profile"] == "offline"

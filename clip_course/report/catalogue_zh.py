@@ -178,7 +178,7 @@ CATALOGUE: dict[str, str] = {
     "probe fitted on flat images on {m} of them (each with its 95% interval in the analysis chapter), as the paper "
     "found for natural shifts.":
         "在以另外 {k} 种风格绘制的相同场景上，零样本在其中 {m} 种上保留的无扰动准确率比例高于在平面图像上拟合的线性探测"
-        "（各自的 95% 置信区间见分析一章），与论文对自然分布偏移的发现一致。",
+        "（各自的 95% 置信区间见“CLIP 性能分析”一章），与论文对自然分布偏移的发现一致。",
     "Counting shapes, which no caption states: zero-shot {zs} (chance {chance}), a linear probe {probe}; {diff}.":
         "数形状（任何描述都没有说明数量）：零样本 {zs}（随机水平 {chance}），线性探测 {probe}；{diff}。",
     "Text-to-image retrieval on {name}: recall@1/5/10 {r1} / {r5} / {r10}.":
@@ -282,8 +282,8 @@ CATALOGUE: dict[str, str] = {
     "linear probe": "线性探测",
     "analysis": "分析",
     "reused (up to date)": "复用（已是最新）",
-    "executed": "已执行",
-    "written": "已写入",
+    "executed": "完成",
+    "written": "写入",
     # ------------------------------------------------------------------ table headers (notebook.markdown_table)
     "image": "图像", "top prompt": "最高提示", "probability": "概率", "runner-up": "次优",
     "dataset": "数据集", "classes (N-way)": "类别数（N 类）", "images": "图像数", "single top-1": "单一模板 top-1",
@@ -419,7 +419,7 @@ CATALOGUE: dict[str, str] = {
         "{t} 个模板 × {c} 个类别 = {n} 个提示，构成一个 {d} × {k} 的分类器。描述为“{caption}”的图像被分类为 **{winner}**（{p}）。",
     'No model sweep in this run: pass models=[...] to score several models on these images.': '本次运行只评估了一个模型；指定多个模型即可在同样的图像上比较它们。',
     'This build scored one model here, so there is no sweep; the chapter on zero-shot across datasets plots accuracy against speed.':
-        '本次构建在这里只评估了一个模型，因此没有模型扫描；“跨数据集的零样本”一章给出了准确率与速度的关系。',
+        '本次构建在这里只评估了一个模型，因此没有模型扫描；“零样本在哪里有效，在哪里失效”一章给出了准确率与速度的关系。',
     'Unlike Figure 5, zero-shot is ahead of the probe on none of these sets: the probe here learns from the same features zero-shot uses, plus every label.': '与图 5 不同，这里零样本在任何数据集上都没有领先于线性探测：我们的线性探测使用与零样本相同的特征，并且利用了全部标签。',
     # ------------------------------------------------------------------ table cells and attribute names (zh wording)
     "{n} (test images of {k})": "{n}（测试图像覆盖其中 {k} 类）",

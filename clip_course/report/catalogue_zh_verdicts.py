@@ -144,7 +144,7 @@ VERDICTS: dict[str, str] = {
     "that treats the two accuracies as independent (the chapter on zero-shot across datasets pairs them image by "
     "image). {paper}":
         "在 {dataset}（{n} 张测试图像，随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
-        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“跨数据集的零样本”一章逐图配对比较二者）。{paper}",
+        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“零样本在哪里有效，在哪里失效”一章逐图配对比较二者）。{paper}",
     "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
         "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
     "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
@@ -155,7 +155,7 @@ VERDICTS: dict[str, str] = {
     "MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss {loss}, "
     "the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of the steps "
     "against the first).":
-        "MiniCLIP 在 ShapesWorld 上的预训练，取自随包提供的检查点的日志：对称对比损失{loss}，批内准确率{acc}，"
+        "MiniCLIP 在 ShapesWorld 上的预训练（数据取自 MiniCLIP 检查点附带的训练日志）：对称对比损失{loss}，批内准确率{acc}，"
         "可学习的温度（初始为 0.07）{temp}（最后十分之一的步数对比最初十分之一）。",
     "No entanglement is claimed: the requested value was not reached.": "我们不声称存在特征纠缠：所要求的值没有达到。",
     "the requested value was not reached": "所要求的值没有达到",
@@ -167,7 +167,7 @@ VERDICTS: dict[str, str] = {
     "zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat images, on {p} the probe "
     "does: {paper} (each with its 95% interval in the analysis chapter).":
         "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的无扰动准确率；在这些风格中，零样本在 {m} 种上保留的无扰动准确率"
-        "比例高于在平面图像上拟合的线性探测，线性探测保留比例更高的有 {p} 种：{paper}（各自的 95% 置信区间见分析一章）。",
+        "比例高于在平面图像上拟合的线性探测，线性探测保留比例更高的有 {p} 种：{paper}（各自的 95% 置信区间见“CLIP 性能分析”一章）。",
     # ------------------------------------------------------------------ the style shift, set by set (abstract)
     "zero-shot keeps the larger share of its clean accuracy on {m} of them and the probe on {p}":
         "其中零样本保留的无扰动准确率比例更高的有 {m} 种，线性探测更高的有 {p} 种",
@@ -182,7 +182,7 @@ VERDICTS: dict[str, str] = {
     "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的无扰动准确率（{names}）",
     "Of the {k} other drawing styles of the same scenes, {lowers}{rest}; {who}: {paper} (each set with its 95% "
     "interval in the analysis chapter).":
-        "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见分析一章）。",
+        "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见“CLIP 性能分析”一章）。",
     # ------------------------------------------------------------------ the conclusions, point by point
     "<strong>The original course report's point 1: CLIP is strong at zero-shot and linear-probe classification.</strong> ":
         "<strong>原课程报告的第 1 点：CLIP 在零样本和线性探测分类上能力很强。</strong>",

@@ -7,6 +7,7 @@ the build with the file and the key). Each number handed to the prose carries it
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
 from clip_course.report.schema import read_results, results_path
 
 __all__ = [
-    "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "original_templates",
+    "back_matter", "device_label", "document_context", "load_results", "manifest", "manifest_in", "NOTEBOOK_ROLES", "original_templates",
     "probe_facts", "zero_shot_facts",
 ]
 
@@ -116,7 +117,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
         "appendix": _class_and_templates(results) + original_templates(results, lang),
-        "manifest": manifest(results, runs, profile, root),
+        "manifest": manifest_in(manifest(results, runs, profile, root), lang),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
         "lang": lang, "html_lang": HTML_LANG[lang], "t": translator(lang), "roles": NOTEBOOK_ROLES,
@@ -205,6 +206,31 @@ def _shown(key: str, value: Any, root: Path) -> Any:
         return value
     shown = display_path(value, root)
     return prose.display_name(shown) if Path(shown).is_absolute() else shown
+
+
+_DEVICE = re.compile(r"CPU \((?P<arch>[^,]+), (?P<torch>\d+) torch(?:, (?P<blas>\d+) BLAS)? threads of (?P<cpus>\d+) CPUs\)")
+
+
+def device_label(device: str, lang: str) -> str:
+    """A recorded device line (:func:`clip_course.core.provenance.device_name`) as ``lang`` writes it.
+
+    ``CPU (x86_64, 1 torch, 1 BLAS threads of 2 CPUs)`` reads, in Chinese,
+    ``CPU（x86_64；torch 1 个线程，BLAS 1 个线程，共 2 个 CPU）``; a GPU's name stays as it is.
+    """
+    m = _DEVICE.fullmatch(device)
+    if lang != "zh" or m is None:
+        return device
+    blas = f"，BLAS {m['blas']} 个线程" if m["blas"] else ""
+    return f"CPU（{m['arch']}；torch {m['torch']} 个线程{blas}，共 {m['cpus']} 个 CPU）"
+
+
+def manifest_in(m: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The :func:`manifest` with its recorded words (profile, devices) in ``lang``; numbers and names unchanged."""
+    if lang == "en":
+        return m
+    return {**m, "profile": _PROFILE_NAMES_ZH.get(m["profile"], m["profile"]),
+            "device": device_label(m["device"], lang),
+            "notebooks": [{**n, "device": device_label(n["device"], lang)} for n in m["notebooks"]]}
 
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
