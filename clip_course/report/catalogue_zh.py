@@ -76,17 +76,17 @@ CATALOGUE: dict[str, str] = {
     "A photo against a drawing": "照片与绘画对比",
     "A diagram with model names": "带模型名称的示意图",
     "Does each more detailed prompt take over from the vaguer ones, as 'map' → 'a white map' → 'Chinese province' did on the original course report's image 1?":
-        "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的 'map' → 'a white map' → 'Chinese province' 那样？",
+        "每个更详细的提示能否取代更模糊的提示，就像原课程报告图片 1 上的“map”→“a white map”→“Chinese province”那样？",
     "Does the style word 'anime' dominate the descriptions of a drawn picture, as on the original course report's image 2?":
-        "风格词 'anime' 能否压过对一幅绘画的描述，就像原课程报告的图片 2 那样？",
+        "风格词“anime”能否压过对一幅绘画的描述，就像原课程报告的图片 2 那样？",
     "Is the specific 'emblem of beihang university' preferred to the generic labels and to a specific false one, as on the original course report's image 4?":
-        "具体的 'emblem of beihang university' 是否优于泛化标签和一个具体但错误的标签，就像原课程报告的图片 4 那样？",
+        "具体的“emblem of beihang university”是否优于泛化标签和一个具体但错误的标签，就像原课程报告的图片 4 那样？",
     "With the same prompts as the drawing, does 'a person laughing with a dog' win on a photo of a person (the original course report's image 3 against its image 2)?":
-        "用与那幅绘画相同的提示，'a person laughing with a dog' 能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
+        "用与那幅绘画相同的提示，“a person laughing with a dog”能否在一张人物照片上胜出（原课程报告的图片 3 对比其图片 2）？",
     "Does 'nlp', a word the diagram never writes, beat the model names it does write (the original course report's image 5)?":
-        "示意图中从未写出的词 'nlp' 能否胜过图中写出的模型名称（原课程报告的图片 5）？",
+        "示意图中从未写出的词“nlp”能否胜过图中写出的模型名称（原课程报告的图片 5）？",
     "Do 'sky' and 'architecture' win while the painted lawn is not read as 'green grass' or 'lawn' (the original course report's image 6)?":
-        "'sky' 和 'architecture' 是否胜出，而涂色的草坪没有被读作 'green grass' 或 'lawn'（原课程报告的图片 6）？",
+        "“sky”和“architecture”是否胜出，而涂色的草坪没有被读作“green grass”或“lawn”（原课程报告的图片 6）？",
     # ------------------------------------------------------------------ 03 zero-shot
     "With the {template} prompts, {coarse} ({coarse_task}) scores {coarse_top1} top-1; {fine} ({fine_task}, finer "
     "classes) scores {fine_top1} top-1: {verdict}.":
@@ -108,7 +108,7 @@ CATALOGUE: dict[str, str] = {
         "{en}：{diff}。",
     # ------------------------------------------------------------------ 04 probe
     "On {name} the k-shot probe stays below zero-shot ({zs}) up to {k} examples per class (best {best}).":
-        "在 {name} 上，直到每类 {k} 个样本，k-shot 线性探测仍低于零样本（{zs}）（最好为 {best}）。",
+        "在 {name} 上，直到每类 {k} 个样本，k-shot 线性探测仍低于零样本的 {zs}（最好为 {best}）。",
     "On {name} {k} labelled example per class already gives {acc}, at or above zero-shot ({zs}).":
         "在 {name} 上，每类 {k} 个标注样本已达到 {acc}，不低于零样本（{zs}）。",
     "On {name} the k-shot probe matches zero-shot ({zs}) at about {k} labelled examples per class (interpolated "
@@ -293,7 +293,7 @@ CATALOGUE: dict[str, str] = {
     "flat-trained probe top-1": "平面图像训练的线性探测 top-1", "probe top-5": "线性探测 top-5",
     "zero-shot top-1": "零样本 top-1", "zero-shot top-5": "零样本 top-5", "probe − zero-shot": "线性探测 − 零样本",
     "paper / CLIP_benchmark probe top-1 (ViT-B/32, quoted)": "论文 / CLIP_benchmark 线性探测 top-1（ViT-B/32，引用）",
-    "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ||w - w0||",
+    "similarity after": "编辑后相似度", "distance ||w - w0||": "距离 ‖w − w₀‖",
     "λ (L2 weight)": "λ（L2 权重）", "latent distance from the start": "与起点的潜向量距离", "mean pixel change": "平均像素变化",
     "start": "起点", "corruption": "损坏类型", "zero-shot clean": "零样本（无扰动）", "probe clean": "线性探测（无扰动）",
     "zero-shot mean drop (points)": "零样本平均下降（百分点）", "probe mean drop (points)": "线性探测平均下降（百分点）",
@@ -400,18 +400,18 @@ CATALOGUE: dict[str, str] = {
     "Each picture's own description comes first for {k} of the {n} pictures, above chance ({chance}).":
         "在 {n} 张图片中，有 {k} 张把自己的描述排在第一，高于随机水平（{chance}）。",
     "Each picture's own description comes first for only {k} of the {n} pictures ({acc}, 95% CI {lo} to {hi}, chance {chance}): these rankings are at chance level, so the single-image results below are listed, not read as findings about what the model sees.":
-        "在 {n} 张图片中，只有 {k} 张把自己的描述排在第一（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：这些排序处于随机水平，所以下面的单图结果只作列出，不当作模型看到了什么的发现。",
+        "在 {n} 张图片中，只有 {k} 张把自己的描述排在第一（{acc}，95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：这些排序处于随机水平，因此下面的单图结果仅作罗列，不作为关于模型识别能力的结论。",
     "“{word}” gets {p}; with rankings at chance this says nothing about the finding of {original}.":
-        "“{word}”得到 {p}；排序处于随机水平时，这对{original}的发现说明不了什么。",
+        "“{word}”得到 {p}；由于排序处于随机水平，这一结果无法检验{original}的发现。",
     "prompt": "提示", "before": "编辑前", "after": "编辑后",
     "*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; their mean gap, {gap} points over {n} sets, is too few sets for an interval (at least {m}).":
-        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本在 {ahead} 个上领先探测，在 {behind} 个上落后，在 {tied} 个上差异不显著；它们的平均差距为 {gap} 个百分点，只有 {n} 个数据集，不足以给出区间（至少 {m} 个）。",
+        "*{family}*（{sets}）：在这 {n} 个数据集中，零样本领先于线性探测的有 {ahead} 个，落后的有 {behind} 个，差异不显著的有 {tied} 个；平均差距为 {gap} 个百分点，但数据集只有 {n} 个，不足以给出置信区间（至少需要 {m} 个）。",
     "StyleCLIP: no StyleGAN2 checkpoint was on disk, so no face was edited; chapter 6 says which generator ran instead and why.":
         "StyleCLIP：磁盘上没有 StyleGAN2 检查点，所以没有编辑任何人脸；第 6 章说明了改用哪个生成器以及原因。",
     "**{name}:** {k} classes have no image in this build's training subset ({some}{more}), so no probe can learn them. They and their test images are left out of the probe, zero-shot and k-shot numbers here, which are all on the same {n}-way task.":
-        "**{name}**：有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何探测都学不到它们。这些类别及其测试图像不计入这里的探测、零样本和 k-shot 数字，它们都在同一个 {n} 类任务上。",
+        "**{name}**：有 {k} 个类别在本次构建的训练子集中没有图像（{some}{more}），因此任何线性探测都无法学到它们。此处的线性探测、零样本和 k-shot 数字都不含这些类别及其测试图像，全部在同一个 {n} 类任务上计算。",
     "[Table](#tab-face-readout) gives CLIP's share of each prompt (a softmax over the listed prompts) on the face before and after the edit toward “{text}”: the change asked for and the ones the original course report saw come with it. One face is one unit, so these are this face's shares, not a rate over faces.":
-        "[表](#tab-face-readout) 给出向“{text}”方向编辑前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告看到随之而来的变化。一张人脸只是一个单位，所以这些是这张人脸的份额，而不是多张人脸上的比率。",
+        "[表](#tab-face-readout) 给出向“{text}”方向编辑前后，CLIP 在这张人脸上对每个提示的份额（在所列提示上的 softmax）：既有所要求的变化，也有原课程报告所见的随之而来的其他变化。一张人脸只是一个样本，因此这些是这张人脸上的份额，而不是多张人脸上的比例。",
     'Device and threads': '设备与线程数',
     '[Table](#tab-style-shift) sets the shifted sets beside the clean one.': '[表](#tab-style-shift) 把各偏移测试集与无扰动测试集并列。',
     "{t} template × {c} classes = {n} prompts make a {d} × {k} classifier. The image captioned “{caption}” is "
@@ -481,13 +481,13 @@ CATALOGUE.update({
     "{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 changes by a positive amount on "
     "{up} of {n} datasets ({up_list}) and by zero or less on {down_list}; LAION-2B's figure exceeds "
     "openai's (WIT-400M) on {beat} of {m}.":
-        "{arch}：预训练数据从 LAION-400M 换成 LAION-2B，公开的零样本 top-1 在 {n} 个数据集中的 {up} 个上变化为正"
-        "（{up_list}），在 {down_list} 上为零或为负；LAION-2B 的数字在 {m} 个数据集中的 {beat} 个上超过 OpenAI 的"
+        "{arch}：预训练数据从 LAION-400M 换成 LAION-2B 后，已发表的零样本 top-1 在 {n} 个数据集中的 {up} 个上提高，"
+        "即 {up_list}；在 {down_list} 上持平或下降；LAION-2B 的数字在 {m} 个数据集中的 {beat} 个上超过 OpenAI 的"
         "（WIT-400M）。",
     "Mean published top-1 over these {n} datasets at equal compute, lowest first: {parts}. The highest "
     "mean is {model}'s on {data} ({acc}, {gmacs} GMACs).":
-        "相同计算量下，这 {n} 个数据集上公开 top-1 的平均值（从低到高）：{parts}。平均值最高的是 {data} 上的 "
-        "{model}（{acc}，{gmacs} GMACs）。",
+        "相同计算量下，这 {n} 个数据集上已发表 top-1 的平均值（从低到高）如下。{parts}。平均值最高的是在 {data} 上"
+        "训练的 {model}（{acc}，{gmacs} GMACs）。",
     "The original course report closed on a worry: a model like CLIP needs data and compute that few "
     "hold, and one pretrained model might come to take all. In these published figures, a model trained "
     "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
@@ -497,7 +497,7 @@ CATALOGUE.update({
         "零样本 top-1 超过 OpenAI 的 {arch}。",
     "More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "
     "or less on {names}.":
-        "更多的开放数据并没有提高每一个数字：从 LAION-400M 到 LAION-2B，{names} 上的变化为零或为负。",
+        "更多的开放数据并没有提高每一个数字：从 LAION-400M 到 LAION-2B，{names} 持平或下降。",
     "The table gives no training cost, so it cannot say who can afford to train such a model; "
     "it shows that openai's model is not the only one at this accuracy.":
         "该表没有给出训练成本，因此无法说明谁负担得起训练这样的模型；它表明的是，达到这一准确率的并非只有 "

@@ -2,7 +2,7 @@
 on it): chance level, self-comparison, too few units, the paper's agreement, shifts, the model's name.
 
 Merged into :data:`clip_course.report.catalogue_zh.CATALOGUE`; same conventions (keys are the English
-msgids exactly, the same placeholders, 稳健性 for robustness as in the glossary).
+msgids exactly, the same placeholders, 鲁棒性 for robustness as in the glossary).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ VERDICTS: dict[str, str] = {
         "因此我们不据此作任何需要训练好的模型才能成立的推论。",
     "as the paper found": "与论文的发现一致",
     "this disagrees with the paper": "这与论文不一致",
-    "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
+    "the interval cannot tell whether this agrees with the paper": "置信区间不足以判断是否与论文一致",
     "at chance level": "处于随机水平",
     "Zero-shot on {dataset}": "{dataset} 上的零样本",
     "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
@@ -81,7 +81,7 @@ VERDICTS: dict[str, str] = {
         "在 {name} 上差距为 {d} 个百分点（{ci}），论文在 {ref} 上为 {paper}（{how}）：{words}",
     "Here, {rows}.": "这里，{rows}。",
     "same model and data: the value is compared": "同一模型和数据：比较数值",
-    "another model or data: only the direction is compared": "另一模型或数据：只比较方向",
+    "another model or data: only the direction is compared": "模型或数据不同，只比较方向",
     "{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not lower for both, so not a "
     "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（无扰动测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
     "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.":
@@ -113,7 +113,7 @@ VERDICTS: dict[str, str] = {
     "coarse against fine, ensemble against single": "粗粒度对细粒度，集成对单模板",
     "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
     "Here: {words}; the interval cannot tell whether this agrees with the paper.":
-        "这里：{words}；区间无法判断这是否与论文一致。",
+        "这里：{words}；置信区间不足以判断是否与论文一致。",
     # ------------------------------------------------------------------ captions (report/captions.py)
     "Per-class top-1 on {name} with the ensemble, best class at the top and worst at the bottom; the dashed line is "
     "the mean over all {n} classes.":
