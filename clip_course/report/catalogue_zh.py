@@ -206,7 +206,7 @@ CATALOGUE: dict[str, str] = {
         "从未出现在 MiniCLIP 预训练描述中的词（{words}），其文本嵌入从未经过训练，含有这些词的提示得分是任意的："
         "在 {total} 张图像中，这样的提示在 {won} 张上胜出，其中包括模型认识的形状的渲染图。这是文本一侧的分布外失效；"
         "只有由模型学过的词组成的提示才可以相互比较。",
-    "Results.": "结果。",
+    "Results.": "主要结果：",
     "No measurement was run in this build.": "本次构建没有运行任何测量。",
     "Not run in this build: {parts}.": "本次构建未运行：{parts}。",
     ", ": "、",
@@ -352,7 +352,7 @@ CATALOGUE: dict[str, str] = {
     '{top1} (95% CI {lo} to {hi})': '{top1}（95% 置信区间 {lo} 至 {hi}）',
     '**{name}**: {words}.': '**{name}**：{words}。',
     '*{family}* ({sets}): {words}.': '*{family}*（{sets}）：{words}。',
-    '*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).': '*{family}*（{sets}）：在这 {n} 个数据集中，零样本领先于线性探测的有 {ahead} 个，落后的有 {behind} 个，无可检测差异的有 {tied} 个；平均差距 {gap} 个百分点（{ci}）。',
+    '*{family}* ({sets}): zero-shot is ahead of the probe on {ahead}, behind on {behind} and not detectably different on {tied} of these {n} sets; mean gap {gap} points ({ci}).': '*{family}*（{sets}）：在这 {n} 个数据集中，零样本领先于线性探测的有 {ahead} 个，落后的有 {behind} 个，差异不显著的有 {tied} 个；平均差距 {gap} 个百分点（{ci}）。',
     "The paper's Figure 5 sets zero-shot CLIP against a linear probe on ResNet-50 features trained on all of each dataset's labels: zero-shot is ahead on most everyday-object datasets (StanfordCars and Food101 among them) and behind on specialised, abstract or synthetic ones (satellite images as in EuroSAT, textures as in DTD, Flowers102, digits, counting).": '论文的图 5 把零样本 CLIP 与在 ResNet-50 特征上用各数据集全部标签训练的线性探测相比：在多数日常物体数据集上（其中有 StanfordCars 和 Food101）零样本领先，在专业、抽象或合成的数据集上（如 EuroSAT 的卫星图像、DTD 的纹理、Flowers102、数字、计数）零样本落后。',
     "Our probe sits on the same CLIP's features, a stronger baseline than Figure 5's ResNet-50, so every gap here is lower than Figure 5's would be; what can carry over is the order of the families.": '我们的线性探测建立在同一个 CLIP 的特征上，这是比图 5 的 ResNet-50 更强的基线，所以这里的每个差距都会低于图 5 中的对应值；能够对照的是各类数据集之间的先后次序。',
     'This run has no object family and another to set against it.': '本次运行没有物体类数据集与其他类别可供对照。',
@@ -366,7 +366,7 @@ CATALOGUE: dict[str, str] = {
     'CLIP_benchmark publishes no zero-shot figure for these datasets with this model.': 'CLIP_benchmark 没有公布该模型在这些数据集上的零样本结果。',
     '{name} {theirs} (ours {ours})': '{name} {theirs}（我们的结果 {ours}）',
     "CLIP_benchmark's published zero-shot top-1 for openai's {model}, beside ours: {shown} (CLIP_benchmark (LAION), benchmark/benchmark.csv; their protocol and templates, full test sets, VTAB's test split for the vtab/ datasets).": 'CLIP_benchmark 公布的 OpenAI {model} 零样本 top-1，与我们的结果并列：{shown}（CLIP_benchmark (LAION)，benchmark/benchmark.csv；采用其协议和模板、完整测试集，vtab/ 数据集用 VTAB 的测试划分）。',
-    '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：{params} M 参数，在 {device} 上每秒 {rate} 张图像，平均零样本 top-1 为 {top1}',
+    '{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}': '{model}：参数量 {params} M，在 {device} 上每秒编码 {rate} 张图像，平均零样本 top-1 为 {top1}',
     'offline only MiniCLIP exists': '离线配置下只有 MiniCLIP 一个模型',
     'pass models=[...] from clip.available_models() to add more; runs add up, keyed by model': '可指定更多模型（OpenAI 发布的任一名称）加入比较；多次运行的结果按模型累加',
     'One model in this sweep ({listed}); {more}.': '本次扫描只有一个模型（{listed}）；{more}。',
