@@ -164,7 +164,9 @@ def test_the_chinese_manifest_names_the_profile_and_the_threads_in_chinese():
     assert facts.device_label(line, "zh") == "CPU（x86_64；torch 1 个线程，BLAS 2 个线程，共 16 个 CPU）"
     assert facts.device_label("CPU (arm64, 4 torch threads of 8 CPUs)", "zh") == "CPU（arm64；torch 4 个线程，共 8 个 CPU）"
     assert facts.device_label("NVIDIA H100 80GB HBM3", "zh") == "NVIDIA H100 80GB HBM3"  # a GPU's name is a name
-    m = {"profile": "offline", "device": line, "notebooks": [{"stem": "01_intro", "device": line}]}
+    m = {"profile": "offline", "device": line,
+         "notebooks": [{"stem": "01_intro", "device": line, "finished": "2026-12-08 02:44:39"}]}
     zh = facts.manifest_in(m, "zh")
     assert zh["profile"] == "离线" and zh["notebooks"][0]["device"].startswith("CPU（x86_64；")
+    assert zh["notebooks"][0]["finished"] == "2026\u201112\u201108 02:44:39"
     assert facts.manifest_in(m, "en") == m and m["profile"] == "offline"

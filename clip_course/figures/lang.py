@@ -79,7 +79,7 @@ FIGURE_ZH: dict[str, str] = {
     "Zero-shot minus the full-data linear probe, per dataset": "各数据集上零样本与全数据线性探测之差",
     "Δ top-1 (points): zero-shot − linear probe; right of 0, zero-shot wins":
         "Δ top-1（百分点）：零样本 − 线性探测；0 右侧为零样本领先",
-    "family": "模型族",
+    "family": "数据集类别",
     "Zero-shot accuracy against speed": "零样本准确率与速度",
     "measured images/s on this run's device (log scale)": "本次运行设备上实测的每秒图像数（对数坐标）",
     "mean zero-shot top-1 (%)": "零样本 top-1 均值（%）",
@@ -183,7 +183,7 @@ def _t(text: str) -> str:
 #: (pattern, Chinese) for figure texts built with numbers or names; a group keeps its text.
 FIGURE_ZH_PATTERNS: list[tuple[re.Pattern[str], _Sub]] = [
     (re.compile(r"(.+): worst and best (\d+) of (\d+)", re.S),
-     lambda m: f"{_t(m[1])}：最差与最好的各 {m[2]} 个（共 {m[3]} 个）"),
+     lambda m: f"{translate_text(m[1]) or m[1]}：最差与最好的各 {m[2]} 个（共 {m[3]} 个）"),
     (re.compile(r"Zero-shot accuracy \((.+), (\w+) profile\)"),
      lambda m: f"零样本准确率（{m[1]}，{_profile(m[2])}）"),
     (re.compile(r"Zero-shot minus linear probe \((.+), (\w+) profile\)"),
@@ -201,6 +201,7 @@ FIGURE_ZH_PATTERNS: list[tuple[re.Pattern[str], _Sub]] = [
     (re.compile(r"top-1 \(%\)  \(→ most frequent wrong answer\)"), lambda m: "top-1（%）（→ 最常见的错误答案）"),
     (re.compile(r"the (\d+) hardest (.+) classes"), lambda m: f"{m[2]} 中最难的 {m[1]} 个类别"),
     (re.compile(r"(.+) \(ensemble ([+\-−][\d.]+) pts\)"), lambda m: f"{m[1]}（提示集成 {m[2]} 个百分点）"),
+    (re.compile(r"ensemble of (\d+): ([\d.]+)%"), lambda m: f"{m[1]} 个模板的提示集成：{m[2]}%"),
     (re.compile(r"(ensemble|single template|single|zero-shot): ([\d.]+)%"), lambda m: f"{_t(m[1])}：{m[2]}%"),
     (re.compile(r"severity (\d+)"), lambda m: f"强度 {m[1]}"),
     (re.compile(r"running mean \((\d+) steps\)"), lambda m: f"滑动平均（{m[1]} 步）"),

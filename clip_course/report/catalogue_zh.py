@@ -337,7 +337,7 @@ CATALOGUE: dict[str, str] = {
     # notebook 07: where zero-shot works and where it fails
     'Where zero-shot works and where it fails': '零样本在哪里有效，在哪里失效',
     'zero-shot across datasets': '跨数据集的零样本',
-    'Across {n} datasets, zero-shot is ahead of a linear probe trained on all labels on {ahead}, behind on {behind} and not detectably different on {tied}': '在 {n} 个数据集中，零样本领先于用全部标注训练的线性探测的有 {ahead} 个，落后的有 {behind} 个，差异不显著的有 {tied} 个',
+    'Across {n} datasets, zero-shot is ahead of a linear probe trained on all labels on {ahead}, behind on {behind} and not detectably different on {tied}': '在 {n} 个测试集中，零样本领先于用全部标注训练的线性探测的有 {ahead} 个，落后的有 {behind} 个，差异不显著的有 {tied} 个',
     '; {words}': '；{words}',
     '.': '。',
     "the object sets' zero-shot-minus-probe gap": '物体类数据集的“零样本减线性探测”差距',

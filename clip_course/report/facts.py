@@ -230,7 +230,9 @@ def manifest_in(m: dict[str, Any], lang: str) -> dict[str, Any]:
         return m
     return {**m, "profile": _PROFILE_NAMES_ZH.get(m["profile"], m["profile"]),
             "device": device_label(m["device"], lang),
-            "notebooks": [{**n, "device": device_label(n["device"], lang)} for n in m["notebooks"]]}
+            # a date does not wrap at its hyphens in a narrow Chinese column (U+2011, non-breaking)
+            "notebooks": [{**n, "device": device_label(n["device"], lang),
+                           "finished": str(n.get("finished", "")).replace("-", "\u2011")} for n in m["notebooks"]]}
 
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:
