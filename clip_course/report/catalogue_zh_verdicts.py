@@ -160,7 +160,7 @@ VERDICTS: dict[str, str] = {
     "No entanglement is claimed: the requested value was not reached.": "我们不声称存在特征纠缠：所要求的值没有达到。",
     "the requested value was not reached": "所要求的值没有达到",
     "Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} (unrequested "
-    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出 {got}（所要求的）以及 {leak}（未要求的变化）",
+    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出：所要求的变化，{got}；未要求的变化，{leak}",
     ": the edits entangle, as the original course report saw on faces.": "：编辑存在特征纠缠，正如原课程报告在人脸上所见。",
     "; no entanglement is claimed: {why}.": "；我们不声称存在特征纠缠：{why}。",
     "Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on {m} of those "
