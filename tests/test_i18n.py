@@ -170,3 +170,18 @@ def test_the_chinese_manifest_names_the_profile_and_the_threads_in_chinese():
     assert zh["profile"] == "离线" and zh["notebooks"][0]["device"].startswith("CPU（x86_64；")
     assert zh["notebooks"][0]["finished"] == "2026\u201112\u201108 02:44:39"
     assert facts.manifest_in(m, "en") == m and m["profile"] == "offline"
+
+
+def test_appendix_a_lists_the_chinese_prompts_and_names_the_template_sets_in_the_edition():
+    results = {"03": {
+        "datasets": {"shapes10": {"classes": ["circle", "square"], "templates": {"single": ["a photo of a {}."],
+                                                                                 "ensemble": ["a {} shape."]}}},
+        "chinese_prompts": {"shapes10": {"classes_zh": ["圆形", "正方形"], "templates_zh": ["{}的照片。"]}},
+    }}
+    zh = facts.appendix(results, "zh")[0]
+    assert zh["classes_zh"] == ["圆形", "正方形"]
+    assert zh["templates"] == {"单一模板": ["a photo of a {}."], "提示集成": ["a {} shape."], "中文模板": ["{}的照片。"]}
+    en = facts.appendix(results, "en")[0]
+    assert list(en["templates"]) == ["single", "ensemble", "Chinese templates"]
+    # the original report's Appendix 1 follows, since no notebook recorded the 18 CIFAR templates
+    assert len(facts.appendix(results, "en")) == 2

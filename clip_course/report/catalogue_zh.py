@@ -239,6 +239,8 @@ CATALOGUE: dict[str, str] = {
         "原课程报告附录 1 中的 CIFAR-10（本次构建未评估）",
     "the paper's 18 CIFAR templates": "论文的 18 个 CIFAR 模板",
     "Templates: {name} ({n})": "模板：{name}（{n} 个）",
+    "Chinese class names ({n})": "中文类名（{n} 个）",
+    "Chinese templates": "中文模板",
     "No notebook of this build recorded its class names or templates.": "本次构建没有笔记本记录其类名或模板。",
     "Profile": "配置",
     " (quick parameters)": "（快速参数）",

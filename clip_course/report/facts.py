@@ -17,12 +17,12 @@ from clip_course.core.prompts import CIFAR10_CLASSES, CIFAR_TEMPLATES
 from clip_course.core.provenance import device_name, git_commit, package_versions
 from clip_course.io import display_path
 from clip_course.report import prose, prose_report
-from clip_course.report.catalogue_zh import GLOSSARY
+from clip_course.report.catalogue_zh import CATALOGUE, GLOSSARY
 from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
 from clip_course.report.schema import read_results, results_path
 
 __all__ = [
-    "back_matter", "device_label", "document_context", "load_results", "manifest", "manifest_in", "NOTEBOOK_ROLES", "original_templates",
+    "appendix", "back_matter", "device_label", "document_context", "load_results", "manifest", "manifest_in", "NOTEBOOK_ROLES", "original_templates",
     "probe_facts", "zero_shot_facts",
 ]
 
@@ -116,7 +116,7 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "abstract_results": prose_report.abstract_summary(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": _class_and_templates(results) + original_templates(results, lang),
+        "appendix": appendix(results, lang),
         "manifest": manifest_in(manifest(results, runs, profile, root), lang),
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
@@ -175,6 +175,22 @@ def _class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
             if isinstance(tl, list) and tl not in item["templates"].values():
                 item["templates"][str(params.get("templates", f"set {len(item['templates']) + 1}"))] = tl
     return [v for v in found.values() if v["classes"] or v["templates"]]
+
+
+def appendix(results: dict[str, dict], lang: str = "en") -> list[dict[str, Any]]:
+    """Appendix A in ``lang``: per dataset its class names and template sets (a set's name in ``lang``
+    where the catalogue knows it), the Chinese class names and templates notebook 03 scored, and the
+    original course report's Appendix 1 when no notebook recorded it."""
+    chinese = results["03"].get("chinese_prompts", {}) if "03" in results else {}
+    items = []
+    for item in _class_and_templates(results):
+        templates = dict(item["templates"])
+        zh = chinese.get(item["dataset"], {})
+        if zh.get("templates_zh"):
+            templates["Chinese templates"] = list(zh["templates_zh"])
+        items.append({**item, "classes_zh": list(zh.get("classes_zh", [])),
+                      "templates": {tr(k).get(lang) if k in CATALOGUE else k: v for k, v in templates.items()}})
+    return items + original_templates(results, lang)
 
 
 def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[str, Any]]:
