@@ -389,7 +389,7 @@ CATALOGUE: dict[str, str] = {
     'Counting': '计数',
     'Other': '其他',
     # the checkpoint's identity and the published figures' comparability
-    'equal to the value recorded in the package': '与软件包中记录的值一致',
+    'equal to the value recorded in the package': '与课程代码中记录的值一致',
     'recorded at its first download, with no published value to check it against': '在首次下载时记录，没有公布的值可供核对',
     'The model is MiniCLIP (sha256 {sha}…), pretrained by this package on ShapesWorld': '模型是 MiniCLIP（sha256 {sha}…），由我们在 ShapesWorld 上预训练',
     'hatched bars': '斜线柱',
