@@ -63,3 +63,11 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
     with pytest.raises(lang.MissingCJKFontError, match="fonts-noto-cjk"):
         lang.cjk_family()
+
+
+def test_composed_titles_and_the_ensemble_legend_are_chinese_throughout():
+    # a pattern's group that another pattern knows is itself translated (no English left in the title)
+    title = lang.translate_text("Per-class top-1, shapes100 (ensemble): worst and best 15 of 86")
+    assert title == "各类别 top-1，shapes100（提示集成）：最差与最好的各 15 个（共 86 个）"
+    assert lang.translate_text("ensemble of 16: 75.3%") == "16 个模板的提示集成：75.3%"
+    assert lang.translate_text("family") == "数据集类别"  # the legend of the data-set categories

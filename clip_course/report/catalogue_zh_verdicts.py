@@ -2,7 +2,7 @@
 on it): chance level, self-comparison, too few units, the paper's agreement, shifts, the model's name.
 
 Merged into :data:`clip_course.report.catalogue_zh.CATALOGUE`; same conventions (keys are the English
-msgids exactly, the same placeholders, 稳健性 for robustness as in the glossary).
+msgids exactly, the same placeholders, 鲁棒性 for robustness as in the glossary).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ VERDICTS: dict[str, str] = {
         "因此我们不据此作任何需要训练好的模型才能成立的推论。",
     "as the paper found": "与论文的发现一致",
     "this disagrees with the paper": "这与论文不一致",
-    "the interval cannot tell whether this agrees with the paper": "区间无法判断这是否与论文一致",
+    "the interval cannot tell whether this agrees with the paper": "置信区间不足以判断是否与论文一致",
     "at chance level": "处于随机水平",
     "Zero-shot on {dataset}": "{dataset} 上的零样本",
     "Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template ensemble, {single} with a "
@@ -38,9 +38,9 @@ VERDICTS: dict[str, str] = {
     "the probe's": "线性探测的下降",
     "None of the {k} other styles lowers clean accuracy for both classifiers, so they are not distribution shifts "
     "for this model and carry no robustness verdict.":
-        "另外 {k} 种风格都没有同时降低两个分类器的干净准确率，因此对这个模型而言它们不是分布偏移，不作鲁棒性判断。",
+        "另外 {k} 种风格都没有同时降低两个分类器的无扰动准确率，因此对这个模型而言它们不是分布偏移，不作鲁棒性判断。",
     "StyleCLIP towards “{prompt}” did not raise CLIP similarity ({before} before, {after} after {steps} steps).":
-        "StyleCLIP 朝“{prompt}”编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
+        "StyleCLIP 向“{prompt}”方向的编辑没有提高 CLIP 相似度（编辑前 {before}，{steps} 步后 {after}）。",
     "fewer than 3 starts": "起点少于 3 个",
     "no unrequested attribute changed": "没有未要求的属性发生变化",
     "The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested attribute reached "
@@ -50,7 +50,7 @@ VERDICTS: dict[str, str] = {
     "No entanglement is claimed: fewer than 3 edits.": "我们不声称存在特征纠缠：编辑少于 3 次。",
     "No entanglement is claimed: no unrequested attribute changed.": "我们不声称存在特征纠缠：没有未要求的属性发生变化。",
     "On the one set that lowers clean accuracy, {who}: {paper} for natural shifts (its Figures 13 and 14).":
-        "在唯一一个降低干净准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
+        "在唯一一个降低无扰动准确率的测试集上，{who}：{paper}（论文针对自然分布偏移，见其图 13 和图 14）。",
     "Cosine similarity of every image with every caption of one batch": "一个批次中每张图像与每条描述的余弦相似度",
     ": the matching pairs on the diagonal stand out, which is what the contrastive loss trains.":
         "：对角线上的匹配对突出，这正是对比损失所训练的。",
@@ -72,7 +72,7 @@ VERDICTS: dict[str, str] = {
     "the tested range of k.":
         "在 {name} 上每类 {k} 个标注样本已得到 {acc}（零样本为 {zs}）：若有交叉点，也在所测 k 的范围之下。",
     "the model is at chance level on the clean images, so there is no robustness to read.":
-        "模型在干净图像上处于随机水平，因此无从谈鲁棒性。",
+        "模型在无扰动图像上处于随机水平，因此无从谈鲁棒性。",
     "the corruptions do not lower accuracy, so they are no shift for this model and carry no robustness verdict.":
         "这些损坏没有降低准确率，因此对这个模型而言不构成分布偏移，不作鲁棒性判断。",
     "{n} sets are too few for an interval (at least {m}), so no verdict on which degrades more.":
@@ -81,17 +81,17 @@ VERDICTS: dict[str, str] = {
         "在 {name} 上差距为 {d} 个百分点（{ci}），论文在 {ref} 上为 {paper}（{how}）：{words}",
     "Here, {rows}.": "这里，{rows}。",
     "same model and data: the value is compared": "同一模型和数据：比较数值",
-    "another model or data: only the direction is compared": "另一模型或数据：只比较方向",
+    "another model or data: only the direction is compared": "模型或数据不同，只比较方向",
     "{name}: zero-shot scores {zs} and the probe {probe} (clean: {czs} and {cprobe}), not lower for both, so not a "
-    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（干净测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
+    "shift": "{name}：零样本为 {zs}，线性探测为 {probe}（无扰动测试集：{czs} 与 {cprobe}），并非两者都更低，因此不算偏移",
     "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles: {parts}.":
         "在平面风格的 {dataset} 图像上训练和测试，再在以其他风格绘制的相同场景上测试：{parts}。",
     "No style lowers clean accuracy for both classifiers: these sets are not distribution shifts for this model, "
     "so no robustness verdict is drawn.":
-        "没有哪种风格同时降低两个分类器的干净准确率：对这个模型而言这些测试集不是分布偏移，因此不作鲁棒性判断。",
+        "没有哪种风格同时降低两个分类器的无扰动准确率：对这个模型而言这些测试集不是分布偏移，因此不作鲁棒性判断。",
     "Of the {n} sets that lower clean accuracy, zero-shot keeps the larger share on {k} and the probe on {p}: "
     "{paper} for natural shifts (its Figures 13 and 14).":
-        "在降低干净准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
+        "在降低无扰动准确率的 {n} 个测试集中，零样本在 {k} 个上保留的比例更大，线性探测在 {p} 个上：{paper}"
         "（论文针对自然分布偏移，见其图 13 和图 14）。",
     "The model is {name}, the released file (sha256 {sha}…, OpenAI's published value)":
         "模型是{name}，即其发布的文件（sha256 {sha}…，与 OpenAI 公布的值一致）",
@@ -113,7 +113,7 @@ VERDICTS: dict[str, str] = {
     "coarse against fine, ensemble against single": "粗粒度对细粒度，集成对单模板",
     "{name} comes pretrained by OpenAI: there is no training log to show.": "{name}由 OpenAI 预训练：没有训练日志可以展示。",
     "Here: {words}; the interval cannot tell whether this agrees with the paper.":
-        "这里：{words}；区间无法判断这是否与论文一致。",
+        "这里：{words}；置信区间不足以判断是否与论文一致。",
     # ------------------------------------------------------------------ captions (report/captions.py)
     "Per-class top-1 on {name} with the ensemble, best class at the top and worst at the bottom; the dashed line is "
     "the mean over all {n} classes.":
@@ -144,7 +144,7 @@ VERDICTS: dict[str, str] = {
     "that treats the two accuracies as independent (the chapter on zero-shot across datasets pairs them image by "
     "image). {paper}":
         "在 {dataset}（{n} 张测试图像，随机水平 {chance}）上，零样本得分 {zs}（95% 置信区间 {lo} 至 {hi}），{near}：没有任何描述说明一张图像里有几个"
-        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“跨数据集的零样本”一章逐图配对比较二者）。{paper}",
+        "形状。同一特征上的线性探测得分 {probe}：{diff}；这一区间把两个准确率视为相互独立（“零样本在哪里有效，在哪里失效”一章逐图配对比较二者）。{paper}",
     "The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.":
         "论文的图 5 在 CLEVR 计数、MNIST 和 EuroSAT 上显示了同样的情况。",
     "The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; this run "
@@ -155,34 +155,34 @@ VERDICTS: dict[str, str] = {
     "MiniCLIP's pretraining on ShapesWorld, from the shipped checkpoint's log: the symmetric contrastive loss {loss}, "
     "the in-batch accuracy {acc} and the learned temperature (started at 0.07) {temp} (last tenth of the steps "
     "against the first).":
-        "MiniCLIP 在 ShapesWorld 上的预训练，取自随包提供的检查点的日志：对称对比损失{loss}，批内准确率{acc}，"
+        "MiniCLIP 在 ShapesWorld 上的预训练（数据取自 MiniCLIP 检查点附带的训练日志）：对称对比损失{loss}，批内准确率{acc}，"
         "可学习的温度（初始为 0.07）{temp}（最后十分之一的步数对比最初十分之一）。",
     "No entanglement is claimed: the requested value was not reached.": "我们不声称存在特征纠缠：所要求的值没有达到。",
     "the requested value was not reached": "所要求的值没有达到",
     "Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and {leak} (unrequested "
-    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出 {got}（所要求的）以及 {leak}（未要求的变化）",
+    "changes)": "在 {n} 个相关起点上，属性读出器（一个独立的 CNN）读出：所要求的变化，{got}；未要求的变化，{leak}",
     ": the edits entangle, as the original course report saw on faces.": "：编辑存在特征纠缠，正如原课程报告在人脸上所见。",
     "; no entanglement is claimed: {why}.": "；我们不声称存在特征纠缠：{why}。",
     "Of the same scenes drawn in {k} other styles, {s} lower clean accuracy for both classifiers; on {m} of those "
     "zero-shot keeps a larger share of its clean accuracy than the probe fitted on flat images, on {p} the probe "
     "does: {paper} (each with its 95% interval in the analysis chapter).":
-        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的干净准确率；在这些风格中，零样本在 {m} 种上保留的干净准确率"
-        "比例高于在平面图像上拟合的线性探测，线性探测在 {p} 种上更高：{paper}（各自的 95% 区间见分析一章）。",
+        "同样的场景以另外 {k} 种风格绘制时，其中 {s} 种同时降低了两个分类器的无扰动准确率；在这些风格中，零样本在 {m} 种上保留的无扰动准确率"
+        "比例高于在平面图像上拟合的线性探测，线性探测保留比例更高的有 {p} 种：{paper}（各自的 95% 置信区间见“CLIP 性能分析”一章）。",
     # ------------------------------------------------------------------ the style shift, set by set (abstract)
     "zero-shot keeps the larger share of its clean accuracy on {m} of them and the probe on {p}":
-        "其中零样本在 {m} 种上保留的干净准确率比例更高，线性探测在 {p} 种上更高",
+        "其中零样本保留的无扰动准确率比例更高的有 {m} 种，线性探测更高的有 {p} 种",
     "zero-shot keeps the larger share of its clean accuracy on {m} of them":
-        "其中零样本在 {m} 种上保留的干净准确率比例更高",
+        "其中零样本在 {m} 种上保留的无扰动准确率比例更高",
     "the probe keeps the larger share of its clean accuracy on {p} of them":
-        "其中线性探测在 {p} 种上保留的干净准确率比例更高",
+        "其中线性探测在 {p} 种上保留的无扰动准确率比例更高",
     "neither classifier keeps a detectably larger share of its clean accuracy":
-        "两个分类器保留的干净准确率比例没有可检测的差异",
-    " (the other {r} are easier than the clean set, so not shifts)": "（其余 {r} 种比干净集合更容易，因而不算分布偏移）",
-    "only {names} lowers clean accuracy for both classifiers": "只有 {names} 同时降低了两个分类器的干净准确率",
-    "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的干净准确率（{names}）",
+        "两个分类器保留的无扰动准确率比例差异不显著",
+    " (the other {r} are easier than the clean set, so not shifts)": "（其余 {r} 种比无扰动测试集更容易，因而不算分布偏移）",
+    "only {names} lowers clean accuracy for both classifiers": "只有 {names} 同时降低了两个分类器的无扰动准确率",
+    "{s} lower clean accuracy for both classifiers ({names})": "有 {s} 种同时降低了两个分类器的无扰动准确率（{names}）",
     "Of the {k} other drawing styles of the same scenes, {lowers}{rest}; {who}: {paper} (each set with its 95% "
     "interval in the analysis chapter).":
-        "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见分析一章）。",
+        "相同场景的另外 {k} 种绘制风格中，{lowers}{rest}；{who}：{paper}（每个集合的 95% 置信区间见“CLIP 性能分析”一章）。",
     # ------------------------------------------------------------------ the conclusions, point by point
     "<strong>The original course report's point 1: CLIP is strong at zero-shot and linear-probe classification.</strong> ":
         "<strong>原课程报告的第 1 点：CLIP 在零样本和线性探测分类上能力很强。</strong>",

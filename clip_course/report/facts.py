@@ -7,6 +7,7 @@ the build with the file and the key). Each number handed to the prose carries it
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,13 +18,13 @@ from clip_course.core.provenance import device_name, git_commit, package_version
 from clip_course.data import naming
 from clip_course.io import display_path
 from clip_course.report import prose, prose_report
-from clip_course.report.catalogue_zh import GLOSSARY
+from clip_course.report.catalogue_zh import CATALOGUE, GLOSSARY
 from clip_course.report.i18n import HTML_LANG, Bi, tr, translator
 from clip_course.report.schema import read_results, results_path
 
 __all__ = [
-    "back_matter", "document_context", "load_results", "manifest", "NOTEBOOK_ROLES", "original_templates",
-    "probe_facts", "to_fetch", "zero_shot_facts",
+    "appendix", "back_matter", "device_label", "document_context", "load_results", "manifest", "manifest_in",
+    "NOTEBOOK_ROLES", "original_templates", "probe_facts", "to_fetch", "zero_shot_facts",
 ]
 
 #: Unnumbered back matter after the conclusions: (title, anchor).
@@ -118,8 +119,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
         "abstract_results": prose_report.abstract_summary(facts),
         "conclusions": prose.conclusions(facts, profile == "offline"),
         "not_run": [tr(role).get(lang) for n, role in NOTEBOOK_ROLES.items() if n not in ran],
-        "appendix": _class_and_templates(results) + original_templates(results, lang),
-        "manifest": manifest(results, runs, profile, root),
+        "appendix": appendix(results, lang),
+        "manifest": manifest_in(manifest(results, runs, profile, root), lang),
         "to_fetch": [(what.get(lang), command) for what, command in to_fetch(results)],
         "back_matter": {a: tr(t).get(lang) for t, a in back_matter(lang)},
         "glossary": GLOSSARY if lang == "zh" else [],
@@ -195,6 +196,22 @@ def _class_and_templates(results: dict[str, dict]) -> list[dict[str, Any]]:
     return [v for v in found.values() if v["classes"] or v["templates"]]
 
 
+def appendix(results: dict[str, dict], lang: str = "en") -> list[dict[str, Any]]:
+    """Appendix A in ``lang``: per dataset its class names and template sets (a set's name in ``lang``
+    where the catalogue knows it), the Chinese class names and templates notebook 03 scored, and the
+    original course report's Appendix 1 when no notebook recorded it."""
+    chinese = results["03"].get("chinese_prompts", {}) if "03" in results else {}
+    items = []
+    for item in _class_and_templates(results):
+        templates = dict(item["templates"])
+        zh = chinese.get(item["dataset"], {})
+        if zh.get("templates_zh"):
+            templates["Chinese templates"] = list(zh["templates_zh"])
+        items.append({**item, "classes_zh": list(zh.get("classes_zh", [])),
+                      "templates": {tr(k).get(lang) if k in CATALOGUE else k: v for k, v in templates.items()}})
+    return items + original_templates(results, lang)
+
+
 def original_templates(results: dict[str, dict], lang: str = "en") -> list[dict[str, Any]]:
     """The original course report's Appendix 1 (CIFAR-10's classes and the paper's 18 CIFAR templates),
     for Appendix A when no notebook of this build recorded that template list (the offline profile
@@ -229,6 +246,33 @@ def _shown(key: str, value: Any, root: Path) -> Any:
 
 #: Parameters that say where a build writes, not what it measured: left out of Appendix B.
 _BUILD_ONLY = frozenset({"output_dir"})
+
+
+_DEVICE = re.compile(r"CPU \((?P<arch>[^,]+), (?P<torch>\d+) torch(?:, (?P<blas>\d+) BLAS)? threads of (?P<cpus>\d+) CPUs\)")
+
+
+def device_label(device: str, lang: str) -> str:
+    """A recorded device line (:func:`clip_course.core.provenance.device_name`) as ``lang`` writes it.
+
+    ``CPU (x86_64, 1 torch, 1 BLAS threads of 2 CPUs)`` reads, in Chinese,
+    ``CPU（x86_64；torch 1 个线程，BLAS 1 个线程，共 2 个 CPU）``; a GPU's name stays as it is.
+    """
+    m = _DEVICE.fullmatch(device)
+    if lang != "zh" or m is None:
+        return device
+    blas = f"，BLAS {m['blas']} 个线程" if m["blas"] else ""
+    return f"CPU（{m['arch']}；torch {m['torch']} 个线程{blas}，共 {m['cpus']} 个 CPU）"
+
+
+def manifest_in(m: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The :func:`manifest` with its recorded words (profile, devices) in ``lang``; numbers and names unchanged."""
+    if lang == "en":
+        return m
+    return {**m, "profile": _PROFILE_NAMES_ZH.get(m["profile"], m["profile"]),
+            "device": device_label(m["device"], lang),
+            # a date does not wrap at its hyphens in a narrow Chinese column (U+2011, non-breaking)
+            "notebooks": [{**n, "device": device_label(n["device"], lang),
+                           "finished": str(n.get("finished", "")).replace("-", "\u2011")} for n in m["notebooks"]]}
 
 
 def manifest(results: dict[str, dict], runs: list[Any], profile: str, root: Path) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from clip_course.report import facts as report_facts
 from clip_course.report import lint, system
 from clip_course.report.i18n import HTML_LANG, edition_html, output_language, select, tr, translator
 from clip_course.report.outline import outline_pages, page_of, pdf_page_count
-from clip_course.report.references import REFERENCES
+from clip_course.report.references import REFERENCES, references
 
 __all__ = [
     "assemble_sections", "build_pdf", "CHROMIUM_ENV", "DEBIAN_PACKAGES", "ensure_chromium", "find_chromium",
@@ -461,7 +461,7 @@ def build_pdf(runs: list[Any], profile: str, root: Path, build_dir: Path, out: P
     results = report_facts.load_results(root, runs)
     sections = assemble_sections(runs, profile, lang)
     context = report_facts.document_context(results, runs, profile, root, quick, lang)
-    context.update(sections=sections, references=REFERENCES, mathjax_url=mathjax_url(),
+    context.update(sections=sections, references=references(lang), mathjax_url=mathjax_url(),
                    version=__version__, engine=_chromium_version(chromium))
     back = [_Heading("", tr(t).get(lang), a) for t, a in report_facts.back_matter(lang)]
     conclusions = _Heading(str(len(sections) + 1), tr("Conclusions").get(lang), "sec-conclusions")

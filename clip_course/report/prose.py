@@ -408,13 +408,11 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
         reached = [(maybe_tr(a), summary["requested"][a], f"{f * n:.0f}/{n}")
                    for a, f in summary["requested_reached"].items()]
         got = Bi(", ".join(f"{part(a, 'en')} = {v} in {s}" for a, v, s in reached),
-                 "，".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
+                 "、".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
         changed = [(maybe_tr(a), f"{f * n:.0f}/{n}") for a, f in summary["unrequested_changed"].items()]
-        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed),
-                  "，".join(f"{part(a, 'zh')} {s}" for a, s in changed))
-        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the "
-                         "requested attribute reached in: {got}; and unrequested attributes changed in: {leak}.",
-                         got=got, leak=leak)
+        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed), "、".join(f"{part(a, 'zh')} {s}" for a, s in changed))
+        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
+                         "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
         text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),
                        "few": tr("No entanglement is claimed: fewer than 3 edits."),
                        "missed": tr("No entanglement is claimed: the requested value was not reached."),

@@ -138,12 +138,17 @@ def _sweep_name(r: Mapping[str, Any]) -> Bi | str:
     return display_name({"name": r["model"], "checkpoint_sha256": sha} if sha else r["model"])
 
 
+def _device(device: str) -> str:
+    """A torch device type as prose writes it (``cpu`` -> ``CPU``); a GPU's name as recorded."""
+    return device.upper() if device.lower() in {"cpu", "cuda", "mps"} else device
+
+
 def sweep_sentence(sweep: Mapping[str, Mapping[str, Any]], offline: bool) -> Bi:
     """The model sweep: what was measured, and how to widen it."""
     rows = sorted(sweep.values(), key=lambda r: r["parameters"])
     listed = "; ".join(tr("{model}: {params} M parameters, {rate} images/s on {device}, mean zero-shot top-1 {top1}",
                           model=_sweep_name(r), params=f"{r['parameters'] / 1e6:.1f}", rate=f"{r['images_per_s']:,.0f}",
-                          device=r["device"], top1=pct(r["mean_zeroshot_top1"])) for r in rows)
+                          device=_device(r["device"]), top1=pct(r["mean_zeroshot_top1"])) for r in rows)
     if len(rows) == 1:  # no figure is drawn for one point
         if offline:
             return tr("One model in this sweep ({listed}); {more}.", listed=listed,

@@ -45,7 +45,8 @@ def _listed(rows: Mapping[str, Mapping[str, float | None]], names: list[str], mo
     """``cifar10 (+1.2), mnist (−3.0)``: each dataset with its published difference, or "none"."""
     if not names:
         return tr("none")
-    return ", ".join(f"{_name(d)} ({points(float(rows[d][more] or 0) - float(rows[d][less] or 0))})" for d in names)
+    shown = [(_name(d), points(float(rows[d][more] or 0) - float(rows[d][less] or 0))) for d in names]
+    return Bi(", ".join(f"{d} ({p})" for d, p in shown), "、".join(f"{d}（{p}）" for d, p in shown))
 
 
 def data_sentence(arch: str, rows: Mapping[str, Mapping[str, float | None]]) -> Bi:
@@ -67,17 +68,19 @@ def compute_sentence(points_: Sequence[Mapping[str, Any]], n_datasets: int) -> B
     by_gmacs: dict[float, list[Mapping[str, Any]]] = {}
     for p in points_:
         by_gmacs.setdefault(p["gmacs"], []).append(p)
-    parts = []
+    parts: list[tuple[str, str]] = []  # (English, Chinese): the Chinese with full-width punctuation
     for gmacs, ps in sorted(by_gmacs.items()):
         if len(ps) < 2:
             continue
-        shown = ", ".join(f"{p['training_data']} ({p['pretrained']}) {pct(p['mean_acc1'])}"
-                          for p in sorted(ps, key=lambda p: p["mean_acc1"]))
-        parts.append(f"{ps[0]['model'].removesuffix('-quickgelu')} ({gmacs:g} GMACs): {shown}")
+        ranked = sorted(ps, key=lambda p: p["mean_acc1"])
+        shown = ", ".join(f"{p['training_data']} ({p['pretrained']}) {pct(p['mean_acc1'])}" for p in ranked)
+        shown_zh = "、".join(f"{p['training_data']}（{p['pretrained']}）{pct(p['mean_acc1'])}" for p in ranked)
+        arch = ps[0]["model"].removesuffix("-quickgelu")
+        parts.append((f"{arch} ({gmacs:g} GMACs): {shown}", f"{arch}（{gmacs:g} GMACs）：{shown_zh}"))
     top = max(points_, key=lambda p: p["mean_acc1"])
     return tr("Mean published top-1 over these {n} datasets at equal compute, lowest first: {parts}. The highest "
               "mean is {model}'s on {data} ({acc}, {gmacs} GMACs).",
-              n=str(n_datasets), parts="; ".join(parts), model=top["model"], data=top["training_data"],
+              n=str(n_datasets), parts=Bi("; ".join(e for e, _ in parts), "；".join(z for _, z in parts)), model=top["model"], data=top["training_data"],
               acc=pct(top["mean_acc1"]), gmacs=f"{top['gmacs']:g}")
 
 

@@ -299,7 +299,7 @@ def _readout_sentences(st: Mapping[str, Any]) -> list[Bi]:
            for a, f in e["requested_reached"].items()]
     leak = [tr_html("{a} in {share}", a=maybe_tr(a), share=q(f, f"{src}.unrequested_changed.{a}", "share"))
             for a, f in e["unrequested_changed"].items()]
-    got_words, leak_words = (Bi(", ".join(b.en for b in x), "，".join(b.zh for b in x)) if x else None
+    got_words, leak_words = (Bi(", ".join(b.en for b in x), "、".join(b.zh for b in x)) if x else None
                              for x in (got, leak))
     verdict = entanglement_verdict(e)
     read = tr_html("Over {n} related starts, the attribute readout (a separate CNN) read {got} (the request) and "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["REFERENCES"]
+__all__ = ["REFERENCES", "REFERENCES_ZH", "references"]
 
 #: The references: the original course report's, in its order, plus those this edition adds. The
 #: text cites one as ``[ref](#ref-<key>)``; the report numbers it ``[n]`` (see :func:`number_floats`).
@@ -27,3 +27,24 @@ REFERENCES = {
     "hendrycks2019": "Dan Hendrycks, Thomas Dietterich: Benchmarking Neural Network Robustness to Common "
     "Corruptions and Perturbations. ICLR 2019 (CIFAR-10-C).",
 }
+
+#: The Chinese edition's wording of the entries whose descriptions are English prose (titles of
+#: papers stay as published).
+REFERENCES_ZH = {
+    "openai-blog": "OpenAI：CLIP: Connecting text and images（博客文章）。https://openai.com/blog/clip/",
+    "bilibili": "CLIP 论文讲解视频（中文）。https://www.bilibili.com/video/BV1SL4y1s7LQ/",
+    "zhihu-a": "CLIP 解读（中文，知乎专栏）。https://zhuanlan.zhihu.com/p/412126626",
+    "zhihu-b": "CLIP 及其应用解读（中文，知乎专栏）。https://zhuanlan.zhihu.com/p/526449242",
+    "zhihu-c": "StyleGAN 介绍（中文，知乎专栏）。https://zhuanlan.zhihu.com/p/63230738",
+    "openai-clip": "openai/CLIP：代码与权重。https://github.com/openai/CLIP",
+    "styleclip-tutorial": "ndb796：StyleCLIP 教程笔记本。https://github.com/ndb796/StyleCLIP-Tutorial",
+    "clip-benchmark": "LAION-AI：CLIP_benchmark，benchmark/benchmark.csv。https://github.com/LAION-AI/CLIP_benchmark"
+    "（本版新增）",
+    "hendrycks2019": "Dan Hendrycks, Thomas Dietterich: Benchmarking Neural Network Robustness to Common "
+    "Corruptions and Perturbations. ICLR 2019（CIFAR-10-C；本版新增）",
+}
+
+
+def references(lang: str) -> dict[str, str]:
+    """The references in ``lang``, in the same order and with the same keys as :data:`REFERENCES`."""
+    return {k: REFERENCES_ZH.get(k, v) if lang == "zh" else v for k, v in REFERENCES.items()}
