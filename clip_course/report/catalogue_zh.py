@@ -8,9 +8,9 @@ report's sections are cited by their own titles (四.1 …). Numbers arrive alre
 
 from __future__ import annotations
 
-from clip_course.report.catalogue_zh_synthesis import SYNTHESIS
-from clip_course.report.catalogue_zh_ran import RAN
 from clip_course.report.catalogue_zh_open import OPEN_MODELS
+from clip_course.report.catalogue_zh_ran import RAN
+from clip_course.report.catalogue_zh_synthesis import SYNTHESIS
 from clip_course.report.catalogue_zh_verdicts import VERDICTS
 
 __all__ = ["CATALOGUE", "GLOSSARY"]
