@@ -13,7 +13,7 @@ __all__ = ["OPEN_MODELS"]
 OPEN_MODELS: dict[str, str] = {
     "{arch}: from LAION-400M to LAION-2B the published zero-shot top-1 changes by a positive amount on "
     "{up} of {n} datasets ({up_list}) and by zero or less on {down_list}; LAION-2B's figure exceeds "
-    "openai's (WIT-400M) on {beat} of {m}.":
+    "OpenAI's (WIT-400M) on {beat} of {m}.":
         "{arch}：预训练数据从 LAION-400M 换成 LAION-2B 后，已发表的零样本 top-1 在 {n} 个数据集中的 {up} 个上提高，"
         "即 {up_list}；在 {down_list} 上持平或下降；LAION-2B 的数字在 {m} 个数据集中的 {beat} 个上超过 OpenAI 的"
         "（WIT-400M）。",
@@ -23,7 +23,7 @@ OPEN_MODELS: dict[str, str] = {
         "训练的 {model}（{acc}，{gmacs} GMACs）。",
     "The original course report closed on a worry: a model like CLIP needs data and compute that few "
     "hold, and one pretrained model might come to take all. In these published figures, a model trained "
-    "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds openai's {arch} on {beat} of "
+    "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds OpenAI's {arch} on {beat} of "
     "the {n} datasets that report discusses.":
         "原课程报告以一个担忧作结：像 CLIP 这样的模型需要只有少数机构才拥有的数据和算力，某个预训练模型可能一家独大。"
         "在这些已发表的数字中，他人用开放数据（LAION-2B）训练的模型，在该报告讨论的 {n} 个数据集中的 {beat} 个上，"
@@ -32,7 +32,7 @@ OPEN_MODELS: dict[str, str] = {
     "or less on {names}.":
         "更多的开放数据并没有提高每一个数字：从 LAION-400M 到 LAION-2B，{names} 持平或下降。",
     "The table gives no training cost, so it cannot say who can afford to train such a model; "
-    "it shows that openai's model is not the only one at this accuracy.":
+    "it shows that OpenAI's model is not the only one at this accuracy.":
         "该表没有给出训练成本，因此无法说明谁负担得起训练这样的模型；它表明的是，达到这一准确率的并非只有 "
         "OpenAI 的模型。",
     "not comparable": "不可比",
