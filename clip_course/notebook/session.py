@@ -371,7 +371,8 @@ def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT
     """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
     beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
     hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
-    other = None if compare is None or info.get("name") == REFERENCE_MODEL or getattr(name, "openai", False) else compare
+    other = (None if compare is None or info.get("name") == REFERENCE_MODEL or getattr(name, "openai", False)
+             else compare)
     same = other is None
     headers = (["", tr("loaded: {name}", name=info.get("name") if name is None else name)]
                + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)]))
