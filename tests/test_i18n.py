@@ -165,7 +165,8 @@ def test_the_chinese_manifest_names_the_profile_and_the_threads_in_chinese():
     line = "CPU (x86_64, 1 torch, 2 BLAS threads of 16 CPUs)"
     assert facts.device_label(line, "en") == line
     assert facts.device_label(line, "zh") == "CPU（x86_64；torch 1 个线程，BLAS 2 个线程，共 16 个 CPU）"
-    assert facts.device_label("CPU (arm64, 4 torch threads of 8 CPUs)", "zh") == "CPU（arm64；torch 4 个线程，共 8 个 CPU）"
+    assert (facts.device_label("CPU (arm64, 4 torch threads of 8 CPUs)", "zh")
+            == "CPU（arm64；torch 4 个线程，共 8 个 CPU）")
     assert facts.device_label("NVIDIA H100 80GB HBM3", "zh") == "NVIDIA H100 80GB HBM3"  # a GPU's name is a name
     m = {"profile": "offline", "device": line,
          "notebooks": [{"stem": "01_intro", "device": line, "finished": "2026-12-08 02:44:39"}]}
@@ -183,7 +184,8 @@ def test_appendix_a_lists_the_chinese_prompts_and_names_the_template_sets_in_the
     }}
     zh = facts.appendix(results, "zh")[0]
     assert zh["classes_zh"] == ["圆形", "正方形"]
-    assert zh["templates"] == {"单一模板": ["a photo of a {}."], "提示集成": ["a {} shape."], "中文模板": ["{}的照片。"]}
+    assert zh["templates"] == {"单一模板": ["a photo of a {}."], "提示集成": ["a {} shape."],
+                               "中文模板": ["{}的照片。"]}
     en = facts.appendix(results, "en")[0]
     assert list(en["templates"]) == ["single", "ensemble", "Chinese templates"]
     # the original report's Appendix 1 follows, since no notebook recorded the 18 CIFAR templates

@@ -122,7 +122,8 @@ def test_per_class_accuracy_sorted_and_split_at_mean():
     ax = zeroshot_figures.per_class_accuracy(many).axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(labels) == 31 and labels[:2] == ["c1", "c2"] and labels[15] == "…" and labels[-1] == "c100"
-    assert "worst and best 15 of 100" in ax.get_title("left") + ax.get_title() and "mean of per-class accuracies 50.5% (100 classes)" in " ".join(t.get_text() for t in ax.texts)
+    assert ("worst and best 15 of 100" in ax.get_title("left") + ax.get_title()
+            and "mean of per-class accuracies 50.5% (100 classes)" in " ".join(t.get_text() for t in ax.texts))
 
 
 def test_confusion_matrix_rows_normalised():

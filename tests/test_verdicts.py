@@ -274,7 +274,8 @@ def test_the_pretraining_caption_reads_each_direction_off_the_log():
     log = {"step": steps, "loss": [6.0 - 0.03 * s for s in steps], "accuracy": [0.01 * s for s in steps],
            "temperature": [0.07] * 100}
     text = captions.pretraining_caption({"log": log}).en
-    assert "loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began" in text
+    assert ("loss falls, the in-batch accuracy rises and the learned temperature (started at 0.07) ends where it began"
+            in text)
 
 
 def test_a_prompt_language_at_chance_is_said_to_be_at_chance_with_its_interval():

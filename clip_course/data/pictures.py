@@ -36,7 +36,8 @@ def _coastline(rng: np.random.Generator, n: int = 72) -> list[tuple[int, int]]:
     for _ in range(3):  # smooth the wander so the border reads as a coast, not as spikes
         noise = (np.roll(noise, 1) + noise + np.roll(noise, -1)) / 3
     radius = 82 * (1 + 0.18 * np.sin(2 * angles + 0.6) + 0.1 * np.cos(3 * angles) + 0.35 * noise)
-    return [(int(112 + r * np.cos(t) * 1.05), int(112 + r * np.sin(t) * 0.9)) for r, t in zip(radius, angles, strict=True)]
+    return [(int(112 + r * np.cos(t) * 1.05), int(112 + r * np.sin(t) * 0.9))
+            for r, t in zip(radius, angles, strict=True)]
 
 
 def _map_picture() -> np.ndarray:

@@ -121,7 +121,8 @@ def per_class_accuracy(
         ax = fig.add_subplot()
         ax.barh(names, np.nan_to_num(vals), color=colours, height=0.72)
         ax.axvline(mean, color=PALETTE["black"], ls="--", lw=1.2)
-        ax.text(mean, len(items) - 0.3, f" mean of per-class accuracies {mean:.1f}% ({n_all} classes)", fontsize=8.5, va="bottom")
+        ax.text(mean, len(items) - 0.3, f" mean of per-class accuracies {mean:.1f}% ({n_all} classes)",
+                fontsize=8.5, va="bottom")
         ax.set_xlim(0, 100)
         ax.set_xlabel("top-1 accuracy (%)")
         ax.grid(True, axis="x")

@@ -16,6 +16,8 @@ pair (:mod:`clip_course.report.i18n`) so the PDF builder can split the two editi
 Results files are defined once, in :mod:`clip_course.report.schema`: :meth:`Outputs.write`
 validates a record against its notebook's spec before writing it, and a notebook that needs
 another's measurement reads it with :meth:`Session.earlier` instead of measuring it again.
+The markdown tables (:func:`markdown_table`, :func:`model_table`, :func:`comparison_markdown`)
+live in :mod:`clip_course.notebook.tables` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import html
 import os
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +43,19 @@ from clip_course.core.models import checkpoint_origin, is_openai_release
 from clip_course.core.provenance import environment
 from clip_course.data import catalog, profiles
 from clip_course.data import shapes as synthetic
-from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES, VIT_B32
+from clip_course.data.published import REFERENCE_MODEL, REFERENCE_SOURCES, REFERENCES
 from clip_course.errors import ClipCourseError, NotebookError
 from clip_course.figures import style as style_figures
 from clip_course.figures.lang import needs_translation, translate_figure
 from clip_course.generators.editable import EditableGenerator
 from clip_course.generators.load import load_editable
-from clip_course.io import printable, status
-from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, maybe_tr, select, tr
+from clip_course.io import status
+from clip_course.notebook.tables import comparison_markdown, markdown_table, model_table
+from clip_course.report.i18n import LANGS, OUTPUT_METADATA, Bi, has_pairs, select
 from clip_course.report.pdf import REPORT_CUT_MIME
 from clip_course.report.schema import read_results, write_results
 from clip_course.report.typography_zh import normalize as normalize_zh
 from clip_course.tasks import styleclip_studies
-from clip_course.tasks.studies import COMPARISON_COLUMNS
 
 __all__ = [
     "caption_html", "chdir_repo_root", "COLAB_BASE", "COLAB_PACKAGE", "colab_url", "comparison_markdown",
@@ -340,52 +342,6 @@ def table(markdown: str, label: str, caption: str, zh: str | None = None) -> Non
     show(caption_html("table", label, caption, zh) + "\n\n" + markdown)
 
 
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A markdown table; floats get one decimal; a header the catalogue knows is in both languages;
-    control characters in cells (class and file names are data) escaped."""
-    def cell(v: Any) -> str:
-        if v is None:
-            return "–"
-        if isinstance(v, float):
-            return f"{0.0 if abs(v) < 0.05 else v:.1f}"  # never a signed zero
-        return printable(v).replace("|", "\\|")  # a name with a newline must not end the row
-
-    lines = ["| " + " | ".join(str(maybe_tr(h)).replace("|", "\\|") for h in headers) + " |",
-             "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-_MODEL_ROWS = [
-    ("parameters", "parameters"), ("image encoder", "image_encoder"),
-    ("input resolution (px)", "input_resolution"), ("vision width", "vision_width"),
-    ("vision layers", "vision_layers"), ("patch size (px)", "patch_size"),
-    ("text width", "text_width"), ("text layers", "text_layers"), ("text heads", "text_heads"),
-    ("context length (tokens)", "context_length"), ("vocabulary", "vocab_size"),
-    ("joint embedding", "embed_dim"),
-]
-
-
-def model_table(info: Mapping[str, Any], compare: Mapping[str, Any] | None = VIT_B32,
-                name: Bi | str | None = None) -> str:
-    """The loaded model's architecture (``LoadedModel.describe()``) as a markdown table,
-    beside openai's ViT-B/32 unless that is the model itself. ``name``: the model's name from its
-    hash (:func:`clip_course.report.prose.session_name`), never a path; by default the recorded name."""
-    other = None if compare is None or info.get("name") == REFERENCE_MODEL or getattr(name, "openai", False) else compare
-    same = other is None
-    headers = (["", tr("loaded: {name}", name=info.get("name") if name is None else name)]
-               + ([] if same else [tr("OpenAI's {name}", name=REFERENCE_MODEL)]))
-
-    def fmt(key: str, v: Any) -> Any:
-        return f"{v:,}" if key in ("parameters", "vocab_size") and isinstance(v, int) else v
-
-    rows = [[label, fmt(key, info.get(key))] + ([] if other is None else [fmt(key, other.get(key))])
-            for label, key in _MODEL_ROWS]
-    rows.append(["learned logit scale (1/τ)", f"{info.get('logit_scale', float('nan')):.1f}"]
-                + ([] if same else ["100.0"]))
-    return markdown_table(headers, [[maybe_tr(r[0]), *r[1:]] for r in rows])
-
-
 # ----------------------------------------------------------------------------- 01 intro
 
 
@@ -485,13 +441,6 @@ def pick_examples(correct: Any, n_right: int = 4, n_wrong: int = 4, seed: int = 
     take_w = min(len(wrong), n_wrong + max(0, n_right - len(right)))
     return np.concatenate([rng.choice(right, take_r, replace=False),
                            rng.choice(wrong, take_w, replace=False)]).astype(int)
-
-
-def comparison_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Notebook 06's comparison table (:func:`clip_course.tasks.studies.comparison_table`) as
-    Markdown: ours, then the references with their dataset."""
-    return markdown_table(list(COMPARISON_COLUMNS.values()),
-                          [[maybe_tr(r[k]) if k == "quantity" else r.get(k) for k in COMPARISON_COLUMNS] for r in rows])
 
 
 def previous_sweep(session: Session) -> dict[str, Any] | None:

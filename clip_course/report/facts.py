@@ -72,7 +72,8 @@ def _model_facts(results: dict[str, dict]) -> dict[str, Any] | None:
     for rec in results.values():
         origin: dict = next((r["model"]["origin"] for r in results.values() if "origin" in r["model"]), {})
         # named by its hash (data/naming.py), never by the path it was loaded from
-        return {"name": prose.model_name({**rec["model"], "origin": origin}), "sha256": rec["model"]["checkpoint_sha256"],
+        return {"name": prose.model_name({**rec["model"], "origin": origin}),
+                "sha256": rec["model"]["checkpoint_sha256"],
                 "origin": origin, "identity": prose.model_identity({**rec["model"], "origin": origin}),
                 "openai": naming.model_name({**rec["model"], "origin": origin}).openai}
     return None
@@ -106,7 +107,8 @@ def document_context(results: dict[str, dict], runs: list[Any], profile: str, ro
     ran = {run.stem[:2] for run in runs}
     facts = {"zero_shot": zero_shot_facts(results), "probe": probe_facts(results),
              "granularity": results["03"]["granularity"] if "03" in results else None,
-             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"), "single_image": results.get("02"),
+             "analysis": results.get("06"), "across": results.get("07"), "styleclip": results.get("05"),
+             "single_image": results.get("02"),
              "model": _model_facts(results)}
     return {
         "profile": profile,
@@ -248,7 +250,8 @@ def _shown(key: str, value: Any, root: Path) -> Any:
 _BUILD_ONLY = frozenset({"output_dir"})
 
 
-_DEVICE = re.compile(r"CPU \((?P<arch>[^,]+), (?P<torch>\d+) torch(?:, (?P<blas>\d+) BLAS)? threads of (?P<cpus>\d+) CPUs\)")
+_DEVICE = re.compile(r"CPU \((?P<arch>[^,]+), (?P<torch>\d+) torch(?:, (?P<blas>\d+) BLAS)? "
+                     r"threads of (?P<cpus>\d+) CPUs\)")
 
 
 def device_label(device: str, lang: str) -> str:

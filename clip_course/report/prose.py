@@ -64,13 +64,17 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note", "corruptions_sentence", "probe_protocol_sentence", "REFERENCE_WAYS", "classifier_sentence", "concept_sentence", "conclusions",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note",
+    "corruptions_sentence", "probe_protocol_sentence", "REFERENCE_WAYS", "classifier_sentence", "concept_sentence",
+    "conclusions",
     "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
     "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
     "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
-    "model_identity", "model_name", "model_table_caption", "no_training_log", "offline_generator_note", "pct", "per_class_caption",
+    "model_identity", "model_name", "model_table_caption", "no_training_log", "offline_generator_note", "pct",
+    "per_class_caption",
     "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
-    "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note", "q", "Ranking",
+    "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note",
+    "q", "Ranking",
     "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
     "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "stylegan2_note",
     "sweep_sentence", "tr",
@@ -271,11 +275,13 @@ def language_sentence(name: str, c: Mapping[str, Any]) -> Bi:
     text = tr("On {name} ({n} images, chance {chance}), the classifier built from Chinese class names and "
               "templates scores {zh} top-1 and the English one {en}: {diff}.",
               name=name, n=c["n_images"], chance=pct(c["chance"]), zh=pct(c["zh"]["top1"]), en=pct(c["en"]["top1"]),
-              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"), d["diff"], d["lo"], d["hi"]))
+              diff=difference(tr("the Chinese-prompt classifier"), tr("the English-prompt classifier"),
+                              d["diff"], d["lo"], d["hi"]))
     if not V.above_chance(c["zh"]["top1"], c["n_images"], c["chance"]):
         lo, hi = V.wilson(c["zh"]["top1"], c["n_images"])
         text += " " + tr("The Chinese-prompt classifier is at or below chance (95% CI {lo} to {hi}, chance {chance}): "
-                         "it reads nothing of its Chinese prompts.", lo=f"{lo:.1f}", hi=pct(hi), chance=pct(c["chance"]))
+                         "it reads nothing of its Chinese prompts.",
+                         lo=f"{lo:.1f}", hi=pct(hi), chance=pct(c["chance"]))
     return text
 
 
@@ -410,9 +416,11 @@ def entanglement_sentence(summary: Mapping[str, Any]) -> Bi:
         got = Bi(", ".join(f"{part(a, 'en')} = {v} in {s}" for a, v, s in reached),
                  "、".join(f"{part(a, 'zh')} = {v}（{s}）" for a, v, s in reached)) if reached else tr("nothing new")
         changed = [(maybe_tr(a), f"{f * n:.0f}/{n}") for a, f in summary["unrequested_changed"].items()]
-        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed), "、".join(f"{part(a, 'zh')} {s}" for a, s in changed))
-        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads the requested "
-                         "attribute reached in: {got}; and unrequested attributes changed in: {leak}.", got=got, leak=leak)
+        leak = Bi(", ".join(f"{part(a, 'en')} {s}" for a, s in changed),
+                  "、".join(f"{part(a, 'zh')} {s}" for a, s in changed))
+        text += " " + tr("The attribute readout (a separate CNN, not the CLIP that guided the edit) reads "
+                         "the requested attribute reached in: {got}; and unrequested attributes changed in: "
+                         "{leak}.", got=got, leak=leak)
         text += " " + {"entangle": tr("Unrequested changes are part of these edits: they entangle."),
                        "few": tr("No entanglement is claimed: fewer than 3 edits."),
                        "missed": tr("No entanglement is claimed: the requested value was not reached."),

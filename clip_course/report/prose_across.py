@@ -97,7 +97,8 @@ def paper_sentence(contrast: Mapping[str, Any] | None, offline: bool, ahead: int
             text += " " + tr("{others} were not on disk for this build; Appendix B gives the download step, and a "
                              "build after it measures each of them here.", others=", ".join(others))
         return text
-    words = difference(tr("the object sets' mean gap"), tr("the {family} sets'", family=family_name(contrast["against"])),
+    words = difference(tr("the object sets' mean gap"),
+                       tr("the {family} sets'", family=family_name(contrast["against"])),
                        contrast["diff"], contrast["lo"], contrast["hi"])
     # Figure 5 measured another model (a ResNet-50 probe): only the direction of the contrast can agree
     verdict = against_paper(contrast, 1.0, comparable=False)

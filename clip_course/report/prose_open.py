@@ -18,7 +18,8 @@ from clip_course.report.prose_model import display_name
 from clip_course.report.verdicts import difference
 
 __all__ = [
-    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence", "scale_table", "tr",
+    "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence",
+    "scale_table", "tr",
     "worry_sentence",
 ]
 
@@ -80,7 +81,8 @@ def compute_sentence(points_: Sequence[Mapping[str, Any]], n_datasets: int) -> B
     top = max(points_, key=lambda p: p["mean_acc1"])
     return tr("Mean published top-1 over these {n} datasets at equal compute, lowest first: {parts}. The highest "
               "mean is {model}'s on {data} ({acc}, {gmacs} GMACs).",
-              n=str(n_datasets), parts=Bi("; ".join(e for e, _ in parts), "；".join(z for _, z in parts)), model=top["model"], data=top["training_data"],
+              n=str(n_datasets), parts=Bi("; ".join(e for e, _ in parts), "；".join(z for _, z in parts)),
+              model=top["model"], data=top["training_data"],
               acc=pct(top["mean_acc1"]), gmacs=f"{top['gmacs']:g}")
 
 
@@ -91,7 +93,8 @@ def worry_sentence(rows: Mapping[str, Mapping[str, float | None]], arch: str) ->
     head = tr("The original course report closed on a worry: a model like CLIP needs data and compute that few "
               "hold, and one pretrained model might come to take all. In these published figures, a model trained "
               "by others on open data (LAION-2B) reaches a zero-shot top-1 that exceeds OpenAI's {arch} on {beat} of "
-              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)), n=str(len(beat) + len(not_beat)))
+              "the {n} datasets that report discusses.", arch=arch, beat=str(len(beat)),
+              n=str(len(beat) + len(not_beat)))
     sep = Bi(" ", "")  # Chinese sentences follow each other without a space
     if not_up:
         head += sep + tr("More open data did not raise every figure: from LAION-400M to LAION-2B it changed by zero "

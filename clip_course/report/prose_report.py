@@ -80,7 +80,8 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
         if same_configuration(e):  # one template: there is no ensemble to set beside it
             out.append(tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {top1} top-1 with the one "
                                "template this build used, “{template}”.", dataset=r["dataset"],
-                               n=q(e["n_way"], f"{src}.n_way", "int"), images=q(e["n_images"], f"{src}.n_images", "int"),
+                               n=q(e["n_way"], f"{src}.n_way", "int"),
+                               images=q(e["n_images"], f"{src}.n_images", "int"),
                                top1=q(e["single"]["top1"], f"{src}.single.top1"), template=e["templates"]["single"][0]))
             continue
         text = tr_html("Zero-shot on {dataset} ({n}-way, {images} test images): {ens} top-1 with the template "
@@ -98,7 +99,8 @@ def abstract_results(facts: Mapping[str, Any]) -> list[Bi]:
         e, src = r["entry"], r["src"]
         text = tr_html("A linear probe on {dataset} ({n}-way, the classes with training images) reaches {probe} top-1 "
                        "against {zs} zero-shot: {diff}.", dataset=r["dataset"], n=q(e["n_way"], f"{src}.n_way", "int"),
-                       probe=q(e["probe"]["top1"], f"{src}.probe.top1"), zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
+                       probe=q(e["probe"]["top1"], f"{src}.probe.top1"),
+                       zs=q(e["zeroshot"]["top1"], f"{src}.zeroshot.top1"),
                        diff=_diff_words(f"{src}.probe_minus_zeroshot", e["probe_minus_zeroshot"], zs, probe,
                                         flipped=True))
         curve = e.get("kshot") or {}
@@ -330,8 +332,8 @@ def _point_one(facts: Mapping[str, Any], found: list[Bi]) -> Bi:
         parts.append(_words(main,
                             tr_html("Both classifiers work, and on {dataset} the one written in words is even ahead of "
                                     "the one trained on labels.", dataset=r["dataset"]),
-                            tr_html("Both classifiers work, but they are not interchangeable: on {dataset} labels still "
-                                    "buy accuracy that class names alone do not.", dataset=r["dataset"]),
+                            tr_html("Both classifiers work, but they are not interchangeable: on {dataset} labels "
+                                    "still buy accuracy that class names alone do not.", dataset=r["dataset"]),
                             tr_html("Both classifiers work: on {dataset} a classifier written in words, with no label "
                                     "at all, is not detectably behind one trained on labels.",
                                     dataset=r["dataset"])) or Bi("", ""))

@@ -24,7 +24,8 @@ def shift_sentence(summary: Mapping[str, Any], n_images: int, dataset: str, chan
     pts, deg = summary["mean_drop_points"], summary["degradation"]
     text = tr("Averaged over {cells} corruption-severity sets of {n} {dataset} test images, zero-shot loses {zs} "
               "points and the linear probe {probe}: ", cells=deg["cells"], n=n_images, dataset=dataset,
-              zs=points(pts["zeroshot"], signed=pts["zeroshot"] < 0), probe=points(pts["probe"], signed=pts["probe"] < 0))
+              zs=points(pts["zeroshot"], signed=pts["zeroshot"] < 0),
+              probe=points(pts["probe"], signed=pts["probe"] < 0))
     if chance:
         return text + tr("the model is at chance level on the clean images, so there is no robustness to read.")
     if pts["zeroshot"] <= 0 and pts["probe"] <= 0:
@@ -110,10 +111,11 @@ def concept_sentence(dataset: str, c: Mapping[str, Any]) -> Bi:
     paper = (tr("The paper's Figure 5 shows the same for CLEVR counting, MNIST and EuroSAT.") if same else
              tr("The paper's Figure 5 finds zero-shot weak and a probe stronger on CLEVR counting, MNIST and EuroSAT; "
                 "this run does not show that pattern."))
-    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: no "
-              "caption ever states how many shapes an image holds. A linear probe on the same features scores {probe}: "
-              "{diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot across "
-              "datasets pairs them image by image). {paper}",
-              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]), lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
+    return tr("On {dataset} ({n} test images, chance {chance}), zero-shot scores {zs} (95% CI {lo} to {hi}), {near}: "
+              "no caption ever states how many shapes an image holds. A linear probe on the same features scores "
+              "{probe}: {diff}, an interval that treats the two accuracies as independent (the chapter on zero-shot "
+              "across datasets pairs them image by image). {paper}",
+              dataset=dataset, n=c["n_images"], chance=pct(c["chance"]), zs=pct(c["zeroshot"]),
+              lo=f"{zs_lo:.1f}", hi=f"{zs_hi:.1f}",
               near=near, probe=pct(c["probe"]),
               diff=V.difference(tr("zero-shot"), tr("the probe"), d, flipped=True), paper=paper)
