@@ -39,21 +39,6 @@ REPO = Path(__file__).resolve().parents[1]
 VOLATILE = ("seconds", "per_s", "per_second", "elapsed", "environment", "finished", "threads", "timed")
 
 
-@contextlib.contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """Set environment variables for the kernels this process starts, and restore them."""
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def build(root: Path, quick: bool, jobs: int, code: Path = REPO) -> tuple[float, dict[str, float]]:
     """(wall seconds, {stem: seconds}) of running ``code``'s notebooks once under ``root``, with
     ``code``'s library in the kernels (``PYTHONPATH``) and a cache of the build's own."""
@@ -62,7 +47,7 @@ def build(root: Path, quick: bool, jobs: int, code: Path = REPO) -> tuple[float,
     build_dir = root / "build" / ("quick" if quick else "")
     path = os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
-    with environment(CLIP_COURSE_CACHE=str(root / "cache"), PYTHONPATH=path), \
+    with runner.environment({"CLIP_COURSE_CACHE": str(root / "cache"), "PYTHONPATH": path}), \
             contextlib.redirect_stdout(io.StringIO()):  # the runner's per-notebook lines
         runs = runner.run_notebooks(notebooks, "offline", {}, quick, root, build_dir, progress=False, jobs=jobs)
     return time.perf_counter() - start, {r.stem: r.seconds for r in runs}

@@ -20,8 +20,8 @@ from typing import Any
 from clip_course.errors import OutputPathError
 
 __all__ = [
-    "atomic_path", "atomic_write_bytes", "check_replaceable", "display_path", "os", "Path", "printable", "read_json",
-    "sha256_bytes", "sha256_file", "status", "write_json",
+    "Any", "atomic_path", "atomic_write_bytes", "check_replaceable", "display_path", "os", "Path", "printable",
+    "read_json", "sha256_bytes", "sha256_file", "status", "write_json",
 ]
 
 

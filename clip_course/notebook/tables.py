@@ -13,7 +13,7 @@ from clip_course.io import printable
 from clip_course.report.i18n import Bi, maybe_tr, tr
 from clip_course.tasks.studies import COMPARISON_COLUMNS
 
-__all__ = ["comparison_markdown", "markdown_table", "model_table"]
+__all__ = ["Bi", "comparison_markdown", "markdown_table", "model_table"]
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

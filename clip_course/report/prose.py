@@ -64,21 +64,17 @@ from clip_course.tasks.single_image import series_json
 from clip_course.tasks.stats import crossover_k, independent_difference, sign, wilson
 
 __all__ = [
-    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "comparison_note",
-    "corruptions_sentence", "probe_protocol_sentence", "REFERENCE_WAYS", "classifier_sentence", "concept_sentence",
-    "conclusions",
-    "crossover_sentence", "difference", "display_name", "ensemble_gain_sentence", "entanglement_sentence",
-    "face_readout_sentence", "FORMATS", "gallery_sanity", "granularity", "granularity_sentence",
-    "hardest_classes_sentence", "interval", "kshot_caption", "language_sentence", "left_out_sentence", "maybe_tr",
-    "model_identity", "model_name", "model_table_caption", "no_training_log", "offline_generator_note", "pct",
-    "per_class_caption",
-    "photos_sentence", "points", "predictions_caption", "pretraining_caption", "pretraining_sentence",
-    "probe_against_paper", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence", "published_figures_note",
-    "q", "Ranking",
-    "re", "refinement_sentence", "retrieval_sentence", "session_name", "shift_sentence", "similarity_caption",
-    "similarity_sentence", "style_name", "style_shift_sentence", "style_word_sentence", "stylegan2_note",
-    "sweep_sentence", "tr",
-    "unseen_words_sentence", "winner_sentence",
+    "abstract_results", "accuracy_caption", "at_chance", "chinese_reader_sentence", "classifier_sentence",
+    "comparison_note", "concept_sentence", "conclusions", "corruptions_sentence", "crossover_sentence", "difference",
+    "display_name", "ensemble_gain_sentence", "entanglement_sentence", "face_readout_sentence", "FORMATS",
+    "gallery_sanity", "granularity", "granularity_sentence", "hardest_classes_sentence", "interval", "kshot_caption",
+    "language_sentence", "left_out_sentence", "maybe_tr", "model_identity", "model_name", "model_table_caption",
+    "no_training_log", "offline_generator_note", "pct", "per_class_caption", "photos_sentence", "points",
+    "predictions_caption", "pretraining_caption", "pretraining_sentence", "probe_against_paper",
+    "probe_protocol_sentence", "probe_task_name", "probe_vs_zeroshot_sentence", "prompt_sentence",
+    "published_figures_note", "q", "Ranking", "re", "REFERENCE_WAYS", "refinement_sentence", "retrieval_sentence",
+    "session_name", "shift_sentence", "similarity_caption", "similarity_sentence", "style_name", "style_shift_sentence",
+    "style_word_sentence", "stylegan2_note", "sweep_sentence", "tr", "unseen_words_sentence", "winner_sentence",
 ]
 
 _ORIGINAL = tr("the original course report")

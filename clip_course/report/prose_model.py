@@ -18,8 +18,8 @@ from clip_course.data.naming import session_model_name as session_name
 from clip_course.report.i18n import Bi, maybe_tr, tr
 
 __all__ = [
-    "display_name", "face_readout_sentence", "model_identity", "model_name", "model_table_caption", "no_training_log",
-    "offline_generator_note", "published_figures_note", "session_name", "stylegan2_note",
+    "display_name", "face_readout_sentence", "model_identity", "model_name", "model_table_caption", "ModelName",
+    "no_training_log", "offline_generator_note", "published_figures_note", "session_name", "stylegan2_note",
 ]
 
 

@@ -19,8 +19,7 @@ from clip_course.report.verdicts import difference
 
 __all__ = [
     "compute_sentence", "data_sentence", "gains", "measured_sentence", "measured_table", "not_measured_sentence",
-    "scale_table", "tr",
-    "worry_sentence",
+    "scale_table", "tr", "worry_sentence",
 ]
 
 _SOURCE = "CLIP_benchmark (LAION), benchmark/benchmark.csv and probe_benchmark/clip_table_2.csv"

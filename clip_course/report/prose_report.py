@@ -25,8 +25,8 @@ from clip_course.report.verdicts import (
 )
 
 __all__ = [
-    "abstract_results", "abstract_summary", "chance_level", "conclusions", "FORMATS", "q", "style_name",
-    "substituted_generator", "tr_html",
+    "abstract_results", "abstract_summary", "Any", "chance_level", "conclusions", "FORMATS", "Mapping", "q",
+    "style_name", "substituted_generator", "tr_html",
 ]
 
 

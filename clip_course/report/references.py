@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["REFERENCES", "REFERENCES_ZH", "references"]
+__all__ = ["REFERENCES", "references", "REFERENCES_ZH"]
 
 #: The references: the original course report's, in its order, plus those this edition adds. The
 #: text cites one as ``[ref](#ref-<key>)``; the report numbers it ``[n]`` (see :func:`number_floats`).

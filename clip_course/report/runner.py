@@ -75,8 +75,9 @@ from clip_course.report.stamps import (
 )
 
 __all__ = [
-    "build_report", "BuildResult", "default_jobs", "DEFAULT_OUT", "edition_path", "editions", "execute_notebook",
-    "JOBS_ENV", "NotebookFailedError", "NotebookRun", "PROFILES", "run_notebooks", "stamps", "usable_cpus",
+    "build_report", "BuildResult", "default_jobs", "DEFAULT_OUT", "edition_path", "editions", "environment",
+    "execute_notebook", "JOBS_ENV", "NotebookFailedError", "NotebookRun", "PROFILES", "run_notebooks", "stamps",
+    "usable_cpus",
 ]
 
 DEFAULT_OUT = Path("report") / "clip_course_report.pdf"
@@ -144,11 +145,8 @@ def _resolve_profile(profile: str, model: str | None = None, data_root: str | Pa
 
 
 @contextlib.contextmanager
-def _kernel_env(extra: dict[str, str] | None = None) -> Iterator[None]:
-    # Kernels inherit this environment; our own tqdm read its settings at import already.
-    # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
-    # are printed once on the title page, not in every chapter.
-    settings = {"TQDM_DISABLE": "1", _REPORT_ENV: "1", **(extra or {})}
+def environment(settings: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the kernels this process starts (they inherit them), then restore them."""
     old = {k: os.environ.get(k) for k in settings}
     os.environ.update(settings)
     try:
@@ -159,6 +157,13 @@ def _kernel_env(extra: dict[str, str] | None = None) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _kernel_env(extra: dict[str, str] | None = None) -> contextlib.AbstractContextManager[None]:
+    # Our own tqdm read its settings at import already; the kernels read them from here.
+    # REPORT_ENV tells notebooks they run for the report: status lines (profile, model, device)
+    # are printed once on the title page, not in every chapter.
+    return environment({"TQDM_DISABLE": "1", _REPORT_ENV: "1", **(extra or {})})
 
 
 def _failure_message(stem: str, err: Exception, executed: Path) -> str:

@@ -33,9 +33,10 @@ from clip_course.report.numbers import pct, points, q
 from clip_course.tasks.stats import crossover_k, independent_difference, mean_interval, sign, wilson
 
 __all__ = [
-    "above_chance", "against_paper", "at_chance", "chance_note", "crossover", "crossover_k", "diagonal_higher",
+    "above_chance", "against_paper", "Any", "at_chance", "chance_note", "crossover", "crossover_k", "diagonal_higher",
     "diagonal_stands_out", "difference", "entanglement_verdict", "gate", "independent_difference", "interval", "lowers",
-    "MIN_UNITS", "paper_words", "same_configuration", "sign", "style_shift_verdict", "tr", "Verdict", "wilson",
+    "Mapping", "MIN_UNITS", "paper_words", "same_configuration", "sign", "style_shift_verdict", "tr", "Verdict",
+    "wilson",
 ]
 
 #: Fewest independent units (sets, seeds, edits) an interval, and so a verdict, is drawn from.

@@ -45,10 +45,10 @@ if TYPE_CHECKING:  # names for annotations only (Unpack is in typing from Python
     from clip_course.tasks.logreg import LinearProbe
 
 __all__ = [
-    "coarse_groups", "coarse_vs_fine", "COMPARISON_COLUMNS", "comparison_table", "default_queries", "degradation",
-    "ensemble_metrics", "fit_probe", "free_text_search", "probe_top1", "prompt_accuracies", "prompt_study",
-    "retrieval_study", "robustness_entry", "robustness_study", "robustness_summary", "stratified_limit", "top1",
-    "zeroshot_classifier",
+    "Any", "coarse_groups", "coarse_vs_fine", "COMPARISON_COLUMNS", "comparison_table", "default_queries",
+    "degradation", "ensemble_metrics", "fit_probe", "free_text_search", "probe_top1", "prompt_accuracies",
+    "prompt_study", "retrieval_study", "robustness_entry", "robustness_study", "robustness_summary", "Sequence",
+    "stratified_limit", "top1", "zeroshot_classifier",
 ]
 
 # ------------------------------------------------------------------------------- helpers
