@@ -91,4 +91,4 @@ def test_a_path_passed_as_a_name_keeps_only_its_file_name(user_file):
     assert prose.display_name(str(path)) == "ViT-B-32.pt"
     assert prose.display_name("ViT-B/32") == "ViT-B/32"  # a model name, not a path
     note = prose.published_figures_note(False, False, str(path)).en
-    assert "(ViT-B-32.pt)" in note and not re.search(re.escape(str(path.parent)), note)
+    assert "ViT-B-32.pt" in note and not re.search(re.escape(str(path.parent)), note)

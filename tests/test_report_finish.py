@@ -188,7 +188,7 @@ def test_the_kshot_caption_names_a_crossing_only_inside_the_tested_range():
     above = {"s10": {"1": {"mean": 80.0}, "2": {"mean": 90.0}}}
     assert "no curve crosses" in prose.kshot_caption(above, {"s10": 40.0}).en  # any crossing lies below k = 1
     # the caption says what ran: one draw has no spread
-    assert "one draw per k, so no spread" in prose.kshot_caption(below, {"s10": 75.0}, draws=1).en
+    assert "one draw of the training images per k" in prose.kshot_caption(below, {"s10": 75.0}, draws=1).en
     assert "mean ± spread over 3 draws" in prose.kshot_caption(below, {"s10": 75.0}, draws=3).en
 
 

@@ -183,7 +183,7 @@ def test_series_json_and_sentences():
     assert "won 1 of 1 refinements" in text and "changed 1 time" in text
     s = prose.winner_sentence(series[1], "Q?")
     assert s.en.startswith("Q? Here **“a circle”** wins with 60.0%, ahead of “a car” (30.0%)")
-    assert s.zh.startswith("Q? 此处“**a circle**”以 60.0% 胜出，领先于“a car”（30.0%）")
+    assert s.zh.startswith("Q? 排在首位的是“**a circle**”（60.0%），其次是“a car”（30.0%）")
     assert "last: “a shape” (10.0%)" in s
 
 

@@ -110,6 +110,9 @@ def kshot_caption(curves: Mapping[str, Mapping[str, Mapping[str, float]]], zeros
                    "the full-data probe", k=f"{ks[0]:g}") if len(ks) == 1 else
                 tr("k-shot linear probes (one draw of the training images per k, k = {lo} to {hi}) against "
                    "zero-shot (dashed) and the full-data probe", lo=f"{ks[0]:g}", hi=f"{ks[-1]:g}"))
+    elif draws is not None:
+        head = tr("k-shot linear probes (mean ± spread over {d} draws, k = {lo} to {hi}) against zero-shot (dashed) "
+                  "and the full-data probe", d=draws, lo=f"{ks[0]:g}" if ks else "–", hi=f"{ks[-1]:g}" if ks else "–")
     else:
         head = tr("k-shot linear probes (mean ± spread over the draws, k = {lo} to {hi}) against zero-shot (dashed) "
                   "and the full-data probe", lo=f"{ks[0]:g}" if ks else "–", hi=f"{ks[-1]:g}" if ks else "–")

@@ -8,7 +8,7 @@ __all__ = ["RAN"]
 
 RAN: dict[str, str] = {
     "**Which generator ran.** The original course report's StyleCLIP edits ran on StyleGAN2 FFHQ, a generator of 1024 px faces, and so does this chapter when that checkpoint ({checkpoint}, about 380 MB) is on disk. It was not on disk for this build, so no face was edited: the notebook ran the same code on the package's small generator of synthetic shapes, which says nothing about faces, and this report leaves those numbers out. With the checkpoint (Appendix B gives the download step) and a GPU, this chapter edits a face toward \"a woman with purple hair\" as the original course report did, reads the face before and after with CLIP prompts (the purple hair asked for, and the lips, background and clothes the original saw change with it), and shows \"a really sad person\" as a strip of frames.":
-        '**运行的是哪个生成器。** 原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ（生成 1024 px 人脸的生成器）上做的；只要该检查点（{checkpoint}，约 380 MB）在磁盘上，本章也用它。本次构建时它不在磁盘上，所以没有编辑任何人脸：notebook 在本软件包的小型合成形状生成器上运行了同一套代码，这说明不了人脸的任何情况，本报告因此略去这些数字。有了该检查点（下载步骤见附录 B）和一块 GPU，本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸（要求的紫色头发，以及原报告看到随之改变的嘴唇、背景和衣服），并把 "a really sad person" 的过程显示为一排帧。',
+        '**运行的是哪个生成器**。原课程报告的 StyleCLIP 编辑是在 StyleGAN2 FFHQ（生成 1024 px 人脸的生成器）上做的；只要该检查点（{checkpoint}，约 380 MB）在磁盘上，本章也用它。本次构建时它不在磁盘上，所以没有编辑任何人脸：笔记本在本软件包的小型合成形状生成器上运行了同一套代码，这说明不了人脸的任何情况，本报告因此略去这些数字。有了该检查点（下载步骤见附录 B）和一块 GPU，本章会像原课程报告那样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 提示读出编辑前后的人脸（要求的紫色头发，以及原报告看到随之改变的嘴唇、背景和衣服），并把 "a really sad person" 的过程显示为一排帧。',
     "StyleGAN2 FFHQ (stylegan2-ffhq-config-f.pt, about 380 MB): the face edits of the StyleCLIP chapter (a GPU job)":
         "StyleGAN2 FFHQ（stylegan2-ffhq-config-f.pt，约 380 MB）：StyleCLIP 一章的人脸编辑（需要 GPU）",
     "{names}: the datasets the chapter on zero-shot across datasets sets beside CIFAR":
@@ -70,5 +70,5 @@ RAN: dict[str, str] = {
     "What a build with these files adds, and the command that downloads each (it needs internet); then build the report again.":
         "有了这些文件构建会多出什么，以及下载每一项的命令（需要联网）；下载后重新构建报告。",
     "**Which generator ran.** StyleGAN2 FFHQ, a generator of 1024 px faces ({checkpoint}, the checkpoint StyleCLIP uses), guided by {model}: a face is edited toward \"a woman with purple hair\" as in the original course report, CLIP's own prompts read the face before and after, and \"a really sad person\" is shown as a strip of frames.":
-        '**运行的是哪个生成器。** StyleGAN2 FFHQ，生成 1024 px 人脸的生成器（{checkpoint}，StyleCLIP 所用的检查点），由 {model} 引导：像原课程报告一样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 自己的提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
+        '**运行的是哪个生成器**。StyleGAN2 FFHQ，生成 1024 px 人脸的生成器（{checkpoint}，StyleCLIP 所用的检查点），由 {model} 引导：像原课程报告一样把一张人脸朝 "a woman with purple hair" 编辑，用 CLIP 自己的提示读出编辑前后的人脸，并把 "a really sad person" 的过程显示为一排帧。',
 }

@@ -35,16 +35,16 @@ SYNTHESIS: dict[str, str] = {
         "{name}：线性探测得分 {probe}（干净集 {cprobe}），没有可检测的下降，因此不算分布偏移",
     "{name}: the probe falls from {cprobe} to {probe} and zero-shot from {czs} to {zs}; zero-shot keeps {kzs} of its "
     "clean accuracy and the probe {kprobe}, a difference of {d} points of share ({ci}): {verdict}":
-        "{name}：线性探测从 {cprobe} 降到 {probe}，零样本从 {czs} 降到 {zs}；零样本保留其干净准确率的 {kzs}，"
+        "{name}：线性探测从 {cprobe} 降到 {probe}，零样本从 {czs} 降到 {zs}；零样本保留其无扰动准确率的 {kzs}，"
         "线性探测保留 {kprobe}，保留比例相差 {d} 个百分点（{ci}）：{verdict}",
     "Trained and tested on flat {dataset} images, then tested on the same scenes in other styles. A style counts as a "
     "distribution shift when the probe, trained on the flat style, scores detectably below its clean accuracy on it "
     "(the 95% interval of the difference excludes zero). {parts}.":
         "在平面风格的 {dataset} 图像上训练和测试，再在其他风格绘制的相同场景上测试。若在平面风格上训练的线性探测在某一风格上"
-        "的得分可检测地低于其干净准确率（二者之差的 95% 置信区间不含零），该风格即算作分布偏移。{parts}。",
+        "的得分可检测地低于其无扰动准确率（二者之差的 95% 置信区间不含零），该风格即算作分布偏移。{parts}。",
     "No style lowers the probe's clean accuracy: these sets are not distribution shifts for this model, so no "
     "robustness verdict is drawn.":
-        "没有哪种风格降低线性探测的干净准确率：这些测试集对该模型不构成分布偏移，因此不作稳健性判断。",
+        "没有哪种风格降低线性探测的无扰动准确率：这些测试集对该模型不构成分布偏移，因此不作鲁棒性判断。",
     "On the one style that is a shift, {who}: {paper} for natural shifts (its Figures 13 and 14).":
         "在唯一构成偏移的风格上，{who}：就自然分布偏移而言，{paper}（论文图 13 和图 14）。",
     "Of the {n} styles that are shifts, zero-shot keeps the larger share on {k} and the probe on {p}: {paper} for "
@@ -71,7 +71,7 @@ SYNTHESIS: dict[str, str] = {
         "标注在两个任务上都有帮助：零样本是一种不花标注成本的分类器，而不是标注的替代品，它也读不出描述从未提及的内容。",
     "None of the {k} other drawing styles of the same scenes lowers the probe's clean accuracy, so they are not "
     "distribution shifts for this model and carry no robustness verdict.":
-        "同一场景的其他 {k} 种绘制风格都没有降低线性探测的干净准确率，因此对该模型不构成分布偏移，不作稳健性判断。",
+        "同一场景的其他 {k} 种绘制风格都没有降低线性探测的无扰动准确率，因此对该模型不构成分布偏移，不作鲁棒性判断。",
     "{name} {d} points (95% CI {lo} to {hi})": "{name} {d} 个百分点（95% 置信区间 {lo} 至 {hi}）",
     "zero-shot keeps the larger share on {m} of them and the probe on {p}":
         "零样本在其中 {m} 种上保留的比例更大，线性探测在 {p} 种上更大",
@@ -79,12 +79,12 @@ SYNTHESIS: dict[str, str] = {
     "the probe keeps the larger share on {p} of them": "线性探测在其中 {p} 种上保留的比例更大",
     "neither classifier keeps a detectably larger share": "两种分类器保留的比例没有可检测的差别",
     "only {name} lowers the probe's clean accuracy and so counts as a distribution shift":
-        "只有{name}降低了线性探测的干净准确率，因而算作分布偏移",
+        "只有{name}降低了线性探测的无扰动准确率，因而算作分布偏移",
     "{s} lower the probe's clean accuracy and so count as distribution shifts":
-        "有 {s} 种降低了线性探测的干净准确率，因而算作分布偏移",
+        "有 {s} 种降低了线性探测的无扰动准确率，因而算作分布偏移",
     "Of the {k} other drawing styles of the same scenes, {lowers}; the share of its clean accuracy zero-shot keeps "
     "minus the probe's is {gaps}: {who}, {paper}.":
-        "同一场景的其他 {k} 种绘制风格中，{lowers}；零样本保留的干净准确率比例减去线性探测保留的比例为：{gaps}。"
+        "同一场景的其他 {k} 种绘制风格中，{lowers}；零样本保留的无扰动准确率比例减去线性探测保留的比例为：{gaps}。"
         "{who}，{paper}。",
     "Chapter 3's classification did not run in this build.": "本次构建没有运行第 3 章的分类。",
     # the conclusions (prose_report.conclusions)
@@ -110,7 +110,7 @@ SYNTHESIS: dict[str, str] = {
         "计数是任何描述都不提及的属性，在这里两种分类器没有可检测的差别。",
     "Other drawing styles of the same scenes are no shift for this model's probe, so they say nothing about "
     "robustness.":
-        "同一场景的其他绘制风格对该模型的线性探测不构成偏移，因此不能说明稳健性。",
+        "同一场景的其他绘制风格对该模型的线性探测不构成偏移，因此不能说明鲁棒性。",
     "Where a drawing style does shift the data, the question is who keeps more of what they learned: {paper} "
     "(chapter 4).":
         "在确实构成分布偏移的绘制风格上，问题在于哪种分类器保留了更多已学到的能力：{paper}（第 4 章）。",
@@ -138,13 +138,13 @@ SYNTHESIS: dict[str, str] = {
     "Where a drawing style does shift the data, zero-shot, which learned from many styles of caption and image, "
     "keeps more of its clean accuracy than the probe trained on one style: {paper} for natural shifts (chapter 4).":
         "在确实构成分布偏移的绘制风格上，从多种风格的图像与描述中学习的零样本，比只在一种风格上训练的线性探测保留了更多的"
-        "干净准确率：就自然分布偏移而言，{paper}（第 4 章）。",
+        "无扰动准确率：就自然分布偏移而言，{paper}（第 4 章）。",
     "Where a drawing style does shift the data, the probe keeps more of its clean accuracy than zero-shot: {paper} "
     "for natural shifts (chapter 4).":
-        "在确实构成分布偏移的绘制风格上，线性探测比零样本保留了更多的干净准确率：就自然分布偏移而言，{paper}（第 4 章）。",
+        "在确实构成分布偏移的绘制风格上，线性探测比零样本保留了更多的无扰动准确率：就自然分布偏移而言，{paper}（第 4 章）。",
     "Where a drawing style does shift the data, neither classifier keeps detectably more of its clean accuracy on "
     "every such style (chapter 4).":
-        "在确实构成分布偏移的绘制风格上，两种分类器都没有在每一种这样的风格上可检测地保留更多干净准确率（第 4 章）。",
+        "在确实构成分布偏移的绘制风格上，两种分类器都没有在每一种这样的风格上可检测地保留更多无扰动准确率（第 4 章）。",
     "StyleCLIP's edit failed: the separate classifier that reads each edited image did not find the requested "
     "attribute in a detectable share of the edits, so the other changes it saw are the edit failing, not "
     "entanglement.":

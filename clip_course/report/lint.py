@@ -192,8 +192,10 @@ ZH_ALLOWED = frozenset(w.lower() for w in ((set(KEPT_NAMES) - {"notebook"}) | se
     ResNet-50 ResNet-101 Oxford-IIIT CIFAR-10 CIFAR-100 CIFAR-10-C VisionTransformer ModifiedResNet
     clip-course scikit-learn scikit-image torchvision open_clip Wilson SGD L-BFGS Contrastive Language
     Pre-training Colab Jupyter GitHub arXiv Debian papermill Frans Schaldenbrand Karras DALL-E GAN VAE
-    make report download dirty a an the on of background
+    make report download dirty a an the on of at background
+    BiT EfficientNet ResNeXt SimCLR LAION-2B LAION-400M WIT-400M ViT-B-32 ViT-B-16 ViT-L-14 ViT-H-14 cars
     """.split()) | set(shapes_world.SHAPES) | set(shapes_world.COLOUR_NAMES) | set(corruptions.CORRUPTIONS)
+    | {w for name in corruptions.CORRUPTIONS for w in name.split("_")}  # printed as words too
     | set(single_image.BUILTIN_PHOTOS)
     | {w for words in (shapes_world.SIZES, shapes_world.POSITIONS, shapes_world.BACKGROUNDS, shapes_world.STYLES,
                        *single_image.GALLERY_PROMPTS.values()) for phrase in words for w in phrase.split()}))
