@@ -46,7 +46,7 @@ def test_one_draw_and_one_k_are_said_as_such():
     curves = {"cifar10": {"1": {"mean": 20.0, "std": 0.0}}}
     one = kshot_caption(curves, {"cifar10": 30.0}, draws=1).en
     assert "one draw of the training images, k = 1)" in one and "±" not in one
-    assert "mean ± spread over the draws, k = 1 to 16" in kshot_caption(
+    assert "mean ± spread over 3 draws, k = 1 to 16" in kshot_caption(
         {"cifar10": {"1": {"mean": 20.0, "std": 1.0}, "16": {"mean": 40.0, "std": 1.0}}}, {"cifar10": 30.0}, draws=3).en
 
 

@@ -179,4 +179,12 @@ SYNTHESIS: dict[str, str] = {
     "The Chinese-prompt classifier is at or below chance (95% CI {lo} to {hi}, chance {chance}): it reads nothing of "
     "its Chinese prompts.":
         "中文提示分类器处于或低于随机水平（95% 置信区间 {lo} 至 {hi}，随机水平 {chance}）：它读不出中文提示的任何信息。",
+    "StyleCLIP's edit reached the requested {attribute} in {reached} of the {n} edits, without a detectable "
+    "unrequested change.":
+        "在 {n} 次 StyleCLIP 编辑中，所要求的{attribute}达到的比例为 {reached}，未检测到其他属性的变化。",
+    "StyleCLIP's edit reached the requested {attribute} in {reached} of the {n} edits and changed what was not "
+    "asked as well (the {other} in {changed} of them): the edits entangle, as the original course report saw on "
+    "faces.":
+        "在 {n} 次 StyleCLIP 编辑中，所要求的{attribute}达到的比例为 {reached}，同时未要求的属性也随之改变"
+        "（{other}改变的比例为 {changed}）：编辑存在特征纠缠，与原课程报告在人脸上看到的一致。",
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clip_course.report.i18n import Bi, maybe_tr, tr_html
+from clip_course.report.i18n import Bi, maybe_tr, tr, tr_html
 from clip_course.report.numbers import FORMATS, q
 from clip_course.report.verdicts import (
     above_chance,
@@ -385,14 +385,28 @@ def _styleclip_conclusion(st: Mapping[str, Any], found: list[Bi]) -> Bi:
     classifier, and why a higher CLIP similarity is not the edit."""
     e = st.get("entanglement") or {}
     verdict = entanglement_verdict(e) if "requested_reached" in e else "few"
-    lead = {"missed": tr_html("StyleCLIP's edit failed: the separate classifier that reads each edited image did "
-                              "not find the requested attribute in a detectable share of the edits, so the other "
-                              "changes it saw are the edit failing, not entanglement."),
-            "clean": tr_html("StyleCLIP's edit reached the request without a detectable unrequested change."),
-            "entangle": tr_html("StyleCLIP's edit reached the request and also changed what was not asked: the edits "
-                                "entangle, as the original course report saw on faces."),
-            "few": Bi(" ".join(x.en for x in _pick(found, "attribute readout")),
-                      "".join(x.zh for x in _pick(found, "attribute readout")))}[verdict]
+    src = "05_styleclip:entanglement"
+    if verdict in ("clean", "entangle"):  # the shares behind the verdict, tagged with their results paths
+        asked = next(iter(e["requested_reached"]))
+        moved = max(e["unrequested_changed"], key=lambda a: e["unrequested_changed"][a])
+        reached = q(e["requested_reached"][asked], f"{src}.requested_reached.{asked}", "share")
+        changed = q(e["unrequested_changed"][moved], f"{src}.unrequested_changed.{moved}", "share")
+        n = q(e["n"], f"{src}.n", "int")
+    if verdict == "missed":
+        lead = tr_html("StyleCLIP's edit failed: the separate classifier that reads each edited image did not find "
+                       "the requested attribute in a detectable share of the edits, so the other changes it saw are "
+                       "the edit failing, not entanglement.")
+    elif verdict == "clean":
+        lead = tr_html("StyleCLIP's edit reached the requested {attribute} in {reached} of the {n} edits, without a "
+                       "detectable unrequested change.", attribute=tr(asked), reached=reached, n=n)
+    elif verdict == "entangle":
+        lead = tr_html("StyleCLIP's edit reached the requested {attribute} in {reached} of the {n} edits and changed "
+                       "what was not asked as well (the {other} in {changed} of them): the edits entangle, as the "
+                       "original course report saw on faces.", attribute=tr(asked), reached=reached, n=n,
+                       other=tr(moved), changed=changed)
+    else:
+        few = _pick(found, "attribute readout")
+        lead = Bi(" ".join(x.en for x in few), "".join(x.zh for x in few))
     return lead + " " + tr_html("A higher CLIP similarity to the prompt is not the edit the prompt asks for (chapter "
                                 "6).")
 
