@@ -187,4 +187,9 @@ SYNTHESIS: dict[str, str] = {
     "faces.":
         "在 {n} 次 StyleCLIP 编辑中，所要求的{attribute}达到的比例为 {reached}，同时未要求的属性也随之改变"
         "（{other}改变的比例为 {changed}）：编辑存在特征纠缠，与原课程报告在人脸上看到的一致。",
+    "StyleCLIP's edit failed: the separate classifier that reads each edited image found the requested {attribute} "
+    "in {reached} of the {n} edits, not a detectable share, so the other changes it saw are the edit failing, not "
+    "entanglement.":
+        "StyleCLIP 的编辑没有成功：独立读取每张编辑结果的分类器在 {n} 次编辑中只看到 {reached} 达到所要求的{attribute}，"
+        "达不到可检测的比例，因此它看到的其他变化是编辑失败，而不是特征纠缠。",
 }

@@ -386,16 +386,17 @@ def _styleclip_conclusion(st: Mapping[str, Any], found: list[Bi]) -> Bi:
     e = st.get("entanglement") or {}
     verdict = entanglement_verdict(e) if "requested_reached" in e else "few"
     src = "05_styleclip:entanglement"
-    if verdict in ("clean", "entangle"):  # the shares behind the verdict, tagged with their results paths
+    if verdict in ("missed", "clean", "entangle"):  # the shares behind the verdict, tagged with their results paths
         asked = next(iter(e["requested_reached"]))
         moved = max(e["unrequested_changed"], key=lambda a: e["unrequested_changed"][a])
         reached = q(e["requested_reached"][asked], f"{src}.requested_reached.{asked}", "share")
         changed = q(e["unrequested_changed"][moved], f"{src}.unrequested_changed.{moved}", "share")
         n = q(e["n"], f"{src}.n", "int")
     if verdict == "missed":
-        lead = tr_html("StyleCLIP's edit failed: the separate classifier that reads each edited image did not find "
-                       "the requested attribute in a detectable share of the edits, so the other changes it saw are "
-                       "the edit failing, not entanglement.")
+        lead = tr_html("StyleCLIP's edit failed: the separate classifier that reads each edited image found the "
+                       "requested {attribute} in {reached} of the {n} edits, not a detectable share, so the other "
+                       "changes it saw are the edit failing, not entanglement.", attribute=tr(asked), reached=reached,
+                       n=n)
     elif verdict == "clean":
         lead = tr_html("StyleCLIP's edit reached the requested {attribute} in {reached} of the {n} edits, without a "
                        "detectable unrequested change.", attribute=tr(asked), reached=reached, n=n)
@@ -405,7 +406,7 @@ def _styleclip_conclusion(st: Mapping[str, Any], found: list[Bi]) -> Bi:
                        "original course report saw on faces.", attribute=tr(asked), reached=reached, n=n,
                        other=tr(moved), changed=changed)
     else:
-        few = _pick(found, "attribute readout")
+        few = _pick(found, "StyleCLIP towards", "attribute readout")  # too few edits for a verdict: the numbers
         lead = Bi(" ".join(x.en for x in few), "".join(x.zh for x in few))
     return lead + " " + tr_html("A higher CLIP similarity to the prompt is not the edit the prompt asks for (chapter "
                                 "6).")
